@@ -1,0 +1,1179 @@
+// The op table: every differentiable op is defined here once, its forward (a kernel call) beside
+// its backward rule, PyTorch's node name and what it saves. Rules are written with these same ops,
+// so gradients of gradients work; broadcast reduction of gradients happens in the engine.
+import { Tensor } from '../tensor.js';
+import type { ReduceDims, ReduceOpts, VarOpts } from '../tensor.js';
+import { record } from '../autograd.js';
+import { DType, isFloating, resultType } from '../dtype.js';
+import { isGradEnabled, noGrad } from '../grad_mode.js';
+import {
+  contiguousStrides,
+  fmtShape,
+  isContiguous,
+  normDim,
+  numelOf,
+  sameShape,
+  Shape,
+} from '../shape.js';
+import * as K from './internal.js';
+import { getCore } from '../core/wasm.js';
+
+export type Scalar = number | boolean;
+export type NestedNumbers = number | boolean | readonly NestedNumbers[];
+export type TypedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array;
+export type TensorLike = Tensor | NestedNumbers | TypedData;
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+// ---- creation ------------------------------------------------------------------------------------
+
+function inferShape(data: NestedNumbers): number[] {
+  const shape: number[] = [];
+  let cur: NestedNumbers = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0] as NestedNumbers;
+  }
+  return shape;
+}
+
+function flattenInto(data: NestedNumbers, shape: number[], depth: number, out: (number | boolean)[]): void {
+  if (depth === shape.length) {
+    if (Array.isArray(data)) throw new TypeError('asgrad: tensor(): ragged nested sequence');
+    out.push(data as number | boolean);
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[depth]) {
+    throw new TypeError(
+      `expected sequence of length ${shape[depth]} at dim ${depth} (got ${Array.isArray(data) ? data.length : 'a scalar'})`,
+    );
+  }
+  for (const d of data as readonly NestedNumbers[]) flattenInto(d, shape, depth + 1, out);
+}
+
+function typedFor(values: ArrayLike<number | boolean | bigint>, dtype: DType): Float32Array | Float64Array | BigInt64Array | Uint8Array {
+  const n = values.length;
+  switch (dtype) {
+    case 'float32': {
+      const a = new Float32Array(n);
+      for (let i = 0; i < n; i++) a[i] = Number(values[i]);
+      return a;
+    }
+    case 'float64': {
+      const a = new Float64Array(n);
+      for (let i = 0; i < n; i++) a[i] = Number(values[i]);
+      return a;
+    }
+    case 'int64': {
+      const a = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        a[i] = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
+      }
+      return a;
+    }
+    default: {
+      const a = new Uint8Array(n);
+      for (let i = 0; i < n; i++) a[i] = values[i] ? 1 : 0;
+      return a;
+    }
+  }
+}
+
+function dtypeOfTyped(d: TypedData): DType {
+  if (d instanceof Float32Array) return 'float32';
+  if (d instanceof Float64Array) return 'float64';
+  if (d instanceof Uint8Array && !(d instanceof Uint8ClampedArray)) return 'int64';
+  return 'int64';
+}
+
+/** torch.tensor(data, { dtype, requiresGrad }): copies nested arrays, numbers or typed arrays. */
+export function tensor(data: TensorLike, opts: TensorOptions = {}): Tensor {
+  let t: Tensor;
+  if (data instanceof Tensor) {
+    t = noGrad(() => K.contiguousCopy(data));
+    if (opts.dtype && opts.dtype !== t.dtype) t = K.castTo(t, opts.dtype);
+  } else if (ArrayBuffer.isView(data)) {
+    const typed = data as TypedData;
+    const dtype = opts.dtype ?? dtypeOfTyped(typed);
+    t = K.fromTyped(typedFor(typed as ArrayLike<number | bigint>, dtype), [typed.length], dtype);
+  } else {
+    const shape = inferShape(data);
+    const flat: (number | boolean)[] = [];
+    flattenInto(data, shape, 0, flat);
+    let dtype = opts.dtype;
+    if (!dtype) {
+      if (flat.length && flat.every((v) => typeof v === 'boolean')) dtype = 'bool';
+      else if (flat.length && flat.every((v) => typeof v === 'number' && Number.isInteger(v))) dtype = 'int64';
+      else dtype = 'float32';
+    }
+    t = K.fromTyped(typedFor(flat, dtype), shape, dtype);
+  }
+  if (opts.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+/** torch.from_numpy's counterpart: a typed array, optionally reshaped (the values are copied). */
+export function fromArray(data: TypedData, shape?: readonly number[], opts: TensorOptions = {}): Tensor {
+  const t = tensor(data, opts);
+  return shape ? t.reshape(shape as number[]) : t;
+}
+
+export type ShapeArgs = (number | readonly number[] | TensorOptions)[];
+
+function parseShapeArgs(args: ShapeArgs): { shape: number[]; opts: TensorOptions } {
+  let opts: TensorOptions = {};
+  const dims: number[] = [];
+  for (const a of args) {
+    if (typeof a === 'number') dims.push(a);
+    else if (Array.isArray(a)) dims.push(...(a as number[]));
+    else opts = a as TensorOptions;
+  }
+  for (const d of dims) {
+    if (!Number.isInteger(d) || d < 0) throw new RangeError(`Trying to create tensor with negative dimension ${d}: ${fmtShape(dims)}`);
+  }
+  return { shape: dims, opts };
+}
+
+function finish(t: Tensor, opts: TensorOptions): Tensor {
+  if (opts.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
+  return finish(K.full(shape, value, opts.dtype ?? 'float32'), opts);
+}
+export function zeros(...args: ShapeArgs): Tensor {
+  const { shape, opts } = parseShapeArgs(args);
+  return finish(K.full(shape, 0, opts.dtype ?? 'float32'), opts);
+}
+export function ones(...args: ShapeArgs): Tensor {
+  const { shape, opts } = parseShapeArgs(args);
+  return finish(K.full(shape, 1, opts.dtype ?? 'float32'), opts);
+}
+export function empty(...args: ShapeArgs): Tensor {
+  return zeros(...args);
+}
+export function rand(...args: ShapeArgs): Tensor {
+  const { shape, opts } = parseShapeArgs(args);
+  return finish(K.randomK('rand', shape, opts.dtype ?? 'float32'), opts);
+}
+export function randn(...args: ShapeArgs): Tensor {
+  const { shape, opts } = parseShapeArgs(args);
+  return finish(K.randomK('randn', shape, opts.dtype ?? 'float32'), opts);
+}
+function likeOpts(t: Tensor, opts: TensorOptions): TensorOptions {
+  return { dtype: opts.dtype ?? t.dtype, requiresGrad: opts.requiresGrad };
+}
+export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => zeros(t.shape, likeOpts(t, opts));
+export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => ones(t.shape, likeOpts(t, opts));
+export const fullLike = (t: Tensor, v: number, opts: TensorOptions = {}): Tensor => full(t.shape, v, likeOpts(t, opts));
+export const randLike = (t: Tensor, opts: TensorOptions = {}): Tensor => rand(t.shape, likeOpts(t, opts));
+export const randnLike = (t: Tensor, opts: TensorOptions = {}): Tensor => randn(t.shape, likeOpts(t, opts));
+
+/** torch.arange(end) / arange(start, end, step?); integer arguments give int64 like PyTorch. */
+export function arange(a: number, b?: number | TensorOptions, c?: number | TensorOptions, d?: TensorOptions): Tensor {
+  const nums = [a, b, c].filter((x): x is number => typeof x === 'number');
+  const opts = ([b, c, d].find((x) => typeof x === 'object') ?? {}) as TensorOptions;
+  const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : nums.length === 2 ? [nums[0], nums[1], 1] : nums;
+  if (step === 0) throw new RangeError('step must be nonzero');
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const dtype = opts.dtype ?? (nums.every(Number.isInteger) ? 'int64' : 'float32');
+  return finish(K.rangeK('arange', n, start, step, dtype), opts);
+}
+
+export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  if (steps < 0) throw new RangeError('number of steps must be non-negative');
+  return finish(K.rangeK('linspace', steps, start, end, opts.dtype ?? 'float32'), opts);
+}
+
+export function manualSeed(seed: number | bigint): void {
+  const s = BigInt.asUintN(64, BigInt(seed));
+  getCore().rng_seed(Number(s & 0xffffffffn), Number(s >> 32n));
+}
+
+// ---- operands ------------------------------------------------------------------------------------
+
+type Operand = Tensor | Scalar;
+
+function isScalar(x: unknown): x is Scalar {
+  return typeof x === 'number' || typeof x === 'boolean';
+}
+
+function asTensorOperand(x: TensorLike | Scalar): Operand {
+  if (x instanceof Tensor || isScalar(x)) return x;
+  return tensor(x);
+}
+
+/** PyTorch's type promotion for a list of operands (tensors and Python scalars). */
+function promote(ops: Operand[]): DType {
+  const dims: DType[] = [];
+  const zero: DType[] = [];
+  const scal: ('int' | 'float' | 'bool')[] = [];
+  for (const o of ops) {
+    if (o instanceof Tensor) (o.ndim ? dims : zero).push(o.dtype);
+    else scal.push(typeof o === 'boolean' ? 'bool' : Number.isInteger(o) ? 'int' : 'float');
+  }
+  return resultType(dims, zero, scal);
+}
+
+/** A tensor of `dtype` for an operand: scalars become 0-d tensors, tensors are cast (differentiably). */
+function operand(o: Operand, dtype: DType): Tensor {
+  if (o instanceof Tensor) return o.dtype === dtype ? o : toDtype(o, dtype);
+  return K.full([], typeof o === 'boolean' ? (o ? 1 : 0) : o, dtype);
+}
+
+function floatDtype(d: DType): DType {
+  return isFloating(d) ? d : 'float32';
+}
+
+// ---- dtype conversion ----------------------------------------------------------------------------
+
+export function toDtype(x: Tensor, dtype: DType): Tensor {
+  const y = K.castTo(x, dtype);
+  if (!isFloating(dtype)) return y;
+  const from = x.dtype;
+  return record('ToCopyBackward0', y, [x], () => [], (g) => [toDtype(g, from)]);
+}
+
+// ---- elementwise binary --------------------------------------------------------------------------
+
+type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+
+/**
+ * A broadcasting binary op: `kname` is its kernel, `node` PyTorch's node name, `saves` whether the
+ * rule reads the inputs. Integer operands compute in float64 and come back as int64.
+ */
+function defineBinary(kname: string, node: string, saves: boolean, rule: BinaryRule, alwaysFloat = false) {
+  return (x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor => {
+    const ox = asTensorOperand(x);
+    const oy = asTensorOperand(y);
+    let dtype = promote([ox, oy]);
+    if (alwaysFloat) dtype = floatDtype(dtype);
+    const cdtype = isFloating(dtype) ? dtype : 'float64';
+    const a = operand(ox, cdtype);
+    const b = operand(oy, cdtype);
+    let out = K.binary(kname, a, b);
+    if (cdtype !== dtype) out = K.castTo(out, dtype);
+    return record(node, out, [a, b], () => (saves ? [a, b] : []), (g, s, needs) =>
+      rule(g, saves ? s[0] : a, saves ? s[1] : b, needs),
+    );
+  };
+}
+
+const addK = defineBinary('add', 'AddBackward0', false, (g) => [g, g]);
+const subK = defineBinary('sub', 'SubBackward0', false, (g, _a, _b, n) => [g, n[1] ? neg(g) : null]);
+export const mul = defineBinary('mul', 'MulBackward0', true, (g, a, b, n) => [
+  n[0] ? g.mul(b) : null,
+  n[1] ? g.mul(a) : null,
+]);
+export const div = defineBinary(
+  'div',
+  'DivBackward0',
+  true,
+  (g, a, b, n) => [n[0] ? g.div(b) : null, n[1] ? neg(g).mul(a).div(b.mul(b)) : null],
+  true,
+);
+export const maximum = defineBinary('maximum', 'MaximumBackward0', true, (g, a, b, n) => minmaxGrad(g, a, b, n, 'gt'));
+export const minimum = defineBinary('minimum', 'MinimumBackward0', true, (g, a, b, n) => minmaxGrad(g, a, b, n, 'lt'));
+
+/** Gradient of maximum/minimum: to the winner, split evenly on ties (PyTorch 1.13). */
+function minmaxGrad(g: Tensor, a: Tensor, b: Tensor, n: readonly boolean[], cmp: 'gt' | 'lt'): (Tensor | null)[] {
+  const tie = compare('eq', a, b);
+  const half = g.mul(0.5);
+  const zero = K.full([], 0, g.dtype);
+  return [
+    n[0] ? where(compare(cmp, a, b), g, where(tie, half, zero)) : null,
+    n[1] ? where(compare(cmp, b, a), g, where(tie, half, zero)) : null,
+  ];
+}
+
+export function add(x: TensorLike | Scalar, y: TensorLike | Scalar, alpha?: number): Tensor {
+  return addK(x, alpha === undefined || alpha === 1 ? y : mul(y as TensorLike, alpha));
+}
+export function sub(x: TensorLike | Scalar, y: TensorLike | Scalar, alpha?: number): Tensor {
+  return subK(x, alpha === undefined || alpha === 1 ? y : mul(y as TensorLike, alpha));
+}
+
+export function pow(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
+  if (isScalar(e) && !isScalar(x)) {
+    const xt = asTensorOperand(x) as Tensor;
+    const dtype = promote([xt, e]);
+    const a = operand(xt, floatDtype(dtype));
+    const ev = Number(e);
+    let out = K.unary('pows', a, ev);
+    if (!isFloating(dtype)) out = K.castTo(out, dtype);
+    return record('PowBackward0', out, [a], () => [a], (g, [s]) => [
+      ev === 0 ? zerosLike(s) : g.mul(pow(s, ev - 1).mul(ev)),
+    ]);
+  }
+  if (isScalar(x)) {
+    const et = asTensorOperand(e) as Tensor;
+    const b = operand(et, floatDtype(promote([x, et])));
+    const out = K.unary('rpows', b, Number(x));
+    const lnBase = K.unary('log', K.full([], Number(x), b.dtype));
+    return record('PowBackward2', out, [b], () => [out], (g, [y]) => [g.mul(y).mul(lnBase)]);
+  }
+  return powTT(x, e);
+}
+
+const powTT = defineBinary('pow', 'PowBackward1', true, (g, a, b, n) => {
+  const out: (Tensor | null)[] = [null, null];
+  if (n[0]) out[0] = g.mul(b).mul(pow(a, b.sub(1)));
+  if (n[1]) {
+    // d/db a^b = a^b ln a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
+    const gb = g.mul(pow(a, b)).mul(a.log());
+    out[1] = where(compare('eq', a, 0), K.full([], 0, gb.dtype), gb);
+  }
+  return out;
+});
+
+export type CompareOp = 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne';
+
+/** Elementwise comparison → bool tensor (never differentiable). */
+export function compare(op: CompareOp, x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor {
+  const ox = asTensorOperand(x);
+  const oy = asTensorOperand(y);
+  const dtype = promote([ox, oy]);
+  const cd = isFloating(dtype) ? dtype : 'float64';
+  return K.binary(op, operand(ox, cd).detach(), operand(oy, cd).detach(), 'bool');
+}
+
+export function logicalAnd(a: Tensor, b: Tensor): Tensor {
+  return K.binary('logical_and', a.to('bool'), b.to('bool'), 'bool', 'logical_and_u8');
+}
+export function logicalOr(a: Tensor, b: Tensor): Tensor {
+  return K.binary('logical_or', a.to('bool'), b.to('bool'), 'bool', 'logical_or_u8');
+}
+
+export function where(cond: Tensor, x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor {
+  const ox = asTensorOperand(x);
+  const oy = asTensorOperand(y);
+  const dtype = promote([ox, oy]);
+  const cd = isFloating(dtype) ? dtype : 'float64';
+  const a = operand(ox, cd);
+  const b = operand(oy, cd);
+  const c = cond.dtype === 'bool' ? cond : cond.to('bool');
+  let out = K.whereK(c, a, b);
+  if (cd !== dtype) out = K.castTo(out, dtype);
+  return record('WhereBackward0', out, [a, b], () => [c], (g, [cs], n) => {
+    const zero = K.full([], 0, g.dtype);
+    return [n[0] ? where(cs, g, zero) : null, n[1] ? where(cs, zero, g) : null];
+  });
+}
+
+// ---- elementwise unary ---------------------------------------------------------------------------
+
+type UnaryRule = (g: Tensor, saved: Tensor) => Tensor;
+
+/** A unary float op whose rule reads its input (`save: 'input'`) or its result (`'output'`). */
+function defineUnary(kname: string, node: string, save: 'input' | 'output' | 'none', rule: UnaryRule) {
+  return (x: Tensor): Tensor => {
+    const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
+    const y = K.unary(kname, a);
+    return record(node, y, [a], () => (save === 'input' ? [a] : save === 'output' ? [y] : []), (g, s) => [
+      rule(g, s[0] ?? a),
+    ]);
+  };
+}
+
+export const neg = defineUnary('neg', 'NegBackward0', 'none', (g) => neg(g));
+export const exp = defineUnary('exp', 'ExpBackward0', 'output', (g, y) => g.mul(y));
+export const log = defineUnary('log', 'LogBackward0', 'input', (g, x) => g.div(x));
+export const sqrt = defineUnary('sqrt', 'SqrtBackward0', 'output', (g, y) => g.div(y.mul(2)));
+export const abs = defineUnary('abs', 'AbsBackward0', 'input', (g, x) => g.mul(sign(x)));
+export const sin = defineUnary('sin', 'SinBackward0', 'input', (g, x) => g.mul(cos(x)));
+export const cos = defineUnary('cos', 'CosBackward0', 'input', (g, x) => g.mul(neg(sin(x))));
+export const tanh = defineUnary('tanh', 'TanhBackward0', 'output', (g, y) => g.mul(sub(1, y.mul(y))));
+export const sigmoid = defineUnary('sigmoid', 'SigmoidBackward0', 'output', (g, y) => g.mul(y).mul(sub(1, y)));
+export const relu = defineUnary('relu', 'ReluBackward0', 'output', (g, y) => where(compare('gt', y, 0), g, 0));
+export const reciprocal = defineUnary('reciprocal', 'ReciprocalBackward0', 'output', (g, y) =>
+  neg(g).mul(y.mul(y)),
+);
+export const sign = defineUnary('sign', 'SignBackward0', 'none', (g) => zerosLike(g));
+
+export function square(x: Tensor): Tensor {
+  return pow(x, 2);
+}
+
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
+  const y = K.unary('leaky_relu', a, negativeSlope);
+  return record('LeakyReluBackward0', y, [a], () => [a], (g, [s]) =>
+    [where(compare('gt', s, 0), g, g.mul(negativeSlope))],
+  );
+}
+
+export function clamp(
+  x: Tensor,
+  min?: number | null | { min?: number | null; max?: number | null },
+  max?: number | null,
+): Tensor {
+  if (min !== null && typeof min === 'object') ({ min, max } = min);
+  const lo = min ?? null;
+  const hi = max ?? null;
+  if (lo === null && hi === null) throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
+  const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
+  const y = K.unary('clamp', a, lo ?? -Infinity, hi ?? Infinity);
+  return record('ClampBackward1', y, [a], () => [a], (g, [s]) => {
+    let mask: Tensor | null = null;
+    if (lo !== null) mask = compare('ge', s, lo);
+    if (hi !== null) mask = mask ? logicalAnd(mask, compare('le', s, hi)) : compare('le', s, hi);
+    return [where(mask as Tensor, g, 0)];
+  });
+}
+
+// ---- reductions ----------------------------------------------------------------------------------
+
+interface ReduceSpec {
+  dims: number[];
+  keepdim: boolean;
+  all: boolean;
+}
+
+function parseReduce(x: Tensor, dim: ReduceDims | ReduceOpts | null | undefined, keepdim?: boolean): ReduceSpec {
+  let d: ReduceDims | null | undefined = dim as ReduceDims | null | undefined;
+  let kd = keepdim ?? false;
+  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) {
+    const o = dim as ReduceOpts;
+    d = o.dim;
+    kd = o.keepdim ?? kd;
+  }
+  if (d === undefined || d === null) return { dims: [], keepdim: false, all: true };
+  const list = typeof d === 'number' ? [d] : [...d];
+  const dims = [...new Set(list.map((v) => normDim(v, x.ndim)))].sort((p, q) => p - q);
+  if (x.ndim === 0) return { dims: [], keepdim: kd, all: false };
+  return { dims, keepdim: kd, all: false };
+}
+
+/** Reshapes a reduced gradient so it broadcasts against the input (re-inserting reduced dims). */
+function keepShape(g: Tensor, inShape: Shape, spec: ReduceSpec): Tensor {
+  if (spec.keepdim || spec.all) return spec.all && g.ndim !== inShape.length ? g.reshape(inShape.map(() => 1)) : g;
+  const shape = inShape.map((d, i) => (spec.dims.includes(i) ? 1 : d));
+  return g.reshape(shape);
+}
+
+function reducedCount(x: Tensor, spec: ReduceSpec): number {
+  if (spec.all || spec.dims.length === 0) return x.numel();
+  return numelOf(spec.dims.map((i) => x.shape[i]));
+}
+
+function floatInput(x: Tensor): Tensor {
+  return isFloating(x.dtype) ? x : K.castTo(x, 'float32');
+}
+
+export function sum(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: boolean): Tensor {
+  const spec = parseReduce(x, dim, keepdim);
+  const isInt = !isFloating(x.dtype);
+  const a = isInt ? K.castTo(x, 'float64') : x;
+  let y = K.reduce('sum', a, spec.dims, spec.keepdim);
+  if (isInt) y = K.castTo(y, 'int64');
+  const shape = x.shape;
+  return record(spec.all ? 'SumBackward0' : 'SumBackward1', y, [x], () => [], (g) => [
+    keepShape(g, shape, spec).expand(shape),
+  ]);
+}
+
+export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: boolean): Tensor {
+  if (!isFloating(x.dtype)) {
+    throw new Error(
+      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype === 'int64' ? 'Long' : 'Bool'}`,
+    );
+  }
+  const spec = parseReduce(x, dim, keepdim);
+  const y = K.reduce('mean', x, spec.dims, spec.keepdim);
+  const shape = x.shape;
+  const n = reducedCount(x, spec);
+  return record(spec.all ? 'MeanBackward0' : 'MeanBackward1', y, [x], () => [], (g) => [
+    keepShape(g, shape, spec).expand(shape).div(n),
+  ]);
+}
+
+function defineExtremum(kind: 'max' | 'min', node: string) {
+  return (x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: boolean): Tensor => {
+    const spec = parseReduce(x, dim, keepdim);
+    const a = floatInput(x);
+    const y = K.reduce(kind, a, spec.dims, spec.keepdim);
+    return record(node, y, [a], () => [a, y], (g, [s, r]) => {
+      // Ties share the gradient evenly, as PyTorch's amax/amin backward.
+      const mask = compare('eq', s, keepShape(r, s.shape, spec)).to(g.dtype);
+      const count = spec.all ? mask.sum() : mask.sum(spec.dims, true);
+      return [keepShape(g, s.shape, spec).mul(mask).div(count)];
+    });
+  };
+}
+export const amax = defineExtremum('max', 'AmaxBackward0');
+export const amin = defineExtremum('min', 'AminBackward0');
+
+export function logsumexp(x: Tensor, dim: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
+  const spec = parseReduce(x, dim, keepdim);
+  const a = floatInput(x);
+  const y = K.reduce('logsumexp', a, spec.dims, spec.keepdim);
+  return record('LogsumexpBackward0', y, [a], () => [a, y], (g, [s, r]) => [
+    keepShape(g, s.shape, spec).mul(s.sub(keepShape(r, s.shape, spec)).exp()),
+  ]);
+}
+
+function parseVar(
+  x: Tensor,
+  dim: ReduceDims | VarOpts | null | undefined,
+  unbiased: boolean | VarOpts | undefined,
+  keepdim: boolean | undefined,
+): { spec: ReduceSpec; correction: number } {
+  let o: VarOpts = {};
+  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) o = dim as VarOpts;
+  else {
+    if (typeof unbiased === 'object') o = { ...unbiased };
+    else if (typeof unbiased === 'boolean') o.unbiased = unbiased;
+    o.dim = (dim ?? undefined) as ReduceDims | undefined;
+    if (keepdim !== undefined) o.keepdim = keepdim;
+  }
+  const correction = o.correction ?? (o.unbiased === false ? 0 : 1);
+  return { spec: parseReduce(x, o.dim, o.keepdim), correction };
+}
+
+export function var_(
+  x: Tensor,
+  dim?: ReduceDims | VarOpts | null,
+  unbiased?: boolean | VarOpts,
+  keepdim?: boolean,
+): Tensor {
+  const { spec, correction } = parseVar(x, dim, unbiased, keepdim);
+  const a = floatInput(x);
+  const y = K.reduce('var', a, spec.dims, spec.keepdim, correction);
+  const n = reducedCount(a, spec);
+  return record('VarBackward0', y, [a], () => [a], (g, [s]) => {
+    const m = spec.all ? s.mean() : s.mean(spec.dims, true);
+    return [keepShape(g, s.shape, spec).mul(s.sub(m)).mul(2 / (n - correction))];
+  });
+}
+
+export function std(
+  x: Tensor,
+  dim?: ReduceDims | VarOpts | null,
+  unbiased?: boolean | VarOpts,
+  keepdim?: boolean,
+): Tensor {
+  const { spec, correction } = parseVar(x, dim, unbiased, keepdim);
+  const a = floatInput(x);
+  const y = K.unary('sqrt', K.reduce('var', a, spec.dims, spec.keepdim, correction));
+  const n = reducedCount(a, spec);
+  return record('StdBackward0', y, [a], () => [a, y], (g, [s, r]) => {
+    const m = spec.all ? s.mean() : s.mean(spec.dims, true);
+    return [keepShape(g, s.shape, spec).div(keepShape(r, s.shape, spec)).mul(s.sub(m)).div(n - correction)];
+  });
+}
+
+// ---- views and shape ops -------------------------------------------------------------------------
+
+/** Strides that let `shape` view memory laid out as (oldShape, oldStrides), or null (PyTorch's computeStride). */
+function viewStrides(oldShape: Shape, oldStrides: readonly number[], shape: Shape): number[] | null {
+  if (numelOf(oldShape) === 0) return contiguousStrides(shape);
+  const newStrides = new Array<number>(shape.length).fill(0);
+  let viewD = shape.length - 1;
+  let chunkBase = oldStrides.length ? oldStrides[oldStrides.length - 1] : 1;
+  let tensorNumel = 1;
+  let viewNumel = 1;
+  for (let d = oldShape.length - 1; d >= 0; d--) {
+    tensorNumel *= oldShape[d];
+    if (d === 0 || (oldShape[d - 1] !== 1 && oldStrides[d - 1] !== tensorNumel * chunkBase)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || shape[viewD] === 1)) {
+        newStrides[viewD] = viewNumel * chunkBase;
+        viewNumel *= shape[viewD];
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBase = oldStrides[d - 1];
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  if (viewD !== -1) return null;
+  return newStrides;
+}
+
+function inferSize(shape: readonly number[], numel: number): number[] {
+  const out = shape.slice();
+  const neg = out.indexOf(-1);
+  const known = numelOf(out.filter((d) => d !== -1));
+  if (neg >= 0) {
+    if (out.indexOf(-1, neg + 1) >= 0) throw new Error('only one dimension can be inferred');
+    if (known === 0 || numel % known !== 0) throw new Error(`shape '${fmtShape(shape)}' is invalid for input of size ${numel}`);
+    out[neg] = numel / known;
+  } else if (known !== numel) {
+    throw new Error(`shape '${fmtShape(shape)}' is invalid for input of size ${numel}`);
+  }
+  return out;
+}
+
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const sh = inferSize(shape, x.numel());
+  const inShape = x.shape;
+  const st = viewStrides(x.shape, x._strides, sh);
+  if (st) {
+    const y = x._view(sh, st, x._offset);
+    return record('ReshapeAliasBackward0', y, [x], () => [], (g) => [g.reshape(inShape)]);
+  }
+  const y = noGrad(() => K.contiguousCopy(x));
+  const v = y._view(sh, contiguousStrides(sh), 0);
+  y.dispose();
+  return record('UnsafeViewBackward0', v, [x], () => [], (g) => [g.reshape(inShape)]);
+}
+
+export function view(x: Tensor, shape: readonly number[]): Tensor {
+  const sh = inferSize(shape, x.numel());
+  const st = viewStrides(x.shape, x._strides, sh);
+  if (!st) {
+    throw new Error(
+      "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
+    );
+  }
+  const inShape = x.shape;
+  return record('ViewBackward0', x._view(sh, st, x._offset), [x], () => [], (g) => [g.reshape(inShape)]);
+}
+
+/** Reinterprets a fresh contiguous result under a new shape (PyTorch's _unsafe_view). */
+function unsafeView(x: Tensor, shape: readonly number[]): Tensor {
+  const inShape = x.shape;
+  const y = x._view(shape, contiguousStrides(shape), x._offset);
+  return record('UnsafeViewBackward0', y, [x], () => [], (g) => [g.reshape(inShape)]);
+}
+
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  if (x.ndim === 0) return reshape(x, [1]);
+  const s = normDim(startDim, x.ndim);
+  const e = normDim(endDim, x.ndim);
+  if (s > e) throw new Error('flatten() has invalid args: start_dim cannot come after end_dim');
+  if (s === e) return x;
+  const shape = [...x.shape.slice(0, s), numelOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
+  return reshape(x, shape);
+}
+
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  const nd = x.ndim;
+  const d0 = normDim(dim0, nd);
+  const d1 = normDim(dim1, nd);
+  const shape = x.shape.slice();
+  const st = x._strides.slice();
+  if (nd > 0) {
+    [shape[d0], shape[d1]] = [shape[d1], shape[d0]];
+    [st[d0], st[d1]] = [st[d1], st[d0]];
+  }
+  return record('TransposeBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g.transpose(d0, d1)]);
+}
+
+export function t(x: Tensor): Tensor {
+  if (x.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
+  const shape = x.shape.slice().reverse();
+  const st = x._strides.slice().reverse();
+  return record('TBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g.t()]);
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  if (dims.length !== x.ndim) {
+    throw new Error(
+      `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x.ndim} is not equal to len(dims) = ${dims.length}`,
+    );
+  }
+  const p = dims.map((d) => normDim(d, x.ndim));
+  if (new Set(p).size !== p.length) throw new Error('permute(): duplicate dims are not allowed.');
+  const inv = new Array<number>(p.length);
+  p.forEach((d, i) => (inv[d] = i));
+  const y = x._view(p.map((d) => x.shape[d]), p.map((d) => x._strides[d]), x._offset);
+  return record('PermuteBackward0', y, [x], () => [], (g) => [g.permute(inv)]);
+}
+
+export function squeeze(x: Tensor, dim?: number): Tensor {
+  const inShape = x.shape;
+  let keep: number[];
+  if (dim === undefined) keep = x.shape.map((_, i) => i).filter((i) => x.shape[i] !== 1);
+  else {
+    const d = normDim(dim, x.ndim);
+    keep = x.shape.map((_, i) => i).filter((i) => i !== d || x.shape[i] !== 1);
+  }
+  const y = x._view(keep.map((i) => x.shape[i]), keep.map((i) => x._strides[i]), x._offset);
+  return record(dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1', y, [x], () => [], (g) => [
+    g.reshape(inShape),
+  ]);
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const d = normDim(dim, x.ndim + 1);
+  const shape = x.shape.slice();
+  const st = x._strides.slice();
+  const s = d < x.ndim ? x._strides[d] * x.shape[d] : 1;
+  shape.splice(d, 0, 1);
+  st.splice(d, 0, s);
+  return record('UnsqueezeBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g.squeeze(d)]);
+}
+
+export function expand(x: Tensor, sizes: readonly number[]): Tensor {
+  if (sizes.length < x.ndim) {
+    throw new Error(
+      `expand(${x.dtype === 'float32' ? 'torch.FloatTensor' : 'torch.Tensor'}{${fmtShape(x.shape)}}, size=${fmtShape(sizes)}): the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
+    );
+  }
+  const lead = sizes.length - x.ndim;
+  const shape: number[] = [];
+  const st: number[] = [];
+  for (let i = 0; i < sizes.length; i++) {
+    const j = i - lead;
+    const cur = j >= 0 ? x.shape[j] : 1;
+    let want = sizes[i];
+    if (want === -1) {
+      if (j < 0) throw new Error('The expanded size of the tensor (-1) isn\'t allowed in a leading, non-existing dimension 0');
+      want = cur;
+    }
+    if (cur !== want && cur !== 1) {
+      throw new Error(
+        `The expanded size of the tensor (${want}) must match the existing size (${cur}) at non-singleton dimension ${i}.  Target sizes: ${fmtShape(sizes)}.  Tensor sizes: ${fmtShape(x.shape)}`,
+      );
+    }
+    shape.push(want);
+    st.push(j >= 0 && cur === want ? x._strides[j] : 0);
+  }
+  // The rule returns g as is: the engine sums it down to x's shape.
+  return record('ExpandBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g]);
+}
+
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normDim(dim, x.ndim);
+  const size = x.shape[d];
+  const s = start < 0 ? start + size : start;
+  if (s < 0 || s > size) throw new RangeError(`start (${start}) is out of bounds for dimension ${d} of size ${size}`);
+  if (length < 0 || s + length > size) {
+    throw new RangeError(`start (${start}) + length (${length}) exceeds dimension size (${size}).`);
+  }
+  const shape = x.shape.slice();
+  shape[d] = length;
+  const inShape = x.shape;
+  const y = x._view(shape, x._strides, x._offset + s * x._strides[d]);
+  return record('SliceBackward0', y, [x], () => [], (g) => [sliceScatter(g, inShape, d, s)]);
+}
+
+/** zeros(shape) with `src` written at [start, start+len) along dim: narrow's adjoint. */
+function sliceScatter(src: Tensor, shape: Shape, dim: number, start: number): Tensor {
+  const out = K.full(shape, 0, src.dtype);
+  const dst = out._view(src.shape, out._strides, start * out._strides[dim]);
+  K.copyInto(dst, src);
+  dst.dispose();
+  return record('SliceBackwardBackward0', out, [src], () => [], (g) => [g.narrow(dim, start, src.shape[dim])]);
+}
+
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  const d = normDim(dim, x.ndim);
+  const size = x.shape[d];
+  const i = index < 0 ? index + size : index;
+  if (i < 0 || i >= size) throw new RangeError(`select(): index ${index} out of range for tensor of size ${fmtShape(x.shape)} at dimension ${d}`);
+  const shape = x.shape.filter((_, k) => k !== d);
+  const st = x._strides.filter((_, k) => k !== d);
+  const inShape = x.shape;
+  const y = x._view(shape, st, x._offset + i * x._strides[d]);
+  return record('SelectBackward0', y, [x], () => [], (g) => [sliceScatter(g.unsqueeze(d), inShape, d, i)]);
+}
+
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  const ts = tensors.filter((x) => !(x.ndim === 1 && x.shape[0] === 0));
+  if (ts.length === 0) return tensors.length ? K.contiguousCopy(tensors[0]) : zeros(0);
+  const ref = ts[0];
+  const d = normDim(dim, ref.ndim);
+  const dtype = promote(ts);
+  const shape = ref.shape.slice();
+  shape[d] = 0;
+  for (const x of ts) {
+    if (x.ndim !== ref.ndim || x.shape.some((s, i) => i !== d && s !== ref.shape[i])) {
+      throw new Error(
+        `Sizes of tensors must match except in dimension ${d}. Expected size ${ref.shape.find((_, i) => i !== d)} but got size ${x.shape.find((s, i) => i !== d && s !== ref.shape[i])} for tensor number ${ts.indexOf(x)} in the list.`,
+      );
+    }
+    shape[d] += x.shape[d];
+  }
+  const out = K.empty(shape, dtype);
+  const sizes: number[] = [];
+  let off = 0;
+  for (const x of ts) {
+    const dst = out._view(x.shape, out._strides, off * out._strides[d]);
+    K.copyInto(dst, x);
+    dst.dispose();
+    off += x.shape[d];
+    sizes.push(x.shape[d]);
+  }
+  return record('CatBackward0', out, ts, () => [], (g, _s, n) => {
+    let o = 0;
+    return sizes.map((len, i) => {
+      const r = n[i] ? g.narrow(d, o, len) : null;
+      o += len;
+      return r;
+    });
+  });
+}
+
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new Error('stack expects a non-empty TensorList');
+  const ref = tensors[0];
+  for (const [i, x] of tensors.entries()) {
+    if (!sameShape(x.shape, ref.shape)) {
+      throw new Error(`stack expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ${fmtShape(x.shape)} at entry ${i}`);
+    }
+  }
+  const d = normDim(dim, ref.ndim + 1);
+  const parts = noGrad(() => tensors.map((x) => x.unsqueeze(d)));
+  const out = noGrad(() => cat(parts, d));
+  for (const p of parts) p.dispose();
+  return record('StackBackward0', out, tensors, () => [], (g, _s, n) =>
+    tensors.map((_, i) => (n[i] ? g.select(d, i) : null)),
+  );
+}
+
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  if (index.dtype !== 'int64') throw new Error('index_select(): Expected dtype int64 for index');
+  if (index.ndim > 1) throw new Error('index_select(): Index is supposed to be a vector');
+  const d = x.ndim ? normDim(dim, x.ndim) : 0;
+  const size = x.ndim ? x.shape[d] : 1;
+  for (const v of index.toArray() as BigInt64Array) {
+    if (v < 0n || v >= BigInt(size)) throw new RangeError(`index out of range in self`);
+  }
+  const y = K.indexSelectK(x, d, index);
+  const inShape = x.shape;
+  return record('IndexSelectBackward0', y, [x], () => [index], (g, [idx]) => [indexAdd(g, d, idx, inShape)]);
+}
+
+/** zeros(shape).index_add(dim, index, src): index_select's adjoint (repeated indices accumulate). */
+function indexAdd(src: Tensor, dim: number, index: Tensor, shape: Shape): Tensor {
+  const out = K.indexAddK(src, dim, index, shape);
+  return record('IndexAddBackward0', out, [src], () => [index], (g, [idx]) => [indexSelect(g, dim, idx)]);
+}
+
+export function contiguous(x: Tensor): Tensor {
+  return clone(x);
+}
+
+export function clone(x: Tensor): Tensor {
+  return record('CloneBackward0', K.contiguousCopy(x), [x], () => [], (g) => [g]);
+}
+
+// ---- linear algebra ------------------------------------------------------------------------------
+
+function as3(x: Tensor, b: number, m: number, k: number): Tensor {
+  const st = x.ndim === 3 ? x._strides : x.ndim === 2 ? [0, x._strides[0], x._strides[1]] : [0, 0, x._strides[0] ?? 1];
+  return x._view([b, m, k], st, x._offset);
+}
+
+function checkFloatPair(a: Tensor, b: Tensor, op: string): void {
+  if (a.dtype !== b.dtype) {
+    throw new Error(`expected scalar type ${a.dtype === 'float64' ? 'Double' : 'Float'} but found ${b.dtype === 'float64' ? 'Double' : 'Float'}`);
+  }
+  if (!isFloating(a.dtype)) throw new Error(`${op}: only floating point tensors are supported`);
+}
+
+/** [M,K] @ [K,N] through the core; transposed views are read in place. */
+function mmRaw(a: Tensor, b: Tensor): Tensor {
+  const a3 = as3(a, 1, a.shape[0], a.shape[1]);
+  const b3 = as3(b, 1, b.shape[0], b.shape[1]);
+  const y = K.matmul3(a3, b3);
+  a3.dispose();
+  b3.dispose();
+  const r = y._view([a.shape[0], b.shape[1]], [b.shape[1], 1], 0);
+  y.dispose();
+  return r;
+}
+
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2) throw new Error(`self must be a matrix`);
+  if (a.shape[1] !== b.shape[0]) {
+    throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]})`);
+  }
+  checkFloatPair(a, b, 'mm');
+  return record('MmBackward0', mmRaw(a, b), [a, b], () => [a, b], (g, [sa, sb], n) => [
+    n[0] ? g.mm(sb.t()) : null,
+    n[1] ? sa.t().mm(g) : null,
+  ]);
+}
+
+export function addmm(bias: Tensor, a: Tensor, b: Tensor): Tensor {
+  const y = mmRaw(a, b);
+  const out = noGrad(() => y.add(bias));
+  y.dispose();
+  return record('AddmmBackward0', out, [bias, a, b], () => [a, b], (g, [sa, sb], n) => [
+    n[0] ? g : null,
+    n[1] ? g.mm(sb.t()) : null,
+    n[2] ? sa.t().mm(g) : null,
+  ]);
+}
+
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 1 || b.ndim !== 1) throw new Error(`1D tensors expected, but got ${a.ndim}D and ${b.ndim}D tensors`);
+  if (a.shape[0] !== b.shape[0]) {
+    throw new Error(`inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
+  }
+  checkFloatPair(a, b, 'dot');
+  const a3 = as3(a, 1, 1, a.shape[0]);
+  const b3 = b._view([1, b.shape[0], 1], [0, b._strides[0], 1], b._offset);
+  const y = K.matmul3(a3, b3);
+  a3.dispose();
+  b3.dispose();
+  const r = y._view([], [], 0);
+  y.dispose();
+  return record('DotBackward0', r, [a, b], () => [a, b], (g, [sa, sb], n) => [
+    n[0] ? sb.mul(g) : null,
+    n[1] ? sa.mul(g) : null,
+  ]);
+}
+
+export function mv(a: Tensor, v: Tensor): Tensor {
+  if (a.ndim !== 2 || v.ndim !== 1) throw new Error('vector + matrix @ vector expected');
+  if (a.shape[1] !== v.shape[0]) {
+    throw new Error(`size mismatch, got input (${a.shape[0]}), mat (${a.shape[0]}x${a.shape[1]}), vec (${v.shape[0]})`);
+  }
+  checkFloatPair(a, v, 'mv');
+  const v2 = v._view([v.shape[0], 1], [v._strides[0], 1], v._offset);
+  const y = mmRaw(a, v2);
+  v2.dispose();
+  const r = y._view([a.shape[0]], [1], 0);
+  y.dispose();
+  return record('MvBackward0', r, [a, v], () => [a, v], (g, [sa, sv], n) => [
+    n[0] ? g.unsqueeze(1).mul(sv.unsqueeze(0)) : null,
+    n[1] ? mv(sa.t(), g) : null,
+  ]);
+}
+
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3 || b.ndim !== 3) throw new Error('batch1 must be a 3D tensor');
+  if (a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1]) {
+    throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${a.shape[0]}, ${a.shape[2]}] but got: [${b.shape[0]}, ${b.shape[1]}].`);
+  }
+  checkFloatPair(a, b, 'bmm');
+  return record('BmmBackward0', K.matmul3(a, b), [a, b], () => [a, b], (g, [sa, sb], n) => [
+    n[0] ? bmm(g, sb.transpose(1, 2)) : null,
+    n[1] ? bmm(sa.transpose(1, 2), g) : null,
+  ]);
+}
+
+/** torch.matmul: dispatches to dot / mv / mm / folded mm / broadcast bmm as PyTorch 1.13 does. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  const da = a.ndim;
+  const db = b.ndim;
+  if (da === 0 || db === 0) throw new Error(`both arguments to matmul need to be at least 1D, but they are ${da}D and ${db}D`);
+  if (da === 1 && db === 1) return dot(a, b);
+  if (da === 2 && db === 1) return mv(a, b);
+  if (da === 1 && db === 2) return mm(a.unsqueeze(0), b).squeeze(0);
+  if (da === 2 && db === 2) return mm(a, b);
+  if (da >= 3 && (db === 1 || db === 2)) {
+    const k = a.shape[da - 1];
+    const outShape = [...a.shape.slice(0, -1), ...(db === 2 ? [b.shape[1]] : [])];
+    const a2 = a.contiguous().reshape([-1, k]);
+    const b2 = db === 1 ? b.unsqueeze(-1) : b;
+    return unsafeView(a2.mm(b2), outShape);
+  }
+  // Batched: broadcast the batch dims, fold them into one, bmm, unfold.
+  const a3d = da === 1 ? a.unsqueeze(0) : a;
+  const b3d = db === 1 ? b.unsqueeze(-1) : b;
+  const batchA = a3d.shape.slice(0, -2);
+  const batchB = b3d.shape.slice(0, -2);
+  const nb = Math.max(batchA.length, batchB.length);
+  const batch: number[] = [];
+  for (let i = 0; i < nb; i++) {
+    const x = batchA[batchA.length - nb + i] ?? 1;
+    const y = batchB[batchB.length - nb + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) {
+      throw new Error(`The size of tensor a (${x}) must match the size of tensor b (${y}) at non-singleton dimension ${i}`);
+    }
+    batch.push(x === 1 ? y : x);
+  }
+  const [m, k] = a3d.shape.slice(-2);
+  const [, n] = b3d.shape.slice(-2);
+  const B = numelOf(batch);
+  const ea = sameShape(batchA, batch) ? a3d : a3d.expand([...batch, m, k]);
+  const eb = sameShape(batchB, batch) ? b3d : b3d.expand([...batch, k, n]);
+  const ra = ea.ndim === 3 ? ea : ea.reshape([B, m, k]);
+  const rb = eb.ndim === 3 ? eb : eb.reshape([B, k, n]);
+  const outShape = [...batch];
+  if (da > 1) outShape.push(m);
+  if (db > 1) outShape.push(n);
+  return unsafeView(bmm(ra, rb), outShape);
+}
+
+// ---- nn ------------------------------------------------------------------------------------------
+
+export function softmax(x: Tensor, dim: number): Tensor {
+  const a = floatInput(x);
+  const d = a.ndim ? normDim(dim, a.ndim) : 0;
+  const y = K.softmaxK('softmax', a, d);
+  return record('SoftmaxBackward0', y, [a], () => [y], (g, [s]) => [
+    s.mul(g.sub(g.mul(s).sum(d, true))),
+  ]);
+}
+
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const a = floatInput(x);
+  const d = a.ndim ? normDim(dim, a.ndim) : 0;
+  const y = K.softmaxK('log_softmax', a, d);
+  return record('LogSoftmaxBackward0', y, [a], () => [y], (g, [s]) => [
+    g.sub(s.exp().mul(g.sum(d, true))),
+  ]);
+}
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+function checkReduction(r: string): Reduction {
+  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${r} is not a valid value for reduction`);
+  return r;
+}
+
+/** Applies `reduction` to elementwise losses; the matching gradient scale for the rule. */
+function reduceLoss(l: Tensor, reduction: Reduction): Tensor {
+  if (reduction === 'none') return l;
+  return K.reduce(reduction, l, [], false);
+}
+
+function lossGrad(g: Tensor, shape: Shape, n: number, reduction: Reduction): Tensor {
+  if (reduction === 'none') return g;
+  const e = g.expand(shape);
+  return reduction === 'mean' ? e.div(n) : e;
+}
+
+export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  checkReduction(reduction);
+  const shape = input.shape;
+  const l = noGrad(() => {
+    const d = K.binary('sub', input, target.dtype === input.dtype ? target : K.castTo(target, input.dtype));
+    const sq = K.binary('mul', d, d);
+    d.dispose();
+    return sq;
+  });
+  const n = l.numel();
+  const out = reduceLoss(l, reduction);
+  if (out !== l) l.dispose();
+  return record('MseLossBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
+    const gd = lossGrad(g, shape, n, reduction).mul(x.sub(tg)).mul(2);
+    return [need[0] ? gd : null, need[1] ? neg(gd) : null];
+  });
+}
+
+/** nll_loss over log-probabilities [N, C] (target [N]) or [C] (0-d target), no weights. */
+export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  checkReduction(reduction);
+  if (target.dtype !== 'int64') throw new Error(`expected scalar type Long but found ${target.dtype === 'float64' ? 'Double' : 'Float'}`);
+  const C = logp.shape[logp.ndim - 1];
+  for (const v of target.toArray() as BigInt64Array) {
+    if (v < 0n || v >= BigInt(C)) throw new RangeError(`Target ${v} is out of bounds.`);
+  }
+  const onehot = K.oneHotK(target, C, logp.dtype);
+  const picked = noGrad(() => {
+    const p = K.binary('mul', logp, onehot);
+    const s = K.reduce('sum', p, [p.ndim - 1], false);
+    p.dispose();
+    return s;
+  });
+  const n = picked.numel();
+  const negl = K.unary('neg', picked);
+  picked.dispose();
+  const out = reduceLoss(negl, reduction);
+  if (out !== negl) negl.dispose();
+  const shape = target.shape;
+  return record('NllLossBackward0', out, [logp], () => [onehot], (g, [oh]) => [
+    neg(oh).mul(lossGrad(g, shape, n, reduction).unsqueeze(-1)),
+  ]);
+}
+
+export function crossEntropy(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  const classDim = input.ndim === 1 ? 0 : 1;
+  if (input.ndim > 2) throw new Error('asgrad: cross_entropy supports [N, C] or [C] inputs');
+  return nllLoss(logSoftmax(input, classDim), target, reduction);
+}
+
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  checkReduction(reduction);
+  if (!sameShape(input.shape, target.shape)) {
+    throw new Error(`Target size (${new Array(...target.shape).length ? `torch.Size([${target.shape.join(', ')}])` : 'torch.Size([])'}) must be the same as input size (torch.Size([${input.shape.join(', ')}]))`);
+  }
+  // (1 - t) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for large |x|.
+  const l = noGrad(() => {
+    const m = neg(input).clamp(0);
+    const e = neg(m).exp().add(neg(input).sub(m).exp()).log();
+    return sub(1, target).mul(input).add(m).add(e);
+  });
+  const n = l.numel();
+  const out = reduceLoss(l, reduction);
+  const shape = input.shape;
+  return record('BinaryCrossEntropyWithLogitsBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
+    const gs = lossGrad(g, shape, n, reduction);
+    return [need[0] ? gs.mul(x.sigmoid().sub(tg)) : null, need[1] ? gs.mul(neg(x)) : null];
+  });
+}
+
+/** F.linear(x, W, b) = x W^T + b, composed as PyTorch 1.13's at::linear (addmm for 2-D input). */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const wt = weight.t();
+  if (x.ndim === 2 && bias) return addmm(bias, x, wt);
+  if (x.ndim === 3 && bias && x.isContiguous()) {
+    const [b0, b1, k] = x.shape;
+    return view(addmm(bias, x.view([b0 * b1, k]), wt), [b0, b1, weight.shape[0]]);
+  }
+  const y = matmul(x, wt);
+  return bias ? add(y, bias) : y;
+}
+
+// ---- in place ------------------------------------------------------------------------------------
+
+function checkInplace(self: Tensor): void {
+  self._check('in-place op');
+  if (isGradEnabled() && self.isLeaf && self.requiresGrad) {
+    throw new Error('a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+}
+
+const inplaceOps = { add, sub, mul, div } as const;
+
+/** self.op_(other): computes in the core into self's storage, bumps the version, takes the new history. */
+export function inplace<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: TensorLike | Scalar, alpha?: number): T {
+  checkInplace(self);
+  const o = asTensorOperand(other);
+  const tracking = isGradEnabled() && (self.requiresGrad || (o instanceof Tensor && o.requiresGrad));
+  const rdtype = promote([self, o]);
+  if (rdtype !== self.dtype && !(isFloating(self.dtype) || !isFloating(rdtype))) {
+    throw new Error(`result type ${rdtype === 'float64' ? 'Double' : 'Float'} can't be cast to the desired output type ${self.dtype === 'int64' ? 'Long' : 'Bool'}`);
+  }
+  if (!tracking && isFloating(self.dtype) && self.isContiguous()) {
+    let b = operand(o, self.dtype);
+    if (alpha !== undefined && alpha !== 1) b = K.binary('mul', b, K.full([], alpha, self.dtype));
+    K.binaryInto(op, self, b);
+  } else {
+    const fn = op === 'add' || op === 'sub' ? (x: Tensor) => inplaceOps[op](x, o as TensorLike, alpha) : (x: Tensor) => inplaceOps[op](x, o as TensorLike);
+    const r = fn(self);
+    noGrad(() => K.copyInto(self, r));
+    if (r.gradFn) self._setGradFn(r.gradFn);
+  }
+  self._storage.version++;
+  return self;
+}
+
+export function fill_<T extends Tensor>(self: T, value: number): T {
+  checkInplace(self);
+  const src = K.full([], value, self.dtype);
+  K.copyInto(self, src);
+  src.dispose();
+  self._storage.version++;
+  return self;
+}
+
+export function copy_<T extends Tensor>(self: T, src: TensorLike): T {
+  checkInplace(self);
+  const s = src instanceof Tensor ? src : tensor(src);
+  K.copyInto(self, s);
+  self._storage.version++;
+  if (isGradEnabled() && s.requiresGrad) {
+    const shape = self.shape;
+    const dt = self.dtype;
+    record('CopyBackwards', self, [s], () => [], (g) => [g.expand(shape).to(dt)]);
+  }
+  return self;
+}
+
+export { isContiguous };

@@ -1,0 +1,57 @@
+// torch.optim.SGD: p -= lr * p.grad, computed in the core, under no_grad.
+import { Tensor } from './tensor.js';
+import { noGrad } from './grad_mode.js';
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+}
+
+export class SGD {
+  readonly params: Tensor[];
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  private readonly buffers = new Map<Tensor, Tensor>();
+
+  constructor(params: Iterable<Tensor>, opts: SGDOptions) {
+    this.params = [...params];
+    if (!(opts.lr >= 0)) throw new Error(`Invalid learning rate: ${opts.lr}`);
+    this.lr = opts.lr;
+    this.momentum = opts.momentum ?? 0;
+    this.weightDecay = opts.weightDecay ?? 0;
+  }
+
+  step(): void {
+    noGrad(() => {
+      for (const p of this.params) {
+        const g0 = p.grad;
+        if (!g0) continue;
+        let d = this.weightDecay ? g0.add(p, this.weightDecay) : g0;
+        if (this.momentum) {
+          const buf = this.buffers.get(p);
+          if (buf) d = buf.mul_(this.momentum).add_(d);
+          else {
+            d = d.clone();
+            this.buffers.set(p, d);
+          }
+        }
+        const upd = d.mul(this.lr);
+        p.sub_(upd);
+        upd.dispose();
+      }
+    });
+  }
+
+  /** Sets every parameter's .grad to null (PyTorch 2's default set_to_none=True). */
+  zeroGrad(setToNone = true): void {
+    for (const p of this.params) {
+      if (!p.grad) continue;
+      if (setToNone) {
+        p.grad.dispose();
+        p.grad = null;
+      } else noGrad(() => p.grad?.zero_());
+    }
+  }
+}

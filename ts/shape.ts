@@ -1,0 +1,112 @@
+// Shape and stride arithmetic (integers only: no tensor values are computed here).
+
+export type Shape = readonly number[];
+
+/** `torch.Size`: an array of ints that prints as PyTorch does. */
+export class Size extends Array<number> {
+  static override from(dims: readonly number[]): Size {
+    const s = new Size();
+    for (const d of dims) s.push(d);
+    return Object.freeze(s) as Size;
+  }
+  override toString(): string {
+    return `torch.Size([${this.join(', ')}])`;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+  // Array species would make map/filter return Size; plain arrays are what callers expect.
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+}
+
+export function numelOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function contiguousStrides(shape: Shape): number[] {
+  const st = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    st[i] = acc;
+    acc *= shape[i];
+  }
+  return st;
+}
+
+export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== acc) return false;
+    acc *= shape[i];
+  }
+  return true;
+}
+
+export function normDim(dim: number, ndim: number): number {
+  const n = ndim === 0 ? 1 : ndim;
+  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+    throw new RangeError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+  }
+  return dim < 0 ? dim + n : dim;
+}
+
+export function broadcastShapes(...shapes: Shape[]): number[] {
+  const nd = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(nd).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const j = nd - s.length + i;
+      const d = s[i];
+      if (out[j] === 1) out[j] = d;
+      else if (d !== 1 && d !== out[j]) {
+        throw new Error(
+          `The size of tensor a (${out[j]}) must match the size of tensor b (${d}) at non-singleton dimension ${i}`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/** Strides of a tensor viewed as broadcast to `shape` (0 where a dim is broadcast). */
+export function broadcastStrides(shape: Shape, strides: readonly number[], target: Shape): number[] {
+  const out = new Array<number>(target.length).fill(0);
+  const off = target.length - shape.length;
+  for (let i = 0; i < shape.length; i++) out[off + i] = shape[i] === 1 && target[off + i] !== 1 ? 0 : strides[i];
+  return out;
+}
+
+/**
+ * Merges adjacent dims that are contiguous with each other in every operand, so kernels see as few
+ * (and as long) loops as possible. Returns the merged shape and the operands' merged strides.
+ */
+export function coalesce(shape: Shape, strides: (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const sh: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    const k = sh.length - 1;
+    if (k >= 0 && strides.every((s, j) => st[j][k] === s[i] * shape[i])) {
+      sh[k] *= shape[i];
+      strides.forEach((s, j) => (st[j][k] = s[i]));
+    } else {
+      sh.push(shape[i]);
+      strides.forEach((s, j) => st[j].push(s[i]));
+    }
+  }
+  return { shape: sh, strides: st };
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function fmtShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
