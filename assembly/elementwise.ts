@@ -1,0 +1,525 @@
+// Elementwise kernels: creation, casts, unary (contiguous) and binary / ternary (strided with
+// broadcasting).
+//
+// Each kind of kernel is one generic @inline loop over T (f32/f64) and an operation type OP.
+// OP is a tiny @final class used only as a type parameter: its @inline methods `s` (scalar) and,
+// when the operation has an exact SIMD instruction, `v` (v128) are inlined into the loop, and
+// `isDefined(op.v)` selects the SIMD body at compile time. So every exported kernel contains a
+// single loop with no switch on the operation and no indirect calls.
+
+import { ld, st, boff, lanes, texp, tlog, tsin, tcos, ttanh, tpow, tsigmoid, tsign } from "./math";
+import { meta } from "./memory";
+
+// ---------------------------------------------------------------------------------------------
+// Creation
+// ---------------------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function fillT<T>(out: usize, n: i32, value: f64): void {
+  let v = <T>value;
+  let L = lanes<T>();
+  let vv = v128.splat<T>(v);
+  let i = 0;
+  for (; i + L <= n; i += L) v128.store(out + boff<T>(i), vv);
+  for (; i < n; i++) st<T>(out, i, v);
+}
+export function fill_f32(out: usize, n: i32, v: f64): void { fillT<f32>(out, n, v); }
+export function fill_f64(out: usize, n: i32, v: f64): void { fillT<f64>(out, n, v); }
+
+// @ts-ignore: decorator
+@inline function arangeT<T>(out: usize, n: i32, start: f64, step: f64): void {
+  for (let i = 0; i < n; i++) st<T>(out, i, <T>(start + <f64>i * step));
+}
+export function arange_f32(out: usize, n: i32, start: f64, step: f64): void { arangeT<f32>(out, n, start, step); }
+export function arange_f64(out: usize, n: i32, start: f64, step: f64): void { arangeT<f64>(out, n, start, step); }
+
+/** PyTorch's linspace: the first half counts up from start, the second half down from end.
+ *  Arithmetic in T (like PyTorch: f32 tensors use f32 step and values). */
+// @ts-ignore: decorator
+@inline function linspaceT<T>(out: usize, n: i32, start: f64, end: f64): void {
+  if (n <= 0) return;
+  let s = <T>start;
+  let e = <T>end;
+  if (n == 1) {
+    st<T>(out, 0, s);
+    return;
+  }
+  let step: T = (e - s) / <T>(n - 1);
+  let half = n / 2;
+  for (let i = 0; i < n; i++) {
+    let v: T = i < half ? s + step * <T>i : e - step * <T>(n - 1 - i);
+    st<T>(out, i, v);
+  }
+}
+export function linspace_f32(out: usize, n: i32, start: f64, end: f64): void { linspaceT<f32>(out, n, start, end); }
+export function linspace_f64(out: usize, n: i32, start: f64, end: f64): void { linspaceT<f64>(out, n, start, end); }
+
+// ---------------------------------------------------------------------------------------------
+// Casts: cast_SRC_DST(out, x, n)
+// ---------------------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function castT<S, D>(out: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) st<D>(out, i, <D>ld<S>(x, i));
+}
+// @ts-ignore: decorator
+@inline function castToBool<S>(out: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) st<u8>(out, i, <u8>(ld<S>(x, i) != <S>0)); // NaN -> 1
+}
+export function cast_f32_f64(out: usize, x: usize, n: i32): void { castT<f32, f64>(out, x, n); }
+export function cast_f64_f32(out: usize, x: usize, n: i32): void { castT<f64, f32>(out, x, n); }
+export function cast_i64_f32(out: usize, x: usize, n: i32): void { castT<i64, f32>(out, x, n); }
+export function cast_i64_f64(out: usize, x: usize, n: i32): void { castT<i64, f64>(out, x, n); }
+export function cast_u8_f32(out: usize, x: usize, n: i32): void { castT<u8, f32>(out, x, n); }
+export function cast_u8_f64(out: usize, x: usize, n: i32): void { castT<u8, f64>(out, x, n); }
+// truncation toward zero (saturating: NaN -> 0, out of range -> i64 min/max)
+export function cast_f32_i64(out: usize, x: usize, n: i32): void { castT<f32, i64>(out, x, n); }
+export function cast_f64_i64(out: usize, x: usize, n: i32): void { castT<f64, i64>(out, x, n); }
+export function cast_f32_u8(out: usize, x: usize, n: i32): void { castToBool<f32>(out, x, n); }
+export function cast_f64_u8(out: usize, x: usize, n: i32): void { castToBool<f64>(out, x, n); }
+
+// ---------------------------------------------------------------------------------------------
+// Unary (contiguous, out may equal x). p/q are the scalar parameters converted to T (and their
+// splats pv/qv for the SIMD body).
+// ---------------------------------------------------------------------------------------------
+
+@final class UNeg {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return -x; }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.neg<T>(x); }
+}
+@final class UAbs {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return abs<T>(x); }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.abs<T>(x); }
+}
+@final class USqrt {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return sqrt<T>(x); }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.sqrt<T>(x); }
+}
+/** relu(x) = max(x, 0): wasm max propagates NaN (relu(NaN) = NaN) and gives +0 for -0. */
+@final class URelu {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return max<T>(x, <T>0); }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.max<T>(x, v128.splat<T>(<T>0)); }
+}
+@final class URecip {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return <T>1 / x; }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.div<T>(v128.splat<T>(<T>1), x); }
+}
+@final class USquare {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return x * x; }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.mul<T>(x, x); }
+}
+@final class UScale {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return x * p; }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.mul<T>(x, pv); }
+}
+/** clamp: min(max(x, lo), hi); NaN stays NaN (wasm min/max propagate NaN). */
+@final class UClamp {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return min<T>(max<T>(x, p), q); }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.min<T>(v128.max<T>(x, pv), qv); }
+}
+/** leaky_relu: x > 0 ? x : x * slope. */
+@final class ULeaky {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return x > <T>0 ? x : x * p; }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 {
+    return v128.bitselect(x, v128.mul<T>(x, pv), v128.gt<T>(x, v128.splat<T>(<T>0)));
+  }
+}
+@final class UCopy {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return x; }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return x; }
+}
+@final class UOne {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return <T>1; }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.splat<T>(<T>1); }
+}
+/** x ** 0.5 via the correctly rounded sqrt, with pow's IEEE special cases for -0 and -inf. */
+@final class USqrtPow {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T {
+    if (x == <T>0) return <T>0;
+    if (x == <T>-Infinity) return <T>Infinity;
+    return sqrt<T>(x);
+  }
+}
+@final class UExp {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return texp<T>(x); }
+}
+@final class ULog {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return tlog<T>(x); }
+}
+@final class USin {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return tsin<T>(x); }
+}
+@final class UCos {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return tcos<T>(x); }
+}
+@final class UTanh {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return ttanh<T>(x); }
+}
+@final class USigmoid {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return tsigmoid<T>(x); }
+}
+@final class USign {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return tsign<T>(x); }
+}
+/** x ** p */
+@final class UPow {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return tpow<T>(x, p); }
+}
+/** p ** x */
+@final class URPow {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return tpow<T>(p, x); }
+}
+
+/** The one unary loop: v128 body (when OP has one) + scalar tail. */
+// @ts-ignore: decorator
+@inline function unary<T, OP>(out: usize, x: usize, n: i32, p0: f64, p1: f64): void {
+  let op = changetype<OP>(0);
+  let p = <T>p0;
+  let q = <T>p1;
+  let i = 0;
+  if (isDefined(op.v)) {
+    let L = lanes<T>();
+    let pv = v128.splat<T>(p);
+    let qv = v128.splat<T>(q);
+    for (; i + 2 * L <= n; i += 2 * L) {
+      let a = v128.load(x + boff<T>(i));
+      let b = v128.load(x + boff<T>(i), 16);
+      v128.store(out + boff<T>(i), op.v<T>(a, pv, qv));
+      v128.store(out + boff<T>(i), op.v<T>(b, pv, qv), 16);
+    }
+    for (; i + L <= n; i += L) {
+      v128.store(out + boff<T>(i), op.v<T>(v128.load(x + boff<T>(i)), pv, qv));
+    }
+  }
+  for (; i < n; i++) st<T>(out, i, op.s<T>(ld<T>(x, i), p, q));
+}
+
+export function neg_f32(out: usize, x: usize, n: i32): void { unary<f32, UNeg>(out, x, n, 0, 0); }
+export function neg_f64(out: usize, x: usize, n: i32): void { unary<f64, UNeg>(out, x, n, 0, 0); }
+export function exp_f32(out: usize, x: usize, n: i32): void { unary<f32, UExp>(out, x, n, 0, 0); }
+export function exp_f64(out: usize, x: usize, n: i32): void { unary<f64, UExp>(out, x, n, 0, 0); }
+export function log_f32(out: usize, x: usize, n: i32): void { unary<f32, ULog>(out, x, n, 0, 0); }
+export function log_f64(out: usize, x: usize, n: i32): void { unary<f64, ULog>(out, x, n, 0, 0); }
+export function sqrt_f32(out: usize, x: usize, n: i32): void { unary<f32, USqrt>(out, x, n, 0, 0); }
+export function sqrt_f64(out: usize, x: usize, n: i32): void { unary<f64, USqrt>(out, x, n, 0, 0); }
+export function abs_f32(out: usize, x: usize, n: i32): void { unary<f32, UAbs>(out, x, n, 0, 0); }
+export function abs_f64(out: usize, x: usize, n: i32): void { unary<f64, UAbs>(out, x, n, 0, 0); }
+export function sin_f32(out: usize, x: usize, n: i32): void { unary<f32, USin>(out, x, n, 0, 0); }
+export function sin_f64(out: usize, x: usize, n: i32): void { unary<f64, USin>(out, x, n, 0, 0); }
+export function cos_f32(out: usize, x: usize, n: i32): void { unary<f32, UCos>(out, x, n, 0, 0); }
+export function cos_f64(out: usize, x: usize, n: i32): void { unary<f64, UCos>(out, x, n, 0, 0); }
+export function tanh_f32(out: usize, x: usize, n: i32): void { unary<f32, UTanh>(out, x, n, 0, 0); }
+export function tanh_f64(out: usize, x: usize, n: i32): void { unary<f64, UTanh>(out, x, n, 0, 0); }
+export function sigmoid_f32(out: usize, x: usize, n: i32): void { unary<f32, USigmoid>(out, x, n, 0, 0); }
+export function sigmoid_f64(out: usize, x: usize, n: i32): void { unary<f64, USigmoid>(out, x, n, 0, 0); }
+export function relu_f32(out: usize, x: usize, n: i32): void { unary<f32, URelu>(out, x, n, 0, 0); }
+export function relu_f64(out: usize, x: usize, n: i32): void { unary<f64, URelu>(out, x, n, 0, 0); }
+export function reciprocal_f32(out: usize, x: usize, n: i32): void { unary<f32, URecip>(out, x, n, 0, 0); }
+export function reciprocal_f64(out: usize, x: usize, n: i32): void { unary<f64, URecip>(out, x, n, 0, 0); }
+export function square_f32(out: usize, x: usize, n: i32): void { unary<f32, USquare>(out, x, n, 0, 0); }
+export function square_f64(out: usize, x: usize, n: i32): void { unary<f64, USquare>(out, x, n, 0, 0); }
+export function sign_f32(out: usize, x: usize, n: i32): void { unary<f32, USign>(out, x, n, 0, 0); }
+export function sign_f64(out: usize, x: usize, n: i32): void { unary<f64, USign>(out, x, n, 0, 0); }
+export function clamp_f32(out: usize, x: usize, n: i32, lo: f64, hi: f64): void { unary<f32, UClamp>(out, x, n, lo, hi); }
+export function clamp_f64(out: usize, x: usize, n: i32, lo: f64, hi: f64): void { unary<f64, UClamp>(out, x, n, lo, hi); }
+export function leaky_relu_f32(out: usize, x: usize, n: i32, slope: f64): void { unary<f32, ULeaky>(out, x, n, slope, 0); }
+export function leaky_relu_f64(out: usize, x: usize, n: i32, slope: f64): void { unary<f64, ULeaky>(out, x, n, slope, 0); }
+export function scale_f32(out: usize, x: usize, n: i32, s: f64): void { unary<f32, UScale>(out, x, n, s, 0); }
+export function scale_f64(out: usize, x: usize, n: i32, s: f64): void { unary<f64, UScale>(out, x, n, s, 0); }
+export function rpows_f32(out: usize, x: usize, n: i32, base: f64): void { unary<f32, URPow>(out, x, n, base, 0); }
+export function rpows_f64(out: usize, x: usize, n: i32, base: f64): void { unary<f64, URPow>(out, x, n, base, 0); }
+
+/** x ** e with exact fast paths (identical to correctly rounded pow): e = 1 -> x, 2 -> x*x,
+ *  0 -> 1, -1 -> 1/x, 0.5 -> sqrt(x) (with pow's results for -0 and -inf); else pow. The
+ *  exponent is compared after conversion to T. */
+// @ts-ignore: decorator
+@inline function pows<T>(out: usize, x: usize, n: i32, e: f64): void {
+  let et = <T>e;
+  if (et == <T>1) unary<T, UCopy>(out, x, n, 0, 0);
+  else if (et == <T>2) unary<T, USquare>(out, x, n, 0, 0);
+  else if (et == <T>0) unary<T, UOne>(out, x, n, 0, 0);
+  else if (et == <T>-1) unary<T, URecip>(out, x, n, 0, 0);
+  else if (et == <T>0.5) unary<T, USqrtPow>(out, x, n, 0, 0);
+  else unary<T, UPow>(out, x, n, e, 0);
+}
+export function pows_f32(out: usize, x: usize, n: i32, e: f64): void { pows<f32>(out, x, n, e); }
+export function pows_f64(out: usize, x: usize, n: i32, e: f64): void { pows<f64>(out, x, n, e); }
+
+export function logical_not_u8(out: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) st<u8>(out, i, <u8>(ld<u8>(x, i) == 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binary, strided with broadcasting.
+// META[0..ndim) = shape, META[ndim..2ndim) = a strides, META[2ndim..3ndim) = b strides
+// (element units). out is contiguous row-major. An odometer walks the outer ndim-1 dims; the
+// last dim runs a specialised inner loop chosen by its strides.
+// ---------------------------------------------------------------------------------------------
+
+@final class BAdd {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): T { return a + b; }
+  // @ts-ignore: decorator
+  @inline v<T>(a: v128, b: v128): v128 { return v128.add<T>(a, b); }
+}
+@final class BSub {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): T { return a - b; }
+  // @ts-ignore: decorator
+  @inline v<T>(a: v128, b: v128): v128 { return v128.sub<T>(a, b); }
+}
+@final class BMul {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): T { return a * b; }
+  // @ts-ignore: decorator
+  @inline v<T>(a: v128, b: v128): v128 { return v128.mul<T>(a, b); }
+}
+@final class BDiv {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): T { return a / b; }
+  // @ts-ignore: decorator
+  @inline v<T>(a: v128, b: v128): v128 { return v128.div<T>(a, b); }
+}
+/** wasm max/min: NaN-propagating like torch.maximum / torch.minimum. */
+@final class BMax {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): T { return max<T>(a, b); }
+  // @ts-ignore: decorator
+  @inline v<T>(a: v128, b: v128): v128 { return v128.max<T>(a, b); }
+}
+@final class BMin {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): T { return min<T>(a, b); }
+  // @ts-ignore: decorator
+  @inline v<T>(a: v128, b: v128): v128 { return v128.min<T>(a, b); }
+}
+@final class BPow {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): T { return tpow<T>(a, b); }
+}
+@final class BGt {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): u8 { return <u8>(a > b); }
+}
+@final class BLt {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): u8 { return <u8>(a < b); }
+}
+@final class BGe {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): u8 { return <u8>(a >= b); }
+}
+@final class BLe {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): u8 { return <u8>(a <= b); }
+}
+@final class BEq {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): u8 { return <u8>(a == b); }
+}
+@final class BNe {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): u8 { return <u8>(a != b); }
+}
+@final class BAnd {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): u8 { return <u8>((a != <T>0) & (b != <T>0)); }
+}
+@final class BOr {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): u8 { return <u8>((a != <T>0) | (b != <T>0)); }
+}
+
+/** Odometer counters for the strided kernels (outer dims; ndim <= 16). */
+const COUNTERS: usize = memory.data(16 * 4, 16);
+
+/** The one binary loop: T inputs, R output, OP operation. */
+// @ts-ignore: decorator
+@inline function binary<T, R, OP>(out: usize, a: usize, b: usize, ndim: i32): void {
+  let op = changetype<OP>(0);
+  if (ndim <= 0) {
+    store<R>(out, <R>op.s<T>(load<T>(a), load<T>(b)));
+    return;
+  }
+  let last = ndim - 1;
+  let outer = 1;
+  for (let d = 0; d < last; d++) {
+    outer *= meta(d);
+    store<i32>(COUNTERS + (<usize>d << 2), 0);
+  }
+  let n = meta(last);
+  if (outer <= 0 || n <= 0) return;
+  let sa = meta(ndim + last);
+  let sb = meta(2 * ndim + last);
+  let ao = 0; // element offsets of the current row
+  let bo = 0;
+  let op_ = out;
+  let L = lanes<T>();
+  for (let o = 0; o < outer; o++) {
+    let pa = a + boff<T>(ao);
+    let pb = b + boff<T>(bo);
+    let i = 0;
+    if (isDefined(op.v)) {
+      if (sa == 1 && sb == 1) {
+        for (; i + L <= n; i += L) {
+          v128.store(op_ + boff<T>(i), op.v<T>(v128.load(pa + boff<T>(i)), v128.load(pb + boff<T>(i))));
+        }
+        for (; i < n; i++) st<R>(op_, i, <R>op.s<T>(ld<T>(pa, i), ld<T>(pb, i)));
+      } else if (sa == 1 && sb == 0) {
+        let bs = load<T>(pb);
+        let bv = v128.splat<T>(bs);
+        for (; i + L <= n; i += L) {
+          v128.store(op_ + boff<T>(i), op.v<T>(v128.load(pa + boff<T>(i)), bv));
+        }
+        for (; i < n; i++) st<R>(op_, i, <R>op.s<T>(ld<T>(pa, i), bs));
+      } else if (sa == 0 && sb == 1) {
+        let as = load<T>(pa);
+        let av = v128.splat<T>(as);
+        for (; i + L <= n; i += L) {
+          v128.store(op_ + boff<T>(i), op.v<T>(av, v128.load(pb + boff<T>(i))));
+        }
+        for (; i < n; i++) st<R>(op_, i, <R>op.s<T>(as, ld<T>(pb, i)));
+      } else {
+        for (; i < n; i++) st<R>(op_, i, <R>op.s<T>(ld<T>(pa, i * sa), ld<T>(pb, i * sb)));
+      }
+    } else {
+      if (sa == 1 && sb == 1) {
+        for (; i < n; i++) st<R>(op_, i, <R>op.s<T>(ld<T>(pa, i), ld<T>(pb, i)));
+      } else {
+        for (; i < n; i++) st<R>(op_, i, <R>op.s<T>(ld<T>(pa, i * sa), ld<T>(pb, i * sb)));
+      }
+    }
+    op_ += <usize>n * sizeof<R>();
+    // advance the odometer over dims last-1 .. 0
+    for (let d = last - 1; d >= 0; d--) {
+      let cp = COUNTERS + (<usize>d << 2);
+      let c = load<i32>(cp) + 1;
+      let sz = meta(d);
+      if (c < sz) {
+        store<i32>(cp, c);
+        ao += meta(ndim + d);
+        bo += meta(2 * ndim + d);
+        break;
+      }
+      store<i32>(cp, 0);
+      ao -= (sz - 1) * meta(ndim + d);
+      bo -= (sz - 1) * meta(2 * ndim + d);
+    }
+  }
+}
+
+export function add_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, f32, BAdd>(out, a, b, ndim); }
+export function add_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, f64, BAdd>(out, a, b, ndim); }
+export function sub_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, f32, BSub>(out, a, b, ndim); }
+export function sub_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, f64, BSub>(out, a, b, ndim); }
+export function mul_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, f32, BMul>(out, a, b, ndim); }
+export function mul_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, f64, BMul>(out, a, b, ndim); }
+export function div_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, f32, BDiv>(out, a, b, ndim); }
+export function div_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, f64, BDiv>(out, a, b, ndim); }
+export function pow_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, f32, BPow>(out, a, b, ndim); }
+export function pow_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, f64, BPow>(out, a, b, ndim); }
+export function maximum_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, f32, BMax>(out, a, b, ndim); }
+export function maximum_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, f64, BMax>(out, a, b, ndim); }
+export function minimum_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, f32, BMin>(out, a, b, ndim); }
+export function minimum_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, f64, BMin>(out, a, b, ndim); }
+
+export function gt_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, u8, BGt>(out, a, b, ndim); }
+export function gt_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, u8, BGt>(out, a, b, ndim); }
+export function lt_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, u8, BLt>(out, a, b, ndim); }
+export function lt_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, u8, BLt>(out, a, b, ndim); }
+export function ge_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, u8, BGe>(out, a, b, ndim); }
+export function ge_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, u8, BGe>(out, a, b, ndim); }
+export function le_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, u8, BLe>(out, a, b, ndim); }
+export function le_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, u8, BLe>(out, a, b, ndim); }
+export function eq_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, u8, BEq>(out, a, b, ndim); }
+export function eq_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, u8, BEq>(out, a, b, ndim); }
+export function ne_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, u8, BNe>(out, a, b, ndim); }
+export function ne_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, u8, BNe>(out, a, b, ndim); }
+export function logical_and_u8(out: usize, a: usize, b: usize, ndim: i32): void { binary<u8, u8, BAnd>(out, a, b, ndim); }
+export function logical_or_u8(out: usize, a: usize, b: usize, ndim: i32): void { binary<u8, u8, BOr>(out, a, b, ndim); }
+
+// ---------------------------------------------------------------------------------------------
+// where: out = cond ? a : b. META = shape, cond strides, a strides, b strides (4*ndim ints).
+// ---------------------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline function whereT<T>(out: usize, cond: usize, a: usize, b: usize, ndim: i32): void {
+  if (ndim <= 0) {
+    store<T>(out, load<u8>(cond) != 0 ? load<T>(a) : load<T>(b));
+    return;
+  }
+  let last = ndim - 1;
+  let outer = 1;
+  for (let d = 0; d < last; d++) {
+    outer *= meta(d);
+    store<i32>(COUNTERS + (<usize>d << 2), 0);
+  }
+  let n = meta(last);
+  if (outer <= 0 || n <= 0) return;
+  let sc = meta(ndim + last);
+  let sa = meta(2 * ndim + last);
+  let sb = meta(3 * ndim + last);
+  let co = 0;
+  let ao = 0;
+  let bo = 0;
+  let op_ = out;
+  for (let o = 0; o < outer; o++) {
+    let pc = cond + <usize>co;
+    let pa = a + boff<T>(ao);
+    let pb = b + boff<T>(bo);
+    for (let i = 0; i < n; i++) {
+      st<T>(op_, i, ld<u8>(pc, i * sc) != 0 ? ld<T>(pa, i * sa) : ld<T>(pb, i * sb));
+    }
+    op_ += <usize>n * sizeof<T>();
+    for (let d = last - 1; d >= 0; d--) {
+      let cp = COUNTERS + (<usize>d << 2);
+      let c = load<i32>(cp) + 1;
+      let sz = meta(d);
+      if (c < sz) {
+        store<i32>(cp, c);
+        co += meta(ndim + d);
+        ao += meta(2 * ndim + d);
+        bo += meta(3 * ndim + d);
+        break;
+      }
+      store<i32>(cp, 0);
+      co -= (sz - 1) * meta(ndim + d);
+      ao -= (sz - 1) * meta(2 * ndim + d);
+      bo -= (sz - 1) * meta(3 * ndim + d);
+    }
+  }
+}
+export function where_f32(out: usize, cond: usize, a: usize, b: usize, ndim: i32): void { whereT<f32>(out, cond, a, b, ndim); }
+export function where_f64(out: usize, cond: usize, a: usize, b: usize, ndim: i32): void { whereT<f64>(out, cond, a, b, ndim); }

@@ -1,0 +1,78 @@
+// Scalar helpers shared by the kernels: typed loads/stores by element index and the generic
+// transcendental functions. Everything dispatches at compile time on T (f32 -> Mathf, f64 -> Math),
+// so each exported kernel contains a single, branch-free (on dtype) loop. Math/Mathf are
+// AssemblyScript's own (musl-derived) implementations compiled into the module: deterministic.
+
+// @ts-ignore: decorator
+@inline export function ld<T>(p: usize, i: i32): T {
+  return load<T>(p + (<usize>i << alignof<T>()));
+}
+
+// @ts-ignore: decorator
+@inline export function st<T>(p: usize, i: i32, v: T): void {
+  store<T>(p + (<usize>i << alignof<T>()), v);
+}
+
+/** Byte offset of element index i (i may be a large or negative element offset). */
+// @ts-ignore: decorator
+@inline export function boff<T>(i: i32): usize {
+  return <usize>i << alignof<T>();
+}
+
+/** Lanes of T in a v128. */
+// @ts-ignore: decorator
+@inline export function lanes<T>(): i32 {
+  return 16 / sizeof<T>();
+}
+
+// @ts-ignore: decorator
+@inline export function texp<T>(x: T): T {
+  if (sizeof<T>() == 4) return <T>Mathf.exp(<f32>x);
+  return <T>Math.exp(<f64>x);
+}
+
+// @ts-ignore: decorator
+@inline export function tlog<T>(x: T): T {
+  if (sizeof<T>() == 4) return <T>Mathf.log(<f32>x);
+  return <T>Math.log(<f64>x);
+}
+
+// @ts-ignore: decorator
+@inline export function tsin<T>(x: T): T {
+  if (sizeof<T>() == 4) return <T>Mathf.sin(<f32>x);
+  return <T>Math.sin(<f64>x);
+}
+
+// @ts-ignore: decorator
+@inline export function tcos<T>(x: T): T {
+  if (sizeof<T>() == 4) return <T>Mathf.cos(<f32>x);
+  return <T>Math.cos(<f64>x);
+}
+
+// @ts-ignore: decorator
+@inline export function ttanh<T>(x: T): T {
+  if (sizeof<T>() == 4) return <T>Mathf.tanh(<f32>x);
+  return <T>Math.tanh(<f64>x);
+}
+
+// @ts-ignore: decorator
+@inline export function tpow<T>(x: T, y: T): T {
+  if (sizeof<T>() == 4) return <T>Mathf.pow(<f32>x, <f32>y);
+  return <T>Math.pow(<f64>x, <f64>y);
+}
+
+/** Numerically stable logistic function. */
+// @ts-ignore: decorator
+@inline export function tsigmoid<T>(x: T): T {
+  if (x < <T>0) {
+    let e = texp<T>(x);
+    return e / (<T>1 + e);
+  }
+  return <T>1 / (<T>1 + texp<T>(-x));
+}
+
+/** sign: 1, -1, 0 for +-0, NaN for NaN. */
+// @ts-ignore: decorator
+@inline export function tsign<T>(x: T): T {
+  return x > <T>0 ? <T>1 : (x < <T>0 ? <T>-1 : (x == <T>0 ? <T>0 : x));
+}

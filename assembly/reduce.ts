@@ -1,0 +1,263 @@
+// Reductions over the middle axis of a contiguous x viewed as [outer, n, inner] -> out [outer, inner]
+// (softmax / log_softmax: out has x's shape).
+//
+// Summation order (fixed, identical on every platform; f32 inputs are promoted to f64 and all
+// sums accumulate in f64, rounded to T once at the end):
+//  * inner == 1 (contiguous runs): four lane accumulators, lane j sums the elements whose index
+//    within the run is = j (mod 4), in increasing index order; the lanes are combined as
+//    (l0 + l1) + (l2 + l3); then the remaining n % 4 elements are added in increasing order.
+//  * inner > 1: every output element is the plain sequential sum over k = 0..n-1 (SIMD runs
+//    across 8 adjacent output columns at a time, which does not change the per-element order).
+//  * mean = sum / n (in f64, then rounded to T).
+//  * var: two passes in f64 with sequential order over k: mean, then sum of squared deviations,
+//    divided by (n - correction).
+//  * logsumexp / softmax / log_softmax: per output column, sequential over k: m = max, then
+//    sum of exp(x - m) (exp computed in T, accumulated in f64).
+// max/min propagate NaN (wasm min/max semantics); with n == 0 they give -inf / +inf.
+
+import { ld, st, boff, lanes, texp, tlog } from "./math";
+
+// ------------------------------------------------------------------------------ sum / mean
+
+/** Sum of a contiguous run of n elements, in f64, in the documented order. */
+// @ts-ignore: decorator
+@inline function runSum<T>(p: usize, n: i32): f64 {
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  let i = 0;
+  if (sizeof<T>() == 4) {
+    for (; i + 4 <= n; i += 4) {
+      let v = v128.load(p + boff<T>(i));
+      acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v));
+      acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+    }
+  } else {
+    for (; i + 4 <= n; i += 4) {
+      acc0 = f64x2.add(acc0, v128.load(p + boff<T>(i)));
+      acc1 = f64x2.add(acc1, v128.load(p + boff<T>(i), 16));
+    }
+  }
+  let s = (f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1)) +
+          (f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1));
+  for (; i < n; i++) s += <f64>ld<T>(p, i);
+  return s;
+}
+
+/** Column sums of a [n, inner] block (row stride = inner) into out[0..inner), each sequential in
+ *  k, accumulated in f64 (divided by n when `mean`), rounded to T. */
+// @ts-ignore: decorator
+@inline function colSum<T>(out: usize, p: usize, n: i32, inner: i32, mean: bool): void {
+  let j = 0;
+  let fn = <f64>n;
+  for (; j + 8 <= inner; j += 8) {
+    let a0 = f64x2.splat(0);
+    let a1 = f64x2.splat(0);
+    let a2 = f64x2.splat(0);
+    let a3 = f64x2.splat(0);
+    let q = p + boff<T>(j);
+    let rs = boff<T>(inner);
+    for (let k = 0; k < n; k++) {
+      if (sizeof<T>() == 4) {
+        let v = v128.load(q);
+        let w = v128.load(q, 16);
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+        a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+        a2 = f64x2.add(a2, f64x2.promote_low_f32x4(w));
+        a3 = f64x2.add(a3, f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 0, 1)));
+      } else {
+        a0 = f64x2.add(a0, v128.load(q));
+        a1 = f64x2.add(a1, v128.load(q, 16));
+        a2 = f64x2.add(a2, v128.load(q, 32));
+        a3 = f64x2.add(a3, v128.load(q, 48));
+      }
+      q += rs;
+    }
+    if (mean) {
+      let d = f64x2.splat(fn);
+      a0 = f64x2.div(a0, d);
+      a1 = f64x2.div(a1, d);
+      a2 = f64x2.div(a2, d);
+      a3 = f64x2.div(a3, d);
+    }
+    st<T>(out, j + 0, <T>f64x2.extract_lane(a0, 0));
+    st<T>(out, j + 1, <T>f64x2.extract_lane(a0, 1));
+    st<T>(out, j + 2, <T>f64x2.extract_lane(a1, 0));
+    st<T>(out, j + 3, <T>f64x2.extract_lane(a1, 1));
+    st<T>(out, j + 4, <T>f64x2.extract_lane(a2, 0));
+    st<T>(out, j + 5, <T>f64x2.extract_lane(a2, 1));
+    st<T>(out, j + 6, <T>f64x2.extract_lane(a3, 0));
+    st<T>(out, j + 7, <T>f64x2.extract_lane(a3, 1));
+  }
+  for (; j < inner; j++) {
+    let s: f64 = 0;
+    for (let k = 0; k < n; k++) s += <f64>ld<T>(p, k * inner + j);
+    if (mean) s /= fn;
+    st<T>(out, j, <T>s);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function sumT<T>(out: usize, x: usize, outer: i32, n: i32, inner: i32, mean: bool): void {
+  if (n < 0) n = 0;
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) {
+      let s = runSum<T>(x + boff<T>(o * n), n);
+      if (mean) s /= <f64>n;
+      st<T>(out, o, <T>s);
+    }
+  } else {
+    for (let o = 0; o < outer; o++) {
+      colSum<T>(out + boff<T>(o * inner), x + boff<T>(o * n * inner), n, inner, mean);
+    }
+  }
+}
+export function sum_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { sumT<f32>(out, x, outer, n, inner, false); }
+export function sum_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { sumT<f64>(out, x, outer, n, inner, false); }
+export function mean_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { sumT<f32>(out, x, outer, n, inner, true); }
+export function mean_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { sumT<f64>(out, x, outer, n, inner, true); }
+
+// ------------------------------------------------------------------------------ max / min
+
+@final class RMax {
+  // @ts-ignore: decorator
+  @inline init<T>(): T { return <T>-Infinity; }
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): T { return max<T>(a, b); }
+  // @ts-ignore: decorator
+  @inline v<T>(a: v128, b: v128): v128 { return v128.max<T>(a, b); }
+}
+@final class RMin {
+  // @ts-ignore: decorator
+  @inline init<T>(): T { return <T>Infinity; }
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): T { return min<T>(a, b); }
+  // @ts-ignore: decorator
+  @inline v<T>(a: v128, b: v128): v128 { return v128.min<T>(a, b); }
+}
+
+// @ts-ignore: decorator
+@inline function extremeT<T, OP>(out: usize, x: usize, outer: i32, n: i32, inner: i32): void {
+  let op = changetype<OP>(0);
+  let init: T = op.init<T>();
+  let L = lanes<T>();
+  if (n < 0) n = 0;
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) {
+      let p = x + boff<T>(o * n);
+      let acc = v128.splat<T>(init);
+      let i = 0;
+      for (; i + L <= n; i += L) acc = op.v<T>(acc, v128.load(p + boff<T>(i)));
+      let r = init;
+      if (sizeof<T>() == 4) {
+        let a = v128.extract_lane<T>(acc, 0);
+        let b = v128.extract_lane<T>(acc, 1);
+        let c = v128.extract_lane<T>(acc, 2);
+        let d = v128.extract_lane<T>(acc, 3);
+        r = op.s<T>(op.s<T>(a, b), op.s<T>(c, d));
+      } else {
+        r = op.s<T>(v128.extract_lane<T>(acc, 0), v128.extract_lane<T>(acc, 1));
+      }
+      for (; i < n; i++) r = op.s<T>(r, ld<T>(p, i));
+      st<T>(out, o, r);
+    }
+  } else {
+    for (let o = 0; o < outer; o++) {
+      let po = out + boff<T>(o * inner);
+      let px = x + boff<T>(o * n * inner);
+      let j = 0;
+      for (; j + L <= inner; j += L) v128.store(po + boff<T>(j), v128.splat<T>(init));
+      for (; j < inner; j++) st<T>(po, j, init);
+      for (let k = 0; k < n; k++) {
+        let row = px + boff<T>(k * inner);
+        j = 0;
+        for (; j + L <= inner; j += L) {
+          v128.store(po + boff<T>(j), op.v<T>(v128.load(po + boff<T>(j)), v128.load(row + boff<T>(j))));
+        }
+        for (; j < inner; j++) st<T>(po, j, op.s<T>(ld<T>(po, j), ld<T>(row, j)));
+      }
+    }
+  }
+}
+export function max_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { extremeT<f32, RMax>(out, x, outer, n, inner); }
+export function max_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { extremeT<f64, RMax>(out, x, outer, n, inner); }
+export function min_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { extremeT<f32, RMin>(out, x, outer, n, inner); }
+export function min_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { extremeT<f64, RMin>(out, x, outer, n, inner); }
+
+// ------------------------------------------------------------------------------ column helpers
+// p points at element (o, 0, i); element k is at p + k*inner (element units).
+
+// @ts-ignore: decorator
+@inline function colMax<T>(p: usize, n: i32, inner: i32): T {
+  let m: T = <T>-Infinity;
+  for (let k = 0; k < n; k++) m = max<T>(m, ld<T>(p, k * inner));
+  return m;
+}
+
+// @ts-ignore: decorator
+@inline function logsumexpT<T>(out: usize, x: usize, outer: i32, n: i32, inner: i32): void {
+  if (n < 0) n = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let p = x + boff<T>(o * n * inner + i);
+      let m = colMax<T>(p, n, inner);
+      let shift: T = (m == <T>Infinity || m == <T>-Infinity) ? <T>0 : m;
+      let s: f64 = 0;
+      for (let k = 0; k < n; k++) s += <f64>texp<T>(ld<T>(p, k * inner) - shift);
+      st<T>(out, o * inner + i, shift + tlog<T>(<T>s));
+    }
+  }
+}
+export function logsumexp_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { logsumexpT<f32>(out, x, outer, n, inner); }
+export function logsumexp_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { logsumexpT<f64>(out, x, outer, n, inner); }
+
+// @ts-ignore: decorator
+@inline function varT<T>(out: usize, x: usize, outer: i32, n: i32, inner: i32, correction: f64): void {
+  if (n < 0) n = 0;
+  let fn = <f64>n;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let p = x + boff<T>(o * n * inner + i);
+      let s: f64 = 0;
+      for (let k = 0; k < n; k++) s += <f64>ld<T>(p, k * inner);
+      let mean = s / fn;
+      let ss: f64 = 0;
+      for (let k = 0; k < n; k++) {
+        let d = <f64>ld<T>(p, k * inner) - mean;
+        ss += d * d;
+      }
+      st<T>(out, o * inner + i, <T>(ss / (fn - correction)));
+    }
+  }
+}
+export function var_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32, correction: f64): void { varT<f32>(out, x, outer, n, inner, correction); }
+export function var_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32, correction: f64): void { varT<f64>(out, x, outer, n, inner, correction); }
+
+// @ts-ignore: decorator
+@inline function softmaxT<T>(out: usize, x: usize, outer: i32, n: i32, inner: i32, isLog: bool): void {
+  if (n <= 0) return;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let off = o * n * inner + i;
+      let p = x + boff<T>(off);
+      let q = out + boff<T>(off);
+      let m = colMax<T>(p, n, inner);
+      let s: f64 = 0;
+      if (isLog) {
+        for (let k = 0; k < n; k++) s += <f64>texp<T>(ld<T>(p, k * inner) - m);
+        let lse = tlog<T>(<T>s);
+        for (let k = 0; k < n; k++) st<T>(q, k * inner, (ld<T>(p, k * inner) - m) - lse);
+      } else {
+        for (let k = 0; k < n; k++) {
+          let e = texp<T>(ld<T>(p, k * inner) - m);
+          st<T>(q, k * inner, e);
+          s += <f64>e;
+        }
+        for (let k = 0; k < n; k++) st<T>(q, k * inner, <T>(<f64>ld<T>(q, k * inner) / s));
+      }
+    }
+  }
+}
+export function softmax_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { softmaxT<f32>(out, x, outer, n, inner, false); }
+export function softmax_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { softmaxT<f64>(out, x, outer, n, inner, false); }
+export function log_softmax_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { softmaxT<f32>(out, x, outer, n, inner, true); }
+export function log_softmax_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { softmaxT<f64>(out, x, outer, n, inner, true); }

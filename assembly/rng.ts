@@ -1,0 +1,89 @@
+// Seeded, portable random numbers.
+//
+// Generator: xoshiro256** (Blackman & Vigna), 64-bit output, state in four module globals. The
+// 64-bit seed (hi << 32 | lo) is expanded into the state with splitmix64 (four successive
+// outputs). Before any rng_seed call the generator behaves as if seeded with 0.
+//
+// Streams (one 64-bit draw r per uniform):
+//  * rand_f32: (r >>> 40) * 2^-24   (24 random bits, in [0, 1))
+//  * rand_f64: (r >>> 11) * 2^-53   (53 random bits, in [0, 1))
+//  * randn_T: Box–Muller on pairs, computed in f64 with AssemblyScript's Math: for each pair,
+//    u1 = 1 - (r1 >>> 11) * 2^-53 (in (0, 1]), u2 = (r2 >>> 11) * 2^-53,
+//    rad = sqrt(-2 * log(u1)), theta = 2*pi*u2, z0 = rad * cos(theta), z1 = rad * sin(theta);
+//    out[2m] = T(z0), out[2m+1] = T(z1). For odd n the last pair's z1 is discarded. Each call
+//    starts a fresh pair (no cached spare), so the stream depends only on the seed and the calls.
+
+import { st } from "./math";
+
+let s0: u64 = 0;
+let s1: u64 = 0;
+let s2: u64 = 0;
+let s3: u64 = 0;
+let seeded: bool = false;
+let smState: u64 = 0;
+
+// @ts-ignore: decorator
+@inline function splitmix64(): u64 {
+  smState += 0x9E3779B97F4A7C15;
+  let z = smState;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+  return z ^ (z >> 31);
+}
+
+function seed64(seed: u64): void {
+  smState = seed;
+  s0 = splitmix64();
+  s1 = splitmix64();
+  s2 = splitmix64();
+  s3 = splitmix64();
+  seeded = true;
+}
+
+// @ts-ignore: decorator
+@inline function next(): u64 {
+  let result = rotl<u64>(s1 * 5, 7) * 9;
+  let t = s1 << 17;
+  s2 ^= s0;
+  s3 ^= s1;
+  s1 ^= s2;
+  s0 ^= s3;
+  s2 ^= t;
+  s3 = rotl<u64>(s3, 45);
+  return result;
+}
+
+// @ts-ignore: decorator
+@inline function uniform53(): f64 {
+  return <f64>(next() >> 11) * 1.1102230246251565e-16; // 2^-53
+}
+
+export function rng_seed(lo: u32, hi: u32): void {
+  seed64((<u64>hi << 32) | <u64>lo);
+}
+
+// @ts-ignore: decorator
+@inline function randT<T>(out: usize, n: i32): void {
+  if (!seeded) seed64(0);
+  for (let i = 0; i < n; i++) {
+    if (sizeof<T>() == 4) st<T>(out, i, <T>(<f32>(<u32>(next() >> 40)) * 5.9604644775390625e-8)); // 2^-24
+    else st<T>(out, i, <T>uniform53());
+  }
+}
+export function rand_f32(out: usize, n: i32): void { randT<f32>(out, n); }
+export function rand_f64(out: usize, n: i32): void { randT<f64>(out, n); }
+
+// @ts-ignore: decorator
+@inline function randnT<T>(out: usize, n: i32): void {
+  if (!seeded) seed64(0);
+  for (let i = 0; i < n; i += 2) {
+    let u1 = 1.0 - uniform53();
+    let u2 = uniform53();
+    let rad = Math.sqrt(-2.0 * Math.log(u1));
+    let theta = 6.283185307179586 * u2;
+    st<T>(out, i, <T>(rad * Math.cos(theta)));
+    if (i + 1 < n) st<T>(out, i + 1, <T>(rad * Math.sin(theta)));
+  }
+}
+export function randn_f32(out: usize, n: i32): void { randnT<f32>(out, n); }
+export function randn_f64(out: usize, n: i32): void { randnT<f64>(out, n); }
