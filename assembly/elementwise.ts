@@ -33,22 +33,24 @@ export function fill_f64(out: usize, n: i32, v: f64): void { fillT<f64>(out, n, 
 export function arange_f32(out: usize, n: i32, start: f64, step: f64): void { arangeT<f32>(out, n, start, step); }
 export function arange_f64(out: usize, n: i32, start: f64, step: f64): void { arangeT<f64>(out, n, start, step); }
 
-/** PyTorch's linspace: the first half counts up from start, the second half down from end.
- *  Arithmetic in T (like PyTorch: f32 tensors use f32 step and values). */
+/** PyTorch's linspace: the first half counts up from start, the second half down from end. The
+ *  step is rounded to T like PyTorch's; each value is then formed as `start + step*i` with one
+ *  rounding to T (PyTorch's vectorised CPU kernel fuses that multiply-add), which f64 reproduces
+ *  for f32 (the product of a 24-bit step and a small index is exact in f64). */
 // @ts-ignore: decorator
 @inline function linspaceT<T>(out: usize, n: i32, start: f64, end: f64): void {
   if (n <= 0) return;
-  let s = <T>start;
-  let e = <T>end;
+  let s = <f64><T>start;
+  let e = <f64><T>end;
   if (n == 1) {
-    st<T>(out, 0, s);
+    st<T>(out, 0, <T>s);
     return;
   }
-  let step: T = (e - s) / <T>(n - 1);
+  let step = <f64>(<T>(<T>e - <T>s) / <T>(n - 1));
   let half = n / 2;
   for (let i = 0; i < n; i++) {
-    let v: T = i < half ? s + step * <T>i : e - step * <T>(n - 1 - i);
-    st<T>(out, i, v);
+    let v = i < half ? s + step * <f64>i : e - step * <f64>(n - 1 - i);
+    st<T>(out, i, <T>v);
   }
 }
 export function linspace_f32(out: usize, n: i32, start: f64, end: f64): void { linspaceT<f32>(out, n, start, end); }

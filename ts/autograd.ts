@@ -65,7 +65,8 @@ export class Node {
       const t = this.saved[i];
       const v = t._storage.version;
       if (v !== this.savedVersions[i]) {
-        const owner = t.gradFn ? `, which is output 0 of ${t.gradFn.name},` : '';
+        const fn = (t._origin ?? t).gradFn;
+        const owner = fn ? `, which is output 0 of ${fn.name},` : '';
         throw new AutogradError(
           `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
             `[${legacyTypeName(t.dtype)} ${fmtShape(t.shape)}]${owner} is at version ${v}; expected version ` +

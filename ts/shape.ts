@@ -64,7 +64,7 @@ export function broadcastShapes(...shapes: Shape[]): number[] {
       if (out[j] === 1) out[j] = d;
       else if (d !== 1 && d !== out[j]) {
         throw new Error(
-          `The size of tensor a (${out[j]}) must match the size of tensor b (${d}) at non-singleton dimension ${i}`,
+          `The size of tensor a (${out[j]}) must match the size of tensor b (${d}) at non-singleton dimension ${j}`,
         );
       }
     }

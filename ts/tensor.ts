@@ -49,6 +49,8 @@ export class Tensor {
   /** The leaf a saved alias stands for, so gradients reach the user's tensor. */
   private _leafTarget: Tensor = this;
   private _disposed = false;
+  /** @internal For a saved alias: the user's tensor it was saved from (its current grad_fn names errors). */
+  _origin: Tensor | null = null;
 
   /** @internal Takes ownership of one reference to `storage`. */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
@@ -179,6 +181,7 @@ export class Tensor {
     a._gradFn = this._gradFn;
     a._requiresGrad = this._requiresGrad;
     a._leafTarget = this._leafTarget;
+    a._origin = this;
     return a;
   }
   /** @internal */

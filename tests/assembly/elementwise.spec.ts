@@ -255,12 +255,15 @@ describe("creation", () => {
     let p = allocN(10, 4);
     linspace_f32(p, 10, 0, 1);
     let st: f32 = <f32>1 / <f32>9;
+    // f32 values are start + step*i rounded once (PyTorch's fused multiply-add), i.e. via f64.
     for (let i = 0; i < 10; i++) {
-      let e: f32 = i < 5 ? <f32>0 + st * <f32>i : <f32>1 - st * <f32>(<i32>9 - i);
+      let e: f32 = i < 5 ? <f32>(<f64>st * <f64>i) : <f32>(1.0 - <f64>st * <f64>(<i32>9 - i));
       expect(getF32(p, i)).toBe(e);
     }
     expect(getF32(p, 0)).toBe(0);
     expect(getF32(p, 9)).toBe(1);
+    linspace_f32(p, 7, -1, 1);
+    expect(getF32(p, 3)).toBe(<f32>-2.9802322387695312e-8); // PyTorch 1.13's value
     linspace_f32(p, 1, 3, 5);
     expect(getF32(p, 0)).toBe(3);
     free(p); free(q);

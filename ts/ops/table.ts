@@ -19,7 +19,7 @@ import * as K from './internal.js';
 import { getCore } from '../core/wasm.js';
 
 export type Scalar = number | boolean;
-export type NestedNumbers = number | boolean | readonly NestedNumbers[];
+export type NestedNumbers = number | boolean | bigint | readonly NestedNumbers[];
 export type TypedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array;
 export type TensorLike = Tensor | NestedNumbers | TypedData;
 
@@ -41,10 +41,10 @@ function inferShape(data: NestedNumbers): number[] {
   return shape;
 }
 
-function flattenInto(data: NestedNumbers, shape: number[], depth: number, out: (number | boolean)[]): void {
+function flattenInto(data: NestedNumbers, shape: number[], depth: number, out: (number | boolean | bigint)[]): void {
   if (depth === shape.length) {
     if (Array.isArray(data)) throw new TypeError('asgrad: tensor(): ragged nested sequence');
-    out.push(data as number | boolean);
+    out.push(data as number | boolean | bigint);
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[depth]) {
@@ -103,12 +103,14 @@ export function tensor(data: TensorLike, opts: TensorOptions = {}): Tensor {
     t = K.fromTyped(typedFor(typed as ArrayLike<number | bigint>, dtype), [typed.length], dtype);
   } else {
     const shape = inferShape(data);
-    const flat: (number | boolean)[] = [];
+    const flat: (number | boolean | bigint)[] = [];
     flattenInto(data, shape, 0, flat);
     let dtype = opts.dtype;
     if (!dtype) {
+      // JavaScript has no integer literal (1.0 === 1), so numbers give the default float dtype;
+      // bigints give int64 and booleans bool.
       if (flat.length && flat.every((v) => typeof v === 'boolean')) dtype = 'bool';
-      else if (flat.length && flat.every((v) => typeof v === 'number' && Number.isInteger(v))) dtype = 'int64';
+      else if (flat.length && flat.every((v) => typeof v === 'bigint')) dtype = 'int64';
       else dtype = 'float32';
     }
     t = K.fromTyped(typedFor(flat, dtype), shape, dtype);
@@ -243,12 +245,18 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
 // ---- elementwise binary --------------------------------------------------------------------------
 
 type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+/** Which inputs a rule reads, given which inputs require grad (PyTorch saves only what it needs). */
+type SavePlan = (aNeeds: boolean, bNeeds: boolean) => [boolean, boolean];
+
+const NOTHING: SavePlan = () => [false, false];
+const CROSS: SavePlan = (ra, rb) => [rb, ra];
+const BOTH: SavePlan = (ra, rb) => [ra || rb, ra || rb];
 
 /**
- * A broadcasting binary op: `kname` is its kernel, `node` PyTorch's node name, `saves` whether the
- * rule reads the inputs. Integer operands compute in float64 and come back as int64.
+ * A broadcasting binary op: `kname` is its kernel, `node` PyTorch's node name, `plan` what the rule
+ * reads. Integer operands compute in float64 and come back as int64.
  */
-function defineBinary(kname: string, node: string, saves: boolean, rule: BinaryRule, alwaysFloat = false) {
+function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryRule, alwaysFloat = false) {
   return (x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor => {
     const ox = asTensorOperand(x);
     const oy = asTensorOperand(y);
@@ -259,27 +267,33 @@ function defineBinary(kname: string, node: string, saves: boolean, rule: BinaryR
     const b = operand(oy, cdtype);
     let out = K.binary(kname, a, b);
     if (cdtype !== dtype) out = K.castTo(out, dtype);
-    return record(node, out, [a, b], () => (saves ? [a, b] : []), (g, s, needs) =>
-      rule(g, saves ? s[0] : a, saves ? s[1] : b, needs),
+    const [sa, sb] = plan(a.requiresGrad, b.requiresGrad);
+    return record(
+      node,
+      out,
+      [a, b],
+      () => (sa && sb ? [a, b] : sa ? [a] : sb ? [b] : []),
+      // Unsaved operands are never read by the rule (it only computes the gradients it needs).
+      (g, s, needs) => rule(g, sa ? s[0] : (null as unknown as Tensor), sb ? s[sa ? 1 : 0] : (null as unknown as Tensor), needs),
     );
   };
 }
 
-const addK = defineBinary('add', 'AddBackward0', false, (g) => [g, g]);
-const subK = defineBinary('sub', 'SubBackward0', false, (g, _a, _b, n) => [g, n[1] ? neg(g) : null]);
-export const mul = defineBinary('mul', 'MulBackward0', true, (g, a, b, n) => [
+const addK = defineBinary('add', 'AddBackward0', NOTHING, (g) => [g, g]);
+const subK = defineBinary('sub', 'SubBackward0', NOTHING, (g, _a, _b, n) => [g, n[1] ? neg(g) : null]);
+export const mul = defineBinary('mul', 'MulBackward0', CROSS, (g, a, b, n) => [
   n[0] ? g.mul(b) : null,
   n[1] ? g.mul(a) : null,
 ]);
 export const div = defineBinary(
   'div',
   'DivBackward0',
-  true,
+  (ra, rb) => [rb, ra || rb],
   (g, a, b, n) => [n[0] ? g.div(b) : null, n[1] ? neg(g).mul(a).div(b.mul(b)) : null],
   true,
 );
-export const maximum = defineBinary('maximum', 'MaximumBackward0', true, (g, a, b, n) => minmaxGrad(g, a, b, n, 'gt'));
-export const minimum = defineBinary('minimum', 'MinimumBackward0', true, (g, a, b, n) => minmaxGrad(g, a, b, n, 'lt'));
+export const maximum = defineBinary('maximum', 'MaximumBackward0', BOTH, (g, a, b, n) => minmaxGrad(g, a, b, n, 'gt'));
+export const minimum = defineBinary('minimum', 'MinimumBackward0', BOTH, (g, a, b, n) => minmaxGrad(g, a, b, n, 'lt'));
 
 /** Gradient of maximum/minimum: to the winner, split evenly on ties (PyTorch 1.13). */
 function minmaxGrad(g: Tensor, a: Tensor, b: Tensor, n: readonly boolean[], cmp: 'gt' | 'lt'): (Tensor | null)[] {
@@ -321,7 +335,7 @@ export function pow(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
   return powTT(x, e);
 }
 
-const powTT = defineBinary('pow', 'PowBackward1', true, (g, a, b, n) => {
+const powTT = defineBinary('pow', 'PowBackward1', BOTH, (g, a, b, n) => {
   const out: (Tensor | null)[] = [null, null];
   if (n[0]) out[0] = g.mul(b).mul(pow(a, b.sub(1)));
   if (n[1]) {
