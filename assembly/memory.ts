@@ -37,6 +37,9 @@ let initialized: bool = false;
 let liveBytes: usize = 0;
 let peakBytes: usize = 0;
 
+/** Upper bound on linear memory in bytes (4 GiB unless the host sets a smaller limit). */
+let limitBytes: u64 = 0x1_0000_0000;
+
 let scratchPtr: usize = 0;
 let scratchSize: usize = 0;
 
@@ -83,12 +86,12 @@ function growRegion(need: u64): bool {
   let have: u64 = contiguous ? <u64>(regionEnd - regionTop) : 0;
   let missing: u64 = need - have;
   let pagesNeeded64: u64 = (missing + 0xffff) >> 16;
-  if (memEnd + (pagesNeeded64 << 16) > 0x1_0000_0000) return false;
+  if (memEnd + (pagesNeeded64 << 16) > limitBytes) return false;
   let pagesNeeded = <i32>pagesNeeded64;
   // grow generously (about 1/8 of the current memory, at least 1 MiB) to limit grow calls
   let extra = max<i32>(pagesBefore >> 3, 16);
   let pagesWanted = pagesNeeded + extra;
-  if (<u64>memEnd + (<u64>pagesWanted << 16) > 0x1_0000_0000 || memory.grow(pagesWanted) < 0) {
+  if (<u64>memEnd + (<u64>pagesWanted << 16) > limitBytes || memory.grow(pagesWanted) < 0) {
     if (memory.grow(pagesNeeded) < 0) return false;
   }
   let newEnd = <usize>memory.size() << 16;
@@ -135,8 +138,15 @@ export function free(ptr: usize): void {
   liveBytes -= <usize>classSize(c);
 }
 
-export function heap_bytes(): usize {
-  return <usize>memory.size() << 16;
+/** Size of linear memory in bytes (an f64: 4 GiB does not fit a u32). */
+export function heap_bytes(): f64 {
+  return <f64>memory.size() * 65536.0;
+}
+
+/** Caps linear memory growth at `bytes` (rounded down to pages; at most 4 GiB). Growth beyond it
+ *  makes alloc return 0, as a host refusing memory.grow would. */
+export function set_limit_bytes(bytes: f64): void {
+  limitBytes = bytes >= 4294967296.0 ? <u64>0x1_0000_0000 : (<u64>bytes) & ~<u64>0xffff;
 }
 
 export function allocated_bytes(): usize {

@@ -50,7 +50,7 @@ const graphArb = fc.record({
   seed: fc.integer({ min: 0, max: 1 << 30 }),
 });
 
-function build(g: fc.RecordValue<{ steps: { kind: 'u' | 'b'; op: number }[] }>): (a: Tensor, b: Tensor) => Tensor {
+function build(g: { steps: { kind: 'u' | 'b'; op: number }[] }): (a: Tensor, b: Tensor) => Tensor {
   return (a, b) => {
     let x = a;
     for (const s of g.steps) {

@@ -7,6 +7,7 @@ import { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './grad_mode.j
 import { init } from './core/wasm.js';
 import { getCore } from './core/wasm.js';
 import { stats } from './storage.js';
+import { scope, keep } from './scope.js';
 import { Size } from './shape.js';
 
 export type { DType } from './dtype.js';
@@ -15,11 +16,19 @@ export type { InitOptions } from './core/wasm.js';
 export { Tensor, Size, nn };
 
 export interface MemoryInfo {
+  /** Size of the WASM linear memory. */
   wasmBytes: number;
+  /** Bytes in live allocator blocks (tensor storages and the kernels' scratch arena). */
   allocatedBytes: number;
   peakAllocatedBytes: number;
+  /** Undisposed tensor handles whose storage is in WASM memory. */
   liveTensors: number;
+  /** Storages in WASM memory. */
   liveStorages: number;
+  /** Storages moved out to JS memory so far because nothing touched them (see docs/memory.md). */
+  spills: number;
+  /** Spilled storages brought back because a handle used them again. */
+  restores: number;
 }
 
 function memory(): MemoryInfo {
@@ -30,7 +39,19 @@ function memory(): MemoryInfo {
     peakAllocatedBytes: c.peak_allocated_bytes(),
     liveTensors: stats.liveTensors,
     liveStorages: stats.liveStorages,
+    spills: stats.spills,
+    restores: stats.restores,
   };
+}
+
+/** Caps the WASM memory at `bytes` (default and maximum: 4 GiB); beyond it allocation fails. */
+function setMemoryLimit(bytes: number): void {
+  getCore().set_limit_bytes(bytes);
+}
+
+/** Resets peakAllocatedBytes to the current allocation. */
+function resetPeakMemory(): void {
+  getCore().reset_peak();
 }
 
 export const torch = {
@@ -38,6 +59,10 @@ export const torch = {
   Size,
   init,
   memory,
+  setMemoryLimit,
+  resetPeakMemory,
+  scope,
+  keep,
   // creation
   tensor: O.tensor,
   fromArray: O.fromArray,

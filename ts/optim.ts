@@ -1,6 +1,8 @@
 // torch.optim.SGD: p -= lr * p.grad, computed in the core, under no_grad.
 import { Tensor } from './tensor.js';
 import { noGrad } from './grad_mode.js';
+import { advanceGeneration } from './storage.js';
+import { keep } from './scope.js';
 
 export interface SGDOptions {
   lr: number;
@@ -33,7 +35,7 @@ export class SGD {
           const buf = this.buffers.get(p);
           if (buf) d = buf.mul_(this.momentum).add_(d);
           else {
-            d = d.clone();
+            d = keep(d.clone());
             this.buffers.set(p, d);
           }
         }
@@ -42,6 +44,7 @@ export class SGD {
         upd.dispose();
       }
     });
+    advanceGeneration();
   }
 
   /** Sets every parameter's .grad to null (PyTorch 2's default set_to_none=True). */

@@ -1,6 +1,8 @@
 // The Tensor handle: a typed, strided view of a Storage in WASM memory, plus its autograd state.
 // Values are never computed here; ops live in ./ops and run in the WebAssembly core.
-import { Storage, stats } from './storage.js';
+import { Storage, advanceGeneration, unregisterHandle } from './storage.js';
+import type { Ticket } from './storage.js';
+import { trackInScope, setTensorCheck } from './scope.js';
 import { DType, ITEM_SIZE } from './dtype.js';
 import { Size, contiguousStrides, isContiguous, numelOf, normDim } from './shape.js';
 import { Node, runBackward, AutogradError, EdgeTarget } from './autograd.js';
@@ -25,22 +27,19 @@ export interface BackwardOpts {
   createGraph?: boolean;
 }
 
-const registry =
-  typeof FinalizationRegistry !== 'undefined'
-    ? new FinalizationRegistry<Storage>((s) => {
-        stats.liveTensors--;
-        s.release();
-      })
-    : null;
-
-const disposeSymbol: symbol =
-  (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
+// Where the runtime lacks explicit resource management, provide the symbol `using` looks up
+// (TypeScript's downlevel helper reads Symbol.dispose), so `using t = ...` still releases.
+if (typeof (Symbol as { dispose?: symbol }).dispose !== 'symbol') {
+  Object.defineProperty(Symbol, 'dispose', { value: Symbol.for('Symbol.dispose') });
+}
 
 export class Tensor {
   /** @internal */ _storage: Storage;
   /** @internal */ _shape: Size;
   /** @internal */ _strides: number[];
   /** @internal */ _offset: number;
+  /** @internal The storage ticket this handle is counted under (stale after a spill). */
+  private _ticket: Ticket;
   readonly dtype: DType;
   private _requiresGrad = false;
   private _gradFn: Node | null = null;
@@ -49,18 +48,29 @@ export class Tensor {
   /** The leaf a saved alias stands for, so gradients reach the user's tensor. */
   private _leafTarget: Tensor = this;
   private _disposed = false;
+  /** @internal Set on `.grad` tensors and on tensors passed to torch.keep: scopes leave them alone. */
+  _heldAsGrad = false;
+  /** @internal */
+  _kept = false;
   /** @internal For a saved alias: the user's tensor it was saved from (its current grad_fn names errors). */
   _origin: Tensor | null = null;
 
-  /** @internal Takes ownership of one reference to `storage`. */
-  constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
+  /** @internal A new handle on `storage` (tracked by the current scope unless `internal`). */
+  constructor(
+    storage: Storage,
+    shape: readonly number[],
+    strides: readonly number[],
+    offset: number,
+    dtype: DType,
+    internal = false,
+  ) {
     this._storage = storage;
     this._shape = Size.from(shape);
     this._strides = strides.slice();
     this._offset = offset;
     this.dtype = dtype;
-    stats.liveTensors++;
-    registry?.register(this, storage, this);
+    this._ticket = storage.attach(this);
+    if (!internal) trackInScope(this);
   }
 
   /** @internal A fresh contiguous tensor (uninitialised values). */
@@ -71,7 +81,7 @@ export class Tensor {
   /** @internal A view sharing this tensor's storage. */
   _view(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
     this._check('view');
-    return new Tensor(this._storage.retain(), shape, strides, offset, this.dtype);
+    return new Tensor(this._storage, shape, strides, offset, this.dtype);
   }
 
   // ---- metadata -------------------------------------------------------------------------------
@@ -113,11 +123,17 @@ export class Tensor {
   /** @internal Byte address of the first element. */
   _ptr(op = 'op'): number {
     this._check(op);
-    return this._storage.ptr + this._offset * ITEM_SIZE[this.dtype];
+    const s = this._storage;
+    const p = s.address();
+    if (this._ticket !== s.ticket) {
+      unregisterHandle(this);
+      this._ticket = s.attach(this);
+    }
+    return p + this._offset * ITEM_SIZE[this.dtype];
   }
   /** @internal */
   _check(op: string): void {
-    if (this._disposed) throw new Error(`asgrad: ${op}: the tensor was disposed and cannot be used`);
+    if (this._disposed) throw new DisposedError(`asgrad: ${op}: the tensor was disposed and cannot be used`);
   }
 
   // ---- autograd state -------------------------------------------------------------------------
@@ -150,6 +166,7 @@ export class Tensor {
     return this._grad;
   }
   set grad(g: Tensor | null) {
+    if (g) g._heldAsGrad = true;
     this._grad = g;
   }
   get retainsGrad(): boolean {
@@ -168,6 +185,7 @@ export class Tensor {
   }
   /** @internal */
   _setGradInternal(g: Tensor): void {
+    g._heldAsGrad = true;
     this._grad = g;
   }
   /** @internal Where gradients for this tensor go. */
@@ -177,7 +195,7 @@ export class Tensor {
   }
   /** @internal The handle a graph node keeps: it holds the storage even if the user disposes this one. */
   _aliasForSave(): Tensor {
-    const a = new Tensor(this._storage.retain(), this._shape, this._strides, this._offset, this.dtype);
+    const a = new Tensor(this._storage, this._shape, this._strides, this._offset, this.dtype, true);
     a._gradFn = this._gradFn;
     a._requiresGrad = this._requiresGrad;
     a._leafTarget = this._leafTarget;
@@ -210,7 +228,11 @@ export class Tensor {
         );
       }
     }
+    // Generation boundaries on both sides: what the last step dropped is spilled before this
+    // backward allocates gradients, and forward intermediates nobody touched after it.
+    advanceGeneration();
     runBackward(this, g, opts.retainGraph ?? opts.createGraph ?? false, opts.createGraph ?? false);
+    advanceGeneration();
   }
 
   detach(): Tensor {
@@ -228,9 +250,8 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    registry?.unregister(this);
-    stats.liveTensors--;
-    this._storage.release();
+    unregisterHandle(this);
+    if (this._ticket === this._storage.ticket) this._storage.detach();
   }
   get isDisposed(): boolean {
     return this._disposed;
@@ -387,6 +408,10 @@ export class Tensor {
 
 export type NestedList = number | boolean | NestedList[];
 
+export class DisposedError extends Error {
+  override name = 'DisposedError';
+}
+
 function flatArgs(a: (number | readonly number[])[]): number[] {
   if (a.length === 1 && Array.isArray(a[0])) return (a[0] as readonly number[]).slice();
   return a as number[];
@@ -395,5 +420,6 @@ function flatArgs(a: (number | readonly number[])[]): number[] {
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }
+setTensorCheck(isTensor);
 
-export { isGradEnabled, disposeSymbol };
+export { isGradEnabled };

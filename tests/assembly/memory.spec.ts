@@ -1,4 +1,4 @@
-import { alloc, free, heap_bytes, allocated_bytes, peak_allocated_bytes, reset_peak, meta_ptr } from "../../assembly/index";
+import { alloc, free, set_limit_bytes, heap_bytes, allocated_bytes, peak_allocated_bytes, reset_peak, meta_ptr } from "../../assembly/index";
 
 describe("memory", () => {
   test("alloc returns 16-byte aligned, nonzero, non-overlapping blocks", () => {
@@ -94,7 +94,7 @@ describe("memory", () => {
     let p = alloc(8 << 20);
     expect(p).not.toBe(0);
     expect(heap_bytes() > before).toBe(true);
-    expect(heap_bytes()).toBe(<usize>memory.size() << 16);
+    expect(heap_bytes()).toBe(<f64>memory.size() * 65536.0);
     store<f64>(p + (8 << 20) - 8, 1.5);
     expect(load<f64>(p + (8 << 20) - 8)).toBe(1.5);
     free(p);
@@ -113,5 +113,18 @@ describe("memory", () => {
     store<i32>(m + 4092, 7);
     expect(load<i32>(m + 4092)).toBe(7);
     free(p);
+  });
+});
+
+describe("memory limit", () => {
+  test("set_limit_bytes makes alloc return 0 instead of growing past the limit, then recovers", () => {
+    let cur = heap_bytes();
+    set_limit_bytes(cur);
+    let big = alloc(96 << 20); // larger than any block so far: needs growth, refused
+    expect(big).toBe(0);
+    set_limit_bytes(4294967296.0);
+    big = alloc(96 << 20);
+    expect(big).not.toBe(0);
+    free(big);
   });
 });

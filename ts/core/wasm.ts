@@ -13,6 +13,7 @@ export interface CoreExports {
   reset_peak(): void;
   meta_ptr(): number;
   rng_seed(lo: number, hi: number): void;
+  set_limit_bytes(bytes: number): void;
 }
 
 export interface InitOptions {

@@ -1,0 +1,236 @@
+// Lifetimes: explicit release, scopes, release without ceremony, growth and limits.
+import { describe, expect, it } from 'vitest';
+import { torch, Tensor } from '../ts/index.js';
+import { advanceGeneration } from '../ts/storage.js';
+import { getCore } from '../ts/core/wasm.js';
+import { expectClose, values } from './helpers.js';
+
+const mem = () => torch.memory();
+
+describe('explicit release', () => {
+  it('dispose frees storage; double dispose is harmless; use after dispose names the op', () => {
+    const before = mem();
+    const t = torch.ones(1000);
+    expect(mem().liveStorages).toBe(before.liveStorages + 1);
+    expect(mem().allocatedBytes).toBeGreaterThanOrEqual(before.allocatedBytes + 4000);
+    t.dispose();
+    t.dispose();
+    expect(mem().liveStorages).toBe(before.liveStorages);
+    expect(mem().allocatedBytes).toBe(before.allocatedBytes);
+    expect(() => t.add(1)).toThrow(/asgrad: add: the tensor was disposed/);
+    expect(() => t.exp()).toThrow(/exp: the tensor was disposed/);
+    expect(t.isDisposed).toBe(true);
+  });
+
+  it('`using` releases at the end of the block (Symbol.dispose)', () => {
+    const before = mem().liveStorages;
+    {
+      using t = torch.zeros(10);
+      expect(t.numel()).toBe(10);
+      expect(mem().liveStorages).toBe(before + 1);
+    }
+    expect(mem().liveStorages).toBe(before);
+    expect(typeof Symbol.dispose).toBe('symbol');
+  });
+
+  it('a view keeps its storage alive after its base is disposed', () => {
+    const base = torch.tensor([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]);
+    const views = [base.t(), base.reshape(12), base.narrow(1, 1, 2), base.expand(2, 3, 4)];
+    base.dispose();
+    expect(views[0].tolist()[0]).toEqual([0, 4, 8]);
+    expect(views[1].sum().item()).toBe(66);
+    expect(views[2].tolist()).toEqual([[1, 2], [5, 6], [9, 10]]);
+    expect(views[3].sum().item()).toBe(132);
+    const before = mem().liveStorages;
+    for (const v of views) v.dispose();
+    expect(mem().liveStorages).toBe(before - 1);
+  });
+});
+
+describe('scopes', () => {
+  it('release everything created inside except what is returned or kept', () => {
+    const before = mem();
+    let kept!: Tensor;
+    const out = torch.scope(() => {
+      const a = torch.ones(100);
+      const b = a.mul(2).add(1);
+      kept = torch.keep(a.exp());
+      return { result: b.sum(), list: [b] };
+    });
+    expect(out.result.item()).toBe(300);
+    expect(out.list[0].numel()).toBe(100);
+    expect(kept.isDisposed).toBe(false);
+    expect(mem().liveStorages).toBe(before.liveStorages + 3);
+    out.result.dispose();
+    out.list[0].dispose();
+    kept.dispose();
+    expect(mem().liveStorages).toBe(before.liveStorages);
+    expect(mem().allocatedBytes).toBe(before.allocatedBytes);
+  });
+
+  it('nest: returned tensors move to the enclosing scope', () => {
+    const before = mem().liveStorages;
+    const r = torch.scope(() => {
+      const inner = torch.scope(() => torch.ones(5).mul(3));
+      expect(inner.isDisposed).toBe(false);
+      return inner.sum();
+    });
+    expect(r.item()).toBe(15);
+    r.dispose();
+    expect(mem().liveStorages).toBe(before);
+  });
+
+  it('leave parameters, their gradients and optimizer state alone', () => {
+    const w = torch.tensor([1, 2], { requiresGrad: true });
+    const opt = new torch.optim.SGD([w], { lr: 0.1, momentum: 0.9 });
+    for (let i = 0; i < 3; i++) {
+      torch.scope(() => {
+        opt.zeroGrad();
+        w.mul(w).sum().backward();
+        opt.step();
+      });
+    }
+    expect(w.grad).not.toBeNull();
+    expect(w.grad!.isDisposed).toBe(false);
+    expect(values(w).every((v) => Number.isFinite(v))).toBe(true);
+  });
+
+  it('an async scope spans await and releases when its promise settles', async () => {
+    const before = mem().liveStorages;
+    const result = await torch.scope(async () => {
+      const a = torch.ones(10);
+      await new Promise((r) => setTimeout(r, 5));
+      const b = a.add(1);
+      await Promise.resolve();
+      return b.sum();
+    });
+    expect(result.item()).toBe(20);
+    result.dispose();
+    expect(mem().liveStorages).toBe(before);
+  });
+
+  it('concurrent async scopes do not capture each other`s tensors', async () => {
+    let fromB!: Tensor;
+    const pa = torch.scope(async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      return torch.ones(1);
+    });
+    const pb = torch.scope(async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      fromB = torch.keep(torch.ones(3));
+      return null;
+    });
+    const [a] = await Promise.all([pa, pb]);
+    expect(a.isDisposed).toBe(false);
+    expect(fromB.isDisposed).toBe(false);
+  });
+
+  it('releases when fn throws, and the library keeps working', () => {
+    const before = mem().liveStorages;
+    expect(() =>
+      torch.scope(() => {
+        torch.ones(10);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(mem().liveStorages).toBe(before);
+    expect(torch.ones(2).sum().item()).toBe(2);
+  });
+});
+
+describe('no ceremony', () => {
+  it('saved tensors are released as soon as backward has run', () => {
+    const x = torch.randn(1000, { requiresGrad: true });
+    const before = mem().liveStorages;
+    const y = x.exp().sin().sum();
+    const withGraph = mem().liveStorages;
+    expect(withGraph).toBeGreaterThan(before + 1);
+    y.backward();
+    // The intermediates are still held by the (not yet collected) JS handles exp/sin created,
+    // but the graph's own references are gone: once those handles are spilled, nothing remains.
+    advanceGeneration();
+    advanceGeneration();
+    advanceGeneration();
+    expect(mem().liveStorages).toBeLessThanOrEqual(before + 2); // x.grad and y
+  });
+
+  it('spilled storages come back transparently, with their values', () => {
+    const t = torch.arange(1000, { dtype: 'float64' });
+    const spills = mem().spills;
+    for (let i = 0; i < 4; i++) advanceGeneration();
+    expect(mem().spills).toBeGreaterThan(spills);
+    expect(t.sum().item()).toBe(499500);
+    expect(mem().restores).toBeGreaterThan(0);
+    const v = t.narrow(0, 10, 3);
+    for (let i = 0; i < 8; i++) advanceGeneration();
+    expect(v.tolist()).toEqual([10, 11, 12]);
+    t.dispose();
+    expect(v.tolist()).toEqual([10, 11, 12]);
+  });
+
+  it('10,000 epochs of the seed regression with no dispose keep memory flat', () => {
+    const X = torch.tensor([1, 2, 3, 4]);
+    const Y = torch.tensor([2, 4, 6, 8]);
+    const w = torch.tensor([0.0], { requiresGrad: true });
+    const epoch = (): void => {
+      const l = w.mul(X).sub(Y).pow(2).mean();
+      l.backward();
+      torch.noGrad(() => w.sub_(w.grad!.mul(0.01)));
+      w.grad!.zero_();
+      l.item();
+    };
+    for (let i = 0; i < 100; i++) epoch();
+    const at100 = mem();
+    for (let i = 100; i < 10_000; i++) epoch();
+    const at10k = mem();
+    expect(at10k.liveTensors).toBeLessThanOrEqual(at100.liveTensors);
+    expect(at10k.allocatedBytes).toBeLessThanOrEqual(at100.allocatedBytes);
+    expectClose(w, [2], 1e-4);
+  });
+});
+
+describe('growth and limits', () => {
+  it('memory.grow in the middle of a computation leaves every tensor intact', () => {
+    torch.manualSeed(7);
+    const a = torch.randn(64, 64);
+    const before = values(a);
+    const heap = mem().wasmBytes;
+    // Each of these results is larger than the free space left, so the op grows memory between
+    // reading its inputs' pointers and writing its output.
+    const parts: Tensor[] = [];
+    while (mem().wasmBytes === heap) parts.push(a.expand(32, 64, 64).mul(1));
+    expect(mem().wasmBytes).toBeGreaterThan(heap);
+    expect(values(a)).toEqual(before);
+    expect(values(parts[parts.length - 1].select(0, 5))).toEqual(before);
+    const m = a.matmul(a.t());
+    expect(m.shape).toEqual([64, 64]);
+    for (const p of parts) p.dispose();
+  });
+
+  it('asking for more than wasm32 can hold throws a clear error naming the size, and the library keeps working', () => {
+    expect(() => torch.zeros(2 ** 31)).toThrow(/cannot allocate 8589934592 bytes/);
+    expect(() => torch.empty([65536, 65536], { dtype: 'float64' })).toThrow(/34359738368 bytes/);
+    expect(torch.ones(3).sum().item()).toBe(3);
+  });
+
+  it('asking for more than the host grants throws, names the size, and recovers', () => {
+    const heap = mem().wasmBytes;
+    torch.setMemoryLimit(heap);
+    try {
+      expect(() => torch.zeros(heap / 4 + 1024)).toThrow(new RegExp(`cannot allocate ${heap + 4096} bytes`));
+    } finally {
+      torch.setMemoryLimit(2 ** 32);
+    }
+    const t = torch.ones(10);
+    expect(t.sum().item()).toBe(10);
+  });
+
+  it('reports wasmBytes, allocatedBytes, peakAllocatedBytes, liveTensors, liveStorages', () => {
+    const m = mem();
+    for (const k of ['wasmBytes', 'allocatedBytes', 'peakAllocatedBytes', 'liveTensors', 'liveStorages'] as const) {
+      expect(typeof m[k]).toBe('number');
+    }
+    expect(m.peakAllocatedBytes).toBeGreaterThanOrEqual(m.allocatedBytes);
+    expect(m.wasmBytes).toBe(getCore().heap_bytes());
+  });
+});

@@ -1,0 +1,116 @@
+// torch.scope / torch.keep: release every tensor created inside a function except what it returns.
+//
+// Which scope a new tensor belongs to is the scope of the code that created it. Where the host has
+// AsyncLocalStorage (Node, Deno, Bun, workerd with nodejs_compat) that follows the async call
+// chain, so an async scope spans `await` and concurrent tasks never capture each other's tensors.
+// Elsewhere (browsers) a scope is current from its start until its promise settles, so tensors
+// created by unrelated code running during that time are attributed to it: keep concurrent async
+// scopes apart there, or return/keep what must survive.
+import type { Tensor } from './tensor.js';
+
+interface Scope {
+  readonly tensors: Tensor[];
+  readonly parent: Scope | null;
+}
+
+interface ALS<T> {
+  getStore(): T | undefined;
+  run<R>(store: T, fn: () => R): R;
+}
+
+function makeAls(): ALS<Scope> | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
+  const mod = proc?.getBuiltinModule?.('node:async_hooks') as { AsyncLocalStorage?: new () => ALS<Scope> } | undefined;
+  return mod?.AsyncLocalStorage ? new mod.AsyncLocalStorage() : null;
+}
+
+const als = makeAls();
+const stack: Scope[] = [];
+
+function current(): Scope | null {
+  if (als) return als.getStore() ?? null;
+  return stack.length ? stack[stack.length - 1] : null;
+}
+
+/** @internal Records a new tensor in the current scope, if any. */
+export function trackInScope(t: Tensor): void {
+  const s = als ? als.getStore() : stack[stack.length - 1];
+  if (s) s.tensors.push(t);
+}
+
+/** Marks a tensor to survive every enclosing scope (tf.keep). Returns it. */
+export function keep<T extends Tensor>(t: T): T {
+  t._kept = true;
+  return t;
+}
+
+function collect(value: unknown, out: Set<Tensor>, isTensor: (v: unknown) => v is Tensor, seen = new Set<unknown>()): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (isTensor(value)) {
+    out.add(value);
+    return;
+  }
+  if (Array.isArray(value)) for (const v of value) collect(v, out, isTensor, seen);
+  else if (value instanceof Map) for (const v of value.values()) collect(v, out, isTensor, seen);
+  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, out, isTensor, seen);
+}
+
+let tensorCheck: ((v: unknown) => v is Tensor) | null = null;
+
+/** @internal Lets the scope recognise tensors without importing the class (avoids a cycle). */
+export function setTensorCheck(f: (v: unknown) => v is Tensor): void {
+  tensorCheck = f;
+}
+
+function close(scope: Scope, result: unknown): void {
+  const returned = new Set<Tensor>();
+  if (tensorCheck) collect(result, returned, tensorCheck);
+  for (const t of scope.tensors) {
+    if (t.isDisposed) continue;
+    // Parameters (leaves that require grad), gradients and kept tensors outlive scopes, as tf.tidy
+    // leaves variables alone; returned tensors move to the enclosing scope.
+    if (t._kept || t._heldAsGrad || (t.isLeaf && t.requiresGrad)) continue;
+    if (returned.has(t)) scope.parent?.tensors.push(t);
+    else t.dispose();
+  }
+  scope.tensors.length = 0;
+}
+
+/**
+ * Runs `fn` and then disposes every tensor created inside it except those it returns (a tensor,
+ * or arrays / plain objects / Maps holding tensors) and those passed to `torch.keep`. Scopes nest.
+ * An async `fn` is supported: release happens when its promise settles.
+ */
+export function scope<T>(fn: () => T): T {
+  const s: Scope = { tensors: [], parent: current() };
+  const leave = (): void => {
+    if (!als) stack.splice(stack.lastIndexOf(s), 1);
+  };
+  let result: T;
+  if (!als) stack.push(s);
+  try {
+    result = als ? als.run(s, fn) : fn();
+  } catch (e) {
+    leave();
+    close(s, undefined);
+    throw e;
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (v: unknown) => {
+        leave();
+        close(s, v);
+        return v;
+      },
+      (e: unknown) => {
+        leave();
+        close(s, undefined);
+        throw e;
+      },
+    ) as T;
+  }
+  leave();
+  close(s, result);
+  return result;
+}
