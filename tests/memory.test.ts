@@ -37,7 +37,7 @@ describe('explicit release', () => {
     const base = torch.tensor([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]);
     const views = [base.t(), base.reshape(12), base.narrow(1, 1, 2), base.expand(2, 3, 4)];
     base.dispose();
-    expect(views[0].tolist()[0]).toEqual([0, 4, 8]);
+    expect((views[0].tolist() as number[][])[0]).toEqual([0, 4, 8]);
     expect(views[1].sum().item()).toBe(66);
     expect(views[2].tolist()).toEqual([[1, 2], [5, 6], [9, 10]]);
     expect(views[3].sum().item()).toBe(132);
