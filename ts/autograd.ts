@@ -5,6 +5,7 @@ import { withGradMode, isGradEnabled } from './grad_mode.js';
 import { legacyTypeName, DType } from './dtype.js';
 import { sameShape, fmtShape } from './shape.js';
 import { sumToShape, castTo } from './ops/internal.js';
+import { withTemps } from './scope.js';
 
 export type BackwardRule = (g: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
 
@@ -162,6 +163,17 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
     }
   }
   const pending = new Map<Node, Tensor>([[edge, gradient]]);
+  // Gradients in flight are the engine's own: each is disposed once nothing pending refers to it
+  // (unless createGraph, where they are part of the new graph, or it is the caller's gradient).
+  const uses = new Map<Tensor, number>();
+  const hold = (t: Tensor): void => void uses.set(t, (uses.get(t) ?? 0) + 1);
+  const drop = (t: Tensor): void => {
+    const n = (uses.get(t) ?? 0) - 1;
+    if (n > 0) return void uses.set(t, n);
+    uses.delete(t);
+    if (!createGraph && t !== gradient) t.dispose();
+  };
+  hold(gradient);
   const ready = new ReadyQueue();
   ready.push(edge);
   withGradMode(createGraph, () => {
@@ -172,22 +184,34 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
       if (g) {
         if (node.retained) for (const t of node.retained) accumulateInto(t, g, createGraph);
         const saved = node.unpack();
-        grads = node.rule(g, saved, node.next.map((t) => t !== null));
+        const needs = node.next.map((t) => t !== null);
+        grads = withTemps(() => node.rule(g, saved, needs));
       }
       if (!retainGraph) node.release();
+      for (const gi of grads) if (gi) hold(gi);
       for (let i = 0; i < node.next.length; i++) {
         const target = node.next[i];
+        const raw = grads[i] ?? null;
         if (!target) continue;
-        let gi = grads[i] ?? null;
+        let gi = raw;
         if (gi) {
           const meta = node.inputMeta[i];
           if (!sameShape(gi.shape, meta.shape)) gi = sumToShape(gi, meta.shape);
           if (gi.dtype !== meta.dtype) gi = castTo(gi, meta.dtype);
+          if (gi !== raw) hold(gi);
         }
         if (target instanceof Node) {
           if (gi) {
             const prev = pending.get(target);
-            pending.set(target, prev ? prev.add(gi) : gi);
+            if (prev) {
+              const sum = prev.add(gi);
+              hold(sum);
+              pending.set(target, sum);
+              drop(prev);
+            } else {
+              hold(gi);
+              pending.set(target, gi);
+            }
           }
           const d = (deps.get(target) as number) - 1;
           deps.set(target, d);
@@ -195,7 +219,10 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
         } else if (gi) {
           accumulateInto(target, gi, createGraph);
         }
+        if (gi && gi !== raw) drop(gi);
       }
+      for (const gi of grads) if (gi) drop(gi);
+      if (g) drop(g);
     }
   });
 }

@@ -26,16 +26,41 @@ function makeAls(): ALS<Scope> | null {
 
 const als = makeAls();
 const stack: Scope[] = [];
+/** The library's own synchronous scope (a backward rule, a composite op), innermost first. */
+let temps: Scope | null = null;
 
 function current(): Scope | null {
+  if (temps) return temps;
   if (als) return als.getStore() ?? null;
   return stack.length ? stack[stack.length - 1] : null;
 }
 
 /** @internal Records a new tensor in the current scope, if any. */
 export function trackInScope(t: Tensor): void {
-  const s = als ? als.getStore() : stack[stack.length - 1];
+  const s = temps ?? (als ? als.getStore() : stack[stack.length - 1]);
   if (s) s.tensors.push(t);
+}
+
+/**
+ * @internal Runs a synchronous piece of the library (a backward rule, a composite op) and disposes
+ * the handles it created but did not return. Graph nodes keep what they saved through their own
+ * handles, so this only ends the life of handles nobody can reach any more.
+ */
+export function withTemps<T>(fn: () => T): T {
+  const s: Scope = { tensors: [], parent: current() };
+  const prev = temps;
+  temps = s;
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    temps = prev;
+    close(s, undefined);
+    throw e;
+  }
+  temps = prev;
+  close(s, result);
+  return result;
 }
 
 /** Marks a tensor to survive every enclosing scope (tf.keep). Returns it. */

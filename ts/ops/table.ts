@@ -17,6 +17,7 @@ import {
 } from '../shape.js';
 import * as K from './internal.js';
 import { getCore } from '../core/wasm.js';
+import { withTemps } from '../scope.js';
 
 export type Scalar = number | boolean;
 export type NestedNumbers = number | boolean | bigint | readonly NestedNumbers[];
@@ -257,7 +258,7 @@ const BOTH: SavePlan = (ra, rb) => [ra || rb, ra || rb];
  * reads. Integer operands compute in float64 and come back as int64.
  */
 function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryRule, alwaysFloat = false) {
-  return (x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor => {
+  return (x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor => withTemps(() => {
     const ox = asTensorOperand(x);
     const oy = asTensorOperand(y);
     let dtype = promote([ox, oy]);
@@ -276,7 +277,7 @@ function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryR
       // Unsaved operands are never read by the rule (it only computes the gradients it needs).
       (g, s, needs) => rule(g, sa ? s[0] : (null as unknown as Tensor), sb ? s[sa ? 1 : 0] : (null as unknown as Tensor), needs),
     );
-  };
+  });
 }
 
 const addK = defineBinary('add', 'AddBackward0', NOTHING, (g) => [g, g]);
@@ -314,6 +315,10 @@ export function sub(x: TensorLike | Scalar, y: TensorLike | Scalar, alpha?: numb
 }
 
 export function pow(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
+  return withTemps(() => powImpl(x, e));
+}
+
+function powImpl(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
   if (isScalar(e) && !isScalar(x)) {
     const xt = asTensorOperand(x) as Tensor;
     const dtype = promote([xt, e]);
@@ -329,8 +334,9 @@ export function pow(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
     const et = asTensorOperand(e) as Tensor;
     const b = operand(et, floatDtype(promote([x, et])));
     const out = K.unary('rpows', b, Number(x));
-    const lnBase = K.unary('log', K.full([], Number(x), b.dtype));
-    return record('PowBackward2', out, [b], () => [out], (g, [y]) => [g.mul(y).mul(lnBase)]);
+    const base = K.full([], Number(x), b.dtype);
+    const lnBase = K.unary('log', base);
+    return record('PowBackward2', out, [b], () => [out, lnBase], (g, [y, ln]) => [g.mul(y).mul(ln)]);
   }
   return powTT(x, e);
 }
@@ -350,11 +356,13 @@ export type CompareOp = 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne';
 
 /** Elementwise comparison → bool tensor (never differentiable). */
 export function compare(op: CompareOp, x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor {
-  const ox = asTensorOperand(x);
-  const oy = asTensorOperand(y);
-  const dtype = promote([ox, oy]);
-  const cd = isFloating(dtype) ? dtype : 'float64';
-  return K.binary(op, operand(ox, cd).detach(), operand(oy, cd).detach(), 'bool');
+  return withTemps(() => {
+    const ox = asTensorOperand(x);
+    const oy = asTensorOperand(y);
+    const dtype = promote([ox, oy]);
+    const cd = isFloating(dtype) ? dtype : 'float64';
+    return K.binary(op, noGrad(() => operand(ox, cd)), noGrad(() => operand(oy, cd)), 'bool');
+  });
 }
 
 export function logicalAnd(a: Tensor, b: Tensor): Tensor {
@@ -365,6 +373,10 @@ export function logicalOr(a: Tensor, b: Tensor): Tensor {
 }
 
 export function where(cond: Tensor, x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor {
+  return withTemps(() => whereImpl(cond, x, y));
+}
+
+function whereImpl(cond: Tensor, x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor {
   const ox = asTensorOperand(x);
   const oy = asTensorOperand(y);
   const dtype = promote([ox, oy]);
@@ -483,9 +495,14 @@ function floatInput(x: Tensor): Tensor {
 export function sum(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: boolean): Tensor {
   const spec = parseReduce(x, dim, keepdim);
   const isInt = !isFloating(x.dtype);
-  const a = isInt ? K.castTo(x, 'float64') : x;
-  let y = K.reduce('sum', a, spec.dims, spec.keepdim);
-  if (isInt) y = K.castTo(y, 'int64');
+  let y: Tensor;
+  if (isInt) {
+    const a = K.castTo(x, 'float64');
+    const s64 = K.reduce('sum', a, spec.dims, spec.keepdim);
+    y = K.castTo(s64, 'int64');
+    a.dispose();
+    s64.dispose();
+  } else y = K.reduce('sum', x, spec.dims, spec.keepdim);
   const shape = x.shape;
   return record(spec.all ? 'SumBackward0' : 'SumBackward1', y, [x], () => [], (g) => [
     keepShape(g, shape, spec).expand(shape),
@@ -574,7 +591,9 @@ export function std(
 ): Tensor {
   const { spec, correction } = parseVar(x, dim, unbiased, keepdim);
   const a = floatInput(x);
-  const y = K.unary('sqrt', K.reduce('var', a, spec.dims, spec.keepdim, correction));
+  const v = K.reduce('var', a, spec.dims, spec.keepdim, correction);
+  const y = K.unary('sqrt', v);
+  v.dispose();
   const n = reducedCount(a, spec);
   return record('StdBackward0', y, [a], () => [a, y], (g, [s, r]) => {
     const m = spec.all ? s.mean() : s.mean(spec.dims, true);
@@ -971,6 +990,10 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 
 /** torch.matmul: dispatches to dot / mv / mm / folded mm / broadcast bmm as PyTorch 1.13 does. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  return withTemps(() => matmulImpl(a, b));
+}
+
+function matmulImpl(a: Tensor, b: Tensor): Tensor {
   const da = a.ndim;
   const db = b.ndim;
   if (da === 0 || db === 0) throw new Error(`both arguments to matmul need to be at least 1D, but they are ${da}D and ${db}D`);
@@ -1099,7 +1122,7 @@ export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'me
 export function crossEntropy(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   const classDim = input.ndim === 1 ? 0 : 1;
   if (input.ndim > 2) throw new Error('asgrad: cross_entropy supports [N, C] or [C] inputs');
-  return nllLoss(logSoftmax(input, classDim), target, reduction);
+  return withTemps(() => nllLoss(logSoftmax(input, classDim), target, reduction));
 }
 
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
@@ -1108,13 +1131,16 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, redu
     throw new Error(`Target size (${new Array(...target.shape).length ? `torch.Size([${target.shape.join(', ')}])` : 'torch.Size([])'}) must be the same as input size (torch.Size([${input.shape.join(', ')}]))`);
   }
   // (1 - t) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for large |x|.
-  const l = noGrad(() => {
-    const m = neg(input).clamp(0);
-    const e = neg(m).exp().add(neg(input).sub(m).exp()).log();
-    return sub(1, target).mul(input).add(m).add(e);
-  });
+  const l = noGrad(() =>
+    withTemps(() => {
+      const m = neg(input).clamp(0);
+      const e = neg(m).exp().add(neg(input).sub(m).exp()).log();
+      return sub(1, target).mul(input).add(m).add(e);
+    }),
+  );
   const n = l.numel();
   const out = reduceLoss(l, reduction);
+  if (out !== l) l.dispose();
   const shape = input.shape;
   return record('BinaryCrossEntropyWithLogitsBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
     const gs = lossGrad(g, shape, n, reduction);
@@ -1124,6 +1150,10 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, redu
 
 /** F.linear(x, W, b) = x W^T + b, composed as PyTorch 1.13's at::linear (addmm for 2-D input). */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return withTemps(() => linearImpl(x, weight, bias));
+}
+
+function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const wt = weight.t();
   if (x.ndim === 2 && bias) return addmm(bias, x, wt);
   if (x.ndim === 3 && bias && x.isContiguous()) {
@@ -1148,6 +1178,10 @@ const inplaceOps = { add, sub, mul, div } as const;
 /** self.op_(other): computes in the core into self's storage, bumps the version, takes the new history. */
 export function inplace<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: TensorLike | Scalar, alpha?: number): T {
   checkInplace(self);
+  return withTemps(() => inplaceImpl(self, op, other, alpha));
+}
+
+function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: TensorLike | Scalar, alpha?: number): T {
   const o = asTensorOperand(other);
   const tracking = isGradEnabled() && (self.requiresGrad || (o instanceof Tensor && o.requiresGrad));
   const rdtype = promote([self, o]);

@@ -1,0 +1,43 @@
+// Deterministic inputs shared by every system (so their results can be compared).
+export function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function uniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const r = prng(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * r();
+  return a;
+}
+
+export function labels(n: number, classes: number, seed: number): Int32Array {
+  const r = prng(seed);
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.floor(r() * classes);
+  return a;
+}
+
+export const MLP = { batch: 128, inF: 784, hidden: 256, out: 10, lr: 0.1 };
+
+/** MLP inputs and initial weights (PyTorch-style uniform bounds). */
+export function mlpData() {
+  const { batch, inF, hidden, out } = MLP;
+  return {
+    x: uniform(batch * inF, 1, 0, 1),
+    y: labels(batch, out, 2),
+    w1: uniform(hidden * inF, 3, -1 / Math.sqrt(inF), 1 / Math.sqrt(inF)), // [hidden, inF]
+    b1: uniform(hidden, 4, -1 / Math.sqrt(inF), 1 / Math.sqrt(inF)),
+    w2: uniform(out * hidden, 5, -1 / Math.sqrt(hidden), 1 / Math.sqrt(hidden)), // [out, hidden]
+    b2: uniform(out, 6, -1 / Math.sqrt(hidden), 1 / Math.sqrt(hidden)),
+  };
+}
+
+export const W2_N = 1 << 20;
+export const W4_N = 512;

@@ -1,0 +1,130 @@
+import { torch, Tensor } from '../../ts/index.js';
+import { MLP, mlpData, uniform, W2_N, W4_N } from '../data.js';
+import type { Runner, System } from '../types.js';
+
+const F = torch.nn.functional;
+
+function w1(): Runner {
+  const X = torch.tensor([1, 2, 3, 4]);
+  const Y = torch.tensor([2, 4, 6, 8]);
+  const w = torch.tensor([0.0], { requiresGrad: true });
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        const l = w.mul(X).sub(Y).pow(2).mean();
+        l.backward();
+        torch.noGrad(() => w.sub_(w.grad!.mul(0.01)));
+        w.grad!.zero_();
+      }
+    },
+    check: () => ({ w: w.item() }),
+  };
+}
+
+function w2(): Runner {
+  const x = torch.fromArray(uniform(W2_N, 11)).requiresGrad_(true);
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        x.grad = null;
+        const y = x.add(2);
+        const z = y.mul(y).mul(3);
+        z.mean().backward();
+      }
+    },
+    check: () => ({ gradSum: x.grad!.sum().item() }),
+  };
+}
+
+export function mlpParams() {
+  const d = mlpData();
+  const { batch, inF, hidden, out } = MLP;
+  return {
+    x: torch.fromArray(d.x, [batch, inF]),
+    y: torch.tensor(Array.from(d.y, (v) => BigInt(v)), { dtype: 'int64' }),
+    w1: torch.fromArray(d.w1, [hidden, inF]).requiresGrad_(true),
+    b1: torch.fromArray(d.b1).requiresGrad_(true),
+    w2: torch.fromArray(d.w2, [out, hidden]).requiresGrad_(true),
+    b2: torch.fromArray(d.b2).requiresGrad_(true),
+  };
+}
+
+/** One W3 step written as a PyTorch user would (no dispose, no scope). */
+export function mlpStep(p: ReturnType<typeof mlpParams>, opt: InstanceType<typeof torch.optim.SGD>): Tensor {
+  const h = F.linear(p.x, p.w1, p.b1).relu();
+  const loss = F.crossEntropy(F.linear(h, p.w2, p.b2), p.y);
+  opt.zeroGrad();
+  loss.backward();
+  opt.step();
+  return loss;
+}
+
+function w3(): Runner {
+  const p = mlpParams();
+  const opt = new torch.optim.SGD([p.w1, p.b1, p.w2, p.b2], { lr: MLP.lr });
+  let last = NaN;
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) last = mlpStep(p, opt).item();
+    },
+    check: () => ({ loss: last }),
+  };
+}
+
+function w4(): Runner {
+  const A = torch.fromArray(uniform(W4_N * W4_N, 21), [W4_N, W4_N]).requiresGrad_(true);
+  const B = torch.fromArray(uniform(W4_N * W4_N, 22), [W4_N, W4_N]).requiresGrad_(true);
+  const G = torch.fromArray(uniform(W4_N * W4_N, 23), [W4_N, W4_N]);
+  let loss = NaN;
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        A.grad = null;
+        B.grad = null;
+        const l = A.matmul(B).mul(G).sum();
+        loss = l.item();
+        l.backward();
+      }
+    },
+    check: () => ({ loss, gA: A.grad!.sum().item(), gB: B.grad!.sum().item() }),
+  };
+}
+
+function w4f(n: number): () => Runner {
+  return () => {
+    const A = torch.fromArray(uniform(n * n, 31), [n, n]);
+    const B = torch.fromArray(uniform(n * n, 32), [n, n]);
+    let c: Tensor | null = null;
+    return {
+      run(iters) {
+        for (let i = 0; i < iters; i++) {
+          c?.dispose();
+          c = A.matmul(B);
+        }
+      },
+      check: () => ({ sum: c!.sum().item() }),
+    };
+  };
+}
+
+function w5(): Runner {
+  const x = torch.tensor([1, 2, 3], { requiresGrad: true });
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        x.grad = null;
+        let y = x;
+        for (let k = 0; k < 500; k++) y = y.mul(1.0001).add(0.0001);
+        y.sum().backward();
+      }
+    },
+    check: () => ({ gradSum: x.grad!.sum().item() }),
+  };
+}
+
+export const asgrad: System = {
+  system: 'asgrad',
+  backend: 'wasm-simd128',
+  threads: 1,
+  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5 },
+};

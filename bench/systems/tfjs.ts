@@ -1,0 +1,184 @@
+// TensorFlow.js 4.22 written as its users do: tf.variableGrads / tf.grad inside tf.tidy.
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { MLP, mlpData, uniform, W2_N, W4_N } from '../data.js';
+import type { Runner, System } from '../types.js';
+
+let wasmReady = false;
+
+async function use(backend: 'wasm' | 'cpu'): Promise<void> {
+  if (backend === 'wasm' && !wasmReady) {
+    const require = createRequire(import.meta.url);
+    setWasmPaths(require.resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/]*$/, ''));
+    wasmReady = true;
+  }
+  if (tf.getBackend() !== backend) await tf.setBackend(backend);
+}
+
+function scalar(t: tf.Tensor): number {
+  return (t.dataSync() as Float32Array)[0];
+}
+
+function make(backend: 'wasm' | 'cpu'): System {
+  // Every runner switches to its backend first, since the systems are interleaved.
+  const wrap =
+    (f: () => Runner) =>
+    async (): Promise<Runner> => {
+      await use(backend);
+      const r = f();
+      return {
+        async run(n) {
+          await use(backend);
+          await r.run(n);
+        },
+        async check() {
+          await use(backend);
+          return r.check();
+        },
+        dispose: r.dispose,
+      };
+    };
+
+  const w1 = (): Runner => {
+    const X = tf.tensor1d([1, 2, 3, 4]);
+    const Y = tf.tensor1d([2, 4, 6, 8]);
+    const w = tf.variable(tf.tensor1d([0]));
+    const f = () => tf.mean(tf.square(tf.sub(tf.mul(w, X), Y))) as tf.Scalar;
+    return {
+      run(n) {
+        for (let i = 0; i < n; i++) {
+          tf.tidy(() => {
+            const { grads } = tf.variableGrads(f, [w]);
+            w.assign(tf.sub(w, tf.mul(grads[w.name], 0.01)));
+          });
+        }
+      },
+      check: () => ({ w: scalar(w) }),
+    };
+  };
+
+  const w2 = (): Runner => {
+    const x = tf.tensor1d(uniform(W2_N, 11));
+    const g = tf.grad((x: tf.Tensor) => {
+      const y = tf.add(x, 2);
+      return tf.mean(tf.mul(tf.mul(y, y), 3));
+    });
+    let last: tf.Tensor | null = null;
+    return {
+      run(n) {
+        for (let i = 0; i < n; i++) {
+          last?.dispose();
+          last = g(x);
+        }
+      },
+      check: () => ({ gradSum: tf.tidy(() => scalar(tf.sum(last!))) }),
+    };
+  };
+
+  const w3 = (): Runner => {
+    const d = mlpData();
+    const { batch, inF, hidden, out } = MLP;
+    const x = tf.tensor2d(d.x, [batch, inF]);
+    const y = tf.oneHot(tf.tensor1d(d.y, 'int32'), out);
+    // TF.js keeps weights as [in, out]; the same values as PyTorch's [out, in], transposed.
+    const w1 = tf.variable(tf.transpose(tf.tensor2d(d.w1, [hidden, inF])));
+    const b1 = tf.variable(tf.tensor1d(d.b1));
+    const w2 = tf.variable(tf.transpose(tf.tensor2d(d.w2, [out, hidden])));
+    const b2 = tf.variable(tf.tensor1d(d.b2));
+    const opt = tf.train.sgd(MLP.lr);
+    let last = NaN;
+    return {
+      run(n) {
+        for (let i = 0; i < n; i++) {
+          const l = opt.minimize(() => {
+            const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
+            return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(h, w2), b2)) as tf.Scalar;
+          }, true);
+          last = scalar(l!);
+          l!.dispose();
+        }
+      },
+      check: () => ({ loss: last }),
+    };
+  };
+
+  const w4 = (): Runner => {
+    const A = tf.variable(tf.tensor2d(uniform(W4_N * W4_N, 21), [W4_N, W4_N]));
+    const B = tf.variable(tf.tensor2d(uniform(W4_N * W4_N, 22), [W4_N, W4_N]));
+    const G = tf.tensor2d(uniform(W4_N * W4_N, 23), [W4_N, W4_N]);
+    let loss = NaN;
+    let grads: tf.NamedTensorMap = {};
+    return {
+      run(n) {
+        for (let i = 0; i < n; i++) {
+          for (const g of Object.values(grads)) g.dispose();
+          const r = tf.variableGrads(() => tf.sum(tf.mul(tf.matMul(A, B), G)) as tf.Scalar, [A, B]);
+          loss = scalar(r.value);
+          r.value.dispose();
+          grads = r.grads;
+        }
+      },
+      check: () => ({ loss, gA: tf.tidy(() => scalar(tf.sum(grads[A.name]))), gB: tf.tidy(() => scalar(tf.sum(grads[B.name]))) }),
+    };
+  };
+
+  const w4f = (n: number) => (): Runner => {
+    const A = tf.tensor2d(uniform(n * n, 31), [n, n]);
+    const B = tf.tensor2d(uniform(n * n, 32), [n, n]);
+    let c: tf.Tensor | null = null;
+    return {
+      run(iters) {
+        for (let i = 0; i < iters; i++) {
+          c?.dispose();
+          c = tf.matMul(A, B);
+        }
+      },
+      check: () => ({ sum: tf.tidy(() => scalar(tf.sum(c!))) }),
+    };
+  };
+
+  const w5 = (): Runner => {
+    const x = tf.tensor1d([1, 2, 3]);
+    const g = tf.grad((x: tf.Tensor) => {
+      let y = x;
+      for (let k = 0; k < 500; k++) y = tf.add(tf.mul(y, 1.0001), 0.0001);
+      return tf.sum(y);
+    });
+    let last: tf.Tensor | null = null;
+    return {
+      run(n) {
+        for (let i = 0; i < n; i++) {
+          last?.dispose();
+          last = g(x);
+        }
+      },
+      check: () => ({ gradSum: tf.tidy(() => scalar(tf.sum(last!))) }),
+    };
+  };
+
+  return {
+    system: 'tfjs',
+    backend,
+    threads: backend === 'wasm' ? 0 : 1,
+    workloads: {
+      W1: wrap(w1),
+      W2: wrap(w2),
+      W3: wrap(w3),
+      W4: wrap(w4),
+      W4f512: wrap(w4f(512)),
+      W4f1024: wrap(w4f(1024)),
+      W5: wrap(w5),
+    },
+  };
+}
+
+export const tfjsWasm = make('wasm');
+export const tfjsCpu = make('cpu');
+
+/** TF.js wasm's thread count as it reports it (it uses threads when SharedArrayBuffer exists). */
+export async function tfjsWasmThreads(): Promise<number> {
+  await use('wasm');
+  const b = tf.backend() as unknown as { wasm?: { _getThreadsCount?: () => number } };
+  return b.wasm?._getThreadsCount?.() ?? 1;
+}

@@ -1,0 +1,136 @@
+# PyTorch 1.13 peer for `npm run bench`: a persistent process so its runs interleave with the
+# JavaScript systems. Reads one JSON command per line, answers one JSON line.
+import json, os, sys, time
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(1)
+DATA = sys.argv[1]
+
+
+def load(name, shape=None):
+    a = np.fromfile(os.path.join(DATA, name + ".bin"), dtype=np.float32)
+    t = torch.from_numpy(a.copy())
+    return t.reshape(shape) if shape else t
+
+
+def blas():
+    try:
+        with open("/proc/self/maps") as f:
+            maps = f.read()
+        if "openblas" in maps:
+            return "openblas " + os.environ.get("OPENBLAS_CORETYPE", "auto")
+    except OSError:
+        pass
+    cfg = torch.__config__.show()
+    return "openblas" if "OpenBLAS" in cfg else ("blas (reference)" if "BLAS" in cfg else "unknown")
+
+
+class W1:
+    def __init__(self):
+        self.X = torch.tensor([1.0, 2, 3, 4]); self.Y = torch.tensor([2.0, 4, 6, 8])
+        self.w = torch.tensor([0.0], requires_grad=True)
+    def run(self, n):
+        w, X, Y = self.w, self.X, self.Y
+        for _ in range(n):
+            l = ((w * X - Y) ** 2).mean()
+            l.backward()
+            with torch.no_grad():
+                w -= 0.01 * w.grad
+            w.grad.zero_()
+    def check(self):
+        return {"w": self.w.item()}
+
+
+class W2:
+    def __init__(self):
+        self.x = load("w2x").requires_grad_(True)
+    def run(self, n):
+        x = self.x
+        for _ in range(n):
+            x.grad = None
+            y = x + 2
+            z = y * y * 3
+            z.mean().backward()
+    def check(self):
+        return {"gradSum": self.x.grad.sum().item()}
+
+
+class W3:
+    def __init__(self):
+        b, i, h, o = 128, 784, 256, 10
+        self.x = load("x", (b, i)); self.y = torch.from_numpy(np.fromfile(os.path.join(DATA, "y.bin"), dtype=np.int32).astype(np.int64))
+        self.p = [load("w1", (h, i)).requires_grad_(True), load("b1").requires_grad_(True),
+                  load("w2", (o, h)).requires_grad_(True), load("b2").requires_grad_(True)]
+        self.opt = torch.optim.SGD(self.p, lr=0.1)
+        self.last = float("nan")
+    def run(self, n):
+        w1, b1, w2, b2 = self.p
+        for _ in range(n):
+            h = F.linear(self.x, w1, b1).relu()
+            loss = F.cross_entropy(F.linear(h, w2, b2), self.y)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+            self.last = loss.item()
+    def check(self):
+        return {"loss": self.last}
+
+
+class W4:
+    def __init__(self):
+        n = 512
+        self.A = load("a", (n, n)).requires_grad_(True); self.B = load("b", (n, n)).requires_grad_(True)
+        self.G = load("g", (n, n)); self.loss = float("nan")
+    def run(self, n):
+        for _ in range(n):
+            self.A.grad = None; self.B.grad = None
+            l = ((self.A @ self.B) * self.G).sum()
+            self.loss = l.item()
+            l.backward()
+    def check(self):
+        return {"loss": self.loss, "gA": self.A.grad.sum().item(), "gB": self.B.grad.sum().item()}
+
+
+class W4f:
+    def __init__(self, n):
+        self.A = load("f%da" % n, (n, n)); self.B = load("f%db" % n, (n, n)); self.c = None
+    def run(self, n):
+        for _ in range(n):
+            self.c = self.A @ self.B
+    def check(self):
+        return {"sum": self.c.sum().item()}
+
+
+class W5:
+    def __init__(self):
+        self.x = torch.tensor([1.0, 2, 3], requires_grad=True)
+    def run(self, n):
+        x = self.x
+        for _ in range(n):
+            x.grad = None
+            y = x
+            for _ in range(500):
+                y = y * 1.0001 + 0.0001
+            y.sum().backward()
+    def check(self):
+        return {"gradSum": self.x.grad.sum().item()}
+
+
+MAKE = {"W1": W1, "W2": W2, "W3": W3, "W4": W4, "W4f512": lambda: W4f(512), "W4f1024": lambda: W4f(1024), "W5": W5}
+live = {}
+print(json.dumps({"ready": True, "torch": torch.__version__, "blas": blas(), "threads": torch.get_num_threads()}), flush=True)
+for line in sys.stdin:
+    cmd = json.loads(line)
+    w = cmd["w"]
+    if cmd["cmd"] == "setup":
+        live[w] = MAKE[w]()
+        out = {}
+    elif cmd["cmd"] == "run":
+        t0 = time.perf_counter()
+        live[w].run(cmd["n"])
+        out = {"ms": (time.perf_counter() - t0) * 1000}
+    else:
+        out = live[w].check()
+    print(json.dumps(out), flush=True)

@@ -1,0 +1,17 @@
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W4f512' | 'W4f1024' | 'W5';
+
+/** One prepared workload of one system: `run(n)` does n iterations; `check()` reads results. */
+export interface Runner {
+  /** Runs n iterations; may return its own measured milliseconds (out-of-process peers). */
+  run(iters: number): void | number | Promise<void | number>;
+  check(): Record<string, number> | Promise<Record<string, number>>;
+  dispose?(): void;
+}
+
+export interface System {
+  system: string;
+  backend: string;
+  threads: number;
+  workloads: Partial<Record<WorkloadId, () => Runner | Promise<Runner>>>;
+  close?(): void;
+}

@@ -1,0 +1,152 @@
+// The determinism check: runs every public golden case through the public API and hashes the exact
+// bytes of every forward value and every gradient (NaNs canonicalised), plus a seeded rand/randn
+// stream and a short seeded MLP training run. Host-agnostic: no fs, no Node APIs; the golden files
+// are handed in (read from disk, fetched or bundled by the caller).
+import { torch, Tensor } from '../../ts/index.js';
+import { runProgram, makeTensor } from '../conformance/runner.js';
+import { Sha256 } from './sha256.js';
+
+type Spec = Parameters<typeof makeTensor>[0];
+type Prog = Parameters<typeof runProgram>[0] & {
+  name: string;
+  backward?: { from: string; gradient: Spec | null } | null;
+};
+interface Case extends Prog {
+  expected: { values: Record<string, unknown>; grads: Record<string, unknown> };
+}
+interface Trace extends Prog {
+  loop: { params: string[]; update: 'sgd' | 'none'; lr: number | null; zero_grad: boolean };
+  trace: unknown[];
+}
+export type GoldenFiles = Record<string, { group?: string; cases?: Case[]; traces?: Trace[] }>;
+
+/** The golden files whose cases are hashed, in this order (print and gradfn_names compute no values). */
+export const GOLDEN_FILES = ['seed', 'binary', 'unary', 'reduce', 'linalg_shape', 'nn', 'compose', 'seed_traces'];
+
+/** Every group the check prints, in order. */
+export const GROUPS = [...GOLDEN_FILES, 'rng', 'mlp'];
+
+/** Feeds a tensor's dtype, shape and raw little-endian bytes (NaN payloads canonicalised) to the hash. */
+function hashTensor(h: Sha256, label: string, t: Tensor | null | undefined): void {
+  if (!t) {
+    h.updateString(`${label}:null;`);
+    return;
+  }
+  h.updateString(`${label}:${t.dtype}[${t.shape.join(',')}];`);
+  const a = t.toArray();
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+  const dv = new DataView(bytes.buffer);
+  if (a instanceof Float32Array) {
+    for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) dv.setUint32(4 * i, 0x7fc00000, true);
+  } else if (a instanceof Float64Array) {
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== a[i]) {
+        dv.setUint32(8 * i, 0, true);
+        dv.setUint32(8 * i + 4, 0x7ff80000, true);
+      }
+    }
+  }
+  h.update(bytes);
+}
+
+function backward(p: Prog, env: Map<string, Tensor>): void {
+  if (!p.backward) return;
+  const root = env.get(p.backward.from) as Tensor;
+  if (p.backward.gradient) root.backward(makeTensor(p.backward.gradient, p.dtype));
+  else root.backward();
+}
+
+function hashCase(h: Sha256, c: Case): void {
+  h.updateString(`case ${c.name};`);
+  try {
+    const env = runProgram(c);
+    backward(c, env);
+    for (const k of Object.keys(c.expected.values)) hashTensor(h, `value ${k}`, env.get(k));
+    for (const k of Object.keys(c.expected.grads)) hashTensor(h, `grad ${k}`, env.get(k)?.grad);
+  } catch {
+    // Error texts differ between engines: only the fact of the failure is hashed.
+    h.updateString('threw;');
+  }
+}
+
+function hashTrace(h: Sha256, tr: Trace): void {
+  h.updateString(`trace ${tr.name};`);
+  try {
+    const leaves = new Map<string, Tensor>();
+    for (const [k, spec] of Object.entries(tr.inputs)) {
+      const s = { ...spec, requires_grad: spec.requires_grad || tr.loop.params.includes(k) };
+      leaves.set(k, makeTensor(s, tr.dtype));
+    }
+    for (let epoch = 0; epoch < tr.trace.length; epoch++) {
+      const env = runProgram(tr, leaves);
+      backward(tr, env);
+      hashTensor(h, `epoch ${epoch} loss`, env.get(tr.backward?.from ?? ''));
+      for (const p of tr.loop.params) {
+        const w = leaves.get(p) as Tensor;
+        hashTensor(h, `epoch ${epoch} grad ${p}`, w.grad);
+        if (tr.loop.update === 'sgd') {
+          const lr = tr.loop.lr as number;
+          torch.noGrad(() => w.sub_((w.grad as Tensor).mul(lr)));
+        }
+        if (tr.loop.zero_grad) w.grad?.zero_();
+        hashTensor(h, `epoch ${epoch} param ${p}`, w);
+      }
+    }
+  } catch {
+    h.updateString('threw;');
+  }
+}
+
+function hashRng(h: Sha256): void {
+  torch.manualSeed(42);
+  for (const n of [0, 1, 3, 4, 5, 7, 8, 1000]) {
+    hashTensor(h, `rand ${n}`, torch.rand([n]));
+    hashTensor(h, `randn ${n}`, torch.randn([n]));
+  }
+  torch.manualSeed(2n ** 64n - 1n);
+  hashTensor(h, 'rand f64', torch.rand([257], { dtype: 'float64' }));
+  hashTensor(h, 'randn f64', torch.randn([3, 5, 7], { dtype: 'float64' }));
+  torch.manualSeed(0);
+  hashTensor(h, 'randn 2d', torch.randn([16, 9]));
+}
+
+function hashMlp(h: Sha256): void {
+  torch.manualSeed(1234);
+  const x = torch.randn([64, 8]);
+  const y = x.narrow(1, 0, 1).mul(x.narrow(1, 1, 1)).tanh().add(x.narrow(1, 2, 1).sin());
+  const l1 = new torch.nn.Linear(8, 32);
+  const l2 = new torch.nn.Linear(32, 1);
+  const params = [l1.weight, l1.bias as Tensor, l2.weight, l2.bias as Tensor];
+  const opt = new torch.optim.SGD(params, { lr: 0.05, momentum: 0.9 });
+  for (let step = 0; step < 20; step++) {
+    opt.zeroGrad();
+    const pred = l2.forward(l1.forward(x).relu());
+    const loss = torch.nn.functional.mseLoss(pred, y);
+    loss.backward();
+    opt.step();
+    hashTensor(h, `loss ${step}`, loss);
+  }
+  params.forEach((p, i) => hashTensor(h, `param ${i}`, p));
+}
+
+/** One SHA-256 (hex) per group of GROUPS. `golden` maps a file's base name (e.g. 'binary') to its parsed JSON. */
+export function computeHashes(golden: GoldenFiles): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const g of GOLDEN_FILES) {
+    const d = golden[g];
+    if (!d) throw new Error(`golden file ${g}.json is missing`);
+    const h = new Sha256();
+    torch.scope(() => {
+      for (const c of d.cases ?? []) torch.scope(() => hashCase(h, c));
+      for (const t of d.traces ?? []) torch.scope(() => hashTrace(h, t));
+    });
+    out[g] = h.digest();
+  }
+  const rng = new Sha256();
+  torch.scope(() => hashRng(rng));
+  out.rng = rng.digest();
+  const mlp = new Sha256();
+  torch.scope(() => hashMlp(mlp));
+  out.mlp = mlp.digest();
+  return out;
+}
