@@ -70,7 +70,7 @@ export class Node {
         const owner = fn ? `, which is output 0 of ${fn.name},` : '';
         throw new AutogradError(
           `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
-            `[${legacyTypeName(t.dtype)} ${fmtShape(t.shape)}]${owner} is at version ${v}; expected version ` +
+            `[${legacyTypeName(t.dtype)} ${fmtShape(t._shape)}]${owner} is at version ${v}; expected version ` +
             `${this.savedVersions[i]} instead. Hint: enable anomaly detection to find the operation that ` +
             `failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).`,
         );
@@ -102,7 +102,7 @@ export function record(
   for (const t of inputs) if (t && t.requiresGrad) any = true;
   if (!any) return output;
   const next = inputs.map((t) => (t && t.requiresGrad ? t._edge() : null));
-  const metaIn = inputs.map((t) => (t ? { shape: t.shape, dtype: t.dtype } : { shape: [], dtype: output.dtype }));
+  const metaIn = inputs.map((t) => (t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype: output.dtype }));
   const node = new Node(name, next, metaIn, rule);
   output._setGradFn(node);
   node.setSaved(save().map((t) => t._aliasForSave()));
@@ -196,7 +196,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
         let gi = raw;
         if (gi) {
           const meta = node.inputMeta[i];
-          if (!sameShape(gi.shape, meta.shape)) gi = sumToShape(gi, meta.shape);
+          if (!sameShape(gi._shape, meta.shape)) gi = sumToShape(gi, meta.shape);
           if (gi.dtype !== meta.dtype) gi = castTo(gi, meta.dtype);
           if (gi !== raw) hold(gi);
         }

@@ -3,6 +3,7 @@ import { Tensor } from './tensor.js';
 import * as O from './ops/table.js';
 import type { Reduction } from './ops/table.js';
 import { noGrad } from './grad_mode.js';
+import { scope } from './scope.js';
 
 export const functional = {
   relu: (x: Tensor): Tensor => O.relu(x),
@@ -81,7 +82,8 @@ export class Linear extends Module {
   constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean; dtype?: 'float32' | 'float64' } = {}) {
     super();
     const dtype = opts.dtype ?? 'float32';
-    const bound = 1 / Math.sqrt(inFeatures);
+    // 1/sqrt(in), computed by the core: no JavaScript Math on a value path (docs/platforms.md).
+    const bound = scope(() => O.tensor(inFeatures, { dtype: 'float64' }).sqrt().reciprocal().item());
     const init = (shape: number[]): Tensor =>
       noGrad(() => O.rand(shape, { dtype }).mul(2 * bound).sub(bound)).requiresGrad_(true);
     this.weight = init([outFeatures, inFeatures]);

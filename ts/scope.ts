@@ -11,6 +11,8 @@ import type { Tensor } from './tensor.js';
 interface Scope {
   readonly tensors: Tensor[];
   readonly parent: Scope | null;
+  /** The library's own scope (withTemps): survivors still need registering. */
+  readonly internal?: boolean;
 }
 
 interface ALS<T> {
@@ -35,10 +37,24 @@ function current(): Scope | null {
   return stack.length ? stack[stack.length - 1] : null;
 }
 
-/** @internal Records a new tensor in the current scope, if any. */
+/**
+ * @internal Records a new tensor in the current scope, if any. Inside the library's own scopes the
+ * handle is only registered with the FinalizationRegistry if it outlives them (most are disposed
+ * right there, and registration is the costliest part of making a handle).
+ */
 export function trackInScope(t: Tensor): void {
-  const s = temps ?? (als ? als.getStore() : stack[stack.length - 1]);
+  if (temps) {
+    temps.tensors.push(t);
+    return;
+  }
+  t._register();
+  const s = als ? als.getStore() : stack[stack.length - 1];
   if (s) s.tensors.push(t);
+}
+
+function userScope(): Scope | null {
+  if (als) return als.getStore() ?? null;
+  return stack.length ? stack[stack.length - 1] : null;
 }
 
 /**
@@ -47,7 +63,7 @@ export function trackInScope(t: Tensor): void {
  * handles, so this only ends the life of handles nobody can reach any more.
  */
 export function withTemps<T>(fn: () => T): T {
-  const s: Scope = { tensors: [], parent: current() };
+  const s: Scope = { tensors: [], parent: null, internal: true };
   const prev = temps;
   temps = s;
   let result: T;
@@ -95,9 +111,15 @@ function close(scope: Scope, result: unknown): void {
     if (t.isDisposed) continue;
     // Parameters (leaves that require grad), gradients and kept tensors outlive scopes, as tf.tidy
     // leaves variables alone; returned tensors move to the enclosing scope.
-    if (t._kept || t._heldAsGrad || (t.isLeaf && t.requiresGrad)) continue;
-    if (returned.has(t)) scope.parent?.tensors.push(t);
-    else t.dispose();
+    const survives = t._kept || t._heldAsGrad || (t.isLeaf && t.requiresGrad) || returned.has(t);
+    if (!survives) {
+      t.dispose();
+      continue;
+    }
+    if (scope.internal && !temps) t._register();
+    if (!returned.has(t)) continue;
+    if (scope.internal) (temps ?? userScope())?.tensors.push(t);
+    else scope.parent?.tensors.push(t);
   }
   scope.tensors.length = 0;
 }

@@ -5,8 +5,8 @@ export type Shape = readonly number[];
 /** `torch.Size`: an array of ints that prints as PyTorch does. */
 export class Size extends Array<number> {
   static override from(dims: readonly number[]): Size {
-    const s = new Size();
-    for (const d of dims) s.push(d);
+    const s = dims.slice();
+    Object.setPrototypeOf(s, Size.prototype);
     return Object.freeze(s) as Size;
   }
   override toString(): string {

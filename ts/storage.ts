@@ -103,11 +103,10 @@ export class Storage {
     return this.ptr;
   }
 
-  /** Counts `handle` and registers it for release when it is garbage collected. */
-  attach(handle: object): Ticket {
+  /** Counts one more handle; it should be registered (registerHandle) if it may become garbage. */
+  attach(): Ticket {
     this.refs++;
     stats.liveTensors++;
-    registry?.register(handle, this.ticket, handle);
     return this.ticket;
   }
 
@@ -162,6 +161,11 @@ export class Storage {
 }
 
 export type { Ticket };
+
+/** Releases `ticket`'s storage reference when `handle` is garbage collected. */
+export function registerHandle(handle: object, ticket: Ticket): void {
+  registry?.register(handle, ticket, handle);
+}
 
 /** Stops tracking `handle` (it was disposed). */
 export function unregisterHandle(handle: object): void {

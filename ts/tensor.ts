@@ -1,6 +1,6 @@
 // The Tensor handle: a typed, strided view of a Storage in WASM memory, plus its autograd state.
 // Values are never computed here; ops live in ./ops and run in the WebAssembly core.
-import { Storage, advanceGeneration, unregisterHandle } from './storage.js';
+import { Storage, advanceGeneration, registerHandle, unregisterHandle } from './storage.js';
 import type { Ticket } from './storage.js';
 import { trackInScope, setTensorCheck } from './scope.js';
 import { DType, ITEM_SIZE } from './dtype.js';
@@ -35,11 +35,13 @@ if (typeof (Symbol as { dispose?: symbol }).dispose !== 'symbol') {
 
 export class Tensor {
   /** @internal */ _storage: Storage;
-  /** @internal */ _shape: Size;
+  /** @internal Never mutated (shared freely between handles). */ _shape: readonly number[];
+  private _size: Size | null = null;
   /** @internal */ _strides: number[];
   /** @internal */ _offset: number;
   /** @internal The storage ticket this handle is counted under (stale after a spill). */
   private _ticket: Ticket;
+  private _registered = false;
   readonly dtype: DType;
   private _requiresGrad = false;
   private _gradFn: Node | null = null;
@@ -65,12 +67,19 @@ export class Tensor {
     internal = false,
   ) {
     this._storage = storage;
-    this._shape = Size.from(shape);
-    this._strides = strides.slice();
+    this._shape = shape;
+    this._strides = strides as number[];
     this._offset = offset;
     this.dtype = dtype;
-    this._ticket = storage.attach(this);
+    this._ticket = storage.attach();
     if (!internal) trackInScope(this);
+  }
+
+  /** @internal Lets the collector release this handle's storage reference if it becomes garbage. */
+  _register(): void {
+    if (this._registered || this._disposed) return;
+    this._registered = true;
+    registerHandle(this, this._ticket);
   }
 
   /** @internal A fresh contiguous tensor (uninitialised values). */
@@ -87,7 +96,7 @@ export class Tensor {
   // ---- metadata -------------------------------------------------------------------------------
 
   get shape(): Size {
-    return this._shape;
+    return (this._size ??= Size.from(this._shape));
   }
   get ndim(): number {
     return this._shape.length;
@@ -101,7 +110,7 @@ export class Tensor {
   size(): Size;
   size(dim: number): number;
   size(dim?: number): Size | number {
-    if (dim === undefined) return this._shape;
+    if (dim === undefined) return this.shape;
     return this._shape[normDim(dim, this.ndim)];
   }
   stride(): number[];
@@ -126,8 +135,10 @@ export class Tensor {
     const s = this._storage;
     const p = s.address();
     if (this._ticket !== s.ticket) {
-      unregisterHandle(this);
-      this._ticket = s.attach(this);
+      this._ticket = s.attach();
+      if (this._registered) unregisterHandle(this);
+      this._registered = false;
+      this._register();
     }
     return p + this._offset * ITEM_SIZE[this.dtype];
   }
@@ -224,7 +235,7 @@ export class Tensor {
       g = gradient instanceof Tensor ? gradient : O.tensor(gradient, { dtype: this.dtype });
       if (!g._shape.every((d, i) => d === this._shape[i]) || g.ndim !== this.ndim) {
         throw new AutogradError(
-          `Mismatch in shape: grad_output[0] has a shape of ${g._shape} and output[0] has a shape of ${this._shape}.`,
+          `Mismatch in shape: grad_output[0] has a shape of ${g.shape} and output[0] has a shape of ${this.shape}.`,
         );
       }
     }
@@ -250,7 +261,7 @@ export class Tensor {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    unregisterHandle(this);
+    if (this._registered) unregisterHandle(this);
     if (this._ticket === this._storage.ticket) this._storage.detach();
   }
   get isDisposed(): boolean {

@@ -70,27 +70,27 @@ export function copyInto(dst: Tensor, src: Tensor): void {
   const n = dst.numel();
   if (n === 0) return;
   if (src.dtype !== dst.dtype) src = castTo(src, dst.dtype);
-  const sst = broadcastStrides(src.shape, src._strides, dst.shape);
-  const c = coalesce(dst.shape, [dst._strides, sst]);
+  const sst = broadcastStrides(src._shape, src._strides, dst._shape);
+  const c = coalesce(dst._shape, [dst._strides, sst]);
   writeMeta(c.shape, c.strides[0], c.strides[1]);
   kernel(`copy_b${ITEM_SIZE[dst.dtype]}`)(dst._ptr('copy_'), src._ptr('copy_'), c.shape.length);
 }
 
 export function contiguousCopy(t: Tensor): Tensor {
-  const out = empty(t.shape, t.dtype);
+  const out = empty(t._shape, t.dtype);
   copyInto(out, t);
   return out;
 }
 
 export function contiguousOf(t: Tensor): Tensor {
-  return isContiguous(t.shape, t._strides) ? t : contiguousCopy(t);
+  return isContiguous(t._shape, t._strides) ? t : contiguousCopy(t);
 }
 
 /** Dtype conversion (a copy), computed in the core. */
 export function castTo(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
   const x = contiguousOf(t);
-  const out = empty(t.shape, dtype);
+  const out = empty(t._shape, dtype);
   const n = out.numel();
   if (n > 0) {
     const from = { float32: 'f32', float64: 'f64', int64: 'i64', bool: 'u8' }[t.dtype];
@@ -110,7 +110,7 @@ export function castTo(t: Tensor, dtype: DType): Tensor {
 /** Elementwise unary kernel `name_T(out, x, n, ...params)` on a float tensor. */
 export function unary(name: string, x: Tensor, ...params: number[]): Tensor {
   const xc = contiguousOf(x);
-  const out = empty(x.shape, x.dtype);
+  const out = empty(x._shape, x.dtype);
   const n = out.numel();
   if (n > 0) kernel(`${name}_${kernelSuffix(x.dtype)}`)(out._ptr(), xc._ptr(name), n, ...params);
   if (xc !== x) xc.dispose();
@@ -119,10 +119,10 @@ export function unary(name: string, x: Tensor, ...params: number[]): Tensor {
 
 /** Broadcasting binary kernel; `kdtype` picks the kernel (inputs already of that dtype). */
 export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType = a.dtype, kname?: string): Tensor {
-  const shape = broadcastShapes(a.shape, b.shape);
+  const shape = broadcastShapes(a._shape, b._shape);
   const out = empty(shape, outDtype);
   if (out.numel() === 0) return out;
-  const c = coalesce(shape, [broadcastStrides(a.shape, a._strides, shape), broadcastStrides(b.shape, b._strides, shape)]);
+  const c = coalesce(shape, [broadcastStrides(a._shape, a._strides, shape), broadcastStrides(b._shape, b._strides, shape)]);
   writeMeta(c.shape, c.strides[0], c.strides[1]);
   kernel(kname ?? `${name}_${kernelSuffix(a.dtype)}`)(out._ptr(), a._ptr(name), b._ptr(name), c.shape.length);
   return out;
@@ -130,21 +130,21 @@ export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType = a.d
 
 /** In-place binary kernel into a contiguous `a` of the broadcast shape (a === out). */
 export function binaryInto(name: string, a: Tensor, b: Tensor): void {
-  const shape = a.shape;
+  const shape = a._shape;
   if (a.numel() === 0) return;
-  const c = coalesce(shape, [a._strides, broadcastStrides(b.shape, b._strides, shape)]);
+  const c = coalesce(shape, [a._strides, broadcastStrides(b._shape, b._strides, shape)]);
   writeMeta(c.shape, c.strides[0], c.strides[1]);
   kernel(`${name}_${kernelSuffix(a.dtype)}`)(a._ptr(name), a._ptr(name), b._ptr(name), c.shape.length);
 }
 
 export function whereK(cond: Tensor, a: Tensor, b: Tensor): Tensor {
-  const shape = broadcastShapes(cond.shape, a.shape, b.shape);
+  const shape = broadcastShapes(cond._shape, a._shape, b._shape);
   const out = empty(shape, a.dtype);
   if (out.numel() === 0) return out;
   const c = coalesce(shape, [
-    broadcastStrides(cond.shape, cond._strides, shape),
-    broadcastStrides(a.shape, a._strides, shape),
-    broadcastStrides(b.shape, b._strides, shape),
+    broadcastStrides(cond._shape, cond._strides, shape),
+    broadcastStrides(a._shape, a._strides, shape),
+    broadcastStrides(b._shape, b._strides, shape),
   ]);
   writeMeta(c.shape, c.strides[0], c.strides[1], c.strides[2]);
   kernel(`where_${kernelSuffix(a.dtype)}`)(out._ptr(), cond._ptr('where'), a._ptr('where'), b._ptr('where'), c.shape.length);
@@ -156,11 +156,11 @@ export type ReduceKind = 'sum' | 'mean' | 'max' | 'min' | 'logsumexp' | 'var';
 /** Reduction over sorted, unique `dims` (all dims when empty). */
 export function reduce(kind: ReduceKind, x: Tensor, dims: readonly number[], keepdim: boolean, correction = 0): Tensor {
   const nd = x.ndim;
-  const red = dims.length === 0 ? x.shape.map((_, i) => i) : dims;
-  const isRed = x.shape.map((_, i) => red.includes(i));
+  const red = dims.length === 0 ? x._shape.map((_, i) => i) : dims;
+  const isRed = x._shape.map((_, i) => red.includes(i));
   const outShape: number[] = [];
   for (let i = 0; i < nd; i++) {
-    if (!isRed[i]) outShape.push(x.shape[i]);
+    if (!isRed[i]) outShape.push(x._shape[i]);
     else if (keepdim) outShape.push(1);
   }
   let src = x;
@@ -170,17 +170,17 @@ export function reduce(kind: ReduceKind, x: Tensor, dims: readonly number[], kee
   const lo = red.length ? Math.min(...red) : 0;
   const hi = red.length ? Math.max(...red) : -1;
   if (x.isContiguous() && hi - lo + 1 === red.length) {
-    outer = numelOf(x.shape.slice(0, lo));
-    n = numelOf(x.shape.slice(lo, hi + 1));
-    inner = numelOf(x.shape.slice(hi + 1));
+    outer = numelOf(x._shape.slice(0, lo));
+    n = numelOf(x._shape.slice(lo, hi + 1));
+    inner = numelOf(x._shape.slice(hi + 1));
   } else {
-    const kept = x.shape.map((_, i) => i).filter((i) => !isRed[i]);
+    const kept = x._shape.map((_, i) => i).filter((i) => !isRed[i]);
     const perm = [...kept, ...red];
-    const view = x._view(perm.map((i) => x.shape[i]), perm.map((i) => x._strides[i]), x._offset);
+    const view = x._view(perm.map((i) => x._shape[i]), perm.map((i) => x._strides[i]), x._offset);
     src = contiguousCopy(view);
     view.dispose();
-    outer = numelOf(kept.map((i) => x.shape[i]));
-    n = numelOf(red.map((i) => x.shape[i]));
+    outer = numelOf(kept.map((i) => x._shape[i]));
+    n = numelOf(red.map((i) => x._shape[i]));
     inner = 1;
   }
   const out = empty(outShape, x.dtype);
@@ -196,8 +196,8 @@ export function reduce(kind: ReduceKind, x: Tensor, dims: readonly number[], kee
 /** softmax / log_softmax along one (normalised) dim; the result has x's shape. */
 export function softmaxK(kind: 'softmax' | 'log_softmax', x: Tensor, dim: number): Tensor {
   const xc = contiguousOf(x);
-  const out = empty(x.shape, x.dtype);
-  const shape = x.shape;
+  const out = empty(x._shape, x.dtype);
+  const shape = x._shape;
   if (out.numel() > 0) {
     const outer = numelOf(shape.slice(0, dim));
     const inner = numelOf(shape.slice(dim + 1));
@@ -213,8 +213,8 @@ export function softmaxK(kind: 'softmax' | 'log_softmax', x: Tensor, dim: number
  * are read in place). Returns a contiguous [B, M, N].
  */
 export function matmul3(a: Tensor, b: Tensor): Tensor {
-  const [ba, M, K] = a.shape;
-  const [bb, , N] = b.shape;
+  const [ba, M, K] = a._shape;
+  const [bb, , N] = b._shape;
   const B = Math.max(ba, bb);
   const out = empty([B, M, N], a.dtype);
   if (out.numel() === 0) return out;
@@ -231,7 +231,7 @@ export function matmul3(a: Tensor, b: Tensor): Tensor {
 export function indexSelectK(x: Tensor, dim: number, index: Tensor): Tensor {
   const xc = contiguousOf(x);
   const idx = contiguousOf(index);
-  const shape = x.shape.slice();
+  const shape = x._shape.slice();
   const nidx = index.numel();
   const dimsize = x.ndim ? shape[dim] : 1;
   if (x.ndim) shape[dim] = nidx;
@@ -239,7 +239,7 @@ export function indexSelectK(x: Tensor, dim: number, index: Tensor): Tensor {
   if (out.numel() > 0) {
     kernel(`index_select_b${ITEM_SIZE[x.dtype]}`)(
       out._ptr(), xc._ptr('index_select'), idx._ptr('index_select'),
-      numelOf(x.shape.slice(0, dim)), nidx, numelOf(x.shape.slice(dim + 1)), dimsize,
+      numelOf(x._shape.slice(0, dim)), nidx, numelOf(x._shape.slice(dim + 1)), dimsize,
     );
   }
   if (xc !== x) xc.dispose();
@@ -266,7 +266,7 @@ export function indexAddK(src: Tensor, dim: number, index: Tensor, shape: Shape)
 export function oneHotK(target: Tensor, classes: number, dtype: DType): Tensor {
   const idx = contiguousOf(target);
   const n = target.numel();
-  const out = empty([...target.shape, classes], dtype);
+  const out = empty([...target._shape, classes], dtype);
   if (out.numel() > 0) kernel(`one_hot_${kernelSuffix(dtype)}`)(out._ptr(), idx._ptr('one_hot'), n, classes);
   if (idx !== target) idx.dispose();
   return out;
@@ -291,7 +291,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   const dims: number[] = [];
   for (let i = 0; i < g.ndim; i++) {
     if (i < lead) dims.push(i);
-    else if (shape[i - lead] === 1 && g.shape[i] !== 1) dims.push(i);
+    else if (shape[i - lead] === 1 && g._shape[i] !== 1) dims.push(i);
   }
   let r = dims.length ? O.sum(g, dims, true) : g;
   if (lead > 0 || r.ndim !== shape.length) r = O.reshape(r, shape);

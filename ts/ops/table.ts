@@ -172,11 +172,11 @@ export function randn(...args: ShapeArgs): Tensor {
 function likeOpts(t: Tensor, opts: TensorOptions): TensorOptions {
   return { dtype: opts.dtype ?? t.dtype, requiresGrad: opts.requiresGrad };
 }
-export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => zeros(t.shape, likeOpts(t, opts));
-export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => ones(t.shape, likeOpts(t, opts));
-export const fullLike = (t: Tensor, v: number, opts: TensorOptions = {}): Tensor => full(t.shape, v, likeOpts(t, opts));
-export const randLike = (t: Tensor, opts: TensorOptions = {}): Tensor => rand(t.shape, likeOpts(t, opts));
-export const randnLike = (t: Tensor, opts: TensorOptions = {}): Tensor => randn(t.shape, likeOpts(t, opts));
+export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => zeros(t._shape, likeOpts(t, opts));
+export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => ones(t._shape, likeOpts(t, opts));
+export const fullLike = (t: Tensor, v: number, opts: TensorOptions = {}): Tensor => full(t._shape, v, likeOpts(t, opts));
+export const randLike = (t: Tensor, opts: TensorOptions = {}): Tensor => rand(t._shape, likeOpts(t, opts));
+export const randnLike = (t: Tensor, opts: TensorOptions = {}): Tensor => randn(t._shape, likeOpts(t, opts));
 
 /** torch.arange(end) / arange(start, end, step?); integer arguments give int64 like PyTorch. */
 export function arange(a: number, b?: number | TensorOptions, c?: number | TensorOptions, d?: TensorOptions): Tensor {
@@ -485,7 +485,7 @@ function keepShape(g: Tensor, inShape: Shape, spec: ReduceSpec): Tensor {
 
 function reducedCount(x: Tensor, spec: ReduceSpec): number {
   if (spec.all || spec.dims.length === 0) return x.numel();
-  return numelOf(spec.dims.map((i) => x.shape[i]));
+  return numelOf(spec.dims.map((i) => x._shape[i]));
 }
 
 function floatInput(x: Tensor): Tensor {
@@ -503,7 +503,7 @@ export function sum(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: b
     a.dispose();
     s64.dispose();
   } else y = K.reduce('sum', x, spec.dims, spec.keepdim);
-  const shape = x.shape;
+  const shape = x._shape;
   return record(spec.all ? 'SumBackward0' : 'SumBackward1', y, [x], () => [], (g) => [
     keepShape(g, shape, spec).expand(shape),
   ]);
@@ -517,7 +517,7 @@ export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: 
   }
   const spec = parseReduce(x, dim, keepdim);
   const y = K.reduce('mean', x, spec.dims, spec.keepdim);
-  const shape = x.shape;
+  const shape = x._shape;
   const n = reducedCount(x, spec);
   return record(spec.all ? 'MeanBackward0' : 'MeanBackward1', y, [x], () => [], (g) => [
     keepShape(g, shape, spec).expand(shape).div(n),
@@ -531,9 +531,9 @@ function defineExtremum(kind: 'max' | 'min', node: string) {
     const y = K.reduce(kind, a, spec.dims, spec.keepdim);
     return record(node, y, [a], () => [a, y], (g, [s, r]) => {
       // Ties share the gradient evenly, as PyTorch's amax/amin backward.
-      const mask = compare('eq', s, keepShape(r, s.shape, spec)).to(g.dtype);
+      const mask = compare('eq', s, keepShape(r, s._shape, spec)).to(g.dtype);
       const count = spec.all ? mask.sum() : mask.sum(spec.dims, true);
-      return [keepShape(g, s.shape, spec).mul(mask).div(count)];
+      return [keepShape(g, s._shape, spec).mul(mask).div(count)];
     });
   };
 }
@@ -545,7 +545,7 @@ export function logsumexp(x: Tensor, dim: ReduceDims | ReduceOpts, keepdim?: boo
   const a = floatInput(x);
   const y = K.reduce('logsumexp', a, spec.dims, spec.keepdim);
   return record('LogsumexpBackward0', y, [a], () => [a, y], (g, [s, r]) => [
-    keepShape(g, s.shape, spec).mul(s.sub(keepShape(r, s.shape, spec)).exp()),
+    keepShape(g, s._shape, spec).mul(s.sub(keepShape(r, s._shape, spec)).exp()),
   ]);
 }
 
@@ -579,7 +579,7 @@ export function var_(
   const n = reducedCount(a, spec);
   return record('VarBackward0', y, [a], () => [a], (g, [s]) => {
     const m = spec.all ? s.mean() : s.mean(spec.dims, true);
-    return [keepShape(g, s.shape, spec).mul(s.sub(m)).mul(2 / (n - correction))];
+    return [keepShape(g, s._shape, spec).mul(s.sub(m)).mul(2 / (n - correction))];
   });
 }
 
@@ -597,7 +597,7 @@ export function std(
   const n = reducedCount(a, spec);
   return record('StdBackward0', y, [a], () => [a, y], (g, [s, r]) => {
     const m = spec.all ? s.mean() : s.mean(spec.dims, true);
-    return [keepShape(g, s.shape, spec).div(keepShape(r, s.shape, spec)).mul(s.sub(m)).div(n - correction)];
+    return [keepShape(g, s._shape, spec).div(keepShape(r, s._shape, spec)).mul(s.sub(m)).div(n - correction)];
   });
 }
 
@@ -647,8 +647,8 @@ function inferSize(shape: readonly number[], numel: number): number[] {
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const sh = inferSize(shape, x.numel());
-  const inShape = x.shape;
-  const st = viewStrides(x.shape, x._strides, sh);
+  const inShape = x._shape;
+  const st = viewStrides(x._shape, x._strides, sh);
   if (st) {
     const y = x._view(sh, st, x._offset);
     return record('ReshapeAliasBackward0', y, [x], () => [], (g) => [g.reshape(inShape)]);
@@ -661,19 +661,19 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 export function view(x: Tensor, shape: readonly number[]): Tensor {
   const sh = inferSize(shape, x.numel());
-  const st = viewStrides(x.shape, x._strides, sh);
+  const st = viewStrides(x._shape, x._strides, sh);
   if (!st) {
     throw new Error(
       "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
     );
   }
-  const inShape = x.shape;
+  const inShape = x._shape;
   return record('ViewBackward0', x._view(sh, st, x._offset), [x], () => [], (g) => [g.reshape(inShape)]);
 }
 
 /** Reinterprets a fresh contiguous result under a new shape (PyTorch's _unsafe_view). */
 function unsafeView(x: Tensor, shape: readonly number[]): Tensor {
-  const inShape = x.shape;
+  const inShape = x._shape;
   const y = x._view(shape, contiguousStrides(shape), x._offset);
   return record('UnsafeViewBackward0', y, [x], () => [], (g) => [g.reshape(inShape)]);
 }
@@ -684,7 +684,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const e = normDim(endDim, x.ndim);
   if (s > e) throw new Error('flatten() has invalid args: start_dim cannot come after end_dim');
   if (s === e) return x;
-  const shape = [...x.shape.slice(0, s), numelOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
+  const shape = [...x._shape.slice(0, s), numelOf(x._shape.slice(s, e + 1)), ...x._shape.slice(e + 1)];
   return reshape(x, shape);
 }
 
@@ -692,7 +692,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const nd = x.ndim;
   const d0 = normDim(dim0, nd);
   const d1 = normDim(dim1, nd);
-  const shape = x.shape.slice();
+  const shape = x._shape.slice();
   const st = x._strides.slice();
   if (nd > 0) {
     [shape[d0], shape[d1]] = [shape[d1], shape[d0]];
@@ -703,7 +703,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
-  const shape = x.shape.slice().reverse();
+  const shape = x._shape.slice().reverse();
   const st = x._strides.slice().reverse();
   return record('TBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g.t()]);
 }
@@ -718,19 +718,19 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (new Set(p).size !== p.length) throw new Error('permute(): duplicate dims are not allowed.');
   const inv = new Array<number>(p.length);
   p.forEach((d, i) => (inv[d] = i));
-  const y = x._view(p.map((d) => x.shape[d]), p.map((d) => x._strides[d]), x._offset);
+  const y = x._view(p.map((d) => x._shape[d]), p.map((d) => x._strides[d]), x._offset);
   return record('PermuteBackward0', y, [x], () => [], (g) => [g.permute(inv)]);
 }
 
 export function squeeze(x: Tensor, dim?: number): Tensor {
-  const inShape = x.shape;
+  const inShape = x._shape;
   let keep: number[];
-  if (dim === undefined) keep = x.shape.map((_, i) => i).filter((i) => x.shape[i] !== 1);
+  if (dim === undefined) keep = x._shape.map((_, i) => i).filter((i) => x._shape[i] !== 1);
   else {
     const d = normDim(dim, x.ndim);
-    keep = x.shape.map((_, i) => i).filter((i) => i !== d || x.shape[i] !== 1);
+    keep = x._shape.map((_, i) => i).filter((i) => i !== d || x._shape[i] !== 1);
   }
-  const y = x._view(keep.map((i) => x.shape[i]), keep.map((i) => x._strides[i]), x._offset);
+  const y = x._view(keep.map((i) => x._shape[i]), keep.map((i) => x._strides[i]), x._offset);
   return record(dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1', y, [x], () => [], (g) => [
     g.reshape(inShape),
   ]);
@@ -738,9 +738,9 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normDim(dim, x.ndim + 1);
-  const shape = x.shape.slice();
+  const shape = x._shape.slice();
   const st = x._strides.slice();
-  const s = d < x.ndim ? x._strides[d] * x.shape[d] : 1;
+  const s = d < x.ndim ? x._strides[d] * x._shape[d] : 1;
   shape.splice(d, 0, 1);
   st.splice(d, 0, s);
   return record('UnsqueezeBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g.squeeze(d)]);
@@ -749,7 +749,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 export function expand(x: Tensor, sizes: readonly number[]): Tensor {
   if (sizes.length < x.ndim) {
     throw new Error(
-      `expand(${x.dtype === 'float32' ? 'torch.FloatTensor' : 'torch.Tensor'}{${fmtShape(x.shape)}}, size=${fmtShape(sizes)}): the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
+      `expand(${x.dtype === 'float32' ? 'torch.FloatTensor' : 'torch.Tensor'}{${fmtShape(x._shape)}}, size=${fmtShape(sizes)}): the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
     );
   }
   const lead = sizes.length - x.ndim;
@@ -757,7 +757,7 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
   const st: number[] = [];
   for (let i = 0; i < sizes.length; i++) {
     const j = i - lead;
-    const cur = j >= 0 ? x.shape[j] : 1;
+    const cur = j >= 0 ? x._shape[j] : 1;
     let want = sizes[i];
     if (want === -1) {
       if (j < 0) throw new Error('The expanded size of the tensor (-1) isn\'t allowed in a leading, non-existing dimension 0');
@@ -765,7 +765,7 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
     }
     if (cur !== want && cur !== 1) {
       throw new Error(
-        `The expanded size of the tensor (${want}) must match the existing size (${cur}) at non-singleton dimension ${i}.  Target sizes: ${fmtShape(sizes)}.  Tensor sizes: ${fmtShape(x.shape)}`,
+        `The expanded size of the tensor (${want}) must match the existing size (${cur}) at non-singleton dimension ${i}.  Target sizes: ${fmtShape(sizes)}.  Tensor sizes: ${fmtShape(x._shape)}`,
       );
     }
     shape.push(want);
@@ -777,15 +777,15 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   const d = normDim(dim, x.ndim);
-  const size = x.shape[d];
+  const size = x._shape[d];
   const s = start < 0 ? start + size : start;
   if (s < 0 || s > size) throw new RangeError(`start (${start}) is out of bounds for dimension ${d} of size ${size}`);
   if (length < 0 || s + length > size) {
     throw new RangeError(`start (${start}) + length (${length}) exceeds dimension size (${size}).`);
   }
-  const shape = x.shape.slice();
+  const shape = x._shape.slice();
   shape[d] = length;
-  const inShape = x.shape;
+  const inShape = x._shape;
   const y = x._view(shape, x._strides, x._offset + s * x._strides[d]);
   return record('SliceBackward0', y, [x], () => [], (g) => [sliceScatter(g, inShape, d, s)]);
 }
@@ -793,49 +793,49 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 /** zeros(shape) with `src` written at [start, start+len) along dim: narrow's adjoint. */
 function sliceScatter(src: Tensor, shape: Shape, dim: number, start: number): Tensor {
   const out = K.full(shape, 0, src.dtype);
-  const dst = out._view(src.shape, out._strides, start * out._strides[dim]);
+  const dst = out._view(src._shape, out._strides, start * out._strides[dim]);
   K.copyInto(dst, src);
   dst.dispose();
-  return record('SliceBackwardBackward0', out, [src], () => [], (g) => [g.narrow(dim, start, src.shape[dim])]);
+  return record('SliceBackwardBackward0', out, [src], () => [], (g) => [g.narrow(dim, start, src._shape[dim])]);
 }
 
 export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normDim(dim, x.ndim);
-  const size = x.shape[d];
+  const size = x._shape[d];
   const i = index < 0 ? index + size : index;
-  if (i < 0 || i >= size) throw new RangeError(`select(): index ${index} out of range for tensor of size ${fmtShape(x.shape)} at dimension ${d}`);
-  const shape = x.shape.filter((_, k) => k !== d);
+  if (i < 0 || i >= size) throw new RangeError(`select(): index ${index} out of range for tensor of size ${fmtShape(x._shape)} at dimension ${d}`);
+  const shape = x._shape.filter((_, k) => k !== d);
   const st = x._strides.filter((_, k) => k !== d);
-  const inShape = x.shape;
+  const inShape = x._shape;
   const y = x._view(shape, st, x._offset + i * x._strides[d]);
   return record('SelectBackward0', y, [x], () => [], (g) => [sliceScatter(g.unsqueeze(d), inShape, d, i)]);
 }
 
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  const ts = tensors.filter((x) => !(x.ndim === 1 && x.shape[0] === 0));
+  const ts = tensors.filter((x) => !(x.ndim === 1 && x._shape[0] === 0));
   if (ts.length === 0) return tensors.length ? K.contiguousCopy(tensors[0]) : zeros(0);
   const ref = ts[0];
   const d = normDim(dim, ref.ndim);
   const dtype = promote(ts);
-  const shape = ref.shape.slice();
+  const shape = ref._shape.slice();
   shape[d] = 0;
   for (const x of ts) {
-    if (x.ndim !== ref.ndim || x.shape.some((s, i) => i !== d && s !== ref.shape[i])) {
+    if (x.ndim !== ref.ndim || x._shape.some((s, i) => i !== d && s !== ref._shape[i])) {
       throw new Error(
-        `Sizes of tensors must match except in dimension ${d}. Expected size ${ref.shape.find((_, i) => i !== d)} but got size ${x.shape.find((s, i) => i !== d && s !== ref.shape[i])} for tensor number ${ts.indexOf(x)} in the list.`,
+        `Sizes of tensors must match except in dimension ${d}. Expected size ${ref._shape.find((_, i) => i !== d)} but got size ${x._shape.find((s, i) => i !== d && s !== ref._shape[i])} for tensor number ${ts.indexOf(x)} in the list.`,
       );
     }
-    shape[d] += x.shape[d];
+    shape[d] += x._shape[d];
   }
   const out = K.empty(shape, dtype);
   const sizes: number[] = [];
   let off = 0;
   for (const x of ts) {
-    const dst = out._view(x.shape, out._strides, off * out._strides[d]);
+    const dst = out._view(x._shape, out._strides, off * out._strides[d]);
     K.copyInto(dst, x);
     dst.dispose();
-    off += x.shape[d];
-    sizes.push(x.shape[d]);
+    off += x._shape[d];
+    sizes.push(x._shape[d]);
   }
   return record('CatBackward0', out, ts, () => [], (g, _s, n) => {
     let o = 0;
@@ -851,8 +851,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error('stack expects a non-empty TensorList');
   const ref = tensors[0];
   for (const [i, x] of tensors.entries()) {
-    if (!sameShape(x.shape, ref.shape)) {
-      throw new Error(`stack expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ${fmtShape(x.shape)} at entry ${i}`);
+    if (!sameShape(x._shape, ref._shape)) {
+      throw new Error(`stack expects each tensor to be equal size, but got ${fmtShape(ref._shape)} at entry 0 and ${fmtShape(x._shape)} at entry ${i}`);
     }
   }
   const d = normDim(dim, ref.ndim + 1);
@@ -868,12 +868,12 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.dtype !== 'int64') throw new Error('index_select(): Expected dtype int64 for index');
   if (index.ndim > 1) throw new Error('index_select(): Index is supposed to be a vector');
   const d = x.ndim ? normDim(dim, x.ndim) : 0;
-  const size = x.ndim ? x.shape[d] : 1;
+  const size = x.ndim ? x._shape[d] : 1;
   for (const v of index.toArray() as BigInt64Array) {
     if (v < 0n || v >= BigInt(size)) throw new RangeError(`index out of range in self`);
   }
   const y = K.indexSelectK(x, d, index);
-  const inShape = x.shape;
+  const inShape = x._shape;
   return record('IndexSelectBackward0', y, [x], () => [index], (g, [idx]) => [indexAdd(g, d, idx, inShape)]);
 }
 
@@ -907,20 +907,20 @@ function checkFloatPair(a: Tensor, b: Tensor, op: string): void {
 
 /** [M,K] @ [K,N] through the core; transposed views are read in place. */
 function mmRaw(a: Tensor, b: Tensor): Tensor {
-  const a3 = as3(a, 1, a.shape[0], a.shape[1]);
-  const b3 = as3(b, 1, b.shape[0], b.shape[1]);
+  const a3 = as3(a, 1, a._shape[0], a._shape[1]);
+  const b3 = as3(b, 1, b._shape[0], b._shape[1]);
   const y = K.matmul3(a3, b3);
   a3.dispose();
   b3.dispose();
-  const r = y._view([a.shape[0], b.shape[1]], [b.shape[1], 1], 0);
+  const r = y._view([a._shape[0], b._shape[1]], [b._shape[1], 1], 0);
   y.dispose();
   return r;
 }
 
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) throw new Error(`self must be a matrix`);
-  if (a.shape[1] !== b.shape[0]) {
-    throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]})`);
+  if (a._shape[1] !== b._shape[0]) {
+    throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a._shape[0]}x${a._shape[1]} and ${b._shape[0]}x${b._shape[1]})`);
   }
   checkFloatPair(a, b, 'mm');
   return record('MmBackward0', mmRaw(a, b), [a, b], () => [a, b], (g, [sa, sb], n) => [
@@ -942,12 +942,12 @@ export function addmm(bias: Tensor, a: Tensor, b: Tensor): Tensor {
 
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) throw new Error(`1D tensors expected, but got ${a.ndim}D and ${b.ndim}D tensors`);
-  if (a.shape[0] !== b.shape[0]) {
-    throw new Error(`inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
+  if (a._shape[0] !== b._shape[0]) {
+    throw new Error(`inconsistent tensor size, expected tensor [${a._shape[0]}] and src [${b._shape[0]}] to have the same number of elements, but got ${a._shape[0]} and ${b._shape[0]} elements respectively`);
   }
   checkFloatPair(a, b, 'dot');
-  const a3 = as3(a, 1, 1, a.shape[0]);
-  const b3 = b._view([1, b.shape[0], 1], [0, b._strides[0], 1], b._offset);
+  const a3 = as3(a, 1, 1, a._shape[0]);
+  const b3 = b._view([1, b._shape[0], 1], [0, b._strides[0], 1], b._offset);
   const y = K.matmul3(a3, b3);
   a3.dispose();
   b3.dispose();
@@ -961,14 +961,14 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 
 export function mv(a: Tensor, v: Tensor): Tensor {
   if (a.ndim !== 2 || v.ndim !== 1) throw new Error('vector + matrix @ vector expected');
-  if (a.shape[1] !== v.shape[0]) {
-    throw new Error(`size mismatch, got input (${a.shape[0]}), mat (${a.shape[0]}x${a.shape[1]}), vec (${v.shape[0]})`);
+  if (a._shape[1] !== v._shape[0]) {
+    throw new Error(`size mismatch, got input (${a._shape[0]}), mat (${a._shape[0]}x${a._shape[1]}), vec (${v._shape[0]})`);
   }
   checkFloatPair(a, v, 'mv');
-  const v2 = v._view([v.shape[0], 1], [v._strides[0], 1], v._offset);
+  const v2 = v._view([v._shape[0], 1], [v._strides[0], 1], v._offset);
   const y = mmRaw(a, v2);
   v2.dispose();
-  const r = y._view([a.shape[0]], [1], 0);
+  const r = y._view([a._shape[0]], [1], 0);
   y.dispose();
   return record('MvBackward0', r, [a, v], () => [a, v], (g, [sa, sv], n) => [
     n[0] ? g.unsqueeze(1).mul(sv.unsqueeze(0)) : null,
@@ -978,8 +978,8 @@ export function mv(a: Tensor, v: Tensor): Tensor {
 
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3 || b.ndim !== 3) throw new Error('batch1 must be a 3D tensor');
-  if (a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1]) {
-    throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${a.shape[0]}, ${a.shape[2]}] but got: [${b.shape[0]}, ${b.shape[1]}].`);
+  if (a._shape[0] !== b._shape[0] || a._shape[2] !== b._shape[1]) {
+    throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${a._shape[0]}, ${a._shape[2]}] but got: [${b._shape[0]}, ${b._shape[1]}].`);
   }
   checkFloatPair(a, b, 'bmm');
   return record('BmmBackward0', K.matmul3(a, b), [a, b], () => [a, b], (g, [sa, sb], n) => [
@@ -1002,8 +1002,8 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
   if (da === 1 && db === 2) return mm(a.unsqueeze(0), b).squeeze(0);
   if (da === 2 && db === 2) return mm(a, b);
   if (da >= 3 && (db === 1 || db === 2)) {
-    const k = a.shape[da - 1];
-    const outShape = [...a.shape.slice(0, -1), ...(db === 2 ? [b.shape[1]] : [])];
+    const k = a._shape[da - 1];
+    const outShape = [...a._shape.slice(0, -1), ...(db === 2 ? [b._shape[1]] : [])];
     const a2 = a.contiguous().reshape([-1, k]);
     const b2 = db === 1 ? b.unsqueeze(-1) : b;
     return unsafeView(a2.mm(b2), outShape);
@@ -1011,8 +1011,8 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
   // Batched: broadcast the batch dims, fold them into one, bmm, unfold.
   const a3d = da === 1 ? a.unsqueeze(0) : a;
   const b3d = db === 1 ? b.unsqueeze(-1) : b;
-  const batchA = a3d.shape.slice(0, -2);
-  const batchB = b3d.shape.slice(0, -2);
+  const batchA = a3d._shape.slice(0, -2);
+  const batchB = b3d._shape.slice(0, -2);
   const nb = Math.max(batchA.length, batchB.length);
   const batch: number[] = [];
   for (let i = 0; i < nb; i++) {
@@ -1023,8 +1023,8 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
     }
     batch.push(x === 1 ? y : x);
   }
-  const [m, k] = a3d.shape.slice(-2);
-  const [, n] = b3d.shape.slice(-2);
+  const [m, k] = a3d._shape.slice(-2);
+  const [, n] = b3d._shape.slice(-2);
   const B = numelOf(batch);
   const ea = sameShape(batchA, batch) ? a3d : a3d.expand([...batch, m, k]);
   const eb = sameShape(batchB, batch) ? b3d : b3d.expand([...batch, k, n]);
@@ -1077,7 +1077,7 @@ function lossGrad(g: Tensor, shape: Shape, n: number, reduction: Reduction): Ten
 
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkReduction(reduction);
-  const shape = input.shape;
+  const shape = input._shape;
   const l = noGrad(() => {
     const d = K.binary('sub', input, target.dtype === input.dtype ? target : K.castTo(target, input.dtype));
     const sq = K.binary('mul', d, d);
@@ -1097,7 +1097,7 @@ export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'm
 export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkReduction(reduction);
   if (target.dtype !== 'int64') throw new Error(`expected scalar type Long but found ${target.dtype === 'float64' ? 'Double' : 'Float'}`);
-  const C = logp.shape[logp.ndim - 1];
+  const C = logp._shape[logp.ndim - 1];
   for (const v of target.toArray() as BigInt64Array) {
     if (v < 0n || v >= BigInt(C)) throw new RangeError(`Target ${v} is out of bounds.`);
   }
@@ -1113,7 +1113,7 @@ export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'me
   picked.dispose();
   const out = reduceLoss(negl, reduction);
   if (out !== negl) negl.dispose();
-  const shape = target.shape;
+  const shape = target._shape;
   return record('NllLossBackward0', out, [logp], () => [onehot], (g, [oh]) => [
     neg(oh).mul(lossGrad(g, shape, n, reduction).unsqueeze(-1)),
   ]);
@@ -1127,8 +1127,8 @@ export function crossEntropy(input: Tensor, target: Tensor, reduction: Reduction
 
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkReduction(reduction);
-  if (!sameShape(input.shape, target.shape)) {
-    throw new Error(`Target size (${new Array(...target.shape).length ? `torch.Size([${target.shape.join(', ')}])` : 'torch.Size([])'}) must be the same as input size (torch.Size([${input.shape.join(', ')}]))`);
+  if (!sameShape(input._shape, target._shape)) {
+    throw new Error(`Target size (${new Array(...target._shape).length ? `torch.Size([${target._shape.join(', ')}])` : 'torch.Size([])'}) must be the same as input size (torch.Size([${input._shape.join(', ')}]))`);
   }
   // (1 - t) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for large |x|.
   const l = noGrad(() =>
@@ -1141,7 +1141,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, redu
   const n = l.numel();
   const out = reduceLoss(l, reduction);
   if (out !== l) l.dispose();
-  const shape = input.shape;
+  const shape = input._shape;
   return record('BinaryCrossEntropyWithLogitsBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
     const gs = lossGrad(g, shape, n, reduction);
     return [need[0] ? gs.mul(x.sigmoid().sub(tg)) : null, need[1] ? gs.mul(neg(x)) : null];
@@ -1157,8 +1157,8 @@ function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const wt = weight.t();
   if (x.ndim === 2 && bias) return addmm(bias, x, wt);
   if (x.ndim === 3 && bias && x.isContiguous()) {
-    const [b0, b1, k] = x.shape;
-    return view(addmm(bias, x.view([b0 * b1, k]), wt), [b0, b1, weight.shape[0]]);
+    const [b0, b1, k] = x._shape;
+    return view(addmm(bias, x.view([b0 * b1, k]), wt), [b0, b1, weight._shape[0]]);
   }
   const y = matmul(x, wt);
   return bias ? add(y, bias) : y;
@@ -1217,7 +1217,7 @@ export function copy_<T extends Tensor>(self: T, src: TensorLike): T {
   K.copyInto(self, s);
   self._storage.version++;
   if (isGradEnabled() && s.requiresGrad) {
-    const shape = self.shape;
+    const shape = self._shape;
     const dt = self.dtype;
     record('CopyBackwards', self, [s], () => [], (g) => [g.expand(shape).to(dt)]);
   }
