@@ -5,3 +5,4 @@ export * from "./reduce";
 export * from "./matmul";
 export * from "./movement";
 export * from "./rng";
+export * from "./peak";

@@ -1,117 +1,206 @@
 // Batched matrix multiply: out[bt, i, j] = sum_k A(bt, i, k) * B(bt, k, j), out contiguous
 // [batch, M, N]; A and B addressed through element strides (batch stride may be 0).
 //
-// Determinism: every output element is accumulated from 0 in increasing k order, each product
+// Determinism: every output element is accumulated from +0 in increasing k order, each product
 // rounded and then added (no FMA), so the result equals the plain scalar triple loop bit for bit
-// whatever the blocking.
+// whatever the blocking. K is split into chunks of KC; the first chunk starts its accumulators at
+// +0, every later chunk reloads them from `out` (where the previous chunk stored the exact partial
+// sum in T) and continues in increasing k. Chunks are never summed separately.
 //
-// Implementation: B(bt) is packed (from any strides) into a scratch area as column panels of
-// width W = 2 v128 (8 f32 / 4 f64 columns), each panel K x W contiguous and zero padded on the
-// right; packing happens once when B's batch stride is 0. A register-blocked micro-kernel then
-// computes 4 rows x W columns (8 v128 accumulators) over the whole K range, reading A(i, k)
-// through its strides and splatting it. Leftover rows use a 1-row kernel; the zero-padded panel
-// columns are computed but not stored. If the scratch area cannot be allocated, a scalar triple
-// loop (same order, same bits) is used.
+// Implementation (Goto/BLIS style, single thread):
+//   for each batch, K chunk (KC), column block (NC):
+//     pack B(k chunk, column block) from any strides into micro-panels of NR = 2 v128 columns
+//     (8 f32 / 4 f64), each kc x NR contiguous, zero padded on the right;
+//     for each row block (MC):
+//       pack A(row block, k chunk) from any strides into micro-panels of MR rows, each kc x MR
+//       contiguous (k major), zero padded at the bottom;
+//       for each B micro-panel (kept in L1), for each A micro-panel (streamed from L2):
+//         micro-kernel: MR x NR accumulators in v128 locals, per k one load per B vector and one
+//         load32/64_splat per A row, then mul and add (separately rounded).
+//   Edge tiles (fewer than MR rows or NR columns) run the same kernel on a staging tile and copy
+//   only the valid part, so the padded rows/columns are computed but never stored.
+// Transposed operands (G·Bᵀ: b_rs = 1; Aᵀ·G: a_rs = 1) are read through their strides by the
+// packing loops directly; nothing is materialised. If the scratch area cannot be allocated, a
+// scalar triple loop (same order, same bits) is used.
 
 import { ld, st, boff, lanes } from "./math";
 import { scratch } from "./memory";
 
-/** Staging area for partial (right-edge) panel stores: 4 rows x 2 v128. */
-const EDGE: usize = memory.data(128, 16);
-
+/** Rows per micro-kernel (the kernel below is written for 4). */
 // @ts-ignore: decorator
-@inline function packB<T>(dst: usize, b: usize, K: i32, N: i32, rs: i32, cs: i32): void {
+@inline const MR: i32 = 4;
+/** K chunk (elements). */
+// @ts-ignore: decorator
+@inline const KC: i32 = 256;
+/** Row block (a multiple of MR). */
+// @ts-ignore: decorator
+@inline const MC: i32 = 120;
+/** Bytes of packed B per column block (bounds NC = NCB / (KC * sizeof<T>)). */
+// @ts-ignore: decorator
+@inline const NCB: i32 = 512 * 1024;
+
+/** Staging tile for partial (edge) tiles: MR rows x 32 bytes. */
+const TILE: usize = memory.data(256, 16);
+
+/** Splat of element r (0..7, a constant after inlining) at p, as an immediate-offset load. */
+// @ts-ignore: decorator
+@inline function splatAt<T>(p: usize, r: i32): v128 {
+  if (sizeof<T>() == 4) {
+    if (r == 0) return v128.load32_splat(p);
+    if (r == 1) return v128.load32_splat(p, 4);
+    if (r == 2) return v128.load32_splat(p, 8);
+    if (r == 3) return v128.load32_splat(p, 12);
+    if (r == 4) return v128.load32_splat(p, 16);
+    if (r == 5) return v128.load32_splat(p, 20);
+    if (r == 6) return v128.load32_splat(p, 24);
+    return v128.load32_splat(p, 28);
+  }
+  if (r == 0) return v128.load64_splat(p);
+  if (r == 1) return v128.load64_splat(p, 8);
+  if (r == 2) return v128.load64_splat(p, 16);
+  if (r == 3) return v128.load64_splat(p, 24);
+  if (r == 4) return v128.load64_splat(p, 32);
+  if (r == 5) return v128.load64_splat(p, 40);
+  if (r == 6) return v128.load64_splat(p, 48);
+  return v128.load64_splat(p, 56);
+}
+
+/** Packs B(k0 .. k0+kc, j0 .. j0+nc) (b already offset to (k0, j0)) into micro-panels. */
+// @ts-ignore: decorator
+@inline function packB<T>(dst: usize, b: usize, kc: i32, nc: i32, rs: i32, cs: i32): void {
   let W = 2 * lanes<T>();
-  let npan = (N + W - 1) / W;
-  for (let p = 0; p < npan; p++) {
-    let j0 = p * W;
-    let jw = min<i32>(W, N - j0);
-    let panel = dst + boff<T>(p * K * W);
-    for (let k = 0; k < K; k++) {
-      let row = panel + boff<T>(k * W);
-      let src = b + boff<T>(k * rs + j0 * cs);
+  let L = lanes<T>();
+  for (let j = 0; j < nc; j += W) {
+    let jw = min<i32>(W, nc - j);
+    let panel = dst + boff<T>(j * kc); // panel p = j / W starts at p * kc * W
+    let src = b + boff<T>(j * cs);
+    if (cs == 1 && jw == W) {
+      for (let k = 0; k < kc; k++) {
+        let s = src + boff<T>(k * rs);
+        let d = panel + boff<T>(k * W);
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s + boff<T>(L)), 16);
+      }
+    } else if (cs == 1) {
+      for (let k = 0; k < kc; k++) {
+        let s = src + boff<T>(k * rs);
+        let d = panel + boff<T>(k * W);
+        let c = 0;
+        for (; c < jw; c++) st<T>(d, c, ld<T>(s, c));
+        for (; c < W; c++) st<T>(d, c, <T>0);
+      }
+    } else {
+      // column by column: contiguous reads when rs == 1 (Bᵀ)
       let c = 0;
-      if (cs == 1) {
-        for (; c < jw; c++) st<T>(row, c, ld<T>(src, c));
-      } else {
-        for (; c < jw; c++) st<T>(row, c, ld<T>(src, c * cs));
+      for (; c < jw; c++) {
+        let s = src + boff<T>(c * cs);
+        let d = panel + boff<T>(c);
+        for (let k = 0; k < kc; k++) st<T>(d, k * W, ld<T>(s, k * rs));
       }
-      for (; c < W; c++) st<T>(row, c, <T>0);
+      for (; c < W; c++) {
+        let d = panel + boff<T>(c);
+        for (let k = 0; k < kc; k++) st<T>(d, k * W, <T>0);
+      }
     }
   }
 }
 
+/** Packs A(i0 .. i0+mc, k0 .. k0+kc) (a already offset to (i0, k0)) into MR-row micro-panels. */
 // @ts-ignore: decorator
-@inline function storeRow<T>(dst: usize, jw: i32, full: bool, c0: v128, c1: v128): void {
-  if (full) {
-    v128.store(dst, c0);
-    v128.store(dst, c1, 16);
-  } else {
-    v128.store(EDGE, c0);
-    v128.store(EDGE, c1, 16);
-    for (let c = 0; c < jw; c++) st<T>(dst, c, ld<T>(EDGE, c));
+@inline function packA<T>(dst: usize, a: usize, mc: i32, kc: i32, rs: i32, cs: i32): void {
+  for (let i = 0; i < mc; i += MR) {
+    let mr = min<i32>(MR, mc - i);
+    let panel = dst + boff<T>(i * kc); // panel starts at (i / MR) * kc * MR
+    let src = a + boff<T>(i * rs);
+    if (mr == MR && rs == 1) {
+      // Aᵀ: the MR values of one k are contiguous
+      for (let k = 0; k < kc; k++) {
+        let s = src + boff<T>(k * cs);
+        let d = panel + boff<T>(k * MR);
+        for (let r = 0; r < MR; r++) st<T>(d, r, ld<T>(s, r));
+      }
+    } else {
+      let r = 0;
+      for (; r < mr; r++) {
+        let s = src + boff<T>(r * rs);
+        let d = panel + boff<T>(r);
+        if (cs == 1) {
+          for (let k = 0; k < kc; k++) st<T>(d, k * MR, ld<T>(s, k));
+        } else {
+          for (let k = 0; k < kc; k++) st<T>(d, k * MR, ld<T>(s, k * cs));
+        }
+      }
+      for (; r < MR; r++) {
+        let d = panel + boff<T>(r);
+        for (let k = 0; k < kc; k++) st<T>(d, k * MR, <T>0);
+      }
+    }
   }
 }
 
+/** MR x (2 v128) tile: c (row stride ldc bytes) = (first ? +0 : c) + sum over kc of A panel x B
+ *  panel, in increasing k. */
 // @ts-ignore: decorator
-@inline function gemmPacked<T>(out: usize, a: usize, pk: usize, M: i32, K: i32, N: i32, a_rs: i32, a_cs: i32): void {
+@inline function kernel<T>(c: usize, ldc: usize, pa: usize, pb: usize, kc: i32, first: bool): void {
+  let z = v128.splat<T>(<T>0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  if (!first) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16);
+    c20 = v128.load(c + 2 * ldc); c21 = v128.load(c + 2 * ldc, 16);
+    c30 = v128.load(c + 3 * ldc); c31 = v128.load(c + 3 * ldc, 16);
+  }
+  let S: usize = sizeof<T>(); // A(i + r, k) is at pa + (k * MR + r) * S
+  for (let k = 0; k < kc; k++) {
+    let b0 = v128.load(pb);
+    let b1 = v128.load(pb, 16);
+    let a = splatAt<T>(pa, 0);
+    c00 = v128.add<T>(c00, v128.mul<T>(a, b0));
+    c01 = v128.add<T>(c01, v128.mul<T>(a, b1));
+    a = splatAt<T>(pa, 1);
+    c10 = v128.add<T>(c10, v128.mul<T>(a, b0));
+    c11 = v128.add<T>(c11, v128.mul<T>(a, b1));
+    a = splatAt<T>(pa, 2);
+    c20 = v128.add<T>(c20, v128.mul<T>(a, b0));
+    c21 = v128.add<T>(c21, v128.mul<T>(a, b1));
+    a = splatAt<T>(pa, 3);
+    c30 = v128.add<T>(c30, v128.mul<T>(a, b0));
+    c31 = v128.add<T>(c31, v128.mul<T>(a, b1));
+    pa += 4 * S;
+    pb += 32;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+/** out (row stride N) tile block [mc x nc] += packed A block x packed B block. */
+// @ts-ignore: decorator
+@inline function macroKernel<T>(out: usize, N: i32, pA: usize, pB: usize, mc: i32, nc: i32, kc: i32, first: bool): void {
   let W = 2 * lanes<T>();
-  let npan = (N + W - 1) / W;
-  let acs = boff<T>(a_cs);
-  let kstride: usize = <usize>W * sizeof<T>();
-  for (let p = 0; p < npan; p++) {
-    let j0 = p * W;
-    let jw = min<i32>(W, N - j0);
-    let full = jw == W;
-    let panel = pk + boff<T>(p * K * W);
-    let i = 0;
-    for (; i + 4 <= M; i += 4) {
-      let c00 = v128.splat<T>(<T>0), c01 = c00, c10 = c00, c11 = c00;
-      let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-      let pa0 = a + boff<T>(i * a_rs);
-      let pa1 = pa0 + boff<T>(a_rs);
-      let pa2 = pa1 + boff<T>(a_rs);
-      let pa3 = pa2 + boff<T>(a_rs);
-      let pb = panel;
-      for (let k = 0; k < K; k++) {
-        let b0 = v128.load(pb);
-        let b1 = v128.load(pb, 16);
-        let a0 = v128.splat<T>(load<T>(pa0));
-        let a1 = v128.splat<T>(load<T>(pa1));
-        let a2 = v128.splat<T>(load<T>(pa2));
-        let a3 = v128.splat<T>(load<T>(pa3));
-        c00 = v128.add<T>(c00, v128.mul<T>(a0, b0));
-        c01 = v128.add<T>(c01, v128.mul<T>(a0, b1));
-        c10 = v128.add<T>(c10, v128.mul<T>(a1, b0));
-        c11 = v128.add<T>(c11, v128.mul<T>(a1, b1));
-        c20 = v128.add<T>(c20, v128.mul<T>(a2, b0));
-        c21 = v128.add<T>(c21, v128.mul<T>(a2, b1));
-        c30 = v128.add<T>(c30, v128.mul<T>(a3, b0));
-        c31 = v128.add<T>(c31, v128.mul<T>(a3, b1));
-        pa0 += acs;
-        pa1 += acs;
-        pa2 += acs;
-        pa3 += acs;
-        pb += kstride;
+  let ldo: usize = boff<T>(N);
+  for (let j = 0; j < nc; j += W) {
+    let nr = min<i32>(W, nc - j);
+    let pb = pB + boff<T>(j * kc);
+    for (let i = 0; i < mc; i += MR) {
+      let mr = min<i32>(MR, mc - i);
+      let pa = pA + boff<T>(i * kc);
+      let o = out + boff<T>(i * N + j);
+      if (mr == MR && nr == W) {
+        kernel<T>(o, ldo, pa, pb, kc, first);
+      } else {
+        // staging tile, row stride 32 bytes
+        if (!first) {
+          for (let r = 0; r < mr; r++) {
+            for (let cc = 0; cc < nr; cc++) st<T>(TILE + <usize>(r << 5), cc, ld<T>(o + <usize>r * ldo, cc));
+          }
+        }
+        kernel<T>(TILE, 32, pa, pb, kc, first);
+        for (let r = 0; r < mr; r++) {
+          for (let cc = 0; cc < nr; cc++) st<T>(o + <usize>r * ldo, cc, ld<T>(TILE + <usize>(r << 5), cc));
+        }
       }
-      let o = out + boff<T>(i * N + j0);
-      storeRow<T>(o, jw, full, c00, c01);
-      storeRow<T>(o + boff<T>(N), jw, full, c10, c11);
-      storeRow<T>(o + boff<T>(2 * N), jw, full, c20, c21);
-      storeRow<T>(o + boff<T>(3 * N), jw, full, c30, c31);
-    }
-    for (; i < M; i++) {
-      let c0 = v128.splat<T>(<T>0), c1 = c0;
-      let pa0 = a + boff<T>(i * a_rs);
-      let pb = panel;
-      for (let k = 0; k < K; k++) {
-        let a0 = v128.splat<T>(load<T>(pa0));
-        c0 = v128.add<T>(c0, v128.mul<T>(a0, v128.load(pb)));
-        c1 = v128.add<T>(c1, v128.mul<T>(a0, v128.load(pb, 16)));
-        pa0 += acs;
-        pb += kstride;
-      }
-      storeRow<T>(out + boff<T>(i * N + j0), jw, full, c0, c1);
     }
   }
 }
@@ -129,9 +218,13 @@ const EDGE: usize = memory.data(128, 16);
     return;
   }
   let W = 2 * lanes<T>();
-  let npan = (N + W - 1) / W;
-  let bytes: u64 = <u64>npan * <u64>K * <u64>W * sizeof<T>();
-  let pk: usize = bytes <= 0xFFFF_0000 ? scratch(<usize>bytes) : 0;
+  let NC = NCB / (KC * sizeof<T>()); // a multiple of W
+  let kcMax = min<i32>(K, KC);
+  let ncMax = min<i32>((N + W - 1) / W * W, NC);
+  let mcMax = min<i32>((M + MR - 1) / MR * MR, MC);
+  let bBytes: u64 = <u64>kcMax * <u64>ncMax * sizeof<T>();
+  let aBytes: u64 = <u64>kcMax * <u64>mcMax * sizeof<T>();
+  let pk: usize = scratch(<usize>(bBytes + aBytes));
   if (pk == 0) {
     // scalar fallback, identical order
     for (let bt = 0; bt < batch; bt++) {
@@ -147,9 +240,29 @@ const EDGE: usize = memory.data(128, 16);
     }
     return;
   }
+  let pB = pk;
+  let pA = pk + <usize>bBytes;
+  // B packed once for all batches when it is broadcast and fits one block
+  let bOnce = b_bs == 0 && K <= KC && N <= NC;
+  // A packed once per batch (once in all when broadcast) when it fits one block
+  let aOnce = M <= MC && K <= KC;
   for (let bt = 0; bt < batch; bt++) {
-    if (bt == 0 || b_bs != 0) packB<T>(pk, b + boff<T>(bt * b_bs), K, N, b_rs, b_cs);
-    gemmPacked<T>(out + boff<T>(bt * mn), a + boff<T>(bt * a_bs), pk, M, K, N, a_rs, a_cs);
+    let ob = out + boff<T>(bt * mn);
+    let ab = a + boff<T>(bt * a_bs);
+    let bb = b + boff<T>(bt * b_bs);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      let kc = min<i32>(KC, K - k0);
+      let first = k0 == 0;
+      for (let j0 = 0; j0 < N; j0 += NC) {
+        let nc = min<i32>(NC, N - j0);
+        if (!bOnce || bt == 0) packB<T>(pB, bb + boff<T>(k0 * b_rs + j0 * b_cs), kc, nc, b_rs, b_cs);
+        for (let i0 = 0; i0 < M; i0 += MC) {
+          let mc = min<i32>(MC, M - i0);
+          if (!aOnce || (j0 == 0 && (bt == 0 || a_bs != 0))) packA<T>(pA, ab + boff<T>(i0 * a_rs + k0 * a_cs), mc, kc, a_rs, a_cs);
+          macroKernel<T>(ob + boff<T>(i0 * N + j0), N, pA, pB, mc, nc, kc, first);
+        }
+      }
+    }
   }
 }
 

@@ -6,8 +6,9 @@
 //  * inner == 1 (contiguous runs): four lane accumulators, lane j sums the elements whose index
 //    within the run is = j (mod 4), in increasing index order; the lanes are combined as
 //    (l0 + l1) + (l2 + l3); then the remaining n % 4 elements are added in increasing order.
-//  * inner > 1: every output element is the plain sequential sum over k = 0..n-1 (SIMD runs
-//    across 8 adjacent output columns at a time, which does not change the per-element order).
+//  * inner > 1: every output element is the plain sequential sum over k = 0..n-1 starting from +0
+//    (SIMD runs across adjacent output columns, row by row, with the partial sums kept in an f64
+//    buffer, which does not change the per-element order).
 //  * mean = sum / n (in f64, then rounded to T).
 //  * var: two passes in f64 with sequential order over k: mean, then sum of squared deviations,
 //    divided by (n - correction).
@@ -19,17 +20,31 @@ import { ld, st, boff, lanes, texp, tlog } from "./math";
 
 // ------------------------------------------------------------------------------ sum / mean
 
-/** Sum of a contiguous run of n elements, in f64, in the documented order. */
+/** Sum of a contiguous run of n elements, in f64, in the documented order (4 lanes). Two f64x2
+ *  accumulators hold lanes (0, 1) and (2, 3); the loop is unrolled by 4 groups, which keeps each
+ *  lane's additions in increasing index order. */
 // @ts-ignore: decorator
 @inline function runSum<T>(p: usize, n: i32): f64 {
   let acc0 = f64x2.splat(0);
   let acc1 = f64x2.splat(0);
   let i = 0;
   if (sizeof<T>() == 4) {
+    // 64-bit loads of element pairs, promoted (cheaper than a shuffle of a full load)
+    for (; i + 16 <= n; i += 16) {
+      let q = p + boff<T>(i);
+      acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v128.load64_zero(q)));
+      acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(v128.load64_zero(q, 8)));
+      acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v128.load64_zero(q, 16)));
+      acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(v128.load64_zero(q, 24)));
+      acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v128.load64_zero(q, 32)));
+      acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(v128.load64_zero(q, 40)));
+      acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v128.load64_zero(q, 48)));
+      acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(v128.load64_zero(q, 56)));
+    }
     for (; i + 4 <= n; i += 4) {
-      let v = v128.load(p + boff<T>(i));
-      acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v));
-      acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+      let q = p + boff<T>(i);
+      acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v128.load64_zero(q)));
+      acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(v128.load64_zero(q, 8)));
     }
   } else {
     for (; i + 4 <= n; i += 4) {
@@ -43,12 +58,55 @@ import { ld, st, boff, lanes, texp, tlog } from "./math";
   return s;
 }
 
+/** Column partial sums (f64) for up to COLBUF_N columns of a wide [n, inner] block. */
+// @ts-ignore: decorator
+@inline const COLBUF_N: i32 = 512;
+const COLBUF: usize = memory.data(COLBUF_N * 8, 16);
+
 /** Column sums of a [n, inner] block (row stride = inner) into out[0..inner), each sequential in
- *  k, accumulated in f64 (divided by n when `mean`), rounded to T. */
+ *  k from +0, accumulated in f64 (divided by n when `mean`), rounded to T. */
 // @ts-ignore: decorator
 @inline function colSum<T>(out: usize, p: usize, n: i32, inner: i32, mean: bool): void {
-  let j = 0;
   let fn = <f64>n;
+  let j = 0;
+  if (inner >= 16) {
+    // row by row over blocks of up to COLBUF_N columns, partial sums in COLBUF (L1)
+    for (let j0 = 0; j0 < inner; j0 += COLBUF_N) {
+      let cw = min<i32>(COLBUF_N, inner - j0);
+      let c = 0;
+      for (; c + 2 <= cw; c += 2) v128.store(COLBUF + (<usize>c << 3), f64x2.splat(0));
+      for (; c < cw; c++) store<f64>(COLBUF + (<usize>c << 3), 0);
+      for (let k = 0; k < n; k++) {
+        let row = p + boff<T>(k * inner + j0);
+        c = 0;
+        if (sizeof<T>() == 4) {
+          for (; c + 4 <= cw; c += 4) {
+            let r = row + boff<T>(c);
+            let q = COLBUF + (<usize>c << 3);
+            v128.store(q, f64x2.add(v128.load(q), f64x2.promote_low_f32x4(v128.load64_zero(r))));
+            v128.store(q, f64x2.add(v128.load(q, 16), f64x2.promote_low_f32x4(v128.load64_zero(r, 8))), 16);
+          }
+        } else {
+          for (; c + 4 <= cw; c += 4) {
+            let q = COLBUF + (<usize>c << 3);
+            let r = row + boff<T>(c);
+            v128.store(q, f64x2.add(v128.load(q), v128.load(r)));
+            v128.store(q, f64x2.add(v128.load(q, 16), v128.load(r, 16)), 16);
+          }
+        }
+        for (; c < cw; c++) {
+          let q = COLBUF + (<usize>c << 3);
+          store<f64>(q, load<f64>(q) + <f64>ld<T>(row, c));
+        }
+      }
+      for (c = 0; c < cw; c++) {
+        let s = load<f64>(COLBUF + (<usize>c << 3));
+        if (mean) s /= fn;
+        st<T>(out, j0 + c, <T>s);
+      }
+    }
+    return;
+  }
   for (; j + 8 <= inner; j += 8) {
     let a0 = f64x2.splat(0);
     let a1 = f64x2.splat(0);
@@ -145,7 +203,17 @@ export function mean_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): 
     for (let o = 0; o < outer; o++) {
       let p = x + boff<T>(o * n);
       let acc = v128.splat<T>(init);
+      let acc1 = acc, acc2 = acc, acc3 = acc;
       let i = 0;
+      // four independent chains (max/min are exact, associative and commutative on values)
+      for (; i + 4 * L <= n; i += 4 * L) {
+        let q = p + boff<T>(i);
+        acc = op.v<T>(acc, v128.load(q));
+        acc1 = op.v<T>(acc1, v128.load(q, 16));
+        acc2 = op.v<T>(acc2, v128.load(q, 32));
+        acc3 = op.v<T>(acc3, v128.load(q, 48));
+      }
+      acc = op.v<T>(op.v<T>(acc, acc1), op.v<T>(acc2, acc3));
       for (; i + L <= n; i += L) acc = op.v<T>(acc, v128.load(p + boff<T>(i)));
       let r = init;
       if (sizeof<T>() == 4) {

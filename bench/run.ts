@@ -3,15 +3,21 @@
 import { asgrad } from './systems/asgrad.js';
 import { tfjsCpu, tfjsWasm, tfjsWasmThreads } from './systems/tfjs.js';
 import { startPytorch } from './systems/pytorch.js';
+import { jaxEager, jaxJit } from './systems/jax.js';
 import { runW6 } from './w6.js';
+import { bandwidth, FORMS, matmulFigures, simdPeak } from './kernels.js';
+import type { Figure, Form } from './kernels.js';
+import { writeReport } from './report.js';
+import type { Row } from './report.js';
 import { cpus } from 'node:os';
 import type { Runner, System, WorkloadId } from './types.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const json = args.includes('--json');
+const report = args.includes('--report');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : '');
-const only = onlyArg ? new Set(onlyArg.split(',')) : null;
+const only = onlyArg ? new Set(onlyArg.split(',')) : null; // W1..W6, W4f, kernels
 
 interface Workload {
   id: WorkloadId;
@@ -70,7 +76,7 @@ function fmt(v: number): string {
 }
 
 async function main(): Promise<void> {
-  const systems: System[] = [asgrad, tfjsWasm, tfjsCpu];
+  const systems: System[] = [asgrad, tfjsWasm, tfjsCpu, jaxEager, jaxJit];
   const torchStart = await startPytorch();
   let torchNote = '';
   if ('system' in torchStart) {
@@ -104,7 +110,16 @@ async function main(): Promise<void> {
   }
 
   const w6 = !only || only.has('W6') ? await runW6(quick) : null;
+  const wantKernels = !only || only.has('kernels');
+  const sizes = quick ? [64, 256] : [64, 128, 256, 512, 1024];
+  const kernels: Figure[] = wantKernels
+    ? [simdPeak(ROUNDS), ...bandwidth(ROUNDS), ...(await matmulFigures(sizes, ROUNDS, 'system' in torchStart ? torchStart.system : null))]
+    : [];
   for (const s of systems) s.close?.();
+
+  let failed = 0;
+  for (const c of results.values()) if (!c.ok) failed++;
+  const label = (s: System) => `${s.system} ${s.system === 'pytorch' ? 'cpu' : s.backend}`;
 
   if (json) {
     for (const w of WORKLOADS) {
@@ -117,40 +132,85 @@ async function main(): Promise<void> {
       }
     }
     if (w6) for (const line of w6.json) console.log(JSON.stringify(line));
+    for (const k of kernels) console.log(JSON.stringify({ ...k, threads: 1 }));
+    if (failed || (w6 && !w6.ok)) process.exitCode = 1;
     return;
   }
 
-  const header = ['workload', ...systems.map((s) => `${s.system} ${s.backend.split(' ')[0]}`)];
+  const out: string[] = [];
+  const header = ['workload', ...systems.map(label)];
   const rows: string[][] = [];
-  let failed = 0;
+  const chartRows: Row[] = [];
   for (const w of WORKLOADS) {
     const a = results.get(key(w.id, asgrad));
     if (!a) continue;
     const row = [`${w.id} ${w.title} (${w.metric})`];
+    chartRows.push({ workload: w.id, title: `${w.id} ${w.title}`, higherIsBetter: w.higherIsBetter, cells: systems.map((s) => {
+      const c = results.get(key(w.id, s));
+      return { label: label(s), median: c?.median ?? NaN, min: c?.min ?? NaN, max: c?.max ?? NaN, ok: c?.ok ?? false };
+    }) });
     for (const s of systems) {
       const c = results.get(key(w.id, s));
       if (!c) {
         row.push('—');
         continue;
       }
-      if (!c.ok) failed++;
       const ratio = s === asgrad ? '' : ` [x${fmt(w.higherIsBetter ? a.median / c.median : c.median / a.median)}]`;
       row.push(`${fmt(c.median)} (${fmt(c.min)}–${fmt(c.max)})${c.ok ? '' : ' CHECK FAILED'}${ratio}`);
     }
     rows.push(row);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
-  console.log(`asgrad benchmark (${quick ? 'quick' : 'full'}: ${ROUNDS} rounds after a warm-up; median (min–max)); ${cpus()[0]?.model ?? ''}, ${cpus().length} cores, Node ${process.version}`);
-  console.log(`[xN] = how many times faster asgrad is than that system (>1: asgrad faster). ${torchNote}. TF.js wasm threads: ${tfjsWasm.threads}.`);
-  console.log(`W2 GB/s uses the byte model of WORKLOADS.md (9 passes over 4 MiB per iteration).`);
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const r of rows) console.log(line(r));
+  const table = (head: string[], body: string[][]): string[] => {
+    const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+    const line = (cells: string[]) => `| ${cells.map((c, i) => (c ?? '').padEnd(widths[i])).join(' | ')} |`;
+    return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)];
+  };
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+  out.push(`asgrad benchmark (${quick ? 'quick' : 'full'}: ${ROUNDS} rounds after a warm-up; median (min–max)); ${machine}`);
+  out.push(`[xN] = how many times faster asgrad is than that system (>1: asgrad faster). ${torchNote}. TF.js wasm threads: ${tfjsWasm.threads}.`);
+  out.push('');
+  out.push(...table(header, rows));
   const w2 = results.get(key('W2', asgrad));
-  if (w2) console.log(`W2 asgrad: ${fmt((9 * 4 * 2 ** 20) / (w2.median * 1e6))} GB/s under the byte model`);
-  if (w6) for (const l of w6.text) console.log(l);
-  console.log(failed ? `${failed} correctness check(s) FAILED` : 'all correctness checks passed');
+  if (w2) out.push('', `W2 asgrad: ${fmt((9 * 4 * 2 ** 20) / (w2.median * 1e6))} GB/s under the byte model of WORKLOADS.md (9 passes over 4 MiB per iteration; asgrad's engine actually makes 14: the leaf's .grad is a fresh copy, and mul's two gradients are two passes)`);
+  if (w6) out.push('', ...w6.text);
+  if (kernels.length) {
+    const peak = kernels.find((k) => k.workload === 'simd_peak');
+    out.push('', `SIMD128 f32x4 mul+add peak of this machine (12 independent chains): ${fmt(peak!.median)} GFLOP/s`);
+    out.push('', 'Bandwidth of large contiguous float32 kernels (4 Mi elements, bytes read + written):');
+    out.push(...table(['kernel', 'GB/s median (min–max)'], kernels.filter((k) => k.workload === 'bandwidth').map((k) => [k.metric.slice(5), `${fmt(k.median)} (${fmt(k.min)}–${fmt(k.max)})`])));
+    const mm = kernels.filter((k) => k.workload === 'matmul');
+    const sysNames = [...new Set(mm.map((k) => `${k.system} ${k.backend}`))];
+    const body: string[][] = [];
+    for (const n of sizes) for (const form of Object.keys(FORMS) as Form[]) {
+      body.push([`${n} ${FORMS[form]}`, ...sysNames.map((sn) => {
+        const k = mm.find((q) => `${q.system} ${q.backend}` === sn && q.metric === `gflops_${form}_${n}`);
+        return k ? `${fmt(k.median)} (${fmt(k.min)}–${fmt(k.max)})` : '—';
+      })]);
+    }
+    out.push('', 'Matmul GFLOP/s (2·n³ per product) by size and form:');
+    out.push(...table(['n, form', ...sysNames], body));
+  }
+  const failLine = failed || (w6 && !w6.ok) ? `${failed} correctness check(s) FAILED${w6 && !w6.ok ? ' (W6 FAILED)' : ''}` : 'all correctness checks passed';
+  out.push('', failLine);
+  console.log(out.join('\n'));
+  if (report) {
+    const md = [
+      '# Benchmarks',
+      '',
+      `Made by \`npm run bench -- --report\` on ${new Date().toISOString().slice(0, 10)}: ${machine}. Every system ran in the`,
+      'same process run, interleaved round by round (PyTorch in a persistent child process); figures are',
+      'medians with (min–max). Workloads: ../shared/bench/WORKLOADS.md. Read them as ratios: this machine',
+      'is shared and noisy.',
+      '',
+      '![relative speed per workload](bench.svg)',
+      '',
+      '```',
+      ...out,
+      '```',
+      '',
+    ].join('\n');
+    writeReport(md, chartRows);
+  }
   if (failed || (w6 && !w6.ok)) process.exitCode = 1;
 }
 

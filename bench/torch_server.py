@@ -123,6 +123,17 @@ live = {}
 print(json.dumps({"ready": True, "torch": torch.__version__, "blas": blas(), "threads": torch.get_num_threads()}), flush=True)
 for line in sys.stdin:
     cmd = json.loads(line)
+    if cmd["cmd"] == "mm":
+        n, form, iters = cmd["n"], cmd["form"], cmd["iters"]
+        g = torch.Generator().manual_seed(n)
+        a = torch.rand(n, n, generator=g); b = torch.rand(n, n, generator=g)
+        f = {"ab": lambda: a @ b, "abt": lambda: a @ b.t(), "atb": lambda: a.t() @ b}[form]
+        f()
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            f()
+        print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)
+        continue
     w = cmd["w"]
     if cmd["cmd"] == "setup":
         live[w] = MAKE[w]()

@@ -16,7 +16,9 @@ export interface TorchInfo {
   threads: number;
 }
 
-export async function startPytorch(): Promise<{ system: System; info: TorchInfo } | { missing: string }> {
+export type TorchSystem = System & { mm: (n: number, form: string, iters: number) => Promise<number> };
+
+export async function startPytorch(): Promise<{ system: TorchSystem; info: TorchInfo } | { missing: string }> {
   if (!existsSync('/usr/bin/python3')) return { missing: '/usr/bin/python3 not found' };
   const dir = mkdtempSync(join(tmpdir(), 'asgrad-bench-'));
   const d = mlpData();
@@ -64,7 +66,8 @@ export async function startPytorch(): Promise<{ system: System; info: TorchInfo 
     };
   };
   const ids: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W4f512', 'W4f1024', 'W5'];
-  const system: System = {
+  const system: System & { mm: (n: number, form: string, iters: number) => Promise<number> } = {
+    mm: async (n, form, iters) => (await ask({ cmd: 'mm', n, form, iters })).ms,
     system: 'pytorch',
     backend: `cpu ${info.blas}`,
     threads: info.threads,

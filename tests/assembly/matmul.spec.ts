@@ -82,6 +82,75 @@ describe("matmul (bit-exact vs the scalar triple loop)", () => {
     bad += check(2, 1, 6, 1, false, false, false, false);
     expect(bad).toBe(0);
   });
+  test("all sizes 1..17 (odd edges) for the three forms A·B, G·Bᵀ, Aᵀ·G", () => {
+    let bad = 0;
+    for (let M = 1; M <= 17; M++) for (let K = 1; K <= 17; K += (K < 5 ? 1 : 3)) for (let N = 1; N <= 17; N++) {
+      bad += check(1, M, K, N, false, false, false, false);
+      bad += check(1, M, K, N, false, true, false, false);
+      bad += check(1, M, K, N, true, false, false, false);
+    }
+    expect(bad).toBe(0);
+  });
+  test("K chunk boundaries (partial sums carried through out in order)", () => {
+    let bad = 0;
+    let ks: StaticArray<i32> = [255, 256, 257, 511, 512, 513, 600];
+    for (let t = 0; t < ks.length; t++) {
+      let K = ks[t];
+      bad += check(1, 7, K, 11, false, false, false, false);
+      bad += check(1, 5, K, 9, false, true, false, false);
+      bad += check(1, 6, K, 10, true, false, false, false);
+      bad += check(2, 3, K, 5, true, true, false, true);
+    }
+    expect(bad).toBe(0);
+  });
+  test("row blocks and column blocks (M beyond the row block, N beyond the column block)", () => {
+    let bad = 0;
+    bad += check(1, 250, 7, 9, false, false, false, false);
+    bad += check(1, 121, 3, 10, true, false, false, false);
+    bad += check(1, 5, 3, 515, false, false, false, false);   // f32 column block is 512
+    bad += check(1, 6, 5, 259, false, true, false, false);    // f64 column block is 256
+    bad += check(1, 9, 260, 530, true, true, false, false);   // all of them at once
+    bad += check(1, 123, 258, 13, false, false, false, false);
+    expect(bad).toBe(0);
+  });
+  test("batch broadcast with blocks packed once and repacked", () => {
+    let bad = 0;
+    bad += check(3, 7, 5, 9, false, false, true, false);   // A broadcast, packed once
+    bad += check(3, 7, 5, 9, false, false, false, true);   // B broadcast, packed once
+    bad += check(3, 7, 5, 9, true, true, true, true);
+    bad += check(2, 130, 5, 9, false, false, true, false); // A broadcast but several row blocks
+    bad += check(2, 5, 300, 9, false, true, false, true);  // B broadcast but several K chunks
+    bad += check(3, 1, 1, 1, false, false, true, true);
+    expect(bad).toBe(0);
+  });
+  test("signed zeros, infinities and NaN (padding never leaks; sums start from +0)", () => {
+    let bad = 0;
+    // A = -1, B = +0: every product is -0 and 0 + (-0) = +0
+    let a = allocN(6 * 5, 4), b = allocN(5 * 7, 4), o = allocN(6 * 7, 4), e = allocN(6 * 7, 4);
+    for (let i = 0; i < 30; i++) setF32(a, i, -1);
+    for (let i = 0; i < 35; i++) setF32(b, i, 0);
+    matmul_f32(o, a, b, 1, 6, 5, 7, 0, 5, 1, 0, 7, 1);
+    for (let i = 0; i < 42; i++) if (reinterpret<u32>(getF32(o, i)) != 0) bad++;
+    // specials scattered through A and B
+    fillRandF32(a, 30, -2, 2);
+    fillRandF32(b, 35, -2, 2);
+    setF32(a, 3, Infinity); setF32(a, 17, -0.0); setF32(b, 6, NaN); setF32(b, 20, -Infinity);
+    setF32(b, 34, Infinity);
+    matmul_f32(o, a, b, 1, 6, 5, 7, 0, 5, 1, 0, 7, 1);
+    ref32(e, a, b, 1, 6, 5, 7, 0, 5, 1, 0, 7, 1);
+    for (let i = 0; i < 42; i++) if (!same32(getF32(o, i), getF32(e, i))) bad++;
+    free(a); free(b); free(o); free(e);
+    expect(bad).toBe(0);
+  });
+  test("M, N or K equal to 1", () => {
+    let bad = 0;
+    bad += check(1, 1, 1, 1, false, false, false, false);
+    bad += check(1, 1, 37, 1, false, true, false, false);
+    bad += check(1, 1, 300, 19, true, false, false, false);
+    bad += check(1, 19, 1, 23, false, false, false, false);
+    bad += check(1, 23, 300, 1, false, true, false, false);
+    expect(bad).toBe(0);
+  });
   test("larger sizes (several panels and row blocks)", () => {
     let bad = 0;
     bad += check(1, 33, 65, 47, false, false, false, false);

@@ -33,13 +33,14 @@ function refCol64(x: usize, o: i32, n: i32, inner: i32, j: i32, isF32: bool): f6
   return s;
 }
 
-const INNERS: StaticArray<i32> = [1, 2, 3, 7, 8, 9, 17];
+const INNERS: StaticArray<i32> = [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 64, 515];
 
 describe("sum / mean", () => {
   test("inner == 1, f32 and f64, all tail lengths, exact documented order", () => {
     let bad = 0;
-    for (let s = 0; s < SIZES.length; s++) {
-      let n = SIZES[s];
+    let LONG: StaticArray<i32> = [31, 32, 47, 48, 63, 64, 100, 1000, 4099];
+    for (let s = 0; s < SIZES.length + LONG.length; s++) {
+      let n = s < SIZES.length ? SIZES[s] : LONG[s - SIZES.length];
       let outer = 3;
       let x32 = allocN(outer * n + 1, 4), x64 = allocN(outer * n + 1, 8);
       let o32 = allocN(outer, 4), o64 = allocN(outer, 8);

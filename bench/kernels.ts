@@ -1,0 +1,128 @@
+// Kernel-level figures: matmul GFLOP/s per size and product form (A·B, G·Bᵀ, Aᵀ·G) against the
+// peers, the machine's SIMD128 mul+add peak, and elementwise/reduction bandwidth against memory.copy.
+import * as tf from '@tensorflow/tfjs';
+import { numpy as np, jit, blockUntilReady } from '@jax-js/jax';
+import type { Array as JArray } from '@jax-js/jax';
+import { torch, Tensor } from '../ts/index.js';
+import { kernel } from '../ts/core/wasm.js';
+import { uniform } from './data.js';
+import type { TorchSystem } from './systems/pytorch.js';
+
+export type Form = 'ab' | 'abt' | 'atb';
+export const FORMS: Record<Form, string> = { ab: 'A·B', abt: 'G·Bᵀ', atb: 'Aᵀ·G' };
+
+export interface Figure {
+  system: string;
+  backend: string;
+  workload: string;
+  metric: string;
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+function summary(xs: number[]): { median: number; min: number; max: number; n: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return { median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, min: s[0], max: s[s.length - 1], n: s.length };
+}
+
+async function time(fn: () => unknown | Promise<unknown>, iters: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < iters; i++) await fn();
+  return performance.now() - t0;
+}
+
+export async function matmulFigures(sizes: number[], rounds: number, pt: TorchSystem | null): Promise<Figure[]> {
+  const out: Figure[] = [];
+  const jitted = { ab: jit((a: JArray, b: JArray) => np.matmul(a, b)), abt: jit((a: JArray, b: JArray) => np.matmul(a, b.transpose())), atb: jit((a: JArray, b: JArray) => np.matmul(a.transpose(), b)) };
+  for (const n of sizes) {
+    const flops = 2 * n ** 3;
+    const iters = Math.max(1, Math.round(1.5e8 / flops));
+    const A = uniform(n * n, 41);
+    const B = uniform(n * n, 42);
+    const ta = torch.fromArray(A, [n, n]);
+    const tb = torch.fromArray(B, [n, n]);
+    await tf.setBackend('wasm');
+    const fa = tf.tensor2d(A, [n, n]);
+    const fb = tf.tensor2d(B, [n, n]);
+    const ja = np.array(A).reshape([n, n]);
+    const jb = np.array(B).reshape([n, n]);
+    for (const form of Object.keys(FORMS) as Form[]) {
+      const runs: Record<string, () => unknown | Promise<unknown>> = {
+        asgrad: () => {
+          const r = form === 'ab' ? ta.matmul(tb) : form === 'abt' ? ta.matmul(tb.t()) : ta.t().matmul(tb);
+          r.dispose();
+        },
+        'tfjs wasm': () => tf.matMul(fa, fb, form === 'atb', form === 'abt').dispose(),
+        'jax-js jit': async () => {
+          const r = jitted[form](ja.ref, jb.ref);
+          await blockUntilReady(r);
+          r.dispose();
+        },
+      };
+      const figs: Record<string, number[]> = { asgrad: [], 'tfjs wasm': [], 'jax-js jit': [], pytorch: [] };
+      for (const f of Object.values(runs)) await f(); // warm-up
+      if (pt) await pt.mm(n, form, 1);
+      for (let r = 0; r < rounds; r++) {
+        for (const [name, f] of Object.entries(runs)) {
+          if (name === 'tfjs wasm') await tf.setBackend('wasm');
+          figs[name].push((flops * iters) / ((await time(f, iters)) * 1e6));
+        }
+        if (pt) figs.pytorch.push((flops * iters) / ((await pt.mm(n, form, iters)) * 1e6));
+      }
+      for (const [name, xs] of Object.entries(figs)) {
+        if (!xs.length) continue;
+        const [system, backend] = name === 'asgrad' ? ['asgrad', 'wasm-simd128'] : name === 'pytorch' ? ['pytorch', 'cpu'] : name.split(' ');
+        out.push({ system, backend, workload: 'matmul', metric: `gflops_${form}_${n}`, ...summary(xs) });
+      }
+    }
+    for (const t of [ta, tb]) t.dispose();
+    tf.dispose([fa, fb]);
+    ja.dispose();
+    jb.dispose();
+  }
+  return out;
+}
+
+export function simdPeak(rounds: number): Figure {
+  const f = kernel('simd_peak_f32');
+  for (let i = 0; i < 200; i++) f(1e4); // let the engine tier the function up
+  const xs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 50; i++) f(1e5);
+    xs.push((96 * 1e5 * 50) / ((performance.now() - t0) * 1e6));
+  }
+  return { system: 'asgrad', backend: 'wasm-simd128', workload: 'simd_peak', metric: 'gflops_f32x4_mul_add', ...summary(xs) };
+}
+
+/** GB/s of large contiguous float32 kernels (bytes read + written) next to memory.copy's. */
+export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
+  const a = torch.fromArray(uniform(n, 51));
+  const b = torch.fromArray(uniform(n, 52));
+  const dst = torch.zeros(n);
+  const copy = kernel('copy_bytes');
+  const ops: [string, number, () => Tensor | void][] = [
+    ['memory.copy', 8, () => void copy(dst._ptr(), a._ptr(), 4 * n)],
+    ['add (a+b)', 12, () => a.add(b)],
+    ['mul by scalar', 8, () => a.mul(1.5)],
+    ['row broadcast add', 8, () => a.view(2048, 2048).add(b.narrow(0, 0, 2048))],
+    ['relu', 8, () => a.relu()],
+    ['sum', 4, () => a.sum()],
+  ];
+  const out: Figure[] = [];
+  for (const [name, bytes, f] of ops) {
+    for (let i = 0; i < 3; i++) (f() as Tensor | undefined)?.dispose();
+    const xs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 10; i++) (f() as Tensor | undefined)?.dispose();
+      xs.push((bytes * n * 10) / ((performance.now() - t0) * 1e6));
+    }
+    out.push({ system: 'asgrad', backend: 'wasm-simd128', workload: 'bandwidth', metric: `gbps_${name}`, ...summary(xs) });
+  }
+  for (const t of [a, b, dst]) t.dispose();
+  return out;
+}

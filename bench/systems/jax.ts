@@ -1,0 +1,160 @@
+// jax-js 0.1 on its wasm device, eager and jit, with its reference-counted ownership (`.ref`).
+// In Node it needs init('wasm') and an await of blockUntilReady() every step.
+import { init, numpy as np, nn, grad, valueAndGrad, jit, blockUntilReady } from '@jax-js/jax';
+import type { Array as JArray } from '@jax-js/jax';
+import { MLP, mlpData, uniform, W2_N, W4_N } from '../data.js';
+import type { Runner, System } from '../types.js';
+
+let ready: Promise<unknown> | null = null;
+const start = () => (ready ??= init('wasm'));
+const first = async (a: JArray): Promise<number> => ((await a.ref.data()) as Float32Array)[0];
+const arr = (d: Float32Array, shape?: number[]) => (shape ? np.array(d).reshape(shape) : np.array(d));
+
+function make(mode: 'eager' | 'jit'): System {
+  const J = <F extends (...a: JArray[]) => JArray | JArray[]>(f: F): F => (mode === 'jit' ? (jit(f) as unknown as F) : f);
+
+  const w1 = async (): Promise<Runner> => {
+    await start();
+    const X = arr(new Float32Array([1, 2, 3, 4]));
+    const Y = arr(new Float32Array([2, 4, 6, 8]));
+    let w = arr(new Float32Array([0]));
+    const loss = (w: JArray) => np.mean(np.square(w.mul(X.ref).sub(Y.ref)));
+    const step = J((w: JArray) => w.ref.sub(grad(loss)(w).mul(0.01)));
+    return {
+      async run(n) {
+        for (let i = 0; i < n; i++) {
+          w = step(w);
+          await blockUntilReady(w);
+        }
+      },
+      check: async () => ({ w: await first(w) }),
+    };
+  };
+
+  const w2 = async (): Promise<Runner> => {
+    await start();
+    const x = arr(uniform(W2_N, 11));
+    const loss = (x: JArray) => {
+      const y = x.add(2);
+      return np.mean(y.ref.mul(y).mul(3));
+    };
+    const g = J((x: JArray) => grad(loss)(x));
+    let last: JArray | null = null;
+    return {
+      async run(n) {
+        for (let i = 0; i < n; i++) {
+          last?.dispose();
+          last = g(x.ref);
+          await blockUntilReady(last);
+        }
+      },
+      check: async () => ({ gradSum: await first(np.sum(last!.ref)) }),
+    };
+  };
+
+  const w3 = async (): Promise<Runner> => {
+    await start();
+    const d = mlpData();
+    const { batch, inF, hidden, out } = MLP;
+    const x = arr(d.x, [batch, inF]);
+    const y = nn.oneHot(np.array(d.y), out);
+    // [in, out] layouts holding PyTorch's [out, in] values transposed.
+    let p = [arr(d.w1, [hidden, inF]).transpose(), arr(d.b1), arr(d.w2, [out, hidden]).transpose(), arr(d.b2)];
+    const loss = (w1: JArray, b1: JArray, w2: JArray, b2: JArray) => {
+      const h = nn.relu(np.matmul(x.ref, w1).add(b1));
+      const logp = nn.logSoftmax(np.matmul(h, w2).add(b2), -1);
+      return np.mean(np.sum(logp.mul(y.ref), -1)).mul(-1);
+    };
+    const step = J((w1: JArray, b1: JArray, w2: JArray, b2: JArray) => {
+      const [l, gs] = valueAndGrad(loss, { argnums: [0, 1, 2, 3] })(w1.ref, b1.ref, w2.ref, b2.ref) as unknown as [JArray, JArray[]];
+      return [l, w1.sub(gs[0].mul(MLP.lr)), b1.sub(gs[1].mul(MLP.lr)), w2.sub(gs[2].mul(MLP.lr)), b2.sub(gs[3].mul(MLP.lr))];
+    });
+    let last = NaN;
+    return {
+      async run(n) {
+        for (let i = 0; i < n; i++) {
+          const [l, ...np2] = step(p[0], p[1], p[2], p[3]) as JArray[];
+          p = np2;
+          last = await first(l);
+          l.dispose();
+        }
+      },
+      check: () => ({ loss: last }),
+    };
+  };
+
+  const w4 = async (): Promise<Runner> => {
+    await start();
+    const A = arr(uniform(W4_N * W4_N, 21), [W4_N, W4_N]);
+    const B = arr(uniform(W4_N * W4_N, 22), [W4_N, W4_N]);
+    const G = arr(uniform(W4_N * W4_N, 23), [W4_N, W4_N]);
+    const loss = (A: JArray, B: JArray) => np.sum(np.matmul(A, B).mul(G.ref));
+    const vg = J((A: JArray, B: JArray) => {
+      const [v, gs] = valueAndGrad(loss, { argnums: [0, 1] })(A, B) as unknown as [JArray, JArray[]];
+      return [v, gs[0], gs[1]];
+    });
+    let res: JArray[] = [];
+    let lossValue = NaN;
+    return {
+      async run(n) {
+        for (let i = 0; i < n; i++) {
+          for (const r of res) r.dispose();
+          res = vg(A.ref, B.ref) as JArray[];
+          lossValue = await first(res[0]);
+          await blockUntilReady(res);
+        }
+      },
+      check: async () => ({ loss: lossValue, gA: await first(np.sum(res[1].ref)), gB: await first(np.sum(res[2].ref)) }),
+    };
+  };
+
+  const w4f = (n: number) => async (): Promise<Runner> => {
+    await start();
+    const A = arr(uniform(n * n, 31), [n, n]);
+    const B = arr(uniform(n * n, 32), [n, n]);
+    const mm = J((a: JArray, b: JArray) => np.matmul(a, b));
+    let c: JArray | null = null;
+    return {
+      async run(iters) {
+        for (let i = 0; i < iters; i++) {
+          c?.dispose();
+          c = mm(A.ref, B.ref);
+          await blockUntilReady(c);
+        }
+      },
+      check: async () => ({ sum: await first(np.sum(c!.ref)) }),
+    };
+  };
+
+  const w5 = async (): Promise<Runner> => {
+    await start();
+    const x = arr(new Float32Array([1, 2, 3]));
+    const loss = (x: JArray) => {
+      let y = x;
+      for (let k = 0; k < 500; k++) y = y.mul(1.0001).add(0.0001);
+      return np.sum(y);
+    };
+    const g = J((x: JArray) => grad(loss)(x));
+    let last: JArray | null = null;
+    return {
+      async run(n) {
+        for (let i = 0; i < n; i++) {
+          last?.dispose();
+          last = g(x.ref);
+          await blockUntilReady(last);
+        }
+      },
+      check: async () => ({ gradSum: await first(np.sum(last!.ref)) }),
+    };
+  };
+
+  return {
+    system: 'jax-js',
+    backend: `wasm-${mode}`,
+    threads: 1,
+    workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5 },
+  };
+}
+
+export const jaxEager = make('eager');
+export const jaxJit = make('jit');

@@ -1,0 +1,27 @@
+// Keeps `npm run bench -- --quick` from rotting: every system's results must agree (never timing).
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe('benchmark', () => {
+  it('--quick --json runs every workload and every correctness check passes', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    const lines = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { system: string; workload: string; metric: string; check?: string; median: number });
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    const workloads = new Set(lines.filter((l) => l.system === 'asgrad').map((l) => l.workload));
+    for (const w of ['W1', 'W2', 'W3', 'W4', 'W4f', 'W5', 'W6', 'matmul', 'bandwidth', 'simd_peak']) expect(workloads).toContain(w);
+    const systems = new Set(lines.map((l) => l.system));
+    for (const s of ['asgrad', 'tfjs', 'jax-js']) expect(systems).toContain(s);
+    expect(lines.filter((l) => l.check !== undefined && l.check !== 'ok')).toEqual([]);
+    for (const l of lines) expect(Number.isFinite(l.median)).toBe(true);
+  }, 300_000);
+});
