@@ -47,8 +47,12 @@ describe('explicit release', () => {
   });
 });
 
+// Python-style scalars (`x.mul(2)`) become shared 0-d constants the first time they are used.
+const warmScalars = (): void => torch.noGrad(() => void torch.ones(1).mul(2).add(1).mul(3).add(2).exp());
+
 describe('scopes', () => {
   it('release everything created inside except what is returned or kept', () => {
+    warmScalars();
     const before = mem();
     let kept!: Tensor;
     const out = torch.scope(() => {
@@ -69,6 +73,7 @@ describe('scopes', () => {
   });
 
   it('nest: returned tensors move to the enclosing scope', () => {
+    warmScalars();
     const before = mem().liveStorages;
     const r = torch.scope(() => {
       const inner = torch.scope(() => torch.ones(5).mul(3));
@@ -96,6 +101,7 @@ describe('scopes', () => {
   });
 
   it('an async scope spans await and releases when its promise settles', async () => {
+    warmScalars();
     const before = mem().liveStorages;
     const result = await torch.scope(async () => {
       const a = torch.ones(10);

@@ -105,8 +105,10 @@ export function setTensorCheck(f: (v: unknown) => v is Tensor): void {
 }
 
 function close(scope: Scope, result: unknown): void {
+  if (scope.tensors.length === 0) return;
   const returned = new Set<Tensor>();
-  if (tensorCheck) collect(result, returned, tensorCheck);
+  if (tensorCheck?.(result)) returned.add(result);
+  else if (tensorCheck) collect(result, returned, tensorCheck);
   for (const t of scope.tensors) {
     if (t.isDisposed) continue;
     // Parameters (leaves that require grad), gradients and kept tensors outlive scopes, as tf.tidy

@@ -1,6 +1,7 @@
 // Kernel calls: each function allocates its result and hands pointers, shapes and strides to the
 // WebAssembly core. Nothing here records autograd history (see ./table.ts for that).
 import { Tensor } from '../tensor.js';
+import { Storage } from '../storage.js';
 import { DType, ITEM_SIZE, kernelSuffix } from '../dtype.js';
 import { kernel, meta, memoryBuffer } from '../core/wasm.js';
 import {
@@ -36,6 +37,15 @@ export function full(shape: Shape, value: number, dtype: DType): Tensor {
     new Uint8Array(memoryBuffer(), out._ptr(), n).fill(value ? 1 : 0);
   }
   return out;
+}
+
+/** A 0-d constant the library shares (not tracked by scopes, not registered for collection). */
+export function scalarConstant(v: number, dtype: DType): Tensor {
+  const t = new Tensor(Storage.forElements(1, dtype), [], [], 0, dtype, true);
+  if (dtype === 'float32' || dtype === 'float64') kernel(`fill_${kernelSuffix(dtype)}`)(t._ptr(), 1, v);
+  else if (dtype === 'int64') new BigInt64Array(memoryBuffer(), t._ptr(), 1)[0] = BigInt(Math.trunc(v));
+  else new Uint8Array(memoryBuffer(), t._ptr(), 1)[0] = v ? 1 : 0;
+  return t;
 }
 
 /** A tensor holding a copy of `data` (already in the dtype's element type). */

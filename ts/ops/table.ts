@@ -227,7 +227,31 @@ function promote(ops: Operand[]): DType {
 /** A tensor of `dtype` for an operand: scalars become 0-d tensors, tensors are cast (differentiably). */
 function operand(o: Operand, dtype: DType): Tensor {
   if (o instanceof Tensor) return o.dtype === dtype ? o : toDtype(o, dtype);
-  return K.full([], typeof o === 'boolean' ? (o ? 1 : 0) : o, dtype);
+  return scalarTensor(typeof o === 'boolean' ? (o ? 1 : 0) : o, dtype);
+}
+
+// Python scalars in ops (`x.mul(2)`) become 0-d tensors; the common ones are made once and shared.
+// They are internal: no scope tracks them and no user can modify them in place.
+const scalarCache = new Map<string, Tensor>();
+const SCALAR_CACHE_SIZE = 256;
+
+function scalarTensor(v: number, dtype: DType): Tensor {
+  const key = `${dtype}:${Object.is(v, -0) ? '-0' : v}`;
+  let t = scalarCache.get(key);
+  if (t && !t.isDisposed) return t;
+  t = K.scalarConstant(v, dtype);
+  if (scalarCache.size >= SCALAR_CACHE_SIZE) {
+    const oldest = scalarCache.keys().next().value as string;
+    scalarCache.get(oldest)?.dispose();
+    scalarCache.delete(oldest);
+  }
+  scalarCache.set(key, t);
+  return t;
+}
+
+/** Whether an operand needs a tensor made for it (a cast), which must then be released. */
+function needsTemp(o: Operand, dtype: DType): boolean {
+  return o instanceof Tensor && o.dtype !== dtype;
 }
 
 function floatDtype(d: DType): DType {
@@ -258,12 +282,7 @@ const BOTH: SavePlan = (ra, rb) => [ra || rb, ra || rb];
  * reads. Integer operands compute in float64 and come back as int64.
  */
 function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryRule, alwaysFloat = false) {
-  return (x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor => withTemps(() => {
-    const ox = asTensorOperand(x);
-    const oy = asTensorOperand(y);
-    let dtype = promote([ox, oy]);
-    if (alwaysFloat) dtype = floatDtype(dtype);
-    const cdtype = isFloating(dtype) ? dtype : 'float64';
+  const apply = (ox: Operand, oy: Operand, dtype: DType, cdtype: DType): Tensor => {
     const a = operand(ox, cdtype);
     const b = operand(oy, cdtype);
     let out = K.binary(kname, a, b);
@@ -277,7 +296,19 @@ function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryR
       // Unsaved operands are never read by the rule (it only computes the gradients it needs).
       (g, s, needs) => rule(g, sa ? s[0] : (null as unknown as Tensor), sb ? s[sa ? 1 : 0] : (null as unknown as Tensor), needs),
     );
-  });
+  };
+  return (x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor => {
+    const ox = asTensorOperand(x);
+    const oy = asTensorOperand(y);
+    let dtype = promote([ox, oy]);
+    if (alwaysFloat) dtype = floatDtype(dtype);
+    const cdtype = isFloating(dtype) ? dtype : 'float64';
+    // Only casts (or a nested-array operand) create handles to release: skip the scope otherwise.
+    if (needsTemp(ox, cdtype) || needsTemp(oy, cdtype) || cdtype !== dtype || ox !== x || oy !== y) {
+      return withTemps(() => apply(ox, oy, dtype, cdtype));
+    }
+    return apply(ox, oy, dtype, cdtype);
+  };
 }
 
 const addK = defineBinary('add', 'AddBackward0', NOTHING, (g) => [g, g]);
