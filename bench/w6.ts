@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { torch } from '../ts/index.js';
 import { mlpParams, mlpStep } from './systems/asgrad.js';
-import { MLP, mlpData } from './data.js';
+import { MLP } from './data.js';
+import { tfMlp } from './systems/tfjs.js';
 
 interface Snapshot {
   step: number;
@@ -39,33 +40,19 @@ export async function runW6(quick: boolean): Promise<{ text: string[]; json: obj
   // TensorFlow.js (wasm backend) with tf.tidy, as its users must write it.
   await tf.setBackend('wasm');
   {
-    const d = mlpData();
-    const { batch, inF, hidden, out } = MLP;
-    const x = tf.tensor2d(d.x, [batch, inF]);
-    const y = tf.oneHot(tf.tensor1d(d.y, 'int32'), out);
-    const w1 = tf.variable(tf.transpose(tf.tensor2d(d.w1, [hidden, inF])));
-    const b1 = tf.variable(tf.tensor1d(d.b1));
-    const w2 = tf.variable(tf.transpose(tf.tensor2d(d.w2, [out, hidden])));
-    const b2 = tf.variable(tf.tensor1d(d.b2));
-    const opt = tf.train.sgd(MLP.lr);
+    const mlp = tfMlp();
     const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
     const snaps: Snapshot[] = [];
     let peak = 0;
     let loss = NaN;
     for (let s = 1; s <= steps; s++) {
-      loss = tf.tidy(() => {
-        const l = opt.minimize(() => {
-          const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
-          return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(h, w2), b2)) as tf.Scalar;
-        }, true)!;
-        return (l.dataSync() as Float32Array)[0];
-      });
+      loss = tf.tidy(mlp.step);
       const m = tf.memory();
       peak = Math.max(peak, m.numBytes);
       if (marks.includes(s)) snaps.push({ step: s, liveTensors: m.numTensors, allocatedBytes: m.numBytes, wasmBytes: heap() });
     }
     results.push({ name: 'tfjs wasm, tf.tidy', snaps, peak, loss });
-    tf.dispose([x, y, w1, b1, w2, b2]);
+    mlp.dispose();
   }
 
   const text = [`W6 memory: W3 for ${steps} steps (liveTensors / allocatedBytes / WASM memory at steps ${marks.join(', ')}; peak allocated)`];

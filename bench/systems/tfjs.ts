@@ -20,6 +20,28 @@ function scalar(t: tf.Tensor): number {
   return (t.dataSync() as Float32Array)[0];
 }
 
+/** The W3 model in TF.js; `step` trains once and returns the loss (run it inside tf.tidy). */
+export function tfMlp(): { step: () => number; dispose: () => void } {
+  const d = mlpData();
+  const { batch, inF, hidden, out } = MLP;
+  const x = tf.tensor2d(d.x, [batch, inF]);
+  const y = tf.oneHot(tf.tensor1d(d.y, 'int32'), out);
+  // TF.js keeps weights as [in, out]: PyTorch's [out, in] values, transposed.
+  const w1 = tf.variable(tf.transpose(tf.tensor2d(d.w1, [hidden, inF])));
+  const b1 = tf.variable(tf.tensor1d(d.b1));
+  const w2 = tf.variable(tf.transpose(tf.tensor2d(d.w2, [out, hidden])));
+  const b2 = tf.variable(tf.tensor1d(d.b2));
+  const opt = tf.train.sgd(MLP.lr);
+  const loss = () => {
+    const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
+    return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(h, w2), b2)) as tf.Scalar;
+  };
+  return {
+    step: () => scalar(opt.minimize(loss, true)!),
+    dispose: () => tf.dispose([x, y, w1, b1, w2, b2]),
+  };
+}
+
 function make(backend: 'wasm' | 'cpu'): System {
   // Every runner switches to its backend first, since the systems are interleaved.
   const wrap =
@@ -77,27 +99,11 @@ function make(backend: 'wasm' | 'cpu'): System {
   };
 
   const w3 = (): Runner => {
-    const d = mlpData();
-    const { batch, inF, hidden, out } = MLP;
-    const x = tf.tensor2d(d.x, [batch, inF]);
-    const y = tf.oneHot(tf.tensor1d(d.y, 'int32'), out);
-    // TF.js keeps weights as [in, out]; the same values as PyTorch's [out, in], transposed.
-    const w1 = tf.variable(tf.transpose(tf.tensor2d(d.w1, [hidden, inF])));
-    const b1 = tf.variable(tf.tensor1d(d.b1));
-    const w2 = tf.variable(tf.transpose(tf.tensor2d(d.w2, [out, hidden])));
-    const b2 = tf.variable(tf.tensor1d(d.b2));
-    const opt = tf.train.sgd(MLP.lr);
+    const mlp = tfMlp();
     let last = NaN;
     return {
       run(n) {
-        for (let i = 0; i < n; i++) {
-          const l = opt.minimize(() => {
-            const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
-            return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(h, w2), b2)) as tf.Scalar;
-          }, true);
-          last = scalar(l!);
-          l!.dispose();
-        }
+        for (let i = 0; i < n; i++) last = tf.tidy(mlp.step);
       },
       check: () => ({ loss: last }),
     };

@@ -598,20 +598,26 @@ function parseVar(
   return { spec: parseReduce(x, o.dim, o.keepdim), correction };
 }
 
+/** The variance both var and std start from, with what their rules need. */
+function varianceOf(x: Tensor, dim?: ReduceDims | VarOpts | null, unbiased?: boolean | VarOpts, keepdim?: boolean) {
+  const { spec, correction } = parseVar(x, dim, unbiased, keepdim);
+  const a = floatInput(x);
+  const v = K.reduce('var', a, spec.dims, spec.keepdim, correction);
+  // d var / dx = 2 (x - mean) / (n - correction); the mean is taken differentiably in the rule.
+  const centred = (s: Tensor): Tensor => s.sub(spec.all ? s.mean() : s.mean(spec.dims, true));
+  return { spec, a, v, denom: reducedCount(a, spec) - correction, centred };
+}
+
 export function var_(
   x: Tensor,
   dim?: ReduceDims | VarOpts | null,
   unbiased?: boolean | VarOpts,
   keepdim?: boolean,
 ): Tensor {
-  const { spec, correction } = parseVar(x, dim, unbiased, keepdim);
-  const a = floatInput(x);
-  const y = K.reduce('var', a, spec.dims, spec.keepdim, correction);
-  const n = reducedCount(a, spec);
-  return record('VarBackward0', y, [a], () => [a], (g, [s]) => {
-    const m = spec.all ? s.mean() : s.mean(spec.dims, true);
-    return [keepShape(g, s._shape, spec).mul(s.sub(m)).mul(2 / (n - correction))];
-  });
+  const { spec, a, v, denom, centred } = varianceOf(x, dim, unbiased, keepdim);
+  return record('VarBackward0', v, [a], () => [a], (g, [s]) => [
+    keepShape(g, s._shape, spec).mul(centred(s)).mul(2 / denom),
+  ]);
 }
 
 export function std(
@@ -620,16 +626,12 @@ export function std(
   unbiased?: boolean | VarOpts,
   keepdim?: boolean,
 ): Tensor {
-  const { spec, correction } = parseVar(x, dim, unbiased, keepdim);
-  const a = floatInput(x);
-  const v = K.reduce('var', a, spec.dims, spec.keepdim, correction);
+  const { spec, a, v, denom, centred } = varianceOf(x, dim, unbiased, keepdim);
   const y = K.unary('sqrt', v);
   v.dispose();
-  const n = reducedCount(a, spec);
-  return record('StdBackward0', y, [a], () => [a, y], (g, [s, r]) => {
-    const m = spec.all ? s.mean() : s.mean(spec.dims, true);
-    return [keepShape(g, s._shape, spec).div(keepShape(r, s._shape, spec)).mul(s.sub(m)).div(n - correction)];
-  });
+  return record('StdBackward0', y, [a], () => [a, y], (g, [s, r]) => [
+    keepShape(g, s._shape, spec).div(keepShape(r, s._shape, spec)).mul(centred(s)).div(denom),
+  ]);
 }
 
 // ---- views and shape ops -------------------------------------------------------------------------
