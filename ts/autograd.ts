@@ -109,15 +109,25 @@ export function record(
   return output;
 }
 
-function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean): void {
+/**
+ * Adds a gradient into `.grad`. With `steal`, a gradient nobody else holds (a contiguous tensor
+ * alone on its storage) becomes `.grad` itself instead of being copied, as PyTorch's engine does.
+ * Returns whether it was stolen.
+ */
+function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean, steal = false): boolean {
   const cur = t.grad;
   if (cur === null) {
-    t._setGradInternal(createGraph ? g : g._detachedCopy());
+    if (createGraph) t._setGradInternal(g);
+    else if (steal && g._ownsStorage()) {
+      t._setGradInternal(g);
+      return true;
+    } else t._setGradInternal(g._detachedCopy());
   } else if (createGraph) {
     t._setGradInternal(cur.add(g));
   } else {
     withGradMode(false, () => cur.add_(g));
   }
+  return false;
 }
 
 class ReadyQueue {
@@ -166,12 +176,13 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
   // Gradients in flight are the engine's own: each is disposed once nothing pending refers to it
   // (unless createGraph, where they are part of the new graph, or it is the caller's gradient).
   const uses = new Map<Tensor, number>();
+  const stolen = new Set<Tensor>();
   const hold = (t: Tensor): void => void uses.set(t, (uses.get(t) ?? 0) + 1);
   const drop = (t: Tensor): void => {
     const n = (uses.get(t) ?? 0) - 1;
     if (n > 0) return void uses.set(t, n);
     uses.delete(t);
-    if (!createGraph && t !== gradient) t.dispose();
+    if (!createGraph && t !== gradient && !stolen.has(t)) t.dispose();
   };
   hold(gradient);
   const ready = new ReadyQueue();
@@ -196,7 +207,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
         let gi = raw;
         if (gi) {
           const meta = node.inputMeta[i];
-          if (!sameShape(gi._shape, meta.shape)) gi = sumToShape(gi, meta.shape);
+          if (!sameShape(gi._shape, meta.shape)) gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
           if (gi.dtype !== meta.dtype) gi = castTo(gi, meta.dtype);
           if (gi !== raw) hold(gi);
         }
@@ -217,7 +228,8 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
           deps.set(target, d);
           if (d === 0) ready.push(target);
         } else if (gi) {
-          accumulateInto(target, gi, createGraph);
+          const sole = !createGraph && gi !== gradient && uses.get(gi) === 1;
+          if (accumulateInto(target, gi, createGraph, sole)) stolen.add(gi);
         }
         if (gi && gi !== raw) drop(gi);
       }

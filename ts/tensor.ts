@@ -217,6 +217,15 @@ export class Tensor {
   _releaseSaved(): void {
     this.dispose();
   }
+  /** @internal Whether this handle is the only one on its storage and covers it exactly. */
+  _ownsStorage(): boolean {
+    const s = this._storage;
+    return (
+      !this._disposed && s.refs === 1 && this._ticket === s.ticket && this._offset === 0 &&
+      this.isContiguous() && this.numel() * ITEM_SIZE[this.dtype] === s.bytes && this._gradFn === null
+    );
+  }
+
   /** @internal A contiguous copy detached from the graph (what `.grad` holds). */
   _detachedCopy(): Tensor {
     return withGradMode(false, () => K.contiguousCopy(this));

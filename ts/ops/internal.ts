@@ -25,9 +25,10 @@ function writeMeta(...groups: (readonly number[])[]): void {
   for (const g of groups) for (const v of g) m[k++] = v;
 }
 
-export function full(shape: Shape, value: number, dtype: DType): Tensor {
-  const out = empty(shape, dtype);
+/** Writes `value` into every element of the contiguous tensor `out`. */
+function fillWith(out: Tensor, value: number): Tensor {
   const n = out.numel();
+  const dtype = out.dtype;
   if (n === 0) return out;
   if (dtype === 'float32' || dtype === 'float64') {
     kernel(`fill_${kernelSuffix(dtype)}`)(out._ptr(), n, value);
@@ -39,13 +40,13 @@ export function full(shape: Shape, value: number, dtype: DType): Tensor {
   return out;
 }
 
+export function full(shape: Shape, value: number, dtype: DType): Tensor {
+  return fillWith(empty(shape, dtype), value);
+}
+
 /** A 0-d constant the library shares (not tracked by scopes, not registered for collection). */
 export function scalarConstant(v: number, dtype: DType): Tensor {
-  const t = new Tensor(Storage.forElements(1, dtype), [], [], 0, dtype, true);
-  if (dtype === 'float32' || dtype === 'float64') kernel(`fill_${kernelSuffix(dtype)}`)(t._ptr(), 1, v);
-  else if (dtype === 'int64') new BigInt64Array(memoryBuffer(), t._ptr(), 1)[0] = BigInt(Math.trunc(v));
-  else new Uint8Array(memoryBuffer(), t._ptr(), 1)[0] = v ? 1 : 0;
-  return t;
+  return fillWith(new Tensor(Storage.forElements(1, dtype), [], [], 0, dtype, true), v);
 }
 
 /** A tensor holding a copy of `data` (already in the dtype's element type). */

@@ -551,7 +551,8 @@ export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: 
   const shape = x._shape;
   const n = reducedCount(x, spec);
   return record(spec.all ? 'MeanBackward0' : 'MeanBackward1', y, [x], () => [], (g) => [
-    keepShape(g, shape, spec).expand(shape).div(n),
+    // Divide the reduced gradient, then broadcast it as a view: nothing input-sized is written.
+    keepShape(g, shape, spec).div(n).expand(shape),
   ]);
 }
 
