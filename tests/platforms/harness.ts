@@ -198,6 +198,10 @@ export async function startContext(): Promise<Context> {
       });
       return;
     }
+    if (url.pathname === '/blank.html') {
+      res.writeHead(200, { 'content-type': TYPES['.html'] }).end('<!doctype html><title>blank</title>');
+      return;
+    }
     const path = resolve(ROOT, '.' + decodeURIComponent(url.pathname));
     const allowed = [join(ROOT, 'build') + sep, join(ROOT, 'examples') + sep].some((d) => path.startsWith(d));
     if (req.method !== 'GET' || !allowed || !existsSync(path) || !statSync(path).isFile()) {
@@ -268,7 +272,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync', '--no-first-run', '--disable-quic',
 ];
 
-async function withChromium<T>(ctx: Context, fn: (browser: import('playwright-core').Browser) => Promise<T>): Promise<T> {
+export async function withChromium<T>(ctx: Context, fn: (browser: import('playwright-core').Browser) => Promise<T>): Promise<T> {
   if (!existsSync('/usr/bin/chromium')) throw new Error('/usr/bin/chromium is missing: apt-get install -y chromium');
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({

@@ -1,0 +1,86 @@
+// Builds the bundles beside build/asgrad.wasm (run by `npm run build` after the wasm and tsc steps):
+//   build/asgrad.cjs          CommonJS (the "require" condition), reads ./asgrad.wasm beside itself
+//   build/asgrad.browser.js   ESM for pages and bundlers (the "browser" condition), .wasm embedded as base64
+//   build/asgrad.d.cts        types for the CommonJS entry
+//   build/examples/workerd/   the workerd example's worker bundled as wrangler would, with asgrad.wasm beside it
+// and prints the sizes (raw and gzipped).
+import { build } from 'esbuild';
+import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = (p) => join(root, 'build', p);
+const quiet = process.argv.includes('--quiet');
+
+await build({
+  entryPoints: [join(root, 'ts/index.ts')],
+  outfile: out('asgrad.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'es2022',
+  // import.meta.url does not exist in CommonJS: give the loader this file's URL instead.
+  banner: { js: "const __asgrad_module_url = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__asgrad_module_url' },
+  logLevel: 'warning',
+});
+writeFileSync(
+  out('asgrad.d.cts'),
+  "// Types of the CommonJS entry: the same API as the ESM build.\nexport * from './ts/index.js';\nexport { default } from './ts/index.js';\n",
+);
+
+await build({
+  entryPoints: [join(root, 'scripts/entries/browser.ts')],
+  outfile: out('asgrad.browser.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  loader: { '.wasm': 'binary' },
+  logLevel: 'warning',
+});
+
+// The workerd example, bundled like wrangler does: `asgrad` resolved with the workerd condition,
+// the .wasm kept as a separate module the config provides (workers cannot compile bytes at run time).
+mkdirSync(out('examples/workerd'), { recursive: true });
+await build({
+  entryPoints: [join(root, 'examples/workerd/worker.js')],
+  outfile: out('examples/workerd/worker.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  conditions: ['workerd', 'worker', 'import'],
+  mainFields: ['module', 'main'],
+  plugins: [
+    {
+      name: 'wasm-module',
+      setup(b) {
+        b.onResolve({ filter: /^asgrad\/asgrad\.wasm$/ }, () => ({ path: './asgrad.wasm', external: true }));
+      },
+    },
+  ],
+  logLevel: 'warning',
+});
+copyFileSync(out('asgrad.wasm'), out('examples/workerd/asgrad.wasm'));
+
+const size = (p) => {
+  const b = readFileSync(out(p));
+  return { bytes: b.length, gzip: gzipSync(b, { level: 9 }).length };
+};
+const sizes = {
+  'asgrad.wasm': size('asgrad.wasm'),
+  'asgrad.browser.js': size('asgrad.browser.js'),
+  'asgrad.cjs': size('asgrad.cjs'),
+};
+writeFileSync(out('sizes.json'), JSON.stringify(sizes, null, 2) + '\n');
+if (!quiet) {
+  for (const [k, v] of Object.entries(sizes)) {
+    console.log(`build/${k}: ${(v.bytes / 1024).toFixed(1)} KiB (${(v.gzip / 1024).toFixed(1)} KiB gzipped)`);
+  }
+}
+
