@@ -4,6 +4,7 @@ import { Tensor } from '../tensor.js';
 import { Storage } from '../storage.js';
 import { DType, ITEM_SIZE, kernelSuffix } from '../dtype.js';
 import { kernel, meta, memoryBuffer } from '../core/wasm.js';
+import type { KernelFn } from '../core/wasm.js';
 import {
   broadcastShapes,
   broadcastStrides,
@@ -11,6 +12,7 @@ import {
   contiguousStrides,
   isContiguous,
   numelOf,
+  sameShape,
   Shape,
 } from '../shape.js';
 import * as O from './table.js';
@@ -123,19 +125,44 @@ export function unary(name: string, x: Tensor, ...params: number[]): Tensor {
   const xc = contiguousOf(x);
   const out = empty(x._shape, x.dtype);
   const n = out.numel();
-  if (n > 0) kernel(`${name}_${kernelSuffix(x.dtype)}`)(out._ptr(), xc._ptr(name), n, ...params);
+  if (n > 0) kernelFor(name, x.dtype)(out._ptr(), xc._ptr(name), n, ...params);
   if (xc !== x) xc.dispose();
   return out;
 }
 
 /** Broadcasting binary kernel; `kdtype` picks the kernel (inputs already of that dtype). */
+/** `name_f32` / `name_f64`, resolved once per name. */
+const typedKernels = new Map<string, { f32: KernelFn | null; f64: KernelFn | null }>();
+function kernelFor(name: string, dtype: DType): KernelFn {
+  let k = typedKernels.get(name);
+  if (!k) typedKernels.set(name, (k = { f32: null, f64: null }));
+  return dtype === 'float64' ? (k.f64 ??= kernel(`${name}_f64`)) : (k.f32 ??= kernel(`${name}_${kernelSuffix(dtype)}`));
+}
+
 export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType = a.dtype, kname?: string): Tensor {
+  const f = kname ? kernel(kname) : kernelFor(name, a.dtype);
+  // Common layouts need no broadcasting arithmetic: same-shape contiguous operands, or a
+  // contiguous tensor with a 0-d one, are one flat loop.
+  const ac = a.isContiguous();
+  const bc = b.isContiguous();
+  if ((ac && bc && sameShape(a._shape, b._shape)) || (ac && b._shape.length === 0) || (bc && a._shape.length === 0)) {
+    const shape = a._shape.length === 0 ? b._shape : a._shape;
+    const out = empty(shape, outDtype);
+    const n = out.numel();
+    if (n === 0) return out;
+    const m = meta();
+    m[0] = n;
+    m[1] = a._shape.length === 0 && n !== 1 ? 0 : 1;
+    m[2] = b._shape.length === 0 && n !== 1 ? 0 : 1;
+    f(out._ptr(), a._ptr(name), b._ptr(name), 1);
+    return out;
+  }
   const shape = broadcastShapes(a._shape, b._shape);
   const out = empty(shape, outDtype);
   if (out.numel() === 0) return out;
   const c = coalesce(shape, [broadcastStrides(a._shape, a._strides, shape), broadcastStrides(b._shape, b._strides, shape)]);
   writeMeta(c.shape, c.strides[0], c.strides[1]);
-  kernel(kname ?? `${name}_${kernelSuffix(a.dtype)}`)(out._ptr(), a._ptr(name), b._ptr(name), c.shape.length);
+  f(out._ptr(), a._ptr(name), b._ptr(name), c.shape.length);
   return out;
 }
 

@@ -214,6 +214,11 @@ function asTensorOperand(x: TensorLike | Scalar): Operand {
 
 /** PyTorch's type promotion for a list of operands (tensors and Python scalars). */
 function promote(ops: Operand[]): DType {
+  // The common case: float tensors of one dtype, or one with a number.
+  const [p, q] = ops;
+  if (ops.length === 2 && p instanceof Tensor && (p.dtype === 'float32' || p.dtype === 'float64')) {
+    if (typeof q === 'number' || (q instanceof Tensor && q.dtype === p.dtype)) return p.dtype;
+  }
   const dims: DType[] = [];
   const zero: DType[] = [];
   const scal: ('int' | 'float' | 'bool')[] = [];
@@ -232,20 +237,28 @@ function operand(o: Operand, dtype: DType): Tensor {
 
 // Python scalars in ops (`x.mul(2)`) become 0-d tensors; the common ones are made once and shared.
 // They are internal: no scope tracks them and no user can modify them in place.
-const scalarCache = new Map<string, Tensor>();
+const scalarCache: Record<DType, Map<number, Tensor>> = {
+  float32: new Map(),
+  float64: new Map(),
+  int64: new Map(),
+  bool: new Map(),
+};
 const SCALAR_CACHE_SIZE = 256;
 
 function scalarTensor(v: number, dtype: DType): Tensor {
-  const key = `${dtype}:${Object.is(v, -0) ? '-0' : v}`;
-  let t = scalarCache.get(key);
+  const cache = scalarCache[dtype];
+  // -0 and NaN are not cached (Map keys equate -0 with 0; NaN payloads are not kept anyway).
+  const cacheable = v === v && !Object.is(v, -0);
+  let t = cacheable ? cache.get(v) : undefined;
   if (t && !t.isDisposed) return t;
   t = K.scalarConstant(v, dtype);
-  if (scalarCache.size >= SCALAR_CACHE_SIZE) {
-    const oldest = scalarCache.keys().next().value as string;
-    scalarCache.get(oldest)?.dispose();
-    scalarCache.delete(oldest);
+  if (!cacheable) return t;
+  if (cache.size >= SCALAR_CACHE_SIZE) {
+    const [oldest, old] = cache.entries().next().value as [number, Tensor];
+    old.dispose();
+    cache.delete(oldest);
   }
-  scalarCache.set(key, t);
+  cache.set(v, t);
   return t;
 }
 
