@@ -33,6 +33,8 @@ if (typeof (Symbol as { dispose?: symbol }).dispose !== 'symbol') {
   Object.defineProperty(Symbol, 'dispose', { value: Symbol.for('Symbol.dispose') });
 }
 
+const REGISTER_MIN_BYTES = 4096;
+
 export class Tensor {
   /** @internal */ _storage: Storage;
   /** @internal Never mutated (shared freely between handles). */ _shape: readonly number[];
@@ -75,9 +77,13 @@ export class Tensor {
     if (!internal) trackInScope(this);
   }
 
-  /** @internal Lets the collector release this handle's storage reference if it becomes garbage. */
+  /**
+   * @internal Lets the collector release this handle's storage reference if it becomes garbage.
+   * Only for storages large enough that this beats spilling them (registration has a cost per
+   * handle; a small storage's spill is a copy of a few bytes).
+   */
   _register(): void {
-    if (this._registered || this._disposed) return;
+    if (this._registered || this._disposed || this._storage.bytes < REGISTER_MIN_BYTES) return;
     this._registered = true;
     registerHandle(this, this._ticket);
   }
