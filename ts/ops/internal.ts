@@ -33,7 +33,7 @@ function fillWith(out: Tensor, value: number): Tensor {
   const dtype = out.dtype;
   if (n === 0) return out;
   if (dtype === 'float32' || dtype === 'float64') {
-    kernel(`fill_${kernelSuffix(dtype)}`)(out._ptr(), n, value);
+    kernelFor('fill', dtype)(out._ptr(), n, value);
   } else if (dtype === 'int64') {
     new BigInt64Array(memoryBuffer(), out._ptr(), n).fill(BigInt(Math.trunc(value)));
   } else {
@@ -172,7 +172,7 @@ export function binaryInto(name: string, a: Tensor, b: Tensor): void {
   if (a.numel() === 0) return;
   const c = coalesce(shape, [a._strides, broadcastStrides(b._shape, b._strides, shape)]);
   writeMeta(c.shape, c.strides[0], c.strides[1]);
-  kernel(`${name}_${kernelSuffix(a.dtype)}`)(a._ptr(name), a._ptr(name), b._ptr(name), c.shape.length);
+  kernelFor(name, a.dtype)(a._ptr(name), a._ptr(name), b._ptr(name), c.shape.length);
 }
 
 export function whereK(cond: Tensor, a: Tensor, b: Tensor): Tensor {
@@ -185,7 +185,7 @@ export function whereK(cond: Tensor, a: Tensor, b: Tensor): Tensor {
     broadcastStrides(b._shape, b._strides, shape),
   ]);
   writeMeta(c.shape, c.strides[0], c.strides[1], c.strides[2]);
-  kernel(`where_${kernelSuffix(a.dtype)}`)(out._ptr(), cond._ptr('where'), a._ptr('where'), b._ptr('where'), c.shape.length);
+  kernelFor('where', a.dtype)(out._ptr(), cond._ptr('where'), a._ptr('where'), b._ptr('where'), c.shape.length);
   return out;
 }
 
@@ -193,6 +193,14 @@ export type ReduceKind = 'sum' | 'mean' | 'max' | 'min' | 'logsumexp' | 'var';
 
 /** Reduction over sorted, unique `dims` (all dims when empty). */
 export function reduce(kind: ReduceKind, x: Tensor, dims: readonly number[], keepdim: boolean, correction = 0): Tensor {
+  if ((dims.length === 0 || dims.length === x.ndim) && x.isContiguous()) {
+    // Everything, from contiguous memory: one run.
+    const out = empty(keepdim ? x._shape.map(() => 1) : [], x.dtype);
+    const f = kernelFor(kind, x.dtype);
+    if (kind === 'var') f(out._ptr(), x._ptr(kind), 1, x.numel(), 1, correction);
+    else f(out._ptr(), x._ptr(kind), 1, x.numel(), 1);
+    return out;
+  }
   const nd = x.ndim;
   const red = dims.length === 0 ? x._shape.map((_, i) => i) : dims;
   const isRed = x._shape.map((_, i) => red.includes(i));
@@ -223,7 +231,7 @@ export function reduce(kind: ReduceKind, x: Tensor, dims: readonly number[], kee
   }
   const out = empty(outShape, x.dtype);
   if (outer * inner > 0) {
-    const f = kernel(`${kind}_${kernelSuffix(x.dtype)}`);
+    const f = kernelFor(kind, x.dtype);
     if (kind === 'var') f(out._ptr(), src._ptr(kind), outer, n, inner, correction);
     else f(out._ptr(), src._ptr(kind), outer, n, inner);
   }
@@ -240,7 +248,7 @@ export function softmaxK(kind: 'softmax' | 'log_softmax', x: Tensor, dim: number
     const outer = numelOf(shape.slice(0, dim));
     const inner = numelOf(shape.slice(dim + 1));
     const n = shape.length ? shape[dim] : 1;
-    kernel(`${kind}_${kernelSuffix(x.dtype)}`)(out._ptr(), xc._ptr(kind), outer, n, inner);
+    kernelFor(kind, x.dtype)(out._ptr(), xc._ptr(kind), outer, n, inner);
   }
   if (xc !== x) xc.dispose();
   return out;
@@ -258,7 +266,7 @@ export function matmul3(a: Tensor, b: Tensor): Tensor {
   if (out.numel() === 0) return out;
   const as = a._strides;
   const bs = b._strides;
-  kernel(`matmul_${kernelSuffix(a.dtype)}`)(
+  kernelFor('matmul', a.dtype)(
     out._ptr(), a._ptr('matmul'), b._ptr('matmul'), B, M, K, N,
     ba === 1 ? 0 : as[0], as[1], as[2], bb === 1 ? 0 : bs[0], bs[1], bs[2],
   );
@@ -291,7 +299,7 @@ export function indexAddK(src: Tensor, dim: number, index: Tensor, shape: Shape)
   const sc = contiguousOf(src);
   const idx = contiguousOf(index);
   if (sc.numel() > 0) {
-    kernel(`index_add_${kernelSuffix(src.dtype)}`)(
+    kernelFor('index_add', src.dtype)(
       out._ptr(), sc._ptr('index_add'), idx._ptr('index_add'),
       numelOf(shape.slice(0, dim)), index.numel(), numelOf(shape.slice(dim + 1)), shape.length ? shape[dim] : 1,
     );
@@ -305,21 +313,21 @@ export function oneHotK(target: Tensor, classes: number, dtype: DType): Tensor {
   const idx = contiguousOf(target);
   const n = target.numel();
   const out = empty([...target._shape, classes], dtype);
-  if (out.numel() > 0) kernel(`one_hot_${kernelSuffix(dtype)}`)(out._ptr(), idx._ptr('one_hot'), n, classes);
+  if (out.numel() > 0) kernelFor('one_hot', dtype)(out._ptr(), idx._ptr('one_hot'), n, classes);
   if (idx !== target) idx.dispose();
   return out;
 }
 
 export function randomK(kind: 'rand' | 'randn', shape: Shape, dtype: DType): Tensor {
   const out = empty(shape, dtype);
-  if (out.numel() > 0) kernel(`${kind}_${kernelSuffix(dtype)}`)(out._ptr(), out.numel());
+  if (out.numel() > 0) kernelFor(kind, dtype)(out._ptr(), out.numel());
   return out;
 }
 
 export function rangeK(kind: 'arange' | 'linspace', n: number, a: number, b: number, dtype: DType): Tensor {
   const kd = dtype === 'float64' ? 'float64' : 'float32';
   const out = empty([n], kd);
-  if (n > 0) kernel(`${kind}_${kernelSuffix(kd)}`)(out._ptr(), n, a, b);
+  if (n > 0) kernelFor(kind, kd)(out._ptr(), n, a, b);
   return castTo(out, dtype);
 }
 
