@@ -145,6 +145,20 @@ describe('scopes', () => {
 });
 
 describe('no ceremony', () => {
+  it('zeroGrad releases a gradient the program never read, and keeps one it holds valid', () => {
+    const w = torch.tensor([1, 2, 3], { requiresGrad: true });
+    const opt = new torch.optim.SGD([w], { lr: 0.1 });
+    w.mul(w).sum().backward();
+    const before = mem().liveStorages;
+    opt.zeroGrad();
+    expect(mem().liveStorages).toBe(before - 1);
+    w.mul(w).sum().backward();
+    const held = w.grad!;
+    opt.zeroGrad();
+    expect(w.grad).toBeNull();
+    expect(held.tolist()).toEqual([2, 4, 6]);
+  });
+
   it('saved tensors are released as soon as backward has run', () => {
     const x = torch.randn(1000, { requiresGrad: true });
     const before = mem().liveStorages;

@@ -115,7 +115,7 @@ export function record(
  * Returns whether it was stolen.
  */
 function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean, steal = false): boolean {
-  const cur = t.grad;
+  const cur = t._gradInternal();
   if (cur === null) {
     if (createGraph) t._setGradInternal(g);
     else if (steal && g._ownsStorage()) {

@@ -28,7 +28,7 @@ export class SGD {
   step(): void {
     noGrad(() => {
       for (const p of this.params) {
-        const g0 = p.grad;
+        const g0 = p._gradInternal();
         if (!g0) continue;
         let d = this.weightDecay ? g0.add(p, this.weightDecay) : g0;
         if (this.momentum) {
@@ -47,14 +47,16 @@ export class SGD {
     advanceGeneration();
   }
 
-  /** Sets every parameter's .grad to null (PyTorch 2's default set_to_none=True). */
+  /**
+   * Sets every parameter's .grad to null (PyTorch 2's default set_to_none=True); a gradient the
+   * program never looked at is released at once.
+   */
   zeroGrad(setToNone = true): void {
     for (const p of this.params) {
-      if (!p.grad) continue;
-      if (setToNone) {
-        p.grad.dispose();
-        p.grad = null;
-      } else noGrad(() => p.grad?.zero_());
+      const g = p._gradInternal();
+      if (!g) continue;
+      if (setToNone) p.grad = null;
+      else noGrad(() => g.zero_());
     }
   }
 }

@@ -56,6 +56,8 @@ export class Tensor {
   _heldAsGrad = false;
   /** @internal */
   _kept = false;
+  /** @internal Whether user code has been given this tensor as some leaf's `.grad`. */
+  _exposed = false;
   /** @internal For a saved alias: the user's tensor it was saved from (its current grad_fn names errors). */
   _origin: Tensor | null = null;
 
@@ -180,11 +182,20 @@ export class Tensor {
     return this._gradFn === null;
   }
   get grad(): Tensor | null {
-    return this._grad;
+    const g = this._grad;
+    if (g) g._exposed = true;
+    return g;
   }
+  /** Replacing `.grad` releases the old one at once if the user never saw it (else it may be held). */
   set grad(g: Tensor | null) {
+    const old = this._grad;
     if (g) g._heldAsGrad = true;
     this._grad = g;
+    if (old && old !== g && !old._exposed) old.dispose();
+  }
+  /** @internal `.grad` for the library's own use (does not count as handing it to the user). */
+  _gradInternal(): Tensor | null {
+    return this._grad;
   }
   get retainsGrad(): boolean {
     return this._retainsGrad;
