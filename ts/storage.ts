@@ -6,7 +6,8 @@
 // clearing wait for the event loop). So storages that no handle has touched for a generation are
 // *spilled*: their bytes move into a JS ArrayBuffer, which the JS collector does account for, and
 // the WASM block is freed. Touching a spilled storage brings it back transparently. Generations
-// advance at natural points (backward, optimizer.step) and after a volume of allocation.
+// advance at natural points (the start of backward, the end of optimizer.step) and after a volume
+// of allocation.
 import { getCore, memoryBuffer } from './core/wasm.js';
 import { DType, ITEM_SIZE } from './dtype.js';
 

@@ -265,11 +265,12 @@ export class Tensor {
         );
       }
     }
-    // Generation boundaries on both sides: what the last step dropped is spilled before this
-    // backward allocates gradients, and forward intermediates nobody touched after it.
+    // A generation boundary: what earlier steps dropped is spilled before this backward allocates
+    // gradients (optimizer.step() ends a generation too).
     advanceGeneration();
     runBackward(this, g, opts.retainGraph ?? opts.createGraph ?? false, opts.createGraph ?? false);
-    advanceGeneration();
+    // Programs read the loss after backward and step (loss.item()): count that as a use now.
+    this._storage.address();
   }
 
   detach(): Tensor {
