@@ -393,7 +393,15 @@ const COUNTERS: usize = memory.data(16 * 4, 16);
     let pa = a + boff<T>(ao);
     let pb = b + boff<T>(bo);
     let i = 0;
-    if (isDefined(op.v)) {
+    if (sa == 0 && sb == 0) {
+      // Both operands broadcast along the row (e.g. a gradient expanded from a reduction): one
+      // value, stored 16 bytes at a time.
+      let v = <R>op.s<T>(load<T>(pa), load<T>(pb));
+      let vv = v128.splat<R>(v);
+      let LR = <i32>(16 / sizeof<R>());
+      for (; i + LR <= n; i += LR) v128.store(op_ + (<usize>i * sizeof<R>()), vv);
+      for (; i < n; i++) st<R>(op_, i, v);
+    } else if (isDefined(op.v)) {
       if (sa == 1 && sb == 1) {
         for (; i + L <= n; i += L) {
           v128.store(op_ + boff<T>(i), op.v<T>(v128.load(pa + boff<T>(i)), v128.load(pb + boff<T>(i))));

@@ -608,3 +608,25 @@ describe("logical ops and where", () => {
     expect(allocated_bytes()).toBe(start);
   });
 });
+
+describe("binary with both operands broadcast along the row", () => {
+  test("fills the row with op(a, b) for every length, including SIMD tails", () => {
+    for (let k = 0; k < SIZES.length; k++) {
+      let n = SIZES[k];
+      let a = allocN(1, 4);
+      let b = allocN(1, 4);
+      let o = allocN(n + 1, 4);
+      setF32(a, 0, 1.5);
+      setF32(b, 0, -0.25);
+      setF32(o, n, GUARD32);
+      setMeta([n, 0, 0]);
+      mul_f32(o, a, b, 1);
+      for (let i = 0; i < n; i++) expect(getF32(o, i)).toBe(<f32>1.5 * <f32>-0.25);
+      expect(getF32(o, n)).toBe(GUARD32);
+      setMeta([n, 0, 0]);
+      gt_f32(o, a, b, 1);
+      for (let i = 0; i < n; i++) expect(getU8(o, i)).toBe(1);
+      free(a); free(b); free(o);
+    }
+  });
+});
