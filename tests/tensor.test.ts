@@ -187,3 +187,29 @@ describe('ops', () => {
     expect(t.squeeze().shape).toEqual([2, 3]);
   });
 });
+
+describe('0-d edge cases (found by differential testing against PyTorch)', () => {
+  it('view and reshape of a 0-d tensor are views (ViewBackward0 / ReshapeAliasBackward0)', () => {
+    const x = torch.tensor(2.0, { requiresGrad: true });
+    const v = x.view([1]);
+    expect(v.shape).toEqual([1]);
+    expect(String(v.gradFn)).toBe('<ViewBackward0>');
+    expect(String(x.view([1, 1]).gradFn)).toBe('<ViewBackward0>');
+    expect(String(x.mul(2).reshape([1]).gradFn)).toBe('<ReshapeAliasBackward0>');
+    expect(String(x.flatten().gradFn)).toBe('<ReshapeAliasBackward0>');
+    v.mul(3).sum().backward();
+    expect(x.grad!.item()).toBe(3);
+  });
+
+  it('index_select on a 0-d tensor with several zero indices returns the value and writes nothing else', () => {
+    const before = torch.memory().allocatedBytes;
+    const x = torch.tensor(2.0);
+    const guard = torch.full([4], 7);
+    const y = torch.indexSelect(x, -1, torch.tensor([0n, 0n, 0n]));
+    expect(y.shape).toEqual([]);
+    expect(y.item()).toBe(2);
+    expect(guard.tolist()).toEqual([7, 7, 7, 7]);
+    for (const t of [x, guard, y]) t.dispose();
+    expect(torch.memory().allocatedBytes).toBeGreaterThanOrEqual(before - 1024);
+  });
+});

@@ -653,6 +653,8 @@ export function std(
 /** Strides that let `shape` view memory laid out as (oldShape, oldStrides), or null (PyTorch's computeStride). */
 function viewStrides(oldShape: Shape, oldStrides: readonly number[], shape: Shape): number[] | null {
   if (numelOf(oldShape) === 0) return contiguousStrides(shape);
+  // One element (sizes already checked): any shape of ones views it.
+  if (oldShape.length === 0) return shape.map(() => 1);
   const newStrides = new Array<number>(shape.length).fill(0);
   let viewD = shape.length - 1;
   let chunkBase = oldStrides.length ? oldStrides[oldStrides.length - 1] : 1;
@@ -918,6 +920,10 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const size = x.ndim ? x._shape[d] : 1;
   for (const v of index.toArray() as BigInt64Array) {
     if (v < 0n || v >= BigInt(size)) throw new RangeError(`index out of range in self`);
+  }
+  if (x.ndim === 0) {
+    // PyTorch 1.13 returns the 0-d value itself whatever the number of (zero) indices.
+    return record('IndexSelectBackward0', K.contiguousCopy(x), [x], () => [], (g) => [g]);
   }
   const y = K.indexSelectK(x, d, index);
   const inShape = x._shape;
