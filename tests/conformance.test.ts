@@ -9,10 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { loadDir } from './conformance/runner.js';
 
 const GOLDEN = fileURLToPath(new URL('../../shared/golden', import.meta.url));
+const PYTORCH_CASES = fileURLToPath(new URL('./pytorch/cases', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-for (const group of loadDir(GOLDEN)) {
-  describe(`golden ${group.file}`, () => {
+for (const [label, group] of [
+  ...loadDir(GOLDEN).map((g) => ['golden', g] as const),
+  ...loadDir(PYTORCH_CASES).map((g) => ['pytorch random', g] as const),
+]) {
+  describe(`${label} ${group.file}`, () => {
     for (const item of group.items) {
       it(item.name, () => {
         const r = item.run();
