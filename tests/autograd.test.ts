@@ -151,4 +151,48 @@ describe('autograd engine', () => {
     expectClose(a.grad, [4, 4, 4]);
     expectClose(b.grad, [3, 3, 3, 3]);
   });
+
+  // Expected values from PyTorch 1.13 (the same programs run there).
+  it('an in-place op on a view rewrites its base`s history (CopySlices)', () => {
+    const a = torch.ones(4, { requiresGrad: true });
+    const x = a.mul(1);
+    x.narrow(0, 0, 2).mul_(3);
+    expect(String(x)).toBe('tensor([3., 3., 1., 1.], grad_fn=<CopySlices>)');
+    x.sum().backward();
+    expect(a.grad!.tolist()).toEqual([3, 3, 1, 1]);
+
+    const b = torch.ones(4, { requiresGrad: true });
+    const y = b.mul(2);
+    y.narrow(0, 1, 2).zero_();
+    y.mul(y).sum().backward();
+    expect(b.grad!.tolist()).toEqual([8, 0, 0, 8]);
+
+    const c = torch.ones(3, { requiresGrad: true });
+    const z = c.mul(1);
+    const src = torch.tensor([5, 6], { requiresGrad: true });
+    z.narrow(0, 0, 2).copy_(src.mul(2));
+    z.sum().backward();
+    expect(c.grad!.tolist()).toEqual([0, 0, 1]);
+    expect(src.grad!.tolist()).toEqual([2, 2]);
+  });
+
+  it('refuses an in-place op on a view of a leaf that requires grad', () => {
+    const w = torch.ones(3, { requiresGrad: true });
+    expect(() => w.narrow(0, 0, 1).add_(1)).toThrow(
+      'a view of a leaf Variable that requires grad is being used in an in-place operation.',
+    );
+  });
+
+  it('fill_ on a tracked tensor stops its gradient, and a saved output it overwrote is caught', () => {
+    const q = torch.ones(3, { requiresGrad: true });
+    const u = q.mul(2);
+    u.fill_(2);
+    expect(String(u.gradFn)).toBe('<FillBackward0>');
+    u.sum().backward();
+    expect(q.grad!.tolist()).toEqual([0, 0, 0]);
+    const p = torch.ones(3, { requiresGrad: true });
+    const e = p.exp();
+    e.fill_(2);
+    expect(() => e.sum().backward()).toThrow(/which is output 0 of ExpBackward0, is at version 1; expected version 0/);
+  });
 });

@@ -66,8 +66,10 @@ export class Node {
       const t = this.saved[i];
       const v = t._storage.version;
       if (v !== this.savedVersions[i]) {
-        const fn = (t._origin ?? t).gradFn;
-        const owner = fn ? `, which is output 0 of ${fn.name},` : '';
+        // PyTorch names the node that produced the variable: this one for a saved output, the
+        // variable's current grad_fn for a saved input.
+        const name = t._savedOutput ? this.name : (t._origin ?? t).gradFn?.name;
+        const owner = name ? `, which is output 0 of ${name},` : '';
         throw new AutogradError(
           `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
             `[${legacyTypeName(t.dtype)} ${fmtShape(t._shape)}]${owner} is at version ${v}; expected version ` +
@@ -105,7 +107,13 @@ export function record(
   const metaIn = inputs.map((t) => (t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype: output.dtype }));
   const node = new Node(name, next, metaIn, rule);
   output._setGradFn(node);
-  node.setSaved(save().map((t) => t._aliasForSave()));
+  node.setSaved(
+    save().map((t) => {
+      const a = t._aliasForSave();
+      a._savedOutput = t === output;
+      return a;
+    }),
+  );
   return output;
 }
 

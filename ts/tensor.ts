@@ -56,8 +56,12 @@ export class Tensor {
   _heldAsGrad = false;
   /** @internal */
   _kept = false;
+  /** @internal The tensor whose storage this view shares (the root of a chain of views). */
+  _base: Tensor | null = null;
   /** @internal Whether user code has been given this tensor as some leaf's `.grad`. */
   _exposed = false;
+  /** @internal For a saved alias: whether it is the output of the node that saved it. */
+  _savedOutput = false;
   /** @internal For a saved alias: the user's tensor it was saved from (its current grad_fn names errors). */
   _origin: Tensor | null = null;
 
@@ -98,7 +102,9 @@ export class Tensor {
   /** @internal A view sharing this tensor's storage. */
   _view(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
     this._check('view');
-    return new Tensor(this._storage, shape, strides, offset, this.dtype);
+    const v = new Tensor(this._storage, shape, strides, offset, this.dtype);
+    v._base = this._base ?? this;
+    return v;
   }
 
   // ---- metadata -------------------------------------------------------------------------------
@@ -274,7 +280,9 @@ export class Tensor {
   }
 
   detach(): Tensor {
-    return this._view(this._shape, this._strides, this._offset);
+    const d = this._view(this._shape, this._strides, this._offset);
+    d._base = null;
+    return d;
   }
   detach_(): this {
     this._gradFn = null;

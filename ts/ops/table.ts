@@ -1221,8 +1221,78 @@ function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
 
 function checkInplace(self: Tensor): void {
   self._check('in-place op');
-  if (isGradEnabled() && self.isLeaf && self.requiresGrad) {
+  if (!isGradEnabled()) return;
+  if (self.isLeaf && self.requiresGrad && !self._base) {
     throw new Error('a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+  const base = self._base;
+  if (base && base.isLeaf && base.requiresGrad) {
+    throw new Error('a view of a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+}
+
+/** Where a view sits in its base's (contiguous) memory. */
+interface Region {
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
+function regionOf(view: Tensor, base: Tensor): Region {
+  return { shape: view._shape, strides: view._strides, offset: view._offset - base._offset };
+}
+
+/** A contiguous base-shaped copy of `g` with the region set to `src` (zeros when null). */
+function withRegion(g: Tensor | null, baseShape: Shape, r: Region, src: Tensor | null): Tensor {
+  const out = g ? K.contiguousCopy(g) : K.full(baseShape, 0, (src as Tensor).dtype);
+  const dst = out._view(r.shape, r.strides, r.offset);
+  if (src) K.copyInto(dst, src);
+  else K.copyInto(dst, K.full([], 0, out.dtype));
+  dst.dispose();
+  return out;
+}
+
+/** The region of a base-shaped gradient, as a contiguous tensor. */
+function regionOfGrad(g: Tensor, r: Region): Tensor {
+  const gc = K.contiguousOf(g);
+  const v = gc._view(r.shape, r.strides, r.offset);
+  const out = K.contiguousCopy(v);
+  v.dispose();
+  return out;
+}
+
+/**
+ * Gives `self` the history of the value an in-place op wrote into it (`value`, or a constant when
+ * null). When `self` is a view, its base's history becomes PyTorch's CopySlices (the base with the
+ * view's region replaced) and the view is re-derived from the base, so gradients reach whatever
+ * computed the base as well as the new value.
+ */
+function commitInplace(self: Tensor, value: Tensor | null, constantNode: string): void {
+  if (!isGradEnabled()) return;
+  const base = self._base;
+  const valueTracked = value !== null && value.requiresGrad;
+  if (!base || !base._storage || !base.isContiguous()) {
+    const fn = valueTracked ? (value as Tensor).gradFn : null;
+    if (fn) self._setGradFn(fn);
+    else if (self.requiresGrad && !valueTracked) {
+      const old = self._aliasForSave();
+      record(constantNode, self, [old], () => [], (g) => [zerosLike(g)]);
+      old.dispose();
+    }
+    return;
+  }
+  if (!base.requiresGrad && !valueTracked) return;
+  const r = regionOf(self, base);
+  const baseShape = base._shape;
+  const old = base._aliasForSave();
+  const inputs = valueTracked ? [old, value as Tensor] : [old];
+  record('CopySlices', base, inputs, () => [], (g, _s, n) => [
+    n[0] ? withRegion(g, baseShape, r, null) : null,
+    inputs.length > 1 && n[1] ? regionOfGrad(g, r) : null,
+  ]);
+  old.dispose();
+  if (base.requiresGrad) {
+    record('AsStridedBackward0', self, [base], () => [], (g) => [withRegion(null, baseShape, r, g)]);
   }
 }
 
@@ -1249,7 +1319,7 @@ function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, oth
     const fn = op === 'add' || op === 'sub' ? (x: Tensor) => inplaceOps[op](x, o as TensorLike, alpha) : (x: Tensor) => inplaceOps[op](x, o as TensorLike);
     const r = fn(self);
     noGrad(() => K.copyInto(self, r));
-    if (r.gradFn) self._setGradFn(r.gradFn);
+    commitInplace(self, r, 'CopyBackwards');
   }
   self._storage.version++;
   return self;
@@ -1260,6 +1330,7 @@ export function fill_<T extends Tensor>(self: T, value: number): T {
   const src = K.full([], value, self.dtype);
   K.copyInto(self, src);
   src.dispose();
+  commitInplace(self, null, 'FillBackward0');
   self._storage.version++;
   return self;
 }
@@ -1268,12 +1339,10 @@ export function copy_<T extends Tensor>(self: T, src: TensorLike): T {
   checkInplace(self);
   const s = src instanceof Tensor ? src : tensor(src);
   K.copyInto(self, s);
+  // The value written, as an op of `src` (broadcast and cast like the copy).
+  const value = isGradEnabled() && s.requiresGrad ? s.expand(self._shape).to(self.dtype) : null;
+  commitInplace(self, value, 'CopyBackwards');
   self._storage.version++;
-  if (isGradEnabled() && s.requiresGrad) {
-    const shape = self._shape;
-    const dt = self.dtype;
-    record('CopyBackwards', self, [s], () => [], (g) => [g.expand(shape).to(dt)]);
-  }
   return self;
 }
 
