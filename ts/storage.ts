@@ -131,7 +131,10 @@ export class Storage {
   /** Moves the bytes into a JS buffer (which the JS collector accounts for) and frees the block. */
   spillOut(): void {
     if (this.spill) return;
-    this.spill = new Uint8Array(memoryBuffer(), this.ptr, this.bytes).slice();
+    // A fresh buffer filled with set() is cheaper than slice() of the memory in V8.
+    const copy = new Uint8Array(this.bytes);
+    copy.set(new Uint8Array(memoryBuffer(), this.ptr, this.bytes));
+    this.spill = copy;
     getCore().free(this.ptr);
     this.ptr = 0;
     resident.delete(this);
