@@ -10,6 +10,21 @@ const start = () => (ready ??= init('wasm'));
 const first = async (a: JArray): Promise<number> => ((await a.ref.data()) as Float32Array)[0];
 const arr = (d: Float32Array, shape?: number[]) => (shape ? np.array(d).reshape(shape) : np.array(d));
 
+/** Runs `g(x)` n times (x kept by reference), keeping the last gradient for the check. */
+function gradLoop(g: (x: JArray) => JArray, x: JArray): Runner {
+  let last: JArray | null = null;
+  return {
+    async run(n) {
+      for (let i = 0; i < n; i++) {
+        last?.dispose();
+        last = g(x.ref);
+        await blockUntilReady(last);
+      }
+    },
+    check: async () => ({ gradSum: await first(np.sum(last!.ref)) }),
+  };
+}
+
 function make(mode: 'eager' | 'jit'): System {
   const J = <F extends (...a: JArray[]) => JArray | JArray[]>(f: F): F => (mode === 'jit' ? (jit(f) as unknown as F) : f);
 
@@ -39,17 +54,7 @@ function make(mode: 'eager' | 'jit'): System {
       return np.mean(y.ref.mul(y).mul(3));
     };
     const g = J((x: JArray) => grad(loss)(x));
-    let last: JArray | null = null;
-    return {
-      async run(n) {
-        for (let i = 0; i < n; i++) {
-          last?.dispose();
-          last = g(x.ref);
-          await blockUntilReady(last);
-        }
-      },
-      check: async () => ({ gradSum: await first(np.sum(last!.ref)) }),
-    };
+    return gradLoop(g, x);
   };
 
   const w3 = async (): Promise<Runner> => {
@@ -135,17 +140,7 @@ function make(mode: 'eager' | 'jit'): System {
       return np.sum(y);
     };
     const g = J((x: JArray) => grad(loss)(x));
-    let last: JArray | null = null;
-    return {
-      async run(n) {
-        for (let i = 0; i < n; i++) {
-          last?.dispose();
-          last = g(x.ref);
-          await blockUntilReady(last);
-        }
-      },
-      check: async () => ({ gradSum: await first(np.sum(last!.ref)) }),
-    };
+    return gradLoop(g, x);
   };
 
   return {

@@ -42,6 +42,20 @@ export function tfMlp(): { step: () => number; dispose: () => void } {
   };
 }
 
+/** Runs `g(x)` n times, keeping the last gradient for the check. */
+function gradLoop(g: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): Runner {
+  let last: tf.Tensor | null = null;
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        last?.dispose();
+        last = g(x);
+      }
+    },
+    check: () => ({ gradSum: tf.tidy(() => scalar(tf.sum(last!))) }),
+  };
+}
+
 function make(backend: 'wasm' | 'cpu'): System {
   // Every runner switches to its backend first, since the systems are interleaved.
   const wrap =
@@ -86,16 +100,7 @@ function make(backend: 'wasm' | 'cpu'): System {
       const y = tf.add(x, 2);
       return tf.mean(tf.mul(tf.mul(y, y), 3));
     });
-    let last: tf.Tensor | null = null;
-    return {
-      run(n) {
-        for (let i = 0; i < n; i++) {
-          last?.dispose();
-          last = g(x);
-        }
-      },
-      check: () => ({ gradSum: tf.tidy(() => scalar(tf.sum(last!))) }),
-    };
+    return gradLoop(g, x);
   };
 
   const w3 = (): Runner => {
@@ -151,16 +156,7 @@ function make(backend: 'wasm' | 'cpu'): System {
       for (let k = 0; k < 500; k++) y = tf.add(tf.mul(y, 1.0001), 0.0001);
       return tf.sum(y);
     });
-    let last: tf.Tensor | null = null;
-    return {
-      run(n) {
-        for (let i = 0; i < n; i++) {
-          last?.dispose();
-          last = g(x);
-        }
-      },
-      check: () => ({ gradSum: tf.tidy(() => scalar(tf.sum(last!))) }),
-    };
+    return gradLoop(g, x);
   };
 
   return {

@@ -85,10 +85,10 @@ function typedFor(values: ArrayLike<number | boolean | bigint>, dtype: DType): F
   }
 }
 
+/** Float arrays keep their precision; integer arrays (there is no uint8/int32 dtype) give int64. */
 function dtypeOfTyped(d: TypedData): DType {
   if (d instanceof Float32Array) return 'float32';
   if (d instanceof Float64Array) return 'float64';
-  if (d instanceof Uint8Array && !(d instanceof Uint8ClampedArray)) return 'int64';
   return 'int64';
 }
 
