@@ -8,7 +8,7 @@
 // single loop with no switch on the operation and no indirect calls.
 
 import { ld, st, boff, lanes, texp, tlog, tsin, tcos, ttanh, tpow, tsigmoid, tsign } from "./math";
-import { meta } from "./memory";
+import { meta, odoStart, odoOff, odoNext } from "./memory";
 
 // ---------------------------------------------------------------------------------------------
 // Creation
@@ -364,8 +364,6 @@ export function logical_not_u8(out: usize, x: usize, n: i32): void {
   @inline s<T>(a: T, b: T): u8 { return <u8>((a != <T>0) | (b != <T>0)); }
 }
 
-/** Odometer counters for the strided kernels (outer dims; ndim <= 16). */
-const COUNTERS: usize = memory.data(16 * 4, 16);
 
 /** The one binary loop: T inputs, R output, OP operation. */
 // @ts-ignore: decorator
@@ -376,22 +374,16 @@ const COUNTERS: usize = memory.data(16 * 4, 16);
     return;
   }
   let last = ndim - 1;
-  let outer = 1;
-  for (let d = 0; d < last; d++) {
-    outer *= meta(d);
-    store<i32>(COUNTERS + (<usize>d << 2), 0);
-  }
+  let outer = odoStart(ndim, 2);
   let n = meta(last);
   if (outer <= 0 || n <= 0) return;
   let sa = meta(ndim + last);
   let sb = meta(2 * ndim + last);
-  let ao = 0; // element offsets of the current row
-  let bo = 0;
   let op_ = out;
   let L = lanes<T>();
   for (let o = 0; o < outer; o++) {
-    let pa = a + boff<T>(ao);
-    let pb = b + boff<T>(bo);
+    let pa = a + boff<T>(odoOff(0));
+    let pb = b + boff<T>(odoOff(1));
     let i = 0;
     if (sa == 0 && sb == 0) {
       // Both operands broadcast along the row (e.g. a gradient expanded from a reduction): one
@@ -432,21 +424,7 @@ const COUNTERS: usize = memory.data(16 * 4, 16);
       }
     }
     op_ += <usize>n * sizeof<R>();
-    // advance the odometer over dims last-1 .. 0
-    for (let d = last - 1; d >= 0; d--) {
-      let cp = COUNTERS + (<usize>d << 2);
-      let c = load<i32>(cp) + 1;
-      let sz = meta(d);
-      if (c < sz) {
-        store<i32>(cp, c);
-        ao += meta(ndim + d);
-        bo += meta(2 * ndim + d);
-        break;
-      }
-      store<i32>(cp, 0);
-      ao -= (sz - 1) * meta(ndim + d);
-      bo -= (sz - 1) * meta(2 * ndim + d);
-    }
+    odoNext(ndim, 2);
   }
 }
 
@@ -491,44 +469,22 @@ export function logical_or_u8(out: usize, a: usize, b: usize, ndim: i32): void {
     return;
   }
   let last = ndim - 1;
-  let outer = 1;
-  for (let d = 0; d < last; d++) {
-    outer *= meta(d);
-    store<i32>(COUNTERS + (<usize>d << 2), 0);
-  }
+  let outer = odoStart(ndim, 3);
   let n = meta(last);
   if (outer <= 0 || n <= 0) return;
   let sc = meta(ndim + last);
   let sa = meta(2 * ndim + last);
   let sb = meta(3 * ndim + last);
-  let co = 0;
-  let ao = 0;
-  let bo = 0;
   let op_ = out;
   for (let o = 0; o < outer; o++) {
-    let pc = cond + <usize>co;
-    let pa = a + boff<T>(ao);
-    let pb = b + boff<T>(bo);
+    let pc = cond + <usize>odoOff(0);
+    let pa = a + boff<T>(odoOff(1));
+    let pb = b + boff<T>(odoOff(2));
     for (let i = 0; i < n; i++) {
       st<T>(op_, i, ld<u8>(pc, i * sc) != 0 ? ld<T>(pa, i * sa) : ld<T>(pb, i * sb));
     }
     op_ += <usize>n * sizeof<T>();
-    for (let d = last - 1; d >= 0; d--) {
-      let cp = COUNTERS + (<usize>d << 2);
-      let c = load<i32>(cp) + 1;
-      let sz = meta(d);
-      if (c < sz) {
-        store<i32>(cp, c);
-        co += meta(ndim + d);
-        ao += meta(2 * ndim + d);
-        bo += meta(3 * ndim + d);
-        break;
-      }
-      store<i32>(cp, 0);
-      co -= (sz - 1) * meta(ndim + d);
-      ao -= (sz - 1) * meta(2 * ndim + d);
-      bo -= (sz - 1) * meta(3 * ndim + d);
-    }
+    odoNext(ndim, 3);
   }
 }
 export function where_f32(out: usize, cond: usize, a: usize, b: usize, ndim: i32): void { whereT<f32>(out, cond, a, b, ndim); }

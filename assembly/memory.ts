@@ -186,3 +186,50 @@ export function scratch(bytes: usize): usize {
 @inline export function meta(i: i32): i32 {
   return load<i32>(META + (<usize>i << 2));
 }
+
+// Odometer of the strided kernels (binary, where, copy): rows are walked over the outer dims
+// 0..ndim-2 while each operand's element offset follows its strides (operand k's strides are
+// META group k+1; group 0 is the shape).
+const ODO_COUNT: usize = memory.data(16 * 4, 16);
+const ODO_OFFS: usize = memory.data(4 * 4, 16);
+
+/** Resets the odometer for `ops` operands; returns the number of rows. */
+// @ts-ignore: decorator
+@inline export function odoStart(ndim: i32, ops: i32): i32 {
+  let outer = 1;
+  for (let d = 0; d < ndim - 1; d++) {
+    outer *= meta(d);
+    store<i32>(ODO_COUNT + (<usize>d << 2), 0);
+  }
+  for (let k = 0; k < ops; k++) store<i32>(ODO_OFFS + (<usize>k << 2), 0);
+  return outer;
+}
+
+/** Element offset of operand k at the current row. */
+// @ts-ignore: decorator
+@inline export function odoOff(k: i32): i32 {
+  return load<i32>(ODO_OFFS + (<usize>k << 2));
+}
+
+/** Moves to the next row. */
+// @ts-ignore: decorator
+@inline export function odoNext(ndim: i32, ops: i32): void {
+  for (let d = ndim - 2; d >= 0; d--) {
+    let cp = ODO_COUNT + (<usize>d << 2);
+    let c = load<i32>(cp) + 1;
+    let sz = meta(d);
+    if (c < sz) {
+      store<i32>(cp, c);
+      for (let k = 0; k < ops; k++) {
+        let p = ODO_OFFS + (<usize>k << 2);
+        store<i32>(p, load<i32>(p) + meta((k + 1) * ndim + d));
+      }
+      return;
+    }
+    store<i32>(cp, 0);
+    for (let k = 0; k < ops; k++) {
+      let p = ODO_OFFS + (<usize>k << 2);
+      store<i32>(p, load<i32>(p) - (sz - 1) * meta((k + 1) * ndim + d));
+    }
+  }
+}

@@ -1,10 +1,7 @@
 // Data movement: general strided copy, index_select, index_add, one_hot.
 
 import { ld, st, boff } from "./math";
-import { meta } from "./memory";
-
-/** Odometer counters (ndim <= 16). */
-const MCOUNT: usize = memory.data(16 * 4, 16);
+import { meta, odoStart, odoOff, odoNext } from "./memory";
 
 /** Strided -> strided copy of elements of type E (1, 4 or 8 bytes).
  *  META = shape, out strides, x strides (3*ndim ints, element units). When the innermost dim has
@@ -16,21 +13,15 @@ const MCOUNT: usize = memory.data(16 * 4, 16);
     return;
   }
   let last = ndim - 1;
-  let outer = 1;
-  for (let d = 0; d < last; d++) {
-    outer *= meta(d);
-    store<i32>(MCOUNT + (<usize>d << 2), 0);
-  }
+  let outer = odoStart(ndim, 2);
   let n = meta(last);
   if (outer <= 0 || n <= 0) return;
   let so = meta(ndim + last);
   let sx = meta(2 * ndim + last);
-  let oo = 0;
-  let xo = 0;
   let runBytes = <usize>n * sizeof<E>();
   for (let o = 0; o < outer; o++) {
-    let po = out + boff<E>(oo);
-    let px = x + boff<E>(xo);
+    let po = out + boff<E>(odoOff(0));
+    let px = x + boff<E>(odoOff(1));
     if (so == 1 && sx == 1) {
       memory.copy(po, px, runBytes);
     } else if (so == 1) {
@@ -38,20 +29,7 @@ const MCOUNT: usize = memory.data(16 * 4, 16);
     } else {
       for (let i = 0; i < n; i++) st<E>(po, i * so, ld<E>(px, i * sx));
     }
-    for (let d = last - 1; d >= 0; d--) {
-      let cp = MCOUNT + (<usize>d << 2);
-      let c = load<i32>(cp) + 1;
-      let sz = meta(d);
-      if (c < sz) {
-        store<i32>(cp, c);
-        oo += meta(ndim + d);
-        xo += meta(2 * ndim + d);
-        break;
-      }
-      store<i32>(cp, 0);
-      oo -= (sz - 1) * meta(ndim + d);
-      xo -= (sz - 1) * meta(2 * ndim + d);
-    }
+    odoNext(ndim, 2);
   }
 }
 export function copy_b1(out: usize, x: usize, ndim: i32): void { copyT<u8>(out, x, ndim); }
