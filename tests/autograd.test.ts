@@ -195,4 +195,18 @@ describe('autograd engine', () => {
     e.fill_(2);
     expect(() => e.sum().backward()).toThrow(/which is output 0 of ExpBackward0, is at version 1; expected version 0/);
   });
+
+  it('names nodes as PyTorch 1.13 does where an op dispatches internally (values from PyTorch)', () => {
+    const y = torch.ones([2, 3], { requiresGrad: true });
+    const x = torch.ones(3, { requiresGrad: true });
+    expect(String(torch.matmul(x, torch.ones(3, 4)).gradFn)).toBe('<SqueezeBackward3>');
+    expect(String(torch.nn.functional.linear(x, torch.ones(4, 3)).gradFn)).toBe('<SqueezeBackward3>');
+    expect(String(torch.nn.functional.linear(torch.ones([2, 2, 2, 3], { requiresGrad: true }), torch.ones(4, 3), torch.ones(4)).gradFn)).toBe('<AddBackward0>');
+    expect(String(torch.pow(2, y).gradFn)).toBe('<PowBackward2>');
+    const s = y.sum([]);
+    expect(String(s)).toBe('tensor(6., grad_fn=<SumBackward1>)');
+    s.backward();
+    expect(y.grad!.tolist()).toEqual([[1, 1, 1], [1, 1, 1]]);
+    expect(String(y.mean({ dim: [] }).gradFn)).toBe('<MeanBackward1>');
+  });
 });

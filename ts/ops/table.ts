@@ -515,7 +515,8 @@ function parseReduce(x: Tensor, dim: ReduceDims | ReduceOpts | null | undefined,
   }
   if (d === undefined || d === null) return { dims: [], keepdim: false, all: true };
   const list = typeof d === 'number' ? [d] : [...d];
-  const dims = [...new Set(list.map((v) => normDim(v, x.ndim)))].sort((p, q) => p - q);
+  // dim=[] reduces every dim, like no dim, but PyTorch still records the dim overload (…Backward1).
+  const dims = list.length === 0 ? x._shape.map((_, i) => i) : [...new Set(list.map((v) => normDim(v, x.ndim)))].sort((p, q) => p - q);
   if (x.ndim === 0) return { dims: [], keepdim: kd, all: false };
   return { dims, keepdim: kd, all: false };
 }
@@ -771,7 +772,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return record('PermuteBackward0', y, [x], () => [], (g) => [g.permute(inv)]);
 }
 
-export function squeeze(x: Tensor, dim?: number): Tensor {
+export function squeeze(x: Tensor, dim?: number, node = dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1'): Tensor {
   const inShape = x._shape;
   let keep: number[];
   if (dim === undefined) keep = x._shape.map((_, i) => i).filter((i) => x._shape[i] !== 1);
@@ -780,9 +781,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
     keep = x._shape.map((_, i) => i).filter((i) => i !== d || x._shape[i] !== 1);
   }
   const y = x._view(keep.map((i) => x._shape[i]), keep.map((i) => x._strides[i]), x._offset);
-  return record(dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1', y, [x], () => [], (g) => [
-    g.reshape(inShape),
-  ]);
+  return record(node, y, [x], () => [], (g) => [g.reshape(inShape)]);
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
@@ -1052,7 +1051,8 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
   if (da === 0 || db === 0) throw new Error(`both arguments to matmul need to be at least 1D, but they are ${da}D and ${db}D`);
   if (da === 1 && db === 1) return dot(a, b);
   if (da === 2 && db === 1) return mv(a, b);
-  if (da === 1 && db === 2) return mm(a.unsqueeze(0), b).squeeze(0);
+  // PyTorch 1.13 squeezes in place here, which records SqueezeBackward3.
+  if (da === 1 && db === 2) return squeeze(mm(a.unsqueeze(0), b), 0, 'SqueezeBackward3');
   if (da === 2 && db === 2) return mm(a, b);
   if (da >= 3 && (db === 1 || db === 2)) {
     const k = a._shape[da - 1];
