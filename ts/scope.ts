@@ -85,16 +85,27 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
-function collect(value: unknown, out: Set<Tensor>, isTensor: (v: unknown) => v is Tensor, seen = new Set<unknown>()): void {
-  if (value === null || typeof value !== 'object' || seen.has(value)) return;
-  seen.add(value);
+/** The tensors in a returned value (a tensor, or arrays / plain objects / Maps holding them). */
+function collect(value: unknown, out: Tensor[], isTensor: (v: unknown) => v is Tensor, seen: Set<unknown> | null = null): void {
+  if (value === null || typeof value !== 'object') return;
   if (isTensor(value)) {
-    out.add(value);
+    out.push(value);
     return;
   }
-  if (Array.isArray(value)) for (const v of value) collect(v, out, isTensor, seen);
-  else if (value instanceof Map) for (const v of value.values()) collect(v, out, isTensor, seen);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, out, isTensor, seen);
+  if (Array.isArray(value)) {
+    // The common case (a backward rule's gradients): a flat array of tensors and nulls.
+    for (const v of value) {
+      if (v === null || typeof v !== 'object') continue;
+      if (isTensor(v)) out.push(v);
+      else collect(v, out, isTensor, seen);
+    }
+    return;
+  }
+  const visited = seen ?? new Set<unknown>();
+  if (visited.has(value)) return;
+  visited.add(value);
+  if (value instanceof Map) for (const v of value.values()) collect(v, out, isTensor, visited);
+  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, out, isTensor, visited);
 }
 
 let tensorCheck: ((v: unknown) => v is Tensor) | null = null;
@@ -106,20 +117,20 @@ export function setTensorCheck(f: (v: unknown) => v is Tensor): void {
 
 function close(scope: Scope, result: unknown): void {
   if (scope.tensors.length === 0) return;
-  const returned = new Set<Tensor>();
-  if (tensorCheck?.(result)) returned.add(result);
-  else if (tensorCheck) collect(result, returned, tensorCheck);
+  const returned: Tensor[] = [];
+  if (tensorCheck) collect(result, returned, tensorCheck);
   for (const t of scope.tensors) {
     if (t.isDisposed) continue;
     // Parameters (leaves that require grad), gradients and kept tensors outlive scopes, as tf.tidy
     // leaves variables alone; returned tensors move to the enclosing scope.
-    const survives = t._kept || t._heldAsGrad || (t.isLeaf && t.requiresGrad) || returned.has(t);
+    const isReturned = returned.includes(t);
+    const survives = t._kept || t._heldAsGrad || (t.isLeaf && t.requiresGrad) || isReturned;
     if (!survives) {
       t.dispose();
       continue;
     }
     if (scope.internal && !temps) t._register();
-    if (!returned.has(t)) continue;
+    if (!isReturned) continue;
     if (scope.internal) (temps ?? userScope())?.tensors.push(t);
     else scope.parent?.tensors.push(t);
   }

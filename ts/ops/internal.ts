@@ -145,15 +145,18 @@ export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType = a.d
   // contiguous tensor with a 0-d one, are one flat loop.
   const ac = a.isContiguous();
   const bc = b.isContiguous();
-  if ((ac && bc && sameShape(a._shape, b._shape)) || (ac && b._shape.length === 0) || (bc && a._shape.length === 0)) {
-    const shape = a._shape.length === 0 ? b._shape : a._shape;
+  // A one-element operand against a contiguous one of at least its rank broadcasts as a scalar.
+  const aOne = a.numel() === 1 && bc && b._shape.length >= a._shape.length;
+  const bOne = b.numel() === 1 && ac && a._shape.length >= b._shape.length;
+  if ((ac && bc && sameShape(a._shape, b._shape)) || aOne || bOne) {
+    const shape = aOne && !bOne ? b._shape : a._shape.length >= b._shape.length ? a._shape : b._shape;
     const out = empty(shape, outDtype);
     const n = out.numel();
     if (n === 0) return out;
     const m = meta();
     m[0] = n;
-    m[1] = a._shape.length === 0 && n !== 1 ? 0 : 1;
-    m[2] = b._shape.length === 0 && n !== 1 ? 0 : 1;
+    m[1] = aOne && n !== 1 ? 0 : 1;
+    m[2] = bOne && n !== 1 ? 0 : 1;
     f(out._ptr(), a._ptr(name), b._ptr(name), 1);
     return out;
   }
