@@ -1,7 +1,7 @@
 // The autograd graph and engine: nodes with saved tensors, dependency counting, accumulation into
 // leaves, and the one place where a gradient is summed down to its input's (broadcast) shape.
 import type { Tensor } from './tensor.js';
-import { withGradMode, isGradEnabled } from './grad_mode.js';
+import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { legacyTypeName, DType } from './dtype.js';
 import { sameShape, fmtShape } from './shape.js';
 import { sumToShape, castTo } from './ops/internal.js';
@@ -17,6 +17,8 @@ export class AutogradError extends Error {
 }
 
 let seqCounter = 0;
+let passCounter = 0;
+const NO_GRADS: (Tensor | null)[] = [];
 
 export class Node {
   readonly seq = seqCounter++;
@@ -25,6 +27,12 @@ export class Node {
   private hadSaved: boolean;
   /** Tensors that asked for `retainGrad()`: their grad is the gradient arriving at this node. */
   retained: Tensor[] | null = null;
+  /** Which inputs need a gradient (fixed at creation). */
+  readonly needs: readonly boolean[];
+  /** Engine state of the current backward pass (valid while visit === that pass's number). */
+  visit = 0;
+  deps = 0;
+  pending: Tensor | null = null;
 
   constructor(
     readonly name: string,
@@ -32,6 +40,7 @@ export class Node {
     readonly inputMeta: { shape: readonly number[]; dtype: DType }[],
     readonly rule: BackwardRule,
   ) {
+    this.needs = next.map((t) => t !== null);
     this.saved = [];
     this.savedVersions = [];
     this.hadSaved = false;
@@ -164,47 +173,48 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
     accumulateInto(edge, castTo(gradient, edge.dtype), createGraph);
     return;
   }
-  // Count, for every node reachable from the root, how many edges lead into it.
-  const deps = new Map<Node, number>();
+  // Count, for every node reachable from the root, how many edges lead into it. The counts and
+  // pending gradients live on the nodes (marked with this pass's number), not in maps.
+  const pass = ++passCounter;
+  edge.visit = pass;
+  edge.deps = 0;
+  edge.pending = null;
   const stack: Node[] = [edge];
-  const seen = new Set<Node>([edge]);
   while (stack.length) {
     const n = stack.pop() as Node;
     for (const t of n.next) {
-      if (t instanceof Node) {
-        deps.set(t, (deps.get(t) ?? 0) + 1);
-        if (!seen.has(t)) {
-          seen.add(t);
-          stack.push(t);
-        }
+      if (!(t instanceof Node)) continue;
+      if (t.visit !== pass) {
+        t.visit = pass;
+        t.deps = 0;
+        t.pending = null;
+        stack.push(t);
       }
+      t.deps++;
     }
   }
-  const pending = new Map<Node, Tensor>([[edge, gradient]]);
+  edge.pending = gradient;
   // Gradients in flight are the engine's own: each is disposed once nothing pending refers to it
   // (unless createGraph, where they are part of the new graph, or it is the caller's gradient).
-  const uses = new Map<Tensor, number>();
-  const stolen = new Set<Tensor>();
-  const hold = (t: Tensor): void => void uses.set(t, (uses.get(t) ?? 0) + 1);
+  const hold = (t: Tensor): void => void (t._flowUses = (t._flowPass === pass ? t._flowUses : 0) + 1, (t._flowPass = pass));
   const drop = (t: Tensor): void => {
-    const n = (uses.get(t) ?? 0) - 1;
-    if (n > 0) return void uses.set(t, n);
-    uses.delete(t);
-    if (!createGraph && t !== gradient && !stolen.has(t)) t.dispose();
+    if (--t._flowUses > 0) return;
+    if (!createGraph && t !== gradient && !t._heldAsGrad) t.dispose();
   };
   hold(gradient);
   const ready = new ReadyQueue();
   ready.push(edge);
-  withGradMode(createGraph, () => {
+  const prevMode = isGradEnabled();
+  setGradEnabled(createGraph);
+  try {
     for (let node = ready.pop(); node; node = ready.pop()) {
-      const g = pending.get(node);
-      pending.delete(node);
-      let grads: (Tensor | null)[] = [];
+      const g = node.pending;
+      node.pending = null;
+      let grads: (Tensor | null)[] = NO_GRADS;
       if (g) {
         if (node.retained) for (const t of node.retained) accumulateInto(t, g, createGraph);
         const saved = node.unpack();
-        const needs = node.next.map((t) => t !== null);
-        grads = withTemps(() => node.rule(g, saved, needs));
+        grads = withTemps(() => node.rule(g, saved, node.needs));
       }
       if (!retainGraph) node.release();
       for (const gi of grads) if (gi) hold(gi);
@@ -221,28 +231,28 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
         }
         if (target instanceof Node) {
           if (gi) {
-            const prev = pending.get(target);
+            const prev = target.pending;
             if (prev) {
               const sum = prev.add(gi);
               hold(sum);
-              pending.set(target, sum);
+              target.pending = sum;
               drop(prev);
             } else {
               hold(gi);
-              pending.set(target, gi);
+              target.pending = gi;
             }
           }
-          const d = (deps.get(target) as number) - 1;
-          deps.set(target, d);
-          if (d === 0) ready.push(target);
+          if (--target.deps === 0) ready.push(target);
         } else if (gi) {
-          const sole = !createGraph && gi !== gradient && uses.get(gi) === 1;
-          if (accumulateInto(target, gi, createGraph, sole)) stolen.add(gi);
+          const sole = !createGraph && gi !== gradient && gi._flowUses === 1;
+          accumulateInto(target, gi, createGraph, sole);
         }
         if (gi && gi !== raw) drop(gi);
       }
       for (const gi of grads) if (gi) drop(gi);
       if (g) drop(g);
     }
-  });
+  } finally {
+    setGradEnabled(prevMode);
+  }
 }

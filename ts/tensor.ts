@@ -58,6 +58,10 @@ export class Tensor {
   _kept = false;
   /** @internal The tensor whose storage this view shares (the root of a chain of views). */
   _base: Tensor | null = null;
+  /** @internal Engine bookkeeping: references to this gradient in the current backward pass. */
+  _flowUses = 0;
+  /** @internal The backward pass `_flowUses` belongs to. */
+  _flowPass = 0;
   /** @internal Whether user code has been given this tensor as some leaf's `.grad`. */
   _exposed = false;
   /** @internal For a saved alias: whether it is the output of the node that saved it. */
