@@ -28,7 +28,23 @@ const MIN_VOLUME = 64 << 20;
 let generation = 0;
 let volumeSinceBoundary = 0;
 let residentBytesAtBoundary = 0;
-const resident = new Set<Storage>();
+/** Storages in WASM memory; each knows its index here (removal swaps the last one in). */
+const resident: Storage[] = [];
+
+function addResident(s: Storage): void {
+  s.residentAt = resident.length;
+  resident.push(s);
+}
+
+function removeResident(s: Storage): void {
+  const i = s.residentAt;
+  const last = resident.pop() as Storage;
+  if (last !== s) {
+    resident[i] = last;
+    last.residentAt = i;
+  }
+  s.residentAt = -1;
+}
 
 export class OutOfMemoryError extends RangeError {
   override name = 'OutOfMemoryError';
@@ -83,13 +99,15 @@ export class Storage {
   /** Generations it may stay untouched before it is spilled (doubles each time it comes back). */
   private tenure = 1;
   private spill: Uint8Array | null = null;
+  /** @internal Index in the resident list, or -1. */
+  residentAt = -1;
 
   constructor(bytes: number) {
     this.bytes = bytes;
     volumeSinceBoundary += bytes;
     if (volumeSinceBoundary > MIN_VOLUME && volumeSinceBoundary > 2 * residentBytesAtBoundary) advanceGeneration();
     this.ptr = allocOrEvict(bytes);
-    resident.add(this);
+    addResident(this);
     stats.liveStorages++;
   }
 
@@ -120,7 +138,7 @@ export class Storage {
     if (this.exactRefs) {
       getCore().free(this.ptr);
       this.ptr = 0;
-      resident.delete(this);
+      removeResident(this);
       stats.liveStorages--;
     } else {
       // Handles from before a spill may still be alive without being counted: keep the bytes.
@@ -137,7 +155,7 @@ export class Storage {
     this.spill = copy;
     getCore().free(this.ptr);
     this.ptr = 0;
-    resident.delete(this);
+    removeResident(this);
     stats.liveStorages--;
     stats.liveTensors -= this.refs;
     stats.spills++;
@@ -152,7 +170,7 @@ export class Storage {
     this.ptr = allocOrEvict(this.bytes);
     this.spill = null;
     new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
-    resident.add(this);
+    addResident(this);
     stats.liveStorages++;
     stats.restores++;
     this.tenure = Math.min(this.tenure * 2, MAX_TENURE);
@@ -177,7 +195,11 @@ export function unregisterHandle(handle: object): void {
 }
 
 function spillOlderThan(gen: number): void {
-  for (const s of resident) if (s.lastUse < gen) s.spillOut();
+  // Walk backwards: spilling swaps the last storage into the freed slot.
+  for (let i = resident.length - 1; i >= 0; i--) {
+    const s = resident[i];
+    if (s.lastUse < gen) s.spillOut();
+  }
 }
 
 /**
@@ -189,7 +211,8 @@ export function advanceGeneration(): void {
   generation++;
   volumeSinceBoundary = 0;
   let bytes = 0;
-  for (const s of resident) {
+  for (let i = resident.length - 1; i >= 0; i--) {
+    const s = resident[i];
     if (s.staleAt(generation)) s.spillOut();
     else bytes += s.bytes;
   }
