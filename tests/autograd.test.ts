@@ -209,4 +209,12 @@ describe('autograd engine', () => {
     expect(y.grad!.tolist()).toEqual([[1, 1, 1], [1, 1, 1]]);
     expect(String(y.mean({ dim: [] }).gradFn)).toBe('<MeanBackward1>');
   });
+
+  it('.data shares storage outside autograd, as in PyTorch', () => {
+    const w = torch.tensor([1, 2], { requiresGrad: true });
+    w.data.mul_(3);
+    expect(w.tolist()).toEqual([3, 6]);
+    expect(w.data.requiresGrad).toBe(false);
+    expect(w.requiresGrad).toBe(true);
+  });
 });

@@ -288,6 +288,10 @@ export class Tensor {
     d._base = null;
     return d;
   }
+  /** PyTorch's `.data`: the same storage, outside autograd (in-place updates are not recorded). */
+  get data(): Tensor {
+    return this.detach();
+  }
   detach_(): this {
     this._gradFn = null;
     this._requiresGrad = false;
