@@ -22,6 +22,7 @@ const CASES: Case[] = [
   ['add scalar alpha', () => [any([3]), any([3])], (a, b) => torch.add(a, b, 2.5)],
   ['sub broadcast 0-d', () => [any([2, 3]), any([])], (a, b) => a.sub(b)],
   ['mul broadcast', () => [any([2, 1, 3]), any([4, 1])], (a, b) => a.mul(b)],
+  ['mul by itself', () => [any([2, 3])], (a) => a.mul(a).mul(a)],
   ['div', () => [any([2, 3]), awayFromZero([2, 3])], (a, b) => a.div(b)],
   ['div scalar numerator', () => [awayFromZero([4])], (a) => torch.div(3, a)],
   ['pow scalar', () => [pos([5])], (a) => a.pow(2.5)],
