@@ -14,8 +14,8 @@ interface Snapshot {
 }
 
 export async function runW6(quick: boolean): Promise<{ text: string[]; json: object[]; ok: boolean }> {
-  const steps = quick ? 300 : 2000;
-  const marks = quick ? [100, 200, 300] : [100, 1000, 2000];
+  const steps = quick ? 200 : 2000;
+  const marks = quick ? [100, 150, 200] : [100, 1000, 2000];
   const results: { name: string; snaps: Snapshot[]; peak: number; loss: number }[] = [];
 
   for (const variant of ['no ceremony', 'torch.scope per step'] as const) {
