@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   out.push('');
   out.push(...table(header, rows));
   const w2 = results.get(key('W2', asgrad));
-  if (w2) out.push('', `W2 asgrad: ${fmt((9 * 4 * 2 ** 20) / (w2.median * 1e6))} GB/s under the byte model of WORKLOADS.md (9 passes over 4 MiB per iteration; asgrad's engine actually makes 14: the leaf's .grad is a fresh copy, and mul's two gradients are two passes)`);
+  if (w2) out.push('', `W2 asgrad: ${fmt((9 * 4 * 2 ** 20) / (w2.median * 1e6))} GB/s under the byte model of WORKLOADS.md (9 passes over 4 MiB per iteration; asgrad actually makes 13: 7 forward, and backward writes the broadcast gradient of z, reads it with y, doubles it, the leaf's .grad taking that buffer without a copy)`);
   if (w6) out.push('', ...w6.text);
   if (kernels.length) {
     const peak = kernels.find((k) => k.workload === 'simd_peak');
