@@ -9,7 +9,7 @@
 //    freeing then allocating the same size returns the same block. Blocks are never split/merged.
 //  * When the bump region is exhausted the memory is grown with memory.grow; alloc returns 0
 //    (never traps) when the memory cannot grow.
-//  * With the stub runtime (release/debug builds) the region starts at __heap_base. With any
+//  * In the release and debug builds (no collecting runtime) the region starts at __heap_base. With any
 //    other runtime (as-pect test builds use a GC'd runtime with its own TLSF heap) the region is
 //    made only of pages this allocator grew itself, so both heaps coexist.
 //
