@@ -1,5 +1,6 @@
-// Every golden case (computed by PyTorch) through the public API, one test each, plus the CLI's
-// contract: a failure line per bad case, the summary line, a non-zero exit.
+// Every golden case (computed by PyTorch) through the built package (the runner imports
+// build/ts/index.js), one test each, plus the CLI's contract: a failure line per bad case, the
+// summary line, a non-zero exit. The runner's strictness is tested in conformance-strict.test.ts.
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

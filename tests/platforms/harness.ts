@@ -59,7 +59,8 @@ function platformPlugin(lib: LibraryRef): Plugin {
       b.onResolve({ filter: /^\.\.?\// }, (a) => {
         if (a.importer.startsWith(join(ROOT, 'build') + sep)) return undefined;
         const target = resolve(a.resolveDir, a.path);
-        if (target === join(ROOT, 'ts/index.js')) {
+        // The public entry, as sources (ts/index.js) or as the built package the conformance runner imports.
+        if (target === join(ROOT, 'ts/index.js') || target === join(ROOT, 'build/ts/index.js')) {
           return 'external' in lib ? { path: lib.external, external: true } : { path: lib.bundle };
         }
         if (target.startsWith(join(ROOT, 'ts') + sep)) {

@@ -2,7 +2,9 @@
 // bytes of every forward value and every gradient (NaNs canonicalised), plus a seeded rand/randn
 // stream and a short seeded MLP training run. Host-agnostic: no fs, no Node APIs; the golden files
 // are handed in (read from disk, fetched or bundled by the caller).
-import { torch, Tensor } from '../../ts/index.js';
+// The built package, like the conformance runner it shares runProgram with (the bundles map it to the
+// artefact each host loads).
+import { torch, Tensor } from '../../build/ts/index.js';
 import { runProgram, makeTensor } from '../conformance/runner.js';
 import { Sha256 } from './sha256.js';
 
