@@ -2,6 +2,8 @@
 //   build/asgrad.cjs          CommonJS (the "require" condition), reads ./asgrad.wasm beside itself
 //   build/asgrad.browser.js   ESM for pages and bundlers (the "browser" condition), .wasm embedded as base64
 //   build/asgrad.d.cts        types for the CommonJS entry
+//   build/asgrad.embedded.js  ESM for bundled programs (`asgrad/embedded`), .wasm embedded as base64
+//   build/asgrad.embedded.cjs the same as CommonJS
 //   build/examples/workerd/   the workerd example's worker bundled as wrangler would, with asgrad.wasm beside it
 // and prints the sizes (raw and gzipped).
 import { build } from 'esbuild';
@@ -44,6 +46,23 @@ await build({
   logLevel: 'warning',
 });
 
+// `asgrad/embedded`: the .wasm inside the JavaScript, for bundled Node programs (ESM and CommonJS).
+// import.meta.url is defined away: with the bytes embedded nothing is located relative to the
+// module, and a user's CommonJS bundle of this file then gets no "import.meta is empty" warning.
+for (const [format, file] of [['esm', 'asgrad.embedded.js'], ['cjs', 'asgrad.embedded.cjs']]) {
+  await build({
+    entryPoints: [join(root, 'scripts/entries/embedded.ts')],
+    outfile: out(file),
+    bundle: true,
+    format,
+    platform: 'neutral',
+    target: 'es2022',
+    loader: { '.wasm': 'binary' },
+    define: { 'import.meta.url': 'undefined' },
+    logLevel: 'warning',
+  });
+}
+
 // The workerd example, bundled like wrangler does: `asgrad` resolved with the workerd condition,
 // the .wasm kept as a separate module the config provides (workers cannot compile bytes at run time).
 mkdirSync(out('examples/workerd'), { recursive: true });
@@ -76,6 +95,7 @@ const sizes = {
   'asgrad.wasm': size('asgrad.wasm'),
   'asgrad.browser.js': size('asgrad.browser.js'),
   'asgrad.cjs': size('asgrad.cjs'),
+  'asgrad.embedded.js': size('asgrad.embedded.js'),
 };
 writeFileSync(out('sizes.json'), JSON.stringify(sizes, null, 2) + '\n');
 if (!quiet) {

@@ -61,14 +61,39 @@ export function isInitialised(): boolean {
   return core !== null;
 }
 
+/** The URL of this module: import.meta.url, or in a CommonJS bundle (where import.meta is empty) __filename. */
+function moduleUrl(): string | null {
+  const here = (import.meta as { url?: string }).url;
+  if (here) return here;
+  const filename = cjsFilename();
+  if (filename === undefined) return null;
+  const url = nodeModule<{ pathToFileURL(p: string): URL }>('url');
+  return url ? url.pathToFileURL(filename).href : null;
+}
+
+/** __filename of a CommonJS module (a bundle of a Node program); undefined in ESM, where it does not exist. */
+function cjsFilename(): string | undefined {
+  return typeof __filename === 'string' ? __filename : undefined;
+}
+declare const __filename: string | undefined;
+
+/** A Node built-in module through process.getBuiltinModule (Node 20.16+, Deno, Bun), or null elsewhere. */
+function nodeModule<M>(name: string): M | null {
+  const g = globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } };
+  const get = g.process?.getBuiltinModule;
+  return typeof get === 'function' ? ((get.call(g.process, name) as M | undefined) ?? null) : null;
+}
+
 /**
  * Where build/asgrad.wasm is, relative to this module, in each layout it ships in:
  *  - the sources (ts/core/wasm.ts, run by tsx, vitest, Bun):   ../../build/asgrad.wasm
  *  - the ESM build (build/ts/core/wasm.js, the package's main):  ../../asgrad.wasm
- *  - a bundle in build/ (asgrad.cjs, asgrad.browser.js):        ./asgrad.wasm
+ *  - a bundle (build/asgrad.cjs, or a user's program bundled with asgrad): ./asgrad.wasm beside it
+ * null when this module cannot tell where it is.
  */
-export function defaultWasmUrl(): URL {
-  const here = import.meta.url;
+export function defaultWasmUrl(): URL | null {
+  const here = moduleUrl();
+  if (!here) return null;
   const path = new URL(here).pathname;
   if (path.endsWith('/core/wasm.ts')) return new URL('../../build/asgrad.wasm', here);
   if (path.endsWith('/core/wasm.js')) return new URL('../../asgrad.wasm', here);
@@ -76,48 +101,67 @@ export function defaultWasmUrl(): URL {
 }
 
 const HOW =
-  'call `await torch.init()` (fetches asgrad.wasm beside the module), or `await torch.init({ module })` ' +
+  'call `await torch.init()` (reads or fetches asgrad.wasm beside the module), or `await torch.init({ module })` ' +
   'with a precompiled WebAssembly.Module (Cloudflare workers: import the .wasm), `{ bytes }` or `{ url }`, ' +
   'before the first tensor operation';
+
+/** What to do when the .wasm is not where the module expects it: most often, a bundled program. */
+const NOT_FOUND =
+  "if this program is bundled (esbuild, webpack, rollup...), import 'asgrad/embedded' instead of 'asgrad' " +
+  '(it carries the .wasm inside), or copy asgrad.wasm (node_modules/asgrad/build/asgrad.wasm) next to the ' +
+  'bundle (docs/platforms.md, "Bundling a program"); in a checkout of asgrad itself, run `npm run build`; ' +
+  'or pass the core yourself: `await torch.init({ bytes | module | url })`';
+
+/** Reads a file: URL synchronously where the host has a file system (Node, Deno, Bun); null where it has none. */
+function fileReader(): ((u: URL) => Uint8Array) | null {
+  const g = globalThis as { Deno?: { readFileSync(p: URL): Uint8Array } };
+  if (g.Deno && typeof g.Deno.readFileSync === 'function') return (u) => g.Deno!.readFileSync(u);
+  const fs = nodeModule<{ readFileSync?(p: URL): Uint8Array }>('fs');
+  if (fs && typeof fs.readFileSync === 'function') return (u) => fs.readFileSync!(u);
+  return null;
+}
+
+/** The bytes at a file: URL, with an error that says what to do when they are not there. */
+function readCore(read: (u: URL) => Uint8Array, url: URL): Uint8Array {
+  try {
+    return read(url);
+  } catch (e) {
+    throw new Error(`asgrad: could not read the WebAssembly core at ${url.href} (${(e as Error).message}); ${NOT_FOUND}`);
+  }
+}
 
 /** Synchronous instantiation where the bytes are at hand: embedded, or readable from a file (Node, Deno, Bun). */
 function tryAutoInit(): boolean {
   let bytes: Uint8Array | null = embedded;
   if (!bytes) {
-    const g = globalThis as {
-      process?: { getBuiltinModule?: (name: string) => unknown };
-      Deno?: { readFileSync(p: URL): Uint8Array };
-    };
-    const getBuiltin = g.process?.getBuiltinModule;
-    let read: ((p: URL) => Uint8Array) | null = null;
-    if (g.Deno && typeof g.Deno.readFileSync === 'function') read = (p) => g.Deno!.readFileSync(p);
-    else if (typeof getBuiltin === 'function') {
-      const fs = getBuiltin.call(g.process, 'fs') as { readFileSync?(p: URL): Uint8Array } | undefined;
-      if (fs && typeof fs.readFileSync === 'function') read = (p) => fs.readFileSync!(p);
-    }
+    const read = fileReader();
     if (!read) return false;
-    let url: URL | null = null;
-    try {
-      url = defaultWasmUrl();
-      if (url.protocol !== 'file:') return false;
-      bytes = read(url);
-    } catch (e) {
-      throw new Error(
-        `asgrad: could not read the WebAssembly core at ${url?.href ?? '(unknown)'} (${(e as Error).message}); ` +
-          `run \`npm run build\`, or ${HOW}`,
-      );
-    }
+    const url = defaultWasmUrl();
+    if (!url) throw new Error(`asgrad: this module cannot tell where it is, so it cannot find asgrad.wasm; ${NOT_FOUND}`);
+    if (url.protocol !== 'file:') return false;
+    bytes = readCore(read, url);
   }
   install(new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), {}));
   return true;
 }
 
+/** `opts.url` (or the default) as an absolute URL, or null for a relative one (a page resolves it when fetching). */
+function absolute(url: string | URL): URL | null {
+  try {
+    return new URL(String(url));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Instantiates the core from a precompiled module, bytes or a URL (default: asgrad.wasm beside the
- * module). Needed where the .wasm cannot be had synchronously: a page loading the unbundled ESM
- * build, Cloudflare workers (which forbid compiling bytes at run time: pass the imported module).
- * Once the core is instantiated (by an earlier init or by a first operation) this does nothing:
- * replacing it would orphan every live tensor.
+ * module). A file: URL is read from disk (Node, Deno, Bun: fetch cannot read files in Node), any
+ * other is fetched. Needed where the .wasm cannot be had synchronously: a page loading the
+ * unbundled ESM build, Cloudflare workers (which forbid compiling bytes at run time: pass the
+ * imported module); elsewhere it compiles asynchronously what the first operation would otherwise
+ * compile synchronously. Once the core is instantiated (by an earlier init or by a first
+ * operation) this does nothing: replacing it would orphan every live tensor.
  */
 export async function init(opts: InitOptions = {}): Promise<void> {
   if (core) return;
@@ -130,9 +174,22 @@ export async function init(opts: InitOptions = {}): Promise<void> {
     instance = (await WebAssembly.instantiate(embedded as BufferSource, {})).instance;
   } else {
     const url = opts.url ?? defaultWasmUrl();
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`asgrad: fetching the WebAssembly core from ${String(url)} failed: HTTP ${res.status}`);
-    instance = (await WebAssembly.instantiate(await res.arrayBuffer(), {})).instance;
+    if (url === null) throw new Error(`asgrad: this module cannot tell where it is, so it cannot find asgrad.wasm; ${NOT_FOUND}`);
+    const abs = absolute(url);
+    const read = abs?.protocol === 'file:' ? fileReader() : null;
+    let bytes: BufferSource;
+    if (abs && read) bytes = readCore(read, abs) as BufferSource;
+    else {
+      let res: Response;
+      try {
+        res = await fetch(url);
+      } catch (e) {
+        throw new Error(`asgrad: fetching the WebAssembly core from ${String(url)} failed (${(e as Error).message}); ${NOT_FOUND}`);
+      }
+      if (!res.ok) throw new Error(`asgrad: fetching the WebAssembly core from ${String(url)} failed: HTTP ${res.status}; ${NOT_FOUND}`);
+      bytes = await res.arrayBuffer();
+    }
+    instance = (await WebAssembly.instantiate(bytes, {})).instance;
   }
   if (!core) install(instance);
 }
