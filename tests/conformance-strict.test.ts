@@ -177,6 +177,12 @@ describe('the conformance runner is strict', () => {
     expect(runDir(dir).failures.join('\n')).toMatch(/seed_copy\.json is not listed in manifest\.json/);
   });
 
+  it("a gradfn_names table that disagrees with its variants fails", () => {
+    const dir = copy(['gradfn_names.json']);
+    edit(dir, 'gradfn_names.json', (d) => d.table.add.push('AddBackward1'));
+    expect(runDir(dir).failures).toEqual([`${dir}: gradfn_names.json: table.add is ["AddBackward0","AddBackward1"], its variants give ["AddBackward0"]`]);
+  });
+
   it('a changed widened tolerance fails', () => {
     const dir = copy(FILES);
     edit(dir, 'binary.json', (d) => {

@@ -372,6 +372,7 @@ class Validator {
 function caseProblems(c: unknown, where: string): string[] {
   const v = new Validator();
   if (!v.keys(where, c, ['name', 'dtype', 'inputs', 'program', 'backward', 'expected', 'tolerance'])) return v.problems;
+  if (typeof c.name !== 'string') v.add(`${where}: name is not text`);
   const outs = v.program(where, c, 'required');
   const dt = String(c.dtype);
   if (v.keys(`${where}: expected`, c.expected, ['values', 'grads'])) {
@@ -395,6 +396,7 @@ function traceProblems(tr: unknown, where: string): string[] {
   const v = new Validator();
   const keys = ['name', 'description', 'python', 'dtype', 'inputs', 'program', 'backward', 'loop', 'trace', 'tolerance'];
   if (!v.keys(where, tr, keys, ['extra'])) return v.problems;
+  for (const k of ['name', 'description', 'python']) if (typeof tr[k] !== 'string') v.add(`${where}: ${k} is not text`);
   v.program(where, tr, 'required');
   const dt = String(tr.dtype);
   let params: string[] = [];
@@ -683,6 +685,24 @@ function loadGroup(file: string, d: unknown): GroupFile {
   return g;
 }
 
+/** gradfn_names.json's `table` must be, per op, the distinct grad_fn names of its variants in their order. */
+function tableProblems(file: string, d: Obj): string[] {
+  const want: Record<string, (string | null)[]> = {};
+  for (const v of d.variants as Json[]) {
+    if (!isObj(v)) continue;
+    const names = (want[String(v.op)] ??= []);
+    const n = v.grad_fn as string | null;
+    if (!names.includes(n)) names.push(n);
+  }
+  if (!isObj(d.table)) return [`${file}: missing key 'table'`];
+  const problems: string[] = [];
+  for (const op of new Set([...Object.keys(want), ...Object.keys(d.table)])) {
+    const got = JSON.stringify(d.table[op] ?? null);
+    if (got !== JSON.stringify(want[op] ?? null)) problems.push(`${file}: table.${op} is ${got}, its variants give ${JSON.stringify(want[op] ?? null)}`);
+  }
+  return problems;
+}
+
 interface ManifestGroup {
   file: string;
   count: number;
@@ -738,6 +758,7 @@ export function loadDir(dir: string): GroupFile[] {
       if (g.kind !== 'invalid' && g.items.length !== m.count) dirProblems.push(`${file} holds ${g.items.length} items, manifest.json says ${m.count}`);
       if (raw.length !== m.bytes) dirProblems.push(`${file} is ${raw.length} bytes, manifest.json says ${m.bytes}`);
     }
+    if (g.kind === 'gradfn_names' && isObj(d)) dirProblems.push(...tableProblems(file, d));
     if (g.kind === 'cases' && isObj(d)) for (const c of d.cases as unknown[]) if (isObj(c)) tolerances.set(String(c.name), c.tolerance);
     out.push(g);
   }
