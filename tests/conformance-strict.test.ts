@@ -2,7 +2,7 @@
 // (built in a temp dir) must fail, each for its own reason, while the unbroken copy passes. A runner
 // that checked less (no dtypes, missing keys, short data, truncated traces, missing groups, `extra`
 // ignored, an empty folder) would pass these copies and fail this file.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ const GOLDEN = fileURLToPath(new URL('../../shared/golden', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), 'asgrad-strict-'));
 let dirs = 0;
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form edits of golden JSON
 
