@@ -27,6 +27,11 @@ export class Node {
   private hadSaved: boolean;
   /** Tensors that asked for `retainGrad()`: their grad is the gradient arriving at this node. */
   retained: Tensor[] | null = null;
+  /**
+   * A node this one runs inside (CopySlices runs the in-place op's node on the view's part of the
+   * gradient): released with it.
+   */
+  inner: Node | null = null;
   /** Which inputs need a gradient (fixed at creation). */
   readonly needs: readonly boolean[];
   /** Engine state of the current backward pass (valid while visit === that pass's number). */
@@ -92,6 +97,7 @@ export class Node {
 
   /** Frees saved tensors after backward (unless retain_graph). Nodes that saved nothing can run again. */
   release(): void {
+    this.inner?.release();
     if (this.saved) for (const t of this.saved) t._releaseSaved();
     this.saved = this.hadSaved ? null : [];
   }

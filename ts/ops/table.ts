@@ -3,10 +3,12 @@
 // so gradients of gradients work; broadcast reduction of gradients happens in the engine.
 import { Tensor } from '../tensor.js';
 import type { ReduceDims, ReduceOpts, VarOpts } from '../tensor.js';
-import { record } from '../autograd.js';
+import { record, Node, AutogradError } from '../autograd.js';
+import type { BackwardRule } from '../autograd.js';
 import { DType, isFloating, resultType } from '../dtype.js';
 import { isGradEnabled, noGrad } from '../grad_mode.js';
 import {
+  broadcastShapes,
   contiguousStrides,
   fmtShape,
   isContiguous,
@@ -326,12 +328,14 @@ function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryR
 
 const addK = defineBinary('add', 'AddBackward0', NOTHING, (g) => [g, g]);
 const subK = defineBinary('sub', 'SubBackward0', NOTHING, (g, _a, _b, n) => [g, n[1] ? neg(g) : null]);
+/** `2 - x`: Python evaluates it as x.__rsub__(2), PyTorch's rsub (RsubBackward1). */
+const rsubK = defineBinary('sub', 'RsubBackward1', NOTHING, (_g, _a, _b, n) => [null, n[1] ? neg(_g) : null]);
 export const mul = defineBinary('mul', 'MulBackward0', CROSS, (g, a, b, n) => {
   // x * x: both gradients go to x; g·x + g·x is exactly 2·(g·x), one pass fewer.
   if (n[0] && n[1] && a._origin !== null && a._origin === b._origin) return [g.mul(b).mul(2), null];
   return [n[0] ? g.mul(b) : null, n[1] ? g.mul(a) : null];
 });
-export const div = defineBinary(
+const divK = defineBinary(
   'div',
   'DivBackward0',
   (ra, rb) => [rb, ra || rb],
@@ -356,7 +360,14 @@ export function add(x: TensorLike | Scalar, y: TensorLike | Scalar, alpha?: numb
   return addK(x, alpha === undefined || alpha === 1 ? y : mul(y as TensorLike, alpha));
 }
 export function sub(x: TensorLike | Scalar, y: TensorLike | Scalar, alpha?: number): Tensor {
+  if (isScalar(x) && !isScalar(y)) return withTemps(() => rsubK(x, alpha === undefined || alpha === 1 ? y : mul(y, alpha)));
   return subK(x, alpha === undefined || alpha === 1 ? y : mul(y as TensorLike, alpha));
+}
+
+/** `x / y`; a number over a tensor is Python's `2 / x`, which PyTorch computes as x.reciprocal() * 2. */
+export function div(x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor {
+  if (isScalar(x) && !isScalar(y)) return withTemps(() => mul(reciprocal(asTensorOperand(y) as Tensor), x));
+  return divK(x, y);
 }
 
 export function pow(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
@@ -376,12 +387,9 @@ function powImpl(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
     ]);
   }
   if (isScalar(x)) {
+    // `2 ** x` is x.__rpow__(2): torch.tensor(2, dtype=result_type(2, x)) ** x (PowBackward1).
     const et = asTensorOperand(e) as Tensor;
-    const b = operand(et, floatDtype(promote([x, et])));
-    const out = K.unary('rpows', b, Number(x));
-    const base = K.full([], Number(x), b.dtype);
-    const lnBase = K.unary('log', base);
-    return record('PowBackward2', out, [b], () => [out, lnBase], (g, [y, ln]) => [g.mul(y).mul(ln)]);
+    return powTT(scalarTensor(Number(x), promote([x, et])), et);
   }
   return powTT(x, e);
 }
@@ -701,7 +709,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const inShape = x._shape;
   const st = viewStrides(x._shape, x._strides, sh);
   if (st) {
-    const y = x._view(sh, st, x._offset);
+    const y = x._view(sh, st, x._offset)._markView(x);
     return record('ReshapeAliasBackward0', y, [x], () => [], (g) => [g.reshape(inShape)]);
   }
   const y = noGrad(() => K.contiguousCopy(x));
@@ -719,7 +727,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
     );
   }
   const inShape = x._shape;
-  return record('ViewBackward0', x._view(sh, st, x._offset), [x], () => [], (g) => [g.reshape(inShape)]);
+  return record('ViewBackward0', x._view(sh, st, x._offset)._markView(x), [x], () => [], (g) => [g.reshape(inShape)]);
 }
 
 /** Reinterprets a fresh contiguous result under a new shape (PyTorch's _unsafe_view). */
@@ -749,14 +757,14 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
     [shape[d0], shape[d1]] = [shape[d1], shape[d0]];
     [st[d0], st[d1]] = [st[d1], st[d0]];
   }
-  return record('TransposeBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g.transpose(d0, d1)]);
+  return record('TransposeBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g.transpose(d0, d1)]);
 }
 
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
   const shape = x._shape.slice().reverse();
   const st = x._strides.slice().reverse();
-  return record('TBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g.t()]);
+  return record('TBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g.t()]);
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
@@ -769,7 +777,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (new Set(p).size !== p.length) throw new Error('permute(): duplicate dims are not allowed.');
   const inv = new Array<number>(p.length);
   p.forEach((d, i) => (inv[d] = i));
-  const y = x._view(p.map((d) => x._shape[d]), p.map((d) => x._strides[d]), x._offset);
+  const y = x._view(p.map((d) => x._shape[d]), p.map((d) => x._strides[d]), x._offset)._markView(x);
   return record('PermuteBackward0', y, [x], () => [], (g) => [g.permute(inv)]);
 }
 
@@ -782,6 +790,8 @@ export function squeeze(x: Tensor, dim?: number, node = dim === undefined ? 'Squ
     keep = x._shape.map((_, i) => i).filter((i) => i !== d || x._shape[i] !== 1);
   }
   const y = x._view(keep.map((i) => x._shape[i]), keep.map((i) => x._strides[i]), x._offset);
+  // matmul's SqueezeBackward3 is PyTorch squeezing its own result in place: not a view.
+  if (node !== 'SqueezeBackward3') y._markView(x);
   return record(node, y, [x], () => [], (g) => [g.reshape(inShape)]);
 }
 
@@ -792,7 +802,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const s = d < x.ndim ? x._strides[d] * x._shape[d] : 1;
   shape.splice(d, 0, 1);
   st.splice(d, 0, s);
-  return record('UnsqueezeBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g.squeeze(d)]);
+  return record('UnsqueezeBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g.squeeze(d)]);
 }
 
 export function expand(x: Tensor, sizes: readonly number[]): Tensor {
@@ -821,7 +831,7 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
     st.push(j >= 0 && cur === want ? x._strides[j] : 0);
   }
   // The rule returns g as is: the engine sums it down to x's shape.
-  return record('ExpandBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g]);
+  return record('ExpandBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g]);
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
@@ -835,7 +845,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const shape = x._shape.slice();
   shape[d] = length;
   const inShape = x._shape;
-  const y = x._view(shape, x._strides, x._offset + s * x._strides[d]);
+  const y = x._view(shape, x._strides, x._offset + s * x._strides[d])._markView(x);
   return record('SliceBackward0', y, [x], () => [], (g) => [sliceScatter(g, inShape, d, s)]);
 }
 
@@ -856,7 +866,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const shape = x._shape.filter((_, k) => k !== d);
   const st = x._strides.filter((_, k) => k !== d);
   const inShape = x._shape;
-  const y = x._view(shape, st, x._offset + i * x._strides[d]);
+  const y = x._view(shape, st, x._offset + i * x._strides[d])._markView(x);
   return record('SelectBackward0', y, [x], () => [], (g) => [sliceScatter(g.unsqueeze(d), inShape, d, i)]);
 }
 
@@ -1046,6 +1056,16 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return withTemps(() => matmulImpl(a, b));
 }
 
+/**
+ * Whether matmul folds `t`'s batch dims into one mm (PyTorch 1.13's should_fold): not for a 3-D
+ * operand against a matrix whose last two dims are transposed behind a slowest first dim.
+ */
+function shouldFold(t: Tensor, otherDim: number): boolean {
+  const [s, st] = [t._shape, t._strides];
+  if (t.ndim === 3 && otherDim === 2 && st[2] !== 1 && st[0] === s[1] * s[2]) return false;
+  return true;
+}
+
 function matmulImpl(a: Tensor, b: Tensor): Tensor {
   const da = a.ndim;
   const db = b.ndim;
@@ -1055,12 +1075,23 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
   // PyTorch 1.13 squeezes in place here, which records SqueezeBackward3.
   if (da === 1 && db === 2) return squeeze(mm(a.unsqueeze(0), b), 0, 'SqueezeBackward3');
   if (da === 2 && db === 2) return mm(a, b);
-  if (da >= 3 && (db === 1 || db === 2)) {
+  if (da >= 3 && (db === 1 || db === 2) && shouldFold(a, db)) {
     const k = a._shape[da - 1];
     const outShape = [...a._shape.slice(0, -1), ...(db === 2 ? [b._shape[1]] : [])];
     const a2 = a.contiguous().reshape([-1, k]);
     const b2 = db === 1 ? b.unsqueeze(-1) : b;
     return unsafeView(a2.mm(b2), outShape);
+  }
+  if (db >= 3 && (da === 1 || da === 2) && shouldFold(b, da)) {
+    // PyTorch folds b's batch into mm here too, through b^T: a @ b = (b^T a^T)^T, made contiguous.
+    const t1 = b.transpose(-1, -2);
+    const t2 = da === 2 ? a.t() : a;
+    const s1 = t1._shape;
+    const outShape = s1.slice(0, -1);
+    const t1f = t1.reshape([numelOf(outShape), s1[s1.length - 1]]);
+    if (da === 1) return unsafeView(mv(t1f, t2), outShape);
+    outShape.push(t2._shape[1]);
+    return unsafeView(mm(t1f, t2), outShape).transpose(-1, -2).contiguous();
   }
   // Batched: broadcast the batch dims, fold them into one, bmm, unfold.
   const a3d = da === 1 ? a.unsqueeze(0) : a;
@@ -1218,132 +1249,265 @@ function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   return bias ? add(y, bias) : y;
 }
 
-// ---- in place ------------------------------------------------------------------------------------
+// ---- in place and views -------------------------------------------------------------------------
+//
+// PyTorch's model, which these functions follow: a view made by a view op records its base (the
+// root of its chain of views). An in-place op first checks autograd's rules (check_inplace), then
+// the kernel's (no self-overlap, an output that holds the broadcast shape, a castable dtype), then
+// writes and bumps the version counter its storage shares with every view, then rebases history:
+// a non-view takes the op's node; a view's base takes CopySlices (the base's old history outside
+// the view's region, the op's node inside it), and the view's own grad_fn is remade from the base.
+// Any view whose version moved since its grad_fn was set is remade at its next grad_fn access
+// (Tensor.gradFn -> regenerateViewGradFn), whoever wrote.
 
-function checkInplace(self: Tensor): void {
-  self._check('in-place op');
-  if (!isGradEnabled()) return;
-  if (self.isLeaf && self.requiresGrad && !self._base) {
-    throw new Error('a leaf Variable that requires grad is being used in an in-place operation.');
-  }
-  const base = self._base;
-  if (base && base.isLeaf && base.requiresGrad) {
-    throw new Error('a view of a leaf Variable that requires grad is being used in an in-place operation.');
-  }
-}
-
-/** Where a view sits in its base's (contiguous) memory. */
-interface Region {
+/** Where a tensor's elements are in its storage. */
+interface Geometry {
   shape: readonly number[];
   strides: readonly number[];
   offset: number;
 }
 
-function regionOf(view: Tensor, base: Tensor): Region {
-  return { shape: view._shape, strides: view._strides, offset: view._offset - base._offset };
+function geometryOf(t: Tensor): Geometry {
+  return { shape: t._shape, strides: t._strides, offset: t._offset };
 }
 
-/** A contiguous base-shaped copy of `g` with the region set to `src` (zeros when null). */
-function withRegion(g: Tensor | null, baseShape: Shape, r: Region, src: Tensor | null): Tensor {
-  const out = g ? K.contiguousCopy(g) : K.full(baseShape, 0, (src as Tensor).dtype);
-  const dst = out._view(r.shape, r.strides, r.offset);
-  if (src) K.copyInto(dst, src);
-  else K.copyInto(dst, K.full([], 0, out.dtype));
-  dst.dispose();
+/** Elements a buffer needs to hold `g` laid out from its first element (strides are non-negative). */
+function spanOf(g: Geometry): number {
+  if (numelOf(g.shape) === 0) return 0;
+  let n = 1;
+  for (let i = 0; i < g.shape.length; i++) n += (g.shape[i] - 1) * g.strides[i];
+  return n;
+}
+
+/** Dims along which a geometry repeats one element (stride 0 over more than one element). */
+function repeatedDims(g: Geometry): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) if (g.strides[i] === 0 && g.shape[i] > 1) out.push(i);
   return out;
 }
 
-/** The region of a base-shaped gradient, as a contiguous tensor. */
-function regionOfGrad(g: Tensor, r: Region): Tensor {
-  const gc = K.contiguousOf(g);
-  const v = gc._view(r.shape, r.strides, r.offset);
-  const out = K.contiguousCopy(v);
-  v.dispose();
-  return out;
+const OVERLAP_MSG =
+  'unsupported operation: more than one element of the written-to tensor refers to a single memory location. ' +
+  'Please clone() the tensor before performing the operation.';
+
+/** A zero buffer laid out like `base`, with a handle of `base`'s shape on it. */
+function baseBuffer(base: Geometry, dtype: DType): { buf: Tensor; whole: Tensor } {
+  const buf = K.full([spanOf(base)], 0, dtype);
+  return { buf, whole: buf._view(base.shape, base.strides, 0) };
 }
 
 /**
- * Gives `self` the history of the value an in-place op wrote into it (`value`, or a constant when
- * null). When `self` is a view, its base's history becomes PyTorch's CopySlices (the base with the
- * view's region replaced) and the view is re-derived from the base, so gradients reach whatever
- * computed the base as well as the new value.
+ * as_strided's adjoint: a base-shaped gradient, zero outside the view's elements, the view's
+ * gradient `src` inside (summed where the view repeats an element).
  */
-function commitInplace(self: Tensor, value: Tensor | null, constantNode: string): void {
-  if (!isGradEnabled()) return;
+function viewScatter(src: Tensor, base: Geometry, view: Geometry): Tensor {
+  const out = noGrad(() =>
+    withTemps(() => {
+      const rep = repeatedDims(view);
+      const part = rep.length ? K.reduce('sum', src, rep, true) : src;
+      const { buf, whole } = baseBuffer(base, src.dtype);
+      const shape = view.shape.map((d, i) => (rep.includes(i) ? 1 : d));
+      K.copyInto(buf._view(shape, view.strides, view.offset - base.offset), part);
+      return whole;
+    }),
+  );
+  return record('AsStridedScatterBackward', out, [src], () => [], (g) => [viewGather(g, base, view)]);
+}
+
+/** The view's elements of a base-shaped gradient, contiguous (viewScatter's adjoint). */
+function viewGather(g: Tensor, base: Geometry, view: Geometry): Tensor {
+  const out = noGrad(() =>
+    withTemps(() => {
+      const { buf, whole } = baseBuffer(base, g.dtype);
+      K.copyInto(whole, g);
+      return K.contiguousCopy(buf._view(view.shape, view.strides, view.offset - base.offset));
+    }),
+  );
+  return record('AsStridedBackward0', out, [g], () => [], (gg) => [viewScatter(gg, base, view)]);
+}
+
+/** `g` (base-shaped) with the view's elements replaced by `src`: CopySlices' gradient for the base. */
+function viewOverwrite(g: Tensor, src: Tensor, base: Geometry, view: Geometry): Tensor {
+  const out = noGrad(() =>
+    withTemps(() => {
+      const { buf, whole } = baseBuffer(base, g.dtype);
+      K.copyInto(whole, g);
+      K.copyInto(buf._view(view.shape, view.strides, view.offset - base.offset), src);
+      return whole;
+    }),
+  );
+  return record('CopySlicesBackward', out, [g, src], () => [], (gg, _s, n) => [
+    n[0] ? viewOverwrite(gg, K.full(view.shape, 0, gg.dtype), base, view) : null,
+    n[1] ? viewGather(gg, base, view) : null,
+  ]);
+}
+
+function noGradViewMessage(view: Tensor, what: string): string {
+  const fn = view._rawGradFn();
+  const prefix = fn ? `Output 0 of ${fn.name} is a view of a view which was created in` : 'A view was created in';
+  return (
+    `${prefix} no_grad mode and ${what} modified inplace with grad mode enabled. Given that this use case is ` +
+    'ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the ' +
+    "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both " +
+    'outside (if you want the inplace to be tracked).'
+  );
+}
+
+/**
+ * @internal A view's grad_fn after its storage was written since it was set: AsStridedBackward0
+ * from the base's current history (PyTorch remakes it at the view's next grad_fn access).
+ */
+export function regenerateViewGradFn(view: Tensor, base: Tensor): void {
+  if (view._noGradView) throw new AutogradError(noGradViewMessage(view, 'its base or another view of its base has been'));
+  const bg = geometryOf(base);
+  const vg = geometryOf(view);
+  const node = new Node('AsStridedBackward0', [base._edge()], [{ shape: base._shape, dtype: base.dtype }], (g) => [
+    viewScatter(g, bg, vg),
+  ]);
+  node.setSaved([]);
+  view._setGradFn(node);
+}
+
+/** A node for an in-place op: `inputs` (self first, as it was) feed `rule`. */
+function inplaceNode(name: string, inputs: readonly (Tensor | null)[], rule: BackwardRule): Node {
+  const next = inputs.map((t) => (t && t.requiresGrad ? t._edge() : null));
+  const meta = inputs.map((t) => (t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype: 'float32' as DType }));
+  const node = new Node(name, next, meta, rule);
+  node.setSaved([]);
+  return node;
+}
+
+/** After an in-place op wrote `self` (version already bumped): `fn` becomes the history of what it holds. */
+function rebaseHistory(self: Tensor, fn: Node): void {
   const base = self._base;
-  const valueTracked = value !== null && value.requiresGrad;
-  if (!base || !base._storage || !base.isContiguous()) {
-    const fn = valueTracked ? (value as Tensor).gradFn : null;
-    if (fn) self._setGradFn(fn);
-    else if (self.requiresGrad && !valueTracked) {
-      const old = self._aliasForSave();
-      record(constantNode, self, [old], () => [], (g) => [zerosLike(g)]);
-      old.dispose();
-    }
+  if (base === null) {
+    self._setGradFn(fn);
     return;
   }
-  if (!base.requiresGrad && !valueTracked) return;
-  const r = regionOf(self, base);
-  const baseShape = base._shape;
-  const old = base._aliasForSave();
-  const inputs = valueTracked ? [old, value as Tensor] : [old];
-  record('CopySlices', base, inputs, () => [], (g, _s, n) => [
-    n[0] ? withRegion(g, baseShape, r, null) : null,
-    inputs.length > 1 && n[1] ? regionOfGrad(g, r) : null,
-  ]);
-  old.dispose();
-  if (base.requiresGrad) {
-    record('AsStridedBackward0', self, [base], () => [], (g) => [withRegion(null, baseShape, r, g)]);
+  const bg = geometryOf(base);
+  const vg = geometryOf(self);
+  const overlapping = repeatedDims(vg).length > 0;
+  const next = [base._edge(), ...fn.next.slice(1)];
+  const meta = [{ shape: base._shape, dtype: base.dtype }, ...fn.inputMeta.slice(1)];
+  const cs = new Node('CopySlices', next, meta, (g, _s, needs) => {
+    // PyTorch writes the op's gradient back into the view's part of the base's gradient.
+    if (overlapping) throw new Error(OVERLAP_MSG);
+    const slice = viewGather(g, bg, vg);
+    const res = fn.rule(slice, fn.unpack(), [needs[0] && fn.needs[0], ...needs.slice(1)]);
+    const out = res.slice();
+    if (needs[0]) out[0] = viewOverwrite(g, res[0] ?? K.full(vg.shape, 0, g.dtype), bg, vg);
+    else out[0] = null;
+    return out;
+  });
+  cs.inner = fn;
+  cs.setSaved([]);
+  base._setGradFn(cs);
+  void self.gradFn; // the view's own grad_fn, from the base's new history
+}
+
+/**
+ * PyTorch's check_inplace, before anything runs: whether the op is recorded, after refusing what
+ * autograd forbids (views made in no-grad mode, views of leaves and leaves that require grad).
+ */
+function checkInplace(self: Tensor, others: readonly Operand[]): boolean {
+  self._check('in-place op');
+  if (!isGradEnabled()) return false;
+  if (!self.requiresGrad && !others.some((o) => o instanceof Tensor && o.requiresGrad)) return false;
+  const base = self._base;
+  if (base !== null) {
+    if (self._noGradView) throw new AutogradError(noGradViewMessage(self, 'is being'));
+    if (self.requiresGrad && base.isLeaf) {
+      throw new AutogradError('a view of a leaf Variable that requires grad is being used in an in-place operation.');
+    }
+  }
+  if (self.requiresGrad && self.isLeaf) {
+    throw new AutogradError('a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+  return true;
+}
+
+/** The kernel's checks before it writes `self` from `src`: no self-overlap, the broadcast shape fits. */
+function checkInplaceWrite(self: Tensor, src: Tensor | null): void {
+  if (repeatedDims(geometryOf(self)).length) throw new Error(OVERLAP_MSG);
+  if (src === null) return;
+  const shape = broadcastShapes(self._shape, src._shape);
+  if (!sameShape(shape, self._shape)) {
+    throw new Error(`output with shape ${fmtShape(self._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
   }
 }
 
 const inplaceOps = { add, sub, mul, div } as const;
 
-/** self.op_(other): computes in the core into self's storage, bumps the version, takes the new history. */
+/** self.op_(other): validates, writes self, bumps its version, rebases its history. */
 export function inplace<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: TensorLike | Scalar, alpha?: number): T {
-  checkInplace(self);
   return withTemps(() => inplaceImpl(self, op, other, alpha));
 }
 
 function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: TensorLike | Scalar, alpha?: number): T {
   const o = asTensorOperand(other);
-  const tracking = isGradEnabled() && (self.requiresGrad || (o instanceof Tensor && o.requiresGrad));
+  const tracking = checkInplace(self, [o]);
+  checkInplaceWrite(self, o instanceof Tensor ? o : null);
   const rdtype = promote([self, o]);
   if (rdtype !== self.dtype && !(isFloating(self.dtype) || !isFloating(rdtype))) {
     throw new Error(`result type ${rdtype === 'float64' ? 'Double' : 'Float'} can't be cast to the desired output type ${self.dtype === 'int64' ? 'Long' : 'Bool'}`);
   }
-  if (!tracking && isFloating(self.dtype) && self.isContiguous()) {
-    let b = operand(o, self.dtype);
-    if (alpha !== undefined && alpha !== 1) b = K.binary('mul', b, K.full([], alpha, self.dtype));
-    K.binaryInto(op, self, b);
-  } else {
-    const fn = op === 'add' || op === 'sub' ? (x: Tensor) => inplaceOps[op](x, o as TensorLike, alpha) : (x: Tensor) => inplaceOps[op](x, o as TensorLike);
-    const r = fn(self);
-    noGrad(() => K.copyInto(self, r));
-    commitInplace(self, r, 'CopyBackwards');
+  const apply = (x: Tensor): Tensor =>
+    op === 'add' || op === 'sub' ? inplaceOps[op](x, o as TensorLike, alpha) : inplaceOps[op](x, o as TensorLike);
+  if (!tracking) {
+    if (isFloating(self.dtype) && self.isContiguous()) {
+      let b = operand(o, self.dtype);
+      if (alpha !== undefined && alpha !== 1) b = K.binary('mul', b, K.full([], alpha, self.dtype));
+      K.binaryInto(op, self, b);
+    } else {
+      K.copyInto(self, noGrad(() => apply(self)));
+    }
+    self._storage.version++;
+    return self;
   }
+  // The op's node, computed out of place from self's old value. mul/div read self for other's
+  // gradient: like PyTorch (which saves a clone of the original self), they get a copy, so the write
+  // below does not invalidate what they saved.
+  const readsSelf = (op === 'mul' || op === 'div') && o instanceof Tensor && o.requiresGrad;
+  const old = readsSelf ? noGrad(() => K.contiguousCopy(self))._adoptIdentity(self) : self;
+  const r = apply(old);
+  noGrad(() => K.copyInto(self, r));
   self._storage.version++;
+  const fn = r.gradFn;
+  if (fn) rebaseHistory(self, fn);
+  return self;
+}
+
+function fillLike<T extends Tensor>(self: T, value: number, node: string): T {
+  const tracking = checkInplace(self, []);
+  // Writing one value needs no overlap check (PyTorch's fill_ has none).
+  const fn = tracking ? inplaceNode(node, [self], (g) => [zerosLike(g)]) : null;
+  const src = K.full([], value, self.dtype);
+  K.copyInto(self, src);
+  src.dispose();
+  self._storage.version++;
+  if (fn) rebaseHistory(self, fn);
   return self;
 }
 
 export function fill_<T extends Tensor>(self: T, value: number): T {
-  checkInplace(self);
-  const src = K.full([], value, self.dtype);
-  K.copyInto(self, src);
-  src.dispose();
-  commitInplace(self, null, 'FillBackward0');
-  self._storage.version++;
-  return self;
+  return fillLike(self, value, 'FillBackward2');
+}
+
+export function zero_<T extends Tensor>(self: T): T {
+  return fillLike(self, 0, 'ZeroBackward0');
 }
 
 export function copy_<T extends Tensor>(self: T, src: TensorLike): T {
-  checkInplace(self);
   const s = src instanceof Tensor ? src : tensor(src);
+  const tracking = checkInplace(self, [s]);
+  checkInplaceWrite(self, s);
+  const srcDtype = s.dtype;
+  const fn = tracking
+    ? inplaceNode('CopyBackwards', [self, s], (g, _s, n) => [n[0] ? zerosLike(g) : null, n[1] ? g.to(srcDtype) : null])
+    : null;
   K.copyInto(self, s);
-  // The value written, as an op of `src` (broadcast and cast like the copy).
-  const value = isGradEnabled() && s.requiresGrad ? s.expand(self._shape).to(self.dtype) : null;
-  commitInplace(self, value, 'CopyBackwards');
   self._storage.version++;
+  if (fn) rebaseHistory(self, fn);
   return self;
 }
 
