@@ -105,13 +105,14 @@ export class Node {
 
 /**
  * Records `output = op(inputs)` in the graph when grad mode is on and an input requires grad.
- * `save` lists tensors the rule needs (inputs or the output); they are kept alive until backward.
+ * `save` lists tensors the rule needs (inputs or the output), given which inputs need a gradient;
+ * they are kept alive until backward.
  */
 export function record(
   name: string,
   output: Tensor,
   inputs: readonly (Tensor | null)[],
-  save: () => Tensor[],
+  save: (needs: readonly boolean[]) => Tensor[],
   rule: BackwardRule,
 ): Tensor {
   if (!isGradEnabled()) return output;
@@ -123,7 +124,7 @@ export function record(
   const node = new Node(name, next, metaIn, rule);
   output._setGradFn(node);
   node.setSaved(
-    save().map((t) => {
+    save(node.needs).map((t) => {
       const a = t._aliasForSave();
       a._savedOutput = t === output;
       return a;

@@ -294,9 +294,10 @@ const BOTH: SavePlan = (ra, rb) => [ra || rb, ra || rb];
 
 /**
  * A broadcasting binary op: `kname` is its kernel, `node` PyTorch's node name, `plan` what the rule
- * reads. Integer operands compute in float64 and come back as int64.
+ * reads (and `keepsOutput` whether the node keeps the result too). Integer operands compute in
+ * float64 and come back as int64.
  */
-function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryRule, alwaysFloat = false) {
+function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryRule, alwaysFloat = false, keepsOutput = false) {
   const apply = (ox: Operand, oy: Operand, dtype: DType, cdtype: DType): Tensor => {
     const a = operand(ox, cdtype);
     const b = operand(oy, cdtype);
@@ -307,7 +308,8 @@ function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryR
       node,
       out,
       [a, b],
-      () => (sa && sb ? [a, b] : sa ? [a] : sb ? [b] : []),
+      // `keepsOutput`: PyTorch's node also keeps the result (pow), so writing it later is caught.
+      () => [...(sa && sb ? [a, b] : sa ? [a] : sb ? [b] : []), ...(keepsOutput ? [out] : [])],
       // Unsaved operands are never read by the rule (it only computes the gradients it needs).
       (g, s, needs) => rule(g, sa ? s[0] : (null as unknown as Tensor), sb ? s[sa ? 1 : 0] : (null as unknown as Tensor), needs),
     );
@@ -403,7 +405,7 @@ const powTT = defineBinary('pow', 'PowBackward1', BOTH, (g, a, b, n) => {
     out[1] = where(compare('eq', a, 0), K.full([], 0, gb.dtype), gb);
   }
   return out;
-});
+}, false, true);
 
 export type CompareOp = 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne';
 
@@ -573,7 +575,8 @@ export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: 
   const y = K.reduce('mean', x, spec.dims, spec.keepdim);
   const shape = x._shape;
   const n = reducedCount(x, spec);
-  return record(spec.all ? 'MeanBackward0' : 'MeanBackward1', y, [x], () => [], (g) => [
+  // MeanBackward1 keeps its input (PyTorch does), though the rule only needs its shape.
+  return record(spec.all ? 'MeanBackward0' : 'MeanBackward1', y, [x], () => (spec.all ? [] : [x]), (g) => [
     // Divide the reduced gradient, then broadcast it as a view: nothing input-sized is written.
     keepShape(g, shape, spec).div(n).expand(shape),
   ]);
@@ -961,6 +964,35 @@ function as3(x: Tensor, b: number, m: number, k: number): Tensor {
   return x._view([b, m, k], st, x._offset);
 }
 
+/**
+ * Records a product of inputs[i] and inputs[i + 1] whose node keeps each factor only for the other's
+ * gradient, as PyTorch's matmul-family nodes do (so writing a factor not kept is no error later).
+ */
+function recordCross(
+  name: string,
+  out: Tensor,
+  inputs: readonly Tensor[],
+  i: number,
+  rule: (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[]) => (Tensor | null)[],
+): Tensor {
+  const a = inputs[i];
+  const b = inputs[i + 1];
+  let keepA = false;
+  let keepB = false;
+  return record(
+    name,
+    out,
+    inputs,
+    (n) => {
+      keepA = n[i + 1];
+      keepB = n[i];
+      return keepA && keepB ? [a, b] : keepA ? [a] : keepB ? [b] : [];
+    },
+    // Unkept factors are never read (their gradient partner is not computed).
+    (g, s, n) => rule(g, keepA ? s[0] : (null as unknown as Tensor), keepB ? s[keepA ? 1 : 0] : (null as unknown as Tensor), n),
+  );
+}
+
 function checkFloatPair(a: Tensor, b: Tensor, op: string): void {
   if (a.dtype !== b.dtype) {
     throw new Error(`expected scalar type ${a.dtype === 'float64' ? 'Double' : 'Float'} but found ${b.dtype === 'float64' ? 'Double' : 'Float'}`);
@@ -986,7 +1018,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
     throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a._shape[0]}x${a._shape[1]} and ${b._shape[0]}x${b._shape[1]})`);
   }
   checkFloatPair(a, b, 'mm');
-  return record('MmBackward0', mmRaw(a, b), [a, b], () => [a, b], (g, [sa, sb], n) => [
+  return recordCross('MmBackward0', mmRaw(a, b), [a, b], 0, (g, sa, sb, n) => [
     n[0] ? g.mm(sb.t()) : null,
     n[1] ? sa.t().mm(g) : null,
   ]);
@@ -996,7 +1028,7 @@ export function addmm(bias: Tensor, a: Tensor, b: Tensor): Tensor {
   const y = mmRaw(a, b);
   const out = noGrad(() => y.add(bias));
   y.dispose();
-  return record('AddmmBackward0', out, [bias, a, b], () => [a, b], (g, [sa, sb], n) => [
+  return recordCross('AddmmBackward0', out, [bias, a, b], 1, (g, sa, sb, n) => [
     n[0] ? g : null,
     n[1] ? g.mm(sb.t()) : null,
     n[2] ? sa.t().mm(g) : null,
@@ -1016,7 +1048,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   b3.dispose();
   const r = y._view([], [], 0);
   y.dispose();
-  return record('DotBackward0', r, [a, b], () => [a, b], (g, [sa, sb], n) => [
+  return recordCross('DotBackward0', r, [a, b], 0, (g, sa, sb, n) => [
     n[0] ? sb.mul(g) : null,
     n[1] ? sa.mul(g) : null,
   ]);
@@ -1033,7 +1065,7 @@ export function mv(a: Tensor, v: Tensor): Tensor {
   v2.dispose();
   const r = y._view([a._shape[0]], [1], 0);
   y.dispose();
-  return record('MvBackward0', r, [a, v], () => [a, v], (g, [sa, sv], n) => [
+  return recordCross('MvBackward0', r, [a, v], 0, (g, sa, sv, n) => [
     n[0] ? g.unsqueeze(1).mul(sv.unsqueeze(0)) : null,
     n[1] ? mv(sa.t(), g) : null,
   ]);
@@ -1045,7 +1077,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
     throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${a._shape[0]}, ${a._shape[2]}] but got: [${b._shape[0]}, ${b._shape[1]}].`);
   }
   checkFloatPair(a, b, 'bmm');
-  return record('BmmBackward0', K.matmul3(a, b), [a, b], () => [a, b], (g, [sa, sb], n) => [
+  return recordCross('BmmBackward0', K.matmul3(a, b), [a, b], 0, (g, sa, sb, n) => [
     n[0] ? bmm(g, sb.transpose(1, 2)) : null,
     n[1] ? bmm(sa.transpose(1, 2), g) : null,
   ]);
@@ -1199,7 +1231,8 @@ export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'me
   const out = reduceLoss(negl, reduction);
   if (out !== negl) negl.dispose();
   const shape = target._shape;
-  return record('NllLossBackward0', out, [logp], () => [onehot], (g, [oh]) => [
+  // PyTorch keeps the input too (unused by this rule): writing it later is an error at backward.
+  return record('NllLossBackward0', out, [logp], () => [onehot, logp, target], (g, [oh]) => [
     neg(oh).mul(lossGrad(g, shape, n, reduction).unsqueeze(-1)),
   ]);
 }
