@@ -51,11 +51,15 @@ export class Node {
     this.hadSaved = false;
   }
 
-  /** Called once, after the output points at this node, so a saved output keeps its grad_fn. */
-  setSaved(saved: Tensor[]): void {
+  /**
+   * Called once, after the output points at this node, so a saved output keeps its grad_fn.
+   * `freed`: whether a backward without retain_graph frees the node for good (true when it saved
+   * tensors; CopySlices frees its op even when that saved nothing, as PyTorch does).
+   */
+  setSaved(saved: Tensor[], freed = saved.length > 0): void {
     this.saved = saved;
     this.savedVersions = saved.map((t) => t._storage.version);
-    this.hadSaved = saved.length > 0;
+    this.hadSaved = freed;
   }
 
   toString(): string {

@@ -935,8 +935,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     if (v < 0n || v >= BigInt(size)) throw new RangeError(`index out of range in self`);
   }
   if (x.ndim === 0) {
-    // PyTorch 1.13 returns the 0-d value itself whatever the number of (zero) indices.
-    return record('IndexSelectBackward0', K.contiguousCopy(x), [x], () => [], (g) => [g]);
+    // PyTorch 1.13 returns the 0-d value itself whatever the number of (zero) indices; its backward
+    // (index_add into a 0-d tensor) only manages a single index.
+    const many = index.numel() > 1;
+    return record('IndexSelectBackward0', K.contiguousCopy(x), [x], () => [], (g) => {
+      if (many) throw new RangeError('Dimension specified as 0 but tensor has no dimensions');
+      return [g];
+    });
   }
   const y = K.indexSelectK(x, d, index);
   const inShape = x._shape;
@@ -1425,15 +1430,16 @@ function rebaseHistory(self: Tensor, fn: Node): void {
   const cs = new Node('CopySlices', next, meta, (g, _s, needs) => {
     // PyTorch writes the op's gradient back into the view's part of the base's gradient.
     if (overlapping) throw new Error(OVERLAP_MSG);
+    const saved = fn.unpack();
     const slice = viewGather(g, bg, vg);
-    const res = fn.rule(slice, fn.unpack(), [needs[0] && fn.needs[0], ...needs.slice(1)]);
+    const res = fn.rule(slice, saved, [needs[0] && fn.needs[0], ...needs.slice(1)]);
     const out = res.slice();
     if (needs[0]) out[0] = viewOverwrite(g, res[0] ?? K.full(vg.shape, 0, g.dtype), bg, vg);
     else out[0] = null;
     return out;
   });
   cs.inner = fn;
-  cs.setSaved([]);
+  cs.setSaved([], true);
   base._setGradFn(cs);
   void self.gradFn; // the view's own grad_fn, from the base's new history
 }
