@@ -276,7 +276,7 @@ function floatDtype(d: DType): DType {
 // ---- dtype conversion ----------------------------------------------------------------------------
 
 export function toDtype(x: Tensor, dtype: DType): Tensor {
-  const y = K.castTo(x, dtype);
+  const y = K.copyPreservingLayout(x, dtype);
   if (!isFloating(dtype)) return y;
   const from = x.dtype;
   return record('ToCopyBackward0', y, [x], () => [], (g) => [toDtype(g, from)]);
@@ -954,12 +954,14 @@ function indexAdd(src: Tensor, dim: number, index: Tensor, shape: Shape): Tensor
   return record('IndexAddBackward0', out, [src], () => [index], (g, [idx]) => [indexSelect(g, dim, idx)]);
 }
 
+/** x.contiguous() of a non-contiguous x: a contiguous clone. */
 export function contiguous(x: Tensor): Tensor {
-  return clone(x);
+  return record('CloneBackward0', K.contiguousCopy(x), [x], () => [], (g) => [g]);
 }
 
+/** x.clone(): PyTorch's preserve_format keeps a dense tensor's layout (a transposed clone stays transposed). */
 export function clone(x: Tensor): Tensor {
-  return record('CloneBackward0', K.contiguousCopy(x), [x], () => [], (g) => [g]);
+  return record('CloneBackward0', K.copyPreservingLayout(x), [x], () => [], (g) => [g]);
 }
 
 // ---- linear algebra ------------------------------------------------------------------------------
@@ -1424,7 +1426,7 @@ function rebaseHistory(self: Tensor, fn: Node): void {
   }
   const bg = geometryOf(base);
   const vg = geometryOf(self);
-  const overlapping = repeatedDims(vg).length > 0;
+  const overlapping = self.numel() > 0 && repeatedDims(vg).length > 0;
   const next = [base._edge(), ...fn.next.slice(1)];
   const meta = [{ shape: base._shape, dtype: base.dtype }, ...fn.inputMeta.slice(1)];
   const cs = new Node('CopySlices', next, meta, (g, _s, needs) => {
@@ -1467,7 +1469,7 @@ function checkInplace(self: Tensor, others: readonly Operand[]): boolean {
 
 /** The kernel's checks before it writes `self` from `src`: no self-overlap, the broadcast shape fits. */
 function checkInplaceWrite(self: Tensor, src: Tensor | null): void {
-  if (repeatedDims(geometryOf(self)).length) throw new Error(OVERLAP_MSG);
+  if (self.numel() > 0 && repeatedDims(geometryOf(self)).length) throw new Error(OVERLAP_MSG);
   if (src === null) return;
   const shape = broadcastShapes(self._shape, src._shape);
   if (!sameShape(shape, self._shape)) {
