@@ -284,7 +284,8 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
 
 // ---- elementwise binary --------------------------------------------------------------------------
 
-type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+/** `out`: the saved result, for ops that keep it (`keepsOutput`). */
+type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[], out: Tensor) => (Tensor | null)[];
 /** Which inputs a rule reads, given which inputs require grad (PyTorch saves only what it needs). */
 type SavePlan = (aNeeds: boolean, bNeeds: boolean) => [boolean, boolean];
 
@@ -311,7 +312,8 @@ function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryR
       // `keepsOutput`: PyTorch's node also keeps the result (pow), so writing it later is caught.
       () => [...(sa && sb ? [a, b] : sa ? [a] : sb ? [b] : []), ...(keepsOutput ? [out] : [])],
       // Unsaved operands are never read by the rule (it only computes the gradients it needs).
-      (g, s, needs) => rule(g, sa ? s[0] : (null as unknown as Tensor), sb ? s[sa ? 1 : 0] : (null as unknown as Tensor), needs),
+      (g, s, needs) =>
+        rule(g, sa ? s[0] : (null as unknown as Tensor), sb ? s[sa ? 1 : 0] : (null as unknown as Tensor), needs, s[s.length - 1]),
     );
   };
   return (x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor => {
@@ -396,12 +398,13 @@ function powImpl(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
   return powTT(x, e);
 }
 
-const powTT = defineBinary('pow', 'PowBackward1', BOTH, (g, a, b, n) => {
+const powTT = defineBinary('pow', 'PowBackward1', BOTH, (g, a, b, n, result) => {
   const out: (Tensor | null)[] = [null, null];
   if (n[0]) out[0] = g.mul(b).mul(pow(a, b.sub(1)));
   if (n[1]) {
-    // d/db a^b = a^b ln a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
-    const gb = g.mul(pow(a, b)).mul(a.log());
+    // d/db a^b = a^b ln a from the saved result, as PyTorch (so a graph built from this gradient
+    // runs through the forward node), taken as 0 where a == 0 (PyTorch's convention).
+    const gb = g.mul(result).mul(a.log());
     out[1] = where(compare('eq', a, 0), K.full([], 0, gb.dtype), gb);
   }
   return out;
