@@ -292,3 +292,19 @@ describe('output layout follows the inputs, as in PyTorch', () => {
     ]);
   });
 });
+
+describe('create_graph across dtypes', () => {
+  it("the engine's cast of a gradient to its input's dtype is part of the new graph", () => {
+    const x = torch.tensor([1, 2], { requiresGrad: true });
+    const y = torch.add(x.mul(x), torch.tensor([3, 4], { dtype: 'float64' }));
+    expect(y.dtype).toBe('float64');
+    y.sum().backward(undefined, { createGraph: true });
+    const g = x.grad!;
+    expect(g.dtype).toBe('float32');
+    expect(g.requiresGrad).toBe(true);
+    expect(g.tolist()).toEqual([2, 4]);
+    x.grad = null;
+    g.mul(g).sum().backward();
+    expect(x.grad!.tolist()).toEqual([8, 16]);
+  });
+});

@@ -4,7 +4,7 @@ import type { Tensor } from './tensor.js';
 import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { legacyTypeName, DType } from './dtype.js';
 import { sameShape, fmtShape } from './shape.js';
-import { sumToShape, castTo } from './ops/internal.js';
+import { sumToShape, castGrad } from './ops/internal.js';
 import { withTemps } from './scope.js';
 
 export type BackwardRule = (g: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
@@ -181,7 +181,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
     throw new AutogradError('element 0 of tensors does not require grad and does not have a grad_fn');
   }
   if (!(edge instanceof Node)) {
-    accumulateInto(edge, castTo(gradient, edge.dtype), createGraph);
+    accumulateInto(edge, castGrad(gradient, edge.dtype), createGraph);
     return;
   }
   // Count, for every node reachable from the root, how many edges lead into it. The counts and
@@ -237,7 +237,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
         if (gi) {
           const meta = node.inputMeta[i];
           if (!sameShape(gi._shape, meta.shape)) gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
-          if (gi.dtype !== meta.dtype) gi = castTo(gi, meta.dtype);
+          if (gi.dtype !== meta.dtype) gi = castGrad(gi, meta.dtype);
           if (gi !== raw) hold(gi);
         }
         if (target instanceof Node) {

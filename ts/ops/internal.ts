@@ -463,6 +463,11 @@ export function rangeK(kind: 'arange' | 'linspace', n: number, a: number, b: num
   return castTo(out, dtype);
 }
 
+/** A gradient in its input's dtype, differentiably (with create_graph the cast is part of the new graph, as in PyTorch's engine). */
+export function castGrad(g: Tensor, dtype: DType): Tensor {
+  return g.dtype === dtype ? g : O.toDtype(g, dtype);
+}
+
 /** Sums a gradient down to `shape` (the adjoint of broadcasting), differentiably. */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   const lead = g.ndim - shape.length;
