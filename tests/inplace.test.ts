@@ -71,6 +71,7 @@ describe('in-place ops record what PyTorch records', () => {
     expect(name(v)).toBe('AsStridedBackward0');
     expect(name(b)).toBe('CopySlices');
     expect(name(w0)).toBe('AsStridedBackward0'); // another view of the same base, remade lazily
+    expect(String(w0)).toBe('tensor([1., 4.], grad_fn=<AsStridedBackward0>)');
     expect(b.tolist()).toEqual([1, 4, 6]);
     b.mul(torch.tensor([1, 10, 100])).sum().backward();
     expect(x.grad!.tolist()).toEqual([1, 20, 200]);
@@ -187,6 +188,7 @@ describe('views made in no-grad mode', () => {
     expect(v.requiresGrad).toBe(true);
     expect(v.gradFn).toBe(null);
     expect(v.isLeaf).toBe(true);
+    expect(String(v)).toBe('tensor([1., 2., 3.], requires_grad=True)');
     const y = v.mul(2);
     expect(y.requiresGrad).toBe(true);
     expect(name(y)).toBe('MulBackward0');

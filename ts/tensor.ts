@@ -422,8 +422,9 @@ export class Tensor {
 
   toString(): string {
     const suffixes: string[] = [];
-    if (this._gradFn) suffixes.push(`grad_fn=${this._gradFn}`);
-    else if (this._requiresGrad) suffixes.push('requires_grad=True');
+    const fn = this.gradFn;
+    if (fn) suffixes.push(`grad_fn=${fn}`);
+    else if (this.requiresGrad) suffixes.push('requires_grad=True');
     return formatTensor(this.dataSync(), this._shape, this.dtype, suffixes);
   }
   [Symbol.for('nodejs.util.inspect.custom')](): string {
