@@ -310,3 +310,24 @@ describe('create_graph across dtypes', () => {
     expect(x.grad!.tolist()).toEqual([8, 16]);
   });
 });
+
+describe('double backward through CopySlices and AsStridedBackward0', () => {
+  it('matches PyTorch 1.13', () => {
+    const x = torch.tensor([0.5, 1.5, -2], { dtype: 'float64', requiresGrad: true });
+    const y = torch.tensor([2, -1], { dtype: 'float64', requiresGrad: true });
+    const b = x.mul(x);
+    const v = b.narrow(0, 1, 2);
+    v.mul_(y);
+    b.mul(b).sum().add(v.sum()).backward(undefined, { createGraph: true });
+    const gx = x.grad!;
+    const gy = y.grad!;
+    expectClose(gx, [0.5, 60, -28], 1e-12);
+    expectClose(gy, [22.5, -28], 1e-12);
+    expect(gx.requiresGrad).toBe(true);
+    x.grad = null;
+    y.grad = null;
+    gx.mul(gx).sum().add(gy.mul(gy).sum()).backward();
+    expectClose(x.grad, [3, 16005, -5936], 1e-12);
+    expectClose(y.grad, [7295.625, -5152], 1e-12);
+  });
+});
