@@ -331,3 +331,27 @@ describe('double backward through CopySlices and AsStridedBackward0', () => {
     expectClose(y.grad, [7295.625, -5152], 1e-12);
   });
 });
+
+describe('linear adds its bias in place, as PyTorch 1.13', () => {
+  it('keeps the product dtype and records AddBackward0', () => {
+    const x = torch.tensor([1, 2], { requiresGrad: true });
+    const W = torch.tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    const b = torch.tensor([0.5, 0.25, 0.125], { dtype: 'float64', requiresGrad: true });
+    const y = torch.nn.functional.linear(x, W, b);
+    expect(y.dtype).toBe('float32');
+    expect(name(y)).toBe('AddBackward0');
+    expect(y.tolist()).toEqual([5.5, 11.25, 17.125]);
+    y.sum().backward();
+    expect(x.grad!.tolist()).toEqual([9, 12]);
+    expect(b.grad!.dtype).toBe('float64');
+    expect(b.grad!.tolist()).toEqual([1, 1, 1]);
+    const y3 = torch.nn.functional.linear(torch.ones(2, 3, 2).permute([1, 0, 2]), W, b);
+    expect(y3.dtype).toBe('float32');
+    expect(name(y3)).toBe('AddBackward0');
+    expect(Array.from(y3.shape)).toEqual([3, 2, 3]);
+  });
+});

@@ -1289,7 +1289,8 @@ function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
     return view(addmm(bias, x.view([b0 * b1, k]), wt), [b0, b1, weight._shape[0]]);
   }
   const y = matmul(x, wt);
-  return bias ? add(y, bias) : y;
+  // PyTorch adds the bias in place (output.add_(bias)): the result keeps the product's dtype.
+  return bias ? inplace(y, 'add', bias) : y;
 }
 
 // ---- in place and views -------------------------------------------------------------------------
