@@ -355,3 +355,14 @@ describe('linear adds its bias in place, as PyTorch 1.13', () => {
     expect(Array.from(y3.shape)).toEqual([3, 2, 3]);
   });
 });
+
+describe('leaves accumulate once per backward, after all their gradient arrived', () => {
+  it('a backward that fails midway leaves a leaf with several paths untouched (PyTorch 1.13)', () => {
+    const x = torch.tensor([1, 2, 3], { requiresGrad: true });
+    const out = x.square().add(x).sum();
+    out.backward();
+    expect(() => out.backward()).toThrow(/^Trying to backward through the graph a second time/);
+    expect(x.grad!.tolist()).toEqual([3, 5, 7]);
+    stillWorks();
+  });
+});

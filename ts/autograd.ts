@@ -190,11 +190,21 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
   edge.visit = pass;
   edge.deps = 0;
   edge.pending = null;
+  // Leaves count their incoming edges too: as PyTorch's AccumulateGrad nodes, a leaf takes the sum
+  // of everything it receives in this pass once it has all of it (so a backward that fails midway
+  // leaves it untouched, and .grad + (a + b) rounds as PyTorch's does).
+  const leaves = new Map<Tensor, { deps: number; pending: Tensor | null }>();
   const stack: Node[] = [edge];
   while (stack.length) {
     const n = stack.pop() as Node;
     for (const t of n.next) {
-      if (!(t instanceof Node)) continue;
+      if (t === null) continue;
+      if (!(t instanceof Node)) {
+        const st = leaves.get(t);
+        if (st) st.deps++;
+        else leaves.set(t, { deps: 1, pending: null });
+        continue;
+      }
       if (t.visit !== pass) {
         t.visit = pass;
         t.deps = 0;
@@ -229,6 +239,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
       }
       if (!retainGraph) node.release();
       for (const gi of grads) if (gi) hold(gi);
+      const readyLeaves: Tensor[] = [];
       for (let i = 0; i < node.next.length; i++) {
         const target = node.next[i];
         const raw = grads[i] ?? null;
@@ -254,14 +265,36 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
             }
           }
           if (--target.deps === 0) ready.push(target);
-        } else if (gi) {
-          const sole = !createGraph && gi !== gradient && gi._flowUses === 1;
-          accumulateInto(target, gi, createGraph, sole);
+        } else {
+          const st = leaves.get(target) as { deps: number; pending: Tensor | null };
+          if (gi) {
+            const prev = st.pending;
+            if (prev) {
+              const sum = prev.add(gi);
+              hold(sum);
+              st.pending = sum;
+              drop(prev);
+            } else {
+              hold(gi);
+              st.pending = gi;
+            }
+          }
+          if (--st.deps === 0) readyLeaves.push(target);
         }
         if (gi && gi !== raw) drop(gi);
       }
       for (const gi of grads) if (gi) drop(gi);
       if (g) drop(g);
+      // Leaves that have all their gradient accumulate it now (PyTorch runs AccumulateGrad first).
+      for (const leaf of readyLeaves) {
+        const st = leaves.get(leaf) as { deps: number; pending: Tensor | null };
+        const sum = st.pending;
+        if (!sum) continue;
+        st.pending = null;
+        const sole = !createGraph && sum !== gradient && sum._flowUses === 1;
+        accumulateInto(leaf, sum, createGraph, sole);
+        drop(sum);
+      }
     }
   } finally {
     setGradEnabled(prevMode);

@@ -289,6 +289,7 @@ export class Replayer {
     const exec = (s: Step): Tensor | null => (s.nograd ? torch.noGrad(() => this.call(env, s)) : this.call(env, s));
     let threw = false;
     let stopped = false;
+    let errorAgreed = false;
     for (let i = 0; i < p.steps.length && !stopped; i++) {
       const s = p.steps[i];
       if (ref.error && ref.error.step === i) {
@@ -307,7 +308,7 @@ export class Replayer {
           if (!(err instanceof Error)) issues.push({ kind: 'error-msg', op: s.op, msg: `asgrad threw a non-Error: ${m}` });
           else if (!m.includes(key)) {
             issues.push({ kind: 'error-msg', op: s.op, msg: `torch: "${ref.error.msg.slice(0, 140)}" | asgrad: "${m.slice(0, 140)}"` });
-          }
+          } else errorAgreed = true;
         }
         break;
       }
@@ -339,7 +340,10 @@ export class Replayer {
         stopped = true;
       }
     }
-    if (ref.error === null && !threw && !stopped) {
+    // Grads are compared after an error too when both raised it at the same step (stricter than
+    // ../shared/fuzz/run.mjs): what earlier backward passes accumulated must agree, and a backward
+    // that fails midway must leave the same grads.
+    if ((ref.error === null ? !threw : errorAgreed) && !stopped) {
       const bw = p.steps.filter((s) => s.op.includes('backward')).map((s) => s.op).pop() ?? 'backward';
       for (const [name, g] of Object.entries(ref.grads)) {
         const t = env.get(name);
