@@ -366,3 +366,15 @@ describe('leaves accumulate once per backward, after all their gradient arrived'
     stillWorks();
   });
 });
+
+describe("logsumexp over dim=[] fails in PyTorch 1.13's in-place add of the max", () => {
+  it('raises without keepdim on a tensor with dims, works otherwise', () => {
+    expect(() => torch.ones(2, 1, 1, 4).logsumexp({ dim: [] })).toThrow(
+      "output with shape [] doesn't match the broadcast shape [1, 1, 1, 1]",
+    );
+    expect(() => torch.ones(3).logsumexp([])).toThrow("output with shape [] doesn't match the broadcast shape [1]");
+    expect(Array.from(torch.ones(2, 1, 1, 4).logsumexp({ dim: [], keepdim: true }).shape)).toEqual([1, 1, 1, 1]);
+    expect(Array.from(torch.ones([]).logsumexp([]).shape)).toEqual([]);
+    stillWorks();
+  });
+});

@@ -603,6 +603,12 @@ export const amin = defineExtremum('min', 'AminBackward0');
 
 export function logsumexp(x: Tensor, dim: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
   const spec = parseReduce(x, dim, keepdim);
+  // PyTorch 1.13 reduces dim=[] as every dim but keeps the max with every dim, then adds it in
+  // place into the result: without keepdim, that in-place add cannot broadcast.
+  const list = dim !== null && typeof dim === 'object' && !Array.isArray(dim) ? (dim as ReduceOpts).dim : dim;
+  if (Array.isArray(list) && list.length === 0 && !spec.keepdim && x.ndim > 0 && x.numel() > 0) {
+    throw new Error(`output with shape [] doesn't match the broadcast shape ${fmtShape(x._shape.map(() => 1))}`);
+  }
   const a = floatInput(x);
   const y = K.reduce('logsumexp', a, spec.dims, spec.keepdim);
   return record('LogsumexpBackward0', y, [a], () => [a, y], (g, [s, r]) => [
