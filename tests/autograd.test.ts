@@ -187,7 +187,7 @@ describe('autograd engine', () => {
     const q = torch.ones(3, { requiresGrad: true });
     const u = q.mul(2);
     u.fill_(2);
-    expect(String(u.gradFn)).toBe('<FillBackward0>');
+    expect(String(u.gradFn)).toBe('<FillBackward2>');
     u.sum().backward();
     expect(q.grad!.tolist()).toEqual([0, 0, 0]);
     const p = torch.ones(3, { requiresGrad: true });
@@ -202,7 +202,12 @@ describe('autograd engine', () => {
     expect(String(torch.matmul(x, torch.ones(3, 4)).gradFn)).toBe('<SqueezeBackward3>');
     expect(String(torch.nn.functional.linear(x, torch.ones(4, 3)).gradFn)).toBe('<SqueezeBackward3>');
     expect(String(torch.nn.functional.linear(torch.ones([2, 2, 2, 3], { requiresGrad: true }), torch.ones(4, 3), torch.ones(4)).gradFn)).toBe('<AddBackward0>');
-    expect(String(torch.pow(2, y).gradFn)).toBe('<PowBackward2>');
+    // A number first is Python's operator form (JavaScript has no `2 ** y` on tensors): `2 ** y` is
+    // PowBackward1, `2 - y` RsubBackward1, `2 / y` y.reciprocal() * 2.
+    expect(String(torch.pow(2, y).gradFn)).toBe('<PowBackward1>');
+    expect(String(torch.sub(2, y).gradFn)).toBe('<RsubBackward1>');
+    expect(String(torch.div(2, y).gradFn)).toBe('<MulBackward0>');
+    expect(String(torch.div(2, y).gradFn!.next[0])).toBe('<ReciprocalBackward0>');
     const s = y.sum([]);
     expect(String(s)).toBe('tensor(6., grad_fn=<SumBackward1>)');
     s.backward();

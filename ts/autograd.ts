@@ -4,7 +4,7 @@ import type { Tensor } from './tensor.js';
 import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { legacyTypeName, DType } from './dtype.js';
 import { sameShape, fmtShape } from './shape.js';
-import { sumToShape, castTo } from './ops/internal.js';
+import { sumToShape, castGrad } from './ops/internal.js';
 import { withTemps } from './scope.js';
 
 export type BackwardRule = (g: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
@@ -27,6 +27,11 @@ export class Node {
   private hadSaved: boolean;
   /** Tensors that asked for `retainGrad()`: their grad is the gradient arriving at this node. */
   retained: Tensor[] | null = null;
+  /**
+   * A node this one runs inside (CopySlices runs the in-place op's node on the view's part of the
+   * gradient): released with it.
+   */
+  inner: Node | null = null;
   /** Which inputs need a gradient (fixed at creation). */
   readonly needs: readonly boolean[];
   /** Engine state of the current backward pass (valid while visit === that pass's number). */
@@ -46,11 +51,15 @@ export class Node {
     this.hadSaved = false;
   }
 
-  /** Called once, after the output points at this node, so a saved output keeps its grad_fn. */
-  setSaved(saved: Tensor[]): void {
+  /**
+   * Called once, after the output points at this node, so a saved output keeps its grad_fn.
+   * `freed`: whether a backward without retain_graph frees the node for good (true when it saved
+   * tensors; CopySlices frees its op even when that saved nothing, as PyTorch does).
+   */
+  setSaved(saved: Tensor[], freed = saved.length > 0): void {
     this.saved = saved;
     this.savedVersions = saved.map((t) => t._storage.version);
-    this.hadSaved = saved.length > 0;
+    this.hadSaved = freed;
   }
 
   toString(): string {
@@ -92,6 +101,7 @@ export class Node {
 
   /** Frees saved tensors after backward (unless retain_graph). Nodes that saved nothing can run again. */
   release(): void {
+    this.inner?.release();
     if (this.saved) for (const t of this.saved) t._releaseSaved();
     this.saved = this.hadSaved ? null : [];
   }
@@ -99,13 +109,14 @@ export class Node {
 
 /**
  * Records `output = op(inputs)` in the graph when grad mode is on and an input requires grad.
- * `save` lists tensors the rule needs (inputs or the output); they are kept alive until backward.
+ * `save` lists tensors the rule needs (inputs or the output), given which inputs need a gradient;
+ * they are kept alive until backward.
  */
 export function record(
   name: string,
   output: Tensor,
   inputs: readonly (Tensor | null)[],
-  save: () => Tensor[],
+  save: (needs: readonly boolean[]) => Tensor[],
   rule: BackwardRule,
 ): Tensor {
   if (!isGradEnabled()) return output;
@@ -117,7 +128,7 @@ export function record(
   const node = new Node(name, next, metaIn, rule);
   output._setGradFn(node);
   node.setSaved(
-    save().map((t) => {
+    save(node.needs).map((t) => {
       const a = t._aliasForSave();
       a._savedOutput = t === output;
       return a;
@@ -170,7 +181,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
     throw new AutogradError('element 0 of tensors does not require grad and does not have a grad_fn');
   }
   if (!(edge instanceof Node)) {
-    accumulateInto(edge, castTo(gradient, edge.dtype), createGraph);
+    accumulateInto(edge, castGrad(gradient, edge.dtype), createGraph);
     return;
   }
   // Count, for every node reachable from the root, how many edges lead into it. The counts and
@@ -179,11 +190,21 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
   edge.visit = pass;
   edge.deps = 0;
   edge.pending = null;
+  // Leaves count their incoming edges too: as PyTorch's AccumulateGrad nodes, a leaf takes the sum
+  // of everything it receives in this pass once it has all of it (so a backward that fails midway
+  // leaves it untouched, and .grad + (a + b) rounds as PyTorch's does).
+  const leaves = new Map<Tensor, { deps: number; pending: Tensor | null }>();
   const stack: Node[] = [edge];
   while (stack.length) {
     const n = stack.pop() as Node;
     for (const t of n.next) {
-      if (!(t instanceof Node)) continue;
+      if (t === null) continue;
+      if (!(t instanceof Node)) {
+        const st = leaves.get(t);
+        if (st) st.deps++;
+        else leaves.set(t, { deps: 1, pending: null });
+        continue;
+      }
       if (t.visit !== pass) {
         t.visit = pass;
         t.deps = 0;
@@ -218,6 +239,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
       }
       if (!retainGraph) node.release();
       for (const gi of grads) if (gi) hold(gi);
+      const readyLeaves: Tensor[] = [];
       for (let i = 0; i < node.next.length; i++) {
         const target = node.next[i];
         const raw = grads[i] ?? null;
@@ -226,7 +248,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
         if (gi) {
           const meta = node.inputMeta[i];
           if (!sameShape(gi._shape, meta.shape)) gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
-          if (gi.dtype !== meta.dtype) gi = castTo(gi, meta.dtype);
+          if (gi.dtype !== meta.dtype) gi = castGrad(gi, meta.dtype);
           if (gi !== raw) hold(gi);
         }
         if (target instanceof Node) {
@@ -243,14 +265,36 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
             }
           }
           if (--target.deps === 0) ready.push(target);
-        } else if (gi) {
-          const sole = !createGraph && gi !== gradient && gi._flowUses === 1;
-          accumulateInto(target, gi, createGraph, sole);
+        } else {
+          const st = leaves.get(target) as { deps: number; pending: Tensor | null };
+          if (gi) {
+            const prev = st.pending;
+            if (prev) {
+              const sum = prev.add(gi);
+              hold(sum);
+              st.pending = sum;
+              drop(prev);
+            } else {
+              hold(gi);
+              st.pending = gi;
+            }
+          }
+          if (--st.deps === 0) readyLeaves.push(target);
         }
         if (gi && gi !== raw) drop(gi);
       }
       for (const gi of grads) if (gi) drop(gi);
       if (g) drop(g);
+      // Leaves that have all their gradient accumulate it now (PyTorch runs AccumulateGrad first).
+      for (const leaf of readyLeaves) {
+        const st = leaves.get(leaf) as { deps: number; pending: Tensor | null };
+        const sum = st.pending;
+        if (!sum) continue;
+        st.pending = null;
+        const sole = !createGraph && sum !== gradient && sum._flowUses === 1;
+        accumulateInto(leaf, sum, createGraph, sole);
+        drop(sum);
+      }
     }
   } finally {
     setGradEnabled(prevMode);

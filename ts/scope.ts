@@ -124,7 +124,7 @@ function close(scope: Scope, result: unknown): void {
     // Parameters (leaves that require grad), gradients and kept tensors outlive scopes, as tf.tidy
     // leaves variables alone; returned tensors move to the enclosing scope.
     const isReturned = returned.includes(t);
-    const survives = t._kept || t._heldAsGrad || (t.isLeaf && t.requiresGrad) || isReturned;
+    const survives = t._kept || t._heldAsGrad || t._isGradLeaf() || isReturned;
     if (!survives) {
       t.dispose();
       continue;

@@ -38,6 +38,8 @@ export function contiguousStrides(shape: Shape): number[] {
 }
 
 export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
+  // As PyTorch: a tensor with no elements is contiguous whatever its strides.
+  if (shape.includes(0)) return true;
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     if (shape[i] !== 1 && strides[i] !== acc) return false;

@@ -56,8 +56,16 @@ export class Tensor {
   _heldAsGrad = false;
   /** @internal */
   _kept = false;
-  /** @internal The tensor whose storage this view shares (the root of a chain of views). */
+  /**
+   * @internal For a view made by a view op (view, reshape, transpose, select, expand...): the tensor
+   * it views, always the root of a chain of views (PyTorch's `_base`). Null for other tensors,
+   * including `detach()` results and the library's own reinterpretations of a result.
+   */
   _base: Tensor | null = null;
+  /** @internal A view made (or derived from one made) in no-grad mode: PyTorch forbids rebasing it. */
+  _noGradView = false;
+  /** @internal For a view: the version its grad_fn was made at; on a mismatch it is remade (AsStridedBackward0). */
+  _attrVersion = 0;
   /** @internal Engine bookkeeping: references to this gradient in the current backward pass. */
   _flowUses = 0;
   /** @internal The backward pass `_flowUses` belongs to. */
@@ -103,12 +111,22 @@ export class Tensor {
     return new Tensor(Storage.forElements(numelOf(shape), dtype), shape, contiguousStrides(shape), 0, dtype);
   }
 
-  /** @internal A view sharing this tensor's storage. */
+  /** @internal A handle on this tensor's storage with another geometry (not, by itself, an autograd view). */
   _view(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
     this._check('view');
-    const v = new Tensor(this._storage, shape, strides, offset, this.dtype);
-    v._base = this._base ?? this;
-    return v;
+    return new Tensor(this._storage, shape, strides, offset, this.dtype);
+  }
+
+  /**
+   * @internal Makes this handle (made by `_view` of `src`) a view of `src` as PyTorch's view ops do:
+   * its base is src's base (or src), it is marked when made in no-grad mode (a mark its own views
+   * inherit), and its grad_fn belongs to the current version.
+   */
+  _markView(src: Tensor): this {
+    this._base = src._base ?? src;
+    this._noGradView = (src._base !== null && src._noGradView) || !isGradEnabled();
+    this._attrVersion = this._storage.version;
+    return this;
   }
 
   // ---- metadata -------------------------------------------------------------------------------
@@ -167,14 +185,15 @@ export class Tensor {
 
   // ---- autograd state -------------------------------------------------------------------------
 
+  /** As PyTorch: a leaf's flag, or having a grad_fn, or (a view) its base requiring grad. */
   get requiresGrad(): boolean {
-    return this._requiresGrad;
+    return this._requiresGrad || this._gradFn !== null || (this._base !== null && this._base.requiresGrad);
   }
   set requiresGrad(v: boolean) {
     this.requiresGrad_(v);
   }
   requiresGrad_(requiresGrad = true): this {
-    if (this._gradFn !== null && !requiresGrad) {
+    if (!this.isLeaf && !requiresGrad) {
       throw new AutogradError(
         "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
       );
@@ -182,14 +201,22 @@ export class Tensor {
     if (requiresGrad && !(this.dtype === 'float32' || this.dtype === 'float64')) {
       throw new AutogradError('only Tensors of floating point and complex dtype can require gradients');
     }
-    if (this._gradFn === null) this._requiresGrad = requiresGrad;
+    if (this.isLeaf) this._requiresGrad = requiresGrad;
     return this;
   }
+  /**
+   * The node that made this tensor. A view whose storage was modified in place since its grad_fn
+   * was set (through itself, its base or another view) gets a new one at first access, as in
+   * PyTorch: AsStridedBackward0 from its base's current history.
+   */
   get gradFn(): Node | null {
+    const base = this._base;
+    if (base === null || (this._gradFn === null && !base.requiresGrad)) return this._gradFn;
+    if (this._attrVersion !== this._storage.version) O.regenerateViewGradFn(this, base);
     return this._gradFn;
   }
   get isLeaf(): boolean {
-    return this._gradFn === null;
+    return this.gradFn === null;
   }
   get grad(): Tensor | null {
     const g = this._grad;
@@ -211,15 +238,23 @@ export class Tensor {
     return this._retainsGrad;
   }
   retainGrad(): void {
-    if (!this._requiresGrad) throw new AutogradError("can't retain_grad on Tensor that has requires_grad=False");
-    if (this._gradFn === null || this._retainsGrad) return;
+    if (!this.requiresGrad) throw new AutogradError("can't retain_grad on Tensor that has requires_grad=False");
+    const fn = this.gradFn;
+    if (fn === null || this._retainsGrad) return;
     this._retainsGrad = true;
-    (this._gradFn.retained ??= []).push(this);
+    (fn.retained ??= []).push(this);
   }
-  /** @internal */
+  /** @internal Sets the node that made this tensor (for a view: at the current version). */
   _setGradFn(n: Node): void {
+    const old = this._gradFn;
     this._gradFn = n;
     this._requiresGrad = true;
+    this._attrVersion = this._storage.version;
+    // A retained grad follows the tensor to its new node (PyTorch moves the retain hook).
+    if (this._retainsGrad && old !== null && old !== n) {
+      if (old.retained) old.retained = old.retained.filter((t) => t !== this);
+      (n.retained ??= []).push(this);
+    }
   }
   /** @internal */
   _setGradInternal(g: Tensor): void {
@@ -228,17 +263,35 @@ export class Tensor {
   }
   /** @internal Where gradients for this tensor go. */
   _edge(): EdgeTarget {
-    if (this._gradFn) return this._gradFn;
+    const fn = this.gradFn;
+    if (fn) return fn;
     return this._requiresGrad ? this._leafTarget : null;
   }
   /** @internal The handle a graph node keeps: it holds the storage even if the user disposes this one. */
   _aliasForSave(): Tensor {
     const a = new Tensor(this._storage, this._shape, this._strides, this._offset, this.dtype, true);
-    a._gradFn = this._gradFn;
-    a._requiresGrad = this._requiresGrad;
-    a._leafTarget = this._leafTarget;
-    a._origin = this;
+    return a._adoptIdentity(this);
+  }
+  /**
+   * @internal Gives this handle `src`'s place in the graph (its grad_fn, or its leaf), so an op on
+   * this handle is recorded as an op on src: for saved aliases and for the copy of a tensor's old
+   * value that an in-place op computes from.
+   */
+  _adoptIdentity(src: Tensor): this {
+    const a = this;
+    a._gradFn = src.gradFn;
+    a._requiresGrad = src._requiresGrad;
+    a._leafTarget = src._leafTarget;
+    a._origin = src;
     return a;
+  }
+  /** @internal The grad_fn as set, without remaking a stale view's. */
+  _rawGradFn(): Node | null {
+    return this._gradFn;
+  }
+  /** @internal A leaf that requires grad (by its own flag): what scopes must not release. */
+  _isGradLeaf(): boolean {
+    return this._gradFn === null && this._requiresGrad;
   }
   /** @internal */
   _releaseSaved(): void {
@@ -284,9 +337,7 @@ export class Tensor {
   }
 
   detach(): Tensor {
-    const d = this._view(this._shape, this._strides, this._offset);
-    d._base = null;
-    return d;
+    return this._view(this._shape, this._strides, this._offset);
   }
   /** PyTorch's `.data`: the same storage, outside autograd (in-place updates are not recorded). */
   get data(): Tensor {
@@ -371,8 +422,9 @@ export class Tensor {
 
   toString(): string {
     const suffixes: string[] = [];
-    if (this._gradFn) suffixes.push(`grad_fn=${this._gradFn}`);
-    else if (this._requiresGrad) suffixes.push('requires_grad=True');
+    const fn = this.gradFn;
+    if (fn) suffixes.push(`grad_fn=${fn}`);
+    else if (this.requiresGrad) suffixes.push('requires_grad=True');
     return formatTensor(this.dataSync(), this._shape, this.dtype, suffixes);
   }
   [Symbol.for('nodejs.util.inspect.custom')](): string {
@@ -455,7 +507,7 @@ export class Tensor {
   sub_(other: TensorLike | Scalar, alpha?: number): this { return O.inplace(this, 'sub', other, alpha); }
   mul_(other: TensorLike | Scalar): this { return O.inplace(this, 'mul', other); }
   div_(other: TensorLike | Scalar): this { return O.inplace(this, 'div', other); }
-  zero_(): this { return O.fill_(this, 0); }
+  zero_(): this { return O.zero_(this); }
   fill_(value: number): this { return O.fill_(this, value); }
   copy_(src: TensorLike): this { return O.copy_(this, src); }
 }

@@ -120,8 +120,122 @@ export function castTo(t: Tensor, dtype: DType): Tensor {
   return out;
 }
 
+// ---- output layout ---------------------------------------------------------------------------
+//
+// PyTorch's elementwise ops (TensorIterator) give their output the memory layout of their inputs:
+// sin(x.t()) is itself transposed in memory, so .contiguous() copies it and .view() may refuse it.
+// Which layout matters wherever PyTorch branches on contiguity (contiguous, reshape, linear,
+// matmul's folding), so kernels here compute in that layout and return the output permuted back.
+
+/** Strides of `t` as an operand over `shape`: 0 where broadcast (and in missing leading dims). */
+function iterStrides(t: Tensor, shape: Shape): number[] {
+  const off = shape.length - t._shape.length;
+  const out = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < t._shape.length; i++) out[off + i] = t._shape[i] === 1 && shape[off + i] !== 1 ? 0 : t._strides[i];
+  return out;
+}
+
+/** PyTorch's is_contiguous(memory_format=torch.channels_last), for 4-D. */
+function channelsLast(t: Tensor): boolean {
+  let expected = 1;
+  for (const d of [1, 3, 2, 0]) {
+    const n = t._shape[d];
+    if (n !== 1) {
+      if (t._strides[d] !== expected) return false;
+      expected *= n;
+    }
+  }
+  return true;
+}
+
+/**
+ * The layout TensorIterator (PyTorch 1.13) gives the output of an elementwise op over `shape`: its
+ * dims outermost first, or null when that is the plain contiguous layout. Same-shape operands that
+ * are all contiguous (or all channels-last) keep that; otherwise dims are ordered by the operands'
+ * strides, the first operand deciding first, broadcast dims not voting.
+ */
+export function outputLayout(shape: Shape, ops: readonly Tensor[]): number[] | null {
+  const nd = shape.length;
+  if (nd <= 1 || ops.every((t) => t.isContiguous())) return null;
+  if (nd === 4 && ops.every((t) => sameShape(t._shape, shape) && channelsLast(t))) return [0, 2, 3, 1];
+  const st = ops.map((t) => iterStrides(t, shape));
+  const swap = (d0: number, d1: number): number => {
+    for (const s of st) {
+      const a = s[d0];
+      const b = s[d1];
+      if (a === 0 || b === 0) continue;
+      if (a < b) return -1;
+      if (a > b) return 1;
+      if (shape[d0] > shape[d1]) return 1;
+    }
+    return 0;
+  };
+  // Fastest-moving dim first; insertion sort that leaves ambiguous pairs where they are.
+  const perm: number[] = [];
+  for (let i = nd - 1; i >= 0; i--) perm.push(i);
+  for (let i = 1; i < nd; i++) {
+    let d1 = i;
+    for (let d0 = i - 1; d0 >= 0; d0--) {
+      const c = swap(perm[d0], perm[d1]);
+      if (c > 0) {
+        [perm[d0], perm[d1]] = [perm[d1], perm[d0]];
+        d1 = d0;
+      } else if (c < 0) break;
+    }
+  }
+  if (perm.every((p, j) => p === nd - 1 - j)) return null;
+  return perm.reverse();
+}
+
+/** Runs `f` on the operands seen in `layout`'s dim order; returns its (contiguous) result in the original order. */
+function inLayout(layout: readonly number[], shape: Shape, ops: readonly Tensor[], f: (views: Tensor[]) => Tensor): Tensor {
+  const views = ops.map((t) => {
+    const s = iterStrides(t, shape);
+    return t._view(layout.map((i) => shape[i]), layout.map((i) => s[i]), t._offset);
+  });
+  const y = f(views);
+  for (const v of views) v.dispose();
+  const inv = new Array<number>(layout.length);
+  layout.forEach((d, k) => (inv[d] = k));
+  const out = y._view(inv.map((k) => y._shape[k]), inv.map((k) => y._strides[k]), y._offset);
+  y.dispose();
+  return out;
+}
+
+/** PyTorch's is_non_overlapping_and_dense. */
+function nonOverlappingDense(t: Tensor): boolean {
+  const n = t.ndim;
+  if (n === 1) return t._shape[0] < 2 || t._strides[0] === 1;
+  const perm = t._shape.map((_, i) => i);
+  perm.sort((a, b) => (t._shape[a] < 2 ? 1 : t._shape[b] < 2 ? -1 : t._strides[a] - t._strides[b]));
+  let want = 1;
+  for (const d of perm) {
+    if (t._shape[d] < 2) return true;
+    if (t._strides[d] !== want) return false;
+    want *= t._shape[d];
+  }
+  return true;
+}
+
+/**
+ * A copy of `t` in `dtype` laid out as PyTorch's preserve_format does (clone, to): with t's own
+ * strides when t is non-overlapping and dense, else contiguous.
+ */
+export function copyPreservingLayout(t: Tensor, dtype: DType = t.dtype): Tensor {
+  if (t.isContiguous() || !nonOverlappingDense(t)) return dtype === t.dtype ? contiguousCopy(t) : castTo(t, dtype);
+  const out = new Tensor(Storage.forElements(t.numel(), dtype), t._shape, t._strides.slice(), 0, dtype);
+  copyInto(out, t);
+  return out;
+}
+
 /** Elementwise unary kernel `name_T(out, x, n, ...params)` on a float tensor. */
 export function unary(name: string, x: Tensor, ...params: number[]): Tensor {
+  const layout = outputLayout(x._shape, [x]);
+  if (layout) return inLayout(layout, x._shape, [x], ([v]) => unaryContiguous(name, v, params));
+  return unaryContiguous(name, x, params);
+}
+
+function unaryContiguous(name: string, x: Tensor, params: number[]): Tensor {
   const xc = contiguousOf(x);
   const out = empty(x._shape, x.dtype);
   const n = out.numel();
@@ -140,6 +254,15 @@ function kernelFor(name: string, dtype: DType): KernelFn {
 }
 
 export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType = a.dtype, kname?: string): Tensor {
+  if (!(a.isContiguous() && b.isContiguous())) {
+    const shape = broadcastShapes(a._shape, b._shape);
+    const layout = outputLayout(shape, [a, b]);
+    if (layout) return inLayout(layout, shape, [a, b], ([va, vb]) => binaryContiguous(name, va, vb, outDtype, kname));
+  }
+  return binaryContiguous(name, a, b, outDtype, kname);
+}
+
+function binaryContiguous(name: string, a: Tensor, b: Tensor, outDtype: DType, kname?: string): Tensor {
   const f = kname ? kernel(kname) : kernelFor(name, a.dtype);
   // Common layouts need no broadcasting arithmetic: same-shape contiguous operands, or a
   // contiguous tensor with a 0-d one, are one flat loop.
@@ -180,6 +303,12 @@ export function binaryInto(name: string, a: Tensor, b: Tensor): void {
 
 export function whereK(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(cond._shape, a._shape, b._shape);
+  const layout = outputLayout(shape, [cond, a, b]);
+  if (layout) return inLayout(layout, shape, [cond, a, b], ([c, x, y]) => whereContiguous(c, x, y, shape.length ? layout.map((i) => shape[i]) : shape));
+  return whereContiguous(cond, a, b, shape);
+}
+
+function whereContiguous(cond: Tensor, a: Tensor, b: Tensor, shape: Shape): Tensor {
   const out = empty(shape, a.dtype);
   if (out.numel() === 0) return out;
   const c = coalesce(shape, [
@@ -332,6 +461,11 @@ export function rangeK(kind: 'arange' | 'linspace', n: number, a: number, b: num
   const out = empty([n], kd);
   if (n > 0) kernelFor(kind, kd)(out._ptr(), n, a, b);
   return castTo(out, dtype);
+}
+
+/** A gradient in its input's dtype, differentiably (with create_graph the cast is part of the new graph, as in PyTorch's engine). */
+export function castGrad(g: Tensor, dtype: DType): Tensor {
+  return g.dtype === dtype ? g : O.toDtype(g, dtype);
 }
 
 /** Sums a gradient down to `shape` (the adjoint of broadcasting), differentiably. */

@@ -3,10 +3,12 @@
 // so gradients of gradients work; broadcast reduction of gradients happens in the engine.
 import { Tensor } from '../tensor.js';
 import type { ReduceDims, ReduceOpts, VarOpts } from '../tensor.js';
-import { record } from '../autograd.js';
+import { record, Node, AutogradError } from '../autograd.js';
+import type { BackwardRule } from '../autograd.js';
 import { DType, isFloating, resultType } from '../dtype.js';
 import { isGradEnabled, noGrad } from '../grad_mode.js';
 import {
+  broadcastShapes,
   contiguousStrides,
   fmtShape,
   isContiguous,
@@ -274,7 +276,7 @@ function floatDtype(d: DType): DType {
 // ---- dtype conversion ----------------------------------------------------------------------------
 
 export function toDtype(x: Tensor, dtype: DType): Tensor {
-  const y = K.castTo(x, dtype);
+  const y = K.copyPreservingLayout(x, dtype);
   if (!isFloating(dtype)) return y;
   const from = x.dtype;
   return record('ToCopyBackward0', y, [x], () => [], (g) => [toDtype(g, from)]);
@@ -282,7 +284,8 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
 
 // ---- elementwise binary --------------------------------------------------------------------------
 
-type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+/** `out`: the saved result, for ops that keep it (`keepsOutput`). */
+type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[], out: Tensor) => (Tensor | null)[];
 /** Which inputs a rule reads, given which inputs require grad (PyTorch saves only what it needs). */
 type SavePlan = (aNeeds: boolean, bNeeds: boolean) => [boolean, boolean];
 
@@ -292,9 +295,10 @@ const BOTH: SavePlan = (ra, rb) => [ra || rb, ra || rb];
 
 /**
  * A broadcasting binary op: `kname` is its kernel, `node` PyTorch's node name, `plan` what the rule
- * reads. Integer operands compute in float64 and come back as int64.
+ * reads (and `keepsOutput` whether the node keeps the result too). Integer operands compute in
+ * float64 and come back as int64.
  */
-function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryRule, alwaysFloat = false) {
+function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryRule, alwaysFloat = false, keepsOutput = false) {
   const apply = (ox: Operand, oy: Operand, dtype: DType, cdtype: DType): Tensor => {
     const a = operand(ox, cdtype);
     const b = operand(oy, cdtype);
@@ -305,9 +309,11 @@ function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryR
       node,
       out,
       [a, b],
-      () => (sa && sb ? [a, b] : sa ? [a] : sb ? [b] : []),
+      // `keepsOutput`: PyTorch's node also keeps the result (pow), so writing it later is caught.
+      () => [...(sa && sb ? [a, b] : sa ? [a] : sb ? [b] : []), ...(keepsOutput ? [out] : [])],
       // Unsaved operands are never read by the rule (it only computes the gradients it needs).
-      (g, s, needs) => rule(g, sa ? s[0] : (null as unknown as Tensor), sb ? s[sa ? 1 : 0] : (null as unknown as Tensor), needs),
+      (g, s, needs) =>
+        rule(g, sa ? s[0] : (null as unknown as Tensor), sb ? s[sa ? 1 : 0] : (null as unknown as Tensor), needs, s[s.length - 1]),
     );
   };
   return (x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor => {
@@ -326,12 +332,14 @@ function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryR
 
 const addK = defineBinary('add', 'AddBackward0', NOTHING, (g) => [g, g]);
 const subK = defineBinary('sub', 'SubBackward0', NOTHING, (g, _a, _b, n) => [g, n[1] ? neg(g) : null]);
+/** `2 - x`: Python evaluates it as x.__rsub__(2), PyTorch's rsub (RsubBackward1). */
+const rsubK = defineBinary('sub', 'RsubBackward1', NOTHING, (_g, _a, _b, n) => [null, n[1] ? neg(_g) : null]);
 export const mul = defineBinary('mul', 'MulBackward0', CROSS, (g, a, b, n) => {
   // x * x: both gradients go to x; g·x + g·x is exactly 2·(g·x), one pass fewer.
   if (n[0] && n[1] && a._origin !== null && a._origin === b._origin) return [g.mul(b).mul(2), null];
   return [n[0] ? g.mul(b) : null, n[1] ? g.mul(a) : null];
 });
-export const div = defineBinary(
+const divK = defineBinary(
   'div',
   'DivBackward0',
   (ra, rb) => [rb, ra || rb],
@@ -356,7 +364,14 @@ export function add(x: TensorLike | Scalar, y: TensorLike | Scalar, alpha?: numb
   return addK(x, alpha === undefined || alpha === 1 ? y : mul(y as TensorLike, alpha));
 }
 export function sub(x: TensorLike | Scalar, y: TensorLike | Scalar, alpha?: number): Tensor {
+  if (isScalar(x) && !isScalar(y)) return withTemps(() => rsubK(x, alpha === undefined || alpha === 1 ? y : mul(y, alpha)));
   return subK(x, alpha === undefined || alpha === 1 ? y : mul(y as TensorLike, alpha));
+}
+
+/** `x / y`; a number over a tensor is Python's `2 / x`, which PyTorch computes as x.reciprocal() * 2. */
+export function div(x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor {
+  if (isScalar(x) && !isScalar(y)) return withTemps(() => mul(reciprocal(asTensorOperand(y) as Tensor), x));
+  return divK(x, y);
 }
 
 export function pow(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
@@ -376,26 +391,24 @@ function powImpl(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
     ]);
   }
   if (isScalar(x)) {
+    // `2 ** x` is x.__rpow__(2): torch.tensor(2, dtype=result_type(2, x)) ** x (PowBackward1).
     const et = asTensorOperand(e) as Tensor;
-    const b = operand(et, floatDtype(promote([x, et])));
-    const out = K.unary('rpows', b, Number(x));
-    const base = K.full([], Number(x), b.dtype);
-    const lnBase = K.unary('log', base);
-    return record('PowBackward2', out, [b], () => [out, lnBase], (g, [y, ln]) => [g.mul(y).mul(ln)]);
+    return powTT(scalarTensor(Number(x), promote([x, et])), et);
   }
   return powTT(x, e);
 }
 
-const powTT = defineBinary('pow', 'PowBackward1', BOTH, (g, a, b, n) => {
+const powTT = defineBinary('pow', 'PowBackward1', BOTH, (g, a, b, n, result) => {
   const out: (Tensor | null)[] = [null, null];
   if (n[0]) out[0] = g.mul(b).mul(pow(a, b.sub(1)));
   if (n[1]) {
-    // d/db a^b = a^b ln a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
-    const gb = g.mul(pow(a, b)).mul(a.log());
+    // d/db a^b = a^b ln a from the saved result, as PyTorch (so a graph built from this gradient
+    // runs through the forward node), taken as 0 where a == 0 (PyTorch's convention).
+    const gb = g.mul(result).mul(a.log());
     out[1] = where(compare('eq', a, 0), K.full([], 0, gb.dtype), gb);
   }
   return out;
-});
+}, false, true);
 
 export type CompareOp = 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne';
 
@@ -565,7 +578,8 @@ export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: 
   const y = K.reduce('mean', x, spec.dims, spec.keepdim);
   const shape = x._shape;
   const n = reducedCount(x, spec);
-  return record(spec.all ? 'MeanBackward0' : 'MeanBackward1', y, [x], () => [], (g) => [
+  // MeanBackward1 keeps its input (PyTorch does), though the rule only needs its shape.
+  return record(spec.all ? 'MeanBackward0' : 'MeanBackward1', y, [x], () => (spec.all ? [] : [x]), (g) => [
     // Divide the reduced gradient, then broadcast it as a view: nothing input-sized is written.
     keepShape(g, shape, spec).div(n).expand(shape),
   ]);
@@ -589,6 +603,12 @@ export const amin = defineExtremum('min', 'AminBackward0');
 
 export function logsumexp(x: Tensor, dim: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
   const spec = parseReduce(x, dim, keepdim);
+  // PyTorch 1.13 reduces dim=[] as every dim but keeps the max with every dim, then adds it in
+  // place into the result: without keepdim, that in-place add cannot broadcast.
+  const list = dim !== null && typeof dim === 'object' && !Array.isArray(dim) ? (dim as ReduceOpts).dim : dim;
+  if (Array.isArray(list) && list.length === 0 && !spec.keepdim && x.ndim > 0 && x.numel() > 0) {
+    throw new Error(`output with shape [] doesn't match the broadcast shape ${fmtShape(x._shape.map(() => 1))}`);
+  }
   const a = floatInput(x);
   const y = K.reduce('logsumexp', a, spec.dims, spec.keepdim);
   return record('LogsumexpBackward0', y, [a], () => [a, y], (g, [s, r]) => [
@@ -701,7 +721,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const inShape = x._shape;
   const st = viewStrides(x._shape, x._strides, sh);
   if (st) {
-    const y = x._view(sh, st, x._offset);
+    const y = x._view(sh, st, x._offset)._markView(x);
     return record('ReshapeAliasBackward0', y, [x], () => [], (g) => [g.reshape(inShape)]);
   }
   const y = noGrad(() => K.contiguousCopy(x));
@@ -719,7 +739,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
     );
   }
   const inShape = x._shape;
-  return record('ViewBackward0', x._view(sh, st, x._offset), [x], () => [], (g) => [g.reshape(inShape)]);
+  return record('ViewBackward0', x._view(sh, st, x._offset)._markView(x), [x], () => [], (g) => [g.reshape(inShape)]);
 }
 
 /** Reinterprets a fresh contiguous result under a new shape (PyTorch's _unsafe_view). */
@@ -749,14 +769,14 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
     [shape[d0], shape[d1]] = [shape[d1], shape[d0]];
     [st[d0], st[d1]] = [st[d1], st[d0]];
   }
-  return record('TransposeBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g.transpose(d0, d1)]);
+  return record('TransposeBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g.transpose(d0, d1)]);
 }
 
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
   const shape = x._shape.slice().reverse();
   const st = x._strides.slice().reverse();
-  return record('TBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g.t()]);
+  return record('TBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g.t()]);
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
@@ -769,7 +789,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (new Set(p).size !== p.length) throw new Error('permute(): duplicate dims are not allowed.');
   const inv = new Array<number>(p.length);
   p.forEach((d, i) => (inv[d] = i));
-  const y = x._view(p.map((d) => x._shape[d]), p.map((d) => x._strides[d]), x._offset);
+  const y = x._view(p.map((d) => x._shape[d]), p.map((d) => x._strides[d]), x._offset)._markView(x);
   return record('PermuteBackward0', y, [x], () => [], (g) => [g.permute(inv)]);
 }
 
@@ -782,6 +802,8 @@ export function squeeze(x: Tensor, dim?: number, node = dim === undefined ? 'Squ
     keep = x._shape.map((_, i) => i).filter((i) => i !== d || x._shape[i] !== 1);
   }
   const y = x._view(keep.map((i) => x._shape[i]), keep.map((i) => x._strides[i]), x._offset);
+  // matmul's SqueezeBackward3 is PyTorch squeezing its own result in place: not a view.
+  if (node !== 'SqueezeBackward3') y._markView(x);
   return record(node, y, [x], () => [], (g) => [g.reshape(inShape)]);
 }
 
@@ -792,7 +814,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const s = d < x.ndim ? x._strides[d] * x._shape[d] : 1;
   shape.splice(d, 0, 1);
   st.splice(d, 0, s);
-  return record('UnsqueezeBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g.squeeze(d)]);
+  return record('UnsqueezeBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g.squeeze(d)]);
 }
 
 export function expand(x: Tensor, sizes: readonly number[]): Tensor {
@@ -821,7 +843,7 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
     st.push(j >= 0 && cur === want ? x._strides[j] : 0);
   }
   // The rule returns g as is: the engine sums it down to x's shape.
-  return record('ExpandBackward0', x._view(shape, st, x._offset), [x], () => [], (g) => [g]);
+  return record('ExpandBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g]);
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
@@ -835,7 +857,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   const shape = x._shape.slice();
   shape[d] = length;
   const inShape = x._shape;
-  const y = x._view(shape, x._strides, x._offset + s * x._strides[d]);
+  const y = x._view(shape, x._strides, x._offset + s * x._strides[d])._markView(x);
   return record('SliceBackward0', y, [x], () => [], (g) => [sliceScatter(g, inShape, d, s)]);
 }
 
@@ -856,7 +878,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const shape = x._shape.filter((_, k) => k !== d);
   const st = x._strides.filter((_, k) => k !== d);
   const inShape = x._shape;
-  const y = x._view(shape, st, x._offset + i * x._strides[d]);
+  const y = x._view(shape, st, x._offset + i * x._strides[d])._markView(x);
   return record('SelectBackward0', y, [x], () => [], (g) => [sliceScatter(g.unsqueeze(d), inShape, d, i)]);
 }
 
@@ -922,8 +944,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     if (v < 0n || v >= BigInt(size)) throw new RangeError(`index out of range in self`);
   }
   if (x.ndim === 0) {
-    // PyTorch 1.13 returns the 0-d value itself whatever the number of (zero) indices.
-    return record('IndexSelectBackward0', K.contiguousCopy(x), [x], () => [], (g) => [g]);
+    // PyTorch 1.13 returns the 0-d value itself whatever the number of (zero) indices; its backward
+    // (index_add into a 0-d tensor) only manages a single index.
+    const many = index.numel() > 1;
+    return record('IndexSelectBackward0', K.contiguousCopy(x), [x], () => [], (g) => {
+      if (many) throw new RangeError('Dimension specified as 0 but tensor has no dimensions');
+      return [g];
+    });
   }
   const y = K.indexSelectK(x, d, index);
   const inShape = x._shape;
@@ -936,12 +963,14 @@ function indexAdd(src: Tensor, dim: number, index: Tensor, shape: Shape): Tensor
   return record('IndexAddBackward0', out, [src], () => [index], (g, [idx]) => [indexSelect(g, dim, idx)]);
 }
 
+/** x.contiguous() of a non-contiguous x: a contiguous clone. */
 export function contiguous(x: Tensor): Tensor {
-  return clone(x);
+  return record('CloneBackward0', K.contiguousCopy(x), [x], () => [], (g) => [g]);
 }
 
+/** x.clone(): PyTorch's preserve_format keeps a dense tensor's layout (a transposed clone stays transposed). */
 export function clone(x: Tensor): Tensor {
-  return record('CloneBackward0', K.contiguousCopy(x), [x], () => [], (g) => [g]);
+  return record('CloneBackward0', K.copyPreservingLayout(x), [x], () => [], (g) => [g]);
 }
 
 // ---- linear algebra ------------------------------------------------------------------------------
@@ -949,6 +978,35 @@ export function clone(x: Tensor): Tensor {
 function as3(x: Tensor, b: number, m: number, k: number): Tensor {
   const st = x.ndim === 3 ? x._strides : x.ndim === 2 ? [0, x._strides[0], x._strides[1]] : [0, 0, x._strides[0] ?? 1];
   return x._view([b, m, k], st, x._offset);
+}
+
+/**
+ * Records a product of inputs[i] and inputs[i + 1] whose node keeps each factor only for the other's
+ * gradient, as PyTorch's matmul-family nodes do (so writing a factor not kept is no error later).
+ */
+function recordCross(
+  name: string,
+  out: Tensor,
+  inputs: readonly Tensor[],
+  i: number,
+  rule: (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[]) => (Tensor | null)[],
+): Tensor {
+  const a = inputs[i];
+  const b = inputs[i + 1];
+  let keepA = false;
+  let keepB = false;
+  return record(
+    name,
+    out,
+    inputs,
+    (n) => {
+      keepA = n[i + 1];
+      keepB = n[i];
+      return keepA && keepB ? [a, b] : keepA ? [a] : keepB ? [b] : [];
+    },
+    // Unkept factors are never read (their gradient partner is not computed).
+    (g, s, n) => rule(g, keepA ? s[0] : (null as unknown as Tensor), keepB ? s[keepA ? 1 : 0] : (null as unknown as Tensor), n),
+  );
 }
 
 function checkFloatPair(a: Tensor, b: Tensor, op: string): void {
@@ -976,7 +1034,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
     throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a._shape[0]}x${a._shape[1]} and ${b._shape[0]}x${b._shape[1]})`);
   }
   checkFloatPair(a, b, 'mm');
-  return record('MmBackward0', mmRaw(a, b), [a, b], () => [a, b], (g, [sa, sb], n) => [
+  return recordCross('MmBackward0', mmRaw(a, b), [a, b], 0, (g, sa, sb, n) => [
     n[0] ? g.mm(sb.t()) : null,
     n[1] ? sa.t().mm(g) : null,
   ]);
@@ -986,7 +1044,7 @@ export function addmm(bias: Tensor, a: Tensor, b: Tensor): Tensor {
   const y = mmRaw(a, b);
   const out = noGrad(() => y.add(bias));
   y.dispose();
-  return record('AddmmBackward0', out, [bias, a, b], () => [a, b], (g, [sa, sb], n) => [
+  return recordCross('AddmmBackward0', out, [bias, a, b], 1, (g, sa, sb, n) => [
     n[0] ? g : null,
     n[1] ? g.mm(sb.t()) : null,
     n[2] ? sa.t().mm(g) : null,
@@ -1006,7 +1064,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   b3.dispose();
   const r = y._view([], [], 0);
   y.dispose();
-  return record('DotBackward0', r, [a, b], () => [a, b], (g, [sa, sb], n) => [
+  return recordCross('DotBackward0', r, [a, b], 0, (g, sa, sb, n) => [
     n[0] ? sb.mul(g) : null,
     n[1] ? sa.mul(g) : null,
   ]);
@@ -1023,7 +1081,7 @@ export function mv(a: Tensor, v: Tensor): Tensor {
   v2.dispose();
   const r = y._view([a._shape[0]], [1], 0);
   y.dispose();
-  return record('MvBackward0', r, [a, v], () => [a, v], (g, [sa, sv], n) => [
+  return recordCross('MvBackward0', r, [a, v], 0, (g, sa, sv, n) => [
     n[0] ? g.unsqueeze(1).mul(sv.unsqueeze(0)) : null,
     n[1] ? mv(sa.t(), g) : null,
   ]);
@@ -1035,7 +1093,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
     throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${a._shape[0]}, ${a._shape[2]}] but got: [${b._shape[0]}, ${b._shape[1]}].`);
   }
   checkFloatPair(a, b, 'bmm');
-  return record('BmmBackward0', K.matmul3(a, b), [a, b], () => [a, b], (g, [sa, sb], n) => [
+  return recordCross('BmmBackward0', K.matmul3(a, b), [a, b], 0, (g, sa, sb, n) => [
     n[0] ? bmm(g, sb.transpose(1, 2)) : null,
     n[1] ? bmm(sa.transpose(1, 2), g) : null,
   ]);
@@ -1044,6 +1102,16 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 /** torch.matmul: dispatches to dot / mv / mm / folded mm / broadcast bmm as PyTorch 1.13 does. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   return withTemps(() => matmulImpl(a, b));
+}
+
+/**
+ * Whether matmul folds `t`'s batch dims into one mm (PyTorch 1.13's should_fold): not for a 3-D
+ * operand against a matrix whose last two dims are transposed behind a slowest first dim.
+ */
+function shouldFold(t: Tensor, otherDim: number): boolean {
+  const [s, st] = [t._shape, t._strides];
+  if (t.ndim === 3 && otherDim === 2 && st[2] !== 1 && st[0] === s[1] * s[2]) return false;
+  return true;
 }
 
 function matmulImpl(a: Tensor, b: Tensor): Tensor {
@@ -1055,12 +1123,23 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
   // PyTorch 1.13 squeezes in place here, which records SqueezeBackward3.
   if (da === 1 && db === 2) return squeeze(mm(a.unsqueeze(0), b), 0, 'SqueezeBackward3');
   if (da === 2 && db === 2) return mm(a, b);
-  if (da >= 3 && (db === 1 || db === 2)) {
+  if (da >= 3 && (db === 1 || db === 2) && shouldFold(a, db)) {
     const k = a._shape[da - 1];
     const outShape = [...a._shape.slice(0, -1), ...(db === 2 ? [b._shape[1]] : [])];
     const a2 = a.contiguous().reshape([-1, k]);
     const b2 = db === 1 ? b.unsqueeze(-1) : b;
     return unsafeView(a2.mm(b2), outShape);
+  }
+  if (db >= 3 && (da === 1 || da === 2) && shouldFold(b, da)) {
+    // PyTorch folds b's batch into mm here too, through b^T: a @ b = (b^T a^T)^T, made contiguous.
+    const t1 = b.transpose(-1, -2);
+    const t2 = da === 2 ? a.t() : a;
+    const s1 = t1._shape;
+    const outShape = s1.slice(0, -1);
+    const t1f = t1.reshape([numelOf(outShape), s1[s1.length - 1]]);
+    if (da === 1) return unsafeView(mv(t1f, t2), outShape);
+    outShape.push(t2._shape[1]);
+    return unsafeView(mm(t1f, t2), outShape).transpose(-1, -2).contiguous();
   }
   // Batched: broadcast the batch dims, fold them into one, bmm, unfold.
   const a3d = da === 1 ? a.unsqueeze(0) : a;
@@ -1168,7 +1247,8 @@ export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'me
   const out = reduceLoss(negl, reduction);
   if (out !== negl) negl.dispose();
   const shape = target._shape;
-  return record('NllLossBackward0', out, [logp], () => [onehot], (g, [oh]) => [
+  // PyTorch keeps the input too (unused by this rule): writing it later is an error at backward.
+  return record('NllLossBackward0', out, [logp], () => [onehot, logp, target], (g, [oh]) => [
     neg(oh).mul(lossGrad(g, shape, n, reduction).unsqueeze(-1)),
   ]);
 }
@@ -1215,135 +1295,270 @@ function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
     return view(addmm(bias, x.view([b0 * b1, k]), wt), [b0, b1, weight._shape[0]]);
   }
   const y = matmul(x, wt);
-  return bias ? add(y, bias) : y;
+  // PyTorch adds the bias in place (output.add_(bias)): the result keeps the product's dtype.
+  return bias ? inplace(y, 'add', bias) : y;
 }
 
-// ---- in place ------------------------------------------------------------------------------------
+// ---- in place and views -------------------------------------------------------------------------
+//
+// PyTorch's model, which these functions follow: a view made by a view op records its base (the
+// root of its chain of views). An in-place op first checks autograd's rules (check_inplace), then
+// the kernel's (no self-overlap, an output that holds the broadcast shape, a castable dtype), then
+// writes and bumps the version counter its storage shares with every view, then rebases history:
+// a non-view takes the op's node; a view's base takes CopySlices (the base's old history outside
+// the view's region, the op's node inside it), and the view's own grad_fn is remade from the base.
+// Any view whose version moved since its grad_fn was set is remade at its next grad_fn access
+// (Tensor.gradFn -> regenerateViewGradFn), whoever wrote.
 
-function checkInplace(self: Tensor): void {
-  self._check('in-place op');
-  if (!isGradEnabled()) return;
-  if (self.isLeaf && self.requiresGrad && !self._base) {
-    throw new Error('a leaf Variable that requires grad is being used in an in-place operation.');
-  }
-  const base = self._base;
-  if (base && base.isLeaf && base.requiresGrad) {
-    throw new Error('a view of a leaf Variable that requires grad is being used in an in-place operation.');
-  }
-}
-
-/** Where a view sits in its base's (contiguous) memory. */
-interface Region {
+/** Where a tensor's elements are in its storage. */
+interface Geometry {
   shape: readonly number[];
   strides: readonly number[];
   offset: number;
 }
 
-function regionOf(view: Tensor, base: Tensor): Region {
-  return { shape: view._shape, strides: view._strides, offset: view._offset - base._offset };
+function geometryOf(t: Tensor): Geometry {
+  return { shape: t._shape, strides: t._strides, offset: t._offset };
 }
 
-/** A contiguous base-shaped copy of `g` with the region set to `src` (zeros when null). */
-function withRegion(g: Tensor | null, baseShape: Shape, r: Region, src: Tensor | null): Tensor {
-  const out = g ? K.contiguousCopy(g) : K.full(baseShape, 0, (src as Tensor).dtype);
-  const dst = out._view(r.shape, r.strides, r.offset);
-  if (src) K.copyInto(dst, src);
-  else K.copyInto(dst, K.full([], 0, out.dtype));
-  dst.dispose();
+/** Elements a buffer needs to hold `g` laid out from its first element (strides are non-negative). */
+function spanOf(g: Geometry): number {
+  if (numelOf(g.shape) === 0) return 0;
+  let n = 1;
+  for (let i = 0; i < g.shape.length; i++) n += (g.shape[i] - 1) * g.strides[i];
+  return n;
+}
+
+/** Dims along which a geometry repeats one element (stride 0 over more than one element). */
+function repeatedDims(g: Geometry): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) if (g.strides[i] === 0 && g.shape[i] > 1) out.push(i);
   return out;
 }
 
-/** The region of a base-shaped gradient, as a contiguous tensor. */
-function regionOfGrad(g: Tensor, r: Region): Tensor {
-  const gc = K.contiguousOf(g);
-  const v = gc._view(r.shape, r.strides, r.offset);
-  const out = K.contiguousCopy(v);
-  v.dispose();
-  return out;
+const OVERLAP_MSG =
+  'unsupported operation: more than one element of the written-to tensor refers to a single memory location. ' +
+  'Please clone() the tensor before performing the operation.';
+
+/** A zero buffer laid out like `base`, with a handle of `base`'s shape on it. */
+function baseBuffer(base: Geometry, dtype: DType): { buf: Tensor; whole: Tensor } {
+  const buf = K.full([spanOf(base)], 0, dtype);
+  return { buf, whole: buf._view(base.shape, base.strides, 0) };
 }
 
 /**
- * Gives `self` the history of the value an in-place op wrote into it (`value`, or a constant when
- * null). When `self` is a view, its base's history becomes PyTorch's CopySlices (the base with the
- * view's region replaced) and the view is re-derived from the base, so gradients reach whatever
- * computed the base as well as the new value.
+ * as_strided's adjoint: a base-shaped gradient, zero outside the view's elements, the view's
+ * gradient `src` inside (summed where the view repeats an element).
  */
-function commitInplace(self: Tensor, value: Tensor | null, constantNode: string): void {
-  if (!isGradEnabled()) return;
+function viewScatter(src: Tensor, base: Geometry, view: Geometry): Tensor {
+  const out = noGrad(() =>
+    withTemps(() => {
+      const rep = repeatedDims(view);
+      const part = rep.length ? K.reduce('sum', src, rep, true) : src;
+      const { buf, whole } = baseBuffer(base, src.dtype);
+      const shape = view.shape.map((d, i) => (rep.includes(i) ? 1 : d));
+      K.copyInto(buf._view(shape, view.strides, view.offset - base.offset), part);
+      return whole;
+    }),
+  );
+  return record('AsStridedScatterBackward', out, [src], () => [], (g) => [viewGather(g, base, view)]);
+}
+
+/** The view's elements of a base-shaped gradient, contiguous (viewScatter's adjoint). */
+function viewGather(g: Tensor, base: Geometry, view: Geometry): Tensor {
+  const out = noGrad(() =>
+    withTemps(() => {
+      const { buf, whole } = baseBuffer(base, g.dtype);
+      K.copyInto(whole, g);
+      return K.contiguousCopy(buf._view(view.shape, view.strides, view.offset - base.offset));
+    }),
+  );
+  return record('AsStridedBackward0', out, [g], () => [], (gg) => [viewScatter(gg, base, view)]);
+}
+
+/** `g` (base-shaped) with the view's elements replaced by `src`: CopySlices' gradient for the base. */
+function viewOverwrite(g: Tensor, src: Tensor, base: Geometry, view: Geometry): Tensor {
+  const out = noGrad(() =>
+    withTemps(() => {
+      const { buf, whole } = baseBuffer(base, g.dtype);
+      K.copyInto(whole, g);
+      K.copyInto(buf._view(view.shape, view.strides, view.offset - base.offset), src);
+      return whole;
+    }),
+  );
+  return record('CopySlicesBackward', out, [g, src], () => [], (gg, _s, n) => [
+    n[0] ? viewOverwrite(gg, K.full(view.shape, 0, gg.dtype), base, view) : null,
+    n[1] ? viewGather(gg, base, view) : null,
+  ]);
+}
+
+function noGradViewMessage(view: Tensor, what: string): string {
+  const fn = view._rawGradFn();
+  const prefix = fn ? `Output 0 of ${fn.name} is a view of a view which was created in` : 'A view was created in';
+  return (
+    `${prefix} no_grad mode and ${what} modified inplace with grad mode enabled. Given that this use case is ` +
+    'ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the ' +
+    "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both " +
+    'outside (if you want the inplace to be tracked).'
+  );
+}
+
+/**
+ * @internal A view's grad_fn after its storage was written since it was set: AsStridedBackward0
+ * from the base's current history (PyTorch remakes it at the view's next grad_fn access).
+ */
+export function regenerateViewGradFn(view: Tensor, base: Tensor): void {
+  if (view._noGradView) throw new AutogradError(noGradViewMessage(view, 'its base or another view of its base has been'));
+  const bg = geometryOf(base);
+  const vg = geometryOf(view);
+  const node = new Node('AsStridedBackward0', [base._edge()], [{ shape: base._shape, dtype: base.dtype }], (g) => [
+    viewScatter(g, bg, vg),
+  ]);
+  node.setSaved([]);
+  view._setGradFn(node);
+}
+
+/** A node for an in-place op: `inputs` (self first, as it was) feed `rule`. */
+function inplaceNode(name: string, inputs: readonly (Tensor | null)[], rule: BackwardRule): Node {
+  const next = inputs.map((t) => (t && t.requiresGrad ? t._edge() : null));
+  const meta = inputs.map((t) => (t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype: 'float32' as DType }));
+  const node = new Node(name, next, meta, rule);
+  node.setSaved([]);
+  return node;
+}
+
+/** After an in-place op wrote `self` (version already bumped): `fn` becomes the history of what it holds. */
+function rebaseHistory(self: Tensor, fn: Node): void {
   const base = self._base;
-  const valueTracked = value !== null && value.requiresGrad;
-  if (!base || !base._storage || !base.isContiguous()) {
-    const fn = valueTracked ? (value as Tensor).gradFn : null;
-    if (fn) self._setGradFn(fn);
-    else if (self.requiresGrad && !valueTracked) {
-      const old = self._aliasForSave();
-      record(constantNode, self, [old], () => [], (g) => [zerosLike(g)]);
-      old.dispose();
-    }
+  if (base === null) {
+    self._setGradFn(fn);
     return;
   }
-  if (!base.requiresGrad && !valueTracked) return;
-  const r = regionOf(self, base);
-  const baseShape = base._shape;
-  const old = base._aliasForSave();
-  const inputs = valueTracked ? [old, value as Tensor] : [old];
-  record('CopySlices', base, inputs, () => [], (g, _s, n) => [
-    n[0] ? withRegion(g, baseShape, r, null) : null,
-    inputs.length > 1 && n[1] ? regionOfGrad(g, r) : null,
-  ]);
-  old.dispose();
-  if (base.requiresGrad) {
-    record('AsStridedBackward0', self, [base], () => [], (g) => [withRegion(null, baseShape, r, g)]);
+  const bg = geometryOf(base);
+  const vg = geometryOf(self);
+  const overlapping = self.numel() > 0 && repeatedDims(vg).length > 0;
+  const next = [base._edge(), ...fn.next.slice(1)];
+  const meta = [{ shape: base._shape, dtype: base.dtype }, ...fn.inputMeta.slice(1)];
+  const cs = new Node('CopySlices', next, meta, (g, _s, needs) => {
+    // PyTorch writes the op's gradient back into the view's part of the base's gradient.
+    if (overlapping) throw new Error(OVERLAP_MSG);
+    const saved = fn.unpack();
+    const slice = viewGather(g, bg, vg);
+    const res = fn.rule(slice, saved, [needs[0] && fn.needs[0], ...needs.slice(1)]);
+    const out = res.slice();
+    if (needs[0]) out[0] = viewOverwrite(g, res[0] ?? K.full(vg.shape, 0, g.dtype), bg, vg);
+    else out[0] = null;
+    return out;
+  });
+  cs.inner = fn;
+  cs.setSaved([], true);
+  base._setGradFn(cs);
+  void self.gradFn; // the view's own grad_fn, from the base's new history
+}
+
+/**
+ * PyTorch's check_inplace, before anything runs: whether the op is recorded, after refusing what
+ * autograd forbids (views made in no-grad mode, views of leaves and leaves that require grad).
+ */
+function checkInplace(self: Tensor, others: readonly Operand[]): boolean {
+  self._check('in-place op');
+  if (!isGradEnabled()) return false;
+  if (!self.requiresGrad && !others.some((o) => o instanceof Tensor && o.requiresGrad)) return false;
+  const base = self._base;
+  if (base !== null) {
+    if (self._noGradView) throw new AutogradError(noGradViewMessage(self, 'is being'));
+    if (self.requiresGrad && base.isLeaf) {
+      throw new AutogradError('a view of a leaf Variable that requires grad is being used in an in-place operation.');
+    }
+  }
+  if (self.requiresGrad && self.isLeaf) {
+    throw new AutogradError('a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+  return true;
+}
+
+/** The kernel's checks before it writes `self` from `src`: no self-overlap, the broadcast shape fits. */
+function checkInplaceWrite(self: Tensor, src: Tensor | null): void {
+  if (self.numel() > 0 && repeatedDims(geometryOf(self)).length) throw new Error(OVERLAP_MSG);
+  if (src === null) return;
+  const shape = broadcastShapes(self._shape, src._shape);
+  if (!sameShape(shape, self._shape)) {
+    throw new Error(`output with shape ${fmtShape(self._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
   }
 }
 
 const inplaceOps = { add, sub, mul, div } as const;
 
-/** self.op_(other): computes in the core into self's storage, bumps the version, takes the new history. */
+/** self.op_(other): validates, writes self, bumps its version, rebases its history. */
 export function inplace<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: TensorLike | Scalar, alpha?: number): T {
-  checkInplace(self);
   return withTemps(() => inplaceImpl(self, op, other, alpha));
 }
 
 function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: TensorLike | Scalar, alpha?: number): T {
   const o = asTensorOperand(other);
-  const tracking = isGradEnabled() && (self.requiresGrad || (o instanceof Tensor && o.requiresGrad));
+  const tracking = checkInplace(self, [o]);
+  checkInplaceWrite(self, o instanceof Tensor ? o : null);
   const rdtype = promote([self, o]);
   if (rdtype !== self.dtype && !(isFloating(self.dtype) || !isFloating(rdtype))) {
     throw new Error(`result type ${rdtype === 'float64' ? 'Double' : 'Float'} can't be cast to the desired output type ${self.dtype === 'int64' ? 'Long' : 'Bool'}`);
   }
-  if (!tracking && isFloating(self.dtype) && self.isContiguous()) {
-    let b = operand(o, self.dtype);
-    if (alpha !== undefined && alpha !== 1) b = K.binary('mul', b, K.full([], alpha, self.dtype));
-    K.binaryInto(op, self, b);
-  } else {
-    const fn = op === 'add' || op === 'sub' ? (x: Tensor) => inplaceOps[op](x, o as TensorLike, alpha) : (x: Tensor) => inplaceOps[op](x, o as TensorLike);
-    const r = fn(self);
-    noGrad(() => K.copyInto(self, r));
-    commitInplace(self, r, 'CopyBackwards');
+  const apply = (x: Tensor): Tensor =>
+    op === 'add' || op === 'sub' ? inplaceOps[op](x, o as TensorLike, alpha) : inplaceOps[op](x, o as TensorLike);
+  if (!tracking) {
+    if (isFloating(self.dtype) && self.isContiguous()) {
+      let b = operand(o, self.dtype);
+      if (alpha !== undefined && alpha !== 1) b = K.binary('mul', b, K.full([], alpha, self.dtype));
+      K.binaryInto(op, self, b);
+    } else {
+      K.copyInto(self, noGrad(() => apply(self)));
+    }
+    self._storage.version++;
+    return self;
   }
+  // The op's node, computed out of place from self's old value. mul/div read self for other's
+  // gradient: like PyTorch (which saves a clone of the original self), they get a copy, so the write
+  // below does not invalidate what they saved.
+  const readsSelf = (op === 'mul' || op === 'div') && o instanceof Tensor && o.requiresGrad;
+  const old = readsSelf ? noGrad(() => K.contiguousCopy(self))._adoptIdentity(self) : self;
+  const r = apply(old);
+  noGrad(() => K.copyInto(self, r));
   self._storage.version++;
+  const fn = r.gradFn;
+  if (fn) rebaseHistory(self, fn);
+  return self;
+}
+
+function fillLike<T extends Tensor>(self: T, value: number, node: string): T {
+  const tracking = checkInplace(self, []);
+  // Writing one value needs no overlap check (PyTorch's fill_ has none).
+  const fn = tracking ? inplaceNode(node, [self], (g) => [zerosLike(g)]) : null;
+  const src = K.full([], value, self.dtype);
+  K.copyInto(self, src);
+  src.dispose();
+  self._storage.version++;
+  if (fn) rebaseHistory(self, fn);
   return self;
 }
 
 export function fill_<T extends Tensor>(self: T, value: number): T {
-  checkInplace(self);
-  const src = K.full([], value, self.dtype);
-  K.copyInto(self, src);
-  src.dispose();
-  commitInplace(self, null, 'FillBackward0');
-  self._storage.version++;
-  return self;
+  return fillLike(self, value, 'FillBackward2');
+}
+
+export function zero_<T extends Tensor>(self: T): T {
+  return fillLike(self, 0, 'ZeroBackward0');
 }
 
 export function copy_<T extends Tensor>(self: T, src: TensorLike): T {
-  checkInplace(self);
   const s = src instanceof Tensor ? src : tensor(src);
+  const tracking = checkInplace(self, [s]);
+  checkInplaceWrite(self, s);
+  const srcDtype = s.dtype;
+  const fn = tracking
+    ? inplaceNode('CopyBackwards', [self, s], (g, _s, n) => [n[0] ? zerosLike(g) : null, n[1] ? g.to(srcDtype) : null])
+    : null;
   K.copyInto(self, s);
-  // The value written, as an op of `src` (broadcast and cast like the copy).
-  const value = isGradEnabled() && s.requiresGrad ? s.expand(self._shape).to(self.dtype) : null;
-  commitInplace(self, value, 'CopyBackwards');
   self._storage.version++;
+  if (fn) rebaseHistory(self, fn);
   return self;
 }
 
