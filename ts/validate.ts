@@ -358,6 +358,8 @@ function mmMeta(a: Meta, b: Meta): void {
 function mvMeta(a: Meta, v: Meta): void {
   const as = a._shape;
   const vs = v._shape;
+  // mv sizes its result from the matrix's dim 0 before anything else.
+  if (as.length === 0) throw new Error('Dimension specified as 0 but tensor has no dimensions');
   if (as.length !== 2 || vs.length !== 1) throw new Error(`vector + matrix @ vector expected, got 1, ${as.length}, ${vs.length}`);
   if (as[1] !== vs[0]) throw new Error(`size mismatch, got ${as[0]}, ${as[0]}x${as[1]},${vs[0]}`);
   sameDtype(a.dtype, v.dtype, 'addmv_impl_cpu');
@@ -508,6 +510,16 @@ export function matmulShape(as: readonly number[], bs: readonly number[]): numbe
 }
 
 /**
+ * Whether PyTorch 1.13's at::linear takes the fused addmm path: a bias and a 2-D input, or a
+ * contiguous 3-D one (flattened to 2-D). A tensor with no elements counts as contiguous, as in
+ * PyTorch.
+ */
+export function linearUsesAddmm(x: Tensor, bias: Tensor | null | undefined): boolean {
+  if (!bias) return false;
+  return x.ndim === 2 || (x.ndim === 3 && (x.numel() === 0 || x.isContiguous()));
+}
+
+/**
  * F.linear's operand checks, following PyTorch 1.13's at::linear: weight.t() (<= 2-D), then
  * addmm for 2-D input with bias (or contiguous 3-D input, flattened), else matmul followed by an
  * in-place add of the bias (whose broadcast must not grow the result).
@@ -515,7 +527,7 @@ export function matmulShape(as: readonly number[], bs: readonly number[]): numbe
 export function linearOperands(x: Tensor, w: Tensor, bias: Tensor | null | undefined): void {
   if (w.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${w.ndim}D`);
   const wt = transposed(w);
-  if (bias && (x.ndim === 2 || (x.ndim === 3 && x.isContiguous()))) {
+  if (bias && linearUsesAddmm(x, bias)) {
     const m1 = x.ndim === 2 ? x : meta([x._shape[0] * x._shape[1], x._shape[2]], x.dtype);
     return addmmMeta(bias, m1, wt);
   }

@@ -1441,7 +1441,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
 function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const wt = weight.t();
   if (x.ndim === 2 && bias) return addmm(bias, x, wt);
-  if (x.ndim === 3 && bias && x.isContiguous()) {
+  if (bias && V.linearUsesAddmm(x, bias)) {
     const [b0, b1, k] = x._shape;
     return view(addmm(bias, x.view([b0 * b1, k]), wt), [b0, b1, weight._shape[0]]);
   }
