@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { torch, Tensor } from '../ts/index.js';
 import { expectClose, values } from './helpers.js';
+import * as V from '../ts/validate.js';
 
 const F = torch.nn.functional;
 
@@ -480,6 +481,46 @@ describe('valid calls are unchanged', () => {
     expect(torch.tensor([new Float32Array([1, 2]), new Float32Array([3, 4])] as never).shape).toEqual([2, 2]);
     expect(torch.tensor(true).dtype).toBe('bool');
     expect(torch.tensor([]).shape).toEqual([0]);
+    stillWorks();
+  });
+});
+
+describe('the layer can be driven by declared argument kinds (for an op registry)', () => {
+  it('checkArgs gives the same errors as the entries’ own checks', () => {
+    const select: V.ArgDecl[] = [
+      { name: 'dim', kind: 'int' },
+      { name: 'index', kind: 'int' },
+    ];
+    throwsExactly(() => V.checkArgs('select', select, [1, 1.5]), TypeError, "select(): argument 'index' (position 2) must be int, not float");
+    expect(() => V.checkArgs('select', select, [1, -1])).not.toThrow();
+    const add: V.ArgDecl[] = [
+      { name: 'input', kind: 'TensorOrScalar' },
+      { name: 'other', kind: 'TensorOrScalar' },
+    ];
+    throwsExactly(() => V.checkArgs('add', add, [[1, 2], 1]), TypeError, "add(): argument 'input' (position 1) must be Tensor, not list");
+    expect(() => V.checkArgs('add', add, [torch.ones(1), 2])).not.toThrow();
+    throwsExactly(() => V.checkArg('size', [2, -3], 'zeros', 'size'), Error, 'Trying to create tensor with negative dimension -3: [2, -3]');
+    throwsExactly(() => V.checkArg('reduction', 'avg', 'mseLoss', 'reduction'), Error, 'avg is not a valid value for reduction');
+    const spec = V.optionSpec('myOp', { keepdim: 'bool' });
+    throwsExactly(() => V.options(spec, { keep_dim: true }), TypeError, "myOp() got an unexpected keyword argument 'keep_dim' (did you mean keepdim?)");
+    throwsExactly(() => V.options(spec, { toString: 1 }), TypeError, "myOp() got an unexpected keyword argument 'toString'");
+    throwsExactly(() => V.options(spec, 5), TypeError, 'myOp(): the options argument must be an object, not int');
+  });
+
+  it('grad-mode, scope and backward entries check their arguments too', () => {
+    const any = (f: unknown): ((...a: unknown[]) => unknown) => f as (...a: unknown[]) => unknown;
+    throwsExactly(() => any(torch.setGradEnabled)('a'), TypeError, 'enabled must be a bool (got str)');
+    throwsExactly(() => any(torch.noGrad)(5), TypeError, "noGrad(): argument 'fn' (position 1) must be a function, not int");
+    throwsExactly(() => any(torch.scope)(undefined), TypeError, "scope(): argument 'fn' (position 1) must be a function, not undefined");
+    throwsExactly(() => any(torch.keep)([1]), TypeError, "keep(): argument 'tensor' (position 1) must be Tensor, not list");
+    const w = torch.ones(2, { requiresGrad: true });
+    const l = w.mul(w).sum();
+    throwsExactly(() => any(l.backward.bind(l))('a'), TypeError, 'gradients can be either Tensors or None, but got str');
+    throwsExactly(() => any(l.backward.bind(l))([1]), TypeError, 'gradients can be either Tensors or None, but got list');
+    throwsExactly(() => any(l.backward.bind(l))(undefined, { retainGraph: 'a' }), TypeError, "Tensor.backward(): argument 'retainGraph' must be bool, not str");
+    expect(torch.isGradEnabled()).toBe(true);
+    l.backward(torch.tensor(1));
+    expectClose(w.grad, [2, 2]);
     stillWorks();
   });
 });

@@ -90,6 +90,7 @@ export class SGD {
    * program never looked at is released at once.
    */
   zeroGrad(setToNone = true): void {
+    V.bool(setToNone, 'zeroGrad', 'set_to_none', 1);
     for (const p of this.params) {
       const g = p._gradInternal();
       if (!g) continue;

@@ -11,7 +11,7 @@ import { memoryBuffer } from './core/wasm.js';
 import { formatTensor } from './print.js';
 import * as K from './ops/internal.js';
 import * as O from './ops/table.js';
-import type { Scalar, TensorLike } from './ops/table.js';
+import type { Scalar } from './ops/table.js';
 import * as V from './validate.js';
 
 export type ReduceDims = number | readonly number[];
@@ -269,7 +269,10 @@ export class Tensor {
     return withGradMode(false, () => K.contiguousCopy(this));
   }
 
-  backward(gradient?: TensorLike | null, opts?: BackwardOpts): void {
+  backward(gradient?: Tensor | null, opts?: BackwardOpts): void {
+    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
+      throw new TypeError(`gradients can be either Tensors or None, but got ${V.typeName(gradient)}`);
+    }
     V.options(BACKWARD_OPTS, opts);
     const o = opts ?? {};
     this._check('backward');
@@ -281,7 +284,7 @@ export class Tensor {
       if (this.numel() !== 1) throw new AutogradError('grad can be implicitly created only for scalar outputs');
       g = K.full(this._shape, 1, this.dtype);
     } else {
-      g = gradient instanceof Tensor ? gradient : O.tensor(gradient, { dtype: this.dtype });
+      g = gradient;
       if (!g._shape.every((d, i) => d === this._shape[i]) || g.ndim !== this.ndim) {
         throw new AutogradError(
           `Mismatch in shape: grad_output[0] has a shape of ${g.shape} and output[0] has a shape of ${this.shape}.`,

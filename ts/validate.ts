@@ -103,6 +103,12 @@ export function bool(v: unknown, entry: string, name: string, pos?: number): ass
   if (typeof v !== 'boolean') throw argTypeError(entry, name, pos, 'bool', v);
 }
 
+/** A function argument (torch.noGrad(fn), torch.scope(fn)); returns it. */
+export function callback<F>(fn: F, entry: string): F {
+  if (typeof fn !== 'function') throw argTypeError(entry, 'fn', 1, 'a function', fn);
+  return fn;
+}
+
 // ---- integers: dims, indices, sizes --------------------------------------------------------------
 
 /** An int argument (a dim, an index, a length): a JavaScript number that is an integer. */
@@ -556,7 +562,8 @@ export type ArgKind =
   | 'dims'
   | 'intList'
   | 'size'
-  | 'dtype';
+  | 'dtype'
+  | 'reduction';
 
 const BY_KIND: Readonly<Record<ArgKind, (v: unknown, entry: string, name: string, pos?: number) => void>> = {
   Tensor: tensor,
@@ -571,9 +578,24 @@ const BY_KIND: Readonly<Record<ArgKind, (v: unknown, entry: string, name: string
   intList,
   size,
   dtype,
+  reduction: (v) => reduction(v),
 };
 
 /** Checks one argument by its declared kind. */
 export function checkArg(kind: ArgKind, v: unknown, entry: string, name: string, pos?: number): void {
   BY_KIND[kind](v, entry, name, pos);
+}
+
+/** One declared argument of an entry (what an op registry entry lists): its name and kind. */
+export interface ArgDecl {
+  readonly name: string;
+  readonly kind: ArgKind;
+}
+
+/**
+ * Checks positional arguments against an entry's declaration; positions count from 1 in the
+ * declaration's order. An entry's options object is checked with `options(spec, opts)`.
+ */
+export function checkArgs(entry: string, decl: readonly ArgDecl[], args: ArrayLike<unknown>): void {
+  for (let i = 0; i < decl.length; i++) BY_KIND[decl[i].kind](args[i], entry, decl[i].name, i + 1);
 }
