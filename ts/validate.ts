@@ -483,7 +483,7 @@ function matmulMeta(a: Meta, b: Meta, fold: boolean): void {
     return t2._shape.length === 1 ? mvMeta(folded, t2) : mmMeta(folded, t2);
   }
   // Batched: broadcast the batch dims, then one bmm over their product.
-  const batch = broadcastBatch(as.slice(0, Math.max(da - 2, 0)), bs.slice(0, Math.max(db - 2, 0)));
+  const batch = broadcastBatch(as.slice(0, da > 2 ? da - 2 : 0), bs.slice(0, db > 2 ? db - 2 : 0));
   const B = prod(batch);
   const n = da > 1 ? as[da - 2] : 1;
   const m2 = db > 1 ? bs[db - 2] : bs[0];
@@ -492,7 +492,7 @@ function matmulMeta(a: Meta, b: Meta, fold: boolean): void {
 }
 
 function broadcastBatch(batchA: readonly number[], batchB: readonly number[]): number[] {
-  const nb = Math.max(batchA.length, batchB.length);
+  const nb = batchA.length > batchB.length ? batchA.length : batchB.length;
   const batch: number[] = [];
   for (let i = 0; i < nb; i++) {
     const x = batchA[batchA.length - nb + i] ?? 1;
@@ -509,7 +509,7 @@ function broadcastBatch(batchA: readonly number[], batchB: readonly number[]): n
 export function matmulShape(as: readonly number[], bs: readonly number[]): number[] {
   const da = as.length;
   const db = bs.length;
-  const out = broadcastBatch(as.slice(0, Math.max(da - 2, 0)), bs.slice(0, Math.max(db - 2, 0)));
+  const out = broadcastBatch(as.slice(0, da > 2 ? da - 2 : 0), bs.slice(0, db > 2 ? db - 2 : 0));
   if (da > 1) out.push(as[da - 2]);
   if (db > 1) out.push(bs[db - 1]);
   return out;

@@ -71,10 +71,10 @@ function typedFor(values: ArrayLike<number | boolean | bigint>, dtype: DType): F
         const v = values[i];
         if (typeof v === 'bigint') a[i] = BigInt.asIntN(64, v);
         else {
+          // PyTorch 1.13 refuses what int64 cannot hold (NaN, infinities, values outside 2^63).
           const x = Number(v);
-          // PyTorch 1.13 refuses what int64 cannot hold (NaN, infinities, |x| >= 2^63).
-          if (!(Math.abs(x) < 2 ** 63)) throw new Error('value cannot be converted to type int64 without overflow');
-          a[i] = BigInt(Math.trunc(x));
+          if (!(x >= -(2 ** 63) && x < 2 ** 63)) throw new Error('value cannot be converted to type int64 without overflow');
+          a[i] = BigInt(Math.trunc(Number(v)));
         }
       }
       return a;
@@ -276,7 +276,7 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
 export function manualSeed(seed: number | bigint): void {
   if (typeof seed === 'number') {
     if (!Number.isFinite(seed)) throw V.argTypeError('manualSeed', 'seed', 1, 'int', seed);
-    seed = Math.trunc(seed);
+    seed -= seed % 1; // int(seed), as PyTorch takes a float seed (exact: no rounding)
   } else if (typeof seed !== 'bigint') throw V.argTypeError('manualSeed', 'seed', 1, 'int', seed);
   const s = BigInt.asUintN(64, BigInt(seed));
   getCore().rng_seed(Number(s & 0xffffffffn), Number(s >> 32n));
