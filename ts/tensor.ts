@@ -36,6 +36,7 @@ if (typeof (Symbol as { dispose?: symbol }).dispose !== 'symbol') {
 
 const REGISTER_MIN_BYTES = 4096;
 
+const NO_BACKWARD_OPTS: BackwardOpts = Object.freeze({});
 const BACKWARD_OPTS = V.optionSpec('Tensor.backward', { retainGraph: 'bool', createGraph: 'bool' }, ['inputs']);
 
 export class Tensor {
@@ -274,7 +275,7 @@ export class Tensor {
       throw new TypeError(`gradients can be either Tensors or None, but got ${V.typeName(gradient)}`);
     }
     V.options(BACKWARD_OPTS, opts);
-    const o = opts ?? {};
+    const o = opts ?? NO_BACKWARD_OPTS;
     this._check('backward');
     if (!this._requiresGrad) {
       throw new AutogradError('element 0 of tensors does not require grad and does not have a grad_fn');

@@ -1534,17 +1534,19 @@ function commitInplace(self: Tensor, value: Tensor | null, constantNode: string)
 }
 
 const inplaceOps = { add, sub, mul, div } as const;
+/** Entry names for messages (constants: no string is built per call). */
+const INPLACE_NAME = { add: 'add_', sub: 'sub_', mul: 'mul_', div: 'div_' } as const;
 
 /** self.op_(other): computes in the core into self's storage, bumps the version, takes the new history. */
 export function inplace<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: Tensor | Scalar, alpha?: number): T {
-  V.operand(other, `${op}_`, 'other', 1);
-  if (alpha !== undefined) V.number(alpha, `${op}_`, 'alpha');
+  V.operand(other, INPLACE_NAME[op], 'other', 1);
+  if (alpha !== undefined) V.number(alpha, INPLACE_NAME[op], 'alpha');
   checkInplace(self);
   return withTemps(() => inplaceImpl(self, op, other, alpha));
 }
 
 function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: Tensor | Scalar, alpha?: number): T {
-  const o = asTensorOperand(other, `${op}_`, 'other', 1);
+  const o = asTensorOperand(other, INPLACE_NAME[op], 'other', 1);
   const tracking = isGradEnabled() && (self.requiresGrad || (o instanceof Tensor && o.requiresGrad));
   const rdtype = promote([self, o]);
   if (rdtype !== self.dtype && !(isFloating(self.dtype) || !isFloating(rdtype))) {
