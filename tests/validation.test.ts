@@ -185,6 +185,45 @@ describe('matrix products check every operand (rank, inner sizes, dtype)', () =>
   });
 });
 
+describe('losses, softmax, where and indexSelect check their operands’ dtypes and shapes', () => {
+  it('raise PyTorch 1.13’s errors instead of computing on mismatched operands', () => {
+    const x = torch.ones(2, 3);
+    const L = (v: bigint[] | bigint): Tensor => torch.tensor(v);
+    const i64 = { dtype: 'int64' as const };
+    throwsExactly(() => F.nllLoss(torch.ones([]), L(0n)), Error, 'Expected 1 or more dimensions (got 0)');
+    throwsExactly(() => F.nllLoss(x, L([0n])), Error, 'Expected input batch_size (2) to match target batch_size (1).');
+    throwsExactly(() => F.nllLoss(x, L([0n, 1n, 2n])), Error, 'Expected input batch_size (2) to match target batch_size (3).');
+    throwsExactly(() => F.nllLoss(x, torch.zeros(2, 5, i64)), Error, '0D or 1D target tensor expected, multi-target not supported');
+    throwsExactly(() => F.nllLoss(torch.ones(3), L([0n])), Error, 'size mismatch (got input: [3], target: [1])');
+    throwsExactly(() => F.nllLoss(x, torch.tensor([0, 1])), Error, 'expected scalar type Long but found Float');
+    throwsExactly(() => F.nllLoss(torch.ones(2, 3, i64), L([0n, 1n])), Error, `"nll_loss_out_frame" not implemented for 'Long'`);
+    throwsExactly(() => F.nllLoss(x, L([0n, 5n])), Error, 'Target 5 is out of bounds.');
+    throwsExactly(() => F.crossEntropy(x, L([0n])), Error, 'Expected input batch_size (2) to match target batch_size (1).');
+    throwsExactly(() => F.crossEntropy(torch.ones(3), L([0n])), Error, 'size mismatch (got input: [3], target: [1])');
+    throwsExactly(() => F.crossEntropy(torch.ones(2, 3, i64), L([0n, 1n])), Error, `"log_softmax_lastdim_kernel_impl" not implemented for 'Long'`);
+    throwsExactly(() => F.crossEntropy(x, torch.tensor([0, 1])), Error, 'expected scalar type Long but found Float');
+    throwsExactly(() => F.crossEntropy(torch.ones([]), L(0n)), Error, 'Expected floating point type for target with class probabilities, got Long');
+    throwsExactly(
+      () => F.binaryCrossEntropyWithLogits(x, torch.ones(3)),
+      Error,
+      'Target size (torch.Size([3])) must be the same as input size (torch.Size([2, 3]))',
+    );
+    throwsExactly(() => F.binaryCrossEntropyWithLogits(x, torch.ones(2, 3, i64)), Error, "result type Float can't be cast to the desired output type Long");
+    throwsExactly(() => F.binaryCrossEntropyWithLogits(torch.ones(2, 3, i64), x), Error, "result type Float can't be cast to the desired output type Long");
+    throwsExactly(() => F.softmax(torch.ones(2, 3, i64), 0), Error, `"softmax_kernel_impl" not implemented for 'Long'`);
+    throwsExactly(() => F.softmax(torch.ones(2, 3, { dtype: 'bool' }), 1), Error, `"softmax_lastdim_kernel_impl" not implemented for 'Bool'`);
+    throwsExactly(() => F.logSoftmax(torch.ones(3, i64), 0), Error, `"log_softmax_lastdim_kernel_impl" not implemented for 'Long'`);
+    throwsExactly(() => torch.where(x, x, x), Error, 'where expected condition to be a boolean tensor, but got a tensor with dtype Float');
+    throwsExactly(() => x.indexSelect(0, torch.tensor([0])), Error, 'index_select(): Expected dtype int32 or int64 for index');
+    throwsExactly(() => x.indexSelect(0, torch.tensor([[0n]])), Error, 'index_select(): Index is supposed to be a vector');
+    // Valid calls: PyTorch's values (F.nll_loss(log_softmax(x), [0, 2]) on x = [[1,2,3],[1,2,3]]).
+    const logits = torch.tensor([[1, 2, 3], [1, 2, 3]]);
+    expectClose(F.crossEntropy(logits, L([0n, 2n])), [1.4076059644443804]);
+    expectClose(F.nllLoss(torch.tensor([-1, -2, -3]), L(1n)), [2]);
+    stillWorks();
+  });
+});
+
 describe('torch.tensor refuses what is not numeric data', () => {
   it('strings, null, undefined, objects and ragged nesting raise PyTorch’s errors; NaN and Infinity are data', () => {
     const T = torch.tensor as (d: unknown, o?: unknown) => Tensor;

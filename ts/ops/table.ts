@@ -520,6 +520,7 @@ export function where(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Ten
   V.tensor(cond, 'where', 'condition', 1);
   V.operand(x, 'where', 'input', 2);
   V.operand(y, 'where', 'other', 3);
+  V.whereCondition(cond);
   return withTemps(() => whereImpl(cond, x, y));
 }
 
@@ -530,7 +531,7 @@ function whereImpl(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor
   const cd = isFloating(dtype) ? dtype : 'float64';
   const a = operand(ox, cd);
   const b = operand(oy, cd);
-  const c = cond.dtype === 'bool' ? cond : cond.to('bool');
+  const c = cond;
   let out = K.whereK(c, a, b);
   if (cd !== dtype) out = K.castTo(out, dtype);
   return record('WhereBackward0', out, [a, b], () => [c], (g, [cs], n) => {
@@ -1126,8 +1127,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   V.tensor(x, 'indexSelect', 'input', 1);
   V.int(dim, 'indexSelect', 'dim', 1);
   V.tensor(index, 'indexSelect', 'index', 2);
-  if (index.dtype !== 'int64') throw new Error('index_select(): Expected dtype int64 for index');
-  if (index.ndim > 1) throw new Error('index_select(): Index is supposed to be a vector');
+  V.indexOperand(index);
   const d = x.ndim ? normDim(dim, x.ndim) : 0;
   const size = x.ndim ? x._shape[d] : 1;
   for (const v of index.toArray() as BigInt64Array) {
@@ -1315,6 +1315,7 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
 export function softmax(x: Tensor, dim: number): Tensor {
   V.tensor(x, 'softmax', 'input', 1);
   V.int(dim, 'softmax', 'dim', 1);
+  V.softmaxInput(x, dim, false);
   const a = floatInput(x);
   const d = a.ndim ? normDim(dim, a.ndim) : 0;
   const y = K.softmaxK('softmax', a, d);
@@ -1326,6 +1327,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   V.tensor(x, 'logSoftmax', 'input', 1);
   V.int(dim, 'logSoftmax', 'dim', 1);
+  V.softmaxInput(x, dim, true);
   const a = floatInput(x);
   const d = a.ndim ? normDim(dim, a.ndim) : 0;
   const y = K.softmaxK('log_softmax', a, d);
@@ -1376,7 +1378,7 @@ export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'm
 /** nll_loss over log-probabilities [N, C] (target [N]) or [C] (0-d target), no weights. */
 export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   lossArgs('nllLoss', logp, target, reduction);
-  if (target.dtype !== 'int64') throw new Error(`expected scalar type Long but found ${target.dtype === 'float64' ? 'Double' : 'Float'}`);
+  V.nllOperands(logp, target);
   const C = logp._shape[logp.ndim - 1];
   for (const v of target.toArray() as BigInt64Array) {
     if (v < 0n || v >= BigInt(C)) throw new RangeError(`Target ${v} is out of bounds.`);
@@ -1401,16 +1403,14 @@ export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'me
 
 export function crossEntropy(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   lossArgs('crossEntropy', input, target, reduction);
+  V.crossEntropyOperands(input, target);
   const classDim = input.ndim === 1 ? 0 : 1;
-  if (input.ndim > 2) throw new Error('asgrad: cross_entropy supports [N, C] or [C] inputs');
   return withTemps(() => nllLoss(logSoftmax(input, classDim), target, reduction));
 }
 
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   lossArgs('binaryCrossEntropyWithLogits', input, target, reduction);
-  if (!sameShape(input._shape, target._shape)) {
-    throw new Error(`Target size (${new Array(...target._shape).length ? `torch.Size([${target._shape.join(', ')}])` : 'torch.Size([])'}) must be the same as input size (torch.Size([${input._shape.join(', ')}]))`);
-  }
+  V.bceOperands(input, target);
   // (1 - t) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for large |x|.
   const l = noGrad(() =>
     withTemps(() => {
