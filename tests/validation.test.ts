@@ -213,6 +213,17 @@ describe('losses, softmax, where and indexSelect check their operands’ dtypes 
     throwsExactly(() => F.softmax(torch.ones(2, 3, i64), 0), Error, `"softmax_kernel_impl" not implemented for 'Long'`);
     throwsExactly(() => F.softmax(torch.ones(2, 3, { dtype: 'bool' }), 1), Error, `"softmax_lastdim_kernel_impl" not implemented for 'Bool'`);
     throwsExactly(() => F.logSoftmax(torch.ones(3, i64), 0), Error, `"log_softmax_lastdim_kernel_impl" not implemented for 'Long'`);
+    throwsExactly(() => F.mseLoss(torch.ones(2, 3, i64), torch.ones(2, 3, { dtype: 'bool' })), Error, `"mse_cpu" not implemented for 'Long'`);
+    throwsExactly(() => F.leakyRelu(torch.ones(2, i64)), Error, `"leaky_relu_cpu" not implemented for 'Long'`);
+    throwsExactly(() => torch.ones(2, i64).std(), Error, 'std and var only support floating point and complex dtypes');
+    throwsExactly(() => torch.ones(2, { dtype: 'bool' }).var(0), Error, 'std and var only support floating point and complex dtypes');
+    // copy_ reads its source within the broadcast it was given, or refuses.
+    const dst = torch.zeros(2, 3);
+    throwsExactly(() => dst.copy_(torch.ones(4)), Error, 'The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1');
+    throwsExactly(() => torch.zeros(3).copy_(torch.ones(2, 3)), Error, "output with shape [3] doesn't match the broadcast shape [2, 3]");
+    throwsExactly(() => torch.zeros([]).copy_(torch.ones(2)), Error, "output with shape [] doesn't match the broadcast shape [2]");
+    expectClose(dst, [0, 0, 0, 0, 0, 0]);
+    expectClose(dst.copy_(torch.tensor([[1, 2, 3]])), [1, 2, 3, 1, 2, 3]);
     throwsExactly(() => torch.where(x, x, x), Error, 'where expected condition to be a boolean tensor, but got a tensor with dtype Float');
     throwsExactly(() => x.indexSelect(0, torch.tensor([0])), Error, 'index_select(): Expected dtype int32 or int64 for index');
     throwsExactly(() => x.indexSelect(0, torch.tensor([[0n]])), Error, 'index_select(): Index is supposed to be a vector');

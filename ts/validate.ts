@@ -540,9 +540,17 @@ export function linearOperands(x: Tensor, w: Tensor, bias: Tensor | null | undef
   // matmul(x, w.t()): w.t() is a transposed view, so it never takes the bmm-instead-of-fold path.
   matmulMeta(x, wt, shouldFold(x, wt._shape.length) || (wt._shape.length >= 3 && x.ndim <= 2));
   if (!bias) return;
-  const out = matmulShape(x._shape, wt._shape);
-  // add_ into the result: the broadcast of (result, bias) must be the result's own shape.
-  const bs = broadcastBatch(out, bias._shape);
+  // add_ of the bias into the result.
+  broadcastInto(matmulShape(x._shape, wt._shape), bias._shape);
+}
+
+/**
+ * An in-place write of a `src`-shaped value into an `out`-shaped tensor (copy_, add_ ...): the
+ * shapes must broadcast, and to `out`'s own shape (PyTorch 1.13's two messages).
+ */
+export function broadcastInto(out: readonly number[], src: readonly number[]): void {
+  if (out.length === src.length && out.every((d, i) => d === src[i])) return;
+  const bs = broadcastBatch(out, src);
   if (bs.length !== out.length || bs.some((d, i) => d !== out[i])) {
     throw new Error(`output with shape ${fmtShape(out)} doesn't match the broadcast shape ${fmtShape(bs)}`);
   }
@@ -558,6 +566,20 @@ export function softmaxInput(x: Tensor, dim: number, log: boolean): void {
   const last = x.ndim === 0 || dim === -1 || dim === x.ndim - 1;
   const kernel = last ? (log ? 'log_softmax_lastdim_kernel_impl' : 'softmax_lastdim_kernel_impl') : 'softmax_kernel_impl';
   throw new Error(`"${kernel}" not implemented for '${SCALAR_NAME[x.dtype]}'`);
+}
+
+/** Ops with no integer kernel in PyTorch 1.13 refuse integer inputs (instead of casting them). */
+export function floatInput(x: Tensor, op: 'var' | 'leaky_relu'): void {
+  if (isFloat(x.dtype)) return;
+  if (op === 'var') throw new Error('std and var only support floating point and complex dtypes');
+  throw new Error(`"leaky_relu_cpu" not implemented for '${SCALAR_NAME[x.dtype]}'`);
+}
+
+/** mse_loss computes in the operands' promoted dtype, which must be floating. */
+export function mseOperands(input: Tensor, target: Tensor): void {
+  if (isFloat(input.dtype) || isFloat(target.dtype)) return;
+  const d = input.dtype === 'int64' || target.dtype === 'int64' ? 'int64' : 'bool';
+  throw new Error(`"mse_cpu" not implemented for '${SCALAR_NAME[d]}'`);
 }
 
 /** torch.where's condition must be a bool tensor. */

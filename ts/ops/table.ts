@@ -579,6 +579,7 @@ export function square(x: Tensor): Tensor {
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   V.tensor(x, 'leakyRelu', 'input', 1);
   V.number(negativeSlope, 'leakyRelu', 'negative_slope', 2);
+  V.floatInput(x, 'leaky_relu');
   const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
   const y = K.unary('leaky_relu', a, negativeSlope);
   return record('LeakyReluBackward0', y, [a], () => [a], (g, [s]) =>
@@ -787,6 +788,7 @@ function varianceOf(
   opts: V.OptionSpec,
 ) {
   const { spec, correction } = parseVar(x, dim, unbiased, keepdim, opts);
+  V.floatInput(x, 'var');
   const a = floatInput(x);
   const v = K.reduce('var', a, spec.dims, spec.keepdim, correction);
   // d var / dx = 2 (x - mean) / (n - correction); the mean is taken differentiably in the rule.
@@ -1359,6 +1361,7 @@ function lossGrad(g: Tensor, shape: Shape, n: number, reduction: Reduction): Ten
 
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   lossArgs('mseLoss', input, target, reduction);
+  V.mseOperands(input, target);
   const shape = input._shape;
   const l = noGrad(() => {
     const d = K.binary('sub', input, target.dtype === input.dtype ? target : K.castTo(target, input.dtype));
@@ -1579,6 +1582,7 @@ export function fill_<T extends Tensor>(self: T, value: number): T {
 
 export function copy_<T extends Tensor>(self: T, src: Tensor): T {
   V.tensor(src, 'copy_', 'other', 1);
+  V.broadcastInto(self._shape, src._shape);
   checkInplace(self);
   const s = src;
   K.copyInto(self, s);
