@@ -224,6 +224,11 @@ describe('losses, softmax, where and indexSelect check their operands’ dtypes 
     throwsExactly(() => torch.zeros([]).copy_(torch.ones(2)), Error, "output with shape [] doesn't match the broadcast shape [2]");
     expectClose(dst, [0, 0, 0, 0, 0, 0]);
     expectClose(dst.copy_(torch.tensor([[1, 2, 3]])), [1, 2, 3, 1, 2, 3]);
+    throwsExactly(() => torch.cat([]), Error, 'torch.cat(): expected a non-empty list of Tensors');
+    throwsExactly(() => torch.cat([x, torch.ones(3)]), Error, 'Tensors must have same number of dimensions: got 2 and 1');
+    throwsExactly(() => torch.cat([torch.ones(2, 3, 4), torch.ones(2, 5, 5)]), Error, 'Sizes of tensors must match except in dimension 0. Expected size 3 but got size 5 for tensor number 1 in the list.');
+    throwsExactly(() => torch.cat([torch.ones(2), torch.ones([])]), Error, 'zero-dimensional tensor (at position 1) cannot be concatenated');
+    expect(torch.cat([torch.ones(0), x]).shape).toEqual([2, 3]);
     throwsExactly(() => torch.where(x, x, x), Error, 'where expected condition to be a boolean tensor, but got a tensor with dtype Float');
     throwsExactly(() => x.indexSelect(0, torch.tensor([0])), Error, 'index_select(): Expected dtype int32 or int64 for index');
     throwsExactly(() => x.indexSelect(0, torch.tensor([[0n]])), Error, 'index_select(): Index is supposed to be a vector');

@@ -568,6 +568,36 @@ export function softmaxInput(x: Tensor, dim: number, log: boolean): void {
   throw new Error(`"${kernel}" not implemented for '${SCALAR_NAME[x.dtype]}'`);
 }
 
+/**
+ * torch.cat's tensors (already known to be Tensors): not empty, same rank and same sizes outside
+ * `dim`; 1-D empty tensors are skipped, as PyTorch 1.13 does (its legacy behaviour).
+ */
+export function catOperands(tensors: readonly Tensor[], dim: number): void {
+  if (tensors.length === 0) throw new Error('torch.cat(): expected a non-empty list of Tensors');
+  let ref: Tensor | null = null;
+  for (let k = 0; k < tensors.length; k++) {
+    const x = tensors[k];
+    if (x.ndim === 1 && x._shape[0] === 0) continue;
+    if (ref === null) {
+      ref = x;
+      const n = x.ndim === 0 ? 1 : x.ndim;
+      if (dim < -n || dim >= n) throw new RangeError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+      if (x.ndim === 0) throw new Error(`zero-dimensional tensor (at position ${k}) cannot be concatenated`);
+      continue;
+    }
+    if (x.ndim === 0) throw new Error(`zero-dimensional tensor (at position ${k}) cannot be concatenated`);
+    if (x.ndim !== ref.ndim) throw new Error(`Tensors must have same number of dimensions: got ${ref.ndim} and ${x.ndim}`);
+    const d = dim < 0 ? dim + ref.ndim : dim;
+    for (let j = 0; j < x.ndim; j++) {
+      if (j !== d && x._shape[j] !== ref._shape[j]) {
+        throw new Error(
+          `Sizes of tensors must match except in dimension ${d}. Expected size ${ref._shape[j]} but got size ${x._shape[j]} for tensor number ${k} in the list.`,
+        );
+      }
+    }
+  }
+}
+
 /** Ops with no integer kernel in PyTorch 1.13 refuse integer inputs (instead of casting them). */
 export function floatInput(x: Tensor, op: 'var' | 'leaky_relu'): void {
   if (isFloat(x.dtype)) return;

@@ -187,7 +187,7 @@ function fullImpl(shape: readonly number[], value: number, opts: TensorOptions):
 }
 
 export function full(shape: readonly number[], value: number, opts?: TensorOptions): Tensor {
-  V.size(shape, 'full');
+  V.size(shape, 'full', 'size', 1);
   V.number(value, 'full', 'fill_value', 2);
   V.options(FULL_OPTS, opts);
   return fullImpl(shape as number[], +value, opts ?? NO_OPTS);
@@ -1071,21 +1071,15 @@ function tensorList(tensors: unknown, entry: string): asserts tensors is readonl
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   tensorList(tensors, 'cat');
   V.int(dim, 'cat', 'dim', 2);
+  V.catOperands(tensors, dim);
   const ts = tensors.filter((x) => !(x.ndim === 1 && x._shape[0] === 0));
-  if (ts.length === 0) return tensors.length ? K.contiguousCopy(tensors[0]) : zeros(0);
+  if (ts.length === 0) return K.contiguousCopy(tensors[0]);
   const ref = ts[0];
   const d = normDim(dim, ref.ndim);
   const dtype = promote(ts);
   const shape = ref._shape.slice();
   shape[d] = 0;
-  for (const x of ts) {
-    if (x.ndim !== ref.ndim || x._shape.some((s, i) => i !== d && s !== ref._shape[i])) {
-      throw new Error(
-        `Sizes of tensors must match except in dimension ${d}. Expected size ${ref._shape.find((_, i) => i !== d)} but got size ${x._shape.find((s, i) => i !== d && s !== ref._shape[i])} for tensor number ${ts.indexOf(x)} in the list.`,
-      );
-    }
-    shape[d] += x._shape[d];
-  }
+  for (const x of ts) shape[d] += x._shape[d];
   const out = K.empty(shape, dtype);
   const sizes: number[] = [];
   let off = 0;
