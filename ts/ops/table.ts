@@ -144,6 +144,8 @@ const NO_OPTS: TensorOptions = Object.freeze({});
 function parseShapeArgs(args: ShapeArgs, spec: V.OptionSpec): { shape: number[]; opts: TensorOptions } {
   const entry = spec.entry;
   let n = args.length;
+  // A trailing `undefined` is an absent options argument (`torch.zeros(shape, opts)` with opts unset).
+  while (n > 0 && args[n - 1] === undefined) n--;
   let opts: TensorOptions = NO_OPTS;
   if (n > 0 && V.isOptions(args[n - 1])) {
     opts = args[n - 1] as TensorOptions;
