@@ -260,6 +260,11 @@ describe('torch.tensor refuses what is not numeric data', () => {
     expect(Number.isNaN(v[0])).toBe(true);
     expect(v.slice(1)).toEqual([Infinity, -Infinity]);
     throwsExactly(() => torch.tensor([NaN], { dtype: 'int64' }), Error, 'value cannot be converted to type int64 without overflow');
+    // 0-d tensors in a list are values, as in PyTorch; others are refused.
+    const l2 = torch.tensor([torch.tensor(1.5), torch.tensor(2)] as never);
+    expect(l2.tolist()).toEqual([1.5, 2]);
+    expect(torch.tensor([torch.tensor(3n), torch.tensor(4n)] as never).dtype).toBe('int64');
+    throwsWith(() => T([torch.ones(2)]), TypeError, 'tensor(): a 1-D Tensor inside a list is not supported');
     stillWorks();
   });
 });

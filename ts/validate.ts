@@ -14,7 +14,7 @@
 //
 // Cost on the common path: a tensor operand is one instanceof check, an integer one typeof +
 // Number.isInteger; options objects are checked against key tables built once per entry at load
-// time (a for-in over the object's own keys, no allocation).
+// time (a for-in over the object, no allocation).
 import { Tensor } from './tensor.js';
 import type { DType } from './dtype.js';
 import { fmtShape } from './shape.js';
@@ -56,13 +56,13 @@ export function typeName(v: unknown): string {
   return proto.constructor?.name || 'object';
 }
 
-function where(entry: string, name: string, pos?: number): string {
+function argLabel(entry: string, name: string, pos?: number): string {
   return pos === undefined ? `${entry}(): argument '${name}'` : `${entry}(): argument '${name}' (position ${pos})`;
 }
 
 /** "<entry>(): argument '<name>' (position n) must be <expected>, not <type>" (PyTorch's TypeError). */
 export function argTypeError(entry: string, name: string, pos: number | undefined, expected: string, v: unknown): TypeError {
-  return new TypeError(`${where(entry, name, pos)} must be ${expected}, not ${typeName(v)}`);
+  return new TypeError(`${argLabel(entry, name, pos)} must be ${expected}, not ${typeName(v)}`);
 }
 
 // ---- tensors and scalars -------------------------------------------------------------------------
@@ -179,7 +179,7 @@ export function dtype(v: unknown, entry: string, name = 'dtype', pos?: number): 
   if (v === undefined || v === null || isDType(v)) return;
   const got = typeof v === 'string' ? `'${v}'` : typeName(v);
   throw new TypeError(
-    `${where(entry, name, pos)} must be one of ${DTYPES.map((d) => `'${d}'`).join(', ')} (the dtypes asgrad supports), not ${got}`,
+    `${argLabel(entry, name, pos)} must be one of ${DTYPES.map((d) => `'${d}'`).join(', ')} (the dtypes asgrad supports), not ${got}`,
   );
 }
 
@@ -288,7 +288,7 @@ function leafError(v: unknown): Error {
   // read a number from is "Could not infer dtype of NoneType / dict / ..." (RuntimeError).
   if (typeof v === 'string') return new TypeError("new(): invalid data type 'str'");
   if (v instanceof Tensor) {
-    return new TypeError('tensor(): a Tensor inside a nested list is not supported (use torch.stack, or tensor.item())');
+    return new TypeError(`tensor(): a ${v.ndim}-D Tensor inside a list is not supported (only 0-d ones are; use torch.stack)`);
   }
   return new Error(`Could not infer dtype of ${typeName(v)}`);
 }
@@ -312,6 +312,12 @@ export function nestedData(data: unknown): { shape: number[]; flat: Leaf[] } {
       const t = typeof v;
       if (t === 'number' || t === 'boolean' || t === 'bigint') {
         flat.push(v as Leaf);
+        return;
+      }
+      // A 0-d tensor in a list is its value, as in PyTorch (`torch.tensor([loss1, loss2])`).
+      if (v instanceof Tensor && v.ndim === 0) {
+        const a = v.toArray();
+        flat.push(v.dtype === 'bool' ? a[0] !== 0 : (a[0] as number | bigint));
         return;
       }
       if (isSequence(v)) throw new TypeError(`tensor(): ragged nested sequence: found a list of length ${v.length} where a number was expected at dim ${depth}`);

@@ -962,10 +962,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 export function squeeze(x: Tensor, dim?: number, node = dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1'): Tensor {
   V.tensor(x, 'squeeze', 'input', 1);
-  V.optInt(dim, 'squeeze', 'dim', 1);
+  if (dim !== undefined) V.int(dim, 'squeeze', 'dim', 1);
   const inShape = x._shape;
   let keep: number[];
-  if (dim === undefined || dim === null) keep = x._shape.map((_, i) => i).filter((i) => x._shape[i] !== 1);
+  if (dim === undefined) keep = x._shape.map((_, i) => i).filter((i) => x._shape[i] !== 1);
   else {
     const d = normDim(dim, x.ndim);
     keep = x._shape.map((_, i) => i).filter((i) => i !== d || x._shape[i] !== 1);
