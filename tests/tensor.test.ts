@@ -69,7 +69,7 @@ describe('tensor creation and metadata', () => {
 
   it('item, tolist and toArray read values back', () => {
     expect(torch.tensor(2.5).item()).toBe(2.5);
-    expect(() => torch.ones(2).item()).toThrow('a Tensor with 2 elements cannot be converted to Scalar');
+    expect(() => torch.ones(2).item()).toThrow('only one element tensors can be converted to Python scalars');
     expect(torch.tensor([[1, 2], [3, 4]]).t().tolist()).toEqual([[1, 3], [2, 4]]);
     expect(torch.tensor(3).tolist()).toBe(3);
   });

@@ -9,6 +9,8 @@ import { getCore } from './core/wasm.js';
 import { stats } from './storage.js';
 import { scope, keep } from './scope.js';
 import { Size } from './shape.js';
+import * as V from './validate.js';
+import type { Tensor as TensorT } from './tensor.js';
 
 export type { DType } from './dtype.js';
 export type { TensorOptions, TensorLike, Scalar, Reduction } from './ops/table.js';
@@ -61,8 +63,11 @@ export const torch = {
   memory,
   setMemoryLimit,
   resetPeakMemory,
-  scope,
-  keep,
+  scope: <T>(fn: () => T): T => scope(V.callback(fn, 'scope')),
+  keep: <T extends TensorT>(t: T): T => {
+    V.tensor(t, 'keep', 'tensor', 1);
+    return keep(t);
+  },
   // creation
   tensor: O.tensor,
   fromArray: O.fromArray,
@@ -81,10 +86,13 @@ export const torch = {
   randnLike: O.randnLike,
   manualSeed: O.manualSeed,
   // grad mode
-  noGrad,
-  enableGrad,
+  noGrad: <T>(fn: () => T): T => noGrad(V.callback(fn, 'noGrad')),
+  enableGrad: <T>(fn: () => T): T => enableGrad(V.callback(fn, 'enableGrad')),
   isGradEnabled,
-  setGradEnabled,
+  setGradEnabled: (enabled: boolean): void => {
+    if (typeof enabled !== 'boolean') throw new TypeError(`enabled must be a bool (got ${V.typeName(enabled)})`);
+    setGradEnabled(enabled);
+  },
   // ops
   add: O.add,
   sub: O.sub,
@@ -136,12 +144,12 @@ export const torch = {
   where: O.where,
   softmax: O.softmax,
   logSoftmax: O.logSoftmax,
-  gt: (a: Tensor, b: O.TensorLike | O.Scalar) => O.compare('gt', a, b),
-  lt: (a: Tensor, b: O.TensorLike | O.Scalar) => O.compare('lt', a, b),
-  ge: (a: Tensor, b: O.TensorLike | O.Scalar) => O.compare('ge', a, b),
-  le: (a: Tensor, b: O.TensorLike | O.Scalar) => O.compare('le', a, b),
-  eq: (a: Tensor, b: O.TensorLike | O.Scalar) => O.compare('eq', a, b),
-  ne: (a: Tensor, b: O.TensorLike | O.Scalar) => O.compare('ne', a, b),
+  gt: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('gt', a, b),
+  lt: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('lt', a, b),
+  ge: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('ge', a, b),
+  le: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('le', a, b),
+  eq: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('eq', a, b),
+  ne: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('ne', a, b),
   float32: 'float32' as const,
   float64: 'float64' as const,
   int64: 'int64' as const,

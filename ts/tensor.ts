@@ -11,7 +11,8 @@ import { memoryBuffer } from './core/wasm.js';
 import { formatTensor } from './print.js';
 import * as K from './ops/internal.js';
 import * as O from './ops/table.js';
-import type { Scalar, TensorLike } from './ops/table.js';
+import type { Scalar } from './ops/table.js';
+import * as V from './validate.js';
 
 export type ReduceDims = number | readonly number[];
 export interface ReduceOpts {
@@ -34,6 +35,9 @@ if (typeof (Symbol as { dispose?: symbol }).dispose !== 'symbol') {
 }
 
 const REGISTER_MIN_BYTES = 4096;
+
+const NO_BACKWARD_OPTS: BackwardOpts = Object.freeze({});
+const BACKWARD_OPTS = V.optionSpec('Tensor.backward', { retainGraph: 'bool', createGraph: 'bool' }, ['inputs']);
 
 export class Tensor {
   /** @internal */ _storage: Storage;
@@ -147,12 +151,14 @@ export class Tensor {
   size(dim: number): number;
   size(dim?: number): Size | number {
     if (dim === undefined) return this.shape;
+    V.int(dim, 'size', 'dim', 1);
     return this._shape[normDim(dim, this.ndim)];
   }
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
     if (dim === undefined) return this._strides.slice();
+    V.int(dim, 'stride', 'dim', 1);
     return this._strides[normDim(dim, this.ndim)];
   }
   storageOffset(): number {
@@ -190,16 +196,22 @@ export class Tensor {
     return this._requiresGrad || this._gradFn !== null || (this._base !== null && this._base.requiresGrad);
   }
   set requiresGrad(v: boolean) {
-    this.requiresGrad_(v);
+    V.bool(v, 'requiresGrad', 'requires_grad');
+    // PyTorch 1.13's attribute setter and requires_grad_() word the dtype error differently.
+    this._setRequiresGrad(v, 'only Tensors of floating point and complex dtype can require gradients');
   }
   requiresGrad_(requiresGrad = true): this {
+    V.bool(requiresGrad, 'requiresGrad_', 'requires_grad', 1);
+    return this._setRequiresGrad(requiresGrad, 'only Tensors of floating point dtype can require gradients');
+  }
+  private _setRequiresGrad(requiresGrad: boolean, dtypeMessage: string): this {
     if (!this.isLeaf && !requiresGrad) {
       throw new AutogradError(
         "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
       );
     }
     if (requiresGrad && !(this.dtype === 'float32' || this.dtype === 'float64')) {
-      throw new AutogradError('only Tensors of floating point and complex dtype can require gradients');
+      throw new AutogradError(dtypeMessage);
     }
     if (this.isLeaf) this._requiresGrad = requiresGrad;
     return this;
@@ -311,7 +323,12 @@ export class Tensor {
     return withGradMode(false, () => K.contiguousCopy(this));
   }
 
-  backward(gradient?: TensorLike | null, opts: BackwardOpts = {}): void {
+  backward(gradient?: Tensor | null, opts?: BackwardOpts): void {
+    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
+      throw new TypeError(`gradients can be either Tensors or None, but got ${V.typeName(gradient)}`);
+    }
+    V.options(BACKWARD_OPTS, opts);
+    const o = opts ?? NO_BACKWARD_OPTS;
     this._check('backward');
     if (!this._requiresGrad) {
       throw new AutogradError('element 0 of tensors does not require grad and does not have a grad_fn');
@@ -321,7 +338,7 @@ export class Tensor {
       if (this.numel() !== 1) throw new AutogradError('grad can be implicitly created only for scalar outputs');
       g = K.full(this._shape, 1, this.dtype);
     } else {
-      g = gradient instanceof Tensor ? gradient : O.tensor(gradient, { dtype: this.dtype });
+      g = gradient;
       if (!g._shape.every((d, i) => d === this._shape[i]) || g.ndim !== this.ndim) {
         throw new AutogradError(
           `Mismatch in shape: grad_output[0] has a shape of ${g.shape} and output[0] has a shape of ${this.shape}.`,
@@ -331,7 +348,7 @@ export class Tensor {
     // A generation boundary: what earlier steps dropped is spilled before this backward allocates
     // gradients (optimizer.step() ends a generation too).
     advanceGeneration();
-    runBackward(this, g, opts.retainGraph ?? opts.createGraph ?? false, opts.createGraph ?? false);
+    runBackward(this, g, o.retainGraph ?? o.createGraph ?? false, o.createGraph ?? false);
     // Programs read the loss after backward and step (loss.item()): count that as a use now.
     this._storage.address();
   }
@@ -413,9 +430,7 @@ export class Tensor {
   }
   item(): number {
     const n = this.numel();
-    if (n !== 1) {
-      throw new Error(`a Tensor with ${n} elements cannot be converted to Scalar`);
-    }
+    if (n !== 1) throw new V.ValueError('only one element tensors can be converted to Python scalars');
     const v = this.dataSync()[0];
     return typeof v === 'boolean' ? (v ? 1 : 0) : v;
   }
@@ -433,13 +448,13 @@ export class Tensor {
 
   // ---- ops (defined once in ./ops/table.ts) ---------------------------------------------------
 
-  add(other: TensorLike | Scalar, alpha?: number): Tensor { return O.add(this, other, alpha); }
-  sub(other: TensorLike | Scalar, alpha?: number): Tensor { return O.sub(this, other, alpha); }
-  mul(other: TensorLike | Scalar): Tensor { return O.mul(this, other); }
-  div(other: TensorLike | Scalar): Tensor { return O.div(this, other); }
-  pow(exponent: TensorLike | Scalar): Tensor { return O.pow(this, exponent); }
-  maximum(other: TensorLike): Tensor { return O.maximum(this, other); }
-  minimum(other: TensorLike): Tensor { return O.minimum(this, other); }
+  add(other: Tensor | Scalar, alpha?: number): Tensor { return O.add(this, other, alpha); }
+  sub(other: Tensor | Scalar, alpha?: number): Tensor { return O.sub(this, other, alpha); }
+  mul(other: Tensor | Scalar): Tensor { return O.mul(this, other); }
+  div(other: Tensor | Scalar): Tensor { return O.div(this, other); }
+  pow(exponent: Tensor | Scalar): Tensor { return O.pow(this, exponent); }
+  maximum(other: Tensor | Scalar): Tensor { return O.maximum(this, other); }
+  minimum(other: Tensor | Scalar): Tensor { return O.minimum(this, other); }
   neg(): Tensor { return O.neg(this); }
   exp(): Tensor { return O.exp(this); }
   log(): Tensor { return O.log(this); }
@@ -470,18 +485,23 @@ export class Tensor {
   }
   matmul(other: Tensor): Tensor { return O.matmul(this, other); }
   mm(other: Tensor): Tensor { return O.mm(this, other); }
+  mv(vec: Tensor): Tensor { return O.mv(this, vec); }
+  bmm(other: Tensor): Tensor { return O.bmm(this, other); }
   dot(other: Tensor): Tensor { return O.dot(this, other); }
   transpose(dim0: number, dim1: number): Tensor { return O.transpose(this, dim0, dim1); }
   t(): Tensor { return O.t(this); }
   get T(): Tensor { return O.permute(this, this._shape.map((_, i) => this.ndim - 1 - i)); }
-  reshape(...shape: (number | readonly number[])[]): Tensor { return O.reshape(this, flatArgs(shape)); }
-  view(...shape: (number | readonly number[])[]): Tensor { return O.view(this, flatArgs(shape)); }
+  reshape(...shape: (number | readonly number[])[]): Tensor { return O.reshape(this, flatArgs(shape, 'reshape', 'shape')); }
+  view(...shape: (number | readonly number[])[]): Tensor { return O.view(this, flatArgs(shape, 'view', 'size')); }
   flatten(startDim = 0, endDim = -1): Tensor { return O.flatten(this, startDim, endDim); }
   squeeze(dim?: number): Tensor { return O.squeeze(this, dim); }
   unsqueeze(dim: number): Tensor { return O.unsqueeze(this, dim); }
-  expand(...shape: (number | readonly number[])[]): Tensor { return O.expand(this, flatArgs(shape)); }
-  expandAs(other: Tensor): Tensor { return O.expand(this, other.shape); }
-  permute(...dims: (number | readonly number[])[]): Tensor { return O.permute(this, flatArgs(dims)); }
+  expand(...shape: (number | readonly number[])[]): Tensor { return O.expand(this, flatArgs(shape, 'expand', 'size')); }
+  expandAs(other: Tensor): Tensor {
+    V.tensor(other, 'expandAs', 'other', 1);
+    return O.expand(this, other._shape);
+  }
+  permute(...dims: (number | readonly number[])[]): Tensor { return O.permute(this, flatArgs(dims, 'permute', 'dims')); }
   narrow(dim: number, start: number, length: number): Tensor { return O.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return O.select(this, dim, index); }
   indexSelect(dim: number, index: Tensor): Tensor { return O.indexSelect(this, dim, index); }
@@ -489,27 +509,32 @@ export class Tensor {
   logSoftmax(dim: number): Tensor { return O.logSoftmax(this, dim); }
   contiguous(): Tensor { return this.isContiguous() ? this : O.contiguous(this); }
   clone(): Tensor { return O.clone(this); }
-  to(dtype: DType): Tensor { return dtype === this.dtype ? this : O.toDtype(this, dtype); }
+  to(dtype: DType): Tensor {
+    if (dtype === this.dtype) return this;
+    V.dtype(dtype, 'to', 'dtype', 1);
+    if (dtype == null) throw V.argTypeError('to', 'dtype', 1, 'a dtype', dtype);
+    return O.toDtype(this, dtype);
+  }
   float(): Tensor { return this.to('float32'); }
   double(): Tensor { return this.to('float64'); }
   long(): Tensor { return this.to('int64'); }
   bool(): Tensor { return this.to('bool'); }
-  gt(other: TensorLike | Scalar): Tensor { return O.compare('gt', this, other); }
-  lt(other: TensorLike | Scalar): Tensor { return O.compare('lt', this, other); }
-  ge(other: TensorLike | Scalar): Tensor { return O.compare('ge', this, other); }
-  le(other: TensorLike | Scalar): Tensor { return O.compare('le', this, other); }
-  eq(other: TensorLike | Scalar): Tensor { return O.compare('eq', this, other); }
-  ne(other: TensorLike | Scalar): Tensor { return O.compare('ne', this, other); }
-  where(condition: Tensor, other: TensorLike | Scalar): Tensor { return O.where(condition, this, other); }
+  gt(other: Tensor | Scalar): Tensor { return O.compare('gt', this, other); }
+  lt(other: Tensor | Scalar): Tensor { return O.compare('lt', this, other); }
+  ge(other: Tensor | Scalar): Tensor { return O.compare('ge', this, other); }
+  le(other: Tensor | Scalar): Tensor { return O.compare('le', this, other); }
+  eq(other: Tensor | Scalar): Tensor { return O.compare('eq', this, other); }
+  ne(other: Tensor | Scalar): Tensor { return O.compare('ne', this, other); }
+  where(condition: Tensor, other: Tensor | Scalar): Tensor { return O.where(condition, this, other); }
 
   // in place
-  add_(other: TensorLike | Scalar, alpha?: number): this { return O.inplace(this, 'add', other, alpha); }
-  sub_(other: TensorLike | Scalar, alpha?: number): this { return O.inplace(this, 'sub', other, alpha); }
-  mul_(other: TensorLike | Scalar): this { return O.inplace(this, 'mul', other); }
-  div_(other: TensorLike | Scalar): this { return O.inplace(this, 'div', other); }
+  add_(other: Tensor | Scalar, alpha?: number): this { return O.inplace(this, 'add', other, alpha); }
+  sub_(other: Tensor | Scalar, alpha?: number): this { return O.inplace(this, 'sub', other, alpha); }
+  mul_(other: Tensor | Scalar): this { return O.inplace(this, 'mul', other); }
+  div_(other: Tensor | Scalar): this { return O.inplace(this, 'div', other); }
   zero_(): this { return O.zero_(this); }
   fill_(value: number): this { return O.fill_(this, value); }
-  copy_(src: TensorLike): this { return O.copy_(this, src); }
+  copy_(src: Tensor): this { return O.copy_(this, src); }
 }
 
 export type NestedList = number | boolean | NestedList[];
@@ -518,8 +543,15 @@ export class DisposedError extends Error {
   override name = 'DisposedError';
 }
 
-function flatArgs(a: (number | readonly number[])[]): number[] {
+/** Varargs ints or one array of them (`x.reshape(2, 3)` / `x.reshape([2, 3])`); the op checks the elements. */
+function flatArgs(a: (number | readonly number[])[], entry: string, name: string): number[] {
   if (a.length === 1 && Array.isArray(a[0])) return (a[0] as readonly number[]).slice();
+  for (let i = 0; i < a.length; i++) {
+    const d: unknown = a[i];
+    if (typeof d !== 'number') {
+      throw new TypeError(`${entry}(): argument '${name}' must be tuple of ints, but found element of type ${V.typeName(d)} at pos ${i + 1}`);
+    }
+  }
   return a as number[];
 }
 

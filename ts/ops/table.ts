@@ -18,6 +18,7 @@ import {
   Shape,
 } from '../shape.js';
 import * as K from './internal.js';
+import * as V from '../validate.js';
 import { getCore } from '../core/wasm.js';
 import { withTemps } from '../scope.js';
 
@@ -33,30 +34,24 @@ export interface TensorOptions {
 
 // ---- creation ------------------------------------------------------------------------------------
 
-function inferShape(data: NestedNumbers): number[] {
-  const shape: number[] = [];
-  let cur: NestedNumbers = data;
-  while (Array.isArray(cur)) {
-    shape.push(cur.length);
-    if (cur.length === 0) break;
-    cur = cur[0] as NestedNumbers;
-  }
-  return shape;
-}
-
-function flattenInto(data: NestedNumbers, shape: number[], depth: number, out: (number | boolean | bigint)[]): void {
-  if (depth === shape.length) {
-    if (Array.isArray(data)) throw new TypeError('asgrad: tensor(): ragged nested sequence');
-    out.push(data as number | boolean | bigint);
-    return;
-  }
-  if (!Array.isArray(data) || data.length !== shape[depth]) {
-    throw new TypeError(
-      `expected sequence of length ${shape[depth]} at dim ${depth} (got ${Array.isArray(data) ? data.length : 'a scalar'})`,
-    );
-  }
-  for (const d of data as readonly NestedNumbers[]) flattenInto(d, shape, depth + 1, out);
-}
+// Each creation entry's options (checked by ../validate.ts: unknown keys and value kinds).
+const creationOpts = (entry: string): V.OptionSpec =>
+  V.optionSpec(entry, { dtype: 'dtype', requiresGrad: 'bool' }, ['device', 'layout', 'pinMemory', 'names', 'generator', 'out']);
+const TENSOR_OPTS = creationOpts('tensor');
+const FROM_ARRAY_OPTS = creationOpts('fromArray');
+const ZEROS_OPTS = creationOpts('zeros');
+const ONES_OPTS = creationOpts('ones');
+const EMPTY_OPTS = creationOpts('empty');
+const FULL_OPTS = creationOpts('full');
+const RAND_OPTS = creationOpts('rand');
+const RANDN_OPTS = creationOpts('randn');
+const ARANGE_OPTS = creationOpts('arange');
+const LINSPACE_OPTS = creationOpts('linspace');
+const ZEROS_LIKE_OPTS = creationOpts('zerosLike');
+const ONES_LIKE_OPTS = creationOpts('onesLike');
+const FULL_LIKE_OPTS = creationOpts('fullLike');
+const RAND_LIKE_OPTS = creationOpts('randLike');
+const RANDN_LIKE_OPTS = creationOpts('randnLike');
 
 function typedFor(values: ArrayLike<number | boolean | bigint>, dtype: DType): Float32Array | Float64Array | BigInt64Array | Uint8Array {
   const n = values.length;
@@ -75,7 +70,13 @@ function typedFor(values: ArrayLike<number | boolean | bigint>, dtype: DType): F
       const a = new BigInt64Array(n);
       for (let i = 0; i < n; i++) {
         const v = values[i];
-        a[i] = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
+        if (typeof v === 'bigint') a[i] = BigInt.asIntN(64, v);
+        else {
+          // PyTorch 1.13 refuses what int64 cannot hold (NaN, infinities, values outside 2^63).
+          const x = Number(v);
+          if (!(x >= -(2 ** 63) && x < 2 ** 63)) throw new Error('value cannot be converted to type int64 without overflow');
+          a[i] = BigInt(Math.trunc(Number(v)));
+        }
       }
       return a;
     }
@@ -95,20 +96,22 @@ function dtypeOfTyped(d: TypedData): DType {
 }
 
 /** torch.tensor(data, { dtype, requiresGrad }): copies nested arrays, numbers or typed arrays. */
-export function tensor(data: TensorLike, opts: TensorOptions = {}): Tensor {
+export function tensor(data: TensorLike, opts?: TensorOptions): Tensor {
+  V.options(TENSOR_OPTS, opts);
+  const o = opts ?? NO_OPTS;
   let t: Tensor;
   if (data instanceof Tensor) {
     t = noGrad(() => K.contiguousCopy(data));
-    if (opts.dtype && opts.dtype !== t.dtype) t = K.castTo(t, opts.dtype);
-  } else if (ArrayBuffer.isView(data)) {
+    if (o.dtype && o.dtype !== t.dtype) t = K.castTo(t, o.dtype);
+  } else if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     const typed = data as TypedData;
-    const dtype = opts.dtype ?? dtypeOfTyped(typed);
+    const dtype = o.dtype ?? dtypeOfTyped(typed);
     t = K.fromTyped(typedFor(typed as ArrayLike<number | bigint>, dtype), [typed.length], dtype);
   } else {
-    const shape = inferShape(data);
-    const flat: (number | boolean | bigint)[] = [];
-    flattenInto(data, shape, 0, flat);
-    let dtype = opts.dtype;
+    // Nested arrays of numbers / booleans / bigints; anything else is refused here, before any
+    // memory is allocated.
+    const { shape, flat } = V.nestedData(data);
+    let dtype = o.dtype;
     if (!dtype) {
       // JavaScript has no integer literal (1.0 === 1), so numbers give the default float dtype;
       // bigints give int64 and booleans bool.
@@ -116,87 +119,168 @@ export function tensor(data: TensorLike, opts: TensorOptions = {}): Tensor {
       else if (flat.length && flat.every((v) => typeof v === 'bigint')) dtype = 'int64';
       else dtype = 'float32';
     }
+    if (o.requiresGrad && !isFloating(dtype)) throw new AutogradError(FACTORY_GRAD_DTYPE);
     t = K.fromTyped(typedFor(flat, dtype), shape, dtype);
   }
-  if (opts.requiresGrad) t.requiresGrad_(true);
-  return t;
+  return finish(t, o);
 }
 
 /** torch.from_numpy's counterpart: a typed array, optionally reshaped (the values are copied). */
-export function fromArray(data: TypedData, shape?: readonly number[], opts: TensorOptions = {}): Tensor {
+export function fromArray(data: TypedData, shape?: readonly number[], opts?: TensorOptions): Tensor {
+  if (!ArrayBuffer.isView(data) || data instanceof DataView) throw V.argTypeError('fromArray', 'data', 1, 'a typed array', data);
+  if (shape !== undefined) V.viewShape(shape, 'fromArray', 'shape');
+  V.options(FROM_ARRAY_OPTS, opts);
   const t = tensor(data, opts);
   return shape ? t.reshape(shape as number[]) : t;
 }
 
 export type ShapeArgs = (number | readonly number[] | TensorOptions)[];
 
-function parseShapeArgs(args: ShapeArgs): { shape: number[]; opts: TensorOptions } {
-  let opts: TensorOptions = {};
-  const dims: number[] = [];
-  for (const a of args) {
-    if (typeof a === 'number') dims.push(a);
-    else if (Array.isArray(a)) dims.push(...(a as number[]));
-    else opts = a as TensorOptions;
+const NO_OPTS: TensorOptions = Object.freeze({});
+
+/**
+ * The size and options of zeros/ones/empty/rand/randn: sizes as varargs (`zeros(2, 3)`) or one
+ * array (`zeros([2, 3])`), then an optional options object.
+ */
+function parseShapeArgs(args: ShapeArgs, spec: V.OptionSpec): { shape: number[]; opts: TensorOptions } {
+  const entry = spec.entry;
+  let n = args.length;
+  // A trailing `undefined` is an absent options argument (`torch.zeros(shape, opts)` with opts unset).
+  while (n > 0 && args[n - 1] === undefined) n--;
+  let opts: TensorOptions = NO_OPTS;
+  if (n > 0 && V.isOptions(args[n - 1])) {
+    opts = args[n - 1] as TensorOptions;
+    V.options(spec, opts);
+    n--;
   }
-  for (const d of dims) {
-    if (!Number.isInteger(d) || d < 0) throw new RangeError(`Trying to create tensor with negative dimension ${d}: ${fmtShape(dims)}`);
+  let dims: unknown[];
+  if (n === 1 && Array.isArray(args[0])) dims = (args[0] as readonly number[]).slice();
+  else {
+    dims = args.slice(0, n);
+    if (n === 1 && typeof args[0] !== 'number') throw V.argTypeError(entry, 'size', 1, 'tuple of ints', args[0]);
+    if (n === 1 && !Number.isInteger(args[0])) throw V.argTypeError(entry, 'size', 1, 'tuple of ints', args[0]);
   }
-  return { shape: dims, opts };
+  V.size(dims, entry);
+  return { shape: dims as number[], opts };
 }
 
+const FACTORY_GRAD_DTYPE = 'Only Tensors of floating point and complex dtype can require gradients';
+
+/** Applies a factory's requiresGrad (PyTorch's factory text for non-float dtypes). */
 function finish(t: Tensor, opts: TensorOptions): Tensor {
-  if (opts.requiresGrad) t.requiresGrad_(true);
+  if (opts.requiresGrad) {
+    if (!isFloating(t.dtype)) {
+      t.dispose();
+      throw new AutogradError(FACTORY_GRAD_DTYPE);
+    }
+    t.requiresGrad_(true);
+  }
   return t;
 }
 
-export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
-  return finish(K.full(shape, value, opts.dtype ?? 'float32'), opts);
+/** Checks a factory's requiresGrad against its dtype before anything is allocated. */
+function gradDtype(opts: TensorOptions, dtype: DType): void {
+  if (opts.requiresGrad && !isFloating(dtype)) throw new AutogradError(FACTORY_GRAD_DTYPE);
+}
+
+function fullImpl(shape: readonly number[], value: number, opts: TensorOptions): Tensor {
+  const dtype = opts.dtype ?? 'float32';
+  gradDtype(opts, dtype);
+  return finish(K.full(shape, value, dtype), opts);
+}
+
+export function full(shape: readonly number[], value: number, opts?: TensorOptions): Tensor {
+  V.size(shape, 'full', 'size', 1);
+  V.number(value, 'full', 'fill_value', 2);
+  V.options(FULL_OPTS, opts);
+  return fullImpl(shape as number[], +value, opts ?? NO_OPTS);
 }
 export function zeros(...args: ShapeArgs): Tensor {
-  const { shape, opts } = parseShapeArgs(args);
-  return finish(K.full(shape, 0, opts.dtype ?? 'float32'), opts);
+  const { shape, opts } = parseShapeArgs(args, ZEROS_OPTS);
+  return fullImpl(shape, 0, opts);
 }
 export function ones(...args: ShapeArgs): Tensor {
-  const { shape, opts } = parseShapeArgs(args);
-  return finish(K.full(shape, 1, opts.dtype ?? 'float32'), opts);
+  const { shape, opts } = parseShapeArgs(args, ONES_OPTS);
+  return fullImpl(shape, 1, opts);
 }
 export function empty(...args: ShapeArgs): Tensor {
-  return zeros(...args);
+  const { shape, opts } = parseShapeArgs(args, EMPTY_OPTS);
+  return fullImpl(shape, 0, opts);
+}
+function randomImpl(kind: 'rand' | 'randn', shape: readonly number[], opts: TensorOptions): Tensor {
+  const dtype = opts.dtype ?? 'float32';
+  // PyTorch: "check_uniform_bounds" not implemented for 'Long' / "normal_kernel_cpu" for 'Long'.
+  if (!isFloating(dtype)) {
+    throw new Error(`"${kind === 'rand' ? 'check_uniform_bounds' : 'normal_kernel_cpu'}" not implemented for '${V.scalarName(dtype)}'`);
+  }
+  gradDtype(opts, dtype);
+  return finish(K.randomK(kind, shape, dtype), opts);
 }
 export function rand(...args: ShapeArgs): Tensor {
-  const { shape, opts } = parseShapeArgs(args);
-  return finish(K.randomK('rand', shape, opts.dtype ?? 'float32'), opts);
+  const { shape, opts } = parseShapeArgs(args, RAND_OPTS);
+  return randomImpl('rand', shape, opts);
 }
 export function randn(...args: ShapeArgs): Tensor {
-  const { shape, opts } = parseShapeArgs(args);
-  return finish(K.randomK('randn', shape, opts.dtype ?? 'float32'), opts);
+  const { shape, opts } = parseShapeArgs(args, RANDN_OPTS);
+  return randomImpl('randn', shape, opts);
 }
-function likeOpts(t: Tensor, opts: TensorOptions): TensorOptions {
-  return { dtype: opts.dtype ?? t.dtype, requiresGrad: opts.requiresGrad };
+function likeOpts(t: unknown, opts: TensorOptions | undefined, spec: V.OptionSpec): TensorOptions {
+  V.tensor(t, spec.entry, 'input', 1);
+  V.options(spec, opts);
+  return { dtype: opts?.dtype ?? t.dtype, requiresGrad: opts?.requiresGrad };
 }
-export const zerosLike = (t: Tensor, opts: TensorOptions = {}): Tensor => zeros(t._shape, likeOpts(t, opts));
-export const onesLike = (t: Tensor, opts: TensorOptions = {}): Tensor => ones(t._shape, likeOpts(t, opts));
-export const fullLike = (t: Tensor, v: number, opts: TensorOptions = {}): Tensor => full(t._shape, v, likeOpts(t, opts));
-export const randLike = (t: Tensor, opts: TensorOptions = {}): Tensor => rand(t._shape, likeOpts(t, opts));
-export const randnLike = (t: Tensor, opts: TensorOptions = {}): Tensor => randn(t._shape, likeOpts(t, opts));
+export const zerosLike = (t: Tensor, opts?: TensorOptions): Tensor => fullImpl(t._shape, 0, likeOpts(t, opts, ZEROS_LIKE_OPTS));
+export const onesLike = (t: Tensor, opts?: TensorOptions): Tensor => fullImpl(t._shape, 1, likeOpts(t, opts, ONES_LIKE_OPTS));
+export const fullLike = (t: Tensor, v: number, opts?: TensorOptions): Tensor => {
+  const o = likeOpts(t, opts, FULL_LIKE_OPTS);
+  V.number(v, 'fullLike', 'fill_value', 2);
+  return fullImpl(t._shape, +v, o);
+};
+export const randLike = (t: Tensor, opts?: TensorOptions): Tensor => randomImpl('rand', t._shape, likeOpts(t, opts, RAND_LIKE_OPTS));
+export const randnLike = (t: Tensor, opts?: TensorOptions): Tensor => randomImpl('randn', t._shape, likeOpts(t, opts, RANDN_LIKE_OPTS));
 
 /** torch.arange(end) / arange(start, end, step?); integer arguments give int64 like PyTorch. */
 export function arange(a: number, b?: number | TensorOptions, c?: number | TensorOptions, d?: TensorOptions): Tensor {
-  const nums = [a, b, c].filter((x): x is number => typeof x === 'number');
-  const opts = ([b, c, d].find((x) => typeof x === 'object') ?? {}) as TensorOptions;
+  const args = [a, b, c, d];
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  let opts: TensorOptions = NO_OPTS;
+  if (n > 0 && V.isOptions(args[n - 1])) {
+    opts = args[n - 1] as TensorOptions;
+    V.options(ARANGE_OPTS, opts);
+    n--;
+  }
+  if (n < 1 || n > 3) throw new TypeError(`arange() takes 1 to 3 numbers (end, or start, end[, step]) and an optional options object, got ${n} numbers`);
+  const names = n === 1 ? ['end'] : ['start', 'end', 'step'];
+  for (let i = 0; i < n; i++) V.number(args[i], 'arange', names[i], i + 1);
+  const nums = args.slice(0, n).map(Number);
   const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : nums.length === 2 ? [nums[0], nums[1], 1] : nums;
-  if (step === 0) throw new RangeError('step must be nonzero');
-  const n = Math.max(0, Math.ceil((end - start) / step));
+  if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error(`unsupported range: ${start} -> ${end}`);
+  if (step === 0) throw new Error('step must be nonzero');
+  if ((step > 0 && end < start) || (step < 0 && end > start)) throw new Error('upper bound and larger bound inconsistent with step sign');
+  const count = Math.max(0, Math.ceil((end - start) / step));
   const dtype = opts.dtype ?? (nums.every(Number.isInteger) ? 'int64' : 'float32');
-  return finish(K.rangeK('arange', n, start, step, dtype), opts);
+  gradDtype(opts, dtype);
+  return finish(K.rangeK('arange', count, start, step, dtype), opts);
 }
 
-export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
-  if (steps < 0) throw new RangeError('number of steps must be non-negative');
-  return finish(K.rangeK('linspace', steps, start, end, opts.dtype ?? 'float32'), opts);
+export function linspace(start: number, end: number, steps: number, opts?: TensorOptions): Tensor {
+  V.number(start, 'linspace', 'start', 1);
+  V.number(end, 'linspace', 'end', 2);
+  V.int(steps, 'linspace', 'steps', 3);
+  V.options(LINSPACE_OPTS, opts);
+  if (steps < 0) throw new Error('number of steps must be non-negative');
+  const o = opts ?? NO_OPTS;
+  const dtype = o.dtype ?? 'float32';
+  gradDtype(o, dtype);
+  return finish(K.rangeK('linspace', steps, +start, +end, dtype), o);
 }
 
 export function manualSeed(seed: number | bigint): void {
+  if (typeof seed === 'number') {
+    if (!Number.isFinite(seed)) throw V.argTypeError('manualSeed', 'seed', 1, 'int', seed);
+    seed -= seed % 1; // int(seed), as PyTorch takes a float seed (exact: no rounding)
+  } else if (typeof seed !== 'bigint') throw V.argTypeError('manualSeed', 'seed', 1, 'int', seed);
   const s = BigInt.asUintN(64, BigInt(seed));
   getCore().rng_seed(Number(s & 0xffffffffn), Number(s >> 32n));
 }
@@ -209,9 +293,14 @@ function isScalar(x: unknown): x is Scalar {
   return typeof x === 'number' || typeof x === 'boolean';
 }
 
-function asTensorOperand(x: TensorLike | Scalar): Operand {
+/**
+ * A tensor-or-scalar operand, checked (../validate.ts): tensors and numbers/booleans pass as they
+ * are, a bigint becomes a 0-d int64 tensor; anything else (lists included, as in PyTorch) throws.
+ */
+function asTensorOperand(x: unknown, entry: string, name: string, pos: number): Operand {
   if (x instanceof Tensor || isScalar(x)) return x;
-  return tensor(x);
+  V.operand(x, entry, name, pos);
+  return tensor(x as bigint);
 }
 
 /** PyTorch's type promotion for a list of operands (tensors and Python scalars). */
@@ -316,13 +405,13 @@ function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryR
         rule(g, sa ? s[0] : (null as unknown as Tensor), sb ? s[sa ? 1 : 0] : (null as unknown as Tensor), needs, s[s.length - 1]),
     );
   };
-  return (x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor => {
-    const ox = asTensorOperand(x);
-    const oy = asTensorOperand(y);
+  return (x: Tensor | Scalar, y: Tensor | Scalar): Tensor => {
+    const ox = asTensorOperand(x, kname, 'input', 1);
+    const oy = asTensorOperand(y, kname, 'other', 1);
     let dtype = promote([ox, oy]);
     if (alwaysFloat) dtype = floatDtype(dtype);
     const cdtype = isFloating(dtype) ? dtype : 'float64';
-    // Only casts (or a nested-array operand) create handles to release: skip the scope otherwise.
+    // Only casts (or a bigint operand) create handles to release: skip the scope otherwise.
     if (needsTemp(ox, cdtype) || needsTemp(oy, cdtype) || cdtype !== dtype || ox !== x || oy !== y) {
       return withTemps(() => apply(ox, oy, dtype, cdtype));
     }
@@ -360,27 +449,38 @@ function minmaxGrad(g: Tensor, a: Tensor, b: Tensor, n: readonly boolean[], cmp:
   ];
 }
 
-export function add(x: TensorLike | Scalar, y: TensorLike | Scalar, alpha?: number): Tensor {
-  return addK(x, alpha === undefined || alpha === 1 ? y : mul(y as TensorLike, alpha));
+export function add(x: Tensor | Scalar, y: Tensor | Scalar, alpha?: number): Tensor {
+  if (alpha === undefined || alpha === 1) return addK(x, y);
+  V.operand(y, 'add', 'other', 1);
+  V.number(alpha, 'add', 'alpha');
+  return addK(x, mul(y, alpha));
 }
-export function sub(x: TensorLike | Scalar, y: TensorLike | Scalar, alpha?: number): Tensor {
-  if (isScalar(x) && !isScalar(y)) return withTemps(() => rsubK(x, alpha === undefined || alpha === 1 ? y : mul(y, alpha)));
-  return subK(x, alpha === undefined || alpha === 1 ? y : mul(y as TensorLike, alpha));
+export function sub(x: Tensor | Scalar, y: Tensor | Scalar, alpha?: number): Tensor {
+  if (alpha === undefined || alpha === 1) {
+    if (isScalar(x) && !isScalar(y)) return withTemps(() => rsubK(x, y));
+    return subK(x, y);
+  }
+  V.operand(y, 'sub', 'other', 1);
+  V.number(alpha, 'sub', 'alpha');
+  if (isScalar(x) && !isScalar(y)) return withTemps(() => rsubK(x, mul(y, alpha)));
+  return subK(x, mul(y, alpha));
 }
 
 /** `x / y`; a number over a tensor is Python's `2 / x`, which PyTorch computes as x.reciprocal() * 2. */
-export function div(x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor {
-  if (isScalar(x) && !isScalar(y)) return withTemps(() => mul(reciprocal(asTensorOperand(y) as Tensor), x));
+export function div(x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
+  if (isScalar(x) && !isScalar(y)) return withTemps(() => mul(reciprocal(asTensorOperand(y, 'div', 'other', 1) as Tensor), x));
   return divK(x, y);
 }
 
-export function pow(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
+export function pow(x: Tensor | Scalar, e: Tensor | Scalar): Tensor {
+  V.operand(x, 'pow', 'input', 1);
+  V.operand(e, 'pow', 'exponent', 1);
   return withTemps(() => powImpl(x, e));
 }
 
-function powImpl(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
+function powImpl(x: Tensor | Scalar, e: Tensor | Scalar): Tensor {
   if (isScalar(e) && !isScalar(x)) {
-    const xt = asTensorOperand(x) as Tensor;
+    const xt = asTensorOperand(x, 'pow', 'input', 1) as Tensor;
     const dtype = promote([xt, e]);
     const a = operand(xt, floatDtype(dtype));
     const ev = Number(e);
@@ -392,7 +492,7 @@ function powImpl(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
   }
   if (isScalar(x)) {
     // `2 ** x` is x.__rpow__(2): torch.tensor(2, dtype=result_type(2, x)) ** x (PowBackward1).
-    const et = asTensorOperand(e) as Tensor;
+    const et = asTensorOperand(e, 'pow', 'exponent', 1) as Tensor;
     return powTT(scalarTensor(Number(x), promote([x, et])), et);
   }
   return powTT(x, e);
@@ -413,16 +513,19 @@ const powTT = defineBinary('pow', 'PowBackward1', BOTH, (g, a, b, n, result) => 
 export type CompareOp = 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne';
 
 /** Elementwise comparison → bool tensor (never differentiable). */
-export function compare(op: CompareOp, x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor {
+export function compare(op: CompareOp, x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
+  V.operand(x, op, 'input', 1);
+  V.operand(y, op, 'other', 1);
   return withTemps(() => {
-    const ox = asTensorOperand(x);
-    const oy = asTensorOperand(y);
+    const ox = asTensorOperand(x, op, 'input', 1);
+    const oy = asTensorOperand(y, op, 'other', 1);
     const dtype = promote([ox, oy]);
     const cd = isFloating(dtype) ? dtype : 'float64';
     return K.binary(op, noGrad(() => operand(ox, cd)), noGrad(() => operand(oy, cd)), 'bool');
   });
 }
 
+/** @internal (backward rules only) */
 export function logicalAnd(a: Tensor, b: Tensor): Tensor {
   return K.binary('logical_and', a.to('bool'), b.to('bool'), 'bool', 'logical_and_u8');
 }
@@ -430,18 +533,22 @@ export function logicalOr(a: Tensor, b: Tensor): Tensor {
   return K.binary('logical_or', a.to('bool'), b.to('bool'), 'bool', 'logical_or_u8');
 }
 
-export function where(cond: Tensor, x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor {
+export function where(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
+  V.tensor(cond, 'where', 'condition', 1);
+  V.operand(x, 'where', 'input', 2);
+  V.operand(y, 'where', 'other', 3);
+  V.whereCondition(cond);
   return withTemps(() => whereImpl(cond, x, y));
 }
 
-function whereImpl(cond: Tensor, x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor {
-  const ox = asTensorOperand(x);
-  const oy = asTensorOperand(y);
+function whereImpl(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
+  const ox = asTensorOperand(x, 'where', 'input', 2);
+  const oy = asTensorOperand(y, 'where', 'other', 3);
   const dtype = promote([ox, oy]);
   const cd = isFloating(dtype) ? dtype : 'float64';
   const a = operand(ox, cd);
   const b = operand(oy, cd);
-  const c = cond.dtype === 'bool' ? cond : cond.to('bool');
+  const c = cond;
   let out = K.whereK(c, a, b);
   if (cd !== dtype) out = K.castTo(out, dtype);
   return record('WhereBackward0', out, [a, b], () => [c], (g, [cs], n) => {
@@ -457,6 +564,7 @@ type UnaryRule = (g: Tensor, saved: Tensor) => Tensor;
 /** A unary float op whose rule reads its input (`save: 'input'`) or its result (`'output'`). */
 function defineUnary(kname: string, node: string, save: 'input' | 'output' | 'none', rule: UnaryRule) {
   return (x: Tensor): Tensor => {
+    V.tensor(x, kname, 'input', 1);
     const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
     const y = K.unary(kname, a);
     return record(node, y, [a], () => (save === 'input' ? [a] : save === 'output' ? [y] : []), (g, s) => [
@@ -481,10 +589,14 @@ export const reciprocal = defineUnary('reciprocal', 'ReciprocalBackward0', 'outp
 export const sign = defineUnary('sign', 'SignBackward0', 'none', (g) => zerosLike(g));
 
 export function square(x: Tensor): Tensor {
+  V.tensor(x, 'square', 'input', 1);
   return pow(x, 2);
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  V.tensor(x, 'leakyRelu', 'input', 1);
+  V.number(negativeSlope, 'leakyRelu', 'negative_slope', 2);
+  V.floatInput(x, 'leaky_relu');
   const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
   const y = K.unary('leaky_relu', a, negativeSlope);
   return record('LeakyReluBackward0', y, [a], () => [a], (g, [s]) =>
@@ -497,7 +609,14 @@ export function clamp(
   min?: number | null | { min?: number | null; max?: number | null },
   max?: number | null,
 ): Tensor {
-  if (min !== null && typeof min === 'object') ({ min, max } = min);
+  V.tensor(x, 'clamp', 'input', 1);
+  if (V.isOptions(min)) {
+    V.options(CLAMP_OPTS, min);
+    ({ min, max } = min);
+  } else {
+    V.optNumber(min, 'clamp', 'min', 1);
+    V.optNumber(max, 'clamp', 'max', 2);
+  }
   const lo = min ?? null;
   const hi = max ?? null;
   if (lo === null && hi === null) throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
@@ -511,6 +630,8 @@ export function clamp(
   });
 }
 
+const CLAMP_OPTS = V.optionSpec('clamp', { min: 'optNumber', max: 'optNumber' });
+
 // ---- reductions ----------------------------------------------------------------------------------
 
 interface ReduceSpec {
@@ -519,13 +640,41 @@ interface ReduceSpec {
   all: boolean;
 }
 
-function parseReduce(x: Tensor, dim: ReduceDims | ReduceOpts | null | undefined, keepdim?: boolean): ReduceSpec {
+// Each reduction's options (../validate.ts checks keys and kinds).
+const reduceOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { dim: 'dims', keepdim: 'bool' }, ['dtype', 'out']);
+const SUM_OPTS = reduceOpts('sum');
+const MEAN_OPTS = reduceOpts('mean');
+const AMAX_OPTS = reduceOpts('amax');
+const AMIN_OPTS = reduceOpts('amin');
+const LOGSUMEXP_OPTS = reduceOpts('logsumexp');
+const varOpts = (entry: string): V.OptionSpec =>
+  V.optionSpec(entry, { dim: 'dims', keepdim: 'bool', unbiased: 'bool', correction: 'int' }, ['out']);
+const VAR_OPTS = varOpts('var');
+const STD_OPTS = varOpts('std');
+
+/** A reduction's (x, dim | options, keepdim) arguments, checked against its spec. */
+function parseReduce(
+  x: Tensor,
+  dim: ReduceDims | ReduceOpts | null | undefined,
+  keepdim: boolean | undefined,
+  spec: V.OptionSpec,
+): ReduceSpec {
+  const entry = spec.entry;
+  V.tensor(x, entry, 'input', 1);
   let d: ReduceDims | null | undefined = dim as ReduceDims | null | undefined;
-  let kd = keepdim ?? false;
-  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) {
+  let kd = false;
+  if (V.isOptions(dim)) {
+    if (keepdim !== undefined) throw new TypeError(`${entry}(): keepdim given both in the options object and as an argument`);
+    V.options(spec, dim);
     const o = dim as ReduceOpts;
     d = o.dim;
-    kd = o.keepdim ?? kd;
+    kd = o.keepdim ?? false;
+  } else {
+    V.dims(dim, entry, 'dim', 1);
+    if (keepdim !== undefined) {
+      V.bool(keepdim, entry, 'keepdim', 2);
+      kd = keepdim;
+    }
   }
   if (d === undefined || d === null) return { dims: [], keepdim: false, all: true };
   const list = typeof d === 'number' ? [d] : [...d];
@@ -552,7 +701,7 @@ function floatInput(x: Tensor): Tensor {
 }
 
 export function sum(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: boolean): Tensor {
-  const spec = parseReduce(x, dim, keepdim);
+  const spec = parseReduce(x, dim, keepdim, SUM_OPTS);
   const isInt = !isFloating(x.dtype);
   let y: Tensor;
   if (isInt) {
@@ -569,12 +718,12 @@ export function sum(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: b
 }
 
 export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: boolean): Tensor {
+  const spec = parseReduce(x, dim, keepdim, MEAN_OPTS);
   if (!isFloating(x.dtype)) {
     throw new Error(
       `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype === 'int64' ? 'Long' : 'Bool'}`,
     );
   }
-  const spec = parseReduce(x, dim, keepdim);
   const y = K.reduce('mean', x, spec.dims, spec.keepdim);
   const shape = x._shape;
   const n = reducedCount(x, spec);
@@ -585,9 +734,9 @@ export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: 
   ]);
 }
 
-function defineExtremum(kind: 'max' | 'min', node: string) {
+function defineExtremum(kind: 'max' | 'min', node: string, opts: V.OptionSpec) {
   return (x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: boolean): Tensor => {
-    const spec = parseReduce(x, dim, keepdim);
+    const spec = parseReduce(x, dim, keepdim, opts);
     const a = floatInput(x);
     const y = K.reduce(kind, a, spec.dims, spec.keepdim);
     return record(node, y, [a], () => [a, y], (g, [s, r]) => {
@@ -598,11 +747,11 @@ function defineExtremum(kind: 'max' | 'min', node: string) {
     });
   };
 }
-export const amax = defineExtremum('max', 'AmaxBackward0');
-export const amin = defineExtremum('min', 'AminBackward0');
+export const amax = defineExtremum('max', 'AmaxBackward0', AMAX_OPTS);
+export const amin = defineExtremum('min', 'AminBackward0', AMIN_OPTS);
 
 export function logsumexp(x: Tensor, dim: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
-  const spec = parseReduce(x, dim, keepdim);
+  const spec = parseReduce(x, dim, keepdim, LOGSUMEXP_OPTS);
   // PyTorch 1.13 reduces dim=[] as every dim but keeps the max with every dim, then adds it in
   // place into the result: without keepdim, that in-place add cannot broadcast.
   const list = dim !== null && typeof dim === 'object' && !Array.isArray(dim) ? (dim as ReduceOpts).dim : dim;
@@ -621,22 +770,49 @@ function parseVar(
   dim: ReduceDims | VarOpts | null | undefined,
   unbiased: boolean | VarOpts | undefined,
   keepdim: boolean | undefined,
+  spec: V.OptionSpec,
 ): { spec: ReduceSpec; correction: number } {
+  const entry = spec.entry;
   let o: VarOpts = {};
-  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) o = dim as VarOpts;
-  else {
-    if (typeof unbiased === 'object') o = { ...unbiased };
-    else if (typeof unbiased === 'boolean') o.unbiased = unbiased;
+  if (V.isOptions(dim)) {
+    V.options(spec, dim);
+    if (unbiased !== undefined || keepdim !== undefined) {
+      throw new TypeError(`${entry}(): give unbiased/keepdim either in the options object or as arguments, not both`);
+    }
+    o = dim as VarOpts;
+  } else {
+    V.dims(dim, entry, 'dim', 1);
+    if (V.isOptions(unbiased)) {
+      V.options(spec, unbiased);
+      if (keepdim !== undefined) throw new TypeError(`${entry}(): keepdim given both in the options object and as an argument`);
+      o = { ...unbiased };
+    } else if (unbiased !== undefined) {
+      V.bool(unbiased, entry, 'unbiased', 2);
+      o.unbiased = unbiased;
+    }
     o.dim = (dim ?? undefined) as ReduceDims | undefined;
-    if (keepdim !== undefined) o.keepdim = keepdim;
+    if (keepdim !== undefined) {
+      V.bool(keepdim, entry, 'keepdim', 3);
+      o.keepdim = keepdim;
+    }
+  }
+  if (o.correction !== undefined && o.unbiased !== undefined) {
+    throw new Error(`${entry}(): cannot specify both unbiased and correction`);
   }
   const correction = o.correction ?? (o.unbiased === false ? 0 : 1);
-  return { spec: parseReduce(x, o.dim, o.keepdim), correction };
+  return { spec: parseReduce(x, o.dim, o.keepdim, spec), correction };
 }
 
 /** The variance both var and std start from, with what their rules need. */
-function varianceOf(x: Tensor, dim?: ReduceDims | VarOpts | null, unbiased?: boolean | VarOpts, keepdim?: boolean) {
-  const { spec, correction } = parseVar(x, dim, unbiased, keepdim);
+function varianceOf(
+  x: Tensor,
+  dim: ReduceDims | VarOpts | null | undefined,
+  unbiased: boolean | VarOpts | undefined,
+  keepdim: boolean | undefined,
+  opts: V.OptionSpec,
+) {
+  const { spec, correction } = parseVar(x, dim, unbiased, keepdim, opts);
+  V.floatInput(x, 'var');
   const a = floatInput(x);
   const v = K.reduce('var', a, spec.dims, spec.keepdim, correction);
   // d var / dx = 2 (x - mean) / (n - correction); the mean is taken differentiably in the rule.
@@ -650,7 +826,7 @@ export function var_(
   unbiased?: boolean | VarOpts,
   keepdim?: boolean,
 ): Tensor {
-  const { spec, a, v, denom, centred } = varianceOf(x, dim, unbiased, keepdim);
+  const { spec, a, v, denom, centred } = varianceOf(x, dim, unbiased, keepdim, VAR_OPTS);
   return record('VarBackward0', v, [a], () => [a], (g, [s]) => [
     keepShape(g, s._shape, spec).mul(centred(s)).mul(2 / denom),
   ]);
@@ -662,7 +838,7 @@ export function std(
   unbiased?: boolean | VarOpts,
   keepdim?: boolean,
 ): Tensor {
-  const { spec, a, v, denom, centred } = varianceOf(x, dim, unbiased, keepdim);
+  const { spec, a, v, denom, centred } = varianceOf(x, dim, unbiased, keepdim, STD_OPTS);
   const y = K.unary('sqrt', v);
   v.dispose();
   return record('StdBackward0', y, [a], () => [a, y], (g, [s, r]) => [
@@ -717,6 +893,8 @@ function inferSize(shape: readonly number[], numel: number): number[] {
 }
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  V.tensor(x, 'reshape', 'input', 1);
+  V.viewShape(shape, 'reshape', 'shape');
   const sh = inferSize(shape, x.numel());
   const inShape = x._shape;
   const st = viewStrides(x._shape, x._strides, sh);
@@ -731,6 +909,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function view(x: Tensor, shape: readonly number[]): Tensor {
+  V.tensor(x, 'view', 'input', 1);
+  V.viewShape(shape, 'view', 'size');
   const sh = inferSize(shape, x.numel());
   const st = viewStrides(x._shape, x._strides, sh);
   if (!st) {
@@ -750,6 +930,9 @@ function unsafeView(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  V.tensor(x, 'flatten', 'input', 1);
+  V.int(startDim, 'flatten', 'start_dim', 1);
+  V.int(endDim, 'flatten', 'end_dim', 2);
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normDim(startDim, x.ndim);
   const e = normDim(endDim, x.ndim);
@@ -760,6 +943,9 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  V.tensor(x, 'transpose', 'input', 1);
+  V.int(dim0, 'transpose', 'dim0', 1);
+  V.int(dim1, 'transpose', 'dim1', 2);
   const nd = x.ndim;
   const d0 = normDim(dim0, nd);
   const d1 = normDim(dim1, nd);
@@ -773,6 +959,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 }
 
 export function t(x: Tensor): Tensor {
+  V.tensor(x, 't', 'input', 1);
   if (x.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
   const shape = x._shape.slice().reverse();
   const st = x._strides.slice().reverse();
@@ -780,6 +967,8 @@ export function t(x: Tensor): Tensor {
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  V.tensor(x, 'permute', 'input', 1);
+  V.intList(dims, 'permute', 'dims', 1);
   if (dims.length !== x.ndim) {
     throw new Error(
       `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x.ndim} is not equal to len(dims) = ${dims.length}`,
@@ -794,6 +983,8 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 }
 
 export function squeeze(x: Tensor, dim?: number, node = dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1'): Tensor {
+  V.tensor(x, 'squeeze', 'input', 1);
+  if (dim !== undefined) V.int(dim, 'squeeze', 'dim', 1);
   const inShape = x._shape;
   let keep: number[];
   if (dim === undefined) keep = x._shape.map((_, i) => i).filter((i) => x._shape[i] !== 1);
@@ -808,6 +999,8 @@ export function squeeze(x: Tensor, dim?: number, node = dim === undefined ? 'Squ
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
+  V.tensor(x, 'unsqueeze', 'input', 1);
+  V.int(dim, 'unsqueeze', 'dim', 1);
   const d = normDim(dim, x.ndim + 1);
   const shape = x._shape.slice();
   const st = x._strides.slice();
@@ -818,6 +1011,8 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 }
 
 export function expand(x: Tensor, sizes: readonly number[]): Tensor {
+  V.tensor(x, 'expand', 'input', 1);
+  V.intList(sizes, 'expand', 'size');
   if (sizes.length < x.ndim) {
     throw new Error(
       `expand(${x.dtype === 'float32' ? 'torch.FloatTensor' : 'torch.Tensor'}{${fmtShape(x._shape)}}, size=${fmtShape(sizes)}): the number of sizes provided (${sizes.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`,
@@ -834,6 +1029,7 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
       if (j < 0) throw new Error('The expanded size of the tensor (-1) isn\'t allowed in a leading, non-existing dimension 0');
       want = cur;
     }
+    if (want < 0 && cur === 1) throw new Error(`expand(): the expanded size ${want} at dimension ${i} is negative (only -1, meaning "keep this size", is allowed)`);
     if (cur !== want && cur !== 1) {
       throw new Error(
         `The expanded size of the tensor (${want}) must match the existing size (${cur}) at non-singleton dimension ${i}.  Target sizes: ${fmtShape(sizes)}.  Tensor sizes: ${fmtShape(x._shape)}`,
@@ -847,6 +1043,10 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  V.tensor(x, 'narrow', 'input', 1);
+  V.int(dim, 'narrow', 'dim', 1);
+  V.int(start, 'narrow', 'start', 2);
+  V.int(length, 'narrow', 'length', 3);
   const d = normDim(dim, x.ndim);
   const size = x._shape[d];
   const s = start < 0 ? start + size : start;
@@ -871,6 +1071,9 @@ function sliceScatter(src: Tensor, shape: Shape, dim: number, start: number): Te
 }
 
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  V.tensor(x, 'select', 'input', 1);
+  V.int(dim, 'select', 'dim', 1);
+  V.int(index, 'select', 'index', 2);
   const d = normDim(dim, x.ndim);
   const size = x._shape[d];
   const i = index < 0 ? index + size : index;
@@ -882,22 +1085,27 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   return record('SelectBackward0', y, [x], () => [], (g) => [sliceScatter(g.unsqueeze(d), inShape, d, i)]);
 }
 
+/** A list of tensors (cat, stack): PyTorch's "expected Tensor as element 1 in argument 0, but got str". */
+function tensorList(tensors: unknown, entry: string): asserts tensors is readonly Tensor[] {
+  if (!Array.isArray(tensors)) throw V.argTypeError(entry, 'tensors', 1, 'tuple of Tensors', tensors);
+  for (let i = 0; i < tensors.length; i++) {
+    const x: unknown = tensors[i];
+    if (!(x instanceof Tensor)) throw new TypeError(`expected Tensor as element ${i} in argument 0, but got ${V.typeName(x)}`);
+  }
+}
+
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  tensorList(tensors, 'cat');
+  V.int(dim, 'cat', 'dim', 2);
+  V.catOperands(tensors, dim);
   const ts = tensors.filter((x) => !(x.ndim === 1 && x._shape[0] === 0));
-  if (ts.length === 0) return tensors.length ? K.contiguousCopy(tensors[0]) : zeros(0);
+  if (ts.length === 0) return K.contiguousCopy(tensors[0]);
   const ref = ts[0];
   const d = normDim(dim, ref.ndim);
   const dtype = promote(ts);
   const shape = ref._shape.slice();
   shape[d] = 0;
-  for (const x of ts) {
-    if (x.ndim !== ref.ndim || x._shape.some((s, i) => i !== d && s !== ref._shape[i])) {
-      throw new Error(
-        `Sizes of tensors must match except in dimension ${d}. Expected size ${ref._shape.find((_, i) => i !== d)} but got size ${x._shape.find((s, i) => i !== d && s !== ref._shape[i])} for tensor number ${ts.indexOf(x)} in the list.`,
-      );
-    }
-    shape[d] += x._shape[d];
-  }
+  for (const x of ts) shape[d] += x._shape[d];
   const out = K.empty(shape, dtype);
   const sizes: number[] = [];
   let off = 0;
@@ -919,6 +1127,8 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  tensorList(tensors, 'stack');
+  V.int(dim, 'stack', 'dim', 2);
   if (tensors.length === 0) throw new Error('stack expects a non-empty TensorList');
   const ref = tensors[0];
   for (const [i, x] of tensors.entries()) {
@@ -936,8 +1146,10 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  if (index.dtype !== 'int64') throw new Error('index_select(): Expected dtype int64 for index');
-  if (index.ndim > 1) throw new Error('index_select(): Index is supposed to be a vector');
+  V.tensor(x, 'indexSelect', 'input', 1);
+  V.int(dim, 'indexSelect', 'dim', 1);
+  V.tensor(index, 'indexSelect', 'index', 2);
+  V.indexOperand(index);
   const d = x.ndim ? normDim(dim, x.ndim) : 0;
   const size = x.ndim ? x._shape[d] : 1;
   for (const v of index.toArray() as BigInt64Array) {
@@ -970,6 +1182,7 @@ export function contiguous(x: Tensor): Tensor {
 
 /** x.clone(): PyTorch's preserve_format keeps a dense tensor's layout (a transposed clone stays transposed). */
 export function clone(x: Tensor): Tensor {
+  V.tensor(x, 'clone', 'input', 1);
   return record('CloneBackward0', K.copyPreservingLayout(x), [x], () => [], (g) => [g]);
 }
 
@@ -1009,11 +1222,13 @@ function recordCross(
   );
 }
 
-function checkFloatPair(a: Tensor, b: Tensor, op: string): void {
-  if (a.dtype !== b.dtype) {
-    throw new Error(`expected scalar type ${a.dtype === 'float64' ? 'Double' : 'Float'} but found ${b.dtype === 'float64' ? 'Double' : 'Float'}`);
-  }
-  if (!isFloating(a.dtype)) throw new Error(`${op}: only floating point tensors are supported`);
+/**
+ * An int64 product (operands already checked): the core multiplies floats, so it is computed in
+ * float64 and cast back (exact while every partial sum stays below 2^53). Integer tensors never
+ * require grad, so nothing is recorded.
+ */
+function viaFloat64(f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): Tensor {
+  return withTemps(() => noGrad(() => K.castTo(f(...xs.map((x) => K.castTo(x, 'float64'))), 'int64')));
 }
 
 /** [M,K] @ [K,N] through the core; transposed views are read in place. */
@@ -1029,11 +1244,10 @@ function mmRaw(a: Tensor, b: Tensor): Tensor {
 }
 
 export function mm(a: Tensor, b: Tensor): Tensor {
-  if (a.ndim !== 2 || b.ndim !== 2) throw new Error(`self must be a matrix`);
-  if (a._shape[1] !== b._shape[0]) {
-    throw new Error(`mat1 and mat2 shapes cannot be multiplied (${a._shape[0]}x${a._shape[1]} and ${b._shape[0]}x${b._shape[1]})`);
-  }
-  checkFloatPair(a, b, 'mm');
+  V.tensor(a, 'mm', 'input', 1);
+  V.tensor(b, 'mm', 'mat2', 1);
+  V.mmOperands(a, b);
+  if (a.dtype === 'int64') return viaFloat64(mm, a, b);
   return recordCross('MmBackward0', mmRaw(a, b), [a, b], 0, (g, sa, sb, n) => [
     n[0] ? g.mm(sb.t()) : null,
     n[1] ? sa.t().mm(g) : null,
@@ -1041,6 +1255,11 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 }
 
 export function addmm(bias: Tensor, a: Tensor, b: Tensor): Tensor {
+  V.tensor(bias, 'addmm', 'input', 1);
+  V.tensor(a, 'addmm', 'mat1', 1);
+  V.tensor(b, 'addmm', 'mat2', 2);
+  V.addmmOperands(bias, a, b);
+  if (a.dtype === 'int64') return viaFloat64(addmm, bias, a, b);
   const y = mmRaw(a, b);
   const out = noGrad(() => y.add(bias));
   y.dispose();
@@ -1052,11 +1271,10 @@ export function addmm(bias: Tensor, a: Tensor, b: Tensor): Tensor {
 }
 
 export function dot(a: Tensor, b: Tensor): Tensor {
-  if (a.ndim !== 1 || b.ndim !== 1) throw new Error(`1D tensors expected, but got ${a.ndim}D and ${b.ndim}D tensors`);
-  if (a._shape[0] !== b._shape[0]) {
-    throw new Error(`inconsistent tensor size, expected tensor [${a._shape[0]}] and src [${b._shape[0]}] to have the same number of elements, but got ${a._shape[0]} and ${b._shape[0]} elements respectively`);
-  }
-  checkFloatPair(a, b, 'dot');
+  V.tensor(a, 'dot', 'input', 1);
+  V.tensor(b, 'dot', 'tensor', 1);
+  V.dotOperands(a, b);
+  if (a.dtype === 'int64') return viaFloat64(dot, a, b);
   const a3 = as3(a, 1, 1, a._shape[0]);
   const b3 = b._view([1, b._shape[0], 1], [0, b._strides[0], 1], b._offset);
   const y = K.matmul3(a3, b3);
@@ -1071,11 +1289,10 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 }
 
 export function mv(a: Tensor, v: Tensor): Tensor {
-  if (a.ndim !== 2 || v.ndim !== 1) throw new Error('vector + matrix @ vector expected');
-  if (a._shape[1] !== v._shape[0]) {
-    throw new Error(`size mismatch, got input (${a._shape[0]}), mat (${a._shape[0]}x${a._shape[1]}), vec (${v._shape[0]})`);
-  }
-  checkFloatPair(a, v, 'mv');
+  V.tensor(a, 'mv', 'input', 1);
+  V.tensor(v, 'mv', 'vec', 1);
+  V.mvOperands(a, v);
+  if (a.dtype === 'int64') return viaFloat64(mv, a, v);
   const v2 = v._view([v._shape[0], 1], [v._strides[0], 1], v._offset);
   const y = mmRaw(a, v2);
   v2.dispose();
@@ -1088,11 +1305,10 @@ export function mv(a: Tensor, v: Tensor): Tensor {
 }
 
 export function bmm(a: Tensor, b: Tensor): Tensor {
-  if (a.ndim !== 3 || b.ndim !== 3) throw new Error('batch1 must be a 3D tensor');
-  if (a._shape[0] !== b._shape[0] || a._shape[2] !== b._shape[1]) {
-    throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${a._shape[0]}, ${a._shape[2]}] but got: [${b._shape[0]}, ${b._shape[1]}].`);
-  }
-  checkFloatPair(a, b, 'bmm');
+  V.tensor(a, 'bmm', 'input', 1);
+  V.tensor(b, 'bmm', 'mat2', 1);
+  V.bmmOperands(a, b);
+  if (a.dtype === 'int64') return viaFloat64(bmm, a, b);
   return recordCross('BmmBackward0', K.matmul3(a, b), [a, b], 0, (g, sa, sb, n) => [
     n[0] ? bmm(g, sb.transpose(1, 2)) : null,
     n[1] ? bmm(sa.transpose(1, 2), g) : null,
@@ -1101,6 +1317,9 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 
 /** torch.matmul: dispatches to dot / mv / mm / folded mm / broadcast bmm as PyTorch 1.13 does. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  V.tensor(a, 'matmul', 'input', 1);
+  V.tensor(b, 'matmul', 'other', 1);
+  V.matmulOperands(a, b);
   return withTemps(() => matmulImpl(a, b));
 }
 
@@ -1126,7 +1345,8 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
   if (da >= 3 && (db === 1 || db === 2) && shouldFold(a, db)) {
     const k = a._shape[da - 1];
     const outShape = [...a._shape.slice(0, -1), ...(db === 2 ? [b._shape[1]] : [])];
-    const a2 = a.contiguous().reshape([-1, k]);
+    // Explicit rows, not -1: a zero-size batch (or k = 0) leaves -1 undetermined.
+    const a2 = a.contiguous().reshape([numelOf(a._shape.slice(0, -1)), k]);
     const b2 = db === 1 ? b.unsqueeze(-1) : b;
     return unsafeView(a2.mm(b2), outShape);
   }
@@ -1172,6 +1392,9 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
 // ---- nn ------------------------------------------------------------------------------------------
 
 export function softmax(x: Tensor, dim: number): Tensor {
+  V.tensor(x, 'softmax', 'input', 1);
+  V.int(dim, 'softmax', 'dim', 1);
+  V.softmaxInput(x, dim, false);
   const a = floatInput(x);
   const d = a.ndim ? normDim(dim, a.ndim) : 0;
   const y = K.softmaxK('softmax', a, d);
@@ -1181,6 +1404,9 @@ export function softmax(x: Tensor, dim: number): Tensor {
 }
 
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  V.tensor(x, 'logSoftmax', 'input', 1);
+  V.int(dim, 'logSoftmax', 'dim', 1);
+  V.softmaxInput(x, dim, true);
   const a = floatInput(x);
   const d = a.ndim ? normDim(dim, a.ndim) : 0;
   const y = K.softmaxK('log_softmax', a, d);
@@ -1191,9 +1417,11 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
-function checkReduction(r: string): Reduction {
-  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new Error(`${r} is not a valid value for reduction`);
-  return r;
+/** A loss's operands and reduction, checked before anything is computed. */
+function lossArgs(entry: string, input: unknown, target: unknown, reduction: unknown): void {
+  V.tensor(input, entry, 'input', 1);
+  V.tensor(target, entry, 'target', 2);
+  V.reduction(reduction);
 }
 
 /** Applies `reduction` to elementwise losses; the matching gradient scale for the rule. */
@@ -1209,7 +1437,8 @@ function lossGrad(g: Tensor, shape: Shape, n: number, reduction: Reduction): Ten
 }
 
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
-  checkReduction(reduction);
+  lossArgs('mseLoss', input, target, reduction);
+  V.mseOperands(input, target);
   const shape = input._shape;
   const l = noGrad(() => {
     const d = K.binary('sub', input, target.dtype === input.dtype ? target : K.castTo(target, input.dtype));
@@ -1228,8 +1457,8 @@ export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'm
 
 /** nll_loss over log-probabilities [N, C] (target [N]) or [C] (0-d target), no weights. */
 export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
-  checkReduction(reduction);
-  if (target.dtype !== 'int64') throw new Error(`expected scalar type Long but found ${target.dtype === 'float64' ? 'Double' : 'Float'}`);
+  lossArgs('nllLoss', logp, target, reduction);
+  V.nllOperands(logp, target);
   const C = logp._shape[logp.ndim - 1];
   for (const v of target.toArray() as BigInt64Array) {
     if (v < 0n || v >= BigInt(C)) throw new RangeError(`Target ${v} is out of bounds.`);
@@ -1254,16 +1483,15 @@ export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'me
 }
 
 export function crossEntropy(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  lossArgs('crossEntropy', input, target, reduction);
+  V.crossEntropyOperands(input, target);
   const classDim = input.ndim === 1 ? 0 : 1;
-  if (input.ndim > 2) throw new Error('asgrad: cross_entropy supports [N, C] or [C] inputs');
   return withTemps(() => nllLoss(logSoftmax(input, classDim), target, reduction));
 }
 
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
-  checkReduction(reduction);
-  if (!sameShape(input._shape, target._shape)) {
-    throw new Error(`Target size (${new Array(...target._shape).length ? `torch.Size([${target._shape.join(', ')}])` : 'torch.Size([])'}) must be the same as input size (torch.Size([${input._shape.join(', ')}]))`);
-  }
+  lossArgs('binaryCrossEntropyWithLogits', input, target, reduction);
+  V.bceOperands(input, target);
   // (1 - t) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for large |x|.
   const l = noGrad(() =>
     withTemps(() => {
@@ -1284,13 +1512,17 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, redu
 
 /** F.linear(x, W, b) = x W^T + b, composed as PyTorch 1.13's at::linear (addmm for 2-D input). */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  V.tensor(x, 'linear', 'input', 1);
+  V.tensor(weight, 'linear', 'weight', 2);
+  V.optTensor(bias, 'linear', 'bias', 3);
+  V.linearOperands(x, weight, bias);
   return withTemps(() => linearImpl(x, weight, bias));
 }
 
 function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const wt = weight.t();
   if (x.ndim === 2 && bias) return addmm(bias, x, wt);
-  if (x.ndim === 3 && bias && x.isContiguous()) {
+  if (bias && V.linearUsesAddmm(x, bias)) {
     const [b0, b1, k] = x._shape;
     return view(addmm(bias, x.view([b0 * b1, k]), wt), [b0, b1, weight._shape[0]]);
   }
@@ -1488,14 +1720,18 @@ function checkInplaceWrite(self: Tensor, src: Tensor | null): void {
 }
 
 const inplaceOps = { add, sub, mul, div } as const;
+/** Entry names for messages (constants: no string is built per call). */
+const INPLACE_NAME = { add: 'add_', sub: 'sub_', mul: 'mul_', div: 'div_' } as const;
 
 /** self.op_(other): validates, writes self, bumps its version, rebases its history. */
-export function inplace<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: TensorLike | Scalar, alpha?: number): T {
+export function inplace<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: Tensor | Scalar, alpha?: number): T {
+  V.operand(other, INPLACE_NAME[op], 'other', 1);
+  if (alpha !== undefined) V.number(alpha, INPLACE_NAME[op], 'alpha');
   return withTemps(() => inplaceImpl(self, op, other, alpha));
 }
 
-function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: TensorLike | Scalar, alpha?: number): T {
-  const o = asTensorOperand(other);
+function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: Tensor | Scalar, alpha?: number): T {
+  const o = asTensorOperand(other, INPLACE_NAME[op], 'other', 1);
   const tracking = checkInplace(self, [o]);
   checkInplaceWrite(self, o instanceof Tensor ? o : null);
   const rdtype = promote([self, o]);
@@ -1503,7 +1739,7 @@ function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, oth
     throw new Error(`result type ${rdtype === 'float64' ? 'Double' : 'Float'} can't be cast to the desired output type ${self.dtype === 'int64' ? 'Long' : 'Bool'}`);
   }
   const apply = (x: Tensor): Tensor =>
-    op === 'add' || op === 'sub' ? inplaceOps[op](x, o as TensorLike, alpha) : inplaceOps[op](x, o as TensorLike);
+    op === 'add' || op === 'sub' ? inplaceOps[op](x, o, alpha) : inplaceOps[op](x, o);
   if (!tracking) {
     if (isFloating(self.dtype) && self.isContiguous()) {
       let b = operand(o, self.dtype);
@@ -1541,15 +1777,17 @@ function fillLike<T extends Tensor>(self: T, value: number, node: string): T {
 }
 
 export function fill_<T extends Tensor>(self: T, value: number): T {
-  return fillLike(self, value, 'FillBackward2');
+  V.number(value, 'fill_', 'value', 1);
+  return fillLike(self, +value, 'FillBackward2');
 }
 
 export function zero_<T extends Tensor>(self: T): T {
   return fillLike(self, 0, 'ZeroBackward0');
 }
 
-export function copy_<T extends Tensor>(self: T, src: TensorLike): T {
-  const s = src instanceof Tensor ? src : tensor(src);
+export function copy_<T extends Tensor>(self: T, src: Tensor): T {
+  V.tensor(src, 'copy_', 'other', 1);
+  const s = src;
   const tracking = checkInplace(self, [s]);
   checkInplaceWrite(self, s);
   const srcDtype = s.dtype;
