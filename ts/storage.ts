@@ -6,8 +6,16 @@
 // clearing wait for the event loop). So storages that no handle has touched for a generation are
 // *spilled*: their bytes move into a JS ArrayBuffer, which the JS collector does account for, and
 // the WASM block is freed. Touching a spilled storage brings it back transparently. Generations
-// advance at natural points (the start of backward, the end of optimizer.step) and after a volume
-// of allocation.
+// advance at natural points (the start of backward, the end of optimizer.step) and whenever the
+// storages made since the last boundary outnumber, or outweigh, twice the long-lived ones (with a
+// floor), so a loop that never calls backward (inference, preprocessing, a server) stays flat too.
+//
+// Pointer safety: a boundary may spill any storage not touched in the current or the previous
+// generation, and the allocation-pressure path any storage not touched in the current one. A kernel
+// call therefore fetches its operands' pointers (Tensor._ptr) after every storage it needs has been
+// made: between the first fetch and the call no new Storage may be constructed (restoring a
+// spilled operand is fine: it advances no generation, and pressure spares what the current
+// generation touched).
 import { getCore, memoryBuffer } from './core/wasm.js';
 import { DType, ITEM_SIZE } from './dtype.js';
 
@@ -21,13 +29,25 @@ export const stats = {
   restores: 0,
 };
 
+/** Largest block the core's allocator serves (wasm32 addresses end at 4 GiB). */
 const MAX_BYTES = 0xffff_0000;
 const MAX_TENURE = 64;
-const MIN_VOLUME = 64 << 20;
+/**
+ * Floors of the allocation-driven boundary: a generation ends once the storages made in it number
+ * more than max(MIN_COUNT, 2 x the long-lived ones) or weigh more than max(MIN_VOLUME, 2 x theirs).
+ * Relative to the long-lived set, the walk over resident storages a boundary makes costs O(1) per
+ * storage made, and the garbage held between boundaries stays proportional to what is really live;
+ * the floors bound it in absolute terms for small programs: at most about two generations of
+ * dropped storages are resident at any time.
+ */
+export const MIN_COUNT = 4096;
+export const MIN_VOLUME = 32 << 20;
 
 let generation = 0;
+let countSinceBoundary = 0;
 let volumeSinceBoundary = 0;
-let residentBytesAtBoundary = 0;
+let countLimit = MIN_COUNT;
+let volumeLimit = MIN_VOLUME;
 /** Storages in WASM memory; each knows its index here (removal swaps the last one in). */
 const resident: Storage[] = [];
 
@@ -50,23 +70,113 @@ export class OutOfMemoryError extends RangeError {
   override name = 'OutOfMemoryError';
 }
 
-function allocOrEvict(bytes: number): number {
-  if (bytes > MAX_BYTES) {
+// ---- debug guards (tests/guards.test.ts) -------------------------------------------------------
+// With guards on, every storage made is surrounded by GUARD bytes on each side, its own bytes start
+// out filled with the pattern instead of whatever was there, and a freed block is refilled with
+// the pattern. A kernel that writes outside its operands' storages corrupts a guard (checked at
+// free and by checkGuards); one that reads outside them, or reads values never written, sees the
+// pattern, so its results change with the pattern.
+
+const GUARD = 64;
+let guardPattern = -1;
+/** Guarded storages and the pattern their guards were filled with. */
+const guarded = new Map<Storage, number>();
+let guardFaults: string[] = [];
+
+/** @internal Debug: guard every storage made from now on with `pattern` (a byte), or stop (null). */
+export function setGuards(pattern: number | null): void {
+  guardPattern = pattern === null ? -1 : pattern & 0xff;
+}
+
+function guardRegions(s: Storage): [number, number][] {
+  return [
+    [s.ptr - GUARD, s.ptr],
+    [s.ptr + s.bytes, s.ptr + s.bytes + GUARD],
+  ];
+}
+
+function checkGuardsOf(s: Storage, pattern: number): void {
+  const mem = new Uint8Array(memoryBuffer());
+  for (const [lo, hi] of guardRegions(s)) {
+    for (let i = lo; i < hi; i++) {
+      if (mem[i] !== pattern) {
+        guardFaults.push(
+          `storage of ${s.bytes} bytes at ${s.ptr}: guard byte ${i < s.ptr ? i - s.ptr : i - s.ptr - s.bytes} ` +
+            `${i < s.ptr ? 'before' : 'after'} it is ${mem[i]}, not ${pattern}`,
+        );
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * @internal Debug: checks the guards of every resident guarded storage and returns the faults
+ * found since the last call (including those found when a storage was freed or spilled).
+ */
+export function checkGuards(): string[] {
+  for (const [s, pattern] of guarded) checkGuardsOf(s, pattern);
+  const faults = guardFaults;
+  guardFaults = [];
+  return faults;
+}
+
+/** @internal Debug: the resident guarded storages' [start, end) byte ranges. */
+export function guardedRanges(): [number, number][] {
+  return [...guarded.keys()].map((s) => [s.ptr, s.ptr + s.bytes]);
+}
+
+/** Allocates the block of `s` (s.bytes), surrounded by guards when they are on. */
+function allocate(s: Storage, keepFrom: number): number {
+  if (guardPattern < 0) return allocOrEvict(s.bytes, keepFrom);
+  const pattern = guardPattern;
+  const raw = allocOrEvict(s.bytes + 2 * GUARD, keepFrom);
+  new Uint8Array(memoryBuffer(), raw, s.bytes + 2 * GUARD).fill(pattern);
+  guarded.set(s, pattern);
+  return raw + GUARD;
+}
+
+/** Frees the block of `s`, checking and poisoning it first if it is guarded. */
+function release(s: Storage): void {
+  const pattern = guarded.get(s);
+  if (pattern === undefined) {
+    getCore().free(s.ptr);
+    return;
+  }
+  checkGuardsOf(s, pattern);
+  guarded.delete(s);
+  new Uint8Array(memoryBuffer(), s.ptr - GUARD, s.bytes + 2 * GUARD).fill(pattern);
+  getCore().free(s.ptr - GUARD);
+}
+
+function checkSize(bytes: number): void {
+  // `!(<=)` also refuses NaN.
+  if (!(bytes <= MAX_BYTES)) {
     throw new OutOfMemoryError(
       `asgrad: cannot allocate ${bytes} bytes: a wasm32 memory holds at most 4 GiB (4294967296 bytes)`,
     );
   }
+}
+
+/**
+ * Allocates `bytes`; when the core is out of room, spills what is probably not needed soon and
+ * retries: storages never handed to a kernel (they hold no values yet, so nothing is copied) and
+ * storages not touched since generation `keepFrom`.
+ */
+function allocOrEvict(bytes: number, keepFrom: number): number {
+  checkSize(bytes);
   const c = getCore();
-  let ptr = c.alloc(bytes);
+  // The core returns a usize, which arrives as a signed i32: read it unsigned (above 2 GiB).
+  let ptr = c.alloc(bytes) >>> 0;
   if (ptr === 0) {
-    // Out of room: spill everything not touched in the current generation and retry.
-    spillOlderThan(generation);
-    ptr = c.alloc(bytes);
+    spillForRoom(keepFrom);
+    ptr = c.alloc(bytes) >>> 0;
   }
   if (ptr === 0) {
     throw new OutOfMemoryError(
       `asgrad: out of memory: cannot allocate ${bytes} bytes (WASM memory ${c.heap_bytes()} bytes, ` +
-        `${c.allocated_bytes()} allocated; the host refused to grow it or the limit was reached)`,
+        `${c.allocated_bytes() >>> 0} allocated; a wasm32 memory holds at most 4 GiB, and the host ` +
+        `refused to grow it or the limit set with torch.setMemoryLimit was reached)`,
     );
   }
   return ptr;
@@ -77,6 +187,9 @@ function allocOrEvict(bytes: number): number {
  * (so the registry no longer keeps the storage, and its spilled bytes, alive); handles that touch
  * the storage again attach under its new ticket.
  */
+/** The spilled bytes of a storage that never held values. */
+const NO_VALUES = new Uint8Array(0);
+
 class Ticket {
   constructor(public storage: Storage | null) {}
 }
@@ -96,17 +209,30 @@ export class Storage {
   version = 0;
   /** The generation in which a handle last used the storage. */
   lastUse = generation;
+  /** The generation it was made in (long-lived storages set the next boundary's distance). */
+  born = generation;
   /** Generations it may stay untouched before it is spilled (doubles each time it comes back). */
   private tenure = 1;
   private spill: Uint8Array | null = null;
+  /** Never handed to a kernel (address() not called): its bytes hold no values yet. */
+  private fresh = true;
   /** @internal Index in the resident list, or -1. */
   residentAt = -1;
 
   constructor(bytes: number) {
+    checkSize(bytes);
     this.bytes = bytes;
     volumeSinceBoundary += bytes;
-    if (volumeSinceBoundary > MIN_VOLUME && volumeSinceBoundary > 2 * residentBytesAtBoundary) advanceGeneration();
-    this.ptr = allocOrEvict(bytes);
+    // Out of room, the allocation spills what the current generation has not touched; if this
+    // allocation just started a generation, what the previous one touched is spared too.
+    let keepFrom = generation;
+    if (++countSinceBoundary > countLimit || volumeSinceBoundary > volumeLimit) {
+      advanceGeneration();
+      // Made in the generation that starts now (the walk above did not see it).
+      this.lastUse = generation;
+      this.born = generation;
+    }
+    this.ptr = allocate(this, keepFrom);
     addResident(this);
     stats.liveStorages++;
   }
@@ -119,6 +245,7 @@ export class Storage {
   address(): number {
     if (this.spill) this.restore();
     this.lastUse = generation;
+    this.fresh = false;
     return this.ptr;
   }
 
@@ -136,7 +263,7 @@ export class Storage {
     stats.liveTensors--;
     if (this.refs > 0) return;
     if (this.exactRefs) {
-      getCore().free(this.ptr);
+      release(this);
       this.ptr = 0;
       removeResident(this);
       stats.liveStorages--;
@@ -149,11 +276,16 @@ export class Storage {
   /** Moves the bytes into a JS buffer (which the JS collector accounts for) and frees the block. */
   spillOut(): void {
     if (this.spill) return;
-    // A fresh buffer filled with set() is cheaper than slice() of the memory in V8.
-    const copy = new Uint8Array(this.bytes);
-    copy.set(new Uint8Array(memoryBuffer(), this.ptr, this.bytes));
-    this.spill = copy;
-    getCore().free(this.ptr);
+    if (this.fresh) {
+      // Nothing was ever written (an unused torch.empty): there are no values to keep.
+      this.spill = NO_VALUES;
+    } else {
+      // A fresh buffer filled with set() is cheaper than slice() of the memory in V8.
+      const copy = new Uint8Array(this.bytes);
+      copy.set(new Uint8Array(memoryBuffer(), this.ptr, this.bytes));
+      this.spill = copy;
+    }
+    release(this);
     this.ptr = 0;
     removeResident(this);
     stats.liveStorages--;
@@ -167,13 +299,17 @@ export class Storage {
 
   private restore(): void {
     const data = this.spill as Uint8Array;
-    this.ptr = allocOrEvict(this.bytes);
+    this.ptr = allocate(this, generation);
     this.spill = null;
-    new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
+    if (data !== NO_VALUES) new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
     addResident(this);
     stats.liveStorages++;
     stats.restores++;
     this.tenure = Math.min(this.tenure * 2, MAX_TENURE);
+  }
+
+  get isFresh(): boolean {
+    return this.fresh;
   }
 
   /** Whether the storage has gone untouched for longer than its tenure. */
@@ -194,29 +330,37 @@ export function unregisterHandle(handle: object): void {
   registry?.unregister(handle);
 }
 
-function spillOlderThan(gen: number): void {
+function spillForRoom(keepFrom: number): void {
   // Walk backwards: spilling swaps the last storage into the freed slot.
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
-    if (s.lastUse < gen) s.spillOut();
+    if (s.lastUse < keepFrom || s.isFresh) s.spillOut();
   }
 }
 
 /**
  * Ends a generation: storages untouched for a whole generation (longer for ones that came back
- * before) are spilled out of WASM memory. Called at backward(), optimizer.step() and after a
- * volume of allocation; safe at any point between kernel calls.
+ * before) are spilled out of WASM memory. Called at backward(), optimizer.step() and when the
+ * storages made since the last boundary outnumber or outweigh the long-lived ones (see MIN_COUNT);
+ * safe at any point between kernel calls.
  */
 export function advanceGeneration(): void {
   generation++;
+  countSinceBoundary = 0;
   volumeSinceBoundary = 0;
-  let bytes = 0;
+  // Long-lived: resident storages made before the generation that just ended.
+  let oldBytes = 0;
+  let oldCount = 0;
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
     if (s.staleAt(generation)) s.spillOut();
-    else bytes += s.bytes;
+    else if (s.born < generation - 1) {
+      oldBytes += s.bytes;
+      oldCount++;
+    }
   }
-  residentBytesAtBoundary = bytes;
+  countLimit = Math.max(MIN_COUNT, 2 * oldCount);
+  volumeLimit = Math.max(MIN_VOLUME, 2 * oldBytes);
 }
 
 export function currentGeneration(): number {

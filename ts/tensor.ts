@@ -321,8 +321,9 @@ export class Tensor {
     this._check('toArray');
     const c = this.isContiguous() ? this : withGradMode(false, () => K.contiguousCopy(this));
     const n = this.numel();
-    const buf = memoryBuffer();
+    // The pointer first: bringing a spilled storage back may grow (and so detach) the buffer.
     const p = c._ptr();
+    const buf = memoryBuffer();
     let out: Float32Array | Float64Array | BigInt64Array | Uint8Array;
     switch (this.dtype) {
       case 'float32':
