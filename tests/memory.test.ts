@@ -1,7 +1,7 @@
 // Lifetimes: explicit release, scopes, release without ceremony, growth and limits.
 import { describe, expect, it } from 'vitest';
 import { torch, Tensor } from '../ts/index.js';
-import { advanceGeneration } from '../ts/storage.js';
+import { advanceGeneration, MIN_COUNT, MIN_VOLUME } from '../ts/storage.js';
 import { getCore } from '../ts/core/wasm.js';
 import { expectClose, values } from './helpers.js';
 
@@ -206,6 +206,118 @@ describe('no ceremony', () => {
     expect(at10k.liveTensors).toBeLessThanOrEqual(at100.liveTensors);
     expect(at10k.allocatedBytes).toBeLessThanOrEqual(at100.allocatedBytes);
     expectClose(w, [2], 1e-4);
+  });
+});
+
+// Loops that never call backward() or optimizer.step(): inference, preprocessing, a server.
+// Memory must stay flat there too: after 100,000 iterations (20,000 for the matmul, whose dropped
+// results total 1.3 GB) no more than after 100 plus what two generations of dropped storages may
+// hold (MIN_COUNT storages / MIN_VOLUME bytes each, see docs/memory.md), and no more in the second
+// half of the loop than in its first tenth.
+describe('no ceremony outside training loops', () => {
+  interface Trace {
+    at100: ReturnType<typeof mem>;
+    end: ReturnType<typeof mem>;
+    early: { live: number; bytes: number };
+    late: { live: number; bytes: number };
+  }
+  const sample = (t: { live: number; bytes: number }): void => {
+    const m = mem();
+    t.live = Math.max(t.live, m.liveTensors);
+    t.bytes = Math.max(t.bytes, m.allocatedBytes);
+  };
+  function loop(n: number, step: (i: number) => void): Trace {
+    const early = { live: 0, bytes: 0 };
+    const late = { live: 0, bytes: 0 };
+    let at100 = mem();
+    for (let i = 0; i < n; i++) {
+      step(i);
+      if (i === 99) at100 = mem();
+      if (i % 97 === 0) sample(i < n / 10 ? early : i >= n / 2 ? late : { live: 0, bytes: 0 });
+    }
+    return { at100, end: mem(), early, late };
+  }
+  async function loopAsync(n: number, step: (i: number) => Promise<void>): Promise<Trace> {
+    const early = { live: 0, bytes: 0 };
+    const late = { live: 0, bytes: 0 };
+    let at100 = mem();
+    for (let i = 0; i < n; i++) {
+      await step(i);
+      if (i === 99) at100 = mem();
+      if (i % 97 === 0) sample(i < n / 10 ? early : i >= n / 2 ? late : { live: 0, bytes: 0 });
+    }
+    return { at100, end: mem(), early, late };
+  }
+  /**
+   * Between two boundaries at most MIN_COUNT storages (MIN_VOLUME bytes, plus one storage) are
+   * made, and what a generation made and dropped is spilled at the end of the next one: at most
+   * about two generations of dropped storages are resident. Handles: a few per storage (views,
+   * the aliases graphs save), recounted once a storage in use gathers many.
+   */
+  function expectFlat(t: Trace, maxBytes: number): void {
+    // The allocator rounds a request up to its class: 16 bytes at least, at most 25% more above.
+    const block = (b: number) => Math.max(16, 1.25 * b + 16);
+    const liveBound = t.at100.liveTensors + 4 * MIN_COUNT;
+    const perGeneration = Math.min(1.25 * (MIN_VOLUME + maxBytes), (MIN_COUNT + 1) * block(maxBytes));
+    const byteBound = t.at100.allocatedBytes + 2 * perGeneration;
+    for (const m of [t.end, { liveTensors: t.late.live, allocatedBytes: t.late.bytes }]) {
+      expect(m.liveTensors).toBeLessThanOrEqual(liveBound);
+      expect(m.allocatedBytes).toBeLessThanOrEqual(byteBound);
+    }
+    // No upward trend: the second half peaks no higher than the first tenth (5% for sampling).
+    expect(t.late.live).toBeLessThanOrEqual(1.05 * t.early.live);
+    expect(t.late.bytes).toBeLessThanOrEqual(1.05 * t.early.bytes);
+  }
+
+  it('creating small tensors in a loop: 100,000 torch.tensor([i, 1])', () => {
+    let last!: Tensor;
+    const t = loop(100_000, (i) => {
+      last = torch.tensor([i, 1]);
+    });
+    expectFlat(t, 8);
+    expect(last.tolist()).toEqual([99_999, 1]);
+  });
+
+  it('inference under noGrad: 20,000 steps of a matmul with a 64x256 result', () => {
+    torch.manualSeed(3);
+    const x = torch.randn(64, 16);
+    const w = torch.randn(16, 256);
+    const ref = values(x.matmul(w));
+    let y!: Tensor;
+    const t = torch.noGrad(() =>
+      loop(20_000, () => {
+        y = x.matmul(w).relu();
+      }),
+    );
+    expectFlat(t, 64 * 256 * 4);
+    expect(values(y)).toEqual(ref.map((v) => Math.max(v, 0)));
+    // The bound is far below what the loop allocated in all.
+    expect(t.end.allocatedBytes).toBeLessThan(256 << 20);
+  });
+
+  it('a graph-recording loop that never calls backward, with large (4 KiB) tensors', () => {
+    const w = torch.randn(1024, { requiresGrad: true });
+    let s!: Tensor;
+    const t = loop(100_000, (i) => {
+      s = w.mul(i % 7).add(1);
+    });
+    expectFlat(t, 4096);
+    expect(s.requiresGrad).toBe(true);
+    expectClose(s.narrow(0, 0, 3), values(w.narrow(0, 0, 3)).map((v) => v * (99_999 % 7) + 1), 1e-6);
+  });
+
+  it('an async loop with an await per iteration (small and large tensors)', async () => {
+    const kept: Tensor[] = [];
+    const t = await loopAsync(100_000, async (i) => {
+      const a = torch.tensor([i, 2]);
+      await Promise.resolve();
+      const b = torch.full([1024], 0.5).mul(a.sum()).sum();
+      if (i % 1000 === 0) await new Promise((r) => setTimeout(r, 0)); // let the event loop turn sometimes
+      if (i % 25_000 === 0) kept.push(b);
+    });
+    expectFlat(t, 4096);
+    // Tensors held all along kept their values, wherever they were in between.
+    expect(kept.map((k) => k.item())).toEqual([0, 25_000, 50_000, 75_000].map((i) => 512 * (i + 2)));
   });
 });
 

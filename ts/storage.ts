@@ -42,6 +42,11 @@ const MAX_TENURE = 64;
  */
 export const MIN_COUNT = 4096;
 export const MIN_VOLUME = 32 << 20;
+/**
+ * A storage in constant use that gathers handles nobody disposes (views, the saved aliases of
+ * graphs that never see backward) is recounted at a boundary once it has more than this many.
+ */
+const RECOUNT_ABOVE = 256;
 
 let generation = 0;
 let countSinceBoundary = 0;
@@ -231,6 +236,8 @@ export class Storage {
       // Made in the generation that starts now (the walk above did not see it).
       this.lastUse = generation;
       this.born = generation;
+      countSinceBoundary = 1;
+      volumeSinceBoundary = bytes;
     }
     this.ptr = allocate(this, keepFrom);
     addResident(this);
@@ -271,6 +278,24 @@ export class Storage {
       // Handles from before a spill may still be alive without being counted: keep the bytes.
       this.spillOut();
     }
+  }
+
+  /**
+   * Forgets the count of handles: those that use the storage again attach under a new ticket.
+   * Handles from before may be alive uncounted, so from now on the last counted one going away
+   * spills the bytes instead of freeing them (a handle from before may still read them).
+   */
+  recount(): void {
+    stats.liveTensors -= this.refs;
+    this.refs = 0;
+    this.exactRefs = false;
+    this.ticket.storage = null;
+    this.ticket = new Ticket(this);
+  }
+
+  /** Whether every live handle is counted (no spill or recount since the storage was made). */
+  get refsExact(): boolean {
+    return this.exactRefs;
   }
 
   /** Moves the bytes into a JS buffer (which the JS collector accounts for) and frees the block. */
@@ -353,8 +378,12 @@ export function advanceGeneration(): void {
   let oldCount = 0;
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
-    if (s.staleAt(generation)) s.spillOut();
-    else if (s.born < generation - 1) {
+    if (s.staleAt(generation)) {
+      s.spillOut();
+      continue;
+    }
+    if (s.refs > RECOUNT_ABOVE) s.recount();
+    if (s.born < generation - 1) {
       oldBytes += s.bytes;
       oldCount++;
     }

@@ -248,7 +248,7 @@ export class Tensor {
   _ownsStorage(): boolean {
     const s = this._storage;
     return (
-      !this._disposed && s.refs === 1 && this._ticket === s.ticket && this._offset === 0 &&
+      !this._disposed && s.refs === 1 && s.refsExact && this._ticket === s.ticket && this._offset === 0 &&
       this.isContiguous() && this.numel() * ITEM_SIZE[this.dtype] === s.bytes && this._gradFn === null
     );
   }
