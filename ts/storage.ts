@@ -143,7 +143,7 @@ function allocate(s: Storage, keepFrom: number): number {
 
 /** Frees the block of `s`, checking and poisoning it first if it is guarded. */
 function release(s: Storage): void {
-  const pattern = guarded.get(s);
+  const pattern = guarded.size === 0 ? undefined : guarded.get(s);
   if (pattern === undefined) {
     getCore().free(s.ptr);
     return;
@@ -164,12 +164,10 @@ function checkSize(bytes: number): void {
 }
 
 /**
- * Allocates `bytes`; when the core is out of room, spills what is probably not needed soon and
- * retries: storages never handed to a kernel (they hold no values yet, so nothing is copied) and
- * storages not touched since generation `keepFrom`.
+ * Allocates `bytes`; when the core is out of room, spills the storages not touched since
+ * generation `keepFrom` and retries.
  */
 function allocOrEvict(bytes: number, keepFrom: number): number {
-  checkSize(bytes);
   const c = getCore();
   // The core returns a usize, which arrives as a signed i32: read it unsigned (above 2 GiB).
   let ptr = c.alloc(bytes) >>> 0;
@@ -192,9 +190,6 @@ function allocOrEvict(bytes: number, keepFrom: number): number {
  * (so the registry no longer keeps the storage, and its spilled bytes, alive); handles that touch
  * the storage again attach under its new ticket.
  */
-/** The spilled bytes of a storage that never held values. */
-const NO_VALUES = new Uint8Array(0);
-
 class Ticket {
   constructor(public storage: Storage | null) {}
 }
@@ -219,8 +214,6 @@ export class Storage {
   /** Generations it may stay untouched before it is spilled (doubles each time it comes back). */
   private tenure = 1;
   private spill: Uint8Array | null = null;
-  /** Never handed to a kernel (address() not called): its bytes hold no values yet. */
-  private fresh = true;
   /** @internal Index in the resident list, or -1. */
   residentAt = -1;
 
@@ -252,7 +245,6 @@ export class Storage {
   address(): number {
     if (this.spill) this.restore();
     this.lastUse = generation;
-    this.fresh = false;
     return this.ptr;
   }
 
@@ -274,16 +266,16 @@ export class Storage {
       this.ptr = 0;
       removeResident(this);
       stats.liveStorages--;
-    } else {
-      // Handles from before a spill may still be alive without being counted: keep the bytes.
-      this.spillOut();
     }
+    // Otherwise handles from before a spill or recount may still be alive without being counted:
+    // the bytes stay, and a boundary spills them once nothing has touched them for a while.
   }
 
   /**
    * Forgets the count of handles: those that use the storage again attach under a new ticket.
    * Handles from before may be alive uncounted, so from now on the last counted one going away
-   * spills the bytes instead of freeing them (a handle from before may still read them).
+   * does not free the bytes (a handle from before may still read them): a boundary spills them
+   * once nothing has touched them for a while.
    */
   recount(): void {
     stats.liveTensors -= this.refs;
@@ -301,15 +293,10 @@ export class Storage {
   /** Moves the bytes into a JS buffer (which the JS collector accounts for) and frees the block. */
   spillOut(): void {
     if (this.spill) return;
-    if (this.fresh) {
-      // Nothing was ever written (an unused torch.empty): there are no values to keep.
-      this.spill = NO_VALUES;
-    } else {
-      // A fresh buffer filled with set() is cheaper than slice() of the memory in V8.
-      const copy = new Uint8Array(this.bytes);
-      copy.set(new Uint8Array(memoryBuffer(), this.ptr, this.bytes));
-      this.spill = copy;
-    }
+    // A fresh buffer filled with set() is cheaper than slice() of the memory in V8.
+    const copy = new Uint8Array(this.bytes);
+    copy.set(new Uint8Array(memoryBuffer(), this.ptr, this.bytes));
+    this.spill = copy;
     release(this);
     this.ptr = 0;
     removeResident(this);
@@ -326,15 +313,11 @@ export class Storage {
     const data = this.spill as Uint8Array;
     this.ptr = allocate(this, generation);
     this.spill = null;
-    if (data !== NO_VALUES) new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
+    new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
     addResident(this);
     stats.liveStorages++;
     stats.restores++;
     this.tenure = Math.min(this.tenure * 2, MAX_TENURE);
-  }
-
-  get isFresh(): boolean {
-    return this.fresh;
   }
 
   /** Whether the storage has gone untouched for longer than its tenure. */
@@ -359,7 +342,7 @@ function spillForRoom(keepFrom: number): void {
   // Walk backwards: spilling swaps the last storage into the freed slot.
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
-    if (s.lastUse < keepFrom || s.isFresh) s.spillOut();
+    if (s.lastUse < keepFrom) s.spillOut();
   }
 }
 
