@@ -100,8 +100,7 @@ function guardRegions(s: Storage): [number, number][] {
   ];
 }
 
-function checkGuardsOf(s: Storage, pattern: number): void {
-  const mem = new Uint8Array(memoryBuffer());
+function checkGuardsOf(s: Storage, pattern: number, mem = new Uint8Array(memoryBuffer())): void {
   for (const [lo, hi] of guardRegions(s)) {
     for (let i = lo; i < hi; i++) {
       if (mem[i] !== pattern) {
@@ -120,7 +119,8 @@ function checkGuardsOf(s: Storage, pattern: number): void {
  * found since the last call (including those found when a storage was freed or spilled).
  */
 export function checkGuards(): string[] {
-  for (const [s, pattern] of guarded) checkGuardsOf(s, pattern);
+  const mem = new Uint8Array(memoryBuffer());
+  for (const [s, pattern] of guarded) checkGuardsOf(s, pattern, mem);
   const faults = guardFaults;
   guardFaults = [];
   return faults;
@@ -150,7 +150,8 @@ function release(s: Storage): void {
   }
   checkGuardsOf(s, pattern);
   guarded.delete(s);
-  new Uint8Array(memoryBuffer(), s.ptr - GUARD, s.bytes + 2 * GUARD).fill(pattern);
+  // Poisoned with the current pattern: a kernel that reads freed memory then sees it.
+  new Uint8Array(memoryBuffer(), s.ptr - GUARD, s.bytes + 2 * GUARD).fill(guardPattern < 0 ? pattern : guardPattern);
   getCore().free(s.ptr - GUARD);
 }
 

@@ -106,6 +106,7 @@ export class Tensor {
   /** @internal A view sharing this tensor's storage. */
   _view(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
     this._check('view');
+    checkViewBounds(shape, strides, offset, this._storage.bytes / ITEM_SIZE[this.dtype]);
     const v = new Tensor(this._storage, shape, strides, offset, this.dtype);
     v._base = this._base ?? this;
     return v;
@@ -470,6 +471,31 @@ export class DisposedError extends Error {
 function flatArgs(a: (number | readonly number[])[]): number[] {
   if (a.length === 1 && Array.isArray(a[0])) return (a[0] as readonly number[]).slice();
   return a as number[];
+}
+
+/**
+ * Memory safety's last line: a view never reaches outside its storage, whatever arguments made it
+ * (argument validation gives PyTorch's message first; this catches what slips through, e.g. an
+ * index that is not an integer, before any kernel reads or writes through the view).
+ */
+function checkViewBounds(shape: readonly number[], strides: readonly number[], offset: number, elements: number): void {
+  let lo = offset;
+  let hi = offset;
+  let empty = false;
+  let ok = Number.isInteger(offset) && shape.length === strides.length;
+  for (let d = 0; d < shape.length && ok; d++) {
+    const n = shape[d];
+    const st = strides[d];
+    ok = Number.isInteger(n) && n >= 0 && Number.isInteger(st);
+    if (n === 0) empty = true;
+    else if (st < 0) lo += (n - 1) * st;
+    else hi += (n - 1) * st;
+  }
+  if (ok && (empty || (lo >= 0 && hi < elements))) return;
+  throw new RangeError(
+    `asgrad: a view of shape [${shape.join(', ')}], strides [${strides.join(', ')}] and offset ${offset} ` +
+      `would reach outside its storage of ${elements} elements`,
+  );
 }
 
 export function isTensor(x: unknown): x is Tensor {
