@@ -1,7 +1,7 @@
 // Lifetimes: explicit release, scopes, release without ceremony, growth and limits.
 import { describe, expect, it } from 'vitest';
 import { torch, Tensor } from '../ts/index.js';
-import { advanceGeneration, MIN_COUNT, MIN_VOLUME } from '../ts/storage.js';
+import { advanceGeneration, MIN_COUNT, MIN_VOLUME, OutOfMemoryError } from '../ts/storage.js';
 import { getCore } from '../ts/core/wasm.js';
 import { expectClose, values } from './helpers.js';
 
@@ -355,6 +355,38 @@ describe('growth and limits', () => {
     }
     const t = torch.ones(10);
     expect(t.sum().item()).toBe(10);
+  });
+
+  it('at the limit, untouched storages make room; what cannot fit is refused; held values survive both', () => {
+    torch.manualSeed(11);
+    // At least the whole memory so far: the free room left after it grows cannot hold another.
+    const n = Math.max(2 ** 22, Math.ceil(mem().wasmBytes / 4));
+    const big = torch.rand(n);
+    const bigSum = big.sum().item();
+    const w = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    advanceGeneration(); // big and w: untouched in the current generation (not yet stale)
+    const heap = mem().wasmBytes;
+    const spills = mem().spills;
+    let other!: Tensor;
+    torch.setMemoryLimit(heap);
+    try {
+      // No room for a second one: the untouched storages (big among them) are spilled into JS memory.
+      other = torch.full([n], 3);
+      expect(mem().spills).toBeGreaterThan(spills);
+      expect(mem().wasmBytes).toBe(heap);
+      // A third while the second is in use: refused, named.
+      expect(() => torch.full([n], 4)).toThrow(OutOfMemoryError);
+      expect(() => torch.full([n], 4)).toThrow(new RegExp(`out of memory: cannot allocate ${4 * n} bytes`));
+    } finally {
+      torch.setMemoryLimit(2 ** 32);
+    }
+    // Everything held comes back with its values, and the library computes correctly.
+    expect(big.sum().item()).toBe(bigSum);
+    expect(other.amax().item() + other.amin().item()).toBe(6);
+    w.matmul(w).sum().backward();
+    expect(w.grad!.tolist()).toEqual([[7, 11], [9, 13]]);
+    big.dispose();
+    other.dispose();
   });
 
   it('reports wasmBytes, allocatedBytes, peakAllocatedBytes, liveTensors, liveStorages', () => {
