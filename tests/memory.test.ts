@@ -1,5 +1,7 @@
 // Lifetimes: explicit release, scopes, release without ceremony, growth and limits.
 import { describe, expect, it } from 'vitest';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { torch, Tensor } from '../ts/index.js';
 import { advanceGeneration, MIN_COUNT, MIN_VOLUME, OutOfMemoryError } from '../ts/storage.js';
 import { getCore } from '../ts/core/wasm.js';
@@ -318,6 +320,28 @@ describe('no ceremony outside training loops', () => {
     expectFlat(t, 4096);
     // Tensors held all along kept their values, wherever they were in between.
     expect(kept.map((k) => k.item())).toEqual([0, 25_000, 50_000, 75_000].map((i) => 512 * (i + 2)));
+  });
+});
+
+describe('the FinalizationRegistry safety net', () => {
+  it('dropped handles of large storages are released without a copy once the event loop turns', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // Start a generation: the 51 storages below cannot end it, so nothing is spilled meanwhile.
+    for (let i = 0; i < 3; i++) advanceGeneration();
+    const before = mem();
+    const kept = torch.full([2048], 5); // 8 KiB: registered
+    (() => {
+      for (let i = 0; i < 50; i++) torch.full([2048], i);
+    })();
+    expect(mem().liveStorages).toBe(before.liveStorages + 51);
+    for (let i = 0; i < 50 && mem().liveStorages > before.liveStorages + 1; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(mem().liveStorages).toBe(before.liveStorages + 1);
+    expect(mem().spills).toBe(before.spills); // released by the registry, not spilled
+    expect(kept.sum().item()).toBe(5 * 2048);
   });
 });
 
