@@ -47,6 +47,18 @@ export const MIN_VOLUME = 32 << 20;
  * graphs that never see backward) is recounted at a boundary once it has more than this many.
  */
 const RECOUNT_ABOVE = 256;
+/**
+ * A graph saves tensors in forward that backward reads, maybe many allocation-driven generations
+ * later (a long chain of small ops). Such storages, saved since the natural boundary before last,
+ * are not spilled at natural boundaries, nor at count-driven ones for this many of them after a
+ * natural boundary: a training step keeps its graph resident, while a loop that records graphs and
+ * never calls backward (no natural boundary) is back to the plain rule after a few generations.
+ * (Volume-driven boundaries apply the plain rule: large saved tensors are cheap to move per byte.)
+ */
+const SAVED_GRACE = 8;
+
+let naturalEpoch = 0;
+let countBoundariesSinceNatural = 0;
 
 let generation = 0;
 let countSinceBoundary = 0;
@@ -212,6 +224,8 @@ export class Storage {
   lastUse = generation;
   /** The generation it was made in (long-lived storages set the next boundary's distance). */
   born = generation;
+  /** The natural epoch in which a graph last saved it (see SAVED_GRACE). */
+  savedEpoch = -1e9;
   /** Generations it may stay untouched before it is spilled (doubles each time it comes back). */
   private tenure = 1;
   private spill: Uint8Array | null = null;
@@ -226,7 +240,7 @@ export class Storage {
     // allocation just started a generation, what the previous one touched is spared too.
     let keepFrom = generation;
     if (++countSinceBoundary > countLimit || volumeSinceBoundary > volumeLimit) {
-      advanceGeneration();
+      advanceGeneration(volumeSinceBoundary > volumeLimit ? 'volume' : 'count');
       // Made in the generation that starts now (the walk above did not see it).
       this.lastUse = generation;
       this.born = generation;
@@ -247,6 +261,11 @@ export class Storage {
     if (this.spill) this.restore();
     this.lastUse = generation;
     return this.ptr;
+  }
+
+  /** A graph node saved a handle on it (backward will read it). */
+  markSaved(): void {
+    this.savedEpoch = naturalEpoch;
   }
 
   /** Counts one more handle; it should be registered (registerHandle) if it may become garbage. */
@@ -349,20 +368,31 @@ function spillForRoom(keepFrom: number): void {
 
 /**
  * Ends a generation: storages untouched for a whole generation (longer for ones that came back
- * before) are spilled out of WASM memory. Called at backward(), optimizer.step() and when the
- * storages made since the last boundary outnumber or outweigh the long-lived ones (see MIN_COUNT);
- * safe at any point between kernel calls.
+ * before) are spilled out of WASM memory. Called at backward() and optimizer.step() ('natural')
+ * and when the storages made since the last boundary outnumber ('count') or outweigh ('volume')
+ * the long-lived ones (see MIN_COUNT); safe at any point between kernel calls.
  */
-export function advanceGeneration(): void {
+export function advanceGeneration(reason: 'natural' | 'count' | 'volume' = 'natural'): void {
   generation++;
   countSinceBoundary = 0;
   volumeSinceBoundary = 0;
+  if (reason === 'natural') {
+    naturalEpoch++;
+    countBoundariesSinceNatural = 0;
+  } else if (reason === 'count') {
+    countBoundariesSinceNatural++;
+  }
+  // Graph-saved storages spared at this boundary: saved since the natural boundary before last.
+  const keepSavedFrom =
+    reason === 'natural' || (reason === 'count' && countBoundariesSinceNatural <= SAVED_GRACE)
+      ? naturalEpoch - 1
+      : Number.POSITIVE_INFINITY;
   // Long-lived: resident storages made before the generation that just ended.
   let oldBytes = 0;
   let oldCount = 0;
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
-    if (s.staleAt(generation)) {
+    if (s.staleAt(generation) && s.savedEpoch < keepSavedFrom) {
       s.spillOut();
       continue;
     }

@@ -234,6 +234,7 @@ export class Tensor {
   }
   /** @internal The handle a graph node keeps: it holds the storage even if the user disposes this one. */
   _aliasForSave(): Tensor {
+    this._storage.markSaved();
     const a = new Tensor(this._storage, this._shape, this._strides, this._offset, this.dtype, true);
     a._gradFn = this._gradFn;
     a._requiresGrad = this._requiresGrad;
