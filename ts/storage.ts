@@ -11,7 +11,8 @@
 // floor), so a loop that never calls backward (inference, preprocessing, a server) stays flat too.
 //
 // Pointer safety: a boundary may spill any storage not touched in the current or the previous
-// generation, and the allocation-pressure path any storage not touched in the current one. A kernel
+// generation, and the allocation-pressure path any storage not touched in the current one (nor in
+// the previous one, when that allocation itself started the current generation). A kernel
 // call therefore fetches its operands' pointers (Tensor._ptr) after every storage it needs has been
 // made: between the first fetch and the call no new Storage may be constructed (restoring a
 // spilled operand is fine: it advances no generation, and pressure spares what the current
