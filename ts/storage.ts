@@ -403,8 +403,8 @@ export function advanceGeneration(reason: 'natural' | 'count' | 'volume' = 'natu
       oldCount++;
     }
   }
-  countLimit = Math.max(MIN_COUNT, 2 * oldCount);
-  volumeLimit = Math.max(MIN_VOLUME, 2 * oldBytes);
+  countLimit = 2 * oldCount > MIN_COUNT ? 2 * oldCount : MIN_COUNT;
+  volumeLimit = 2 * oldBytes > MIN_VOLUME ? 2 * oldBytes : MIN_VOLUME;
 }
 
 export function currentGeneration(): number {
