@@ -438,6 +438,28 @@ describe('no kernel reads or writes outside its operands', () => {
     expect(problems).toEqual([]);
   });
 
+  it('every nn module', () => {
+    const MODULES: Record<string, (dt: DType) => Case[]> = {
+      Linear: (dt) =>
+        MKN.map(([m, k, n]) => () => {
+          const lin = new torch.nn.Linear(k, n, { dtype: dt as 'float32' | 'float64' });
+          leaves.push(...lin.parameters()); // their gradients are compared, and they are released
+          return lin.call(make({ shape: [m, k] }, dt));
+        }),
+      ReLU: (dt) => ONE.map((inp) => () => new torch.nn.ReLU().call(make(inp, dt))),
+      MSELoss: (dt) => TAILS.map((n) => () => new torch.nn.MSELoss().call(make({ shape: [n] }, dt), make({ shape: [n] }, dt))),
+      CrossEntropyLoss: (dt) => classCases((x, t) => new torch.nn.CrossEntropyLoss({ reduction: 'sum' }).call(x, t))(dt),
+      BCEWithLogitsLoss: (dt) => TAILS.map((n) => () => new torch.nn.BCEWithLogitsLoss().call(make({ shape: [n] }, dt), make({ shape: [n], pos: true }, dt).sigmoid())),
+    };
+    const classes = Object.entries(torch.nn).filter(([k, v]) => typeof v === 'function' && k !== 'Module').map(([k]) => k);
+    expect(classes.filter((k) => !(k in MODULES))).toEqual([]);
+    const problems: string[] = [];
+    for (const [name, gen] of Object.entries(MODULES)) {
+      for (const dt of FLOATS) gen(dt).forEach((c, i) => problems.push(...check(c).map((p) => `${name} ${dt} case ${i}: ${p}`)));
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('integer and boolean operands too (casts, comparisons, where, index_select, copy_)', () => {
     const cases: Case[] = [];
     for (const n of TAILS) {
