@@ -460,6 +460,27 @@ describe('no kernel reads or writes outside its operands', () => {
     expect(problems).toEqual([]);
   });
 
+  it('optimizer steps (SGD with momentum and weight decay)', () => {
+    const problems: string[] = [];
+    for (const dt of FLOATS) {
+      for (const inp of ONE.filter((i) => (i.layout ?? 'contiguous') === 'contiguous')) {
+        problems.push(
+          ...check(() => {
+            const p = make(inp, dt);
+            const opt = new torch.optim.SGD([p], { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
+            for (let k = 0; k < 3; k++) {
+              opt.zeroGrad();
+              p.mul(p).sum().backward();
+              opt.step();
+            }
+            return p.detach().clone();
+          }).map((q) => `SGD ${dt} [${inp.shape}]: ${q}`),
+        );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('integer and boolean operands too (casts, comparisons, where, index_select, copy_)', () => {
     const cases: Case[] = [];
     for (const n of TAILS) {
