@@ -190,10 +190,15 @@ function allocOrEvict(bytes: number, keepFrom: number): number {
     ptr = c.alloc(bytes) >>> 0;
   }
   if (ptr === 0) {
+    const heap = c.heap_bytes();
+    const allocated = c.allocated_bytes() >>> 0;
+    // Blocks are not split or merged: past what is allocated, the room is what the memory can grow.
+    const why =
+      allocated + bytes > 4294967296 || heap + bytes > 4294967296
+        ? 'the block would end past the 4 GiB a wasm32 memory can address'
+        : 'the host refused to grow the memory, or the limit set with torch.setMemoryLimit was reached';
     throw new OutOfMemoryError(
-      `asgrad: out of memory: cannot allocate ${bytes} bytes (WASM memory ${c.heap_bytes()} bytes, ` +
-        `${c.allocated_bytes() >>> 0} allocated; a wasm32 memory holds at most 4 GiB, and the host ` +
-        `refused to grow it or the limit set with torch.setMemoryLimit was reached)`,
+      `asgrad: out of memory: cannot allocate ${bytes} bytes (WASM memory ${heap} bytes, ${allocated} allocated; ${why})`,
     );
   }
   return ptr;
