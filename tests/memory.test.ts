@@ -319,6 +319,17 @@ describe('no ceremony outside training loops', () => {
     expectClose(y, [Math.exp(0.5 * 4), Math.exp(-4)], 1e-6);
   });
 
+  it('views of a held tensor made in a loop (handles gather on one storage)', () => {
+    const x = torch.arange(12).reshape([3, 4]);
+    let v!: Tensor;
+    const t = loop(100_000, (i) => {
+      v = x.t().narrow(0, i % 3, 2).mul(2);
+    });
+    expectFlat(t, 16);
+    expect(v.tolist()).toEqual([[0, 8, 16], [2, 10, 18]]); // i = 99,999: 99,999 % 3 = 0
+    expect(x.sum().item()).toBe(66);
+  });
+
   it('a long graph of small ops keeps what it saved resident until backward reads it', () => {
     // 6,000 steps of sin(0.999 x): 12,000 storages, several allocation-driven generations.
     // Two training steps: the second starts, as in any training loop, after a backward.
