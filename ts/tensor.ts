@@ -480,19 +480,21 @@ function flatArgs(a: (number | readonly number[])[]): number[] {
  * index that is not an integer, before any kernel reads or writes through the view).
  */
 function checkViewBounds(shape: readonly number[], strides: readonly number[], offset: number, elements: number): void {
+  // (x % 1 === 0 is false for NaN, infinities and fractions.)
+  const nd = shape.length;
+  let ok = strides.length === nd && offset % 1 === 0;
   let lo = offset;
   let hi = offset;
-  let empty = false;
-  let ok = Number.isInteger(offset) && shape.length === strides.length;
-  for (let d = 0; d < shape.length && ok; d++) {
+  for (let d = 0; d < nd && ok; d++) {
     const n = shape[d];
     const st = strides[d];
-    ok = Number.isInteger(n) && n >= 0 && Number.isInteger(st);
-    if (n === 0) empty = true;
-    else if (st < 0) lo += (n - 1) * st;
+    ok = n >= 0 && n % 1 === 0 && st % 1 === 0;
+    if (n === 0) {
+      if (ok) return; // empty: touches nothing
+    } else if (st < 0) lo += (n - 1) * st;
     else hi += (n - 1) * st;
   }
-  if (ok && (empty || (lo >= 0 && hi < elements))) return;
+  if (ok && lo >= 0 && hi < elements) return;
   throw new RangeError(
     `asgrad: a view of shape [${shape.join(', ')}], strides [${strides.join(', ')}] and offset ${offset} ` +
       `would reach outside its storage of ${elements} elements`,
