@@ -139,11 +139,6 @@ export function checkGuards(): string[] {
   return faults;
 }
 
-/** @internal Debug: the resident guarded storages' [start, end) byte ranges. */
-export function guardedRanges(): [number, number][] {
-  return [...guarded.keys()].map((s) => [s.ptr, s.ptr + s.bytes]);
-}
-
 /** Allocates the block of `s` (s.bytes), surrounded by guards when they are on. */
 function allocate(s: Storage, keepFrom: number): number {
   if (guardPattern < 0) return allocOrEvict(s.bytes, keepFrom);
