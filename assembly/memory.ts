@@ -6,7 +6,12 @@
 //  * Classes: 16, 32, 48, 64 bytes, then 4 classes per power of two
 //    (80, 96, 112, 128, 160, 192, 224, 256, 320, ...), so at most 25% of a block is slack.
 //  * free() pushes the block on its class's free list (LIFO); alloc() pops from it first, so
-//    freeing then allocating the same size returns the same block. Blocks are never split/merged.
+//    freeing then allocating the same size returns the same block. Blocks are never split/merged,
+//    but a freed block that ends at the top of the bump region goes back to the region, so a large
+//    block freed last can be reused for a larger request (two big tensors one after the other).
+//  * Every block ends at or below 4 GiB: growth past the limit (4 GiB unless set lower) is refused
+//    before memory.grow is called, and alloc then returns 0. Pointers and byte counts are usize;
+//    the JS side reads them unsigned (they pass 2 GiB).
 //  * When the bump region is exhausted the memory is grown with memory.grow; alloc returns 0
 //    (never traps) when the memory cannot grow.
 //  * In the release and debug builds (no collecting runtime) the region starts at __heap_base. With any
@@ -132,10 +137,16 @@ export function free(ptr: usize): void {
   if (load<u32>(ptr - HEADER, 4) != LIVE_TAG) return;
   let c = <i32>load<u32>(ptr - HEADER);
   store<u32>(ptr - HEADER, FREE_TAG, 4);
+  let size = <usize>classSize(c);
+  liveBytes -= size;
+  if (ptr + size == regionTop) {
+    // The top block: give it back to the bump region.
+    regionTop = ptr - HEADER;
+    return;
+  }
   let head = FREE_HEADS + (<usize>c << 2);
   store<usize>(ptr, load<usize>(head));
   store<usize>(head, ptr);
-  liveBytes -= <usize>classSize(c);
 }
 
 /** Size of linear memory in bytes (an f64: 4 GiB does not fit a u32). */

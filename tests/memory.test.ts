@@ -1,7 +1,9 @@
 // Lifetimes: explicit release, scopes, release without ceremony, growth and limits.
 import { describe, expect, it } from 'vitest';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { torch, Tensor } from '../ts/index.js';
-import { advanceGeneration } from '../ts/storage.js';
+import { advanceGeneration, MIN_COUNT, MIN_VOLUME, OutOfMemoryError } from '../ts/storage.js';
 import { getCore } from '../ts/core/wasm.js';
 import { expectClose, values } from './helpers.js';
 
@@ -209,6 +211,189 @@ describe('no ceremony', () => {
   });
 });
 
+// Loops that never call backward() or optimizer.step(): inference, preprocessing, a server.
+// Memory must stay flat there too: after 100,000 iterations (20,000 for the matmul, whose dropped
+// results total 1.3 GB) no more than after 100 plus what two generations of dropped storages may
+// hold (MIN_COUNT storages / MIN_VOLUME bytes each, see docs/memory.md), and no more in the second
+// half of the loop than in its first tenth.
+describe('no ceremony outside training loops', () => {
+  interface Trace {
+    at100: ReturnType<typeof mem>;
+    end: ReturnType<typeof mem>;
+    early: { live: number; bytes: number };
+    late: { live: number; bytes: number };
+  }
+  const sample = (t: { live: number; bytes: number }): void => {
+    const m = mem();
+    t.live = Math.max(t.live, m.liveTensors);
+    t.bytes = Math.max(t.bytes, m.allocatedBytes);
+  };
+  function loop(n: number, step: (i: number) => void): Trace {
+    const early = { live: 0, bytes: 0 };
+    const late = { live: 0, bytes: 0 };
+    let at100 = mem();
+    for (let i = 0; i < n; i++) {
+      step(i);
+      if (i === 99) at100 = mem();
+      if (i % 97 === 0) sample(i < n / 10 ? early : i >= n / 2 ? late : { live: 0, bytes: 0 });
+    }
+    return { at100, end: mem(), early, late };
+  }
+  async function loopAsync(n: number, step: (i: number) => Promise<void>): Promise<Trace> {
+    const early = { live: 0, bytes: 0 };
+    const late = { live: 0, bytes: 0 };
+    let at100 = mem();
+    for (let i = 0; i < n; i++) {
+      await step(i);
+      if (i === 99) at100 = mem();
+      if (i % 97 === 0) sample(i < n / 10 ? early : i >= n / 2 ? late : { live: 0, bytes: 0 });
+    }
+    return { at100, end: mem(), early, late };
+  }
+  /**
+   * Between two boundaries at most MIN_COUNT storages (MIN_VOLUME bytes, plus one storage) are
+   * made, and what a generation made and dropped is spilled at the end of the next one: at most
+   * about two generations of dropped storages are resident. Handles: a few per storage (views,
+   * the aliases graphs save), recounted once a storage in use gathers many.
+   */
+  function expectFlat(t: Trace, maxBytes: number): void {
+    // The allocator rounds a request up to its class: 16 bytes at least, at most 25% more above.
+    const block = (b: number) => Math.max(16, 1.25 * b + 16);
+    const liveBound = t.at100.liveTensors + 4 * MIN_COUNT;
+    const perGeneration = Math.min(1.25 * (MIN_VOLUME + maxBytes), (MIN_COUNT + 1) * block(maxBytes));
+    const byteBound = t.at100.allocatedBytes + 2 * perGeneration;
+    for (const m of [t.end, { liveTensors: t.late.live, allocatedBytes: t.late.bytes }]) {
+      expect(m.liveTensors).toBeLessThanOrEqual(liveBound);
+      expect(m.allocatedBytes).toBeLessThanOrEqual(byteBound);
+    }
+    // No upward trend: the second half peaks no higher than the first tenth (5% for sampling).
+    expect(t.late.live).toBeLessThanOrEqual(1.05 * t.early.live);
+    expect(t.late.bytes).toBeLessThanOrEqual(1.05 * t.early.bytes);
+  }
+
+  it('creating small tensors in a loop: 100,000 torch.tensor([i, 1])', () => {
+    let last!: Tensor;
+    const t = loop(100_000, (i) => {
+      last = torch.tensor([i, 1]);
+    });
+    expectFlat(t, 8);
+    expect(last.tolist()).toEqual([99_999, 1]);
+  });
+
+  it('inference under noGrad: 20,000 steps of a matmul with a 64x256 result', () => {
+    torch.manualSeed(3);
+    const x = torch.randn(64, 16);
+    const w = torch.randn(16, 256);
+    const ref = values(x.matmul(w));
+    let y!: Tensor;
+    const t = torch.noGrad(() =>
+      loop(20_000, () => {
+        y = x.matmul(w).relu();
+      }),
+    );
+    expectFlat(t, 64 * 256 * 4);
+    expect(values(y)).toEqual(ref.map((v) => Math.max(v, 0)));
+    // The bound is far below what the loop allocated in all.
+    expect(t.end.allocatedBytes).toBeLessThan(256 << 20);
+  });
+
+  it('a graph-recording loop that never calls backward, with large (4 KiB) tensors', () => {
+    const w = torch.randn(1024, { requiresGrad: true });
+    let s!: Tensor;
+    const t = loop(100_000, (i) => {
+      s = w.mul(i % 7).add(1);
+    });
+    expectFlat(t, 4096);
+    expect(s.requiresGrad).toBe(true);
+    expectClose(s.narrow(0, 0, 3), values(w.narrow(0, 0, 3)).map((v) => v * (99_999 % 7) + 1), 1e-6);
+  });
+
+  it('a loop recording graphs that save new tensors (exp saves its result), never calling backward', () => {
+    const x = torch.tensor([0.5, -1], { requiresGrad: true });
+    let y!: Tensor;
+    const t = loop(100_000, (i) => {
+      y = x.mul(i % 5).exp();
+    });
+    expectFlat(t, 8);
+    expect(String(y.gradFn)).toMatch(/ExpBackward0/);
+    expectClose(y, [Math.exp(0.5 * 4), Math.exp(-4)], 1e-6);
+  });
+
+  it('views of a held tensor made in a loop (handles gather on one storage)', () => {
+    const x = torch.arange(12).reshape([3, 4]);
+    let v!: Tensor;
+    const t = loop(100_000, (i) => {
+      v = x.t().narrow(0, i % 3, 2).mul(2);
+    });
+    expectFlat(t, 16);
+    expect(v.tolist()).toEqual([[0, 8, 16], [2, 10, 18]]); // i = 99,999: 99,999 % 3 = 0
+    expect(x.sum().item()).toBe(66);
+  });
+
+  it('a long graph of small ops keeps what it saved resident until backward reads it', () => {
+    // 6,000 steps of sin(0.999 x): 12,000 storages, several allocation-driven generations.
+    // Two training steps: the second starts, as in any training loop, after a backward.
+    const x = torch.tensor([0.3, -0.7, 1.1], { dtype: 'float64', requiresGrad: true });
+    let restores = 0;
+    for (let step = 0; step < 2; step++) {
+      x.grad = null;
+      restores = mem().restores;
+      let y = x;
+      for (let k = 0; k < 6000; k++) y = y.mul(0.999).sin();
+      y.sum().backward();
+    }
+    // (At most the leaf and the loss, untouched for generations meanwhile, may move out and back:
+    // none of the 6,000 saved tensors.)
+    expect(mem().restores - restores).toBeLessThanOrEqual(2);
+    // d/dx of the chain: the product of 0.999 cos(0.999 v) along it, in float64.
+    const want = [0.3, -0.7, 1.1].map((v) => {
+      let g = 1;
+      for (let k = 0; k < 6000; k++) {
+        g *= 0.999 * Math.cos(0.999 * v);
+        v = Math.sin(0.999 * v);
+      }
+      return g;
+    });
+    expectClose(x.grad!, want, 1e-9);
+  });
+
+  it('an async loop with an await per iteration (small and large tensors)', async () => {
+    const kept: Tensor[] = [];
+    const t = await loopAsync(100_000, async (i) => {
+      const a = torch.tensor([i, 2]);
+      await Promise.resolve();
+      const b = torch.full([1024], 0.5).mul(a.sum()).sum();
+      if (i % 1000 === 0) await new Promise((r) => setTimeout(r, 0)); // let the event loop turn sometimes
+      if (i % 25_000 === 0) kept.push(b);
+    });
+    expectFlat(t, 4096);
+    // Tensors held all along kept their values, wherever they were in between.
+    expect(kept.map((k) => k.item())).toEqual([0, 25_000, 50_000, 75_000].map((i) => 512 * (i + 2)));
+  });
+});
+
+describe('the FinalizationRegistry safety net', () => {
+  it('dropped handles of large storages are released without a copy once the event loop turns', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    // Start a generation: the 51 storages below cannot end it, so nothing is spilled meanwhile.
+    for (let i = 0; i < 3; i++) advanceGeneration();
+    const before = mem();
+    const kept = torch.full([2048], 5); // 8 KiB: registered
+    (() => {
+      for (let i = 0; i < 50; i++) torch.full([2048], i);
+    })();
+    expect(mem().liveStorages).toBe(before.liveStorages + 51);
+    for (let i = 0; i < 50 && mem().liveStorages > before.liveStorages + 1; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(mem().liveStorages).toBe(before.liveStorages + 1);
+    expect(mem().spills).toBe(before.spills); // released by the registry, not spilled
+    expect(kept.sum().item()).toBe(5 * 2048);
+  });
+});
+
 describe('growth and limits', () => {
   it('memory.grow in the middle of a computation leaves every tensor intact', () => {
     torch.manualSeed(7);
@@ -243,6 +428,40 @@ describe('growth and limits', () => {
     }
     const t = torch.ones(10);
     expect(t.sum().item()).toBe(10);
+  });
+
+  it('at the limit, untouched storages make room; what cannot fit is refused; held values survive both', () => {
+    torch.manualSeed(11);
+    // At least the whole memory so far: the free room left after it grows cannot hold another.
+    const n = Math.max(2 ** 22, Math.ceil(mem().wasmBytes / 4));
+    const big = torch.rand(n);
+    const bigSum = big.sum().item();
+    const w = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    advanceGeneration(); // big and w: untouched in the current generation (not yet stale)
+    const heap = mem().wasmBytes;
+    const spills = mem().spills;
+    let other!: Tensor;
+    torch.setMemoryLimit(heap);
+    try {
+      // No room for a second one: the untouched storages (big among them) are spilled into JS memory.
+      other = torch.full([n], 3);
+      expect(mem().spills).toBeGreaterThan(spills);
+      expect(mem().wasmBytes).toBe(heap);
+      // A third while the second is in use: refused, named.
+      expect(() => torch.full([n], 4)).toThrow(OutOfMemoryError);
+      expect(() => torch.full([n], 4)).toThrow(
+        new RegExp(`out of memory: cannot allocate ${4 * n} bytes .*the limit set with torch.setMemoryLimit was reached`),
+      );
+    } finally {
+      torch.setMemoryLimit(2 ** 32);
+    }
+    // Everything held comes back with its values, and the library computes correctly.
+    expect(big.sum().item()).toBe(bigSum);
+    expect(other.amax().item() + other.amin().item()).toBe(6);
+    w.matmul(w).sum().backward();
+    expect(w.grad!.tolist()).toEqual([[7, 11], [9, 13]]);
+    big.dispose();
+    other.dispose();
   });
 
   it('reports wasmBytes, allocatedBytes, peakAllocatedBytes, liveTensors, liveStorages', () => {

@@ -37,8 +37,9 @@ function memory(): MemoryInfo {
   const c = getCore();
   return {
     wasmBytes: c.heap_bytes(),
-    allocatedBytes: c.allocated_bytes(),
-    peakAllocatedBytes: c.peak_allocated_bytes(),
+    // usize results arrive as signed i32: read them unsigned (they pass 2 GiB).
+    allocatedBytes: c.allocated_bytes() >>> 0,
+    peakAllocatedBytes: c.peak_allocated_bytes() >>> 0,
     liveTensors: stats.liveTensors,
     liveStorages: stats.liveStorages,
     spills: stats.spills,

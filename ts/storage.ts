@@ -6,8 +6,17 @@
 // clearing wait for the event loop). So storages that no handle has touched for a generation are
 // *spilled*: their bytes move into a JS ArrayBuffer, which the JS collector does account for, and
 // the WASM block is freed. Touching a spilled storage brings it back transparently. Generations
-// advance at natural points (the start of backward, the end of optimizer.step) and after a volume
-// of allocation.
+// advance at natural points (the start of backward, the end of optimizer.step) and whenever the
+// storages made since the last boundary outnumber, or outweigh, twice the long-lived ones (with a
+// floor), so a loop that never calls backward (inference, preprocessing, a server) stays flat too.
+//
+// Pointer safety: a boundary may spill any storage not touched in the current or the previous
+// generation, and the allocation-pressure path any storage not touched in the current one (nor in
+// the previous one, when that allocation itself started the current generation). A kernel
+// call therefore fetches its operands' pointers (Tensor._ptr) after every storage it needs has been
+// made: between the first fetch and the call no new Storage may be constructed (restoring a
+// spilled operand is fine: it advances no generation, and pressure spares what the current
+// generation touched).
 import { getCore, memoryBuffer } from './core/wasm.js';
 import { DType, ITEM_SIZE } from './dtype.js';
 
@@ -21,13 +30,42 @@ export const stats = {
   restores: 0,
 };
 
+/** Largest block the core's allocator serves (wasm32 addresses end at 4 GiB). */
 const MAX_BYTES = 0xffff_0000;
 const MAX_TENURE = 64;
-const MIN_VOLUME = 64 << 20;
+/**
+ * Floors of the allocation-driven boundary: a generation ends once the storages made in it number
+ * more than max(MIN_COUNT, 2 x the long-lived ones) or weigh more than max(MIN_VOLUME, 2 x theirs).
+ * Relative to the long-lived set, the walk over resident storages a boundary makes costs O(1) per
+ * storage made, and the garbage held between boundaries stays proportional to what is really live;
+ * the floors bound it in absolute terms for small programs: at most about two generations of
+ * dropped storages are resident at any time.
+ */
+export const MIN_COUNT = 4096;
+export const MIN_VOLUME = 32 << 20;
+/**
+ * A storage in constant use that gathers handles nobody disposes (views, the saved aliases of
+ * graphs that never see backward) is recounted at a boundary once it has more than this many.
+ */
+const RECOUNT_ABOVE = 256;
+/**
+ * A graph saves tensors in forward that backward reads, maybe many allocation-driven generations
+ * later (a long chain of small ops). Such storages, saved since the natural boundary before last,
+ * are not spilled at natural boundaries, nor at count-driven ones for this many of them after a
+ * natural boundary: a training step keeps its graph resident, while a loop that records graphs and
+ * never calls backward (no natural boundary) is back to the plain rule after a few generations.
+ * (Volume-driven boundaries apply the plain rule: large saved tensors are cheap to move per byte.)
+ */
+const SAVED_GRACE = 8;
+
+let naturalEpoch = 0;
+let countBoundariesSinceNatural = 0;
 
 let generation = 0;
+let countSinceBoundary = 0;
 let volumeSinceBoundary = 0;
-let residentBytesAtBoundary = 0;
+let countLimit = MIN_COUNT;
+let volumeLimit = MIN_VOLUME;
 /** Storages in WASM memory; each knows its index here (removal swaps the last one in). */
 const resident: Storage[] = [];
 
@@ -50,23 +88,112 @@ export class OutOfMemoryError extends RangeError {
   override name = 'OutOfMemoryError';
 }
 
-function allocOrEvict(bytes: number): number {
-  if (bytes > MAX_BYTES) {
+// ---- debug guards (tests/guards.test.ts) -------------------------------------------------------
+// With guards on, every storage made is surrounded by GUARD bytes on each side, its own bytes start
+// out filled with the pattern instead of whatever was there, and a freed block is refilled with
+// the pattern. A kernel that writes outside its operands' storages corrupts a guard (checked at
+// free and by checkGuards); one that reads outside them, or reads values never written, sees the
+// pattern, so its results change with the pattern.
+
+const GUARD = 64;
+let guardPattern = -1;
+/** Guarded storages and the pattern their guards were filled with. */
+const guarded = new Map<Storage, number>();
+let guardFaults: string[] = [];
+
+/** @internal Debug: guard every storage made from now on with `pattern` (a byte), or stop (null). */
+export function setGuards(pattern: number | null): void {
+  guardPattern = pattern === null ? -1 : pattern & 0xff;
+}
+
+function guardRegions(s: Storage): [number, number][] {
+  return [
+    [s.ptr - GUARD, s.ptr],
+    [s.ptr + s.bytes, s.ptr + s.bytes + GUARD],
+  ];
+}
+
+function checkGuardsOf(s: Storage, pattern: number, mem = new Uint8Array(memoryBuffer())): void {
+  for (const [lo, hi] of guardRegions(s)) {
+    for (let i = lo; i < hi; i++) {
+      if (mem[i] !== pattern) {
+        guardFaults.push(
+          `storage of ${s.bytes} bytes at ${s.ptr}: guard byte ${i < s.ptr ? i - s.ptr : i - s.ptr - s.bytes} ` +
+            `${i < s.ptr ? 'before' : 'after'} it is ${mem[i]}, not ${pattern}`,
+        );
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * @internal Debug: checks the guards of every resident guarded storage and returns the faults
+ * found since the last call (including those found when a storage was freed or spilled).
+ */
+export function checkGuards(): string[] {
+  const mem = new Uint8Array(memoryBuffer());
+  for (const [s, pattern] of guarded) checkGuardsOf(s, pattern, mem);
+  const faults = guardFaults;
+  guardFaults = [];
+  return faults;
+}
+
+/** Allocates the block of `s` (s.bytes), surrounded by guards when they are on. */
+function allocate(s: Storage, keepFrom: number): number {
+  if (guardPattern < 0) return allocOrEvict(s.bytes, keepFrom);
+  const pattern = guardPattern;
+  const raw = allocOrEvict(s.bytes + 2 * GUARD, keepFrom);
+  new Uint8Array(memoryBuffer(), raw, s.bytes + 2 * GUARD).fill(pattern);
+  guarded.set(s, pattern);
+  return raw + GUARD;
+}
+
+/** Frees the block of `s`, checking and poisoning it first if it is guarded. */
+function release(s: Storage): void {
+  const pattern = guarded.size === 0 ? undefined : guarded.get(s);
+  if (pattern === undefined) {
+    getCore().free(s.ptr);
+    return;
+  }
+  checkGuardsOf(s, pattern);
+  guarded.delete(s);
+  // Poisoned with the current pattern: a kernel that reads freed memory then sees it.
+  new Uint8Array(memoryBuffer(), s.ptr - GUARD, s.bytes + 2 * GUARD).fill(guardPattern < 0 ? pattern : guardPattern);
+  getCore().free(s.ptr - GUARD);
+}
+
+function checkSize(bytes: number): void {
+  // `!(<=)` also refuses NaN.
+  if (!(bytes <= MAX_BYTES)) {
     throw new OutOfMemoryError(
       `asgrad: cannot allocate ${bytes} bytes: a wasm32 memory holds at most 4 GiB (4294967296 bytes)`,
     );
   }
+}
+
+/**
+ * Allocates `bytes`; when the core is out of room, spills the storages not touched since
+ * generation `keepFrom` and retries.
+ */
+function allocOrEvict(bytes: number, keepFrom: number): number {
   const c = getCore();
-  let ptr = c.alloc(bytes);
+  // The core returns a usize, which arrives as a signed i32: read it unsigned (above 2 GiB).
+  let ptr = c.alloc(bytes) >>> 0;
   if (ptr === 0) {
-    // Out of room: spill everything not touched in the current generation and retry.
-    spillOlderThan(generation);
-    ptr = c.alloc(bytes);
+    spillForRoom(keepFrom);
+    ptr = c.alloc(bytes) >>> 0;
   }
   if (ptr === 0) {
+    const heap = c.heap_bytes();
+    const allocated = c.allocated_bytes() >>> 0;
+    // Blocks are not split or merged: past what is allocated, the room is what the memory can grow.
+    const why =
+      allocated + bytes > 4294967296 || heap + bytes > 4294967296
+        ? 'the block would end past the 4 GiB a wasm32 memory can address'
+        : 'the host refused to grow the memory, or the limit set with torch.setMemoryLimit was reached';
     throw new OutOfMemoryError(
-      `asgrad: out of memory: cannot allocate ${bytes} bytes (WASM memory ${c.heap_bytes()} bytes, ` +
-        `${c.allocated_bytes()} allocated; the host refused to grow it or the limit was reached)`,
+      `asgrad: out of memory: cannot allocate ${bytes} bytes (WASM memory ${heap} bytes, ${allocated} allocated; ${why})`,
     );
   }
   return ptr;
@@ -96,6 +223,10 @@ export class Storage {
   version = 0;
   /** The generation in which a handle last used the storage. */
   lastUse = generation;
+  /** The generation it was made in (long-lived storages set the next boundary's distance). */
+  born = generation;
+  /** The natural epoch in which a graph last saved it (see SAVED_GRACE). */
+  savedEpoch = -1e9;
   /** Generations it may stay untouched before it is spilled (doubles each time it comes back). */
   private tenure = 1;
   private spill: Uint8Array | null = null;
@@ -103,10 +234,21 @@ export class Storage {
   residentAt = -1;
 
   constructor(bytes: number) {
+    checkSize(bytes);
     this.bytes = bytes;
     volumeSinceBoundary += bytes;
-    if (volumeSinceBoundary > MIN_VOLUME && volumeSinceBoundary > 2 * residentBytesAtBoundary) advanceGeneration();
-    this.ptr = allocOrEvict(bytes);
+    // Out of room, the allocation spills what the current generation has not touched; if this
+    // allocation just started a generation, what the previous one touched is spared too.
+    let keepFrom = generation;
+    if (++countSinceBoundary > countLimit || volumeSinceBoundary > volumeLimit) {
+      advanceGeneration(volumeSinceBoundary > volumeLimit ? 'volume' : 'count');
+      // Made in the generation that starts now (the walk above did not see it).
+      this.lastUse = generation;
+      this.born = generation;
+      countSinceBoundary = 1;
+      volumeSinceBoundary = bytes;
+    }
+    this.ptr = allocate(this, keepFrom);
     addResident(this);
     stats.liveStorages++;
   }
@@ -120,6 +262,11 @@ export class Storage {
     if (this.spill) this.restore();
     this.lastUse = generation;
     return this.ptr;
+  }
+
+  /** A graph node saved a handle on it (backward will read it). */
+  markSaved(): void {
+    this.savedEpoch = naturalEpoch;
   }
 
   /** Counts one more handle; it should be registered (registerHandle) if it may become garbage. */
@@ -136,14 +283,32 @@ export class Storage {
     stats.liveTensors--;
     if (this.refs > 0) return;
     if (this.exactRefs) {
-      getCore().free(this.ptr);
+      release(this);
       this.ptr = 0;
       removeResident(this);
       stats.liveStorages--;
-    } else {
-      // Handles from before a spill may still be alive without being counted: keep the bytes.
-      this.spillOut();
     }
+    // Otherwise handles from before a spill or recount may still be alive without being counted:
+    // the bytes stay, and a boundary spills them once nothing has touched them for a while.
+  }
+
+  /**
+   * Forgets the count of handles: those that use the storage again attach under a new ticket.
+   * Handles from before may be alive uncounted, so from now on the last counted one going away
+   * does not free the bytes (a handle from before may still read them): a boundary spills them
+   * once nothing has touched them for a while.
+   */
+  recount(): void {
+    stats.liveTensors -= this.refs;
+    this.refs = 0;
+    this.exactRefs = false;
+    this.ticket.storage = null;
+    this.ticket = new Ticket(this);
+  }
+
+  /** Whether every live handle is counted (no spill or recount since the storage was made). */
+  get refsExact(): boolean {
+    return this.exactRefs;
   }
 
   /** Moves the bytes into a JS buffer (which the JS collector accounts for) and frees the block. */
@@ -153,7 +318,7 @@ export class Storage {
     const copy = new Uint8Array(this.bytes);
     copy.set(new Uint8Array(memoryBuffer(), this.ptr, this.bytes));
     this.spill = copy;
-    getCore().free(this.ptr);
+    release(this);
     this.ptr = 0;
     removeResident(this);
     stats.liveStorages--;
@@ -167,7 +332,7 @@ export class Storage {
 
   private restore(): void {
     const data = this.spill as Uint8Array;
-    this.ptr = allocOrEvict(this.bytes);
+    this.ptr = allocate(this, generation);
     this.spill = null;
     new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
     addResident(this);
@@ -194,29 +359,52 @@ export function unregisterHandle(handle: object): void {
   registry?.unregister(handle);
 }
 
-function spillOlderThan(gen: number): void {
+function spillForRoom(keepFrom: number): void {
   // Walk backwards: spilling swaps the last storage into the freed slot.
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
-    if (s.lastUse < gen) s.spillOut();
+    if (s.lastUse < keepFrom) s.spillOut();
   }
 }
 
 /**
  * Ends a generation: storages untouched for a whole generation (longer for ones that came back
- * before) are spilled out of WASM memory. Called at backward(), optimizer.step() and after a
- * volume of allocation; safe at any point between kernel calls.
+ * before) are spilled out of WASM memory. Called at backward() and optimizer.step() ('natural')
+ * and when the storages made since the last boundary outnumber ('count') or outweigh ('volume')
+ * the long-lived ones (see MIN_COUNT); safe at any point between kernel calls.
  */
-export function advanceGeneration(): void {
+export function advanceGeneration(reason: 'natural' | 'count' | 'volume' = 'natural'): void {
   generation++;
+  countSinceBoundary = 0;
   volumeSinceBoundary = 0;
-  let bytes = 0;
+  if (reason === 'natural') {
+    naturalEpoch++;
+    countBoundariesSinceNatural = 0;
+  } else if (reason === 'count') {
+    countBoundariesSinceNatural++;
+  }
+  // Graph-saved storages spared at this boundary: saved since the natural boundary before last.
+  const keepSavedFrom =
+    reason === 'natural' || (reason === 'count' && countBoundariesSinceNatural <= SAVED_GRACE)
+      ? naturalEpoch - 1
+      : Number.POSITIVE_INFINITY;
+  // Long-lived: resident storages made before the generation that just ended.
+  let oldBytes = 0;
+  let oldCount = 0;
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
-    if (s.staleAt(generation)) s.spillOut();
-    else bytes += s.bytes;
+    if (s.staleAt(generation) && s.savedEpoch < keepSavedFrom) {
+      s.spillOut();
+      continue;
+    }
+    if (s.refs > RECOUNT_ABOVE) s.recount();
+    if (s.born < generation - 1) {
+      oldBytes += s.bytes;
+      oldCount++;
+    }
   }
-  residentBytesAtBoundary = bytes;
+  countLimit = 2 * oldCount > MIN_COUNT ? 2 * oldCount : MIN_COUNT;
+  volumeLimit = 2 * oldBytes > MIN_VOLUME ? 2 * oldBytes : MIN_VOLUME;
 }
 
 export function currentGeneration(): number {

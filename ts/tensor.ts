@@ -118,6 +118,7 @@ export class Tensor {
   /** @internal A handle on this tensor's storage with another geometry (not, by itself, an autograd view). */
   _view(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
     this._check('view');
+    checkViewBounds(shape, strides, offset, this._storage.bytes / ITEM_SIZE[this.dtype]);
     return new Tensor(this._storage, shape, strides, offset, this.dtype);
   }
 
@@ -281,6 +282,7 @@ export class Tensor {
   }
   /** @internal The handle a graph node keeps: it holds the storage even if the user disposes this one. */
   _aliasForSave(): Tensor {
+    this._storage.markSaved();
     const a = new Tensor(this._storage, this._shape, this._strides, this._offset, this.dtype, true);
     return a._adoptIdentity(this);
   }
@@ -313,7 +315,7 @@ export class Tensor {
   _ownsStorage(): boolean {
     const s = this._storage;
     return (
-      !this._disposed && s.refs === 1 && this._ticket === s.ticket && this._offset === 0 &&
+      !this._disposed && s.refs === 1 && s.refsExact && this._ticket === s.ticket && this._offset === 0 &&
       this.isContiguous() && this.numel() * ITEM_SIZE[this.dtype] === s.bytes && this._gradFn === null
     );
   }
@@ -389,8 +391,9 @@ export class Tensor {
     this._check('toArray');
     const c = this.isContiguous() ? this : withGradMode(false, () => K.contiguousCopy(this));
     const n = this.numel();
-    const buf = memoryBuffer();
+    // The pointer first: bringing a spilled storage back may grow (and so detach) the buffer.
     const p = c._ptr();
+    const buf = memoryBuffer();
     let out: Float32Array | Float64Array | BigInt64Array | Uint8Array;
     switch (this.dtype) {
       case 'float32':
@@ -553,6 +556,33 @@ function flatArgs(a: (number | readonly number[])[], entry: string, name: string
     }
   }
   return a as number[];
+}
+
+/**
+ * Memory safety's last line: a view never reaches outside its storage, whatever arguments made it
+ * (argument validation gives PyTorch's message first; this catches what slips through, e.g. an
+ * index that is not an integer, before any kernel reads or writes through the view).
+ */
+function checkViewBounds(shape: readonly number[], strides: readonly number[], offset: number, elements: number): void {
+  // (x % 1 === 0 is false for NaN, infinities and fractions.)
+  const nd = shape.length;
+  let ok = strides.length === nd && offset % 1 === 0;
+  let lo = offset;
+  let hi = offset;
+  for (let d = 0; d < nd && ok; d++) {
+    const n = shape[d];
+    const st = strides[d];
+    ok = n >= 0 && n % 1 === 0 && st % 1 === 0;
+    if (n === 0) {
+      if (ok) return; // empty: touches nothing
+    } else if (st < 0) lo += (n - 1) * st;
+    else hi += (n - 1) * st;
+  }
+  if (ok && lo >= 0 && hi < elements) return;
+  throw new RangeError(
+    `asgrad: a view of shape [${shape.join(', ')}], strides [${strides.join(', ')}] and offset ${offset} ` +
+      `would reach outside its storage of ${elements} elements`,
+  );
 }
 
 export function isTensor(x: unknown): x is Tensor {

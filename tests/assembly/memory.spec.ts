@@ -128,3 +128,39 @@ describe("memory limit", () => {
     free(big);
   });
 });
+
+describe("memory: the 4 GiB end", () => {
+  test("a freed top block goes back to the bump region, so a larger request can reuse its place", () => {
+    let a = alloc(4 << 20);
+    let before = heap_bytes();
+    free(a);
+    let b = alloc(6 << 20); // another class: served from where a was, not from new pages
+    let after = heap_bytes();
+    expect(b).toBe(a);
+    expect(after).toBe(before);
+    free(b);
+  });
+
+  test("a block that would end past the limit is refused (alloc returns 0), without growing memory", () => {
+    let cur = heap_bytes();
+    set_limit_bytes(cur + 65536.0 * 4);
+    let p = alloc(256 << 20); // more than the free region plus the 4 pages the limit leaves
+    let after = heap_bytes(); // (read before expect: the spec runtime's own heap may grow)
+    expect(p).toBe(0);
+    expect(after).toBe(cur);
+    let q = alloc(64); // small requests still succeed
+    expect(q).not.toBe(0);
+    free(q);
+    set_limit_bytes(4294967296.0);
+  });
+
+  test("requests whose class would pass 4 GiB are refused", () => {
+    let start = allocated_bytes();
+    expect(alloc(0xFFFF_0000)).toBe(0);
+    expect(alloc(0xFFFF_FFFF)).toBe(0);
+    expect(allocated_bytes()).toBe(start);
+    let p = alloc(100);
+    expect(p).not.toBe(0);
+    free(p);
+  });
+});

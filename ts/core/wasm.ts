@@ -3,6 +3,11 @@
 
 export type KernelFn = (...args: number[]) => number;
 
+/**
+ * The core's exports. Results typed `usize` in assembly/ (pointers, byte counts) arrive as signed
+ * i32 numbers: read them with `>>> 0`, or they turn negative past 2 GiB. Pointers passed in are
+ * converted back modulo 2^32, so unsigned numbers up to 4 GiB are passed as they are.
+ */
 export interface CoreExports {
   readonly memory: WebAssembly.Memory;
   alloc(bytes: number): number;

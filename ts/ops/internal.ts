@@ -35,9 +35,12 @@ function fillWith(out: Tensor, value: number): Tensor {
   if (dtype === 'float32' || dtype === 'float64') {
     kernelFor('fill', dtype)(out._ptr(), n, value);
   } else if (dtype === 'int64') {
-    new BigInt64Array(memoryBuffer(), out._ptr(), n).fill(BigInt(Math.trunc(value)));
+    // The pointer before the buffer: restoring a spilled storage may grow the memory.
+    const p = out._ptr();
+    new BigInt64Array(memoryBuffer(), p, n).fill(BigInt(Math.trunc(value)));
   } else {
-    new Uint8Array(memoryBuffer(), out._ptr(), n).fill(value ? 1 : 0);
+    const p = out._ptr();
+    new Uint8Array(memoryBuffer(), p, n).fill(value ? 1 : 0);
   }
   return out;
 }
@@ -60,8 +63,8 @@ export function fromTyped(
   const out = empty(shape, dtype);
   const n = out.numel();
   if (n === 0) return out;
-  const buf = memoryBuffer();
   const p = out._ptr();
+  const buf = memoryBuffer();
   switch (dtype) {
     case 'float32':
       new Float32Array(buf, p, n).set(data as Float32Array);
@@ -108,10 +111,12 @@ export function castTo(t: Tensor, dtype: DType): Tensor {
   if (n > 0) {
     const from = { float32: 'f32', float64: 'f64', int64: 'i64', bool: 'u8' }[t.dtype];
     const to = { float32: 'f32', float64: 'f64', int64: 'i64', bool: 'u8' }[dtype];
-    if (from === 'i64' && to === 'u8') {
-      kernel('cast_f64_u8')(out._ptr(), castTo(x, 'float64')._ptr(), n);
-    } else if (from === 'u8' && to === 'i64') {
-      kernel('cast_f64_i64')(out._ptr(), castTo(x, 'float64')._ptr(), n);
+    if ((from === 'i64' && to === 'u8') || (from === 'u8' && to === 'i64')) {
+      // Through float64. The intermediate is made before any pointer is fetched (no Storage may be
+      // made between a kernel call's pointer fetches and the call: see storage.ts).
+      const mid = castTo(x, 'float64');
+      kernel(`cast_f64_${to}`)(out._ptr(), mid._ptr(), n);
+      mid.dispose();
     } else {
       kernel(`cast_${from}_${to}`)(out._ptr(), x._ptr(), n);
     }
