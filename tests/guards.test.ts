@@ -527,9 +527,12 @@ const VIEWS: [string, (b: Tensor) => Tensor][] = [
   ['empty', (b) => b.narrow(1, 3, 0)],
 ];
 
+/** 0, 1, ... along v's last dim (a 0-d one for a 0-d view: an in-place result cannot grow). */
+const lastRow = (v: Tensor): Tensor => (v.ndim ? torch.arange(v._shape[v.ndim - 1], { dtype: v.dtype }) : torch.tensor(1, { dtype: v.dtype }));
+
 /** Each in-place method with arguments, and the out-of-place result it must equal. */
 const INPLACE: Record<string, [(v: Tensor) => Tensor, (v: Tensor) => Tensor]> = {
-  add_: [(v) => v.add_(torch.arange(v._shape.at(-1) ?? 1, { dtype: v.dtype }), 2), (v) => v.add(torch.arange(v._shape.at(-1) ?? 1, { dtype: v.dtype }), 2)],
+  add_: [(v) => v.add_(lastRow(v), 2), (v) => v.add(lastRow(v), 2)],
   sub_: [(v) => v.sub_(1.5), (v) => v.sub(1.5)],
   mul_: [(v) => v.mul_(torch.tensor(-3, { dtype: v.dtype })), (v) => v.mul(-3)],
   div_: [(v) => v.div_(4), (v) => v.div(4)],
