@@ -11,7 +11,8 @@
 //    buffer, which does not change the per-element order).
 //  * mean = sum / n (in f64, then rounded to T).
 //  * var: two passes in f64 with sequential order over k: mean, then sum of squared deviations,
-//    divided by (n - correction).
+//    divided by max(0, n - correction) as PyTorch does (so no elements, or one with correction 1,
+//    give 0/0 = NaN).
 //  * logsumexp / softmax / log_softmax: per output column, sequential over k: m = max, then
 //    sum of exp(x - m) (exp computed in T, accumulated in f64).
 // max/min propagate NaN (wasm min/max semantics); with n == 0 they give -inf / +inf.
@@ -282,6 +283,7 @@ export function logsumexp_f64(out: usize, x: usize, outer: i32, n: i32, inner: i
 @inline function varT<T>(out: usize, x: usize, outer: i32, n: i32, inner: i32, correction: f64): void {
   if (n < 0) n = 0;
   let fn = <f64>n;
+  let dof = max<f64>(0, fn - correction);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let p = x + boff<T>(o * n * inner + i);
@@ -293,7 +295,7 @@ export function logsumexp_f64(out: usize, x: usize, outer: i32, n: i32, inner: i
         let d = <f64>ld<T>(p, k * inner) - mean;
         ss += d * d;
       }
-      st<T>(out, o * inner + i, <T>(ss / (fn - correction)));
+      st<T>(out, o * inner + i, <T>(ss / dof));
     }
   }
 }

@@ -219,6 +219,24 @@ describe("logsumexp / var / softmax / log_softmax", () => {
     expect(getF64(r, 0)).toBe(0);
     free(x); free(o); free(x32); free(o32); free(c); free(r);
   });
+  test("var divides by max(0, n - correction): one element unbiased, or none, is NaN (PyTorch)", () => {
+    let c = allocN(2, 8), r = allocN(2, 8);
+    let c32 = allocN(2, 4), r32 = allocN(2, 4);
+    setF64(c, 0, 1.5); setF64(c, 1, 2.5);
+    setF32(c32, 0, 1.5); setF32(c32, 1, 2.5);
+    var_f64(r, c, 2, 1, 1, 1);
+    var_f32(r32, c32, 2, 1, 1, 1);
+    expect(isNaN(getF64(r, 0)) && isNaN(getF64(r, 1))).toBe(true);
+    expect(isNaN(getF32(r32, 0)) && isNaN(getF32(r32, 1))).toBe(true);
+    var_f64(r, c, 2, 0, 1, 0);
+    var_f32(r32, c32, 2, 0, 1, 1);
+    expect(isNaN(getF64(r, 0)) && isNaN(getF64(r, 1))).toBe(true);
+    expect(isNaN(getF32(r32, 0)) && isNaN(getF32(r32, 1))).toBe(true);
+    // one element, biased: 0
+    var_f64(r, c, 2, 1, 1, 0);
+    expect(getF64(r, 0)).toBe(0);
+    free(c); free(r); free(c32); free(r32);
+  });
   test("softmax rows sum to 1 and match exp(x - max) / sum (inner 1 and > 1)", () => {
     let bad = 0;
     for (let t = 0; t < 3; t++) {
