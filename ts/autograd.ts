@@ -164,6 +164,16 @@ class ReadyQueue {
   }
 }
 
+/** Whether `shape` broadcasts to `target` (PyTorch's is_expandable_to). */
+function expandableTo(shape: readonly number[], target: readonly number[]): boolean {
+  if (shape.length > target.length) return false;
+  for (let i = 1; i <= shape.length; i++) {
+    const s = shape[shape.length - i];
+    if (s !== 1 && s !== target[target.length - i]) return false;
+  }
+  return true;
+}
+
 export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean, createGraph: boolean): void {
   const edge = root._edge();
   if (edge === null) {
@@ -225,7 +235,16 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
         let gi = raw;
         if (gi) {
           const meta = node.inputMeta[i];
-          if (!sameShape(gi._shape, meta.shape)) gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
+          if (!sameShape(gi._shape, meta.shape)) {
+            // As PyTorch's engine: a gradient the input's shape broadcasts to is summed down to it;
+            // any other shape is the rule's error.
+            if (!expandableTo(meta.shape, gi._shape)) {
+              throw new AutogradError(
+                `Function ${node.name} returned an invalid gradient at index ${i} - got ${fmtShape(gi._shape)} but expected shape compatible with ${fmtShape(meta.shape)}`,
+              );
+            }
+            gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
+          }
           if (gi.dtype !== meta.dtype) gi = castTo(gi, meta.dtype);
           if (gi !== raw) hold(gi);
         }

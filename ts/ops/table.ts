@@ -7,6 +7,7 @@ import { record } from '../autograd.js';
 import { DType, isFloating, resultType } from '../dtype.js';
 import { isGradEnabled, noGrad } from '../grad_mode.js';
 import {
+  broadcastShapes,
   contiguousStrides,
   fmtShape,
   isContiguous,
@@ -335,20 +336,25 @@ export const div = defineBinary(
   'div',
   'DivBackward0',
   (ra, rb) => [rb, ra || rb],
-  (g, a, b, n) => [n[0] ? g.div(b) : null, n[1] ? neg(g).mul(a).div(b.mul(b)) : null],
+  // PyTorch's formulas: grad / other and -grad * ((self / other) / other) (so 0/0 and inf/inf give
+  // NaN where a squared denominator would not).
+  (g, a, b, n) => [n[0] ? g.div(b) : null, n[1] ? neg(g).mul(a.div(b).div(b)) : null],
   true,
 );
 export const maximum = defineBinary('maximum', 'MaximumBackward0', BOTH, (g, a, b, n) => minmaxGrad(g, a, b, n, 'gt'));
 export const minimum = defineBinary('minimum', 'MinimumBackward0', BOTH, (g, a, b, n) => minmaxGrad(g, a, b, n, 'lt'));
 
-/** Gradient of maximum/minimum: to the winner, split evenly on ties (PyTorch 1.13). */
+/**
+ * Gradient of maximum/minimum as PyTorch 1.13 writes it: where(a == b, g / 2, g), zeroed where the
+ * operand loses. A NaN compares false both ways, so both operands get the whole gradient there.
+ */
 function minmaxGrad(g: Tensor, a: Tensor, b: Tensor, n: readonly boolean[], cmp: 'gt' | 'lt'): (Tensor | null)[] {
-  const tie = compare('eq', a, b);
-  const half = g.mul(0.5);
+  const shared = where(compare('eq', a, b), g.div(2), g);
   const zero = K.full([], 0, g.dtype);
+  const lose: CompareOp = cmp === 'gt' ? 'lt' : 'gt';
   return [
-    n[0] ? where(compare(cmp, a, b), g, where(tie, half, zero)) : null,
-    n[1] ? where(compare(cmp, b, a), g, where(tie, half, zero)) : null,
+    n[0] ? where(compare(lose, a, b), zero, shared) : null,
+    n[1] ? where(compare(lose, b, a), zero, shared) : null,
   ];
 }
 
@@ -378,21 +384,31 @@ function powImpl(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
   if (isScalar(x)) {
     const et = asTensorOperand(e) as Tensor;
     const b = operand(et, floatDtype(promote([x, et])));
-    const out = K.unary('rpows', b, Number(x));
-    const base = K.full([], Number(x), b.dtype);
-    const lnBase = K.unary('log', base);
-    return record('PowBackward2', out, [b], () => [out, lnBase], (g, [y, ln]) => [g.mul(y).mul(ln)]);
+    const base = Number(x);
+    const out = K.unary('rpows', b, base);
+    // PyTorch: grad * (result * log(base)); for base 0, 0 where the exponent is >= 0 (the
+    // derivative's limit) instead of 0 * -inf.
+    const ln = Math.log(base);
+    return record('PowBackward2', out, [b], () => (base === 0 ? [out, b] : [out]), (g, [y, e]) => {
+      const d = y.mul(ln);
+      return [g.mul(base === 0 ? where(compare('ge', e, 0), K.full([], 0, d.dtype), d) : d)];
+    });
   }
   return powTT(x, e);
 }
 
 const powTT = defineBinary('pow', 'PowBackward1', BOTH, (g, a, b, n) => {
+  // PyTorch's pow_backward_self / pow_backward_exponent: the zero cases are selected with where, so
+  // they stay 0 whatever the other factor (inf, NaN) is.
   const out: (Tensor | null)[] = [null, null];
-  if (n[0]) out[0] = g.mul(b).mul(pow(a, b.sub(1)));
+  if (n[0]) {
+    const zero = K.full([], 0, g.dtype);
+    out[0] = where(compare('eq', b, 0), zero, g.mul(b.mul(pow(a, b.sub(1)))));
+  }
   if (n[1]) {
-    // d/db a^b = a^b ln a, taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
-    const gb = g.mul(pow(a, b)).mul(a.log());
-    out[1] = where(compare('eq', a, 0), K.full([], 0, gb.dtype), gb);
+    const d = pow(a, b).mul(a.log());
+    const cond = logicalAnd(compare('eq', a, 0), compare('ge', b, 0));
+    out[1] = g.mul(where(cond, K.full([], 0, d.dtype), d));
   }
   return out;
 });
@@ -461,11 +477,35 @@ export const sin = defineUnary('sin', 'SinBackward0', 'input', (g, x) => g.mul(c
 export const cos = defineUnary('cos', 'CosBackward0', 'input', (g, x) => g.mul(neg(sin(x))));
 export const tanh = defineUnary('tanh', 'TanhBackward0', 'output', (g, y) => g.mul(sub(1, y.mul(y))));
 export const sigmoid = defineUnary('sigmoid', 'SigmoidBackward0', 'output', (g, y) => g.mul(y).mul(sub(1, y)));
-export const relu = defineUnary('relu', 'ReluBackward0', 'output', (g, y) => where(compare('gt', y, 0), g, 0));
+export const relu = defineUnary('relu', 'ReluBackward0', 'output', (g, y) => thresholdBackward(g, y));
 export const reciprocal = defineUnary('reciprocal', 'ReciprocalBackward0', 'output', (g, y) =>
   neg(g).mul(y.mul(y)),
 );
 export const sign = defineUnary('sign', 'SignBackward0', 'none', (g) => zerosLike(g));
+
+// ---- backward formulas that are ops of their own ------------------------------------------------
+// PyTorch computes these gradients with one op that also takes the forward's input or result as a
+// differentiable argument whose derivative is zero. So under createGraph the gradient requires grad
+// whenever that tensor does (even for a constant upstream gradient), and a second backward sends it
+// zeros, not nothing. Each is recorded under PyTorch's node name for it.
+
+/** relu's gradient, threshold_backward(g, y, 0): g where y > 0 (NaN included: y <= 0 fails), else 0. */
+function thresholdBackward(g: Tensor, y: Tensor): Tensor {
+  const out = noGrad(() => where(compare('le', y, 0), K.full([], 0, g.dtype), g));
+  return record('ThresholdBackwardBackward0', out, [g, y], () => [y], (gg, [ys], n) => [
+    n[0] ? thresholdBackward(gg, ys) : null,
+    n[1] ? zerosLike(gg) : null,
+  ]);
+}
+
+/** leaky_relu's gradient: g where x > 0, else g * slope (NaN takes the slope). */
+function leakyReluBackward(g: Tensor, x: Tensor, slope: number): Tensor {
+  const out = noGrad(() => where(compare('gt', x, 0), g, g.mul(slope)));
+  return record('LeakyReluBackwardBackward0', out, [g, x], () => [x], (gg, [xs], n) => [
+    n[0] ? leakyReluBackward(gg, xs, slope) : null,
+    n[1] ? zerosLike(gg) : null,
+  ]);
+}
 
 export function square(x: Tensor): Tensor {
   return pow(x, 2);
@@ -474,9 +514,7 @@ export function square(x: Tensor): Tensor {
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
   const y = K.unary('leaky_relu', a, negativeSlope);
-  return record('LeakyReluBackward0', y, [a], () => [a], (g, [s]) =>
-    [where(compare('gt', s, 0), g, g.mul(negativeSlope))],
-  );
+  return record('LeakyReluBackward0', y, [a], () => [a], (g, [s]) => [leakyReluBackward(g, s, negativeSlope)]);
 }
 
 export function clamp(
@@ -504,6 +542,8 @@ interface ReduceSpec {
   dims: number[];
   keepdim: boolean;
   all: boolean;
+  /** The dims as the caller gave them (PyTorch's empty-reduction messages quote them). */
+  given: number[];
 }
 
 function parseReduce(x: Tensor, dim: ReduceDims | ReduceOpts | null | undefined, keepdim?: boolean): ReduceSpec {
@@ -514,12 +554,19 @@ function parseReduce(x: Tensor, dim: ReduceDims | ReduceOpts | null | undefined,
     d = o.dim;
     kd = o.keepdim ?? kd;
   }
-  if (d === undefined || d === null) return { dims: [], keepdim: false, all: true };
+  if (d === undefined || d === null) return { dims: [], keepdim: false, all: true, given: [] };
   const list = typeof d === 'number' ? [d] : [...d];
+  // Every dim is wrapped (range-checked) first, then repeats are refused, as PyTorch's dim bitset.
+  const wrapped = list.map((v) => normDim(v, x.ndim));
+  const seen = new Set<number>();
+  for (const w of wrapped) {
+    if (seen.has(w)) throw new Error(`dim ${w} appears multiple times in the list of dims`);
+    seen.add(w);
+  }
   // dim=[] reduces every dim, like no dim, but PyTorch still records the dim overload (…Backward1).
-  const dims = list.length === 0 ? x._shape.map((_, i) => i) : [...new Set(list.map((v) => normDim(v, x.ndim)))].sort((p, q) => p - q);
-  if (x.ndim === 0) return { dims: [], keepdim: kd, all: false };
-  return { dims, keepdim: kd, all: false };
+  const dims = list.length === 0 ? x._shape.map((_, i) => i) : wrapped.sort((p, q) => p - q);
+  if (x.ndim === 0) return { dims: [], keepdim: kd, all: false, given: list };
+  return { dims, keepdim: kd, all: false, given: list };
 }
 
 /** Reshapes a reduced gradient so it broadcasts against the input (re-inserting reduced dims). */
@@ -571,9 +618,23 @@ export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: 
   ]);
 }
 
+/** amax/amin have no identity: PyTorch refuses to reduce zero elements (naming the dim as given). */
+function checkNonEmptyReduction(name: string, x: Tensor, spec: ReduceSpec): void {
+  if (x.numel() !== 0) return;
+  if (spec.all || spec.given.length === 0) {
+    throw new Error(
+      `${name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`,
+    );
+  }
+  for (const d of spec.given) {
+    if (x._shape[normDim(d, x.ndim)] === 0) throw new Error(`${name}(): Expected reduction dim ${d} to have non-zero size.`);
+  }
+}
+
 function defineExtremum(kind: 'max' | 'min', node: string) {
   return (x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: boolean): Tensor => {
     const spec = parseReduce(x, dim, keepdim);
+    checkNonEmptyReduction(kind === 'max' ? 'amax' : 'amin', x, spec);
     const a = floatInput(x);
     const y = K.reduce(kind, a, spec.dims, spec.keepdim);
     return record(node, y, [a], () => [a, y], (g, [s, r]) => {
@@ -589,6 +650,11 @@ export const amin = defineExtremum('min', 'AminBackward0');
 
 export function logsumexp(x: Tensor, dim: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
   const spec = parseReduce(x, dim, keepdim);
+  if (!spec.all && spec.given.length === 0 && !spec.keepdim && x.numel() > 0 && x.ndim > 0) {
+    // PyTorch 1.13 reduces a non-empty input over dim=[] with keepdim into a 0-d output and fails
+    // (its own bug, kept: a program that runs here must run there).
+    throw new Error(`output with shape [] doesn't match the broadcast shape ${fmtShape(x._shape.map(() => 1))}`);
+  }
   const a = floatInput(x);
   const y = K.reduce('logsumexp', a, spec.dims, spec.keepdim);
   return record('LogsumexpBackward0', y, [a], () => [a, y], (g, [s, r]) => [
@@ -619,9 +685,22 @@ function varianceOf(x: Tensor, dim?: ReduceDims | VarOpts | null, unbiased?: boo
   const { spec, correction } = parseVar(x, dim, unbiased, keepdim);
   const a = floatInput(x);
   const v = K.reduce('var', a, spec.dims, spec.keepdim, correction);
-  // d var / dx = 2 (x - mean) / (n - correction); the mean is taken differentiably in the rule.
-  const centred = (s: Tensor): Tensor => s.sub(spec.all ? s.mean() : s.mean(spec.dims, true));
-  return { spec, a, v, denom: reducedCount(a, spec) - correction, centred };
+  return { spec, a, v, correction };
+}
+
+/**
+ * PyTorch 1.13's var_backward: (2 / dof) * g * (x - mean), dof = n - correction, with the mean
+ * taken differentiably. Reducing everything (no dim, or a 0-d input) with dof == 0 gives g * inf
+ * as is, a 0-d gradient, which is what PyTorch returns (and then refuses for inputs of shape [1],
+ * [0], [1, 1]... in the engine's shape check).
+ */
+function varGrad(g: Tensor, s: Tensor, spec: ReduceSpec, correction: number): Tensor {
+  const dof = reducedCount(s, spec) - correction;
+  if (spec.all || s.ndim === 0) {
+    if (dof === 0) return g.mul(Infinity);
+    return g.mul(2 / dof).mul(s.sub(s.mean()));
+  }
+  return keepShape(g, s._shape, spec).mul(2 / dof).mul(s.sub(s.mean(spec.dims, true)));
 }
 
 export function var_(
@@ -630,10 +709,8 @@ export function var_(
   unbiased?: boolean | VarOpts,
   keepdim?: boolean,
 ): Tensor {
-  const { spec, a, v, denom, centred } = varianceOf(x, dim, unbiased, keepdim);
-  return record('VarBackward0', v, [a], () => [a], (g, [s]) => [
-    keepShape(g, s._shape, spec).mul(centred(s)).mul(2 / denom),
-  ]);
+  const { spec, a, v, correction } = varianceOf(x, dim, unbiased, keepdim);
+  return record('VarBackward0', v, [a], () => [a], (g, [s]) => [varGrad(g, s, spec, correction)]);
 }
 
 export function std(
@@ -642,12 +719,15 @@ export function std(
   unbiased?: boolean | VarOpts,
   keepdim?: boolean,
 ): Tensor {
-  const { spec, a, v, denom, centred } = varianceOf(x, dim, unbiased, keepdim);
+  const { spec, a, v, correction } = varianceOf(x, dim, unbiased, keepdim);
   const y = K.unary('sqrt', v);
   v.dispose();
-  return record('StdBackward0', y, [a], () => [a, y], (g, [s, r]) => [
-    keepShape(g, s._shape, spec).div(keepShape(r, s._shape, spec)).mul(centred(s)).div(denom),
-  ]);
+  // PyTorch's std_backward: var_backward of g / (2 std), that factor set to 0 where std is 0 (so a
+  // constant input gets 0, not 0/0).
+  return record('StdBackward0', y, [a], () => [a, y], (g, [s, r]) => {
+    const gv = where(compare('eq', r, 0), K.full([], 0, g.dtype), g.div(r.mul(2)));
+    return [varGrad(gv, s, spec, correction)];
+  });
 }
 
 // ---- views and shape ops -------------------------------------------------------------------------
@@ -825,6 +905,7 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  if (x.ndim === 0) throw new Error('narrow() cannot be applied to a 0-dim tensor.');
   const d = normDim(dim, x.ndim);
   const size = x._shape[d];
   const s = start < 0 ? start + size : start;
@@ -849,6 +930,7 @@ function sliceScatter(src: Tensor, shape: Shape, dim: number, start: number): Te
 }
 
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  if (x.ndim === 0) throw new RangeError('select() cannot be applied to a 0-dim tensor.');
   const d = normDim(dim, x.ndim);
   const size = x._shape[d];
   const i = index < 0 ? index + size : index;
@@ -916,14 +998,19 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.dtype !== 'int64') throw new Error('index_select(): Expected dtype int64 for index');
   if (index.ndim > 1) throw new Error('index_select(): Index is supposed to be a vector');
-  const d = x.ndim ? normDim(dim, x.ndim) : 0;
+  const d = normDim(dim, x.ndim);
   const size = x.ndim ? x._shape[d] : 1;
   for (const v of index.toArray() as BigInt64Array) {
     if (v < 0n || v >= BigInt(size)) throw new RangeError(`index out of range in self`);
   }
   if (x.ndim === 0) {
-    // PyTorch 1.13 returns the 0-d value itself whatever the number of (zero) indices.
-    return record('IndexSelectBackward0', K.contiguousCopy(x), [x], () => [], (g) => [g]);
+    // PyTorch 1.13 returns the 0-d value itself whatever the number of (zero) indices; its backward
+    // (index_add into a 0-d zeros) accepts only one index.
+    const count = index.numel();
+    return record('IndexSelectBackward0', K.contiguousCopy(x), [x], () => [], (g) => {
+      if (count !== 1) throw new RangeError('Dimension specified as 0 but tensor has no dimensions');
+      return [g];
+    });
   }
   const y = K.indexSelectK(x, d, index);
   const inShape = x._shape;
@@ -1058,7 +1145,8 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
   if (da >= 3 && (db === 1 || db === 2)) {
     const k = a._shape[da - 1];
     const outShape = [...a._shape.slice(0, -1), ...(db === 2 ? [b._shape[1]] : [])];
-    const a2 = a.contiguous().reshape([-1, k]);
+    // The folded size is computed, not inferred (-1 is ambiguous for a zero-size batch).
+    const a2 = a.contiguous().reshape([numelOf(a._shape.slice(0, -1)), k]);
     const b2 = db === 1 ? b.unsqueeze(-1) : b;
     return unsafeView(a2.mm(b2), outShape);
   }
@@ -1094,7 +1182,7 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
 
 export function softmax(x: Tensor, dim: number): Tensor {
   const a = floatInput(x);
-  const d = a.ndim ? normDim(dim, a.ndim) : 0;
+  const d = normDim(dim, a.ndim);
   const y = K.softmaxK('softmax', a, d);
   return record('SoftmaxBackward0', y, [a], () => [y], (g, [s]) => [
     s.mul(g.sub(g.mul(s).sum(d, true))),
@@ -1103,7 +1191,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
 
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const a = floatInput(x);
-  const d = a.ndim ? normDim(dim, a.ndim) : 0;
+  const d = normDim(dim, a.ndim);
   const y = K.softmaxK('log_softmax', a, d);
   return record('LogSoftmaxBackward0', y, [a], () => [y], (g, [s]) => [
     g.sub(s.exp().mul(g.sum(d, true))),
@@ -1129,47 +1217,103 @@ function lossGrad(g: Tensor, shape: Shape, n: number, reduction: Reduction): Ten
   return reduction === 'mean' ? e.div(n) : e;
 }
 
+/** PyTorch's legacy scalar type names, as its dtype messages print them. */
+function scalarTypeName(d: DType): string {
+  return { float32: 'Float', float64: 'Double', int64: 'Long', bool: 'Bool' }[d];
+}
+
+/**
+ * mse_loss: the loss has the promoted dtype of input and target (PyTorch broadcasts them first).
+ * Its backward kernel does not promote: with two dtypes, PyTorch raises when the gradient is
+ * computed ("Found dtype Double but expected Float", naming the operand whose gradient it computes
+ * first), and so do we.
+ */
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkReduction(reduction);
-  const shape = input._shape;
-  const l = noGrad(() => {
-    const d = K.binary('sub', input, target.dtype === input.dtype ? target : K.castTo(target, input.dtype));
-    const sq = K.binary('mul', d, d);
-    d.dispose();
-    return sq;
-  });
-  const n = l.numel();
-  const out = reduceLoss(l, reduction);
-  if (out !== l) l.dispose();
-  return record('MseLossBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
-    const gd = lossGrad(g, shape, n, reduction).mul(x.sub(tg)).mul(2);
-    return [need[0] ? gd : null, need[1] ? neg(gd) : null];
+  return withTemps(() => {
+    const dtype = promote([input, target]);
+    const l = noGrad(() => {
+      const d = K.binary('sub', operand(input, dtype), operand(target, dtype));
+      const sq = K.binary('mul', d, d);
+      d.dispose();
+      return sq;
+    });
+    const n = l.numel();
+    const out = reduceLoss(l, reduction);
+    if (out !== l) l.dispose();
+    return record('MseLossBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
+      if (x.dtype !== tg.dtype) {
+        const [self, other] = need[0] ? [x, tg] : [tg, x];
+        throw new Error(`Found dtype ${scalarTypeName(other.dtype)} but expected ${scalarTypeName(self.dtype)}`);
+      }
+      // mse_loss_backward: norm * (x - t) * g, norm = 2 / numel for 'mean', else 2.
+      const norm = reduction === 'mean' ? 2 / n : 2;
+      const gx = x.sub(tg).mul(norm).mul(g);
+      return [need[0] ? gx : null, need[1] ? neg(gx) : null];
+    });
   });
 }
 
-/** nll_loss over log-probabilities [N, C] (target [N]) or [C] (0-d target), no weights. */
+/** A fresh contiguous result reinterpreted under another shape of the same numel. */
+function reshaped(t: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(t._shape, shape)) return t;
+  const r = t._view(shape, contiguousStrides(shape), 0);
+  t.dispose();
+  return r;
+}
+
+/**
+ * nll_loss over log-probabilities [N, C] (target [N]) or [C] (0-d target), no weights. The target
+ * entries are picked (gathered by flat position), never multiplied by a one-hot: a -inf or NaN in
+ * another class must not reach the loss or the gradient, as in PyTorch.
+ */
 export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  return withTemps(() => nllLossImpl(logp, target, reduction));
+}
+
+function nllLossImpl(logp: Tensor, target: Tensor, reduction: Reduction): Tensor {
   checkReduction(reduction);
   if (target.dtype !== 'int64') throw new Error(`expected scalar type Long but found ${target.dtype === 'float64' ? 'Double' : 'Float'}`);
   const C = logp._shape[logp.ndim - 1];
-  for (const v of target.toArray() as BigInt64Array) {
+  const t = target.toArray() as BigInt64Array;
+  const pos = new BigInt64Array(t.length);
+  for (let i = 0; i < t.length; i++) {
+    const v = t[i];
     if (v < 0n || v >= BigInt(C)) throw new RangeError(`Target ${v} is out of bounds.`);
+    pos[i] = BigInt(i * C) + v;
   }
-  const onehot = K.oneHotK(target, C, logp.dtype);
-  const picked = noGrad(() => {
-    const p = K.binary('mul', logp, onehot);
-    const s = K.reduce('sum', p, [p.ndim - 1], false);
-    p.dispose();
-    return s;
-  });
+  const idx = K.fromTyped(pos, [pos.length], 'int64');
+  const lc = K.contiguousOf(logp);
+  const flat = lc._view([lc.numel()], [1], lc._offset);
+  const picked = reshaped(K.indexSelectK(flat, 0, idx), target._shape);
+  flat.dispose();
+  if (lc !== logp) lc.dispose();
   const n = picked.numel();
   const negl = K.unary('neg', picked);
   picked.dispose();
   const out = reduceLoss(negl, reduction);
   if (out !== negl) negl.dispose();
-  const shape = target._shape;
-  return record('NllLossBackward0', out, [logp], () => [onehot], (g, [oh]) => [
-    neg(oh).mul(lossGrad(g, shape, n, reduction).unsqueeze(-1)),
+  return record('NllLossBackward0', out, [logp], () => [logp, idx, target], (g, [s, ix, tg]) => [
+    nllLossBackward(g, s, ix, tg, reduction, n),
+  ]);
+}
+
+/**
+ * nll_loss_backward: zeros of self's shape with -g (divided by the batch size for 'mean') written
+ * at the target entries. self is an argument with zero derivative (see thresholdBackward).
+ */
+function nllLossBackward(g: Tensor, self: Tensor, idx: Tensor, target: Tensor, reduction: Reduction, n: number): Tensor {
+  const out = noGrad(() =>
+    withTemps(() => {
+      const scaled = neg(reduction === 'mean' ? g.div(n) : g);
+      const src = K.contiguousCopy(scaled.expand(target._shape));
+      const flat = src._view([src.numel()], [1], 0);
+      return reshaped(K.indexAddK(flat, 0, idx, [self.numel()]), self._shape);
+    }),
+  );
+  return record('NllLossBackwardBackward0', out, [g, self], () => [self], (gg, _s, need) => [
+    need[0] ? nllLoss(gg, target, reduction) : null,
+    need[1] ? zerosLike(gg) : null,
   ]);
 }
 
@@ -1179,26 +1323,34 @@ export function crossEntropy(input: Tensor, target: Tensor, reduction: Reduction
   return withTemps(() => nllLoss(logSoftmax(input, classDim), target, reduction));
 }
 
+/**
+ * binary_cross_entropy_with_logits as PyTorch 1.13 composes it:
+ * (1 - t).mul_(x).add_(m).add_(log(exp(-m) + exp(-x - m))), m = max(-x, 0). The loss is built in
+ * place on (1 - t), so it has the target's dtype (each step computed in the promoted dtype and
+ * rounded to it); log(...) is stable for large |x|.
+ */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkReduction(reduction);
   if (!sameShape(input._shape, target._shape)) {
     throw new Error(`Target size (${new Array(...target._shape).length ? `torch.Size([${target._shape.join(', ')}])` : 'torch.Size([])'}) must be the same as input size (torch.Size([${input._shape.join(', ')}]))`);
   }
-  // (1 - t) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for large |x|.
+  const tdtype = floatDtype(target.dtype);
   const l = noGrad(() =>
     withTemps(() => {
+      const inPlace = (t: Tensor): Tensor => (t.dtype === tdtype ? t : K.castTo(t, tdtype));
       const m = neg(input).clamp(0);
       const e = neg(m).exp().add(neg(input).sub(m).exp()).log();
-      return sub(1, target).mul(input).add(m).add(e);
+      const base = inPlace(sub(1, target));
+      return inPlace(inPlace(inPlace(base.mul(input)).add(m)).add(e));
     }),
   );
   const n = l.numel();
   const out = reduceLoss(l, reduction);
   if (out !== l) l.dispose();
-  const shape = input._shape;
   return record('BinaryCrossEntropyWithLogitsBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
-    const gs = lossGrad(g, shape, n, reduction);
-    return [need[0] ? gs.mul(x.sigmoid().sub(tg)) : null, need[1] ? gs.mul(neg(x)) : null];
+    // PyTorch: (sigmoid(x) - t) * g and -x * g, each divided by numel for 'mean'.
+    const scale = (t: Tensor): Tensor => (reduction === 'mean' ? t.div(n) : t);
+    return [need[0] ? scale(x.sigmoid().sub(tg).mul(g)) : null, need[1] ? scale(neg(x).mul(g)) : null];
   });
 }
 
@@ -1215,7 +1367,18 @@ function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
     return view(addmm(bias, x.view([b0 * b1, k]), wt), [b0, b1, weight._shape[0]]);
   }
   const y = matmul(x, wt);
-  return bias ? add(y, bias) : y;
+  return bias ? addKeepingDtype(y, bias) : y;
+}
+
+/**
+ * y + b in y's dtype: PyTorch's linear adds the bias in place (output.add_(bias)) on its fresh
+ * matmul output, so a bias of another dtype does not promote the result. The output is internal,
+ * so an out-of-place add recorded as AddBackward0 is the same thing.
+ */
+function addKeepingDtype(y: Tensor, b: Tensor): Tensor {
+  if (b.dtype === y.dtype) return add(y, b);
+  const out = noGrad(() => K.castTo(add(y, b), y.dtype));
+  return record('AddBackward0', out, [y, b], () => [], (g) => [g, g]);
 }
 
 // ---- in place ------------------------------------------------------------------------------------
@@ -1305,8 +1468,18 @@ export function inplace<T extends Tensor>(self: T, op: keyof typeof inplaceOps, 
   return withTemps(() => inplaceImpl(self, op, other, alpha));
 }
 
+/** An in-place result must fit self: PyTorch broadcasts self with other and requires self's shape. */
+function checkInplaceBroadcast(self: Tensor, other: Operand): void {
+  if (!(other instanceof Tensor)) return;
+  const shape = broadcastShapes(self._shape, other._shape);
+  if (!sameShape(shape, self._shape)) {
+    throw new Error(`output with shape ${fmtShape(self._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
+  }
+}
+
 function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: TensorLike | Scalar, alpha?: number): T {
   const o = asTensorOperand(other);
+  checkInplaceBroadcast(self, o);
   const tracking = isGradEnabled() && (self.requiresGrad || (o instanceof Tensor && o.requiresGrad));
   const rdtype = promote([self, o]);
   if (rdtype !== self.dtype && !(isFloating(self.dtype) || !isFloating(rdtype))) {
