@@ -4,7 +4,7 @@ import type { Tensor } from './tensor.js';
 import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { legacyTypeName, DType } from './dtype.js';
 import { sameShape, fmtShape } from './shape.js';
-import { sumToShape, castTo } from './ops/internal.js';
+import { sumToShape, castTo, castGrad } from './ops/internal.js';
 import { withTemps } from './scope.js';
 
 export type BackwardRule = (g: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
@@ -245,7 +245,8 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
             }
             gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
           }
-          if (gi.dtype !== meta.dtype) gi = castTo(gi, meta.dtype);
+          // Differentiable under createGraph, as PyTorch's engine casts with grad.to(dtype).
+          if (gi.dtype !== meta.dtype) gi = castGrad(gi, meta.dtype);
           if (gi !== raw) hold(gi);
         }
         if (target instanceof Node) {

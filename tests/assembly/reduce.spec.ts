@@ -158,6 +158,32 @@ describe("max / min", () => {
   });
 });
 
+describe("max / min of tied zeros", () => {
+  test("a zero result has the sign of the first zero of its run (PyTorch keeps the earlier tie)", () => {
+    // rows (-0, +0, +0, 1), (+0, -0, -0, 1) and (+0, -0), as runs (inner 1) and as columns (inner 2)
+    let x = allocN(8, 8), o = allocN(2, 8);
+    setF64(x, 0, -0.0); setF64(x, 1, 0.0); setF64(x, 2, 0.0); setF64(x, 3, 1);
+    setF64(x, 4, 0.0); setF64(x, 5, -0.0); setF64(x, 6, -0.0); setF64(x, 7, 1);
+    min_f64(o, x, 2, 4, 1);
+    expect(1 / getF64(o, 0)).toBe(-Infinity);
+    expect(1 / getF64(o, 1)).toBe(Infinity);
+    // as columns: x viewed [4, 2]: column 0 = (-0, +0, +0, -0), column 1 = (+0, 1, -0, 1)
+    max_f64(o, x, 1, 4, 2);
+    expect(1 / getF64(o, 0)).toBe(-Infinity);
+    expect(getF64(o, 1)).toBe(1);
+    min_f64(o, x, 1, 4, 2);
+    expect(1 / getF64(o, 0)).toBe(-Infinity);
+    expect(1 / getF64(o, 1)).toBe(Infinity);
+    let y = allocN(2, 4), q = allocN(1, 4);
+    setF32(y, 0, 0.0); setF32(y, 1, -0.0);
+    max_f32(q, y, 1, 2, 1);
+    expect(<f64>(<f32>1 / getF32(q, 0))).toBe(Infinity);
+    min_f32(q, y, 1, 2, 1);
+    expect(<f64>(<f32>1 / getF32(q, 0))).toBe(Infinity);
+    free(x); free(o); free(y); free(q);
+  });
+});
+
 describe("logsumexp / var / softmax / log_softmax", () => {
   test("logsumexp matches the shifted formula; handles -inf rows and large values", () => {
     let outer = 2, n = 9, inner = 3;

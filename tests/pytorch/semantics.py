@@ -92,6 +92,8 @@ OPS = {
     'add_': lambda x, y: x.clone().add_(y) if x.requires_grad else x.add_(y),
     'mul_': lambda x, y: x.clone().mul_(y) if x.requires_grad else x.mul_(y),
     'matmul': torch.matmul,
+    'relu_add': lambda a, b: torch.relu(a + b),
+    'relu_stack': lambda a, b: torch.relu(torch.stack([a, b], 1)),
 }
 
 CASES = []
@@ -207,6 +209,14 @@ for dt in ['float64', 'float32']:
                     case(f'{op} dim -1 keepdim {shape} unbiased={unb} {dt}', op,
                          [tspec(data, shape=shape, dtype=dt), -1, unb, True])
             case(f'{op} dim 0 of 0-d unbiased={unb} {dt}', op, [tspec(1.5, dtype=dt), 0, unb])
+
+# tied zeros: PyTorch keeps the earlier of equal values (rows and columns, small sizes)
+ZROWS = [0.0, -0.0, -0.0, 0.0, -0.0, 0.0, 0.0, -0.0, -0.0, -0.0, 0.0, 1.0]
+for dt in ['float64', 'float32']:
+    for op in ['amax', 'amin']:
+        for d in [0, 1]:
+            case(f'{op} dim {d} tied zeros {dt}', op, [tspec(ZROWS, shape=[3, 4], dtype=dt), d], 1.0)
+        case(f'{op} all tied zeros {dt}', op, [tspec(ZROWS[:4], dtype=dt)], 1.0)
 
 # ---- reductions and dims: errors and empty tensors -------------------------------------------
 E = lambda shape, rg=True: tspec([], shape=shape, rg=rg)
@@ -353,7 +363,9 @@ CG = [
     ('nll_loss', [P(), idx([2, 0])]), ('cross_entropy', [P(), idx([2, 0])]),
     ('nll_loss', [P(), idx([2, 0]), 'sum']), ('cross_entropy', [P(), idx([1, 0]), 'none']),
     ('select', [P(), 1, 2]), ('narrow', [P(), 1, 1, 2]), ('index_select', [P(), 1, idx([2, 0, 2])]),
-    ('linear', [P(), Q(), tspec([0.5, -0.5])]), ('matmul', [P(), tspec([0.5, -1.0, 0.25, 2.0, 1.0, -0.5], shape=[3, 2])]),
+    ('linear', [P(), Q(), tspec([0.5, -0.5])]),
+    ('relu_add', [P('float32'), Q()]), ('relu_add', [P(), Q('float32')]), ('mul', [P('float32'), Q()]),
+    ('relu_stack', [P('float32'), Q()]), ('bce_logits', [P('float32'), Q()]), ('bce_logits', [P(), Q('float32')]), ('matmul', [P(), tspec([0.5, -1.0, 0.25, 2.0, 1.0, -0.5], shape=[3, 2])]),
 ]
 for op, args in CG:
     for g in [1.0, 0.5]:

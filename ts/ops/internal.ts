@@ -334,6 +334,11 @@ export function rangeK(kind: 'arange' | 'linspace', n: number, a: number, b: num
   return castTo(out, dtype);
 }
 
+/** A gradient cast to its input's dtype, differentiably (recorded when building a graph). */
+export function castGrad(g: Tensor, dtype: DType): Tensor {
+  return g.dtype === dtype ? g : O.toDtype(g, dtype);
+}
+
 /** Sums a gradient down to `shape` (the adjoint of broadcasting), differentiably. */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   const lead = g.ndim - shape.length;
