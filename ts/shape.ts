@@ -54,6 +54,12 @@ export function normDim(dim: number, ndim: number): number {
   return dim < 0 ? dim + n : dim;
 }
 
+/** normDim where a 0-d tensor has no dim at all (PyTorch's wrap_scalar=false: size(), stride()). */
+export function normDimNoScalar(dim: number, ndim: number): number {
+  if (ndim === 0) throw new RangeError(`Dimension specified as ${dim} but tensor has no dimensions`);
+  return normDim(dim, ndim);
+}
+
 /**
  * The broadcast of several shapes, folded left to right as PyTorch does (infer_size on the shape so
  * far and the next one). Each step compares sizes from the trailing dim, so the error names the

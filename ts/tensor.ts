@@ -4,7 +4,7 @@ import { Storage, advanceGeneration, registerHandle, unregisterHandle } from './
 import type { Ticket } from './storage.js';
 import { trackInScope, setTensorCheck } from './scope.js';
 import { DType, ITEM_SIZE } from './dtype.js';
-import { Size, contiguousStrides, isContiguous, numelOf, normDim } from './shape.js';
+import { Size, contiguousStrides, isContiguous, numelOf, normDimNoScalar } from './shape.js';
 import { Node, runBackward, AutogradError, EdgeTarget } from './autograd.js';
 import { isGradEnabled, withGradMode } from './grad_mode.js';
 import { memoryBuffer } from './core/wasm.js';
@@ -129,13 +129,13 @@ export class Tensor {
   size(dim: number): number;
   size(dim?: number): Size | number {
     if (dim === undefined) return this.shape;
-    return this._shape[normDim(dim, this.ndim)];
+    return this._shape[normDimNoScalar(dim, this.ndim)];
   }
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
     if (dim === undefined) return this._strides.slice();
-    return this._strides[normDim(dim, this.ndim)];
+    return this._strides[normDimNoScalar(dim, this.ndim)];
   }
   storageOffset(): number {
     return this._offset;

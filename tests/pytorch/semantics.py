@@ -94,6 +94,13 @@ OPS = {
     'matmul': torch.matmul,
     'relu_add': lambda a, b: torch.relu(a + b),
     'relu_stack': lambda a, b: torch.relu(torch.stack([a, b], 1)),
+    'mm': torch.mm, 'mv': torch.mv, 'bmm': torch.bmm, 'dot': torch.dot, 'addmm': torch.addmm,
+    'cat': lambda a, b, d: torch.cat([a, b], d), 'stack': lambda a, b, d: torch.stack([a, b], d),
+    'transpose': lambda x, a, b: x.transpose(a, b), 'squeeze': lambda x, d: x.squeeze(d),
+    'unsqueeze': lambda x, d: x.unsqueeze(d), 'flatten': lambda x, a, b: x.flatten(a, b),
+    'permute': lambda x, p: x.permute(p), 'expand': lambda x, s: x.expand(s), 'reshape': lambda x, s: x.reshape(s),
+    't': lambda x: x.t(), 'to': lambda x, d: x.to(DT[d]), 'clone': lambda x: x.clone(),
+    'size': lambda x, d: torch.tensor(float(x.size(d))), 'stride': lambda x, d: torch.tensor(float(x.stride(d))),
 }
 
 CASES = []
@@ -257,6 +264,16 @@ for op in ['softmax', 'log_softmax']:
     case(f'{op} 0-d dim 0', op, [S(), 0])
     case(f'{op} 0-d dim -1', op, [S(), -1])
     case(f'{op} 0-d dim 1', op, [S(), 1])
+for op, args in [('transpose', [0, 0]), ('transpose', [0, 1]), ('transpose', [-1, -1]), ('squeeze', [0]),
+                 ('squeeze', [1]), ('unsqueeze', [0]), ('unsqueeze', [1]), ('unsqueeze', [-1]), ('unsqueeze', [-2]),
+                 ('flatten', [0, 0]), ('flatten', [0, -1]), ('flatten', [0, 1]), ('flatten', [1, 0]), ('permute', [[]]),
+                 ('permute', [[0]]), ('t', []), ('expand', [[]]), ('expand', [[3]]), ('reshape', [[]]), ('reshape', [[1, 1]]),
+                 ('size', [0]), ('size', [-1]), ('stride', [0]), ('index_select', [1, idx([0])])]:
+    case(f'{op} of 0-d {args}', op, [S()] + args)
+for args in [[S(), S(), 0], [S(), tspec([0.5, 1.0]), 0], [tspec([0.5, 1.0]), S(), 0]]:
+    case(f'cat of 0-d {json.dumps(args)[:60]}', 'cat', args)
+for d in [0, -1, 1, 2]:
+    case(f'stack of 0-d dim {d}', 'stack', [S(), S(), d])
 case('select 0-d', 'select', [S(), 0, 0])
 case('select 0-d dim -1', 'select', [S(), -1, 0])
 case('narrow 0-d', 'narrow', [S(), 0, 0, 1])
@@ -365,7 +382,15 @@ CG = [
     ('select', [P(), 1, 2]), ('narrow', [P(), 1, 1, 2]), ('index_select', [P(), 1, idx([2, 0, 2])]),
     ('linear', [P(), Q(), tspec([0.5, -0.5])]),
     ('relu_add', [P('float32'), Q()]), ('relu_add', [P(), Q('float32')]), ('mul', [P('float32'), Q()]),
-    ('relu_stack', [P('float32'), Q()]), ('bce_logits', [P('float32'), Q()]), ('bce_logits', [P(), Q('float32')]), ('matmul', [P(), tspec([0.5, -1.0, 0.25, 2.0, 1.0, -0.5], shape=[3, 2])]),
+    ('relu_stack', [P('float32'), Q()]),
+    ('mm', [P(), tspec([0.5, -1.0, 0.25, 2.0, 1.0, -0.5], shape=[3, 2])]), ('mm', [P(rg=False), tspec([0.5, -1.0, 0.25, 2.0, 1.0, -0.5], shape=[3, 2])]),
+    ('mv', [P(), tspec([0.5, -1.0, 0.25])]), ('mv', [P(rg=False), tspec([0.5, -1.0, 0.25])]),
+    ('dot', [tspec([0.5, -1.0, 0.25]), tspec([1.5, 2.0, -0.5])]), ('dot', [tspec([0.5, -1.0, 0.25], rg=False), tspec([1.5, 2.0, -0.5])]),
+    ('bmm', [tspec([0.5, -1.0, 0.25, 2.0, 1.0, -0.5], shape=[1, 2, 3]), tspec([0.5, -1.0, 0.25, 2.0, 1.0, -0.5], shape=[1, 3, 2])]),
+    ('addmm', [tspec([0.5, -0.5]), P(), tspec([0.5, -1.0, 0.25, 2.0, 1.0, -0.5], shape=[3, 2])]),
+    ('cat', [P(), Q(), 1]), ('stack', [P(), Q(), 0]), ('transpose', [P(), 0, 1]), ('squeeze', [tspec([0.5, 1.0], shape=[2, 1]), 1]),
+    ('unsqueeze', [P(), 1]), ('flatten', [P(), 0, 1]), ('permute', [P(), [1, 0]]), ('expand', [tspec([0.5, 1.0], shape=[2, 1]), [2, 3]]),
+    ('reshape', [P(), [3, 2]]), ('t', [P()]), ('to', [P(), 'float32']), ('to', [P('float32'), 'float64']), ('clone', [P()]), ('bce_logits', [P('float32'), Q()]), ('bce_logits', [P(), Q('float32')]), ('matmul', [P(), tspec([0.5, -1.0, 0.25, 2.0, 1.0, -0.5], shape=[3, 2])]),
 ]
 for op, args in CG:
     for g in [1.0, 0.5]:

@@ -810,9 +810,9 @@ function unsafeView(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
-  if (x.ndim === 0) return reshape(x, [1]);
   const s = normDim(startDim, x.ndim);
   const e = normDim(endDim, x.ndim);
+  if (x.ndim === 0) return reshape(x, [1]);
   if (s > e) throw new Error('flatten() has invalid args: start_dim cannot come after end_dim');
   if (s === e) return x;
   const shape = [...x._shape.slice(0, s), numelOf(x._shape.slice(s, e + 1)), ...x._shape.slice(e + 1)];
@@ -943,6 +943,9 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 }
 
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  tensors.forEach((x, i) => {
+    if (x.ndim === 0) throw new Error(`zero-dimensional tensor (at position ${i}) cannot be concatenated`);
+  });
   const ts = tensors.filter((x) => !(x.ndim === 1 && x._shape[0] === 0));
   if (ts.length === 0) return tensors.length ? K.contiguousCopy(tensors[0]) : zeros(0);
   const ref = ts[0];
