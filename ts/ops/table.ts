@@ -1208,16 +1208,10 @@ function checkReduction(r: string): Reduction {
   return r;
 }
 
-/** Applies `reduction` to elementwise losses; the matching gradient scale for the rule. */
+/** Applies `reduction` to elementwise losses. */
 function reduceLoss(l: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'none') return l;
   return K.reduce(reduction, l, [], false);
-}
-
-function lossGrad(g: Tensor, shape: Shape, n: number, reduction: Reduction): Tensor {
-  if (reduction === 'none') return g;
-  const e = g.expand(shape);
-  return reduction === 'mean' ? e.div(n) : e;
 }
 
 /** PyTorch's legacy scalar type names, as its dtype messages print them. */
