@@ -216,6 +216,10 @@ for dt in ['float64', 'float32']:
                     case(f'{op} dim -1 keepdim {shape} unbiased={unb} {dt}', op,
                          [tspec(data, shape=shape, dtype=dt), -1, unb, True])
             case(f'{op} dim 0 of 0-d unbiased={unb} {dt}', op, [tspec(1.5, dtype=dt), 0, unb])
+            case(f'{op} dim [] of 0-d unbiased={unb} {dt}', op, [tspec(1.5, dtype=dt), [], unb])
+            for kd in [False, True]:
+                case(f'{op} dim [] unbiased={unb} keepdim={kd} {dt}', op,
+                     [tspec([0.5, 1.0, 2.5, 1.5, -1.0, 0.25], shape=[2, 3], dtype=dt), [], unb, kd])
 
 # tied zeros: PyTorch keeps the earlier of equal values (rows and columns, small sizes)
 ZROWS = [0.0, -0.0, -0.0, 0.0, -0.0, 0.0, 0.0, -0.0, -0.0, -0.0, 0.0, 1.0]

@@ -695,11 +695,14 @@ function varianceOf(x: Tensor, dim?: ReduceDims | VarOpts | null, unbiased?: boo
  * [0], [1, 1]... in the engine's shape check).
  */
 function varGrad(g: Tensor, s: Tensor, spec: ReduceSpec, correction: number): Tensor {
-  const dof = reducedCount(s, spec) - correction;
   if (spec.all || s.ndim === 0) {
+    const dof = s.numel() - correction;
     if (dof === 0) return g.mul(Infinity);
     return g.mul(2 / dof).mul(s.sub(s.mean()));
   }
+  // PyTorch counts n over the dims given, and an empty list counts 1 (though it reduces every
+  // dim): its gradient for dim=[] is n times the true one, or inf when unbiased. Kept.
+  const dof = (spec.given.length === 0 ? 1 : reducedCount(s, spec)) - correction;
   return keepShape(g, s._shape, spec).mul(2 / dof).mul(s.sub(s.mean(spec.dims, true)));
 }
 
