@@ -22,7 +22,7 @@ export interface Case {
   grads2?: (Rec | null)[];
 }
 
-const file = new URL('./pytorch/cases/semantics.json', import.meta.url);
+const file = new URL('./pytorch/semantics.json', import.meta.url);
 export const CASES = (JSON.parse(readFileSync(file, 'utf8')) as { cases: Case[] }).cases;
 const F = torch.nn.functional;
 

@@ -1,7 +1,7 @@
 # Edge-case semantics computed by PyTorch 1.13: values and gradients at NaN, +-inf, +-0 and ties,
 # dtype promotion of mixed-dtype ops, requires_grad of gradients built with create_graph=True (and
 # the second-order values that follow), and the errors PyTorch raises.
-#   /usr/bin/python3 tests/pytorch/semantics.py   writes tests/pytorch/cases/semantics.json
+#   /usr/bin/python3 tests/pytorch/semantics.py   writes tests/pytorch/semantics.json
 # The TypeScript side (tests/semantics.test.ts) replays every case through asgrad's public API.
 # Deterministic: no random numbers, every input is listed here.
 import json, math, os, warnings
@@ -404,7 +404,7 @@ for op in UNARY:
 for op in ['maximum', 'minimum', 'mul', 'div', 'pow']:
     case(f'create_graph {op} grid', op, [tspec(PAIRS_A), tspec(PAIRS_B)], 1.0, create_graph=True, second=False)
 
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'cases', 'semantics.json')
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'semantics.json')
 with open(out, 'w') as f:
     json.dump({'torch': torch.__version__, 'cases': CASES}, f, separators=(',', ':'))
 print(f'{len(CASES)} cases -> {out}')
