@@ -386,11 +386,11 @@ function powImpl(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
     const b = operand(et, floatDtype(promote([x, et])));
     const base = Number(x);
     const out = K.unary('rpows', b, base);
-    // PyTorch: grad * (result * log(base)); for base 0, 0 where the exponent is >= 0 (the
-    // derivative's limit) instead of 0 * -inf.
-    const ln = Math.log(base);
-    return record('PowBackward2', out, [b], () => (base === 0 ? [out, b] : [out]), (g, [y, e]) => {
-      const d = y.mul(ln);
+    // PyTorch: grad * (result * log(base)), log taken in double and rounded to the dtype; for
+    // base 0, 0 where the exponent is >= 0 (the derivative's limit) instead of 0 * -inf.
+    const ln = K.castTo(K.unary('log', K.full([], base, 'float64')), b.dtype);
+    return record('PowBackward2', out, [b], () => (base === 0 ? [out, ln, b] : [out, ln]), (g, [y, l, e]) => {
+      const d = y.mul(l);
       return [g.mul(base === 0 ? where(compare('ge', e, 0), K.full([], 0, d.dtype), d) : d)];
     });
   }
