@@ -104,6 +104,7 @@ const OPS: Record<string, (...a: V[]) => Tensor> = {
   mul_: (x, y) => T(x).mul_(scalarOr(y)),
   matmul: (a, b) => torch.matmul(T(a), T(b)),
   relu_add: (a, b) => torch.relu(torch.add(T(a), T(b))),
+  gt: (a, b) => torch.gt(T(a), T(b)),
   relu_stack: (a, b) => torch.relu(torch.stack([T(a), T(b)], 1)),
   mm: (a, b) => torch.mm(T(a), T(b)),
   mv: (a, b) => torch.mv(T(a), T(b)),

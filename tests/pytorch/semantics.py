@@ -93,6 +93,7 @@ OPS = {
     'mul_': lambda x, y: x.clone().mul_(y) if x.requires_grad else x.mul_(y),
     'matmul': torch.matmul,
     'relu_add': lambda a, b: torch.relu(a + b),
+    'gt': lambda a, b: torch.gt(a, b),
     'relu_stack': lambda a, b: torch.relu(torch.stack([a, b], 1)),
     'mm': torch.mm, 'mv': torch.mv, 'bmm': torch.bmm, 'dot': torch.dot, 'addmm': torch.addmm,
     'cat': lambda a, b, d: torch.cat([a, b], d), 'stack': lambda a, b, d: torch.stack([a, b], d),
@@ -301,6 +302,8 @@ for a, b in BSHAPES:
     case(f'where broadcast x {a} {b}', 'where', [boolt([True]), ones(a), ones(b)])
     case(f'where broadcast all three {a} {b}', 'where', [boolt([True] * (math.prod(a)), shape=a), ones(b),
                                                          ones(b[:-1] + [7])])
+    case(f'mse_loss broadcast {a} {b}', 'mse_loss', [ones(a), ones(b)])
+    case(f'gt broadcast {a} {b}', 'gt', [ones(a, rg=False), ones(b, rg=False)], grad='none')
     case(f'add_ broadcast {a} {b}', 'add_', [ones(a, rg=False), ones(b, rg=False)], grad='none')
     case(f'mul_ broadcast {a} {b}', 'mul_', [ones(a, rg=False), ones(b, rg=False)], grad='none')
 
@@ -329,6 +332,9 @@ for dt in ['float64', 'float32']:
                  [tspec(SPECIAL, dtype=dt), tspec([0.0, 1.0, 0.5, 1.0, 0.0, 0.25, 1.0, 0.0, 0.75, 1.0], dtype=dt), r], g)
             case(f'mse_loss special {r} {dt} g={g}', 'mse_loss',
                  [tspec(SPECIAL, dtype=dt), tspec(list(reversed(SPECIAL)), dtype=dt), r], g)
+
+case('bce_logits shape mismatch', 'bce_logits', [tspec([0.5, 1.0]), tspec([0.5, 1.0, 0.0])])
+case('bce_logits shape mismatch 0-d', 'bce_logits', [tspec(0.5), tspec([0.5])])
 
 # mixed dtypes: result dtype and gradient dtypes
 for da, db in [('float32', 'float64'), ('float64', 'float32')]:
