@@ -1,6 +1,6 @@
-// The replay side of tests/semantics.test.ts: edge cases computed by PyTorch 1.13 (tests/pytorch/semantics.py writes them): values and
-// gradients at NaN, +-inf, +-0 and ties, mixed-dtype promotion, requires_grad of gradients built
-// with createGraph (and the second-order values after them), and the errors PyTorch raises.
+// The replay side of tests/semantics.test.ts: runs each edge case that PyTorch 1.13 computed
+// (tests/pytorch/semantics.py writes tests/pytorch/semantics.json) through the public API and
+// reports the first disagreement. Also runnable alone (npx tsx) to list every failing case.
 import { readFileSync } from 'node:fs';
 import { torch, Tensor } from '../ts/index.js';
 import type { Reduction } from '../ts/index.js';
