@@ -945,38 +945,49 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   return record('SelectBackward0', y, [x], () => [], (g) => [sliceScatter(g.unsqueeze(d), inShape, d, i)]);
 }
 
+/** A 1-D tensor of no elements: cat skips it whatever its rank and dim (PyTorch's legacy rule). */
+function legacyEmpty(x: Tensor): boolean {
+  return x.ndim === 1 && x._shape[0] === 0;
+}
+
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   tensors.forEach((x, i) => {
     if (x.ndim === 0) throw new Error(`zero-dimensional tensor (at position ${i}) cannot be concatenated`);
   });
-  const ts = tensors.filter((x) => !(x.ndim === 1 && x._shape[0] === 0));
-  if (ts.length === 0) return tensors.length ? K.contiguousCopy(tensors[0]) : zeros(0);
-  const ref = ts[0];
-  const d = normDim(dim, ref.ndim);
-  const dtype = promote(ts);
-  const shape = ref._shape.slice();
-  shape[d] = 0;
-  for (const x of ts) {
-    if (x.ndim !== ref.ndim || x._shape.some((s, i) => i !== d && s !== ref._shape[i])) {
-      throw new Error(
-        `Sizes of tensors must match except in dimension ${d}. Expected size ${ref._shape.find((_, i) => i !== d)} but got size ${x._shape.find((s, i) => i !== d && s !== ref._shape[i])} for tensor number ${ts.indexOf(x)} in the list.`,
-      );
+  if (tensors.length === 0) return zeros(0);
+  const ts = tensors.filter((x) => !legacyEmpty(x));
+  let out: Tensor;
+  let d = 0;
+  if (ts.length === 0) out = K.full([0], 0, promote([...tensors]));
+  else {
+    const ref = ts[0];
+    d = normDim(dim, ref.ndim);
+    const shape = ref._shape.slice();
+    shape[d] = 0;
+    for (const x of ts) {
+      if (x.ndim !== ref.ndim || x._shape.some((s, i) => i !== d && s !== ref._shape[i])) {
+        throw new Error(
+          `Sizes of tensors must match except in dimension ${d}. Expected size ${ref._shape.find((_, i) => i !== d)} but got size ${x._shape.find((s, i) => i !== d && s !== ref._shape[i])} for tensor number ${ts.indexOf(x)} in the list.`,
+        );
+      }
+      shape[d] += x._shape[d];
     }
-    shape[d] += x._shape[d];
+    out = K.empty(shape, promote(ts));
+    let off = 0;
+    for (const x of ts) {
+      const dst = out._view(x._shape, out._strides, off * out._strides[d]);
+      K.copyInto(dst, x);
+      dst.dispose();
+      off += x._shape[d];
+    }
   }
-  const out = K.empty(shape, dtype);
-  const sizes: number[] = [];
-  let off = 0;
-  for (const x of ts) {
-    const dst = out._view(x._shape, out._strides, off * out._strides[d]);
-    K.copyInto(dst, x);
-    dst.dispose();
-    off += x._shape[d];
-    sizes.push(x._shape[d]);
-  }
-  return record('CatBackward0', out, ts, () => [], (g, _s, n) => {
+  // Skipped tensors are inputs all the same (PyTorch's CatBackward0 gives them zeros of shape [0]),
+  // so gradients still reach what computed them.
+  const parts = tensors.map((x) => (legacyEmpty(x) ? -1 : x._shape[d]));
+  return record('CatBackward0', out, tensors, () => [], (g, _s, n) => {
     let o = 0;
-    return sizes.map((len, i) => {
+    return parts.map((len, i) => {
+      if (len < 0) return n[i] ? K.full([0], 0, g.dtype) : null;
       const r = n[i] ? g.narrow(d, o, len) : null;
       o += len;
       return r;
