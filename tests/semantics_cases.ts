@@ -16,6 +16,9 @@ export interface Case {
   grad: Enc;
   createGraph: boolean;
   second: boolean;
+  /** Backward a second time without retainGraph; twiceError is PyTorch's message then, or null. */
+  twice?: boolean;
+  twiceError?: string | null;
   error?: { at: 'forward' | 'backward'; msg: string };
   value?: Rec;
   grads?: (Rec | null)[];
@@ -188,6 +191,16 @@ export function run(c: Case): string | null {
   for (const [i, x] of leaves.entries()) {
     const m = check(`grad ${i}`, c.grads?.[i], x.grad, c.createGraph, loose);
     if (m) return m;
+  }
+  if (c.twice) {
+    let msg: string | null = null;
+    try {
+      y.backward(torch.fullLike(y, num(c.grad)));
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    if (c.twiceError === null && msg !== null) return `second backward raised "${msg}"`;
+    if (c.twiceError && (msg === null || !msg.startsWith(c.twiceError))) return `second backward: "${msg}", expected "${c.twiceError}"`;
   }
   if (c.grads2 !== undefined) {
     const gs = leaves.map((x) => x.grad);

@@ -117,11 +117,11 @@ def weights(n):
     return [0.5 + 0.25 * (k % 3) for k in range(n)]
 
 
-def case(name, op, args, grad=1.0, create_graph=False, second=False):
+def case(name, op, args, grad=1.0, create_graph=False, second=False, twice=False):
     """grad: number (upstream gradient filled with it), 'none' (forward only).
     second: with create_graph, backward Σ (x.grad * w).sum() over the grads that require grad."""
     c = {'name': name, 'op': op, 'args': [enc(a) if isinstance(a, float) else a for a in args], 'grad': enc(grad) if grad != 'none' else 'none',
-         'createGraph': create_graph, 'second': second}
+         'createGraph': create_graph, 'second': second, 'twice': twice}
     xs = [mk(a) for a in args]
     leaves = [x for x in xs if isinstance(x, torch.Tensor) and x.requires_grad]
     try:
@@ -139,6 +139,13 @@ def case(name, op, args, grad=1.0, create_graph=False, second=False):
             CASES.append(c)
             return
         c['grads'] = [rec(x.grad) for x in leaves]
+        if twice:
+            # a second backward without retainGraph: raises when a node of the graph saved a tensor
+            try:
+                y.backward(torch.full_like(y, grad))
+                c['twiceError'] = None
+            except RuntimeError as e:
+                c['twiceError'] = str(e).split('\n')[0][:60]
         if second:
             gs = [x.grad for x in leaves]
             for x in leaves: x.grad = None
@@ -407,6 +414,11 @@ CG = [
     ('unsqueeze', [P(), 1]), ('flatten', [P(), 0, 1]), ('permute', [P(), [1, 0]]), ('expand', [tspec([0.5, 1.0], shape=[2, 1]), [2, 3]]),
     ('reshape', [P(), [3, 2]]), ('t', [P()]), ('to', [P(), 'float32']), ('to', [P('float32'), 'float64']), ('clone', [P()]), ('bce_logits', [P('float32'), Q()]), ('bce_logits', [P(), Q('float32')]), ('matmul', [P(), tspec([0.5, -1.0, 0.25, 2.0, 1.0, -0.5], shape=[3, 2])]),
 ]
+for op, args in CG:
+    case(f'backward twice {op} {json.dumps(args)[:80]}', op, args, 1.0, twice=True)
+case('backward twice mean dim []', 'mean', [P(), []], 1.0, twice=True)
+case('backward twice mean all', 'mean', [P()], 1.0, twice=True)
+case('backward twice sum dim', 'sum', [P(), 0], 1.0, twice=True)
 for op, args in CG:
     for g in [1.0, 0.5]:
         case(f'create_graph {op} {json.dumps(args)[:80]} g={g}', op, args, g, create_graph=True, second=True)

@@ -612,7 +612,9 @@ export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: 
   const y = K.reduce('mean', x, spec.dims, spec.keepdim);
   const shape = x._shape;
   const n = reducedCount(x, spec);
-  return record(spec.all ? 'MeanBackward0' : 'MeanBackward1', y, [x], () => [], (g) => [
+  // PyTorch 1.13's MeanBackward1 saves self (its formula reads self's numel) though the gradient
+  // does not use it: a second backward, or an in-place change of self, raises as there.
+  return record(spec.all ? 'MeanBackward0' : 'MeanBackward1', y, [x], () => (spec.all ? [] : [x]), (g) => [
     // Divide the reduced gradient, then broadcast it as a view: nothing input-sized is written.
     keepShape(g, shape, spec).div(n).expand(shape),
   ]);
