@@ -19,6 +19,8 @@ export interface Case {
   /** Backward a second time without retainGraph; twiceError is PyTorch's message then, or null. */
   twice?: boolean;
   twiceError?: string | null;
+  /** After the second-order backward, backward from the output again (createGraph): PyTorch's error or null. */
+  againError?: string | null;
   error?: { at: 'forward' | 'backward'; msg: string };
   value?: Rec;
   grads?: (Rec | null)[];
@@ -219,6 +221,16 @@ export function run(c: Case): string | null {
       // A second-order value that is exactly 0 in theory is rounding noise in both libraries.
       const m = check(`second-order grad ${i}`, c.grads2[i], x.grad, false, true, 1e-14);
       if (m) return m;
+    }
+    let again: string | null = null;
+    try {
+      y.backward(torch.fullLike(y, num(c.grad)), { createGraph: true });
+    } catch (e) {
+      again = (e as Error).message;
+    }
+    if (c.againError === null && again !== null) return `backward after the second order raised "${again}"`;
+    if (c.againError && (again === null || !again.startsWith(c.againError))) {
+      return `backward after the second order: "${again}", expected "${c.againError}"`;
     }
   }
   return null;

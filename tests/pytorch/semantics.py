@@ -158,6 +158,13 @@ def case(name, op, args, grad=1.0, create_graph=False, second=False, twice=False
             if tot is not None:
                 tot.backward()
                 c['grads2'] = [rec(x.grad) for x in leaves]
+                # The second-order backward frees the nodes it ran through, original ones included
+                # where a gradient formula read a saved result: backward from y again may then fail.
+                try:
+                    y.backward(torch.full_like(y, grad), create_graph=True)
+                    c['againError'] = None
+                except RuntimeError as e:
+                    c['againError'] = str(e).split('\n')[0][:60]
     CASES.append(c)
 
 

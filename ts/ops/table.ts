@@ -283,9 +283,12 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
 
 // ---- elementwise binary --------------------------------------------------------------------------
 
-type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
-/** Which inputs a rule reads, given which inputs require grad (PyTorch saves only what it needs). */
-type SavePlan = (aNeeds: boolean, bNeeds: boolean) => [boolean, boolean];
+type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[], out: Tensor) => (Tensor | null)[];
+/**
+ * Which inputs (and, third, whether the output) a rule reads, given which inputs require grad
+ * (PyTorch saves only what it needs).
+ */
+type SavePlan = (aNeeds: boolean, bNeeds: boolean) => [boolean, boolean] | [boolean, boolean, boolean];
 
 const NOTHING: SavePlan = () => [false, false];
 const CROSS: SavePlan = (ra, rb) => [rb, ra];
@@ -301,14 +304,15 @@ function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryR
     const b = operand(oy, cdtype);
     let out = K.binary(kname, a, b);
     if (cdtype !== dtype) out = K.castTo(out, dtype);
-    const [sa, sb] = plan(a.requiresGrad, b.requiresGrad);
+    const [sa, sb, so = false] = plan(a.requiresGrad, b.requiresGrad);
+    const none = null as unknown as Tensor;
     return record(
       node,
       out,
       [a, b],
-      () => (sa && sb ? [a, b] : sa ? [a] : sb ? [b] : []),
-      // Unsaved operands are never read by the rule (it only computes the gradients it needs).
-      (g, s, needs) => rule(g, sa ? s[0] : (null as unknown as Tensor), sb ? s[sa ? 1 : 0] : (null as unknown as Tensor), needs),
+      () => [...(sa ? [a] : []), ...(sb ? [b] : []), ...(so ? [out] : [])],
+      // Unsaved tensors are never read by the rule (it only computes the gradients it needs).
+      (g, s, needs) => rule(g, sa ? s[0] : none, sb ? s[sa ? 1 : 0] : none, needs, so ? s[s.length - 1] : none),
     );
   };
   return (x: TensorLike | Scalar, y: TensorLike | Scalar): Tensor => {
@@ -397,7 +401,9 @@ function powImpl(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
   return powTT(x, e);
 }
 
-const powTT = defineBinary('pow', 'PowBackward1', BOTH, (g, a, b, n) => {
+// PowBackward1 also saves its result when the exponent needs a gradient, which reads it (so under
+// createGraph the exponent's gradient goes through this node, as in PyTorch).
+const powTT = defineBinary('pow', 'PowBackward1', (ra, rb) => [ra || rb, ra || rb, rb], (g, a, b, n, y) => {
   // PyTorch's pow_backward_self / pow_backward_exponent: the zero cases are selected with where, so
   // they stay 0 whatever the other factor (inf, NaN) is.
   const out: (Tensor | null)[] = [null, null];
@@ -406,7 +412,7 @@ const powTT = defineBinary('pow', 'PowBackward1', BOTH, (g, a, b, n) => {
     out[0] = where(compare('eq', b, 0), zero, g.mul(b.mul(pow(a, b.sub(1)))));
   }
   if (n[1]) {
-    const d = pow(a, b).mul(a.log());
+    const d = y.mul(a.log());
     const cond = logicalAnd(compare('eq', a, 0), compare('ge', b, 0));
     out[1] = g.mul(where(cond, K.full([], 0, d.dtype), d));
   }
