@@ -18,6 +18,8 @@ export interface Case {
   second: boolean;
   /** Backward a second time without retainGraph; twiceError is PyTorch's message then, or null. */
   twice?: boolean;
+  /** Bump the version of the output or of argument i before backward (what the node saved). */
+  bump?: 'out' | number | null;
   twiceError?: string | null;
   /** After the second-order backward, backward from the output again (createGraph): PyTorch's error or null. */
   againError?: string | null;
@@ -181,6 +183,10 @@ export function run(c: Case): string | null {
   const loose = LOOSE_ZERO_OPS.has(c.op);
   const v = check('value', c.value, y, true, loose);
   if (v) return v;
+  if (c.bump !== undefined && c.bump !== null) {
+    const t = c.bump === 'out' ? y : (args[c.bump] as Tensor);
+    torch.noGrad(() => t.add_(0));
+  }
   if (c.grad === 'none' || !y.requiresGrad) return null;
   try {
     y.backward(torch.fullLike(y, num(c.grad)), { createGraph: c.createGraph });

@@ -117,11 +117,11 @@ def weights(n):
     return [0.5 + 0.25 * (k % 3) for k in range(n)]
 
 
-def case(name, op, args, grad=1.0, create_graph=False, second=False, twice=False):
+def case(name, op, args, grad=1.0, create_graph=False, second=False, twice=False, bump=None):
     """grad: number (upstream gradient filled with it), 'none' (forward only).
     second: with create_graph, backward Σ (x.grad * w).sum() over the grads that require grad."""
     c = {'name': name, 'op': op, 'args': [enc(a) if isinstance(a, float) else a for a in args], 'grad': enc(grad) if grad != 'none' else 'none',
-         'createGraph': create_graph, 'second': second, 'twice': twice}
+         'createGraph': create_graph, 'second': second, 'twice': twice, 'bump': bump}
     xs = [mk(a) for a in args]
     leaves = [x for x in xs if isinstance(x, torch.Tensor) and x.requires_grad]
     try:
@@ -131,6 +131,10 @@ def case(name, op, args, grad=1.0, create_graph=False, second=False, twice=False
         CASES.append(c)
         return
     c['value'] = rec(y)
+    if bump is not None:
+        # bump the version of a saved tensor (add 0 in place, outside autograd): what each node saved
+        with torch.no_grad():
+            (y if bump == 'out' else xs[bump]).add_(0)
     if grad != 'none' and y.requires_grad:
         try:
             y.backward(torch.full_like(y, grad), create_graph=create_graph)
@@ -424,6 +428,16 @@ CG = [
 for op, args in CG:
     case(f'backward twice {op} {json.dumps(args)[:80]}', op, args, 1.0, twice=True)
 case('backward twice mean dim []', 'mean', [P(), []], 1.0, twice=True)
+# what each node saves: an in-place change of a saved input or output is caught at backward
+for op, args in [('pow', [POS(), Q()]), ('pow', [POS(), Q(rg=False)]), ('pow', [POS(rg=False), Q()]), ('pow', [2.0, P()]),
+                 ('pow', [0.0, P()]), ('pow', [P(), 2.5]), ('relu', [P()]), ('leaky_relu', [P(), 0.1]),
+                 ('nll_loss', [P(), idx([2, 0])]), ('cross_entropy', [P(), idx([2, 0])]), ('mse_loss', [P(), Q()]),
+                 ('bce_logits', [P(), Q()]), ('std', [P(), 0]), ('var', [P()]), ('mean', [P(), 0]), ('mean', [P()]),
+                 ('maximum', [P(), Q()]), ('div', [P(), Q()]), ('amax', [P(), 1]), ('logsumexp', [P(), 1]), ('sign', [P()]),
+                 ('abs', [P()]), ('clamp', [P(), -1.0, 1.0]), ('cat', [P(), Q(), 0])]:
+    targets = ['out'] + [i for i, a in enumerate(args) if isinstance(a, dict) and 't' in a]
+    for t in targets:
+        case(f'saved {op} bump {t} {json.dumps(args)[:70]}', op, args, 1.0, bump=t)
 case('backward twice mean all', 'mean', [P()], 1.0, twice=True)
 case('backward twice sum dim', 'sum', [P(), 0], 1.0, twice=True)
 for op, args in CG:

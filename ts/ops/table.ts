@@ -393,7 +393,8 @@ function powImpl(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
     // PyTorch: grad * (result * log(base)), log taken in double and rounded to the dtype; for
     // base 0, 0 where the exponent is >= 0 (the derivative's limit) instead of 0 * -inf.
     const ln = K.castTo(K.unary('log', K.full([], base, 'float64')), b.dtype);
-    return record('PowBackward2', out, [b], () => (base === 0 ? [out, ln, b] : [out, ln]), (g, [y, l, e]) => {
+    // Saves the exponent too, as PyTorch does whatever the base (an in-place change is caught).
+    return record('PowBackward2', out, [b], () => [out, ln, b], (g, [y, l, e]) => {
       const d = y.mul(l);
       return [g.mul(base === 0 ? where(compare('ge', e, 0), K.full([], 0, d.dtype), d) : d)];
     });
@@ -401,9 +402,11 @@ function powImpl(x: TensorLike | Scalar, e: TensorLike | Scalar): Tensor {
   return powTT(x, e);
 }
 
-// PowBackward1 also saves its result when the exponent needs a gradient, which reads it (so under
-// createGraph the exponent's gradient goes through this node, as in PyTorch).
-const powTT = defineBinary('pow', 'PowBackward1', (ra, rb) => [ra || rb, ra || rb, rb], (g, a, b, n, y) => {
+// PowBackward1 saves self, exponent and its result (PyTorch saves all three whichever input needs
+// a gradient); the exponent's gradient reads the result, so under createGraph it goes through this
+// node, as in PyTorch.
+const POW_SAVES: SavePlan = () => [true, true, true];
+const powTT = defineBinary('pow', 'PowBackward1', POW_SAVES, (g, a, b, n, y) => {
   // PyTorch's pow_backward_self / pow_backward_exponent: the zero cases are selected with where, so
   // they stay 0 whatever the other factor (inf, NaN) is.
   const out: (Tensor | null)[] = [null, null];
