@@ -1276,11 +1276,13 @@ export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'm
   });
 }
 
-/** A fresh contiguous result reinterpreted under another shape of the same numel. */
+/** A fresh contiguous result reinterpreted under another shape of the same numel (t is consumed). */
 function reshaped(t: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(t._shape, shape)) return t;
   const r = t._view(shape, contiguousStrides(shape), 0);
   t.dispose();
+  // The sole handle on the storage now: a tensor of its own, not a view of the released t.
+  r._base = null;
   return r;
 }
 
