@@ -23,6 +23,9 @@ export interface Case {
   twiceError?: string | null;
   /** After the second-order backward, backward from the output again (createGraph): PyTorch's error or null. */
   againError?: string | null;
+  /** After the createGraph backward, a plain backward of Σ (leaf * w).sum(): the grads it leaves. */
+  thenPlain?: boolean;
+  gradsAfter?: (Rec | null)[];
   error?: { at: 'forward' | 'backward'; msg: string };
   value?: Rec;
   grads?: (Rec | null)[];
@@ -199,6 +202,19 @@ export function run(c: Case): string | null {
   for (const [i, x] of leaves.entries()) {
     const m = check(`grad ${i}`, c.grads?.[i], x.grad, c.createGraph, loose);
     if (m) return m;
+  }
+  if (c.thenPlain && c.gradsAfter) {
+    let z: Tensor | null = null;
+    for (const x of leaves) {
+      const w = torch.tensor(Array.from({ length: x.numel() }, (_, k) => 0.5 + 0.25 * (k % 3)), { dtype: x.dtype }).reshape(x.shape);
+      const term = x.mul(w).sum();
+      z = z === null ? term : z.add(term);
+    }
+    (z as Tensor).backward();
+    for (const [i, x] of leaves.entries()) {
+      const m = check(`grad ${i} after a plain backward`, c.gradsAfter[i], x.grad, false, false);
+      if (m) return m;
+    }
   }
   if (c.twice) {
     let msg: string | null = null;

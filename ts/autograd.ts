@@ -4,7 +4,7 @@ import type { Tensor } from './tensor.js';
 import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { legacyTypeName, DType } from './dtype.js';
 import { sameShape, fmtShape } from './shape.js';
-import { sumToShape, castTo, castGrad } from './ops/internal.js';
+import { sumToShape, castTo, castGrad, storedGrad } from './ops/internal.js';
 import { withTemps } from './scope.js';
 
 export type BackwardRule = (g: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
@@ -134,7 +134,9 @@ export function record(
 function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean, steal = false): boolean {
   const cur = t._gradInternal();
   if (cur === null) {
-    if (createGraph) t._setGradInternal(g);
+    // A copy, as PyTorch's AccumulateGrad and retain_grad make: g may be an expanded view that a
+    // later in-place accumulation (a backward without createGraph) would write through.
+    if (createGraph) t._setGradInternal(storedGrad(g, t.isLeaf));
     else if (steal && g._ownsStorage()) {
       t._setGradInternal(g);
       return true;

@@ -117,11 +117,11 @@ def weights(n):
     return [0.5 + 0.25 * (k % 3) for k in range(n)]
 
 
-def case(name, op, args, grad=1.0, create_graph=False, second=False, twice=False, bump=None):
+def case(name, op, args, grad=1.0, create_graph=False, second=False, twice=False, bump=None, then_plain=False):
     """grad: number (upstream gradient filled with it), 'none' (forward only).
     second: with create_graph, backward Σ (x.grad * w).sum() over the grads that require grad."""
     c = {'name': name, 'op': op, 'args': [enc(a) if isinstance(a, float) else a for a in args], 'grad': enc(grad) if grad != 'none' else 'none',
-         'createGraph': create_graph, 'second': second, 'twice': twice, 'bump': bump}
+         'createGraph': create_graph, 'second': second, 'twice': twice, 'bump': bump, 'thenPlain': then_plain}
     xs = [mk(a) for a in args]
     leaves = [x for x in xs if isinstance(x, torch.Tensor) and x.requires_grad]
     try:
@@ -143,6 +143,14 @@ def case(name, op, args, grad=1.0, create_graph=False, second=False, twice=False
             CASES.append(c)
             return
         c['grads'] = [rec(x.grad) for x in leaves]
+        if then_plain:
+            # a plain backward that accumulates into the .grad the createGraph backward stored
+            z = None
+            for x in leaves:
+                term = (x * torch.tensor(weights(x.numel()), dtype=x.dtype).reshape(x.shape)).sum()
+                z = term if z is None else z + term
+            z.backward()
+            c['gradsAfter'] = [rec(x.grad) for x in leaves]
         if twice:
             # a second backward without retainGraph: raises when a node of the graph saved a tensor
             try:
@@ -445,6 +453,10 @@ for op, args in CG:
         case(f'create_graph {op} {json.dumps(args)[:80]} g={g}', op, args, g, create_graph=True, second=True)
 for op in UNARY:
     case(f'create_graph {op} special', op, [tspec(SPECIAL)], 1.0, create_graph=True, second=False)
+for op, args in [('mean', [P()]), ('sum', [P()]), ('mean', [P(), 1, True]), ('amax', [P(), 1]), ('relu', [P()]),
+                 ('expand', [tspec([0.5, 1.0], shape=[2, 1]), [2, 3]]), ('mul', [P(), 3.0]), ('mse_loss', [P(), Q()])]:
+    case(f'create_graph then a plain backward {op} {json.dumps(args)[:60]}', op, args, 1.0, create_graph=True,
+         then_plain=True)
 for op in ['maximum', 'minimum', 'mul', 'div', 'pow']:
     case(f'create_graph {op} grid', op, [tspec(PAIRS_A), tspec(PAIRS_B)], 1.0, create_graph=True, second=False)
 

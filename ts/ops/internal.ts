@@ -339,6 +339,11 @@ export function castGrad(g: Tensor, dtype: DType): Tensor {
   return g.dtype === dtype ? g : O.toDtype(g, dtype);
 }
 
+/** The fresh, differentiable copy of a gradient that createGraph stores in .grad (see O.gradCopy). */
+export function storedGrad(g: Tensor, leaf: boolean): Tensor {
+  return O.gradCopy(g, leaf);
+}
+
 /** Sums a gradient down to `shape` (the adjoint of broadcasting), differentiably. */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   const lead = g.ndim - shape.length;

@@ -281,6 +281,16 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
   return record('ToCopyBackward0', y, [x], () => [], (g) => [toDtype(g, from)]);
 }
 
+/**
+ * The .grad a backward with createGraph stores: a fresh contiguous copy of the incoming gradient
+ * (which may be an expanded or shared tensor that a later in-place accumulation must not write
+ * through), recorded as PyTorch records it: CopyBackwards for a leaf (AccumulateGrad), CloneBackward0
+ * for a retained gradient.
+ */
+export function gradCopy(g: Tensor, leaf: boolean): Tensor {
+  return record(leaf ? 'CopyBackwards' : 'CloneBackward0', K.contiguousCopy(g), [g], () => [], (gg) => [gg]);
+}
+
 // ---- elementwise binary --------------------------------------------------------------------------
 
 type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[], out: Tensor) => (Tensor | null)[];
