@@ -103,12 +103,15 @@ export function cast_f64_u8(out: usize, x: usize, n: i32): void { castToBool<f64
   // @ts-ignore: decorator
   @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.sqrt<T>(x); }
 }
-/** relu(x) = max(x, 0): wasm max propagates NaN (relu(NaN) = NaN) and gives +0 for -0. */
+/** relu(x) = x < 0 ? 0 : x, PyTorch's clamp_min(x, 0): relu(NaN) = NaN and relu(-0) = -0. */
 @final class URelu {
   // @ts-ignore: decorator
-  @inline s<T>(x: T, p: T, q: T): T { return max<T>(x, <T>0); }
+  @inline s<T>(x: T, p: T, q: T): T { return x < <T>0 ? <T>0 : x; }
   // @ts-ignore: decorator
-  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.max<T>(x, v128.splat<T>(<T>0)); }
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 {
+    let zero = v128.splat<T>(<T>0);
+    return v128.bitselect(zero, x, v128.lt<T>(x, zero));
+  }
 }
 @final class URecip {
   // @ts-ignore: decorator
@@ -128,12 +131,19 @@ export function cast_f64_u8(out: usize, x: usize, n: i32): void { castToBool<f64
   // @ts-ignore: decorator
   @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.mul<T>(x, pv); }
 }
-/** clamp: min(max(x, lo), hi); NaN stays NaN (wasm min/max propagate NaN). */
+/** clamp as PyTorch: r = x < lo ? lo : x, then r > hi ? hi : r. NaN stays NaN, a bound replaces
+ *  only values strictly beyond it (clamp(-0, 0, 1) = -0), and lo > hi gives hi. */
 @final class UClamp {
   // @ts-ignore: decorator
-  @inline s<T>(x: T, p: T, q: T): T { return min<T>(max<T>(x, p), q); }
+  @inline s<T>(x: T, p: T, q: T): T {
+    let r = x < p ? p : x;
+    return r > q ? q : r;
+  }
   // @ts-ignore: decorator
-  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.min<T>(v128.max<T>(x, pv), qv); }
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 {
+    let r = v128.bitselect(pv, x, v128.lt<T>(x, pv));
+    return v128.bitselect(qv, r, v128.gt<T>(r, qv));
+  }
 }
 /** leaky_relu: x > 0 ? x : x * slope. */
 @final class ULeaky {
@@ -156,14 +166,23 @@ export function cast_f64_u8(out: usize, x: usize, n: i32): void { castToBool<f64
   // @ts-ignore: decorator
   @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.splat<T>(<T>1); }
 }
-/** x ** 0.5 via the correctly rounded sqrt, with pow's IEEE special cases for -0 and -inf. */
-@final class USqrtPow {
+@final class UCube {
   // @ts-ignore: decorator
-  @inline s<T>(x: T, p: T, q: T): T {
-    if (x == <T>0) return <T>0;
-    if (x == <T>-Infinity) return <T>Infinity;
-    return sqrt<T>(x);
-  }
+  @inline s<T>(x: T, p: T, q: T): T { return x * x * x; }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.mul<T>(v128.mul<T>(x, x), x); }
+}
+@final class URsqrt {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return <T>1 / sqrt<T>(x); }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.div<T>(v128.splat<T>(<T>1), v128.sqrt<T>(x)); }
+}
+@final class URecipSquare {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return <T>1 / (x * x); }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.div<T>(v128.splat<T>(<T>1), v128.mul<T>(x, x)); }
 }
 @final class UExp {
   // @ts-ignore: decorator
@@ -263,17 +282,20 @@ export function scale_f64(out: usize, x: usize, n: i32, s: f64): void { unary<f6
 export function rpows_f32(out: usize, x: usize, n: i32, base: f64): void { unary<f32, URPow>(out, x, n, base, 0); }
 export function rpows_f64(out: usize, x: usize, n: i32, base: f64): void { unary<f64, URPow>(out, x, n, base, 0); }
 
-/** x ** e with exact fast paths (identical to correctly rounded pow): e = 1 -> x, 2 -> x*x,
- *  0 -> 1, -1 -> 1/x, 0.5 -> sqrt(x) (with pow's results for -0 and -inf); else pow. The
- *  exponent is compared after conversion to T. */
+/** x ** e as PyTorch 1.13 computes it for a scalar exponent (compared as a double): e = 0 -> 1,
+ *  1 -> x, 0.5 -> sqrt(x), -0.5 -> 1/sqrt(x), -1 -> 1/x, 2 -> x*x, 3 -> x*x*x, -2 -> 1/(x*x), else
+ *  C's pow. The shortcuts are not pow at the edges, and PyTorch's values follow them:
+ *  (-inf) ** 0.5 = NaN, (-0) ** 0.5 = -0, (-0) ** -0.5 = -inf. */
 // @ts-ignore: decorator
 @inline function pows<T>(out: usize, x: usize, n: i32, e: f64): void {
-  let et = <T>e;
-  if (et == <T>1) unary<T, UCopy>(out, x, n, 0, 0);
-  else if (et == <T>2) unary<T, USquare>(out, x, n, 0, 0);
-  else if (et == <T>0) unary<T, UOne>(out, x, n, 0, 0);
-  else if (et == <T>-1) unary<T, URecip>(out, x, n, 0, 0);
-  else if (et == <T>0.5) unary<T, USqrtPow>(out, x, n, 0, 0);
+  if (e == 0) unary<T, UOne>(out, x, n, 0, 0);
+  else if (e == 1) unary<T, UCopy>(out, x, n, 0, 0);
+  else if (e == 0.5) unary<T, USqrt>(out, x, n, 0, 0);
+  else if (e == -0.5) unary<T, URsqrt>(out, x, n, 0, 0);
+  else if (e == -1) unary<T, URecip>(out, x, n, 0, 0);
+  else if (e == 2) unary<T, USquare>(out, x, n, 0, 0);
+  else if (e == 3) unary<T, UCube>(out, x, n, 0, 0);
+  else if (e == -2) unary<T, URecipSquare>(out, x, n, 0, 0);
   else unary<T, UPow>(out, x, n, e, 0);
 }
 export function pows_f32(out: usize, x: usize, n: i32, e: f64): void { pows<f32>(out, x, n, e); }

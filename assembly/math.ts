@@ -55,8 +55,12 @@
   return <T>Math.tanh(<f64>x);
 }
 
+/** C's pow (what PyTorch computes), not JavaScript's: pow(1, y) = 1 and pow(x, 0) = 1 even for NaN,
+ *  and pow(-1, +-inf) = 1 (JavaScript's Math.pow, which Math/Mathf follow, gives NaN there). */
 // @ts-ignore: decorator
 @inline export function tpow<T>(x: T, y: T): T {
+  if (x == <T>1 || y == <T>0) return <T>1;
+  if (x == <T>-1 && abs<T>(y) == <T>Infinity) return <T>1;
   if (sizeof<T>() == 4) return <T>Mathf.pow(<f32>x, <f32>y);
   return <T>Math.pow(<f64>x, <f64>y);
 }
@@ -71,8 +75,8 @@
   return <T>1 / (<T>1 + texp<T>(-x));
 }
 
-/** sign: 1, -1, 0 for +-0, NaN for NaN. */
+/** sign: 1, -1, and 0 for +-0 and for NaN (PyTorch 1.13's sign(NaN) is 0). */
 // @ts-ignore: decorator
 @inline export function tsign<T>(x: T): T {
-  return x > <T>0 ? <T>1 : (x < <T>0 ? <T>-1 : (x == <T>0 ? <T>0 : x));
+  return x > <T>0 ? <T>1 : (x < <T>0 ? <T>-1 : <T>0);
 }

@@ -11,10 +11,13 @@
 //    buffer, which does not change the per-element order).
 //  * mean = sum / n (in f64, then rounded to T).
 //  * var: two passes in f64 with sequential order over k: mean, then sum of squared deviations,
-//    divided by (n - correction).
+//    divided by max(0, n - correction) as PyTorch does (so no elements, or one with correction 1,
+//    give 0/0 = NaN).
 //  * logsumexp / softmax / log_softmax: per output column, sequential over k: m = max, then
 //    sum of exp(x - m) (exp computed in T, accumulated in f64).
-// max/min propagate NaN (wasm min/max semantics); with n == 0 they give -inf / +inf.
+// max/min propagate NaN (wasm min/max semantics); with n == 0 they give -inf / +inf. A result of
+// zero takes the sign of the first zero of its run: PyTorch keeps the earlier of tied values
+// (so a row -0, +0 gives -0 for both amax and amin), which wasm's min/max (-0 < +0) do not.
 
 import { ld, st, boff, lanes, texp, tlog } from "./math";
 
@@ -226,6 +229,7 @@ export function mean_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): 
         r = op.s<T>(v128.extract_lane<T>(acc, 0), v128.extract_lane<T>(acc, 1));
       }
       for (; i < n; i++) r = op.s<T>(r, ld<T>(p, i));
+      if (r == <T>0) r = firstZero<T>(p, n, 1, r);
       st<T>(out, o, r);
     }
   } else {
@@ -243,8 +247,22 @@ export function mean_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): 
         }
         for (; j < inner; j++) st<T>(po, j, op.s<T>(ld<T>(po, j), ld<T>(row, j)));
       }
+      for (j = 0; j < inner; j++) {
+        let r = ld<T>(po, j);
+        if (r == <T>0) st<T>(po, j, firstZero<T>(px + boff<T>(j), n, inner, r));
+      }
     }
   }
+}
+
+/** The first element equal to zero (+0 or -0) of a strided run, or r if none. */
+// @ts-ignore: decorator
+@inline function firstZero<T>(p: usize, n: i32, stride: i32, r: T): T {
+  for (let k = 0; k < n; k++) {
+    let v = ld<T>(p, k * stride);
+    if (v == <T>0) return v;
+  }
+  return r;
 }
 export function max_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { extremeT<f32, RMax>(out, x, outer, n, inner); }
 export function max_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { extremeT<f64, RMax>(out, x, outer, n, inner); }
@@ -282,6 +300,7 @@ export function logsumexp_f64(out: usize, x: usize, outer: i32, n: i32, inner: i
 @inline function varT<T>(out: usize, x: usize, outer: i32, n: i32, inner: i32, correction: f64): void {
   if (n < 0) n = 0;
   let fn = <f64>n;
+  let dof = max<f64>(0, fn - correction);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let p = x + boff<T>(o * n * inner + i);
@@ -293,7 +312,7 @@ export function logsumexp_f64(out: usize, x: usize, outer: i32, n: i32, inner: i
         let d = <f64>ld<T>(p, k * inner) - mean;
         ss += d * d;
       }
-      st<T>(out, o * inner + i, <T>(ss / (fn - correction)));
+      st<T>(out, o * inner + i, <T>(ss / dof));
     }
   }
 }

@@ -4,7 +4,7 @@ import type { Tensor } from './tensor.js';
 import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { legacyTypeName, DType } from './dtype.js';
 import { sameShape, fmtShape } from './shape.js';
-import { sumToShape, castGrad } from './ops/internal.js';
+import { sumToShape, castGrad, storedGrad } from './ops/internal.js';
 import { withTemps } from './scope.js';
 
 export type BackwardRule = (g: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
@@ -145,7 +145,9 @@ export function record(
 function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean, steal = false): boolean {
   const cur = t._gradInternal();
   if (cur === null) {
-    if (createGraph) t._setGradInternal(g);
+    // A copy, as PyTorch's AccumulateGrad and retain_grad make: g may be an expanded view that a
+    // later in-place accumulation (a backward without createGraph) would write through.
+    if (createGraph) t._setGradInternal(storedGrad(g, t.isLeaf));
     else if (steal && g._ownsStorage()) {
       t._setGradInternal(g);
       return true;
@@ -173,6 +175,16 @@ class ReadyQueue {
   pop(): Node | undefined {
     return this.items.pop();
   }
+}
+
+/** Whether `shape` broadcasts to `target` (PyTorch's is_expandable_to). */
+function expandableTo(shape: readonly number[], target: readonly number[]): boolean {
+  if (shape.length > target.length) return false;
+  for (let i = 1; i <= shape.length; i++) {
+    const s = shape[shape.length - i];
+    if (s !== 1 && s !== target[target.length - i]) return false;
+  }
+  return true;
 }
 
 export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean, createGraph: boolean): void {
@@ -247,7 +259,17 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
         let gi = raw;
         if (gi) {
           const meta = node.inputMeta[i];
-          if (!sameShape(gi._shape, meta.shape)) gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
+          if (!sameShape(gi._shape, meta.shape)) {
+            // As PyTorch's engine: a gradient the input's shape broadcasts to is summed down to it;
+            // any other shape is the rule's error.
+            if (!expandableTo(meta.shape, gi._shape)) {
+              throw new AutogradError(
+                `Function ${node.name} returned an invalid gradient at index ${i} - got ${fmtShape(gi._shape)} but expected shape compatible with ${fmtShape(meta.shape)}`,
+              );
+            }
+            gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
+          }
+          // Differentiable under createGraph, as PyTorch's engine casts with grad.to(dtype).
           if (gi.dtype !== meta.dtype) gi = castGrad(gi, meta.dtype);
           if (gi !== raw) hold(gi);
         }

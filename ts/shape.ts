@@ -56,22 +56,36 @@ export function normDim(dim: number, ndim: number): number {
   return dim < 0 ? dim + n : dim;
 }
 
+/** normDim where a 0-d tensor has no dim at all (PyTorch's wrap_scalar=false: size(), stride()). */
+export function normDimNoScalar(dim: number, ndim: number): number {
+  if (ndim === 0) throw new RangeError(`Dimension specified as ${dim} but tensor has no dimensions`);
+  return normDim(dim, ndim);
+}
+
+/**
+ * The broadcast of several shapes, folded left to right as PyTorch does (infer_size on the shape so
+ * far and the next one). Each step compares sizes from the trailing dim, so the error names the
+ * last mismatching dimension, with the accumulated shape as tensor a.
+ */
 export function broadcastShapes(...shapes: Shape[]): number[] {
-  const nd = Math.max(0, ...shapes.map((s) => s.length));
-  const out = new Array<number>(nd).fill(1);
+  let acc: number[] = [];
   for (const s of shapes) {
-    for (let i = 0; i < s.length; i++) {
-      const j = nd - s.length + i;
-      const d = s[i];
-      if (out[j] === 1) out[j] = d;
-      else if (d !== 1 && d !== out[j]) {
-        throw new Error(
-          `The size of tensor a (${out[j]}) must match the size of tensor b (${d}) at non-singleton dimension ${j}`,
-        );
+    const nd = Math.max(acc.length, s.length);
+    const out = new Array<number>(nd);
+    for (let i = nd - 1; i >= 0; i--) {
+      const off = nd - 1 - i;
+      const da = acc.length - 1 - off;
+      const db = s.length - 1 - off;
+      const sa = da >= 0 ? acc[da] : 1;
+      const sb = db >= 0 ? s[db] : 1;
+      if (sa !== sb && sa !== 1 && sb !== 1) {
+        throw new Error(`The size of tensor a (${sa}) must match the size of tensor b (${sb}) at non-singleton dimension ${i}`);
       }
+      out[i] = sa === 1 ? sb : sa;
     }
+    acc = out;
   }
-  return out;
+  return acc;
 }
 
 /** Strides of a tensor viewed as broadcast to `shape` (0 where a dim is broadcast). */

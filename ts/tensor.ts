@@ -4,7 +4,7 @@ import { Storage, advanceGeneration, registerHandle, unregisterHandle } from './
 import type { Ticket } from './storage.js';
 import { trackInScope, setTensorCheck } from './scope.js';
 import { DType, ITEM_SIZE } from './dtype.js';
-import { Size, contiguousStrides, isContiguous, numelOf, normDim } from './shape.js';
+import { Size, contiguousStrides, isContiguous, numelOf, normDimNoScalar } from './shape.js';
 import { Node, runBackward, AutogradError, EdgeTarget } from './autograd.js';
 import { isGradEnabled, withGradMode } from './grad_mode.js';
 import { memoryBuffer } from './core/wasm.js';
@@ -153,14 +153,14 @@ export class Tensor {
   size(dim?: number): Size | number {
     if (dim === undefined) return this.shape;
     V.int(dim, 'size', 'dim', 1);
-    return this._shape[normDim(dim, this.ndim)];
+    return this._shape[normDimNoScalar(dim, this.ndim)];
   }
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
     if (dim === undefined) return this._strides.slice();
     V.int(dim, 'stride', 'dim', 1);
-    return this._strides[normDim(dim, this.ndim)];
+    return this._strides[normDimNoScalar(dim, this.ndim)];
   }
   storageOffset(): number {
     return this._offset;
@@ -332,7 +332,9 @@ export class Tensor {
     V.options(BACKWARD_OPTS, opts);
     const o = opts ?? NO_BACKWARD_OPTS;
     this._check('backward');
-    if (!this._requiresGrad) {
+    // The public flag (a no-grad view of a tensor that requires grad counts), as PyTorch's
+    // _make_grads checks it before the implicit-gradient shape check.
+    if (!this.requiresGrad) {
       throw new AutogradError('element 0 of tensors does not require grad and does not have a grad_fn');
     }
     let g: Tensor;
@@ -504,7 +506,12 @@ export class Tensor {
     V.tensor(other, 'expandAs', 'other', 1);
     return O.expand(this, other._shape);
   }
-  permute(...dims: (number | readonly number[])[]): Tensor { return O.permute(this, flatArgs(dims, 'permute', 'dims')); }
+  permute(...dims: (number | readonly number[])[]): Tensor {
+    const d = flatArgs(dims, 'permute', 'dims');
+    // `x.permute(...[])` is Python's `x.permute(*[])`: no dims given at all.
+    if (d.length === 0) throw new TypeError('permute() missing 1 required positional arguments: "dims"');
+    return O.permute(this, d);
+  }
   narrow(dim: number, start: number, length: number): Tensor { return O.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return O.select(this, dim, index); }
   indexSelect(dim: number, index: Tensor): Tensor { return O.indexSelect(this, dim, index); }

@@ -96,20 +96,30 @@ function powm1_32(o: usize, x: usize, n: i32): void { pows_f32(o, x, n, -1); }
 function powh_32(o: usize, x: usize, n: i32): void { pows_f32(o, x, n, 0.5); }
 function powh_64(o: usize, x: usize, n: i32): void { pows_f64(o, x, n, 0.5); }
 function pow3_32(o: usize, x: usize, n: i32): void { pows_f32(o, x, n, 3); }
+function pow3_64(o: usize, x: usize, n: i32): void { pows_f64(o, x, n, 3); }
+function powmh_32(o: usize, x: usize, n: i32): void { pows_f32(o, x, n, -0.5); }
+function powmh_64(o: usize, x: usize, n: i32): void { pows_f64(o, x, n, -0.5); }
+function powm2_32(o: usize, x: usize, n: i32): void { pows_f32(o, x, n, -2); }
+function powm2_64(o: usize, x: usize, n: i32): void { pows_f64(o, x, n, -2); }
+function powInf64(o: usize, x: usize, n: i32): void { pows_f64(o, x, n, Infinity); }
+function powNaN32(o: usize, x: usize, n: i32): void { pows_f32(o, x, n, NaN); }
+function rpowM1_64(o: usize, x: usize, n: i32): void { rpows_f64(o, x, n, -1); }
+function rpow1_32(o: usize, x: usize, n: i32): void { rpows_f32(o, x, n, 1); }
 function pow27_64(o: usize, x: usize, n: i32): void { pows_f64(o, x, n, 2.7); }
 function rpow32(o: usize, x: usize, n: i32): void { rpows_f32(o, x, n, 2.5); }
 function rpow64(o: usize, x: usize, n: i32): void { rpows_f64(o, x, n, 2.5); }
 
-function relu32ref(x: f32): f32 { return isNaN(x) ? x : (x > 0 ? x : 0); }
-function relu64ref(x: f64): f64 { return isNaN(x) ? x : (x > 0 ? x : 0); }
+// PyTorch: relu(x) = x < 0 ? 0 : x, so NaN and -0 pass through.
+function relu32ref(x: f32): f32 { return isNaN(x) ? x : (x < 0 ? 0 : x); }
+function relu64ref(x: f64): f64 { return isNaN(x) ? x : (x < 0 ? 0 : x); }
 function sig32ref(x: f32): f32 { return x < 0 ? Mathf.exp(x) / (1 + Mathf.exp(x)) : 1 / (1 + Mathf.exp(-x)); }
 function sig64ref(x: f64): f64 { return x < 0 ? Math.exp(x) / (1 + Math.exp(x)) : 1 / (1 + Math.exp(-x)); }
-function sign32ref(x: f32): f32 { return isNaN(x) ? x : (x > 0 ? 1 : (x < 0 ? -1 : 0)); }
-function sign64ref(x: f64): f64 { return isNaN(x) ? x : (x > 0 ? 1 : (x < 0 ? -1 : 0)); }
-function clampRef32(x: f32, lo: f32, hi: f32): f32 { return isNaN(x) ? x : (x < lo ? lo : (x > hi ? hi : x)); }
-function clampRef64(x: f64, lo: f64, hi: f64): f64 { return isNaN(x) ? x : (x < lo ? lo : (x > hi ? hi : x)); }
-function powhRef32(x: f32): f32 { return Mathf.pow(x, 0.5); }
-function powhRef64(x: f64): f64 { return Math.pow(x, 0.5); }
+// PyTorch 1.13: sign(NaN) = 0, sign(-0) = +0.
+function sign32ref(x: f32): f32 { return isNaN(x) ? 0 : (x > 0 ? 1 : (x < 0 ? -1 : 0)); }
+function sign64ref(x: f64): f64 { return isNaN(x) ? 0 : (x > 0 ? 1 : (x < 0 ? -1 : 0)); }
+// PyTorch: a bound replaces only values strictly beyond it; lo > hi gives hi everywhere.
+function clampRef32(x: f32, lo: f32, hi: f32): f32 { if (isNaN(x)) return x; let r = x < lo ? lo : x; return r > hi ? hi : r; }
+function clampRef64(x: f64, lo: f64, hi: f64): f64 { if (isNaN(x)) return x; let r = x < lo ? lo : x; return r > hi ? hi : r; }
 
 describe("unary SIMD kernels vs scalar loops (all tail lengths, in place too)", () => {
   test("neg", () => {
@@ -183,7 +193,7 @@ describe("unary transcendental kernels equal the module's Math / Mathf", () => {
     expect(getF64(x, 2)).toBe(0.5);
     free(x);
   });
-  test("sign: sign(0) = 0, sign(NaN) = NaN", () => {
+  test("sign: sign(+-0) = 0, sign(NaN) = 0", () => {
     expect(unary32(sign_f32, sign32ref, -3, 3)).toBe(0);
     expect(unary64(sign_f64, sign64ref, -3, 3)).toBe(0);
   });
@@ -197,14 +207,43 @@ describe("pows / rpows", () => {
     expect(unary64(pow0_64, (x: f64): f64 => 1, -3, 3)).toBe(0);
     expect(unary32(powm1_32, (x: f32): f32 => 1 / x, -3, 3)).toBe(0);
   });
-  test("e = 0.5 matches pow semantics (incl. -0 and -inf) and sqrt elsewhere", () => {
-    expect(unary32(powh_32, powhRef32, 0, 100)).toBe(0);
-    expect(unary64(powh_64, powhRef64, 0, 100)).toBe(0);
-    expect(unary64(powh_64, (x: f64): f64 => x == 0 ? 0 : (x == -Infinity ? Infinity : Math.sqrt(x)), -5, 100)).toBe(0);
+  test("e = 0.5, -0.5, 3, -2 are PyTorch's shortcuts (sqrt, 1/sqrt, x*x*x, 1/(x*x)), not pow", () => {
+    expect(unary32(powh_32, (x: f32): f32 => Mathf.sqrt(x), -5, 100)).toBe(0);
+    expect(unary64(powh_64, (x: f64): f64 => Math.sqrt(x), -5, 100)).toBe(0);
+    expect(unary32(powmh_32, (x: f32): f32 => <f32>1 / Mathf.sqrt(x), -5, 100)).toBe(0);
+    expect(unary64(powmh_64, (x: f64): f64 => 1 / Math.sqrt(x), -5, 100)).toBe(0);
+    expect(unary32(pow3_32, (x: f32): f32 => x * x * x, -3, 3)).toBe(0);
+    expect(unary64(pow3_64, (x: f64): f64 => x * x * x, -3, 3)).toBe(0);
+    expect(unary32(powm2_32, (x: f32): f32 => <f32>1 / (x * x), -3, 3)).toBe(0);
+    expect(unary64(powm2_64, (x: f64): f64 => 1 / (x * x), -3, 3)).toBe(0);
+    // where they differ from pow: (-inf) ** 0.5 = NaN (pow: inf), (-0) ** 0.5 = -0 (pow: 0)
+    let x = allocN(2, 8);
+    setF64(x, 0, -Infinity); setF64(x, 1, -0.0);
+    pows_f64(x, x, 2, 0.5);
+    expect(isNaN(getF64(x, 0))).toBe(true);
+    expect(1 / getF64(x, 1)).toBe(-Infinity);
+    free(x);
   });
-  test("general exponent uses Mathf.pow / Math.pow", () => {
-    expect(unary32(pow3_32, (x: f32): f32 => Mathf.pow(x, 3), -3, 3)).toBe(0);
+  test("general exponent is C's pow: 1 ** y = 1, x ** 0 = 1, (-1) ** +-inf = 1 (NaN in JavaScript)", () => {
     expect(unary64(pow27_64, (x: f64): f64 => Math.pow(x, 2.7), 0, 3)).toBe(0);
+    expect(unary64(powInf64, (x: f64): f64 => x == 1 || x == -1 ? 1 : Math.pow(x, Infinity), -3, 3)).toBe(0);
+    expect(unary32(powNaN32, (x: f32): f32 => x == 1 ? 1 : NaN, -3, 3)).toBe(0);
+    expect(unary64(rpowM1_64, (x: f64): f64 => (x == Infinity || x == -Infinity) ? 1 : Math.pow(-1, x), -3, 3)).toBe(0);
+    expect(unary32(rpow1_32, (x: f32): f32 => 1, -3, 3)).toBe(0);
+    let a = allocN(4, 8);
+    let b = allocN(4, 8);
+    let o = allocN(4, 8);
+    setF64(a, 0, 1); setF64(b, 0, NaN);
+    setF64(a, 1, -1); setF64(b, 1, Infinity);
+    setF64(a, 2, NaN); setF64(b, 2, 0);
+    setF64(a, 3, -1); setF64(b, 3, NaN);
+    setMeta([4, 1, 1]);
+    pow_f64(o, a, b, 1);
+    expect(getF64(o, 0)).toBe(1);
+    expect(getF64(o, 1)).toBe(1);
+    expect(getF64(o, 2)).toBe(1);
+    expect(isNaN(getF64(o, 3))).toBe(true);
+    free(a); free(b); free(o);
   });
   test("rpows: base ** x", () => {
     expect(unary32(rpow32, (x: f32): f32 => Mathf.pow(2.5, x), -3, 3)).toBe(0);

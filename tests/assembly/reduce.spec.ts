@@ -158,6 +158,32 @@ describe("max / min", () => {
   });
 });
 
+describe("max / min of tied zeros", () => {
+  test("a zero result has the sign of the first zero of its run (PyTorch keeps the earlier tie)", () => {
+    // rows (-0, +0, +0, 1), (+0, -0, -0, 1) and (+0, -0), as runs (inner 1) and as columns (inner 2)
+    let x = allocN(8, 8), o = allocN(2, 8);
+    setF64(x, 0, -0.0); setF64(x, 1, 0.0); setF64(x, 2, 0.0); setF64(x, 3, 1);
+    setF64(x, 4, 0.0); setF64(x, 5, -0.0); setF64(x, 6, -0.0); setF64(x, 7, 1);
+    min_f64(o, x, 2, 4, 1);
+    expect(1 / getF64(o, 0)).toBe(-Infinity);
+    expect(1 / getF64(o, 1)).toBe(Infinity);
+    // as columns: x viewed [4, 2]: column 0 = (-0, +0, +0, -0), column 1 = (+0, 1, -0, 1)
+    max_f64(o, x, 1, 4, 2);
+    expect(1 / getF64(o, 0)).toBe(-Infinity);
+    expect(getF64(o, 1)).toBe(1);
+    min_f64(o, x, 1, 4, 2);
+    expect(1 / getF64(o, 0)).toBe(-Infinity);
+    expect(1 / getF64(o, 1)).toBe(Infinity);
+    let y = allocN(2, 4), q = allocN(1, 4);
+    setF32(y, 0, 0.0); setF32(y, 1, -0.0);
+    max_f32(q, y, 1, 2, 1);
+    expect(<f64>(<f32>1 / getF32(q, 0))).toBe(Infinity);
+    min_f32(q, y, 1, 2, 1);
+    expect(<f64>(<f32>1 / getF32(q, 0))).toBe(Infinity);
+    free(x); free(o); free(y); free(q);
+  });
+});
+
 describe("logsumexp / var / softmax / log_softmax", () => {
   test("logsumexp matches the shifted formula; handles -inf rows and large values", () => {
     let outer = 2, n = 9, inner = 3;
@@ -218,6 +244,24 @@ describe("logsumexp / var / softmax / log_softmax", () => {
     var_f64(r, c, 1, 5, 1, 1);
     expect(getF64(r, 0)).toBe(0);
     free(x); free(o); free(x32); free(o32); free(c); free(r);
+  });
+  test("var divides by max(0, n - correction): one element unbiased, or none, is NaN (PyTorch)", () => {
+    let c = allocN(2, 8), r = allocN(2, 8);
+    let c32 = allocN(2, 4), r32 = allocN(2, 4);
+    setF64(c, 0, 1.5); setF64(c, 1, 2.5);
+    setF32(c32, 0, 1.5); setF32(c32, 1, 2.5);
+    var_f64(r, c, 2, 1, 1, 1);
+    var_f32(r32, c32, 2, 1, 1, 1);
+    expect(isNaN(getF64(r, 0)) && isNaN(getF64(r, 1))).toBe(true);
+    expect(isNaN(getF32(r32, 0)) && isNaN(getF32(r32, 1))).toBe(true);
+    var_f64(r, c, 2, 0, 1, 0);
+    var_f32(r32, c32, 2, 0, 1, 1);
+    expect(isNaN(getF64(r, 0)) && isNaN(getF64(r, 1))).toBe(true);
+    expect(isNaN(getF32(r32, 0)) && isNaN(getF32(r32, 1))).toBe(true);
+    // one element, biased: 0
+    var_f64(r, c, 2, 1, 1, 0);
+    expect(getF64(r, 0)).toBe(0);
+    free(c); free(r); free(c32); free(r32);
   });
   test("softmax rows sum to 1 and match exp(x - max) / sum (inner 1 and > 1)", () => {
     let bad = 0;

@@ -446,15 +446,6 @@ export function indexAddK(src: Tensor, dim: number, index: Tensor, shape: Shape)
   return out;
 }
 
-export function oneHotK(target: Tensor, classes: number, dtype: DType): Tensor {
-  const idx = contiguousOf(target);
-  const n = target.numel();
-  const out = empty([...target._shape, classes], dtype);
-  if (out.numel() > 0) kernelFor('one_hot', dtype)(out._ptr(), idx._ptr('one_hot'), n, classes);
-  if (idx !== target) idx.dispose();
-  return out;
-}
-
 export function randomK(kind: 'rand' | 'randn', shape: Shape, dtype: DType): Tensor {
   const out = empty(shape, dtype);
   if (out.numel() > 0) kernelFor(kind, dtype)(out._ptr(), out.numel());
@@ -471,6 +462,11 @@ export function rangeK(kind: 'arange' | 'linspace', n: number, a: number, b: num
 /** A gradient in its input's dtype, differentiably (with create_graph the cast is part of the new graph, as in PyTorch's engine). */
 export function castGrad(g: Tensor, dtype: DType): Tensor {
   return g.dtype === dtype ? g : O.toDtype(g, dtype);
+}
+
+/** The fresh, differentiable copy of a gradient that createGraph stores in .grad (see O.gradCopy). */
+export function storedGrad(g: Tensor, leaf: boolean): Tensor {
+  return O.gradCopy(g, leaf);
 }
 
 /** Sums a gradient down to `shape` (the adjoint of broadcasting), differentiably. */

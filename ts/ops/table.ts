@@ -371,12 +371,24 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
   return record('ToCopyBackward0', y, [x], () => [], (g) => [toDtype(g, from)]);
 }
 
+/**
+ * The .grad a backward with createGraph stores: a fresh contiguous copy of the incoming gradient
+ * (which may be an expanded or shared tensor that a later in-place accumulation must not write
+ * through), recorded as PyTorch records it: CopyBackwards for a leaf (AccumulateGrad), CloneBackward0
+ * for a retained gradient.
+ */
+export function gradCopy(g: Tensor, leaf: boolean): Tensor {
+  return record(leaf ? 'CopyBackwards' : 'CloneBackward0', K.contiguousCopy(g), [g], () => [], (gg) => [gg]);
+}
+
 // ---- elementwise binary --------------------------------------------------------------------------
 
-/** `out`: the saved result, for ops that keep it (`keepsOutput`). */
 type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[], out: Tensor) => (Tensor | null)[];
-/** Which inputs a rule reads, given which inputs require grad (PyTorch saves only what it needs). */
-type SavePlan = (aNeeds: boolean, bNeeds: boolean) => [boolean, boolean];
+/**
+ * Which inputs (and, third, whether the output) a rule reads, given which inputs require grad
+ * (PyTorch saves only what it needs).
+ */
+type SavePlan = (aNeeds: boolean, bNeeds: boolean) => [boolean, boolean] | [boolean, boolean, boolean];
 
 const NOTHING: SavePlan = () => [false, false];
 const CROSS: SavePlan = (ra, rb) => [rb, ra];
@@ -384,25 +396,24 @@ const BOTH: SavePlan = (ra, rb) => [ra || rb, ra || rb];
 
 /**
  * A broadcasting binary op: `kname` is its kernel, `node` PyTorch's node name, `plan` what the rule
- * reads (and `keepsOutput` whether the node keeps the result too). Integer operands compute in
+ * reads (a third flag: whether it reads the result too). Integer operands compute in
  * float64 and come back as int64.
  */
-function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryRule, alwaysFloat = false, keepsOutput = false) {
+function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryRule, alwaysFloat = false) {
   const apply = (ox: Operand, oy: Operand, dtype: DType, cdtype: DType): Tensor => {
     const a = operand(ox, cdtype);
     const b = operand(oy, cdtype);
     let out = K.binary(kname, a, b);
     if (cdtype !== dtype) out = K.castTo(out, dtype);
-    const [sa, sb] = plan(a.requiresGrad, b.requiresGrad);
+    const [sa, sb, so = false] = plan(a.requiresGrad, b.requiresGrad);
+    const none = null as unknown as Tensor;
     return record(
       node,
       out,
       [a, b],
-      // `keepsOutput`: PyTorch's node also keeps the result (pow), so writing it later is caught.
-      () => [...(sa && sb ? [a, b] : sa ? [a] : sb ? [b] : []), ...(keepsOutput ? [out] : [])],
-      // Unsaved operands are never read by the rule (it only computes the gradients it needs).
-      (g, s, needs) =>
-        rule(g, sa ? s[0] : (null as unknown as Tensor), sb ? s[sa ? 1 : 0] : (null as unknown as Tensor), needs, s[s.length - 1]),
+      () => [...(sa ? [a] : []), ...(sb ? [b] : []), ...(so ? [out] : [])],
+      // Unsaved tensors are never read by the rule (it only computes the gradients it needs).
+      (g, s, needs) => rule(g, sa ? s[0] : none, sb ? s[sa ? 1 : 0] : none, needs, so ? s[s.length - 1] : none),
     );
   };
   return (x: Tensor | Scalar, y: Tensor | Scalar): Tensor => {
@@ -432,20 +443,25 @@ const divK = defineBinary(
   'div',
   'DivBackward0',
   (ra, rb) => [rb, ra || rb],
-  (g, a, b, n) => [n[0] ? g.div(b) : null, n[1] ? neg(g).mul(a).div(b.mul(b)) : null],
+  // PyTorch's formulas: grad / other and -grad * ((self / other) / other) (so 0/0 and inf/inf give
+  // NaN where a squared denominator would not).
+  (g, a, b, n) => [n[0] ? g.div(b) : null, n[1] ? neg(g).mul(a.div(b).div(b)) : null],
   true,
 );
 export const maximum = defineBinary('maximum', 'MaximumBackward0', BOTH, (g, a, b, n) => minmaxGrad(g, a, b, n, 'gt'));
 export const minimum = defineBinary('minimum', 'MinimumBackward0', BOTH, (g, a, b, n) => minmaxGrad(g, a, b, n, 'lt'));
 
-/** Gradient of maximum/minimum: to the winner, split evenly on ties (PyTorch 1.13). */
+/**
+ * Gradient of maximum/minimum as PyTorch 1.13 writes it: where(a == b, g / 2, g), zeroed where the
+ * operand loses. A NaN compares false both ways, so both operands get the whole gradient there.
+ */
 function minmaxGrad(g: Tensor, a: Tensor, b: Tensor, n: readonly boolean[], cmp: 'gt' | 'lt'): (Tensor | null)[] {
-  const tie = compare('eq', a, b);
-  const half = g.mul(0.5);
+  const shared = where(compare('eq', a, b), g.div(2), g);
   const zero = K.full([], 0, g.dtype);
+  const lose: CompareOp = cmp === 'gt' ? 'lt' : 'gt';
   return [
-    n[0] ? where(compare(cmp, a, b), g, where(tie, half, zero)) : null,
-    n[1] ? where(compare(cmp, b, a), g, where(tie, half, zero)) : null,
+    n[0] ? where(compare(lose, a, b), zero, shared) : null,
+    n[1] ? where(compare(lose, b, a), zero, shared) : null,
   ];
 }
 
@@ -498,17 +514,25 @@ function powImpl(x: Tensor | Scalar, e: Tensor | Scalar): Tensor {
   return powTT(x, e);
 }
 
-const powTT = defineBinary('pow', 'PowBackward1', BOTH, (g, a, b, n, result) => {
+// PowBackward1 saves self, exponent and its result (PyTorch saves all three whichever input needs
+// a gradient); the exponent's gradient reads the result, so under createGraph it goes through this
+// node, as in PyTorch.
+const POW_SAVES: SavePlan = () => [true, true, true];
+const powTT = defineBinary('pow', 'PowBackward1', POW_SAVES, (g, a, b, n, y) => {
+  // PyTorch's pow_backward_self / pow_backward_exponent: the zero cases are selected with where, so
+  // they stay 0 whatever the other factor (inf, NaN) is.
   const out: (Tensor | null)[] = [null, null];
-  if (n[0]) out[0] = g.mul(b).mul(pow(a, b.sub(1)));
+  if (n[0]) {
+    const zero = K.full([], 0, g.dtype);
+    out[0] = where(compare('eq', b, 0), zero, g.mul(b.mul(pow(a, b.sub(1)))));
+  }
   if (n[1]) {
-    // d/db a^b = a^b ln a from the saved result, as PyTorch (so a graph built from this gradient
-    // runs through the forward node), taken as 0 where a == 0 (PyTorch's convention).
-    const gb = g.mul(result).mul(a.log());
-    out[1] = where(compare('eq', a, 0), K.full([], 0, gb.dtype), gb);
+    const d = y.mul(a.log());
+    const cond = logicalAnd(compare('eq', a, 0), compare('ge', b, 0));
+    out[1] = g.mul(where(cond, K.full([], 0, d.dtype), d));
   }
   return out;
-}, false, true);
+});
 
 export type CompareOp = 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne';
 
@@ -582,11 +606,35 @@ export const sin = defineUnary('sin', 'SinBackward0', 'input', (g, x) => g.mul(c
 export const cos = defineUnary('cos', 'CosBackward0', 'input', (g, x) => g.mul(neg(sin(x))));
 export const tanh = defineUnary('tanh', 'TanhBackward0', 'output', (g, y) => g.mul(sub(1, y.mul(y))));
 export const sigmoid = defineUnary('sigmoid', 'SigmoidBackward0', 'output', (g, y) => g.mul(y).mul(sub(1, y)));
-export const relu = defineUnary('relu', 'ReluBackward0', 'output', (g, y) => where(compare('gt', y, 0), g, 0));
+export const relu = defineUnary('relu', 'ReluBackward0', 'output', (g, y) => thresholdBackward(g, y));
 export const reciprocal = defineUnary('reciprocal', 'ReciprocalBackward0', 'output', (g, y) =>
   neg(g).mul(y.mul(y)),
 );
 export const sign = defineUnary('sign', 'SignBackward0', 'none', (g) => zerosLike(g));
+
+// ---- backward formulas that are ops of their own ------------------------------------------------
+// PyTorch computes these gradients with one op that also takes the forward's input or result as a
+// differentiable argument whose derivative is zero. So under createGraph the gradient requires grad
+// whenever that tensor does (even for a constant upstream gradient), and a second backward sends it
+// zeros, not nothing. Each is recorded under PyTorch's node name for it.
+
+/** relu's gradient, threshold_backward(g, y, 0): g where y > 0 (NaN included: y <= 0 fails), else 0. */
+function thresholdBackward(g: Tensor, y: Tensor): Tensor {
+  const out = noGrad(() => where(compare('le', y, 0), K.full([], 0, g.dtype), g));
+  return record('ThresholdBackwardBackward0', out, [g, y], () => [y], (gg, [ys], n) => [
+    n[0] ? thresholdBackward(gg, ys) : null,
+    n[1] ? zerosLike(gg) : null,
+  ]);
+}
+
+/** leaky_relu's gradient: g where x > 0, else g * slope (NaN takes the slope). */
+function leakyReluBackward(g: Tensor, x: Tensor, slope: number): Tensor {
+  const out = noGrad(() => where(compare('gt', x, 0), g, g.mul(slope)));
+  return record('LeakyReluBackwardBackward0', out, [g, x], () => [x], (gg, [xs], n) => [
+    n[0] ? leakyReluBackward(gg, xs, slope) : null,
+    n[1] ? zerosLike(gg) : null,
+  ]);
+}
 
 export function square(x: Tensor): Tensor {
   V.tensor(x, 'square', 'input', 1);
@@ -599,9 +647,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   V.floatInput(x, 'leaky_relu');
   const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
   const y = K.unary('leaky_relu', a, negativeSlope);
-  return record('LeakyReluBackward0', y, [a], () => [a], (g, [s]) =>
-    [where(compare('gt', s, 0), g, g.mul(negativeSlope))],
-  );
+  return record('LeakyReluBackward0', y, [a], () => [a], (g, [s]) => [leakyReluBackward(g, s, negativeSlope)]);
 }
 
 export function clamp(
@@ -638,6 +684,8 @@ interface ReduceSpec {
   dims: number[];
   keepdim: boolean;
   all: boolean;
+  /** The dims as the caller gave them (PyTorch's empty-reduction messages quote them). */
+  given: number[];
 }
 
 // Each reduction's options (../validate.ts checks keys and kinds).
@@ -676,12 +724,19 @@ function parseReduce(
       kd = keepdim;
     }
   }
-  if (d === undefined || d === null) return { dims: [], keepdim: false, all: true };
+  if (d === undefined || d === null) return { dims: [], keepdim: false, all: true, given: [] };
   const list = typeof d === 'number' ? [d] : [...d];
+  // Every dim is wrapped (range-checked) first, then repeats are refused, as PyTorch's dim bitset.
+  const wrapped = list.map((v) => normDim(v, x.ndim));
+  const seen = new Set<number>();
+  for (const w of wrapped) {
+    if (seen.has(w)) throw new Error(`dim ${w} appears multiple times in the list of dims`);
+    seen.add(w);
+  }
   // dim=[] reduces every dim, like no dim, but PyTorch still records the dim overload (…Backward1).
-  const dims = list.length === 0 ? x._shape.map((_, i) => i) : [...new Set(list.map((v) => normDim(v, x.ndim)))].sort((p, q) => p - q);
-  if (x.ndim === 0) return { dims: [], keepdim: kd, all: false };
-  return { dims, keepdim: kd, all: false };
+  const dims = list.length === 0 ? x._shape.map((_, i) => i) : wrapped.sort((p, q) => p - q);
+  if (x.ndim === 0) return { dims: [], keepdim: kd, all: false, given: list };
+  return { dims, keepdim: kd, all: false, given: list };
 }
 
 /** Reshapes a reduced gradient so it broadcasts against the input (re-inserting reduced dims). */
@@ -727,16 +782,31 @@ export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: 
   const y = K.reduce('mean', x, spec.dims, spec.keepdim);
   const shape = x._shape;
   const n = reducedCount(x, spec);
-  // MeanBackward1 keeps its input (PyTorch does), though the rule only needs its shape.
+  // PyTorch 1.13's MeanBackward1 saves self (its formula reads self's numel) though the gradient
+  // does not use it: a second backward, or an in-place change of self, raises as there.
   return record(spec.all ? 'MeanBackward0' : 'MeanBackward1', y, [x], () => (spec.all ? [] : [x]), (g) => [
     // Divide the reduced gradient, then broadcast it as a view: nothing input-sized is written.
     keepShape(g, shape, spec).div(n).expand(shape),
   ]);
 }
 
+/** amax/amin have no identity: PyTorch refuses to reduce zero elements (naming the dim as given). */
+function checkNonEmptyReduction(name: string, x: Tensor, spec: ReduceSpec): void {
+  if (x.numel() !== 0) return;
+  if (spec.all || spec.given.length === 0) {
+    throw new Error(
+      `${name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`,
+    );
+  }
+  for (const d of spec.given) {
+    if (x._shape[normDim(d, x.ndim)] === 0) throw new Error(`${name}(): Expected reduction dim ${d} to have non-zero size.`);
+  }
+}
+
 function defineExtremum(kind: 'max' | 'min', node: string, opts: V.OptionSpec) {
   return (x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: boolean): Tensor => {
     const spec = parseReduce(x, dim, keepdim, opts);
+    checkNonEmptyReduction(kind === 'max' ? 'amax' : 'amin', x, spec);
     const a = floatInput(x);
     const y = K.reduce(kind, a, spec.dims, spec.keepdim);
     return record(node, y, [a], () => [a, y], (g, [s, r]) => {
@@ -752,10 +822,9 @@ export const amin = defineExtremum('min', 'AminBackward0', AMIN_OPTS);
 
 export function logsumexp(x: Tensor, dim: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
   const spec = parseReduce(x, dim, keepdim, LOGSUMEXP_OPTS);
-  // PyTorch 1.13 reduces dim=[] as every dim but keeps the max with every dim, then adds it in
-  // place into the result: without keepdim, that in-place add cannot broadcast.
-  const list = dim !== null && typeof dim === 'object' && !Array.isArray(dim) ? (dim as ReduceOpts).dim : dim;
-  if (Array.isArray(list) && list.length === 0 && !spec.keepdim && x.ndim > 0 && x.numel() > 0) {
+  if (!spec.all && spec.given.length === 0 && !spec.keepdim && x.numel() > 0 && x.ndim > 0) {
+    // PyTorch 1.13 reduces a non-empty input over dim=[] with keepdim into a 0-d output and fails
+    // (its own bug, kept: a program that runs here must run there).
     throw new Error(`output with shape [] doesn't match the broadcast shape ${fmtShape(x._shape.map(() => 1))}`);
   }
   const a = floatInput(x);
@@ -815,9 +884,25 @@ function varianceOf(
   V.floatInput(x, 'var');
   const a = floatInput(x);
   const v = K.reduce('var', a, spec.dims, spec.keepdim, correction);
-  // d var / dx = 2 (x - mean) / (n - correction); the mean is taken differentiably in the rule.
-  const centred = (s: Tensor): Tensor => s.sub(spec.all ? s.mean() : s.mean(spec.dims, true));
-  return { spec, a, v, denom: reducedCount(a, spec) - correction, centred };
+  return { spec, a, v, correction };
+}
+
+/**
+ * PyTorch 1.13's var_backward: (2 / dof) * g * (x - mean), dof = n - correction, with the mean
+ * taken differentiably. Reducing everything (no dim, or a 0-d input) with dof == 0 gives g * inf
+ * as is, a 0-d gradient, which is what PyTorch returns (and then refuses for inputs of shape [1],
+ * [0], [1, 1]... in the engine's shape check).
+ */
+function varGrad(g: Tensor, s: Tensor, spec: ReduceSpec, correction: number): Tensor {
+  if (spec.all || s.ndim === 0) {
+    const dof = s.numel() - correction;
+    if (dof === 0) return g.mul(Infinity);
+    return g.mul(2 / dof).mul(s.sub(s.mean()));
+  }
+  // PyTorch counts n over the dims given, and an empty list counts 1 (though it reduces every
+  // dim): its gradient for dim=[] is n times the true one, or inf when unbiased. Kept.
+  const dof = (spec.given.length === 0 ? 1 : reducedCount(s, spec)) - correction;
+  return keepShape(g, s._shape, spec).mul(2 / dof).mul(s.sub(s.mean(spec.dims, true)));
 }
 
 export function var_(
@@ -826,10 +911,8 @@ export function var_(
   unbiased?: boolean | VarOpts,
   keepdim?: boolean,
 ): Tensor {
-  const { spec, a, v, denom, centred } = varianceOf(x, dim, unbiased, keepdim, VAR_OPTS);
-  return record('VarBackward0', v, [a], () => [a], (g, [s]) => [
-    keepShape(g, s._shape, spec).mul(centred(s)).mul(2 / denom),
-  ]);
+  const { spec, a, v, correction } = varianceOf(x, dim, unbiased, keepdim, VAR_OPTS);
+  return record('VarBackward0', v, [a], () => [a], (g, [s]) => [varGrad(g, s, spec, correction)]);
 }
 
 export function std(
@@ -838,12 +921,15 @@ export function std(
   unbiased?: boolean | VarOpts,
   keepdim?: boolean,
 ): Tensor {
-  const { spec, a, v, denom, centred } = varianceOf(x, dim, unbiased, keepdim, STD_OPTS);
+  const { spec, a, v, correction } = varianceOf(x, dim, unbiased, keepdim, STD_OPTS);
   const y = K.unary('sqrt', v);
   v.dispose();
-  return record('StdBackward0', y, [a], () => [a, y], (g, [s, r]) => [
-    keepShape(g, s._shape, spec).div(keepShape(r, s._shape, spec)).mul(centred(s)).div(denom),
-  ]);
+  // PyTorch's std_backward: var_backward of g / (2 std), that factor set to 0 where std is 0 (so a
+  // constant input gets 0, not 0/0).
+  return record('StdBackward0', y, [a], () => [a, y], (g, [s, r]) => {
+    const gv = where(compare('eq', r, 0), K.full([], 0, g.dtype), g.div(r.mul(2)));
+    return [varGrad(gv, s, spec, correction)];
+  });
 }
 
 // ---- views and shape ops -------------------------------------------------------------------------
@@ -933,9 +1019,9 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   V.tensor(x, 'flatten', 'input', 1);
   V.int(startDim, 'flatten', 'start_dim', 1);
   V.int(endDim, 'flatten', 'end_dim', 2);
-  if (x.ndim === 0) return reshape(x, [1]);
   const s = normDim(startDim, x.ndim);
   const e = normDim(endDim, x.ndim);
+  if (x.ndim === 0) return reshape(x, [1]);
   if (s > e) throw new Error('flatten() has invalid args: start_dim cannot come after end_dim');
   if (s === e) return x;
   const shape = [...x._shape.slice(0, s), numelOf(x._shape.slice(s, e + 1)), ...x._shape.slice(e + 1)];
@@ -1047,6 +1133,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   V.int(dim, 'narrow', 'dim', 1);
   V.int(start, 'narrow', 'start', 2);
   V.int(length, 'narrow', 'length', 3);
+  if (x.ndim === 0) throw new Error('narrow() cannot be applied to a 0-dim tensor.');
   const d = normDim(dim, x.ndim);
   const size = x._shape[d];
   const s = start < 0 ? start + size : start;
@@ -1074,6 +1161,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   V.tensor(x, 'select', 'input', 1);
   V.int(dim, 'select', 'dim', 1);
   V.int(index, 'select', 'index', 2);
+  if (x.ndim === 0) throw new RangeError('select() cannot be applied to a 0-dim tensor.');
   const d = normDim(dim, x.ndim);
   const size = x._shape[d];
   const i = index < 0 ? index + size : index;
@@ -1094,31 +1182,41 @@ function tensorList(tensors: unknown, entry: string): asserts tensors is readonl
   }
 }
 
+/** A 1-D tensor of no elements: cat skips it whatever its rank and dim (PyTorch's legacy rule). */
+function legacyEmpty(x: Tensor): boolean {
+  return x.ndim === 1 && x._shape[0] === 0;
+}
+
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   tensorList(tensors, 'cat');
   V.int(dim, 'cat', 'dim', 2);
   V.catOperands(tensors, dim);
-  const ts = tensors.filter((x) => !(x.ndim === 1 && x._shape[0] === 0));
-  if (ts.length === 0) return K.contiguousCopy(tensors[0]);
-  const ref = ts[0];
-  const d = normDim(dim, ref.ndim);
-  const dtype = promote(ts);
-  const shape = ref._shape.slice();
-  shape[d] = 0;
-  for (const x of ts) shape[d] += x._shape[d];
-  const out = K.empty(shape, dtype);
-  const sizes: number[] = [];
-  let off = 0;
-  for (const x of ts) {
-    const dst = out._view(x._shape, out._strides, off * out._strides[d]);
-    K.copyInto(dst, x);
-    dst.dispose();
-    off += x._shape[d];
-    sizes.push(x._shape[d]);
+  const ts = tensors.filter((x) => !legacyEmpty(x));
+  let out: Tensor;
+  let d = 0;
+  if (ts.length === 0) out = K.full([0], 0, promote([...tensors]));
+  else {
+    const ref = ts[0];
+    d = normDim(dim, ref.ndim);
+    const shape = ref._shape.slice();
+    shape[d] = 0;
+    for (const x of ts) shape[d] += x._shape[d];
+    out = K.empty(shape, promote(ts));
+    let off = 0;
+    for (const x of ts) {
+      const dst = out._view(x._shape, out._strides, off * out._strides[d]);
+      K.copyInto(dst, x);
+      dst.dispose();
+      off += x._shape[d];
+    }
   }
-  return record('CatBackward0', out, ts, () => [], (g, _s, n) => {
+  // Skipped tensors are inputs all the same (PyTorch's CatBackward0 gives them zeros of shape [0]),
+  // so gradients still reach what computed them.
+  const parts = tensors.map((x) => (legacyEmpty(x) ? -1 : x._shape[d]));
+  return record('CatBackward0', out, tensors, () => [], (g, _s, n) => {
     let o = 0;
-    return sizes.map((len, i) => {
+    return parts.map((len, i) => {
+      if (len < 0) return n[i] ? K.full([0], 0, g.dtype) : null;
       const r = n[i] ? g.narrow(d, o, len) : null;
       o += len;
       return r;
@@ -1150,17 +1248,17 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   V.int(dim, 'indexSelect', 'dim', 1);
   V.tensor(index, 'indexSelect', 'index', 2);
   V.indexOperand(index);
-  const d = x.ndim ? normDim(dim, x.ndim) : 0;
+  const d = normDim(dim, x.ndim);
   const size = x.ndim ? x._shape[d] : 1;
   for (const v of index.toArray() as BigInt64Array) {
     if (v < 0n || v >= BigInt(size)) throw new RangeError(`index out of range in self`);
   }
   if (x.ndim === 0) {
     // PyTorch 1.13 returns the 0-d value itself whatever the number of (zero) indices; its backward
-    // (index_add into a 0-d tensor) only manages a single index.
-    const many = index.numel() > 1;
+    // (index_add into a 0-d zeros) accepts only one index.
+    const count = index.numel();
     return record('IndexSelectBackward0', K.contiguousCopy(x), [x], () => [], (g) => {
-      if (many) throw new RangeError('Dimension specified as 0 but tensor has no dimensions');
+      if (count !== 1) throw new RangeError('Dimension specified as 0 but tensor has no dimensions');
       return [g];
     });
   }
@@ -1396,7 +1494,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
   V.int(dim, 'softmax', 'dim', 1);
   V.softmaxInput(x, dim, false);
   const a = floatInput(x);
-  const d = a.ndim ? normDim(dim, a.ndim) : 0;
+  const d = normDim(dim, a.ndim);
   const y = K.softmaxK('softmax', a, d);
   return record('SoftmaxBackward0', y, [a], () => [y], (g, [s]) => [
     s.mul(g.sub(g.mul(s).sum(d, true))),
@@ -1408,7 +1506,7 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   V.int(dim, 'logSoftmax', 'dim', 1);
   V.softmaxInput(x, dim, true);
   const a = floatInput(x);
-  const d = a.ndim ? normDim(dim, a.ndim) : 0;
+  const d = normDim(dim, a.ndim);
   const y = K.softmaxK('log_softmax', a, d);
   return record('LogSoftmaxBackward0', y, [a], () => [y], (g, [s]) => [
     g.sub(s.exp().mul(g.sum(d, true))),
@@ -1424,61 +1522,112 @@ function lossArgs(entry: string, input: unknown, target: unknown, reduction: unk
   V.reduction(reduction);
 }
 
-/** Applies `reduction` to elementwise losses; the matching gradient scale for the rule. */
+/** Applies `reduction` to elementwise losses. */
 function reduceLoss(l: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'none') return l;
   return K.reduce(reduction, l, [], false);
 }
 
-function lossGrad(g: Tensor, shape: Shape, n: number, reduction: Reduction): Tensor {
-  if (reduction === 'none') return g;
-  const e = g.expand(shape);
-  return reduction === 'mean' ? e.div(n) : e;
+/** PyTorch's legacy scalar type names, as its dtype messages print them. */
+function scalarTypeName(d: DType): string {
+  return { float32: 'Float', float64: 'Double', int64: 'Long', bool: 'Bool' }[d];
 }
 
+/**
+ * mse_loss: the loss has the promoted dtype of input and target (PyTorch broadcasts them first).
+ * Its backward kernel does not promote: with two dtypes, PyTorch raises when the gradient is
+ * computed ("Found dtype Double but expected Float", naming the operand whose gradient it computes
+ * first), and so do we.
+ */
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   lossArgs('mseLoss', input, target, reduction);
   V.mseOperands(input, target);
-  const shape = input._shape;
-  const l = noGrad(() => {
-    const d = K.binary('sub', input, target.dtype === input.dtype ? target : K.castTo(target, input.dtype));
-    const sq = K.binary('mul', d, d);
-    d.dispose();
-    return sq;
-  });
-  const n = l.numel();
-  const out = reduceLoss(l, reduction);
-  if (out !== l) l.dispose();
-  return record('MseLossBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
-    const gd = lossGrad(g, shape, n, reduction).mul(x.sub(tg)).mul(2);
-    return [need[0] ? gd : null, need[1] ? neg(gd) : null];
+  return withTemps(() => {
+    const dtype = promote([input, target]);
+    const l = noGrad(() => {
+      const d = K.binary('sub', operand(input, dtype), operand(target, dtype));
+      const sq = K.binary('mul', d, d);
+      d.dispose();
+      return sq;
+    });
+    const n = l.numel();
+    const out = reduceLoss(l, reduction);
+    if (out !== l) l.dispose();
+    return record('MseLossBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
+      if (x.dtype !== tg.dtype) {
+        const [self, other] = need[0] ? [x, tg] : [tg, x];
+        throw new Error(`Found dtype ${scalarTypeName(other.dtype)} but expected ${scalarTypeName(self.dtype)}`);
+      }
+      // mse_loss_backward: norm * (x - t) * g, norm = 2 / numel for 'mean', else 2.
+      const norm = reduction === 'mean' ? 2 / n : 2;
+      const gx = x.sub(tg).mul(norm).mul(g);
+      return [need[0] ? gx : null, need[1] ? neg(gx) : null];
+    });
   });
 }
 
-/** nll_loss over log-probabilities [N, C] (target [N]) or [C] (0-d target), no weights. */
+/** A fresh contiguous result reinterpreted under another shape of the same numel (t is consumed). */
+function reshaped(t: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(t._shape, shape)) return t;
+  const r = t._view(shape, contiguousStrides(shape), 0);
+  t.dispose();
+  // The sole handle on the storage now: a tensor of its own, not a view of the released t.
+  r._base = null;
+  return r;
+}
+
+/**
+ * nll_loss over log-probabilities [N, C] (target [N]) or [C] (0-d target), no weights. The target
+ * entries are picked (gathered by flat position), never multiplied by a one-hot: a -inf or NaN in
+ * another class must not reach the loss or the gradient, as in PyTorch.
+ */
 export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   lossArgs('nllLoss', logp, target, reduction);
   V.nllOperands(logp, target);
+  return withTemps(() => nllLossImpl(logp, target, reduction));
+}
+
+function nllLossImpl(logp: Tensor, target: Tensor, reduction: Reduction): Tensor {
   const C = logp._shape[logp.ndim - 1];
-  for (const v of target.toArray() as BigInt64Array) {
+  const t = target.toArray() as BigInt64Array;
+  const pos = new BigInt64Array(t.length);
+  for (let i = 0; i < t.length; i++) {
+    const v = t[i];
     if (v < 0n || v >= BigInt(C)) throw new RangeError(`Target ${v} is out of bounds.`);
+    pos[i] = BigInt(i * C) + v;
   }
-  const onehot = K.oneHotK(target, C, logp.dtype);
-  const picked = noGrad(() => {
-    const p = K.binary('mul', logp, onehot);
-    const s = K.reduce('sum', p, [p.ndim - 1], false);
-    p.dispose();
-    return s;
-  });
+  const idx = K.fromTyped(pos, [pos.length], 'int64');
+  const lc = K.contiguousOf(logp);
+  const flat = lc._view([lc.numel()], [1], lc._offset);
+  const picked = reshaped(K.indexSelectK(flat, 0, idx), target._shape);
+  flat.dispose();
+  if (lc !== logp) lc.dispose();
   const n = picked.numel();
   const negl = K.unary('neg', picked);
   picked.dispose();
   const out = reduceLoss(negl, reduction);
   if (out !== negl) negl.dispose();
-  const shape = target._shape;
-  // PyTorch keeps the input too (unused by this rule): writing it later is an error at backward.
-  return record('NllLossBackward0', out, [logp], () => [onehot, logp, target], (g, [oh]) => [
-    neg(oh).mul(lossGrad(g, shape, n, reduction).unsqueeze(-1)),
+  return record('NllLossBackward0', out, [logp], () => [logp, idx, target], (g, [s, ix, tg]) => [
+    nllLossBackward(g, s, ix, tg, reduction, n),
+  ]);
+}
+
+/**
+ * nll_loss_backward: zeros of self's shape with -g (divided by the batch size for 'mean') written
+ * at the target entries. self is an argument with zero derivative (see thresholdBackward).
+ */
+function nllLossBackward(g: Tensor, self: Tensor, idx: Tensor, target: Tensor, reduction: Reduction, n: number): Tensor {
+  const out = noGrad(() =>
+    withTemps(() => {
+      const scaled = neg(reduction === 'mean' ? g.div(n) : g);
+      const src = K.contiguousCopy(scaled.expand(target._shape));
+      const flat = src._view([src.numel()], [1], 0);
+      return reshaped(K.indexAddK(flat, 0, idx, [self.numel()]), self._shape);
+    }),
+  );
+  return record('NllLossBackwardBackward0', out, [g, self], () => [self], (gg, _s, need) => [
+    need[0] ? nllLoss(gg, target, reduction) : null,
+    need[1] ? zerosLike(gg) : null,
   ]);
 }
 
@@ -1489,24 +1638,33 @@ export function crossEntropy(input: Tensor, target: Tensor, reduction: Reduction
   return withTemps(() => nllLoss(logSoftmax(input, classDim), target, reduction));
 }
 
+/**
+ * binary_cross_entropy_with_logits as PyTorch 1.13 composes it:
+ * (1 - t).mul_(x).add_(m).add_(log(exp(-m) + exp(-x - m))), m = max(-x, 0). The loss is built in
+ * place on (1 - t), so it has the target's dtype (each step computed in the promoted dtype and
+ * rounded to it); log(...) is stable for large |x|.
+ */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   lossArgs('binaryCrossEntropyWithLogits', input, target, reduction);
   V.bceOperands(input, target);
   // (1 - t) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for large |x|.
+  const tdtype = floatDtype(target.dtype);
   const l = noGrad(() =>
     withTemps(() => {
+      const inPlace = (t: Tensor): Tensor => (t.dtype === tdtype ? t : K.castTo(t, tdtype));
       const m = neg(input).clamp(0);
       const e = neg(m).exp().add(neg(input).sub(m).exp()).log();
-      return sub(1, target).mul(input).add(m).add(e);
+      const base = inPlace(sub(1, target));
+      return inPlace(inPlace(inPlace(base.mul(input)).add(m)).add(e));
     }),
   );
   const n = l.numel();
   const out = reduceLoss(l, reduction);
   if (out !== l) l.dispose();
-  const shape = input._shape;
   return record('BinaryCrossEntropyWithLogitsBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
-    const gs = lossGrad(g, shape, n, reduction);
-    return [need[0] ? gs.mul(x.sigmoid().sub(tg)) : null, need[1] ? gs.mul(neg(x)) : null];
+    // PyTorch: (sigmoid(x) - t) * g and -x * g, each divided by numel for 'mean'.
+    const scale = (t: Tensor): Tensor => (reduction === 'mean' ? t.div(n) : t);
+    return [need[0] ? scale(x.sigmoid().sub(tg).mul(g)) : null, need[1] ? scale(neg(x).mul(g)) : null];
   });
 }
 
