@@ -234,6 +234,19 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
     if (--t._flowUses > 0) return;
     if (!createGraph && t !== gradient && !t._heldAsGrad) t.dispose();
   };
+  /** Sums a gradient into what a node or leaf has received so far in this pass. */
+  const addPending = (slot: { pending: Tensor | null }, gi: Tensor): void => {
+    const prev = slot.pending;
+    if (prev) {
+      const sum = prev.add(gi);
+      hold(sum);
+      slot.pending = sum;
+      drop(prev);
+    } else {
+      hold(gi);
+      slot.pending = gi;
+    }
+  };
   hold(gradient);
   const ready = new ReadyQueue();
   ready.push(edge);
@@ -274,33 +287,11 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
           if (gi !== raw) hold(gi);
         }
         if (target instanceof Node) {
-          if (gi) {
-            const prev = target.pending;
-            if (prev) {
-              const sum = prev.add(gi);
-              hold(sum);
-              target.pending = sum;
-              drop(prev);
-            } else {
-              hold(gi);
-              target.pending = gi;
-            }
-          }
+          if (gi) addPending(target, gi);
           if (--target.deps === 0) ready.push(target);
         } else {
           const st = leaves.get(target) as { deps: number; pending: Tensor | null };
-          if (gi) {
-            const prev = st.pending;
-            if (prev) {
-              const sum = prev.add(gi);
-              hold(sum);
-              st.pending = sum;
-              drop(prev);
-            } else {
-              hold(gi);
-              st.pending = gi;
-            }
-          }
+          if (gi) addPending(st, gi);
           if (--st.deps === 0) readyLeaves.push(target);
         }
         if (gi && gi !== raw) drop(gi);

@@ -507,10 +507,9 @@ export class Tensor {
     return O.expand(this, other._shape);
   }
   permute(...dims: (number | readonly number[])[]): Tensor {
-    const d = flatArgs(dims, 'permute', 'dims');
-    // `x.permute(...[])` is Python's `x.permute(*[])`: no dims given at all.
-    if (d.length === 0) throw new TypeError('permute() missing 1 required positional arguments: "dims"');
-    return O.permute(this, d);
+    // No argument at all is Python's `x.permute()`; an empty list permutes a 0-d tensor.
+    if (dims.length === 0) throw new TypeError('permute() missing 1 required positional arguments: "dims"');
+    return O.permute(this, flatArgs(dims, 'permute', 'dims'));
   }
   narrow(dim: number, start: number, length: number): Tensor { return O.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return O.select(this, dim, index); }

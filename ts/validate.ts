@@ -17,7 +17,7 @@
 // time (a for-in over the object, no allocation).
 import { Tensor } from './tensor.js';
 import type { DType } from './dtype.js';
-import { fmtShape } from './shape.js';
+import { broadcastShapes, fmtShape } from './shape.js';
 
 /** PyTorch's ValueError (JavaScript has none): bad values of the right type. */
 export class ValueError extends Error {
@@ -489,7 +489,7 @@ function matmulMeta(a: Meta, b: Meta, fold: boolean): void {
     return t2._shape.length === 1 ? mvMeta(folded, t2) : mmMeta(folded, t2);
   }
   // Batched: broadcast the batch dims, then one bmm over their product.
-  const batch = broadcastBatch(as.slice(0, da > 2 ? da - 2 : 0), bs.slice(0, db > 2 ? db - 2 : 0));
+  const batch = broadcastShapes(as.slice(0, da > 2 ? da - 2 : 0), bs.slice(0, db > 2 ? db - 2 : 0));
   const B = prod(batch);
   const n = da > 1 ? as[da - 2] : 1;
   const m2 = db > 1 ? bs[db - 2] : bs[0];
@@ -497,25 +497,11 @@ function matmulMeta(a: Meta, b: Meta, fold: boolean): void {
   bmmMeta(meta([B, n, as[da - 1]], a.dtype), meta([B, m2, p], b.dtype));
 }
 
-function broadcastBatch(batchA: readonly number[], batchB: readonly number[]): number[] {
-  const nb = batchA.length > batchB.length ? batchA.length : batchB.length;
-  const batch: number[] = [];
-  for (let i = 0; i < nb; i++) {
-    const x = batchA[batchA.length - nb + i] ?? 1;
-    const y = batchB[batchB.length - nb + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) {
-      throw new Error(`The size of tensor a (${x}) must match the size of tensor b (${y}) at non-singleton dimension ${i}`);
-    }
-    batch.push(x === 1 ? y : x);
-  }
-  return batch;
-}
-
 /** The shape of matmul(a, b) for operands that passed the checks. */
 export function matmulShape(as: readonly number[], bs: readonly number[]): number[] {
   const da = as.length;
   const db = bs.length;
-  const out = broadcastBatch(as.slice(0, da > 2 ? da - 2 : 0), bs.slice(0, db > 2 ? db - 2 : 0));
+  const out = broadcastShapes(as.slice(0, da > 2 ? da - 2 : 0), bs.slice(0, db > 2 ? db - 2 : 0));
   if (da > 1) out.push(as[da - 2]);
   if (db > 1) out.push(bs[db - 1]);
   return out;
@@ -556,7 +542,7 @@ export function linearOperands(x: Tensor, w: Tensor, bias: Tensor | null | undef
  */
 export function broadcastInto(out: readonly number[], src: readonly number[]): void {
   if (out.length === src.length && out.every((d, i) => d === src[i])) return;
-  const bs = broadcastBatch(out, src);
+  const bs = broadcastShapes(out, src);
   if (bs.length !== out.length || bs.some((d, i) => d !== out[i])) {
     throw new Error(`output with shape ${fmtShape(out)} doesn't match the broadcast shape ${fmtShape(bs)}`);
   }

@@ -178,7 +178,8 @@ export class Replayer {
     if (op === 'addmm') return torch.addmm(T(0), T(1), T(2));
     if (op === 'transpose') return T(0).transpose(N(1), N(2));
     if (op === 't') return T(0).t();
-    if (op === 'permute') return T(0).permute(A[1] as number[]);
+    // gen.py calls `x.permute(*dims)`: spread, so no dims is a call without arguments.
+    if (op === 'permute') return T(0).permute(...(A[1] as number[]));
     if (op === 'reshape') return T(0).reshape(A[1] as number[]);
     if (op === 'view') return T(0).view(A[1] as number[]);
     if (op === 'flatten') return T(0).flatten(N(1), N(2));

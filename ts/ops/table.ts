@@ -1464,16 +1464,7 @@ function matmulImpl(a: Tensor, b: Tensor): Tensor {
   const b3d = db === 1 ? b.unsqueeze(-1) : b;
   const batchA = a3d._shape.slice(0, -2);
   const batchB = b3d._shape.slice(0, -2);
-  const nb = Math.max(batchA.length, batchB.length);
-  const batch: number[] = [];
-  for (let i = 0; i < nb; i++) {
-    const x = batchA[batchA.length - nb + i] ?? 1;
-    const y = batchB[batchB.length - nb + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) {
-      throw new Error(`The size of tensor a (${x}) must match the size of tensor b (${y}) at non-singleton dimension ${i}`);
-    }
-    batch.push(x === 1 ? y : x);
-  }
+  const batch = broadcastShapes(batchA, batchB);
   const [m, k] = a3d._shape.slice(-2);
   const [, n] = b3d._shape.slice(-2);
   const B = numelOf(batch);
@@ -1870,11 +1861,7 @@ function checkInplace(self: Tensor, others: readonly Operand[]): boolean {
 /** The kernel's checks before it writes `self` from `src`: no self-overlap, the broadcast shape fits. */
 function checkInplaceWrite(self: Tensor, src: Tensor | null): void {
   if (self.numel() > 0 && repeatedDims(geometryOf(self)).length) throw new Error(OVERLAP_MSG);
-  if (src === null) return;
-  const shape = broadcastShapes(self._shape, src._shape);
-  if (!sameShape(shape, self._shape)) {
-    throw new Error(`output with shape ${fmtShape(self._shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
-  }
+  if (src !== null) V.broadcastInto(self._shape, src._shape);
 }
 
 const inplaceOps = { add, sub, mul, div } as const;
