@@ -20,16 +20,14 @@ describe('differential fuzzing against PyTorch 1.13', () => {
     for (const p of noisy) {
       expect(replayer.run(p)).toEqual([]);
       if (replayer.run({ ...p, noise: undefined }).length > 0) needed++;
-      // A marked value moved past twice PyTorch's own error fails even with the allowance.
-      for (const [name, gaps] of Object.entries(p.noise?.grads ?? {})) {
+      // A value of a marked tensor moved past twice PyTorch's own error fails even with the allowance.
+      for (const [name, gap] of Object.entries(p.noise?.grads ?? {})) {
         const g = p.ref.grads[name];
-        if (!g) continue;
-        for (const [i, gap] of Object.entries(gaps)) {
-          const data = g.data.slice();
-          data[Number(i)] = Number(data[Number(i)]) + 3 * gap;
-          const grads = { ...p.ref.grads, [name]: { ...g, data } };
-          expect(replayer.run({ ...p, ref: { ...p.ref, grads } }).length).toBeGreaterThan(0);
-        }
+        if (!g || g.data.length === 0) continue;
+        const data = g.data.slice();
+        data[0] = Number(data[0]) + 5 * gap;
+        const grads = { ...p.ref.grads, [name]: { ...g, data } };
+        expect(replayer.run({ ...p, ref: { ...p.ref, grads } }).length).toBeGreaterThan(0);
       }
     }
     // The allowance is what lets an ill-conditioned program agree (it is not decoration).

@@ -584,3 +584,34 @@ describe('the layer can be driven by declared argument kinds (for an op registry
     stillWorks();
   });
 });
+
+describe('products with an empty operand (PyTorch 1.13 skips the dtype check and returns zeros)', () => {
+  const f64 = { dtype: 'float64' as const };
+  // [op, result dtype, shape] as PyTorch 1.13 gives them: mm in self's dtype, mv in vec's, bmm in mat2's.
+  const cases: [string, () => Tensor, string, number[]][] = [
+    ['mm [1,0]f32 @ [0,3]f64', () => torch.mm(torch.ones(1, 0), torch.ones(0, 3, f64)), 'float32', [1, 3]],
+    ['mm [3,0]f64 @ [0,1]f32', () => torch.mm(torch.ones(3, 0, f64), torch.ones(0, 1)), 'float64', [3, 1]],
+    ['mm [0,2]f32 @ [2,3]f64', () => torch.mm(torch.ones(0, 2), torch.ones(2, 3, f64)), 'float32', [0, 3]],
+    ['mv [2,0]f32 @ [0]f64', () => torch.mv(torch.ones(2, 0), torch.ones(0, f64)), 'float64', [2]],
+    ['mv [2,0]f64 @ [0]f32', () => torch.mv(torch.ones(2, 0, f64), torch.ones(0)), 'float32', [2]],
+    ['bmm [1,2,0]f32 @ [1,0,2]f64', () => torch.bmm(torch.ones(1, 2, 0), torch.ones(1, 0, 2, f64)), 'float64', [1, 2, 2]],
+    ['bmm [1,2,0]f64 @ [1,0,2]f32', () => torch.bmm(torch.ones(1, 2, 0, f64), torch.ones(1, 0, 2)), 'float32', [1, 2, 2]],
+    ['matmul [2,0]f32 @ [0,2]f64', () => torch.matmul(torch.ones(2, 0), torch.ones(0, 2, f64)), 'float32', [2, 2]],
+  ];
+  for (const [name, f, dtype, shape] of cases) {
+    it(name, () => {
+      const y = f();
+      expect(y.dtype).toBe(dtype);
+      expect(Array.from(y.shape)).toEqual(shape);
+      expect(Array.from(y.toArray() as Float32Array).every((v) => v === 0)).toBe(true);
+    });
+  }
+  it('a non-empty mixed product still raises, and gradients of an empty one keep their dtypes', () => {
+    expect(() => torch.mm(torch.ones(2, 3), torch.ones(3, 2, f64))).toThrow('expected scalar type Float but found Double');
+    const a = torch.ones(1, 0, { requiresGrad: true });
+    const b = torch.ones(0, 3, { dtype: 'float64', requiresGrad: true });
+    torch.mm(a, b).sum().backward();
+    expect([a.grad?.dtype, Array.from(a.grad?.shape ?? [])]).toEqual(['float32', [1, 0]]);
+    expect([b.grad?.dtype, Array.from(b.grad?.shape ?? [])]).toEqual(['float64', [0, 3]]);
+  });
+});

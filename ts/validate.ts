@@ -358,13 +358,18 @@ interface Meta {
   readonly dtype: DType;
 }
 
+/** PyTorch's mm/mv/bmm kernels return zeros before checking dtypes when an operand is empty. */
+function emptyProduct(a: Meta, b: Meta): boolean {
+  return a._shape.includes(0) || b._shape.includes(0);
+}
+
 function mmMeta(a: Meta, b: Meta): void {
   const as = a._shape;
   const bs = b._shape;
   if (as.length !== 2) throw new Error('self must be a matrix');
   if (bs.length !== 2) throw new Error('mat2 must be a matrix');
   if (as[1] !== bs[0]) throw new Error(`mat1 and mat2 shapes cannot be multiplied (${as[0]}x${as[1]} and ${bs[0]}x${bs[1]})`);
-  sameDtype(a.dtype, b.dtype, 'addmm_impl_cpu_');
+  if (!emptyProduct(a, b)) sameDtype(a.dtype, b.dtype, 'addmm_impl_cpu_');
 }
 
 function mvMeta(a: Meta, v: Meta): void {
@@ -374,7 +379,7 @@ function mvMeta(a: Meta, v: Meta): void {
   if (as.length === 0) throw new Error('Dimension specified as 0 but tensor has no dimensions');
   if (as.length !== 2 || vs.length !== 1) throw new Error(`vector + matrix @ vector expected, got 1, ${as.length}, ${vs.length}`);
   if (as[1] !== vs[0]) throw new Error(`size mismatch, got ${as[0]}, ${as[0]}x${as[1]},${vs[0]}`);
-  sameDtype(a.dtype, v.dtype, 'addmv_impl_cpu');
+  if (!emptyProduct(a, v)) sameDtype(a.dtype, v.dtype, 'addmv_impl_cpu');
 }
 
 function bmmMeta(a: Meta, b: Meta): void {
@@ -385,7 +390,7 @@ function bmmMeta(a: Meta, b: Meta): void {
   if (bs[0] !== as[0] || bs[1] !== as[2]) {
     throw new Error(`Expected size for first two dimensions of batch2 tensor to be: [${as[0]}, ${as[2]}] but got: [${bs[0]}, ${bs[1]}].`);
   }
-  sameDtype(a.dtype, b.dtype, 'bmm');
+  if (!emptyProduct(a, b)) sameDtype(a.dtype, b.dtype, 'bmm');
 }
 
 function dotMeta(a: Meta, b: Meta): void {

@@ -1329,6 +1329,14 @@ function viaFloat64(f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): Tensor {
   return withTemps(() => noGrad(() => K.castTo(f(...xs.map((x) => K.castTo(x, 'float64'))), 'int64')));
 }
 
+/**
+ * A product with an empty operand (M, K, N or the batch is 0): PyTorch 1.13 returns zeros without
+ * checking the dtypes (mm in self's, mv in vec's, bmm in mat2's, as its kernels allocate).
+ */
+function emptyProduct(shape: readonly number[], dtype: DType): Tensor {
+  return K.full(shape, 0, dtype);
+}
+
 /** [M,K] @ [K,N] through the core; transposed views are read in place. */
 function mmRaw(a: Tensor, b: Tensor): Tensor {
   const a3 = as3(a, 1, a._shape[0], a._shape[1]);
@@ -1346,7 +1354,8 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   V.tensor(b, 'mm', 'mat2', 1);
   V.mmOperands(a, b);
   if (a.dtype === 'int64') return viaFloat64(mm, a, b);
-  return recordCross('MmBackward0', mmRaw(a, b), [a, b], 0, (g, sa, sb, n) => [
+  const y = a.dtype === b.dtype ? mmRaw(a, b) : emptyProduct([a._shape[0], b._shape[1]], a.dtype);
+  return recordCross('MmBackward0', y, [a, b], 0, (g, sa, sb, n) => [
     n[0] ? g.mm(sb.t()) : null,
     n[1] ? sa.t().mm(g) : null,
   ]);
@@ -1391,11 +1400,15 @@ export function mv(a: Tensor, v: Tensor): Tensor {
   V.tensor(v, 'mv', 'vec', 1);
   V.mvOperands(a, v);
   if (a.dtype === 'int64') return viaFloat64(mv, a, v);
-  const v2 = v._view([v._shape[0], 1], [v._strides[0], 1], v._offset);
-  const y = mmRaw(a, v2);
-  v2.dispose();
-  const r = y._view([a._shape[0]], [1], 0);
-  y.dispose();
+  let r: Tensor;
+  if (a.dtype !== v.dtype) r = emptyProduct([a._shape[0]], v.dtype);
+  else {
+    const v2 = v._view([v._shape[0], 1], [v._strides[0], 1], v._offset);
+    const y = mmRaw(a, v2);
+    v2.dispose();
+    r = y._view([a._shape[0]], [1], 0);
+    y.dispose();
+  }
   return recordCross('MvBackward0', r, [a, v], 0, (g, sa, sv, n) => [
     n[0] ? g.unsqueeze(1).mul(sv.unsqueeze(0)) : null,
     n[1] ? mv(sa.t(), g) : null,
@@ -1407,7 +1420,8 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   V.tensor(b, 'bmm', 'mat2', 1);
   V.bmmOperands(a, b);
   if (a.dtype === 'int64') return viaFloat64(bmm, a, b);
-  return recordCross('BmmBackward0', K.matmul3(a, b), [a, b], 0, (g, sa, sb, n) => [
+  const y = a.dtype === b.dtype ? K.matmul3(a, b) : emptyProduct([a._shape[0], a._shape[1], b._shape[2]], b.dtype);
+  return recordCross('BmmBackward0', y, [a, b], 0, (g, sa, sb, n) => [
     n[0] ? bmm(g, sb.transpose(1, 2)) : null,
     n[1] ? bmm(sa.transpose(1, 2), g) : null,
   ]);
