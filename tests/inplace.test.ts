@@ -378,3 +378,25 @@ describe("logsumexp over dim=[] fails in PyTorch 1.13's in-place add of the max"
     stillWorks();
   });
 });
+
+describe('an empty view written in place (PyTorch 1.13)', () => {
+  // PyTorch: as_strided_backward of an empty view gives plain zeros, so under create_graph the
+  // base's gradient does not require grad when nothing else reaches it; a non-empty view's does.
+  for (const [len, zero, rg, grad] of [
+    [0, true, false, [0, 0]],
+    [0, false, false, [0, 0]],
+    [1, true, true, [0, 0]],
+  ] as const) {
+    it(`narrow(-1, 0, ${len})${zero ? '.zero_()' : ''}.add_(-1.5), createGraph`, () => {
+      const v1 = torch.tensor([-3.1, -2.9], { requiresGrad: true });
+      const w = torch.tensor(2.0, { requiresGrad: true });
+      const v3 = v1.unsqueeze(-2).sum(1);
+      const v4 = v3.narrow(-1, 0, len);
+      if (zero) v4.zero_();
+      v4.add_(-1.5);
+      v4.sigmoid().mul(w).sum().backward(undefined, { createGraph: true });
+      expect(Array.from(v1.grad?.toArray() ?? [])).toEqual(grad);
+      expect(v1.grad?.requiresGrad).toBe(rg);
+    });
+  }
+});

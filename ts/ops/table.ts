@@ -1756,6 +1756,9 @@ function viewScatter(src: Tensor, base: Geometry, view: Geometry): Tensor {
       return whole;
     }),
   );
+  // An empty view contributes nothing: PyTorch's as_strided_backward then returns plain zeros, which
+  // do not require grad even under createGraph.
+  if (src.numel() === 0) return out;
   return record('AsStridedScatterBackward', out, [src], () => [], (g) => [viewGather(g, base, view)]);
 }
 
