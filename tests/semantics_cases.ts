@@ -127,7 +127,7 @@ const OPS: Record<string, (...a: V[]) => Tensor> = {
   squeeze: (x, d) => T(x).squeeze(N(d)),
   unsqueeze: (x, d) => T(x).unsqueeze(N(d)),
   flatten: (x, a, b) => T(x).flatten(N(a), N(b)),
-  permute: (x, p) => T(x).permute(p as number[]),
+  permute: (x, p) => torch.permute(T(x), p as number[]),
   expand: (x, sh) => T(x).expand(sh as number[]),
   reshape: (x, sh) => T(x).reshape(sh as number[]),
   t: (x) => T(x).t(),

@@ -615,3 +615,17 @@ describe('products with an empty operand (PyTorch 1.13 skips the dtype check and
     expect([b.grad?.dtype, Array.from(b.grad?.shape ?? [])]).toEqual(['float64', [0, 3]]);
   });
 });
+
+describe('permute: the method takes dims as Python\'s x.permute(*dims), the function a list', () => {
+  it('x.permute() and x.permute([]) miss their dims; torch.permute(x, []) permutes a 0-d tensor', () => {
+    const x = torch.tensor(1.5, { requiresGrad: true });
+    expect(() => x.permute()).toThrow('permute() missing 1 required positional arguments: "dims"');
+    expect(() => x.permute([])).toThrow('permute() missing 1 required positional arguments: "dims"');
+    const y = torch.permute(x, []);
+    expect(String(y)).toBe('tensor(1.5000, grad_fn=<PermuteBackward0>)');
+    y.backward();
+    expect(x.grad?.item()).toBe(1);
+    expect(Array.from(torch.ones(2, 3).permute(1, 0).shape)).toEqual([3, 2]);
+    expect(Array.from(torch.ones(2, 3).permute([1, 0]).shape)).toEqual([3, 2]);
+  });
+});

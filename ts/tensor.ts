@@ -507,9 +507,11 @@ export class Tensor {
     return O.expand(this, other._shape);
   }
   permute(...dims: (number | readonly number[])[]): Tensor {
-    // No argument at all is Python's `x.permute()`; an empty list permutes a 0-d tensor.
-    if (dims.length === 0) throw new TypeError('permute() missing 1 required positional arguments: "dims"');
-    return O.permute(this, flatArgs(dims, 'permute', 'dims'));
+    // The method's dims are Python's `x.permute(*dims)`, whether spread or passed as one array, so
+    // none at all is a missing argument; torch.permute(x, []) permutes a 0-d tensor.
+    const d = flatArgs(dims, 'permute', 'dims');
+    if (d.length === 0) throw new TypeError('permute() missing 1 required positional arguments: "dims"');
+    return O.permute(this, d);
   }
   narrow(dim: number, start: number, length: number): Tensor { return O.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return O.select(this, dim, index); }

@@ -153,7 +153,8 @@ export const OPS: Record<string, OpDef> = {
   squeeze: { args: [['T'], ['T', 'I']], run: (a) => (a.length > 1 ? T(a[0]).squeeze(a[1] as number) : T(a[0]).squeeze()) },
   unsqueeze: { args: [['T', 'I']], run: (a) => T(a[0]).unsqueeze(a[1] as number) },
   expand: { args: [['T', 'L']], run: (a) => T(a[0]).expand(a[1] as number[]) },
-  permute: { args: [['T', 'L']], run: (a) => T(a[0]).permute(a[1] as number[]) },
+  // torch.permute takes a list as Python's x.permute(list) does (a 0-d tensor's is []).
+  permute: { args: [['T', 'L']], run: (a) => torch.permute(T(a[0]), a[1] as number[]) },
   cat: { args: [['TL', 'I']], run: (a) => torch.cat(a[0] as Tensor[], a[1] as number) },
   stack: { args: [['TL', 'I']], run: (a) => torch.stack(a[0] as Tensor[], a[1] as number) },
   narrow: { args: [['T', 'I', 'I', 'I']], run: (a) => T(a[0]).narrow(a[1] as number, a[2] as number, a[3] as number) },

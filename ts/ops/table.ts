@@ -1065,7 +1065,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const inv = new Array<number>(p.length);
   p.forEach((d, i) => (inv[d] = i));
   const y = x._view(p.map((d) => x._shape[d]), p.map((d) => x._strides[d]), x._offset)._markView(x);
-  return record('PermuteBackward0', y, [x], () => [], (g) => [g.permute(inv)]);
+  return record('PermuteBackward0', y, [x], () => [], (g) => [permute(g, inv)]);
 }
 
 export function squeeze(x: Tensor, dim?: number, node = dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1'): Tensor {
