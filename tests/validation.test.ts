@@ -9,8 +9,10 @@ import * as V from '../ts/validate.js';
 
 const F = torch.nn.functional;
 
-/** Runs `f`, expecting it to throw `type` with a message containing `text`. */
-function throwsWith(f: () => unknown, type: ErrorConstructor | (new (...a: never[]) => Error), text: string): void {
+type ErrorType = ErrorConstructor | (new (...a: never[]) => Error);
+
+/** Runs `f`, expecting it to throw `type` with a message containing `text` (or exactly `text`). */
+function throwsWith(f: () => unknown, type: ErrorType, text: string, exact = false): void {
   let err: unknown = null;
   try {
     f();
@@ -18,19 +20,13 @@ function throwsWith(f: () => unknown, type: ErrorConstructor | (new (...a: never
     err = e;
   }
   expect(err, `expected "${text}"`).toBeInstanceOf(type);
-  expect((err as Error).message).toContain(text);
+  if (exact) expect((err as Error).message).toBe(text);
+  else expect((err as Error).message).toContain(text);
 }
 
 /** Exact message (the whole text, not a fragment). */
-function throwsExactly(f: () => unknown, type: ErrorConstructor | (new (...a: never[]) => Error), text: string): void {
-  let err: unknown = null;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `expected "${text}"`).toBeInstanceOf(type);
-  expect((err as Error).message).toBe(text);
+function throwsExactly(f: () => unknown, type: ErrorType, text: string): void {
+  throwsWith(f, type, text, true);
 }
 
 /**
