@@ -625,3 +625,23 @@ describe('permute: the method takes dims as Python\'s x.permute(*dims), the func
     expect(Array.from(torch.ones(2, 3).permute([1, 0]).shape)).toEqual([3, 2]);
   });
 });
+
+describe('index_select out of range: PyTorch 1.13 CPU words dim 1 differently', () => {
+  // [shape, dim, index, message] from PyTorch 1.13.
+  const cases: [number[], number, number[], string][] = [
+    [[2, 3], 0, [5], 'index out of range in self'],
+    [[2, 3], 1, [5], 'INDICES element is out of DATA bounds, id=5 axis_dim=3'],
+    [[2, 3, 4], 1, [9], 'INDICES element is out of DATA bounds, id=9 axis_dim=3'],
+    [[2, 3, 4], 2, [9], 'index out of range in self'],
+    [[4, 1], 1, [0, 3, 2], 'INDICES element is out of DATA bounds, id=3 axis_dim=1'],
+    [[1, 3], 1, [-5], 'INDICES element is out of DATA bounds, id=-5 axis_dim=3'],
+    [[4], 0, [9], 'index out of range in self'],
+  ];
+  for (const [shape, dim, idx, msg] of cases) {
+    it(`[${shape}] dim ${dim} index [${idx}]`, () => {
+      const index = torch.tensor(idx.map(BigInt));
+      throwsExactly(() => torch.indexSelect(torch.ones(shape), dim, index), RangeError, msg);
+      expect(torch.indexSelect(torch.ones(shape), dim, torch.tensor([0n])).shape[dim]).toBe(1);
+    });
+  }
+});

@@ -1251,7 +1251,10 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normDim(dim, x.ndim);
   const size = x.ndim ? x._shape[d] : 1;
   for (const v of index.toArray() as BigInt64Array) {
-    if (v < 0n || v >= BigInt(size)) throw new RangeError(`index out of range in self`);
+    if (v >= 0n && v < BigInt(size)) continue;
+    // PyTorch 1.13's CPU kernel checks dim 1 of a matrix or more in another loop, with another text.
+    if (d === 1 && x.ndim >= 2) throw new RangeError(`INDICES element is out of DATA bounds, id=${v} axis_dim=${size}`);
+    throw new RangeError('index out of range in self');
   }
   if (x.ndim === 0) {
     // PyTorch 1.13 returns the 0-d value itself whatever the number of (zero) indices; its backward
