@@ -51,6 +51,9 @@ export function copy_b8(out: usize, x: usize, ndim: i32): void { copyT<u64>(out,
     }
   }
 }
+export function index_select_b1(out: usize, x: usize, idx: usize, outer: i32, nidx: i32, inner: i32, dimsize: i32): void {
+  indexSelectT<u8>(out, x, idx, outer, nidx, inner, dimsize);
+}
 export function index_select_b4(out: usize, x: usize, idx: usize, outer: i32, nidx: i32, inner: i32, dimsize: i32): void {
   indexSelectT<u32>(out, x, idx, outer, nidx, inner, dimsize);
 }

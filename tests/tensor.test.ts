@@ -201,6 +201,20 @@ describe('0-d edge cases (found by differential testing against PyTorch)', () =>
     expect(x.grad!.item()).toBe(3);
   });
 
+  it('index_select selects bool elements (1-byte items) as PyTorch does', () => {
+    // PyTorch 1.13: torch.index_select(x, 1, torch.tensor([2, 0, 2, 1])) and (x, 0, [1, 1, 0]).
+    const x = torch.tensor([[true, false, true], [false, false, true]]);
+    expect(torch.indexSelect(x, 1, torch.tensor([2n, 0n, 2n, 1n])).tolist()).toEqual([
+      [true, true, true, false],
+      [true, false, true, false],
+    ]);
+    expect(torch.indexSelect(x, 0, torch.tensor([1n, 1n, 0n])).tolist()).toEqual([
+      [false, false, true],
+      [false, false, true],
+      [true, false, true],
+    ]);
+  });
+
   it('index_select on a 0-d tensor with several zero indices returns the value and writes nothing else', () => {
     const before = torch.memory().allocatedBytes;
     const x = torch.tensor(2.0);

@@ -21,7 +21,7 @@ import {
   sum_f32, sum_f64, mean_f32, mean_f64, max_f32, max_f64, min_f32, min_f64,
   logsumexp_f32, logsumexp_f64, var_f32, var_f64, softmax_f32, softmax_f64, log_softmax_f32, log_softmax_f64,
   matmul_f32, matmul_f64, copy_b1, copy_b4, copy_b8,
-  index_select_b4, index_select_b8, index_add_f32, index_add_f64, one_hot_f32, one_hot_f64,
+  index_select_b1, index_select_b4, index_select_b8, index_add_f32, index_add_f64, one_hot_f32, one_hot_f64,
   rand_f32, rand_f64, randn_f32, randn_f64, rng_seed,
 } from "../../assembly/index";
 import { setMeta, SIZES, nextRand, reseed } from "./helpers";
@@ -375,7 +375,8 @@ function indexBody(n: i32): u64 {
   let idx = gAlloc(5 * 8);
   for (let j = 0; j < 5; j++) store<i64>(idx + (<usize>j << 3), <i64>((j * 7 + n) % d));
   let o = gAlloc(2 * 5 * 3 * mvSize);
-  if (mvSize == 4) index_select_b4(o, x, idx, 2, 5, 3, d);
+  if (mvSize == 1) index_select_b1(o, x, idx, 2, 5, 3, d);
+  else if (mvSize == 4) index_select_b4(o, x, idx, 2, 5, 3, d);
   else index_select_b8(o, x, idx, 2, 5, 3, d);
   return finish(o, 2 * 5 * 3 * mvSize);
 }
@@ -408,10 +409,10 @@ describe("data movement stays inside its operands", () => {
       mvSize = sizes[s];
       bad += overSizes(copyBody);
       bad += overSizes(copyFlatBody);
+      bad += overSizes(indexBody);
     }
     for (let s = 1; s < 3; s++) {
       mvSize = sizes[s];
-      bad += overSizes(indexBody);
       bad += overSizes(indexAddBody);
       bad += overSizes(oneHotBody);
     }
