@@ -1,6 +1,7 @@
 export type DType = 'float32' | 'float64' | 'int64' | 'bool';
 
-export const ITEM_SIZE: Readonly<Record<DType, number>> = { float32: 4, float64: 8, int64: 8, bool: 1 };
+// Literal sizes, so a kernel name built from one (`copy_b${ITEM_SIZE[dtype]}`) is checked against the core's exports.
+export const ITEM_SIZE = { float32: 4, float64: 8, int64: 8, bool: 1 } as const satisfies Readonly<Record<DType, number>>;
 
 /** Kernel-name suffix for the floating dtypes the core computes in. */
 export function kernelSuffix(dtype: DType): 'f32' | 'f64' {

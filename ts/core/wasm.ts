@@ -1,25 +1,39 @@
 // Loading of the WebAssembly core and the thin typed view of its exports.
 // Every tensor value lives in this module's linear memory; JS only holds pointers.
 
-export type KernelFn = (...args: number[]) => number;
+import type { CoreKernels } from './kernels.generated.js';
+
+/** The name of every function the core exports (generated from the built .wasm: see scripts/kernel-types.mjs). */
+export type KernelName = Exclude<keyof CoreKernels, 'memory'>;
+
+/** `B` where the core exports both `B_f32` and `B_f64`: a kernel family `kernelFor(B, dtype)` can pick from. */
+export type FloatKernel = FamilyOf<'f32'> & FamilyOf<'f64'>;
+type FamilyOf<S extends string> = KernelName extends infer K ? (K extends `${infer B}_${S}` ? B : never) : never;
 
 /**
- * The core's exports. Results typed `usize` in assembly/ (pointers, byte counts) arrive as signed
- * i32 numbers: read them with `>>> 0`, or they turn negative past 2 GiB. Pointers passed in are
- * converted back modulo 2^32, so unsigned numbers up to 4 GiB are passed as they are.
+ * A kernel called through a name chosen at run time from a family (unary, binary, reduction...),
+ * whose members differ in their trailing parameters; the name itself is still checked.
  */
-export interface CoreExports {
-  readonly memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  free(ptr: number): void;
-  heap_bytes(): number;
-  allocated_bytes(): number;
-  peak_allocated_bytes(): number;
-  reset_peak(): void;
-  meta_ptr(): number;
-  rng_seed(lo: number, hi: number): void;
-  set_limit_bytes(bytes: number): void;
-}
+export type KernelFn = (...args: number[]) => unknown;
+
+/**
+ * The core's exports the runtime itself uses. Results typed `usize` in assembly/ (pointers, byte
+ * counts) arrive as signed i32 numbers: read them with `>>> 0`, or they turn negative past 2 GiB.
+ * Pointers passed in are converted back modulo 2^32, so unsigned numbers up to 4 GiB are passed as they are.
+ */
+export type CoreExports = Pick<
+  CoreKernels,
+  | 'memory'
+  | 'alloc'
+  | 'free'
+  | 'heap_bytes'
+  | 'allocated_bytes'
+  | 'peak_allocated_bytes'
+  | 'reset_peak'
+  | 'meta_ptr'
+  | 'rng_seed'
+  | 'set_limit_bytes'
+>;
 
 export interface InitOptions {
   /** A precompiled module (required on Cloudflare workers, which forbid compiling bytes). */
@@ -31,7 +45,7 @@ export interface InitOptions {
 }
 
 let core: CoreExports | null = null;
-let kernels: Record<string, KernelFn> = {};
+let kernels: Record<string, unknown> = {};
 let metaPtr = 0;
 let metaView = new Int32Array(0);
 const initHooks: Array<() => void> = [];
@@ -39,9 +53,9 @@ const initHooks: Array<() => void> = [];
 let embedded: Uint8Array | null = null;
 
 function install(instance: WebAssembly.Instance): void {
-  const exp = instance.exports as unknown as CoreExports & Record<string, KernelFn>;
+  const exp = instance.exports as unknown as CoreExports;
   core = exp;
-  kernels = exp as unknown as Record<string, KernelFn>;
+  kernels = instance.exports;
   metaPtr = exp.meta_ptr();
   metaView = new Int32Array(0);
   for (const h of initHooks) h();
@@ -207,12 +221,15 @@ export function getCore(): CoreExports {
   return core as unknown as CoreExports;
 }
 
-/** Resolves an exported kernel by name; throws if the core lacks it (a build mismatch). */
-export function kernel(name: string): KernelFn {
+/**
+ * Resolves an exported kernel by name, typed with its signature in the built .wasm; throws if the
+ * core lacks it (a .wasm other than the one the sources were type-checked against).
+ */
+export function kernel<N extends KernelName>(name: N): CoreKernels[N] {
   if (!core) getCore();
   const f = kernels[name];
   if (typeof f !== 'function') throw new Error(`asgrad: the WebAssembly core has no kernel '${name}'`);
-  return f;
+  return f as CoreKernels[N];
 }
 
 /** The i32 metadata area shared with the kernels; re-derived whenever memory grew (old views detach). */

@@ -4,7 +4,8 @@ import { Tensor } from '../tensor.js';
 import { Storage } from '../storage.js';
 import { DType, ITEM_SIZE, kernelSuffix } from '../dtype.js';
 import { kernel, meta, memoryBuffer } from '../core/wasm.js';
-import type { KernelFn } from '../core/wasm.js';
+import type { FloatKernel, KernelFn, KernelName } from '../core/wasm.js';
+export type { FloatKernel, KernelName };
 import {
   broadcastShapes,
   broadcastStrides,
@@ -102,6 +103,14 @@ export function contiguousOf(t: Tensor): Tensor {
   return isContiguous(t._shape, t._strides) ? t : contiguousCopy(t);
 }
 
+/** The core's conversion kernels, by source and target dtype; int64 <-> bool has none (it goes through float64). */
+const CAST: { readonly [F in DType]: { readonly [T in DType]?: Extract<KernelName, `cast_${string}`> } } = {
+  float32: { float64: 'cast_f32_f64', int64: 'cast_f32_i64', bool: 'cast_f32_u8' },
+  float64: { float32: 'cast_f64_f32', int64: 'cast_f64_i64', bool: 'cast_f64_u8' },
+  int64: { float32: 'cast_i64_f32', float64: 'cast_i64_f64' },
+  bool: { float32: 'cast_u8_f32', float64: 'cast_u8_f64' },
+};
+
 /** Dtype conversion (a copy), computed in the core. */
 export function castTo(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
@@ -109,16 +118,15 @@ export function castTo(t: Tensor, dtype: DType): Tensor {
   const out = empty(t._shape, dtype);
   const n = out.numel();
   if (n > 0) {
-    const from = { float32: 'f32', float64: 'f64', int64: 'i64', bool: 'u8' }[t.dtype];
-    const to = { float32: 'f32', float64: 'f64', int64: 'i64', bool: 'u8' }[dtype];
-    if ((from === 'i64' && to === 'u8') || (from === 'u8' && to === 'i64')) {
+    const direct = CAST[t.dtype][dtype];
+    if (direct === undefined) {
       // Through float64. The intermediate is made before any pointer is fetched (no Storage may be
       // made between a kernel call's pointer fetches and the call: see storage.ts).
       const mid = castTo(x, 'float64');
-      kernel(`cast_f64_${to}`)(out._ptr(), mid._ptr(), n);
+      kernel(CAST.float64[dtype]!)(out._ptr(), mid._ptr(), n);
       mid.dispose();
     } else {
-      kernel(`cast_${from}_${to}`)(out._ptr(), x._ptr(), n);
+      kernel(direct)(out._ptr(), x._ptr(), n);
     }
   }
   if (x !== t) x.dispose();
@@ -234,13 +242,13 @@ export function copyPreservingLayout(t: Tensor, dtype: DType = t.dtype): Tensor 
 }
 
 /** Elementwise unary kernel `name_T(out, x, n, ...params)` on a float tensor. */
-export function unary(name: string, x: Tensor, ...params: number[]): Tensor {
+export function unary(name: FloatKernel, x: Tensor, ...params: number[]): Tensor {
   const layout = outputLayout(x._shape, [x]);
   if (layout) return inLayout(layout, x._shape, [x], ([v]) => unaryContiguous(name, v, params));
   return unaryContiguous(name, x, params);
 }
 
-function unaryContiguous(name: string, x: Tensor, params: number[]): Tensor {
+function unaryContiguous(name: FloatKernel, x: Tensor, params: number[]): Tensor {
   const xc = contiguousOf(x);
   const out = empty(x._shape, x.dtype);
   const n = out.numel();
@@ -249,16 +257,21 @@ function unaryContiguous(name: string, x: Tensor, params: number[]): Tensor {
   return out;
 }
 
-/** Broadcasting binary kernel; `kdtype` picks the kernel (inputs already of that dtype). */
 /** `name_f32` / `name_f64`, resolved once per name. */
-const typedKernels = new Map<string, { f32: KernelFn | null; f64: KernelFn | null }>();
-function kernelFor(name: string, dtype: DType): KernelFn {
+const typedKernels = new Map<FloatKernel, { f32: KernelFn | null; f64: KernelFn | null }>();
+function kernelFor(name: FloatKernel, dtype: DType): KernelFn {
   let k = typedKernels.get(name);
   if (!k) typedKernels.set(name, (k = { f32: null, f64: null }));
   return dtype === 'float64' ? (k.f64 ??= kernel(`${name}_f64`)) : (k.f32 ??= kernel(`${name}_${kernelSuffix(dtype)}`));
 }
 
-export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType = a.dtype, kname?: string): Tensor {
+/**
+ * Broadcasting binary kernel `name_T`, T from a's dtype; or the kernel `kname` (inputs already of
+ * its dtype), `name` then only naming the op in errors.
+ */
+export function binary(name: FloatKernel, a: Tensor, b: Tensor, outDtype?: DType): Tensor;
+export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType, kname: KernelName): Tensor;
+export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType = a.dtype, kname?: KernelName): Tensor {
   if (!(a.isContiguous() && b.isContiguous())) {
     const shape = broadcastShapes(a._shape, b._shape);
     const layout = outputLayout(shape, [a, b]);
@@ -267,8 +280,9 @@ export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType = a.d
   return binaryContiguous(name, a, b, outDtype, kname);
 }
 
-function binaryContiguous(name: string, a: Tensor, b: Tensor, outDtype: DType, kname?: string): Tensor {
-  const f = kname ? kernel(kname) : kernelFor(name, a.dtype);
+function binaryContiguous(name: string, a: Tensor, b: Tensor, outDtype: DType, kname?: KernelName): Tensor {
+  // Without kname, the overloads of binary() have checked that name is a FloatKernel.
+  const f: KernelFn = kname ? kernel(kname) : kernelFor(name as FloatKernel, a.dtype);
   // Common layouts need no broadcasting arithmetic: same-shape contiguous operands, or a
   // contiguous tensor with a 0-d one, are one flat loop.
   const ac = a.isContiguous();
@@ -298,7 +312,7 @@ function binaryContiguous(name: string, a: Tensor, b: Tensor, outDtype: DType, k
 }
 
 /** In-place binary kernel into a contiguous `a` of the broadcast shape (a === out). */
-export function binaryInto(name: string, a: Tensor, b: Tensor): void {
+export function binaryInto(name: FloatKernel, a: Tensor, b: Tensor): void {
   const shape = a._shape;
   if (a.numel() === 0) return;
   const c = coalesce(shape, [a._strides, broadcastStrides(b._shape, b._strides, shape)]);

@@ -399,7 +399,7 @@ const BOTH: SavePlan = (ra, rb) => [ra || rb, ra || rb];
  * reads (a third flag: whether it reads the result too). Integer operands compute in
  * float64 and come back as int64.
  */
-function defineBinary(kname: string, node: string, plan: SavePlan, rule: BinaryRule, alwaysFloat = false) {
+function defineBinary(kname: K.FloatKernel, node: string, plan: SavePlan, rule: BinaryRule, alwaysFloat = false) {
   const apply = (ox: Operand, oy: Operand, dtype: DType, cdtype: DType): Tensor => {
     const a = operand(ox, cdtype);
     const b = operand(oy, cdtype);
@@ -586,7 +586,7 @@ function whereImpl(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor
 type UnaryRule = (g: Tensor, saved: Tensor) => Tensor;
 
 /** A unary float op whose rule reads its input (`save: 'input'`) or its result (`'output'`). */
-function defineUnary(kname: string, node: string, save: 'input' | 'output' | 'none', rule: UnaryRule) {
+function defineUnary(kname: K.FloatKernel, node: string, save: 'input' | 'output' | 'none', rule: UnaryRule) {
   return (x: Tensor): Tensor => {
     V.tensor(x, kname, 'input', 1);
     const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
