@@ -36,7 +36,11 @@ async function time(fn: () => unknown | Promise<unknown>, iters: number): Promis
 
 export async function matmulFigures(sizes: number[], rounds: number, pt: TorchSystem | null): Promise<Figure[]> {
   const out: Figure[] = [];
-  const jitted = { ab: jit((a: JArray, b: JArray) => np.matmul(a, b)), abt: jit((a: JArray, b: JArray) => np.matmul(a, b.transpose())), atb: jit((a: JArray, b: JArray) => np.matmul(a.transpose(), b)) };
+  const jitted = {
+    ab: jit((a: JArray, b: JArray) => np.matmul(a, b)),
+    abt: jit((a: JArray, b: JArray) => np.matmul(a, b.transpose())),
+    atb: jit((a: JArray, b: JArray) => np.matmul(a.transpose(), b)),
+  };
   for (const n of sizes) {
     const flops = 2 * n ** 3;
     const iters = Math.max(1, Math.round(1.5e8 / flops));
@@ -74,7 +78,8 @@ export async function matmulFigures(sizes: number[], rounds: number, pt: TorchSy
       }
       for (const [name, xs] of Object.entries(figs)) {
         if (!xs.length) continue;
-        const [system, backend] = name === 'asgrad' ? ['asgrad', 'wasm-simd128'] : name === 'pytorch' ? ['pytorch', 'cpu'] : name.split(' ');
+        const [system, backend] =
+          name === 'asgrad' ? ['asgrad', 'wasm-simd128'] : name === 'pytorch' ? ['pytorch', 'cpu'] : name.split(' ');
         out.push({ system, backend, workload: 'matmul', metric: `gflops_${form}_${n}`, ...summary(xs) });
       }
     }

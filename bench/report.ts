@@ -41,12 +41,16 @@ export function chart(rows: Row[]): string {
       const rel = row.higherIsBetter ? c.median / base : base / c.median;
       const xa = x(1);
       const xb = x(rel);
-      parts.push(`<rect x="${Math.min(xa, xb)}" y="${y0 + j * barH}" width="${Math.max(1, Math.abs(xb - xa))}" height="${barH - 2}" fill="${COLORS[j % COLORS.length]}"/>`);
+      parts.push(
+        `<rect x="${Math.min(xa, xb)}" y="${y0 + j * barH}" width="${Math.max(1, Math.abs(xb - xa))}" height="${barH - 2}" fill="${COLORS[j % COLORS.length]}"/>`,
+      );
     });
   });
   labels.forEach((l, j) => {
     const y = 56 + rows.length * groupH + j * 16;
-    parts.push(`<rect x="${left}" y="${y - 9}" width="10" height="10" fill="${COLORS[j % COLORS.length]}"/><text x="${left + 16}" y="${y}">${l}</text>`);
+    parts.push(
+      `<rect x="${left}" y="${y - 9}" width="10" height="10" fill="${COLORS[j % COLORS.length]}"/><text x="${left + 16}" y="${y}">${l}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n');

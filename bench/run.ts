@@ -33,13 +33,69 @@ interface Workload {
 
 const N2 = 2 * 512 ** 3;
 const WORKLOADS: Workload[] = [
-  { id: 'W1', title: 'seed loop', metric: 'us_per_epoch', higherIsBetter: false, iters: quick ? 200 : 2000, figure: (ms, n) => (ms * 1000) / n, rtol: 1e-4 },
-  { id: 'W2', title: 'chain 1M fwd+bwd', metric: 'ms_per_iter', higherIsBetter: false, iters: quick ? 2 : 10, figure: (ms, n) => ms / n, rtol: 1e-3 },
-  { id: 'W3', title: 'MLP step', metric: 'ms_per_step', higherIsBetter: false, iters: quick ? 2 : 10, figure: (ms, n) => ms / n, rtol: 2e-3 },
-  { id: 'W4', title: 'matmul 512 fwd+bwd', metric: 'gflops', higherIsBetter: true, iters: quick ? 1 : 4, figure: (ms, n) => (3 * N2 * n) / (ms * 1e6), rtol: 1e-3 },
-  { id: 'W4f512', title: 'matmul fwd 512', metric: 'gflops', higherIsBetter: true, iters: quick ? 2 : 10, figure: (ms, n) => (N2 * n) / (ms * 1e6), rtol: 1e-3 },
-  { id: 'W4f1024', title: 'matmul fwd 1024', metric: 'gflops', higherIsBetter: true, iters: quick ? 1 : 2, figure: (ms, n) => (8 * N2 * n) / (ms * 1e6), rtol: 1e-3 },
-  { id: 'W5', title: 'small ops', metric: 'us_per_op', higherIsBetter: false, iters: quick ? 2 : 10, figure: (ms, n) => (ms * 1000) / (n * 1000), rtol: 1e-4 },
+  {
+    id: 'W1',
+    title: 'seed loop',
+    metric: 'us_per_epoch',
+    higherIsBetter: false,
+    iters: quick ? 200 : 2000,
+    figure: (ms, n) => (ms * 1000) / n,
+    rtol: 1e-4,
+  },
+  {
+    id: 'W2',
+    title: 'chain 1M fwd+bwd',
+    metric: 'ms_per_iter',
+    higherIsBetter: false,
+    iters: quick ? 2 : 10,
+    figure: (ms, n) => ms / n,
+    rtol: 1e-3,
+  },
+  {
+    id: 'W3',
+    title: 'MLP step',
+    metric: 'ms_per_step',
+    higherIsBetter: false,
+    iters: quick ? 2 : 10,
+    figure: (ms, n) => ms / n,
+    rtol: 2e-3,
+  },
+  {
+    id: 'W4',
+    title: 'matmul 512 fwd+bwd',
+    metric: 'gflops',
+    higherIsBetter: true,
+    iters: quick ? 1 : 4,
+    figure: (ms, n) => (3 * N2 * n) / (ms * 1e6),
+    rtol: 1e-3,
+  },
+  {
+    id: 'W4f512',
+    title: 'matmul fwd 512',
+    metric: 'gflops',
+    higherIsBetter: true,
+    iters: quick ? 2 : 10,
+    figure: (ms, n) => (N2 * n) / (ms * 1e6),
+    rtol: 1e-3,
+  },
+  {
+    id: 'W4f1024',
+    title: 'matmul fwd 1024',
+    metric: 'gflops',
+    higherIsBetter: true,
+    iters: quick ? 1 : 2,
+    figure: (ms, n) => (8 * N2 * n) / (ms * 1e6),
+    rtol: 1e-3,
+  },
+  {
+    id: 'W5',
+    title: 'small ops',
+    metric: 'us_per_op',
+    higherIsBetter: false,
+    iters: quick ? 2 : 10,
+    figure: (ms, n) => (ms * 1000) / (n * 1000),
+    rtol: 1e-4,
+  },
 ];
 const ROUNDS = quick ? 2 : 6;
 
@@ -128,7 +184,21 @@ async function main(): Promise<void> {
         if (!c) continue;
         const workload = w.id.startsWith('W4f') ? 'W4f' : w.id;
         const metric = w.id.startsWith('W4f') ? `${w.metric}_${w.id.slice(3)}` : w.metric;
-        console.log(JSON.stringify({ system: s.system, backend: s.backend, threads: s.threads, workload, metric, median: c.median, min: c.min, max: c.max, n: c.n, check: c.ok ? 'ok' : 'FAILED', values: c.check }));
+        console.log(
+          JSON.stringify({
+            system: s.system,
+            backend: s.backend,
+            threads: s.threads,
+            workload,
+            metric,
+            median: c.median,
+            min: c.min,
+            max: c.max,
+            n: c.n,
+            check: c.ok ? 'ok' : 'FAILED',
+            values: c.check,
+          }),
+        );
       }
     }
     if (w6) for (const line of w6.json) console.log(JSON.stringify(line));
@@ -145,10 +215,15 @@ async function main(): Promise<void> {
     const a = results.get(key(w.id, asgrad));
     if (!a) continue;
     const row = [`${w.id} ${w.title} (${w.metric})`];
-    chartRows.push({ workload: w.id, title: `${w.id} ${w.title}`, higherIsBetter: w.higherIsBetter, cells: systems.map((s) => {
-      const c = results.get(key(w.id, s));
-      return { label: label(s), median: c?.median ?? NaN, min: c?.min ?? NaN, max: c?.max ?? NaN, ok: c?.ok ?? false };
-    }) });
+    chartRows.push({
+      workload: w.id,
+      title: `${w.id} ${w.title}`,
+      higherIsBetter: w.higherIsBetter,
+      cells: systems.map((s) => {
+        const c = results.get(key(w.id, s));
+        return { label: label(s), median: c?.median ?? NaN, min: c?.min ?? NaN, max: c?.max ?? NaN, ok: c?.ok ?? false };
+      }),
+    });
     for (const s of systems) {
       const c = results.get(key(w.id, s));
       if (!c) {
@@ -167,30 +242,48 @@ async function main(): Promise<void> {
   };
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
   out.push(`asgrad benchmark (${quick ? 'quick' : 'full'}: ${ROUNDS} rounds after a warm-up; median (min–max)); ${machine}`);
-  out.push(`[xN] = how many times faster asgrad is than that system (>1: asgrad faster). ${torchNote}. TF.js wasm threads: ${tfjsWasm.threads}.`);
+  out.push(
+    `[xN] = how many times faster asgrad is than that system (>1: asgrad faster). ${torchNote}. TF.js wasm threads: ${tfjsWasm.threads}.`,
+  );
   out.push('');
   out.push(...table(header, rows));
   const w2 = results.get(key('W2', asgrad));
-  if (w2) out.push('', `W2 asgrad: ${fmt((9 * 4 * 2 ** 20) / (w2.median * 1e6))} GB/s under the byte model of WORKLOADS.md (9 passes over 4 MiB per iteration; asgrad actually makes 13: 7 forward, and backward writes the broadcast gradient of z, reads it with y, doubles it, the leaf's .grad taking that buffer without a copy)`);
+  if (w2)
+    out.push(
+      '',
+      `W2 asgrad: ${fmt((9 * 4 * 2 ** 20) / (w2.median * 1e6))} GB/s under the byte model of WORKLOADS.md (9 passes over 4 MiB per iteration; asgrad actually makes 13: 7 forward, and backward writes the broadcast gradient of z, reads it with y, doubles it, the leaf's .grad taking that buffer without a copy)`,
+    );
   if (w6) out.push('', ...w6.text);
   if (kernels.length) {
     const peak = kernels.find((k) => k.workload === 'simd_peak');
     out.push('', `SIMD128 f32x4 mul+add peak of this machine (12 independent chains): ${fmt(peak!.median)} GFLOP/s`);
     out.push('', 'Bandwidth of large contiguous float32 kernels (4 Mi elements, bytes read + written):');
-    out.push(...table(['kernel', 'GB/s median (min–max)'], kernels.filter((k) => k.workload === 'bandwidth').map((k) => [k.metric.slice(5), `${fmt(k.median)} (${fmt(k.min)}–${fmt(k.max)})`])));
+    out.push(
+      ...table(
+        ['kernel', 'GB/s median (min–max)'],
+        kernels.filter((k) => k.workload === 'bandwidth').map((k) => [k.metric.slice(5), `${fmt(k.median)} (${fmt(k.min)}–${fmt(k.max)})`]),
+      ),
+    );
     const mm = kernels.filter((k) => k.workload === 'matmul');
     const sysNames = [...new Set(mm.map((k) => `${k.system} ${k.backend}`))];
     const body: string[][] = [];
-    for (const n of sizes) for (const form of Object.keys(FORMS) as Form[]) {
-      body.push([`${n} ${FORMS[form]}`, ...sysNames.map((sn) => {
-        const k = mm.find((q) => `${q.system} ${q.backend}` === sn && q.metric === `gflops_${form}_${n}`);
-        return k ? `${fmt(k.median)} (${fmt(k.min)}–${fmt(k.max)})` : '—';
-      })]);
-    }
+    for (const n of sizes)
+      for (const form of Object.keys(FORMS) as Form[]) {
+        body.push([
+          `${n} ${FORMS[form]}`,
+          ...sysNames.map((sn) => {
+            const k = mm.find((q) => `${q.system} ${q.backend}` === sn && q.metric === `gflops_${form}_${n}`);
+            return k ? `${fmt(k.median)} (${fmt(k.min)}–${fmt(k.max)})` : '—';
+          }),
+        ]);
+      }
     out.push('', 'Matmul GFLOP/s (2·n³ per product) by size and form:');
     out.push(...table(['n, form', ...sysNames], body));
   }
-  const failLine = failed || (w6 && !w6.ok) ? `${failed} correctness check(s) FAILED${w6 && !w6.ok ? ' (W6 FAILED)' : ''}` : 'all correctness checks passed';
+  const failLine =
+    failed || (w6 && !w6.ok)
+      ? `${failed} correctness check(s) FAILED${w6 && !w6.ok ? ' (W6 FAILED)' : ''}`
+      : 'all correctness checks passed';
   out.push('', failLine);
   console.log(out.join('\n'));
   if (report) {

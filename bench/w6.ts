@@ -55,22 +55,59 @@ export async function runW6(quick: boolean): Promise<{ text: string[]; json: obj
     mlp.dispose();
   }
 
-  const text = [`W6 memory: W3 for ${steps} steps (liveTensors / allocatedBytes / WASM memory at steps ${marks.join(', ')}; peak allocated)`];
+  const text = [
+    `W6 memory: W3 for ${steps} steps (liveTensors / allocatedBytes / WASM memory at steps ${marks.join(', ')}; peak allocated)`,
+  ];
   const json: object[] = [];
   for (const r of results) {
-    const cells = r.snaps.map((s) => `@${s.step}: ${s.liveTensors} / ${(s.allocatedBytes / 2 ** 20).toFixed(2)} MiB / ${(s.wasmBytes / 2 ** 20).toFixed(0)} MiB`);
+    const cells = r.snaps.map(
+      (s) => `@${s.step}: ${s.liveTensors} / ${(s.allocatedBytes / 2 ** 20).toFixed(2)} MiB / ${(s.wasmBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
     text.push(`  ${r.name.padEnd(28)} ${cells.join('   ')}   peak ${(r.peak / 2 ** 20).toFixed(2)} MiB   loss ${r.loss.toFixed(4)}`);
     const [system, variant] = r.name.split(', ');
     for (const s of r.snaps) {
-      json.push({ system, backend: variant, threads: 1, workload: 'W6', metric: `live_tensors_at_${s.step}`, median: s.liveTensors, min: s.liveTensors, max: s.liveTensors, n: 1 });
-      json.push({ system, backend: variant, threads: 1, workload: 'W6', metric: `allocated_bytes_at_${s.step}`, median: s.allocatedBytes, min: s.allocatedBytes, max: s.allocatedBytes, n: 1 });
+      json.push({
+        system,
+        backend: variant,
+        threads: 1,
+        workload: 'W6',
+        metric: `live_tensors_at_${s.step}`,
+        median: s.liveTensors,
+        min: s.liveTensors,
+        max: s.liveTensors,
+        n: 1,
+      });
+      json.push({
+        system,
+        backend: variant,
+        threads: 1,
+        workload: 'W6',
+        metric: `allocated_bytes_at_${s.step}`,
+        median: s.allocatedBytes,
+        min: s.allocatedBytes,
+        max: s.allocatedBytes,
+        n: 1,
+      });
     }
-    json.push({ system, backend: variant, threads: 1, workload: 'W6', metric: 'peak_allocated_bytes', median: r.peak, min: r.peak, max: r.peak, n: 1 });
+    json.push({
+      system,
+      backend: variant,
+      threads: 1,
+      workload: 'W6',
+      metric: 'peak_allocated_bytes',
+      median: r.peak,
+      min: r.peak,
+      max: r.peak,
+      n: 1,
+    });
   }
   const [free, scoped] = results;
-  const flat = (r: typeof free) => r.snaps.every((s) => s.liveTensors === r.snaps[0].liveTensors && s.allocatedBytes === r.snaps[0].allocatedBytes);
+  const flat = (r: typeof free) =>
+    r.snaps.every((s) => s.liveTensors === r.snaps[0].liveTensors && s.allocatedBytes === r.snaps[0].allocatedBytes);
   const ratio = free.peak / scoped.peak;
   const ok = flat(free) && flat(scoped) && ratio <= 1.5 && Math.abs(free.loss - scoped.loss) < 1e-5;
-  text.push(`  no-ceremony flat: ${flat(free)}; scoped flat: ${flat(scoped)}; peak ratio no-ceremony/scoped ${ratio.toFixed(2)} (target <= 1.5); ${ok ? 'OK' : 'FAILED'}`);
+  text.push(
+    `  no-ceremony flat: ${flat(free)}; scoped flat: ${flat(scoped)}; peak ratio no-ceremony/scoped ${ratio.toFixed(2)} (target <= 1.5); ${ok ? 'OK' : 'FAILED'}`,
+  );
   return { text, json, ok };
 }

@@ -49,7 +49,10 @@ await build({
 // `asgrad/embedded`: the .wasm inside the JavaScript, for bundled Node programs (ESM and CommonJS).
 // import.meta.url is defined away: with the bytes embedded nothing is located relative to the
 // module, and a user's CommonJS bundle of this file then gets no "import.meta is empty" warning.
-for (const [format, file] of [['esm', 'asgrad.embedded.js'], ['cjs', 'asgrad.embedded.cjs']]) {
+for (const [format, file] of [
+  ['esm', 'asgrad.embedded.js'],
+  ['cjs', 'asgrad.embedded.cjs'],
+]) {
   await build({
     entryPoints: [join(root, 'scripts/entries/embedded.ts')],
     outfile: out(file),
@@ -103,4 +106,3 @@ if (!quiet) {
     console.log(`build/${k}: ${(v.bytes / 1024).toFixed(1)} KiB (${(v.gzip / 1024).toFixed(1)} KiB gzipped)`);
   }
 }
-

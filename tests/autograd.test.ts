@@ -53,9 +53,7 @@ describe('autograd engine', () => {
   });
 
   it('raises PyTorch errors for backward on a tensor that does not require grad', () => {
-    expect(() => torch.ones(1).backward()).toThrow(
-      'element 0 of tensors does not require grad and does not have a grad_fn',
-    );
+    expect(() => torch.ones(1).backward()).toThrow('element 0 of tensors does not require grad and does not have a grad_fn');
   });
 
   it('frees saved tensors after backward; a second backward raises unless retainGraph', () => {
@@ -178,9 +176,7 @@ describe('autograd engine', () => {
 
   it('refuses an in-place op on a view of a leaf that requires grad', () => {
     const w = torch.ones(3, { requiresGrad: true });
-    expect(() => w.narrow(0, 0, 1).add_(1)).toThrow(
-      'a view of a leaf Variable that requires grad is being used in an in-place operation.',
-    );
+    expect(() => w.narrow(0, 0, 1).add_(1)).toThrow('a view of a leaf Variable that requires grad is being used in an in-place operation.');
   });
 
   it('fill_ on a tracked tensor stops its gradient, and a saved output it overwrote is caught', () => {
@@ -201,7 +197,9 @@ describe('autograd engine', () => {
     const x = torch.ones(3, { requiresGrad: true });
     expect(String(torch.matmul(x, torch.ones(3, 4)).gradFn)).toBe('<SqueezeBackward3>');
     expect(String(torch.nn.functional.linear(x, torch.ones(4, 3)).gradFn)).toBe('<SqueezeBackward3>');
-    expect(String(torch.nn.functional.linear(torch.ones([2, 2, 2, 3], { requiresGrad: true }), torch.ones(4, 3), torch.ones(4)).gradFn)).toBe('<AddBackward0>');
+    expect(
+      String(torch.nn.functional.linear(torch.ones([2, 2, 2, 3], { requiresGrad: true }), torch.ones(4, 3), torch.ones(4)).gradFn),
+    ).toBe('<AddBackward0>');
     // A number first is Python's operator form (JavaScript has no `2 ** y` on tensors): `2 ** y` is
     // PowBackward1, `2 - y` RsubBackward1, `2 / y` y.reciprocal() * 2.
     expect(String(torch.pow(2, y).gradFn)).toBe('<PowBackward1>');
@@ -211,7 +209,10 @@ describe('autograd engine', () => {
     const s = y.sum([]);
     expect(String(s)).toBe('tensor(6., grad_fn=<SumBackward1>)');
     s.backward();
-    expect(y.grad!.tolist()).toEqual([[1, 1, 1], [1, 1, 1]]);
+    expect(y.grad!.tolist()).toEqual([
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
     expect(String(y.mean({ dim: [] }).gradFn)).toBe('<MeanBackward1>');
   });
 

@@ -34,7 +34,8 @@ function edit(dir: string, file: string, fn: (d: J) => void): void {
   writeFileSync(join(dir, file), JSON.stringify(d));
   try {
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-    for (const g of Object.values(m.groups) as { file: string; bytes: number }[]) if (g.file === file) g.bytes = statSync(join(dir, file)).size;
+    for (const g of Object.values(m.groups) as { file: string; bytes: number }[])
+      if (g.file === file) g.bytes = statSync(join(dir, file)).size;
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
   } catch {
     /* no manifest in this copy */
@@ -75,33 +76,123 @@ interface Break {
 const valueOf = (c: J, i = 0): J => Object.values(c.expected.values)[i];
 
 const BREAKS: Break[] = [
-  { what: 'wrong dtype of an expected value', file: 'seed.json', edit: (d) => (d.cases[0].expected.values.out.dtype = 'float64'), reason: /value out: dtype float32 != expected float64/ },
+  {
+    what: 'wrong dtype of an expected value',
+    file: 'seed.json',
+    edit: (d) => (d.cases[0].expected.values.out.dtype = 'float64'),
+    reason: /value out: dtype float32 != expected float64/,
+  },
   {
     what: 'wrong dtype of an expected grad',
     file: 'binary.json',
-    edit: (d) => (Object.values(d.cases.find((c: J) => c.dtype === 'float32').expected.grads).find((g) => g) as J).dtype = 'float64',
+    edit: (d) => ((Object.values(d.cases.find((c: J) => c.dtype === 'float32').expected.grads).find((g) => g) as J).dtype = 'float64'),
     reason: /grad \w+: dtype float32 != expected float64/,
   },
-  { what: 'wrong dtype of a trace param', file: 'seed_traces.json', edit: (d) => (d.traces[2].trace[1].params.weights.dtype = 'float64'), reason: /epoch 2 param weights: dtype float32 != expected float64/ },
-  { what: 'a missing expected value', file: 'seed.json', edit: (d) => delete d.cases[0].expected.values.y, reason: /expected\.values: missing key 'y'/ },
-  { what: 'a missing expected grad', file: 'seed.json', edit: (d) => delete d.cases[3].expected.grads.w, reason: /expected\.grads: missing key 'w'/ },
+  {
+    what: 'wrong dtype of a trace param',
+    file: 'seed_traces.json',
+    edit: (d) => (d.traces[2].trace[1].params.weights.dtype = 'float64'),
+    reason: /epoch 2 param weights: dtype float32 != expected float64/,
+  },
+  {
+    what: 'a missing expected value',
+    file: 'seed.json',
+    edit: (d) => delete d.cases[0].expected.values.y,
+    reason: /expected\.values: missing key 'y'/,
+  },
+  {
+    what: 'a missing expected grad',
+    file: 'seed.json',
+    edit: (d) => delete d.cases[3].expected.grads.w,
+    reason: /expected\.grads: missing key 'w'/,
+  },
   { what: 'a missing tolerance', file: 'unary.json', edit: (d) => delete d.cases[7].tolerance, reason: /missing key 'tolerance'/ },
   { what: 'a missing backward', file: 'nn.json', edit: (d) => delete d.cases[3].backward, reason: /missing key 'backward'/ },
-  { what: 'a missing trace record key', file: 'seed_traces.json', edit: (d) => delete d.traces[1].trace[4].grad, reason: /trace\[4\]: missing key 'grad'/ },
-  { what: 'short expected data', file: 'binary.json', edit: (d) => valueOf(d.cases[0]).data.pop(), reason: /data has \d+ entries, shape \[[\d, ]*\] needs \d+/ },
-  { what: 'long expected data', file: 'reduce.json', edit: (d) => valueOf(d.cases[10]).data.push(0), reason: /data has \d+ entries, shape \[[\d, ]*\] needs \d+/ },
-  { what: 'short input data', file: 'linalg_shape.json', edit: (d) => (Object.values(d.cases[3].inputs)[0] as J).data.pop(), reason: /input '\w+': data has \d+ entries/ },
-  { what: 'short trace param data', file: 'seed_traces.json', edit: (d) => d.traces[3].trace[2].params.weights.data.pop(), reason: /trace\[2\]\.params\.weights: data has 3 entries, shape \[4\] needs 4/ },
-  { what: 'a truncated trace', file: 'seed_traces.json', edit: (d) => d.traces[0].trace.splice(40), reason: /trace has 40 records, the loop runs 50 epochs/ },
-  { what: 'a trace missing its first epoch', file: 'seed_traces.json', edit: (d) => d.traces[1].trace.shift(), reason: /trace has 99 records|trace\[0\]: epoch 2, expected 1/ },
-  { what: 'a wrong extra value', file: 'seed_traces.json', edit: (d) => (d.traces[0].extra.f5_after += 0.01), reason: /extra f5_after: got 9\.99\d+ expected 10\.00/ },
-  { what: 'a wrong extra value before training', file: 'seed_traces.json', edit: (d) => (d.traces[0].extra.f5_before = 0.5), reason: /extra f5_before: got 0 expected 0\.5/ },
-  { what: 'an extra key the runner cannot check', file: 'seed_traces.json', edit: (d) => (d.traces[0].extra.f5_middle = 3), reason: /extra key 'f5_middle' is not understood/ },
-  { what: 'a kwarg the op does not take', file: 'reduce.json', edit: (d) => renameKwarg(d, 'keepdim', 'keep_dim'), reason: /takes no kwarg 'keep_dim'/ },
-  { what: 'an unknown op', file: 'compose.json', edit: (d) => (d.cases[2].program[0].op = 'frobnicate'), reason: /unknown op 'frobnicate'/ },
-  { what: 'a wrong expected number', file: 'unary.json', edit: (d) => (valueOf(d.cases[0]).data[0] = Math.fround(valueOf(d.cases[0]).data[0] + 1)), reason: /element 0 got .* max error/ },
+  {
+    what: 'a missing trace record key',
+    file: 'seed_traces.json',
+    edit: (d) => delete d.traces[1].trace[4].grad,
+    reason: /trace\[4\]: missing key 'grad'/,
+  },
+  {
+    what: 'short expected data',
+    file: 'binary.json',
+    edit: (d) => valueOf(d.cases[0]).data.pop(),
+    reason: /data has \d+ entries, shape \[[\d, ]*\] needs \d+/,
+  },
+  {
+    what: 'long expected data',
+    file: 'reduce.json',
+    edit: (d) => valueOf(d.cases[10]).data.push(0),
+    reason: /data has \d+ entries, shape \[[\d, ]*\] needs \d+/,
+  },
+  {
+    what: 'short input data',
+    file: 'linalg_shape.json',
+    edit: (d) => (Object.values(d.cases[3].inputs)[0] as J).data.pop(),
+    reason: /input '\w+': data has \d+ entries/,
+  },
+  {
+    what: 'short trace param data',
+    file: 'seed_traces.json',
+    edit: (d) => d.traces[3].trace[2].params.weights.data.pop(),
+    reason: /trace\[2\]\.params\.weights: data has 3 entries, shape \[4\] needs 4/,
+  },
+  {
+    what: 'a truncated trace',
+    file: 'seed_traces.json',
+    edit: (d) => d.traces[0].trace.splice(40),
+    reason: /trace has 40 records, the loop runs 50 epochs/,
+  },
+  {
+    what: 'a trace missing its first epoch',
+    file: 'seed_traces.json',
+    edit: (d) => d.traces[1].trace.shift(),
+    reason: /trace has 99 records|trace\[0\]: epoch 2, expected 1/,
+  },
+  {
+    what: 'a wrong extra value',
+    file: 'seed_traces.json',
+    edit: (d) => (d.traces[0].extra.f5_after += 0.01),
+    reason: /extra f5_after: got 9\.99\d+ expected 10\.00/,
+  },
+  {
+    what: 'a wrong extra value before training',
+    file: 'seed_traces.json',
+    edit: (d) => (d.traces[0].extra.f5_before = 0.5),
+    reason: /extra f5_before: got 0 expected 0\.5/,
+  },
+  {
+    what: 'an extra key the runner cannot check',
+    file: 'seed_traces.json',
+    edit: (d) => (d.traces[0].extra.f5_middle = 3),
+    reason: /extra key 'f5_middle' is not understood/,
+  },
+  {
+    what: 'a kwarg the op does not take',
+    file: 'reduce.json',
+    edit: (d) => renameKwarg(d, 'keepdim', 'keep_dim'),
+    reason: /takes no kwarg 'keep_dim'/,
+  },
+  {
+    what: 'an unknown op',
+    file: 'compose.json',
+    edit: (d) => (d.cases[2].program[0].op = 'frobnicate'),
+    reason: /unknown op 'frobnicate'/,
+  },
+  {
+    what: 'a wrong expected number',
+    file: 'unary.json',
+    edit: (d) => (valueOf(d.cases[0]).data[0] = Math.fround(valueOf(d.cases[0]).data[0] + 1)),
+    reason: /element 0 got .* max error/,
+  },
   // Flipping a kwarg must change the result: kwargs reach the library, none are dropped.
-  { what: 'unbiased flipped in a var case', file: 'reduce.json', edit: (d) => flipKwarg(d, 'unbiased'), reason: /value \w+: element \d+ got/ },
+  {
+    what: 'unbiased flipped in a var case',
+    file: 'reduce.json',
+    edit: (d) => flipKwarg(d, 'unbiased'),
+    reason: /value \w+: element \d+ got/,
+  },
   { what: 'a leaky_relu slope changed', file: 'nn.json', edit: (d) => changeSlope(d), reason: /element \d+ got/ },
 ];
 
@@ -120,7 +211,9 @@ function renameKwarg(d: J, from: string, to: string): void {
 /** Triples negative_slope where leaky_relu reads an input with a negative entry (so the slope matters). */
 function changeSlope(d: J): void {
   for (const c of d.cases) {
-    const s = c.program.find((x: J) => x.op === 'leaky_relu' && x.kwargs?.negative_slope !== undefined && c.inputs[x.args[0]]?.data.some((v: number) => v < 0));
+    const s = c.program.find(
+      (x: J) => x.op === 'leaky_relu' && x.kwargs?.negative_slope !== undefined && c.inputs[x.args[0]]?.data.some((v: number) => v < 0),
+    );
     if (s) {
       s.kwargs.negative_slope *= 3;
       return;
@@ -178,10 +271,12 @@ describe('the conformance runner is strict', () => {
     expect(runDir(dir).failures.join('\n')).toMatch(/seed_copy\.json is not listed in manifest\.json/);
   });
 
-  it("a gradfn_names table that disagrees with its variants fails", () => {
+  it('a gradfn_names table that disagrees with its variants fails', () => {
     const dir = copy(['gradfn_names.json']);
     edit(dir, 'gradfn_names.json', (d) => d.table.add.push('AddBackward1'));
-    expect(runDir(dir).failures).toEqual([`${dir}: gradfn_names.json: table.add is ["AddBackward0","AddBackward1"], its variants give ["AddBackward0"]`]);
+    expect(runDir(dir).failures).toEqual([
+      `${dir}: gradfn_names.json: table.add is ["AddBackward0","AddBackward1"], its variants give ["AddBackward0"]`,
+    ]);
   });
 
   it('a changed widened tolerance fails', () => {
@@ -216,10 +311,17 @@ describe('the conformance runner is strict', () => {
     expect(cli('--dir').status).not.toBe(0);
   });
 
-  it('absent kwargs are left to the library, whose defaults are PyTorch 1.13\'s', () => {
+  it("absent kwargs are left to the library, whose defaults are PyTorch 1.13's", () => {
     // PyTorch's documented defaults (README, op vocabulary): every kwarg equal to one is removed;
     // the runner passes none of them, so the library's own defaults must give the same numbers.
-    const DEFAULTS: Record<string, unknown> = { keepdim: false, unbiased: true, reduction: 'mean', start_dim: 0, end_dim: -1, negative_slope: 0.01 };
+    const DEFAULTS: Record<string, unknown> = {
+      keepdim: false,
+      unbiased: true,
+      reduction: 'mean',
+      start_dim: 0,
+      end_dim: -1,
+      negative_slope: 0.01,
+    };
     const files = ['reduce.json', 'nn.json', 'linalg_shape.json', 'compose.json'];
     const dir = copy(files);
     let removed = 0;

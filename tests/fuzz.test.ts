@@ -6,13 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { loadBuilt, loadPrograms, Replayer, formatReport } from './fuzz/replay.js';
 
 const DIR = fileURLToPath(new URL('./fuzz/fixtures/', import.meta.url));
-const files = readdirSync(DIR).filter((f) => /\.json(\.gz)?$/.test(f)).sort();
+const files = readdirSync(DIR)
+  .filter((f) => /\.json(\.gz)?$/.test(f))
+  .sort();
 
 describe('differential fuzzing against PyTorch 1.13', () => {
   it('has fixtures', () => {
     expect(files.length).toBeGreaterThan(0);
   });
-  it('widens the tolerance only where PyTorch\'s own float32 rounding exceeds it (noise.py)', async () => {
+  it("widens the tolerance only where PyTorch's own float32 rounding exceeds it (noise.py)", async () => {
     const replayer = new Replayer(await loadBuilt());
     const noisy = files.flatMap((f) => loadPrograms(DIR + f)).filter((p) => p.noise);
     expect(noisy.length).toBeGreaterThan(0);

@@ -62,7 +62,13 @@ function make(inp: Input, dtype: DType): Tensor {
   const n = baseShape.reduce((a, b) => a * b, 1);
   const vals = valuesFor(n, ++seedCounter, inp.pos ?? false);
   let base: Tensor;
-  if (dt === 'int64') base = torch.tensor(vals.map((v) => BigInt(Math.abs(Math.round(v)) % 3)), { dtype: 'int64' }).reshape(baseShape);
+  if (dt === 'int64')
+    base = torch
+      .tensor(
+        vals.map((v) => BigInt(Math.abs(Math.round(v)) % 3)),
+        { dtype: 'int64' },
+      )
+      .reshape(baseShape);
   else if (dt === 'bool') base = torch.tensor(vals.map((v) => v > 0)).reshape(baseShape);
   else base = torch.tensor(vals, { dtype: dt }).reshape(baseShape);
   if (float) {
@@ -99,8 +105,14 @@ const TWO: [Input, Input][] = [
   [{ shape: [] }, { shape: [] }],
   [{ shape: [0] }, { shape: [1] }],
   [{ shape: [5, 3], layout: 'transposed' }, { shape: [5, 3] }],
-  [{ shape: [4, 5], layout: 'strided' }, { shape: [4, 5], layout: 'transposed' }],
-  [{ shape: [3, 7], layout: 'expanded' }, { shape: [7], layout: 'strided' }],
+  [
+    { shape: [4, 5], layout: 'strided' },
+    { shape: [4, 5], layout: 'transposed' },
+  ],
+  [
+    { shape: [3, 7], layout: 'expanded' },
+    { shape: [7], layout: 'strided' },
+  ],
   [{ shape: [4, 3] }, { shape: [4, 3], dtype: 'float64' }],
 ];
 
@@ -110,12 +122,22 @@ type Case = () => Tensor | Tensor[];
 /** For a float dtype, the cases of one op. */
 type CaseGen = (dt: DType) => Case[];
 
-const unary = (f: (a: Tensor) => Tensor, pos = false): CaseGen => (dt) =>
-  ONE.map((inp) => () => f(make({ ...inp, pos }, dt)));
-const binary = (f: (a: Tensor, b: Tensor) => Tensor, posB = false): CaseGen => (dt) =>
-  TWO.map(([a, b]) => () => f(make(a, dt), make({ ...b, pos: posB }, dt)));
-const scalarRight = (f: (a: Tensor, s: number) => Tensor, s: number): CaseGen => (dt) =>
-  ONE.map((inp) => () => f(make({ ...inp, pos: true }, dt), s));
+const unary =
+  (f: (a: Tensor) => Tensor, pos = false): CaseGen =>
+  (dt) =>
+    ONE.map((inp) => () => f(make({ ...inp, pos }, dt)));
+const binary =
+  (f: (a: Tensor, b: Tensor) => Tensor, posB = false): CaseGen =>
+  (dt) =>
+    TWO.map(
+      ([a, b]) =>
+        () =>
+          f(make(a, dt), make({ ...b, pos: posB }, dt)),
+    );
+const scalarRight =
+  (f: (a: Tensor, s: number) => Tensor, s: number): CaseGen =>
+  (dt) =>
+    ONE.map((inp) => () => f(make({ ...inp, pos: true }, dt), s));
 
 /** Reductions over all dims, each dim, kept or not, and two dims at once. */
 const REDUCE_INPUTS: [Input, number[] | undefined, boolean][] = [
@@ -129,46 +151,85 @@ const REDUCE_INPUTS: [Input, number[] | undefined, boolean][] = [
   [{ shape: [2, 3, 4] }, [0, 2], true],
   [{ shape: [2, 3, 5], layout: 'transposed' }, [1], false],
 ];
-const reduce = (f: (a: Tensor, dims: number[] | undefined, keep: boolean) => Tensor): CaseGen => (dt) =>
-  REDUCE_INPUTS.map(([inp, dims, keep]) => () => f(make(inp, dt), dims, keep));
+const reduce =
+  (f: (a: Tensor, dims: number[] | undefined, keep: boolean) => Tensor): CaseGen =>
+  (dt) =>
+    REDUCE_INPUTS.map(
+      ([inp, dims, keep]) =>
+        () =>
+          f(make(inp, dt), dims, keep),
+    );
 /** Softmax-like ops along one dim (the last, the first, a middle one). */
-const alongDim = (f: (a: Tensor, dim: number) => Tensor): CaseGen => (dt) => [
-  ...TAILS.map((n) => () => f(make({ shape: [2, n] }, dt), 1)),
-  () => f(make({ shape: [] }, dt), 0),
-  () => f(make({ shape: [5, 3], layout: 'transposed' }, dt), 0),
-  () => f(make({ shape: [4, 5], layout: 'strided' }, dt), 1),
-  () => f(make({ shape: [2, 3, 4] }, dt), 1),
-];
+const alongDim =
+  (f: (a: Tensor, dim: number) => Tensor): CaseGen =>
+  (dt) => [
+    ...TAILS.map((n) => () => f(make({ shape: [2, n] }, dt), 1)),
+    () => f(make({ shape: [] }, dt), 0),
+    () => f(make({ shape: [5, 3], layout: 'transposed' }, dt), 0),
+    () => f(make({ shape: [4, 5], layout: 'strided' }, dt), 1),
+    () => f(make({ shape: [2, 3, 4] }, dt), 1),
+  ];
 
 /** (M, K, N) with every tail among them, plus empty sizes. */
 const MKN: [number, number, number][] = [
-  [1, 1, 1], [3, 5, 7], [4, 8, 4], [5, 3, 8], [7, 7, 7], [8, 1, 5], [1, 4, 3], [9, 17, 5], [0, 3, 4], [3, 0, 4], [3, 4, 0],
+  [1, 1, 1],
+  [3, 5, 7],
+  [4, 8, 4],
+  [5, 3, 8],
+  [7, 7, 7],
+  [8, 1, 5],
+  [1, 4, 3],
+  [9, 17, 5],
+  [0, 3, 4],
+  [3, 0, 4],
+  [3, 4, 0],
 ];
-const mmCases = (f: (a: Tensor, b: Tensor) => Tensor): CaseGen => (dt) => [
-  ...MKN.map(([m, k, n]) => () => f(make({ shape: [m, k] }, dt), make({ shape: [k, n] }, dt))),
-  () => f(make({ shape: [5, 3], layout: 'transposed' }, dt), make({ shape: [3, 4], layout: 'transposed' }, dt)),
-  () => f(make({ shape: [4, 5], layout: 'strided' }, dt), make({ shape: [5, 3], layout: 'strided' }, dt)),
-];
+const mmCases =
+  (f: (a: Tensor, b: Tensor) => Tensor): CaseGen =>
+  (dt) => [
+    ...MKN.map(
+      ([m, k, n]) =>
+        () =>
+          f(make({ shape: [m, k] }, dt), make({ shape: [k, n] }, dt)),
+    ),
+    () => f(make({ shape: [5, 3], layout: 'transposed' }, dt), make({ shape: [3, 4], layout: 'transposed' }, dt)),
+    () => f(make({ shape: [4, 5], layout: 'strided' }, dt), make({ shape: [5, 3], layout: 'strided' }, dt)),
+  ];
 
 /** Index tensors valid for a dim of size n (repeats included). */
 const indexFor = (n: number): Tensor => idx(n === 0 ? [] : [n - 1, 0, n - 1, Math.floor(n / 2)]);
 
 /** nll / cross-entropy inputs: [N, C] scores and N class indices. */
-const classCases = (f: (x: Tensor, t: Tensor) => Tensor, logp = false): CaseGen => (dt) =>
-  [1, 3, 4, 5, 7, 8].map((c) => () => {
-    const x = make({ shape: [3, c] }, dt);
-    return f(logp ? x.logSoftmax(1) : x, idx([0, c - 1, Math.floor(c / 2)]));
-  });
+const classCases =
+  (f: (x: Tensor, t: Tensor) => Tensor, logp = false): CaseGen =>
+  (dt) =>
+    [1, 3, 4, 5, 7, 8].map((c) => () => {
+      const x = make({ shape: [3, c] }, dt);
+      return f(logp ? x.logSoftmax(1) : x, idx([0, c - 1, Math.floor(c / 2)]));
+    });
 
-const creation = (f: (shape: number[], dt: DType) => Tensor): CaseGen => (dt) =>
-  [[], [0], [1], [3], [4], [5], [7], [8], [2, 9]].map((s) => () => f(s, dt));
-const like = (f: (t: Tensor) => Tensor): CaseGen => (dt) => ONE.map((inp) => () => f(make(inp, dt)));
+const creation =
+  (f: (shape: number[], dt: DType) => Tensor): CaseGen =>
+  (dt) =>
+    [[], [0], [1], [3], [4], [5], [7], [8], [2, 9]].map((s) => () => f(s, dt));
+const like =
+  (f: (t: Tensor) => Tensor): CaseGen =>
+  (dt) =>
+    ONE.map((inp) => () => f(make(inp, dt)));
 
 /** The op table of this test, keyed by exported name. */
 const OPS: Record<string, CaseGen> = {
   // creation
-  tensor: (dt) => [() => torch.tensor([1, 2, 3, 4, 5], { dtype: dt }), () => torch.tensor([[1, 2, 3]], { dtype: dt }), () => torch.tensor(2.5, { dtype: dt }), () => torch.tensor([], { dtype: dt })],
-  fromArray: (dt) => TAILS.map((n) => () => torch.fromArray(dt === 'float64' ? new Float64Array(valuesFor(n, 1, false)) : new Float32Array(valuesFor(n, 1, false)))),
+  tensor: (dt) => [
+    () => torch.tensor([1, 2, 3, 4, 5], { dtype: dt }),
+    () => torch.tensor([[1, 2, 3]], { dtype: dt }),
+    () => torch.tensor(2.5, { dtype: dt }),
+    () => torch.tensor([], { dtype: dt }),
+  ],
+  fromArray: (dt) =>
+    TAILS.map(
+      (n) => () => torch.fromArray(dt === 'float64' ? new Float64Array(valuesFor(n, 1, false)) : new Float32Array(valuesFor(n, 1, false))),
+    ),
   zeros: creation((s, dt) => torch.zeros(s, { dtype: dt })),
   ones: creation((s, dt) => torch.ones(s, { dtype: dt })),
   empty: creation((s, dt) => torch.empty(s, { dtype: dt }).fill_(1)),
@@ -217,11 +278,12 @@ const OPS: Record<string, CaseGen> = {
   le: binary((a, b) => a.le(b)),
   eq: binary((a, b) => a.eq(b.detach().mul(0).add(a.detach()))),
   ne: binary((a, b) => a.ne(b)),
-  where: (dt) => TWO.map(([a, b]) => () => {
-    const x = make(a, dt);
-    const y = make(b, dt);
-    return torch.where(x.detach().gt(0), x, y);
-  }),
+  where: (dt) =>
+    TWO.map(([a, b]) => () => {
+      const x = make(a, dt);
+      const y = make(b, dt);
+      return torch.where(x.detach().gt(0), x, y);
+    }),
   // reductions
   sum: reduce((a, d, k) => (d ? a.sum(d, k) : a.sum())),
   mean: reduce((a, d, k) => (d ? a.mean(d, k) : a.mean())),
@@ -243,11 +305,31 @@ const OPS: Record<string, CaseGen> = {
     () => make({ shape: [3, 7], layout: 'strided' }, dt).matmul(make({ shape: [7] }, dt)),
   ],
   mm: mmCases((a, b) => a.mm(b)),
-  mv: (dt) => MKN.map(([m, k]) => () => torch.mv(make({ shape: [m, k] }, dt), make({ shape: [k] }, dt))),
+  mv: (dt) =>
+    MKN.map(
+      ([m, k]) =>
+        () =>
+          torch.mv(make({ shape: [m, k] }, dt), make({ shape: [k] }, dt)),
+    ),
   dot: (dt) => TAILS.map((n) => () => make({ shape: [n] }, dt).dot(make({ shape: [n], layout: 'strided' }, dt))),
-  bmm: (dt) => MKN.map(([m, k, n]) => () => torch.bmm(make({ shape: [2, m, k] }, dt), make({ shape: [2, k, n] }, dt))),
-  addmm: (dt) => MKN.map(([m, k, n]) => () => torch.addmm(make({ shape: [n] }, dt), make({ shape: [m, k] }, dt), make({ shape: [k, n] }, dt))),
-  linear: (dt) => MKN.map(([m, k, n]) => () => F.linear(make({ shape: [m, k] }, dt), make({ shape: [n, k] }, dt), make({ shape: [n] }, dt))),
+  bmm: (dt) =>
+    MKN.map(
+      ([m, k, n]) =>
+        () =>
+          torch.bmm(make({ shape: [2, m, k] }, dt), make({ shape: [2, k, n] }, dt)),
+    ),
+  addmm: (dt) =>
+    MKN.map(
+      ([m, k, n]) =>
+        () =>
+          torch.addmm(make({ shape: [n] }, dt), make({ shape: [m, k] }, dt), make({ shape: [k, n] }, dt)),
+    ),
+  linear: (dt) =>
+    MKN.map(
+      ([m, k, n]) =>
+        () =>
+          F.linear(make({ shape: [m, k] }, dt), make({ shape: [n, k] }, dt), make({ shape: [n] }, dt)),
+    ),
   // views and copies (each read back through a copy kernel)
   transpose: unary((a) => (a.ndim >= 2 ? a.transpose(0, 1) : a.transpose(0, 0)).mul(2)),
   t: unary((a) => (a.ndim <= 2 ? a.t() : a).mul(2)),
@@ -291,10 +373,43 @@ const OPS: Record<string, CaseGen> = {
 
 /** Exported names that are not tensor ops (lifetimes, modes, metadata, reading values). */
 const NOT_OPS = new Set([
-  'Tensor', 'Size', 'init', 'memory', 'setMemoryLimit', 'resetPeakMemory', 'scope', 'keep', 'manualSeed',
-  'noGrad', 'enableGrad', 'isGradEnabled', 'setGradEnabled', 'nn', 'optim', 'float32', 'float64', 'int64', 'bool',
-  'constructor', 'dim', 'numel', 'size', 'stride', 'storageOffset', 'isContiguous', 'toArray', 'dataSync', 'tolist',
-  'item', 'toString', 'dispose', 'backward', 'requiresGrad_', 'detach_', 'retainGrad', 'isDisposed',
+  'Tensor',
+  'Size',
+  'init',
+  'memory',
+  'setMemoryLimit',
+  'resetPeakMemory',
+  'scope',
+  'keep',
+  'manualSeed',
+  'noGrad',
+  'enableGrad',
+  'isGradEnabled',
+  'setGradEnabled',
+  'nn',
+  'optim',
+  'float32',
+  'float64',
+  'int64',
+  'bool',
+  'constructor',
+  'dim',
+  'numel',
+  'size',
+  'stride',
+  'storageOffset',
+  'isContiguous',
+  'toArray',
+  'dataSync',
+  'tolist',
+  'item',
+  'toString',
+  'dispose',
+  'backward',
+  'requiresGrad_',
+  'detach_',
+  'retainGrad',
+  'isDisposed',
 ]);
 
 /** Every exported op name: torch.*, torch.nn.functional.*, Tensor methods and getters. */
@@ -307,7 +422,9 @@ function exportedOps(): string[] {
     const d = Object.getOwnPropertyDescriptor(Tensor.prototype, k)!;
     if (typeof d.value === 'function' || k === 'T' || k === 'data') names.add(k);
   }
-  return [...names].filter((n) => !NOT_OPS.has(n) && !/^(requiresGrad|grad|gradFn|isLeaf|shape|ndim|dtype|isDisposed|data)$/.test(n)).sort();
+  return [...names]
+    .filter((n) => !NOT_OPS.has(n) && !/^(requiresGrad|grad|gradFn|isLeaf|shape|ndim|dtype|isDisposed|data)$/.test(n))
+    .sort();
 }
 
 // ---- the harness --------------------------------------------------------------------------------
@@ -372,10 +489,23 @@ function probes(name: string, dt: DType): Case[] {
   const fns: Case[] = [];
   const desc = Object.getOwnPropertyDescriptor(Tensor.prototype, name);
   const getter = desc?.get;
-  const viaTensor: unknown = getter ? function (this: Tensor) { return getter.call(this); } : desc?.value;
+  const viaTensor: unknown = getter
+    ? function (this: Tensor) {
+        return getter.call(this);
+      }
+    : desc?.value;
   const viaTorch = (torch as unknown as Record<string, unknown>)[name] ?? (F as unknown as Record<string, unknown>)[name];
   const argSets = (): unknown[][] => [
-    [], [make({ shape: [4, 5] }, dt)], [0], [1], [-1], [0.5], [[5, 4]], [0, 1], [0, 1, 2], [make({ shape: [5] }, dt)],
+    [],
+    [make({ shape: [4, 5] }, dt)],
+    [0],
+    [1],
+    [-1],
+    [0.5],
+    [[5, 4]],
+    [0, 1],
+    [0, 1, 2],
+    [make({ shape: [5] }, dt)],
   ];
   for (let k = 0; k < argSets().length; k++) {
     if (typeof viaTensor === 'function') {
@@ -449,9 +579,14 @@ describe('no kernel reads or writes outside its operands', () => {
       ReLU: (dt) => ONE.map((inp) => () => new torch.nn.ReLU().call(make(inp, dt))),
       MSELoss: (dt) => TAILS.map((n) => () => new torch.nn.MSELoss().call(make({ shape: [n] }, dt), make({ shape: [n] }, dt))),
       CrossEntropyLoss: (dt) => classCases((x, t) => new torch.nn.CrossEntropyLoss({ reduction: 'sum' }).call(x, t))(dt),
-      BCEWithLogitsLoss: (dt) => TAILS.map((n) => () => new torch.nn.BCEWithLogitsLoss().call(make({ shape: [n] }, dt), make({ shape: [n], pos: true }, dt).sigmoid())),
+      BCEWithLogitsLoss: (dt) =>
+        TAILS.map(
+          (n) => () => new torch.nn.BCEWithLogitsLoss().call(make({ shape: [n] }, dt), make({ shape: [n], pos: true }, dt).sigmoid()),
+        ),
     };
-    const classes = Object.entries(torch.nn).filter(([k, v]) => typeof v === 'function' && k !== 'Module').map(([k]) => k);
+    const classes = Object.entries(torch.nn)
+      .filter(([k, v]) => typeof v === 'function' && k !== 'Module')
+      .map(([k]) => k);
     expect(classes.filter((k) => !(k in MODULES))).toEqual([]);
     const problems: string[] = [];
     for (const [name, gen] of Object.entries(MODULES)) {
@@ -528,7 +663,8 @@ const VIEWS: [string, (b: Tensor) => Tensor][] = [
 ];
 
 /** 0, 1, ... along v's last dim (a 0-d one for a 0-d view: an in-place result cannot grow). */
-const lastRow = (v: Tensor): Tensor => (v.ndim ? torch.arange(v._shape[v.ndim - 1], { dtype: v.dtype }) : torch.tensor(1, { dtype: v.dtype }));
+const lastRow = (v: Tensor): Tensor =>
+  v.ndim ? torch.arange(v._shape[v.ndim - 1], { dtype: v.dtype }) : torch.tensor(1, { dtype: v.dtype });
 
 /** Each in-place method with arguments, and the out-of-place result it must equal. */
 const INPLACE: Record<string, [(v: Tensor) => Tensor, (v: Tensor) => Tensor]> = {
@@ -558,7 +694,11 @@ describe('in-place ops on views write only inside the view', () => {
           for (const pattern of PATTERNS) {
             setGuards(pattern);
             torch.scope(() => {
-              const base = torch.arange(6 * 8, { dtype: dt }).reshape([6, 8]).mul(1.5).sub(20);
+              const base = torch
+                .arange(6 * 8, { dtype: dt })
+                .reshape([6, 8])
+                .mul(1.5)
+                .sub(20);
               const before = base.toArray();
               const v = view(base);
               const expected = outOfPlace(v.clone()).toArray();
@@ -568,10 +708,12 @@ describe('in-place ops on views write only inside the view', () => {
               const got = v.toArray();
               const insideSet = new Set(inside);
               for (let i = 0; i < before.length; i++) {
-                if (!insideSet.has(i) && !Object.is(after[i], before[i])) problems.push(`${op} on ${viewName}: element ${i} outside the view changed`);
+                if (!insideSet.has(i) && !Object.is(after[i], before[i]))
+                  problems.push(`${op} on ${viewName}: element ${i} outside the view changed`);
               }
               inside.forEach((off, j) => {
-                if (!Object.is(after[off], expected[j]) || !Object.is(got[j], expected[j])) problems.push(`${op} on ${viewName}: element ${j} is ${got[j]}, not ${expected[j]}`);
+                if (!Object.is(after[off], expected[j]) || !Object.is(got[j], expected[j]))
+                  problems.push(`${op} on ${viewName}: element ${j} is ${got[j]}, not ${expected[j]}`);
               });
             });
             problems.push(...checkGuards().map((f) => `${op} on ${viewName}: ${f}`));

@@ -18,7 +18,12 @@ export function expectClose(actual: Tensor | null, expected: number[] | Tensor, 
 
 /** Leaf float64 tensor with values from the library's seeded RNG, shifted into a domain. */
 export function leaf(shape: number[], lo = -1, hi = 1): Tensor {
-  return torch.rand(shape, { dtype: 'float64' }).mul(hi - lo).add(lo).detach().requiresGrad_(true);
+  return torch
+    .rand(shape, { dtype: 'float64' })
+    .mul(hi - lo)
+    .add(lo)
+    .detach()
+    .requiresGrad_(true);
 }
 
 /**

@@ -51,7 +51,9 @@ describe('in-place ops record what PyTorch records', () => {
     const u = q.mul(2).unsqueeze(0).expand([2, 3]).contiguous();
     u.copy_(w);
     expect(name(u)).toBe('CopyBackwards');
-    u.mul(torch.tensor([[1], [2]])).sum().backward();
+    u.mul(torch.tensor([[1], [2]]))
+      .sum()
+      .backward();
     expect(q.grad!.tolist()).toEqual([0, 0, 0]);
     expect(w.grad!.tolist()).toEqual([3, 3, 3]); // summed over the broadcast copy
     // copy_ into a tensor that did not require grad makes it require grad.
@@ -73,7 +75,9 @@ describe('in-place ops record what PyTorch records', () => {
     expect(name(w0)).toBe('AsStridedBackward0'); // another view of the same base, remade lazily
     expect(String(w0)).toBe('tensor([1., 4.], grad_fn=<AsStridedBackward0>)');
     expect(b.tolist()).toEqual([1, 4, 6]);
-    b.mul(torch.tensor([1, 10, 100])).sum().backward();
+    b.mul(torch.tensor([1, 10, 100]))
+      .sum()
+      .backward();
     expect(x.grad!.tolist()).toEqual([1, 20, 200]);
     // Through the view itself.
     const x2 = torch.tensor([1, 2, 3], { requiresGrad: true });
@@ -141,9 +145,7 @@ describe('in-place errors, raised before anything is written', () => {
   it("checks the output can hold the broadcast shape (PyTorch's message)", () => {
     const a = torch.ones([]);
     expect(() => a.add_(torch.ones(2))).toThrow("output with shape [] doesn't match the broadcast shape [2]");
-    expect(() => torch.ones([1]).div_(torch.ones(2, 3, 2))).toThrow(
-      "output with shape [1] doesn't match the broadcast shape [2, 3, 2]",
-    );
+    expect(() => torch.ones([1]).div_(torch.ones(2, 3, 2))).toThrow("output with shape [1] doesn't match the broadcast shape [2, 3, 2]");
     expect(() => torch.ones(3).copy_(torch.ones(2, 3))).toThrow("output with shape [3] doesn't match the broadcast shape [2, 3]");
     expect(() => torch.ones(3).copy_(torch.ones(2))).toThrow(
       'The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0',
@@ -221,7 +223,10 @@ describe('views made in no-grad mode', () => {
   it('a view written in no-grad mode is remade from its base; a base that does not require grad passes nothing', () => {
     // PyTorch: the input is a reshape (a view) of a tensor that does not require grad; a view of
     // it written under no_grad gets AsStridedBackward0 from that base, so x gets no gradient.
-    const x = viewLeaf(Array.from({ length: 16 }, (_, i) => i / 10), [1, 4, 4]);
+    const x = viewLeaf(
+      Array.from({ length: 16 }, (_, i) => i / 10),
+      [1, 4, 4],
+    );
     const v = x.reshape([2, 8, 1]);
     expect(name(v)).toBe('ReshapeAliasBackward0');
     torch.noGrad(() => v.div_(2));
@@ -285,7 +290,16 @@ describe('output layout follows the inputs, as in PyTorch', () => {
     expect(name(torch.matmul(a, torch.ones(4, 3, 2)))).toBe('CloneBackward0');
     expect(name(torch.matmul(a, torch.ones(4, 3, 1)))).toBe('TransposeBackward0');
     expect(name(torch.matmul(torch.ones(3, { requiresGrad: true }), torch.ones(4, 3, 2)))).toBe('UnsafeViewBackward0');
-    const y = torch.matmul(a, torch.tensor([[[1, 2], [3, 4], [5, 6]]]));
+    const y = torch.matmul(
+      a,
+      torch.tensor([
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+      ]),
+    );
     expect(y.tolist()).toEqual([
       [
         [9, 12],

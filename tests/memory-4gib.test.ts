@@ -22,8 +22,17 @@ function thrown(fn: () => unknown): [string, string] {
 function computesCorrectly(): void {
   const x = torch.arange(10);
   expect(x.mul(2).sum().item()).toBe(90);
-  const m = torch.tensor([[1, 2], [3, 4]], { dtype: 'float64' });
-  expect(m.matmul(m).tolist()).toEqual([[7, 10], [15, 22]]);
+  const m = torch.tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { dtype: 'float64' },
+  );
+  expect(m.matmul(m).tolist()).toEqual([
+    [7, 10],
+    [15, 22],
+  ]);
   const w = torch.tensor([1, -2, 3], { requiresGrad: true });
   w.mul(w).sum().backward();
   expect(w.grad!.tolist()).toEqual([2, -4, 6]);

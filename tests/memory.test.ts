@@ -36,12 +36,20 @@ describe('explicit release', () => {
   });
 
   it('a view keeps its storage alive after its base is disposed', () => {
-    const base = torch.tensor([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]);
+    const base = torch.tensor([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9, 10, 11],
+    ]);
     const views = [base.t(), base.reshape(12), base.narrow(1, 1, 2), base.expand(2, 3, 4)];
     base.dispose();
     expect((views[0].tolist() as number[][])[0]).toEqual([0, 4, 8]);
     expect(views[1].sum().item()).toBe(66);
-    expect(views[2].tolist()).toEqual([[1, 2], [5, 6], [9, 10]]);
+    expect(views[2].tolist()).toEqual([
+      [1, 2],
+      [5, 6],
+      [9, 10],
+    ]);
     expect(views[3].sum().item()).toBe(132);
     const before = mem().liveStorages;
     for (const v of views) v.dispose();
@@ -305,7 +313,11 @@ describe('no ceremony outside training loops', () => {
     });
     expectFlat(t, 4096);
     expect(s.requiresGrad).toBe(true);
-    expectClose(s.narrow(0, 0, 3), values(w.narrow(0, 0, 3)).map((v) => v * (99_999 % 7) + 1), 1e-6);
+    expectClose(
+      s.narrow(0, 0, 3),
+      values(w.narrow(0, 0, 3)).map((v) => v * (99_999 % 7) + 1),
+      1e-6,
+    );
   });
 
   it('a loop recording graphs that save new tensors (exp saves its result), never calling backward', () => {
@@ -323,10 +335,16 @@ describe('no ceremony outside training loops', () => {
     const x = torch.arange(12).reshape([3, 4]);
     let v!: Tensor;
     const t = loop(100_000, (i) => {
-      v = x.t().narrow(0, i % 3, 2).mul(2);
+      v = x
+        .t()
+        .narrow(0, i % 3, 2)
+        .mul(2);
     });
     expectFlat(t, 16);
-    expect(v.tolist()).toEqual([[0, 8, 16], [2, 10, 18]]); // i = 99,999: 99,999 % 3 = 0
+    expect(v.tolist()).toEqual([
+      [0, 8, 16],
+      [2, 10, 18],
+    ]); // i = 99,999: 99,999 % 3 = 0
     expect(x.sum().item()).toBe(66);
   });
 
@@ -436,7 +454,13 @@ describe('growth and limits', () => {
     const n = Math.max(2 ** 22, Math.ceil(mem().wasmBytes / 4));
     const big = torch.rand(n);
     const bigSum = big.sum().item();
-    const w = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const w = torch.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     advanceGeneration(); // big and w: untouched in the current generation (not yet stale)
     const heap = mem().wasmBytes;
     const spills = mem().spills;
@@ -459,7 +483,10 @@ describe('growth and limits', () => {
     expect(big.sum().item()).toBe(bigSum);
     expect(other.amax().item() + other.amin().item()).toBe(6);
     w.matmul(w).sum().backward();
-    expect(w.grad!.tolist()).toEqual([[7, 11], [9, 13]]);
+    expect(w.grad!.tolist()).toEqual([
+      [7, 11],
+      [9, 13],
+    ]);
     big.dispose();
     other.dispose();
   });

@@ -1,12 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  formatExponential,
-  formatFixed,
-  formatSize,
-  formatTensor,
-  type DTypeName,
-} from '../ts/print.js';
+import { formatExponential, formatFixed, formatSize, formatTensor, type DTypeName } from '../ts/print.js';
 
 // ---------------------------------------------------------------------------
 // Golden file (PyTorch 1.13 str(tensor) under default print options)
@@ -39,9 +33,7 @@ interface Item {
   repr: string;
 }
 
-const golden = JSON.parse(
-  readFileSync(new URL('../../shared/golden/print.json', import.meta.url), 'utf8'),
-) as { items: Item[] };
+const golden = JSON.parse(readFileSync(new URL('../../shared/golden/print.json', import.meta.url), 'utf8')) as { items: Item[] };
 
 function isLeaf(c: Item['construct']): c is LeafConstruct {
   return 'tensor' in c;
@@ -241,9 +233,7 @@ describe('golden print.json: program items computable exactly', () => {
 
 describe('suffix wrapping (_add_suffixes)', () => {
   it('0-d with grad_fn stays on one line', () => {
-    expect(formatTensor([4.8000001907348633], [], 'float32', ['grad_fn=<SumBackward0>'])).toBe(
-      'tensor(4.8000, grad_fn=<SumBackward0>)',
-    );
+    expect(formatTensor([4.8000001907348633], [], 'float32', ['grad_fn=<SumBackward0>'])).toBe('tensor(4.8000, grad_fn=<SumBackward0>)');
   });
   it('float64 dtype and grad_fn on a short 1-D tensor', () => {
     expect(formatTensor([1, 2.5], [2], 'float64', ['grad_fn=<MulBackward0>'])).toBe(
@@ -263,8 +253,7 @@ describe('suffix wrapping (_add_suffixes)', () => {
     // "tensor([" + 8 elements of width 7 joined by ", " + "]" = 79 chars on one line
     const data = [1.5, -2, 3.25, 4, 5.5, -6.25, 7, 8];
     expect(formatTensor(data, [8], 'float32', ['grad_fn=<AddBackward0>'])).toBe(
-      'tensor([ 1.5000, -2.0000,  3.2500,  4.0000,  5.5000, -6.2500,  7.0000,  8.0000],\n' +
-        '       grad_fn=<AddBackward0>)',
+      'tensor([ 1.5000, -2.0000,  3.2500,  4.0000,  5.5000, -6.2500,  7.0000,  8.0000],\n' + '       grad_fn=<AddBackward0>)',
     );
   });
   it('after a wrapped suffix, the next one continues on the same line if it fits', () => {
@@ -319,27 +308,19 @@ describe('element formatting', () => {
     expect(formatTensor([1, 0], [2], 'bool', [])).toBe('tensor([ True, False])');
   });
   it('sci mode pads nan/inf to the common width', () => {
-    expect(formatTensor([NaN, 1e-5, -Infinity], [3], 'float32', [])).toBe(
-      'tensor([       nan, 1.0000e-05,       -inf])',
-    );
+    expect(formatTensor([NaN, 1e-5, -Infinity], [3], 'float32', [])).toBe('tensor([       nan, 1.0000e-05,       -inf])');
   });
   it('fixed mode prints negative values that round to zero with their sign', () => {
     expect(formatTensor([-0.00004, 0.5, 0], [3], 'float64', [])).toBe(
       'tensor([-4.0000e-05,  5.0000e-01,  0.0000e+00], dtype=torch.float64)',
     );
-    expect(formatTensor([-0.00004999, 0.1], [2], 'float64', [])).toBe(
-      'tensor([-4.9990e-05,  1.0000e-01], dtype=torch.float64)',
-    );
-    expect(formatTensor([-0.00001, 0.5], [2], 'float64', [])).toBe(
-      'tensor([-1.0000e-05,  5.0000e-01], dtype=torch.float64)',
-    );
+    expect(formatTensor([-0.00004999, 0.1], [2], 'float64', [])).toBe('tensor([-4.9990e-05,  1.0000e-01], dtype=torch.float64)');
+    expect(formatTensor([-0.00001, 0.5], [2], 'float64', [])).toBe('tensor([-1.0000e-05,  5.0000e-01], dtype=torch.float64)');
     expect(formatTensor([-0.2, 0.5, -0], [3], 'float32', [])).toBe('tensor([-0.2000,  0.5000, -0.0000])');
   });
   it('int mode with huge values switches to sci (max > 1e8)', () => {
     expect(formatTensor([100000000, 1000000], [2], 'float32', [])).toBe('tensor([100000000.,   1000000.])');
-    expect(formatTensor([100000001, 1e8], [2], 'float64', [])).toBe(
-      'tensor([1.0000e+08, 1.0000e+08], dtype=torch.float64)',
-    );
+    expect(formatTensor([100000001, 1e8], [2], 'float64', [])).toBe('tensor([1.0000e+08, 1.0000e+08], dtype=torch.float64)');
   });
   it('ratio exactly 1000 is not sci, just above is', () => {
     expect(formatTensor([1, 1000], [2], 'float32', [])).toBe('tensor([   1., 1000.])');
@@ -352,9 +333,7 @@ describe('summarization', () => {
   it('formatter statistics use the summarized data only', () => {
     // the huge middle value is not printed and does not trigger sci mode
     const data = Array.from({ length: 1001 }, (_, i) => (i === 500 ? 1e10 : 1.5));
-    expect(formatTensor(data, [1001], 'float32', [])).toBe(
-      'tensor([1.5000, 1.5000, 1.5000,  ..., 1.5000, 1.5000, 1.5000])',
-    );
+    expect(formatTensor(data, [1001], 'float32', [])).toBe('tensor([1.5000, 1.5000, 1.5000,  ..., 1.5000, 1.5000, 1.5000])');
     // not summarized at exactly 1000 elements: the huge value forces sci mode
     const full = formatTensor(data.slice(0, 1000), [1000], 'float32', []);
     expect(full.startsWith('tensor([1.5000e+00, 1.5000e+00,')).toBe(true);
@@ -362,8 +341,7 @@ describe('summarization', () => {
   it('summarizes dims of size > 6 only, the others print in full', () => {
     const data = Array.from({ length: 2 * 600 }, (_, i) => i);
     expect(formatTensor(data, [2, 600], 'int64', [])).toBe(
-      'tensor([[   0,    1,    2,  ...,  597,  598,  599],\n' +
-        '        [ 600,  601,  602,  ..., 1197, 1198, 1199]])',
+      'tensor([[   0,    1,    2,  ...,  597,  598,  599],\n' + '        [ 600,  601,  602,  ..., 1197, 1198, 1199]])',
     );
     expect(formatTensor(data, [600, 2], 'int64', [])).toBe(
       'tensor([[   0,    1],\n' +
@@ -430,9 +408,7 @@ describe('rounding matches Python format() (checked with python3)', () => {
   it('exact ties through formatTensor', () => {
     expect(formatTensor([0.03125, 0.09375], [2], 'float32', [])).toBe('tensor([0.0312, 0.0938])');
     // sci ties: 1.03125e-4 * 2^k style values are not exact; use exact binary ties in sci mode
-    expect(formatTensor([1.03125, 1.09375, 4096], [3], 'float32', [])).toBe(
-      'tensor([1.0312e+00, 1.0938e+00, 4.0960e+03])',
-    );
+    expect(formatTensor([1.03125, 1.09375, 4096], [3], 'float32', [])).toBe('tensor([1.0312e+00, 1.0938e+00, 4.0960e+03])');
     expect(formatTensor([-1.03125], [], 'float32', [])).toBe('tensor(-1.0312)');
   });
 });

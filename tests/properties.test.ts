@@ -31,10 +31,7 @@ const BINARY: [string, Binary][] = [
   ['maximum-smooth', (a, b) => a.add(b).mul(0.5)],
 ];
 
-const shapeArb = fc.oneof(
-  fc.constant<number[]>([]),
-  fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }),
-);
+const shapeArb = fc.oneof(fc.constant<number[]>([]), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }));
 
 /** A random graph: a sequence of steps applied to two inputs of broadcast-compatible shapes. */
 const graphArb = fc.record({

@@ -6,9 +6,19 @@ import { torch, Tensor } from '../ts/index.js';
 import type { Reduction } from '../ts/index.js';
 
 type Enc = number | string | boolean;
-interface TSpec { data: Enc[]; shape: number[]; dtype: 'float32' | 'float64'; rg: boolean }
+interface TSpec {
+  data: Enc[];
+  shape: number[];
+  dtype: 'float32' | 'float64';
+  rg: boolean;
+}
 type Arg = { t: TSpec } | { idx: number | number[]; shape: number[] } | { bool: boolean[]; shape: number[] } | Enc | null | number[];
-interface Rec { shape: number[]; dtype: string; data: Enc[]; rg: boolean }
+interface Rec {
+  shape: number[];
+  dtype: string;
+  data: Enc[];
+  rg: boolean;
+}
 export interface Case {
   name: string;
   op: string;
@@ -153,7 +163,8 @@ const LOOSE_ZERO_OPS = new Set(['maximum', 'minimum']);
 function check(what: string, ref: Rec | null | undefined, t: Tensor | null, checkRg: boolean, looseZero: boolean, atol = 0): string | null {
   if (ref === null || ref === undefined) return t === null ? null : `${what}: expected null, got a tensor`;
   if (t === null) return `${what}: expected a tensor, got null`;
-  if (JSON.stringify(t.shape) !== JSON.stringify(ref.shape)) return `${what}: shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(ref.shape)}`;
+  if (JSON.stringify(t.shape) !== JSON.stringify(ref.shape))
+    return `${what}: shape ${JSON.stringify(t.shape)}, expected ${JSON.stringify(ref.shape)}`;
   if (t.dtype !== ref.dtype) return `${what}: dtype ${t.dtype}, expected ${ref.dtype}`;
   if (checkRg && t.requiresGrad !== ref.rg) return `${what}: requiresGrad ${t.requiresGrad}, expected ${ref.rg}`;
   const got = Array.from(t.dataSync() as ArrayLike<number>, Number);
@@ -165,7 +176,8 @@ function check(what: string, ref: Rec | null | undefined, t: Tensor | null, chec
     const e = exp[i];
     if (Object.is(a, e) || (looseZero && a === 0 && e === 0)) continue;
     const ok = Number.isFinite(e) && Number.isFinite(a) && (e !== 0 || a !== 0) && Math.abs(a - e) <= rtol * (Math.abs(e) + scale) + atol;
-    if (!ok) return `${what}: [${i}] ${Object.is(a, -0) ? '-0' : a}, expected ${Object.is(e, -0) ? '-0' : e} (all: ${JSON.stringify(ref.data)} vs [${got.map((v) => (Object.is(v, -0) ? '-0' : String(v))).join(',')}])`;
+    if (!ok)
+      return `${what}: [${i}] ${Object.is(a, -0) ? '-0' : a}, expected ${Object.is(e, -0) ? '-0' : e} (all: ${JSON.stringify(ref.data)} vs [${got.map((v) => (Object.is(v, -0) ? '-0' : String(v))).join(',')}])`;
   }
   return null;
 }
@@ -206,7 +218,12 @@ export function run(c: Case): string | null {
   if (c.thenPlain && c.gradsAfter) {
     let z: Tensor | null = null;
     for (const x of leaves) {
-      const w = torch.tensor(Array.from({ length: x.numel() }, (_, k) => 0.5 + 0.25 * (k % 3)), { dtype: x.dtype }).reshape(x.shape);
+      const w = torch
+        .tensor(
+          Array.from({ length: x.numel() }, (_, k) => 0.5 + 0.25 * (k % 3)),
+          { dtype: x.dtype },
+        )
+        .reshape(x.shape);
       const term = x.mul(w).sum();
       z = z === null ? term : z.add(term);
     }
@@ -232,7 +249,12 @@ export function run(c: Case): string | null {
     let tot: Tensor | null = null;
     for (const g of gs) {
       if (g && g.requiresGrad) {
-        const w = torch.tensor(Array.from({ length: g.numel() }, (_, k) => 0.5 + 0.25 * (k % 3)), { dtype: g.dtype }).reshape(g.shape);
+        const w = torch
+          .tensor(
+            Array.from({ length: g.numel() }, (_, k) => 0.5 + 0.25 * (k % 3)),
+            { dtype: g.dtype },
+          )
+          .reshape(g.shape);
         const term = g.mul(w).sum();
         tot = tot === null ? term : tot.add(term);
       }
@@ -257,4 +279,3 @@ export function run(c: Case): string | null {
   }
   return null;
 }
-

@@ -5,7 +5,10 @@ import { expectClose, values } from './helpers.js';
 
 describe('tensor creation and metadata', () => {
   it('torch.tensor infers shape and dtype; numbers are float32, bigints int64, booleans bool', () => {
-    const t = torch.tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = torch.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.dtype).toBe('float32');
     expect(t.shape).toEqual([2, 3]);
     expect(t.ndim).toBe(2);
@@ -23,7 +26,10 @@ describe('tensor creation and metadata', () => {
     const t = torch.fromArray(src, [2, 3]);
     src[0] = 100;
     expect(t.dtype).toBe('float64');
-    expect(t.tolist()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.tolist()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(torch.fromArray(new Float32Array([1.5])).toArray()).toBeInstanceOf(Float32Array);
   });
 
@@ -43,11 +49,21 @@ describe('tensor creation and metadata', () => {
     expect(torch.arange(5).tolist()).toEqual([0, 1, 2, 3, 4]);
     expect(torch.arange(0, 1, 0.3).tolist()).toEqual([0.0, 0.30000001192092896, 0.6000000238418579, 0.8999999761581421]);
     // PyTorch's own last bits depend on the host's vector width and FMA contraction: compare to 1e-15.
-    expectClose(torch.linspace(-1, 1, 7), [-1.0, -0.6666666269302368, -0.3333333134651184, -2.9802322387695312e-8, 0.3333333134651184, 0.6666666269302368, 1.0], 0, 1e-15);
-    expectClose(torch.linspace(0, 1, 10, { dtype: 'float64' }), [
-      0.0, 0.1111111111111111, 0.2222222222222222, 0.3333333333333333, 0.4444444444444444, 0.5555555555555556,
-      0.6666666666666666, 0.7777777777777777, 0.8888888888888888, 1.0,
-    ], 0, 1e-15);
+    expectClose(
+      torch.linspace(-1, 1, 7),
+      [-1.0, -0.6666666269302368, -0.3333333134651184, -2.9802322387695312e-8, 0.3333333134651184, 0.6666666269302368, 1.0],
+      0,
+      1e-15,
+    );
+    expectClose(
+      torch.linspace(0, 1, 10, { dtype: 'float64' }),
+      [
+        0.0, 0.1111111111111111, 0.2222222222222222, 0.3333333333333333, 0.4444444444444444, 0.5555555555555556, 0.6666666666666666,
+        0.7777777777777777, 0.8888888888888888, 1.0,
+      ],
+      0,
+      1e-15,
+    );
     expect(torch.linspace(2, 3, 1).tolist()).toEqual([2]);
     expect(torch.linspace(2, 3, 0).shape).toEqual([0]);
   });
@@ -70,7 +86,18 @@ describe('tensor creation and metadata', () => {
   it('item, tolist and toArray read values back', () => {
     expect(torch.tensor(2.5).item()).toBe(2.5);
     expect(() => torch.ones(2).item()).toThrow('only one element tensors can be converted to Python scalars');
-    expect(torch.tensor([[1, 2], [3, 4]]).t().tolist()).toEqual([[1, 3], [2, 4]]);
+    expect(
+      torch
+        .tensor([
+          [1, 2],
+          [3, 4],
+        ])
+        .t()
+        .tolist(),
+    ).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(torch.tensor(3).tolist()).toBe(3);
   });
 
@@ -112,11 +139,20 @@ describe('ops', () => {
     expect(x._version).toBe(0);
     v.fill_(5);
     expect(x._version).toBe(1);
-    expect(x.tolist()).toEqual([[0, 5, 5], [0, 5, 5]]);
+    expect(x.tolist()).toEqual([
+      [0, 5, 5],
+      [0, 5, 5],
+    ]);
     x.add_(1).mul_(2).div_(4).sub_(0.5);
-    expect(x.tolist()).toEqual([[0, 2.5, 2.5], [0, 2.5, 2.5]]);
+    expect(x.tolist()).toEqual([
+      [0, 2.5, 2.5],
+      [0, 2.5, 2.5],
+    ]);
     x.copy_(torch.tensor([1, 2, 3]));
-    expect(x.tolist()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(x.tolist()).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
     x.zero_();
     expect(x.sum().item()).toBe(0);
   });
@@ -127,7 +163,11 @@ describe('ops', () => {
     expect(t.isContiguous()).toBe(false);
     expect(() => t.view(6)).toThrow("view size is not compatible with input tensor's size and stride");
     expect(t.reshape(6).tolist()).toEqual([0, 3, 1, 4, 2, 5]);
-    expect(x.view([3, 2]).tolist()).toEqual([[0, 1], [2, 3], [4, 5]]);
+    expect(x.view([3, 2]).tolist()).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
     expect(x.unsqueeze(0).expand(2, 2, 3).sum().item()).toBe(30);
   });
 
@@ -203,7 +243,10 @@ describe('0-d edge cases (found by differential testing against PyTorch)', () =>
 
   it('index_select selects bool elements (1-byte items) as PyTorch does', () => {
     // PyTorch 1.13: torch.index_select(x, 1, torch.tensor([2, 0, 2, 1])) and (x, 0, [1, 1, 0]).
-    const x = torch.tensor([[true, false, true], [false, false, true]]);
+    const x = torch.tensor([
+      [true, false, true],
+      [false, false, true],
+    ]);
     expect(torch.indexSelect(x, 1, torch.tensor([2n, 0n, 2n, 1n])).tolist()).toEqual([
       [true, true, true, false],
       [true, false, true, false],

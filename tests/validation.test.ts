@@ -34,7 +34,13 @@ function throwsExactly(f: () => unknown, type: ErrorType, text: string): void {
  * against values worked out by hand ([[1,2],[3,4]] @ [[5],[6]] = [[17],[39]]; d(sum)/dA = [[5,6],[5,6]]).
  */
 function stillWorks(): void {
-  const a = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+  const a = torch.tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { requiresGrad: true },
+  );
   const b = torch.tensor([[5], [6]]);
   const y = a.matmul(b);
   expectClose(y, [17, 39]);
@@ -50,19 +56,35 @@ describe('matrix products check every operand (rank, inner sizes, dtype)', () =>
     torch.manualSeed(0);
     const lin = new torch.nn.Linear(3, 2);
     throwsExactly(() => lin.call(torch.ones(4, 2)), Error, 'mat1 and mat2 shapes cannot be multiplied (4x2 and 3x2)');
-    throwsExactly(() => F.linear(torch.ones(5, 4, 2), lin.weight, lin.bias), Error, 'mat1 and mat2 shapes cannot be multiplied (20x2 and 3x2)');
+    throwsExactly(
+      () => F.linear(torch.ones(5, 4, 2), lin.weight, lin.bias),
+      Error,
+      'mat1 and mat2 shapes cannot be multiplied (20x2 and 3x2)',
+    );
     throwsExactly(() => F.linear(torch.ones(4, 3), torch.ones(2, 4)), Error, 'mat1 and mat2 shapes cannot be multiplied (4x3 and 4x2)');
     stillWorks();
   });
 
   it('addmm refuses mixed dtypes, non-matrices and a bias that does not broadcast', () => {
     const f64 = { dtype: 'float64' as const };
-    throwsExactly(() => torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2, f64)), Error, 'self and mat2 must have the same dtype');
-    throwsExactly(() => torch.addmm(torch.zeros(2), torch.ones(2, 3, f64), torch.ones(3, 2)), Error, 'mat1 and mat2 must have the same dtype');
+    throwsExactly(
+      () => torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3, 2, f64)),
+      Error,
+      'self and mat2 must have the same dtype',
+    );
+    throwsExactly(
+      () => torch.addmm(torch.zeros(2), torch.ones(2, 3, f64), torch.ones(3, 2)),
+      Error,
+      'mat1 and mat2 must have the same dtype',
+    );
     throwsExactly(() => torch.addmm(torch.zeros(2), torch.ones(3), torch.ones(3, 2)), Error, 'mat1 must be a matrix, got 1-D tensor');
     throwsExactly(() => torch.addmm(torch.zeros(2), torch.ones(1, 2, 3), torch.ones(3, 2)), Error, 'mat1 must be a matrix, got 3-D tensor');
     throwsExactly(() => torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(3)), Error, 'mat2 must be a matrix, got 1-D tensor');
-    throwsExactly(() => torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(4, 2)), Error, 'mat1 and mat2 shapes cannot be multiplied (2x3 and 4x2)');
+    throwsExactly(
+      () => torch.addmm(torch.zeros(2), torch.ones(2, 3), torch.ones(4, 2)),
+      Error,
+      'mat1 and mat2 shapes cannot be multiplied (2x3 and 4x2)',
+    );
     throwsExactly(
       () => torch.addmm(torch.zeros(3), torch.ones(2, 3), torch.ones(3, 2)),
       Error,
@@ -74,7 +96,11 @@ describe('matrix products check every operand (rank, inner sizes, dtype)', () =>
       'expand(torch.FloatTensor{[2, 2, 2]}, size=[2, 2]): the number of sizes provided (2) must be greater or equal to the number of dimensions in the tensor (3)',
     );
     const b = { dtype: 'bool' as const };
-    throwsExactly(() => torch.addmm(torch.zeros(2, b), torch.ones(2, 3, b), torch.ones(3, 2, b)), Error, `"addmm_impl_cpu_" not implemented for 'Bool'`);
+    throwsExactly(
+      () => torch.addmm(torch.zeros(2, b), torch.ones(2, 3, b), torch.ones(3, 2, b)),
+      Error,
+      `"addmm_impl_cpu_" not implemented for 'Bool'`,
+    );
     stillWorks();
   });
 
@@ -107,7 +133,11 @@ describe('matrix products check every operand (rank, inner sizes, dtype)', () =>
     throwsExactly(() => torch.bmm(torch.ones(2, 2, 3, b), torch.ones(2, 3, 2)), Error, `"bmm" not implemented for 'Bool'`);
 
     throwsExactly(() => torch.dot(torch.ones(3, 1), torch.ones(3)), Error, '1D tensors expected, but got 2D and 1D tensors');
-    throwsExactly(() => torch.dot(torch.ones(3), torch.ones(4, f64)), Error, 'dot : expected both vectors to have same dtype, but found Float and Double');
+    throwsExactly(
+      () => torch.dot(torch.ones(3), torch.ones(4, f64)),
+      Error,
+      'dot : expected both vectors to have same dtype, but found Float and Double',
+    );
     throwsExactly(
       () => torch.dot(torch.ones(3), torch.ones(4)),
       Error,
@@ -116,10 +146,22 @@ describe('matrix products check every operand (rank, inner sizes, dtype)', () =>
     throwsExactly(() => torch.dot(torch.ones(3, b), torch.ones(3, b)), Error, `"dot" not implemented for 'Bool'`);
 
     // matmul follows its dispatch: the message is the one of the product it folds into.
-    throwsExactly(() => torch.matmul(torch.ones([]), torch.ones(3)), Error, 'both arguments to matmul need to be at least 1D, but they are 0D and 1D');
-    throwsExactly(() => torch.matmul(torch.ones(2, 2, 3), torch.ones(4, 2)), Error, 'mat1 and mat2 shapes cannot be multiplied (4x3 and 4x2)');
+    throwsExactly(
+      () => torch.matmul(torch.ones([]), torch.ones(3)),
+      Error,
+      'both arguments to matmul need to be at least 1D, but they are 0D and 1D',
+    );
+    throwsExactly(
+      () => torch.matmul(torch.ones(2, 2, 3), torch.ones(4, 2)),
+      Error,
+      'mat1 and mat2 shapes cannot be multiplied (4x3 and 4x2)',
+    );
     throwsExactly(() => torch.matmul(torch.ones(2, 2, 3), torch.ones(4)), Error, 'size mismatch, got 4, 4x3,4');
-    throwsExactly(() => torch.matmul(torch.ones(2, 3), torch.ones(2, 4, 2)), Error, 'mat1 and mat2 shapes cannot be multiplied (4x4 and 3x2)');
+    throwsExactly(
+      () => torch.matmul(torch.ones(2, 3), torch.ones(2, 4, 2)),
+      Error,
+      'mat1 and mat2 shapes cannot be multiplied (4x4 and 3x2)',
+    );
     throwsExactly(() => torch.matmul(torch.ones(3), torch.ones(2, 4, 2)), Error, 'size mismatch, got 4, 4x4,3');
     throwsExactly(
       () => torch.matmul(torch.ones(2, 2, 3), torch.ones(2, 4, 2)),
@@ -132,7 +174,11 @@ describe('matrix products check every operand (rank, inner sizes, dtype)', () =>
       'The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1',
     );
     throwsExactly(() => torch.matmul(torch.ones(3), torch.ones(2, 3, 2, f64)), Error, 'expected scalar type Double but found Float');
-    throwsExactly(() => torch.matmul(torch.ones(3), torch.ones(3, f64)), Error, 'dot : expected both vectors to have same dtype, but found Float and Double');
+    throwsExactly(
+      () => torch.matmul(torch.ones(3), torch.ones(3, f64)),
+      Error,
+      'dot : expected both vectors to have same dtype, but found Float and Double',
+    );
     // A [b, n, m] operand with its last two dims transposed goes through bmm, not a fold.
     throwsExactly(
       () => torch.matmul(torch.ones(2, 4, 2).permute(0, 2, 1), torch.ones(3, 2)),
@@ -146,11 +192,23 @@ describe('matrix products check every operand (rank, inner sizes, dtype)', () =>
   it('linear: dtypes of input, weight and bias, weight rank, and the in-place bias add', () => {
     const f64 = { dtype: 'float64' as const };
     throwsExactly(() => F.linear(torch.ones(4, 3, f64), torch.ones(2, 3), torch.ones(2)), Error, 'mat1 and mat2 must have the same dtype');
-    throwsExactly(() => F.linear(torch.ones(1, 3, 1, f64), torch.ones(3, 1), torch.ones(3)), Error, 'mat1 and mat2 must have the same dtype');
+    throwsExactly(
+      () => F.linear(torch.ones(1, 3, 1, f64), torch.ones(3, 1), torch.ones(3)),
+      Error,
+      'mat1 and mat2 must have the same dtype',
+    );
     throwsExactly(() => F.linear(torch.ones(4, 3), torch.ones(2, 3), torch.ones(2, f64)), Error, 'self and mat2 must have the same dtype');
     throwsExactly(() => F.linear(torch.ones(4, 3), torch.ones(2, 3, f64)), Error, 'expected scalar type Float but found Double');
-    throwsExactly(() => F.linear(torch.ones(4, 3), torch.ones(2, 3, 1)), Error, 't() expects a tensor with <= 2 dimensions, but self is 3D');
-    throwsExactly(() => F.linear(torch.ones(3), torch.ones(2, 3), torch.ones(1, 2)), Error, "output with shape [2] doesn't match the broadcast shape [1, 2]");
+    throwsExactly(
+      () => F.linear(torch.ones(4, 3), torch.ones(2, 3, 1)),
+      Error,
+      't() expects a tensor with <= 2 dimensions, but self is 3D',
+    );
+    throwsExactly(
+      () => F.linear(torch.ones(3), torch.ones(2, 3), torch.ones(1, 2)),
+      Error,
+      "output with shape [2] doesn't match the broadcast shape [1, 2]",
+    );
     throwsExactly(
       () => F.linear(torch.ones(3), torch.ones(2, 3), torch.ones(3)),
       Error,
@@ -165,15 +223,37 @@ describe('matrix products check every operand (rank, inner sizes, dtype)', () =>
 
   it('int64 products compute like PyTorch; valid float products are unchanged', () => {
     const i64 = { dtype: 'int64' as const };
-    const a = torch.tensor([[1n, 2n, 3n], [4n, 5n, 6n]]);
-    const b = torch.tensor([[7n, 8n], [9n, 10n], [11n, 12n]]);
+    const a = torch.tensor([
+      [1n, 2n, 3n],
+      [4n, 5n, 6n],
+    ]);
+    const b = torch.tensor([
+      [7n, 8n],
+      [9n, 10n],
+      [11n, 12n],
+    ]);
     const c = torch.mm(a, b);
     expect(c.dtype).toBe('int64');
-    expect(c.tolist()).toEqual([[58, 64], [139, 154]]);
-    expect(torch.matmul(torch.ones(2, 2, 3, i64), torch.ones(2, 3, 2, i64)).tolist()).toEqual([[[3, 3], [3, 3]], [[3, 3], [3, 3]]]);
+    expect(c.tolist()).toEqual([
+      [58, 64],
+      [139, 154],
+    ]);
+    expect(torch.matmul(torch.ones(2, 2, 3, i64), torch.ones(2, 3, 2, i64)).tolist()).toEqual([
+      [
+        [3, 3],
+        [3, 3],
+      ],
+      [
+        [3, 3],
+        [3, 3],
+      ],
+    ]);
     expect(torch.dot(torch.ones(3, i64), torch.ones(3, i64)).item()).toBe(3);
     expect(torch.mv(torch.ones(2, 3, i64), torch.ones(3, i64)).tolist()).toEqual([3, 3]);
-    expect(torch.addmm(torch.ones(2, i64), torch.ones(2, 3, i64), torch.ones(3, 2, i64)).tolist()).toEqual([[4, 4], [4, 4]]);
+    expect(torch.addmm(torch.ones(2, i64), torch.ones(2, 3, i64), torch.ones(3, 2, i64)).tolist()).toEqual([
+      [4, 4],
+      [4, 4],
+    ]);
     // Zero-size batches go through (PyTorch returns an empty result).
     expect(F.linear(torch.ones(5, 0, 3), torch.ones(2, 3), torch.ones(2)).shape).toEqual([5, 0, 2]);
     expect(torch.matmul(torch.ones(2, 0, 3), torch.ones(3, 2)).shape).toEqual([2, 0, 2]);
@@ -196,40 +276,79 @@ describe('losses, softmax, where and indexSelect check their operands’ dtypes 
     throwsExactly(() => F.nllLoss(x, L([0n, 5n])), Error, 'Target 5 is out of bounds.');
     throwsExactly(() => F.crossEntropy(x, L([0n])), Error, 'Expected input batch_size (2) to match target batch_size (1).');
     throwsExactly(() => F.crossEntropy(torch.ones(3), L([0n])), Error, 'size mismatch (got input: [3], target: [1])');
-    throwsExactly(() => F.crossEntropy(torch.ones(2, 3, i64), L([0n, 1n])), Error, `"log_softmax_lastdim_kernel_impl" not implemented for 'Long'`);
+    throwsExactly(
+      () => F.crossEntropy(torch.ones(2, 3, i64), L([0n, 1n])),
+      Error,
+      `"log_softmax_lastdim_kernel_impl" not implemented for 'Long'`,
+    );
     throwsExactly(() => F.crossEntropy(x, torch.tensor([0, 1])), Error, 'expected scalar type Long but found Float');
-    throwsExactly(() => F.crossEntropy(torch.ones([]), L(0n)), Error, 'Expected floating point type for target with class probabilities, got Long');
+    throwsExactly(
+      () => F.crossEntropy(torch.ones([]), L(0n)),
+      Error,
+      'Expected floating point type for target with class probabilities, got Long',
+    );
     throwsExactly(
       () => F.binaryCrossEntropyWithLogits(x, torch.ones(3)),
       Error,
       'Target size (torch.Size([3])) must be the same as input size (torch.Size([2, 3]))',
     );
-    throwsExactly(() => F.binaryCrossEntropyWithLogits(x, torch.ones(2, 3, i64)), Error, "result type Float can't be cast to the desired output type Long");
-    throwsExactly(() => F.binaryCrossEntropyWithLogits(torch.ones(2, 3, i64), x), Error, "result type Float can't be cast to the desired output type Long");
+    throwsExactly(
+      () => F.binaryCrossEntropyWithLogits(x, torch.ones(2, 3, i64)),
+      Error,
+      "result type Float can't be cast to the desired output type Long",
+    );
+    throwsExactly(
+      () => F.binaryCrossEntropyWithLogits(torch.ones(2, 3, i64), x),
+      Error,
+      "result type Float can't be cast to the desired output type Long",
+    );
     throwsExactly(() => F.softmax(torch.ones(2, 3, i64), 0), Error, `"softmax_kernel_impl" not implemented for 'Long'`);
-    throwsExactly(() => F.softmax(torch.ones(2, 3, { dtype: 'bool' }), 1), Error, `"softmax_lastdim_kernel_impl" not implemented for 'Bool'`);
+    throwsExactly(
+      () => F.softmax(torch.ones(2, 3, { dtype: 'bool' }), 1),
+      Error,
+      `"softmax_lastdim_kernel_impl" not implemented for 'Bool'`,
+    );
     throwsExactly(() => F.logSoftmax(torch.ones(3, i64), 0), Error, `"log_softmax_lastdim_kernel_impl" not implemented for 'Long'`);
-    throwsExactly(() => F.mseLoss(torch.ones(2, 3, i64), torch.ones(2, 3, { dtype: 'bool' })), Error, `"mse_cpu" not implemented for 'Long'`);
+    throwsExactly(
+      () => F.mseLoss(torch.ones(2, 3, i64), torch.ones(2, 3, { dtype: 'bool' })),
+      Error,
+      `"mse_cpu" not implemented for 'Long'`,
+    );
     throwsExactly(() => F.leakyRelu(torch.ones(2, i64)), Error, `"leaky_relu_cpu" not implemented for 'Long'`);
     throwsExactly(() => torch.ones(2, i64).std(), Error, 'std and var only support floating point and complex dtypes');
     throwsExactly(() => torch.ones(2, { dtype: 'bool' }).var(0), Error, 'std and var only support floating point and complex dtypes');
     // copy_ reads its source within the broadcast it was given, or refuses.
     const dst = torch.zeros(2, 3);
-    throwsExactly(() => dst.copy_(torch.ones(4)), Error, 'The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1');
+    throwsExactly(
+      () => dst.copy_(torch.ones(4)),
+      Error,
+      'The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1',
+    );
     throwsExactly(() => torch.zeros(3).copy_(torch.ones(2, 3)), Error, "output with shape [3] doesn't match the broadcast shape [2, 3]");
     throwsExactly(() => torch.zeros([]).copy_(torch.ones(2)), Error, "output with shape [] doesn't match the broadcast shape [2]");
     expectClose(dst, [0, 0, 0, 0, 0, 0]);
     expectClose(dst.copy_(torch.tensor([[1, 2, 3]])), [1, 2, 3, 1, 2, 3]);
     throwsExactly(() => torch.cat([]), Error, 'torch.cat(): expected a non-empty list of Tensors');
     throwsExactly(() => torch.cat([x, torch.ones(3)]), Error, 'Tensors must have same number of dimensions: got 2 and 1');
-    throwsExactly(() => torch.cat([torch.ones(2, 3, 4), torch.ones(2, 5, 5)]), Error, 'Sizes of tensors must match except in dimension 0. Expected size 3 but got size 5 for tensor number 1 in the list.');
-    throwsExactly(() => torch.cat([torch.ones(2), torch.ones([])]), Error, 'zero-dimensional tensor (at position 1) cannot be concatenated');
+    throwsExactly(
+      () => torch.cat([torch.ones(2, 3, 4), torch.ones(2, 5, 5)]),
+      Error,
+      'Sizes of tensors must match except in dimension 0. Expected size 3 but got size 5 for tensor number 1 in the list.',
+    );
+    throwsExactly(
+      () => torch.cat([torch.ones(2), torch.ones([])]),
+      Error,
+      'zero-dimensional tensor (at position 1) cannot be concatenated',
+    );
     expect(torch.cat([torch.ones(0), x]).shape).toEqual([2, 3]);
     throwsExactly(() => torch.where(x, x, x), Error, 'where expected condition to be a boolean tensor, but got a tensor with dtype Float');
     throwsExactly(() => x.indexSelect(0, torch.tensor([0])), Error, 'index_select(): Expected dtype int32 or int64 for index');
     throwsExactly(() => x.indexSelect(0, torch.tensor([[0n]])), Error, 'index_select(): Index is supposed to be a vector');
     // Valid calls: PyTorch's values (F.nll_loss(log_softmax(x), [0, 2]) on x = [[1,2,3],[1,2,3]]).
-    const logits = torch.tensor([[1, 2, 3], [1, 2, 3]]);
+    const logits = torch.tensor([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
     expectClose(F.crossEntropy(logits, L([0n, 2n])), [1.4076059644443804]);
     expectClose(F.nllLoss(torch.tensor([-1, -2, -3]), L(1n)), [2]);
     stillWorks();
@@ -244,7 +363,15 @@ describe('torch.tensor refuses what is not numeric data', () => {
     throwsExactly(() => T(null), Error, 'Could not infer dtype of NoneType');
     throwsExactly(() => T([1, null]), Error, 'Could not infer dtype of NoneType');
     throwsExactly(() => T(undefined), Error, 'Could not infer dtype of undefined');
-    throwsExactly(() => T([[1, 2], [3, undefined]]), Error, 'Could not infer dtype of undefined');
+    throwsExactly(
+      () =>
+        T([
+          [1, 2],
+          [3, undefined],
+        ]),
+      Error,
+      'Could not infer dtype of undefined',
+    );
     throwsExactly(() => T({}), Error, 'Could not infer dtype of dict');
     throwsExactly(() => T([1, {}]), Error, 'Could not infer dtype of dict');
     throwsExactly(() => T(new Map()), Error, 'Could not infer dtype of Map');
@@ -275,8 +402,16 @@ describe('dtypes are one of float32, float64, int64, bool', () => {
     throwsExactly(() => ones(2, { dtype: 'foo' }), TypeError, msg("'foo'"));
     throwsExactly(() => ones(2, { dtype: 3 }), TypeError, msg('int'));
     throwsExactly(() => (torch.tensor as (d: unknown, o: unknown) => Tensor)([1], { dtype: 'half' }), TypeError, msg("'half'", 'tensor'));
-    throwsExactly(() => (torch.zerosLike as (t: Tensor, o: unknown) => Tensor)(torch.ones(2), { dtype: 'uint8' }), TypeError, msg("'uint8'", 'zerosLike'));
-    throwsExactly(() => (torch.ones(2).to as (d: unknown) => Tensor)('float16'), TypeError, `${msg("'float16'", 'to').replace("argument 'dtype'", "argument 'dtype' (position 1)")}`);
+    throwsExactly(
+      () => (torch.zerosLike as (t: Tensor, o: unknown) => Tensor)(torch.ones(2), { dtype: 'uint8' }),
+      TypeError,
+      msg("'uint8'", 'zerosLike'),
+    );
+    throwsExactly(
+      () => (torch.ones(2).to as (d: unknown) => Tensor)('float16'),
+      TypeError,
+      `${msg("'float16'", 'to').replace("argument 'dtype'", "argument 'dtype' (position 1)")}`,
+    );
     throwsExactly(() => (torch.arange as (...a: unknown[]) => Tensor)(3, { dtype: 'float16' }), TypeError, msg("'float16'", 'arange'));
     stillWorks();
   });
@@ -290,17 +425,37 @@ describe('integer arguments must be integers', () => {
     throwsExactly(() => x.narrow(0, 0.5, 1), TypeError, "narrow(): argument 'start' (position 2) must be int, not float");
     throwsExactly(() => x.narrow(0, 0, NaN), TypeError, "narrow(): argument 'length' (position 3) must be int, not float");
     throwsExactly(() => x.unsqueeze(0.5), TypeError, "unsqueeze(): argument 'dim' (position 1) must be int, not float");
-    throwsExactly(() => x.unsqueeze(true as unknown as number), TypeError, "unsqueeze(): argument 'dim' (position 1) must be int, not bool");
+    throwsExactly(
+      () => x.unsqueeze(true as unknown as number),
+      TypeError,
+      "unsqueeze(): argument 'dim' (position 1) must be int, not bool",
+    );
     throwsExactly(() => x.transpose(0.5, 1), TypeError, "transpose(): argument 'dim0' (position 1) must be int, not float");
     throwsExactly(() => x.flatten(0.5), TypeError, "flatten(): argument 'start_dim' (position 1) must be int, not float");
     throwsExactly(() => x.sum({ dim: 1.5 }), TypeError, "sum(): argument 'dim' must be tuple of ints, not float");
-    throwsExactly(() => x.sum([0, 1.5]), TypeError, "sum(): argument 'dim' must be tuple of ints, but found element of type float at pos 2");
+    throwsExactly(
+      () => x.sum([0, 1.5]),
+      TypeError,
+      "sum(): argument 'dim' must be tuple of ints, but found element of type float at pos 2",
+    );
     throwsExactly(() => x.amax(1.5), TypeError, "amax(): argument 'dim' (position 1) must be tuple of ints, not float");
     throwsExactly(() => x.var({ dim: NaN }), TypeError, "var(): argument 'dim' must be tuple of ints, not float");
-    throwsExactly(() => x.reshape(2, 3.5), TypeError, "reshape(): argument 'shape' must be tuple of ints, but found element of type float at pos 2");
-    throwsExactly(() => x.view([2, 3.5]), TypeError, "view(): argument 'size' must be tuple of ints, but found element of type float at pos 2");
+    throwsExactly(
+      () => x.reshape(2, 3.5),
+      TypeError,
+      "reshape(): argument 'shape' must be tuple of ints, but found element of type float at pos 2",
+    );
+    throwsExactly(
+      () => x.view([2, 3.5]),
+      TypeError,
+      "view(): argument 'size' must be tuple of ints, but found element of type float at pos 2",
+    );
     throwsExactly(() => x.reshape(-2, 3), Error, 'invalid shape dimension -2');
-    throwsExactly(() => x.permute(0.5, 1), TypeError, "permute(): argument 'dims' must be tuple of ints, but found element of type float at pos 1");
+    throwsExactly(
+      () => x.permute(0.5, 1),
+      TypeError,
+      "permute(): argument 'dims' must be tuple of ints, but found element of type float at pos 1",
+    );
     throwsExactly(() => torch.stack([x, x], 0.5), TypeError, "stack(): argument 'dim' (position 2) must be int, not float");
     throwsExactly(() => torch.softmax(x, 0.5), TypeError, "softmax(): argument 'dim' (position 1) must be int, not float");
     throwsExactly(() => x.size(0.5), TypeError, "size(): argument 'dim' (position 1) must be int, not float");
@@ -310,10 +465,26 @@ describe('integer arguments must be integers', () => {
   it('sizes of new tensors: non-integers are TypeErrors, negative sizes PyTorch’s RuntimeError', () => {
     throwsExactly(() => torch.zeros(2.5), TypeError, "zeros(): argument 'size' (position 1) must be tuple of ints, not float");
     throwsExactly(() => torch.zeros(NaN), TypeError, "zeros(): argument 'size' (position 1) must be tuple of ints, not float");
-    throwsExactly(() => torch.zeros([2, 2.5]), TypeError, "zeros(): argument 'size' must be tuple of ints, but found element of type float at pos 2");
-    throwsExactly(() => torch.ones(2, 3.5), TypeError, "ones(): argument 'size' must be tuple of ints, but found element of type float at pos 2");
-    throwsExactly(() => torch.rand(2, 3.5), TypeError, "rand(): argument 'size' must be tuple of ints, but found element of type float at pos 2");
-    throwsExactly(() => torch.full([2, 2.5], 1), TypeError, "full(): argument 'size' must be tuple of ints, but found element of type float at pos 2");
+    throwsExactly(
+      () => torch.zeros([2, 2.5]),
+      TypeError,
+      "zeros(): argument 'size' must be tuple of ints, but found element of type float at pos 2",
+    );
+    throwsExactly(
+      () => torch.ones(2, 3.5),
+      TypeError,
+      "ones(): argument 'size' must be tuple of ints, but found element of type float at pos 2",
+    );
+    throwsExactly(
+      () => torch.rand(2, 3.5),
+      TypeError,
+      "rand(): argument 'size' must be tuple of ints, but found element of type float at pos 2",
+    );
+    throwsExactly(
+      () => torch.full([2, 2.5], 1),
+      TypeError,
+      "full(): argument 'size' must be tuple of ints, but found element of type float at pos 2",
+    );
     throwsExactly(() => torch.zeros(-1), Error, 'Trying to create tensor with negative dimension -1: [-1]');
     throwsExactly(() => torch.zeros([2, -1]), Error, 'Trying to create tensor with negative dimension -1: [2, -1]');
     throwsExactly(() => torch.full([2, -2], 1), Error, 'Trying to create tensor with negative dimension -2: [2, -2]');
@@ -322,7 +493,11 @@ describe('integer arguments must be integers', () => {
     throwsExactly(() => torch.arange(NaN), Error, 'unsupported range: 0 -> NaN');
     throwsExactly(() => torch.arange(0, -5, 1), Error, 'upper bound and larger bound inconsistent with step sign');
     throwsExactly(() => torch.arange(0, 5, 0), Error, 'step must be nonzero');
-    throwsExactly(() => new torch.nn.Linear(3.5, 2), TypeError, "Linear.__init__(): argument 'in_features' (position 1) must be int, not float");
+    throwsExactly(
+      () => new torch.nn.Linear(3.5, 2),
+      TypeError,
+      "Linear.__init__(): argument 'in_features' (position 1) must be int, not float",
+    );
     throwsExactly(() => new torch.nn.Linear(-1, 2), Error, 'Trying to create tensor with negative dimension -1: [2, -1]');
     stillWorks();
   });
@@ -346,11 +521,23 @@ describe('options objects: unknown keys and wrongly typed values', () => {
     throwsExactly(() => any(torch.tensor)([1], { foo: 1 }), TypeError, "tensor() got an unexpected keyword argument 'foo'");
     throwsExactly(() => any(torch.linspace)(0, 1, 5, { foo: 1 }), TypeError, "linspace() got an unexpected keyword argument 'foo'");
 
-    throwsExactly(() => any(x.sum.bind(x))({ keep_dim: true }), TypeError, "sum() got an unexpected keyword argument 'keep_dim' (did you mean keepdim?)");
+    throwsExactly(
+      () => any(x.sum.bind(x))({ keep_dim: true }),
+      TypeError,
+      "sum() got an unexpected keyword argument 'keep_dim' (did you mean keepdim?)",
+    );
     throwsExactly(() => any(x.mean.bind(x))({ dim: 0, foo: 1 }), TypeError, "mean() got an unexpected keyword argument 'foo'");
-    throwsExactly(() => any(x.amax.bind(x))({ dim: 0, keepDim: true }), TypeError, "amax() got an unexpected keyword argument 'keepDim' (did you mean keepdim?)");
+    throwsExactly(
+      () => any(x.amax.bind(x))({ dim: 0, keepDim: true }),
+      TypeError,
+      "amax() got an unexpected keyword argument 'keepDim' (did you mean keepdim?)",
+    );
     throwsExactly(() => any(x.var.bind(x))({ foo: 1 }), TypeError, "var() got an unexpected keyword argument 'foo'");
-    throwsExactly(() => any(x.std.bind(x))(0, { un_biased: false }), TypeError, "std() got an unexpected keyword argument 'un_biased' (did you mean unbiased?)");
+    throwsExactly(
+      () => any(x.std.bind(x))(0, { un_biased: false }),
+      TypeError,
+      "std() got an unexpected keyword argument 'un_biased' (did you mean unbiased?)",
+    );
     throwsExactly(() => any(x.clamp.bind(x))({ minimum: 0 }), TypeError, "clamp() got an unexpected keyword argument 'minimum'");
 
     const w = torch.ones(2, { requiresGrad: true });
@@ -371,9 +558,21 @@ describe('options objects: unknown keys and wrongly typed values', () => {
       "SGD.__init__() got an unexpected keyword argument 'nesterov' (PyTorch has it; asgrad does not support it)",
     );
     throwsExactly(() => any(F.mseLoss)(x, x, { foo: 1 }), TypeError, "mseLoss() got an unexpected keyword argument 'foo'");
-    throwsExactly(() => any(F.crossEntropy)(x, torch.tensor([0n, 1n]), { label_smoothing: 0.1 }), TypeError, "crossEntropy() got an unexpected keyword argument 'label_smoothing' (PyTorch has it; asgrad does not support it)");
-    throwsExactly(() => new torch.nn.MSELoss({ foo: 1 } as never), TypeError, "MSELoss.__init__() got an unexpected keyword argument 'foo'");
-    throwsExactly(() => new torch.nn.Linear(3, 2, { foo: 1 } as never), TypeError, "Linear.__init__() got an unexpected keyword argument 'foo'");
+    throwsExactly(
+      () => any(F.crossEntropy)(x, torch.tensor([0n, 1n]), { label_smoothing: 0.1 }),
+      TypeError,
+      "crossEntropy() got an unexpected keyword argument 'label_smoothing' (PyTorch has it; asgrad does not support it)",
+    );
+    throwsExactly(
+      () => new torch.nn.MSELoss({ foo: 1 } as never),
+      TypeError,
+      "MSELoss.__init__() got an unexpected keyword argument 'foo'",
+    );
+    throwsExactly(
+      () => new torch.nn.Linear(3, 2, { foo: 1 } as never),
+      TypeError,
+      "Linear.__init__() got an unexpected keyword argument 'foo'",
+    );
     throwsExactly(() => any(F.softmax)(x, { dim: 0, foo: 1 }), TypeError, "softmax() got an unexpected keyword argument 'foo'");
 
     // The backward that failed on its options can still run (nothing was consumed).
@@ -394,20 +593,32 @@ describe('options objects: unknown keys and wrongly typed values', () => {
     throwsExactly(() => new torch.optim.SGD([w], { lr: 0.1, momentum: -1 }), Error, 'Invalid momentum value: -1');
     throwsExactly(() => new torch.optim.SGD([w], { lr: 0.1, weightDecay: -1 }), Error, 'Invalid weight_decay value: -1');
     throwsExactly(() => new torch.optim.SGD([w], { lr: 'a' } as never), TypeError, "SGD.__init__(): argument 'lr' must be Number, not str");
-    throwsExactly(() => new torch.optim.SGD([w], {} as never), Error, "parameter group didn't specify a value of required optimization parameter lr");
+    throwsExactly(
+      () => new torch.optim.SGD([w], {} as never),
+      Error,
+      "parameter group didn't specify a value of required optimization parameter lr",
+    );
     throwsExactly(() => new torch.optim.SGD([], { lr: 0.1 }), Error, 'optimizer got an empty parameter list');
     throwsExactly(
       () => new torch.optim.SGD(w as never, { lr: 0.1 }),
       TypeError,
       'params argument given to the optimizer should be an iterable of Tensors or dicts, but got torch.FloatTensor',
     );
-    throwsExactly(() => new torch.optim.SGD([1] as never, { lr: 0.1 }), TypeError, 'optimizer can only optimize Tensors, but one of the params is int');
+    throwsExactly(
+      () => new torch.optim.SGD([1] as never, { lr: 0.1 }),
+      TypeError,
+      'optimizer can only optimize Tensors, but one of the params is int',
+    );
     throwsExactly(() => new torch.optim.SGD([w.mul(2)], { lr: 0.1 }), Error, "can't optimize a non-leaf Tensor");
     throwsExactly(() => F.mseLoss(x, x, { reduction: 'foo' as never }), Error, 'foo is not a valid value for reduction');
     // A module accepts any reduction and refuses it when the loss is computed (as PyTorch).
     const bad = new torch.nn.MSELoss({ reduction: 'foo' as never });
     throwsExactly(() => bad.call(x, x), Error, 'foo is not a valid value for reduction');
-    throwsExactly(() => any(F.crossEntropy)(x, torch.tensor([0n, 1n]), { reduction: 'foo' }), Error, 'foo is not a valid value for reduction');
+    throwsExactly(
+      () => any(F.crossEntropy)(x, torch.tensor([0n, 1n]), { reduction: 'foo' }),
+      Error,
+      'foo is not a valid value for reduction',
+    );
     stillWorks();
   });
 });
@@ -435,14 +646,26 @@ describe('tensor operands: plain arrays and non-tensors', () => {
     throwsExactly(() => any(torch.stack)([x, [1]]), TypeError, 'expected Tensor as element 1 in argument 0, but got list');
     throwsExactly(() => any(x.copy_.bind(x))([1, 2]), TypeError, "copy_(): argument 'other' (position 1) must be Tensor, not list");
     throwsExactly(() => any(x.expandAs.bind(x))([1, 2]), TypeError, "expandAs(): argument 'other' (position 1) must be Tensor, not list");
-    throwsExactly(() => any(x.indexSelect.bind(x))(0, [0]), TypeError, "indexSelect(): argument 'index' (position 2) must be Tensor, not list");
+    throwsExactly(
+      () => any(x.indexSelect.bind(x))(0, [0]),
+      TypeError,
+      "indexSelect(): argument 'index' (position 2) must be Tensor, not list",
+    );
     throwsExactly(() => any(torch.where)([true], x, x), TypeError, "where(): argument 'condition' (position 1) must be Tensor, not list");
     throwsExactly(() => any(F.leakyRelu)(x, 'a'), TypeError, "leakyRelu(): argument 'negative_slope' (position 2) must be Number, not str");
     throwsExactly(() => any(torch.full)([2], 'a'), TypeError, "full(): argument 'fill_value' (position 2) must be Number, not str");
     throwsExactly(() => any(x.fill_.bind(x))('a'), TypeError, "fill_(): argument 'value' (position 1) must be Number, not str");
     throwsExactly(() => any(x.clamp.bind(x))('a'), TypeError, "clamp(): argument 'min' (position 1) must be Number, not str");
     // torch.tensor accepts lists (as PyTorch does), and scalars mix with tensors everywhere.
-    expectClose(torch.tensor([[1, 2], [3, 4]]).add(1), [2, 3, 4, 5]);
+    expectClose(
+      torch
+        .tensor([
+          [1, 2],
+          [3, 4],
+        ])
+        .add(1),
+      [2, 3, 4, 5],
+    );
     expectClose(torch.add(1, torch.ones(2)), [2, 2]);
     expect(torch.add(torch.ones(2, { dtype: 'int64' }), 2n as never).tolist()).toEqual([3, 3]);
     // x was never written by the refused in-place ops.
@@ -454,17 +677,56 @@ describe('tensor operands: plain arrays and non-tensors', () => {
 describe('1.13’s texts for item() and requiresGrad on integer tensors', () => {
   it('item() of many elements is a ValueError; integer tensors cannot require grad', () => {
     throwsExactly(() => torch.ones(3).item(), Error, 'only one element tensors can be converted to Python scalars');
-    expect((() => { try { torch.ones(0).item(); } catch (e) { return (e as Error).name; } return ''; })()).toBe('ValueError');
+    expect(
+      (() => {
+        try {
+          torch.ones(0).item();
+        } catch (e) {
+          return (e as Error).name;
+        }
+        return '';
+      })(),
+    ).toBe('ValueError');
     expect(torch.ones(1, 1).item()).toBe(1);
     const i = torch.ones(3, { dtype: 'int64' });
     throwsExactly(() => i.requiresGrad_(), Error, 'only Tensors of floating point dtype can require gradients');
-    throwsExactly(() => torch.ones(3, { dtype: 'bool' }).requiresGrad_(), Error, 'only Tensors of floating point dtype can require gradients');
-    throwsExactly(() => { i.requiresGrad = true; }, Error, 'only Tensors of floating point and complex dtype can require gradients');
-    throwsExactly(() => torch.ones(3, { dtype: 'int64', requiresGrad: true }), Error, 'Only Tensors of floating point and complex dtype can require gradients');
-    throwsExactly(() => torch.tensor([1n, 2n], { requiresGrad: true }), Error, 'Only Tensors of floating point and complex dtype can require gradients');
-    throwsExactly(() => torch.arange(3, { requiresGrad: true }), Error, 'Only Tensors of floating point and complex dtype can require gradients');
-    throwsExactly(() => new torch.nn.Linear(3, 2, { dtype: 'int64' as never }), Error, 'Only Tensors of floating point and complex dtype can require gradients');
-    throwsExactly(() => i.requiresGrad_('a' as never), TypeError, "requiresGrad_(): argument 'requires_grad' (position 1) must be bool, not str");
+    throwsExactly(
+      () => torch.ones(3, { dtype: 'bool' }).requiresGrad_(),
+      Error,
+      'only Tensors of floating point dtype can require gradients',
+    );
+    throwsExactly(
+      () => {
+        i.requiresGrad = true;
+      },
+      Error,
+      'only Tensors of floating point and complex dtype can require gradients',
+    );
+    throwsExactly(
+      () => torch.ones(3, { dtype: 'int64', requiresGrad: true }),
+      Error,
+      'Only Tensors of floating point and complex dtype can require gradients',
+    );
+    throwsExactly(
+      () => torch.tensor([1n, 2n], { requiresGrad: true }),
+      Error,
+      'Only Tensors of floating point and complex dtype can require gradients',
+    );
+    throwsExactly(
+      () => torch.arange(3, { requiresGrad: true }),
+      Error,
+      'Only Tensors of floating point and complex dtype can require gradients',
+    );
+    throwsExactly(
+      () => new torch.nn.Linear(3, 2, { dtype: 'int64' as never }),
+      Error,
+      'Only Tensors of floating point and complex dtype can require gradients',
+    );
+    throwsExactly(
+      () => i.requiresGrad_('a' as never),
+      TypeError,
+      "requiresGrad_(): argument 'requires_grad' (position 1) must be bool, not str",
+    );
     expect(i.requiresGrad_(false).requiresGrad).toBe(false);
     stillWorks();
   });
@@ -507,7 +769,10 @@ describe('refused calls allocate nothing', () => {
 
 describe('valid calls are unchanged', () => {
   it('options objects with undefined values, all positional forms and defaults still work', () => {
-    const x = torch.tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = torch.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expectClose(x.sum({ dim: 1, keepdim: undefined }), [6, 15]);
     expectClose(x.sum(1, true), [6, 15]);
     expectClose(x.sum([0, 1]), [21]);
@@ -547,7 +812,11 @@ describe('the layer can be driven by declared argument kinds (for an op registry
       { name: 'dim', kind: 'int' },
       { name: 'index', kind: 'int' },
     ];
-    throwsExactly(() => V.checkArgs('select', select, [1, 1.5]), TypeError, "select(): argument 'index' (position 2) must be int, not float");
+    throwsExactly(
+      () => V.checkArgs('select', select, [1, 1.5]),
+      TypeError,
+      "select(): argument 'index' (position 2) must be int, not float",
+    );
     expect(() => V.checkArgs('select', select, [1, -1])).not.toThrow();
     const add: V.ArgDecl[] = [
       { name: 'input', kind: 'TensorOrScalar' },
@@ -558,7 +827,11 @@ describe('the layer can be driven by declared argument kinds (for an op registry
     throwsExactly(() => V.checkArg('size', [2, -3], 'zeros', 'size'), Error, 'Trying to create tensor with negative dimension -3: [2, -3]');
     throwsExactly(() => V.checkArg('reduction', 'avg', 'mseLoss', 'reduction'), Error, 'avg is not a valid value for reduction');
     const spec = V.optionSpec('myOp', { keepdim: 'bool' });
-    throwsExactly(() => V.options(spec, { keep_dim: true }), TypeError, "myOp() got an unexpected keyword argument 'keep_dim' (did you mean keepdim?)");
+    throwsExactly(
+      () => V.options(spec, { keep_dim: true }),
+      TypeError,
+      "myOp() got an unexpected keyword argument 'keep_dim' (did you mean keepdim?)",
+    );
     throwsExactly(() => V.options(spec, { toString: 1 }), TypeError, "myOp() got an unexpected keyword argument 'toString'");
     throwsExactly(() => V.options(spec, 5), TypeError, 'myOp(): the options argument must be an object, not int');
   });
@@ -573,7 +846,11 @@ describe('the layer can be driven by declared argument kinds (for an op registry
     const l = w.mul(w).sum();
     throwsExactly(() => any(l.backward.bind(l))('a'), TypeError, 'gradients can be either Tensors or None, but got str');
     throwsExactly(() => any(l.backward.bind(l))([1]), TypeError, 'gradients can be either Tensors or None, but got list');
-    throwsExactly(() => any(l.backward.bind(l))(undefined, { retainGraph: 'a' }), TypeError, "Tensor.backward(): argument 'retainGraph' must be bool, not str");
+    throwsExactly(
+      () => any(l.backward.bind(l))(undefined, { retainGraph: 'a' }),
+      TypeError,
+      "Tensor.backward(): argument 'retainGraph' must be bool, not str",
+    );
     expect(torch.isGradEnabled()).toBe(true);
     l.backward(torch.tensor(1));
     expectClose(w.grad, [2, 2]);
@@ -612,7 +889,7 @@ describe('products with an empty operand (PyTorch 1.13 skips the dtype check and
   });
 });
 
-describe('permute: the method takes dims as Python\'s x.permute(*dims), the function a list', () => {
+describe("permute: the method takes dims as Python's x.permute(*dims), the function a list", () => {
   it('x.permute() and x.permute([]) miss their dims; torch.permute(x, []) permutes a 0-d tensor', () => {
     const x = torch.tensor(1.5, { requiresGrad: true });
     expect(() => x.permute()).toThrow('permute() missing 1 required positional arguments: "dims"');

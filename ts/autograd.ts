@@ -229,7 +229,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
   edge.pending = gradient;
   // Gradients in flight are the engine's own: each is disposed once nothing pending refers to it
   // (unless createGraph, where they are part of the new graph, or it is the caller's gradient).
-  const hold = (t: Tensor): void => void (t._flowUses = (t._flowPass === pass ? t._flowUses : 0) + 1, (t._flowPass = pass));
+  const hold = (t: Tensor): void => void ((t._flowUses = (t._flowPass === pass ? t._flowUses : 0) + 1), (t._flowPass = pass));
   const drop = (t: Tensor): void => {
     if (--t._flowUses > 0) return;
     if (!createGraph && t !== gradient && !t._heldAsGrad) t.dispose();

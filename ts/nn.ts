@@ -123,11 +123,16 @@ export class Linear extends Module {
     const dtype = o.dtype ?? 'float32';
     V.size([outFeatures, inFeatures], 'Linear.__init__', 'size');
     // PyTorch 1.13 refuses integer parameters when it makes them require grad.
-    if (dtype !== 'float32' && dtype !== 'float64') throw new AutogradError('Only Tensors of floating point and complex dtype can require gradients');
+    if (dtype !== 'float32' && dtype !== 'float64')
+      throw new AutogradError('Only Tensors of floating point and complex dtype can require gradients');
     // 1/sqrt(in), computed by the core: no JavaScript Math on a value path (docs/platforms.md).
     const bound = scope(() => O.tensor(inFeatures, { dtype: 'float64' }).sqrt().reciprocal().item());
     const init = (shape: number[]): Tensor =>
-      noGrad(() => O.rand(shape, { dtype }).mul(2 * bound).sub(bound)).requiresGrad_(true);
+      noGrad(() =>
+        O.rand(shape, { dtype })
+          .mul(2 * bound)
+          .sub(bound),
+      ).requiresGrad_(true);
     this.weight = init([outFeatures, inFeatures]);
     this.bias = o.bias === false ? null : init([outFeatures]);
   }

@@ -79,8 +79,7 @@ function nonFiniteStr(x: number): string {
 export function formatFixed(x: number, prec: number): string {
   if (!Number.isFinite(x)) return nonFiniteStr(x);
   const { negative, digits, scale } = exactDecimal(x);
-  const scaled =
-    scale <= prec ? digits * pow10(prec - scale) : divRoundHalfEven(digits, pow10(scale - prec));
+  const scaled = scale <= prec ? digits * pow10(prec - scale) : divRoundHalfEven(digits, pow10(scale - prec));
   let s = scaled.toString();
   if (prec > 0) {
     if (s.length <= prec) s = '0'.repeat(prec + 1 - s.length) + s;
@@ -154,11 +153,7 @@ interface Formatter {
   format(index: number): string;
 }
 
-function makeFormatter(
-  data: ArrayLike<Elem>,
-  dtype: DTypeName,
-  indices: readonly number[],
-): Formatter {
+function makeFormatter(data: ArrayLike<Elem>, dtype: DTypeName, indices: readonly number[]): Formatter {
   if (dtype === 'int64' || dtype === 'bool') {
     const str = dtype === 'int64' ? intStr : boolStr;
     let maxWidth = 1;
@@ -266,13 +261,7 @@ function printedIndices(layout: Layout, summarize: boolean): number[] {
   return out;
 }
 
-function vectorStr(
-  layout: Layout,
-  offset: number,
-  indent: number,
-  summarize: boolean,
-  formatter: Formatter,
-): string {
+function vectorStr(layout: Layout, offset: number, indent: number, summarize: boolean, formatter: Formatter): string {
   const dim = layout.shape.length - 1;
   const elementLength = formatter.width + 2;
   const perLine = (LINEWIDTH - indent - ((LINEWIDTH - indent) % elementLength)) / elementLength;
@@ -301,9 +290,7 @@ function tensorStrWithFormatter(
   if (remaining === 1) return vectorStr(layout, offset, indent, summarize, formatter);
   const stride = layout.strides[dim] as number;
   const slices = dimIndices(layout.shape[dim] as number, summarize).map((i) =>
-    i === null
-      ? '...'
-      : tensorStrWithFormatter(layout, offset + i * stride, dim + 1, indent + 1, summarize, formatter),
+    i === null ? '...' : tensorStrWithFormatter(layout, offset + i * stride, dim + 1, indent + 1, summarize, formatter),
   );
   return '[' + slices.join(',' + '\n'.repeat(remaining - 1) + ' '.repeat(indent + 1)) + ']';
 }

@@ -166,9 +166,7 @@ function release(s: Storage): void {
 function checkSize(bytes: number): void {
   // `!(<=)` also refuses NaN.
   if (!(bytes <= MAX_BYTES)) {
-    throw new OutOfMemoryError(
-      `asgrad: cannot allocate ${bytes} bytes: a wasm32 memory holds at most 4 GiB (4294967296 bytes)`,
-    );
+    throw new OutOfMemoryError(`asgrad: cannot allocate ${bytes} bytes: a wasm32 memory holds at most 4 GiB (4294967296 bytes)`);
   }
 }
 
@@ -208,8 +206,7 @@ class Ticket {
   constructor(public storage: Storage | null) {}
 }
 
-const registry =
-  typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry<Ticket>((t) => t.storage?.detach()) : null;
+const registry = typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry<Ticket>((t) => t.storage?.detach()) : null;
 
 export class Storage {
   ptr: number;

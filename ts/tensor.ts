@@ -82,14 +82,7 @@ export class Tensor {
   _origin: Tensor | null = null;
 
   /** @internal A new handle on `storage` (tracked by the current scope unless `internal`). */
-  constructor(
-    storage: Storage,
-    shape: readonly number[],
-    strides: readonly number[],
-    offset: number,
-    dtype: DType,
-    internal = false,
-  ) {
+  constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType, internal = false) {
     this._storage = storage;
     this._shape = shape;
     this._strides = strides as number[];
@@ -315,8 +308,14 @@ export class Tensor {
   _ownsStorage(): boolean {
     const s = this._storage;
     return (
-      !this._disposed && s.refs === 1 && s.refsExact && this._ticket === s.ticket && this._offset === 0 &&
-      this.isContiguous() && this.numel() * ITEM_SIZE[this.dtype] === s.bytes && this._gradFn === null
+      !this._disposed &&
+      s.refs === 1 &&
+      s.refsExact &&
+      this._ticket === s.ticket &&
+      this._offset === 0 &&
+      this.isContiguous() &&
+      this.numel() * ITEM_SIZE[this.dtype] === s.bytes &&
+      this._gradFn === null
     );
   }
 
@@ -344,9 +343,7 @@ export class Tensor {
     } else {
       g = gradient;
       if (!g._shape.every((d, i) => d === this._shape[i]) || g.ndim !== this.ndim) {
-        throw new AutogradError(
-          `Mismatch in shape: grad_output[0] has a shape of ${g.shape} and output[0] has a shape of ${this.shape}.`,
-        );
+        throw new AutogradError(`Mismatch in shape: grad_output[0] has a shape of ${g.shape} and output[0] has a shape of ${this.shape}.`);
       }
     }
     // A generation boundary: what earlier steps dropped is spilled before this backward allocates
@@ -453,55 +450,138 @@ export class Tensor {
 
   // ---- ops (defined once in ./ops/table.ts) ---------------------------------------------------
 
-  add(other: Tensor | Scalar, alpha?: number): Tensor { return O.add(this, other, alpha); }
-  sub(other: Tensor | Scalar, alpha?: number): Tensor { return O.sub(this, other, alpha); }
-  mul(other: Tensor | Scalar): Tensor { return O.mul(this, other); }
-  div(other: Tensor | Scalar): Tensor { return O.div(this, other); }
-  pow(exponent: Tensor | Scalar): Tensor { return O.pow(this, exponent); }
-  maximum(other: Tensor | Scalar): Tensor { return O.maximum(this, other); }
-  minimum(other: Tensor | Scalar): Tensor { return O.minimum(this, other); }
-  neg(): Tensor { return O.neg(this); }
-  exp(): Tensor { return O.exp(this); }
-  log(): Tensor { return O.log(this); }
-  sqrt(): Tensor { return O.sqrt(this); }
-  abs(): Tensor { return O.abs(this); }
-  sin(): Tensor { return O.sin(this); }
-  cos(): Tensor { return O.cos(this); }
-  tanh(): Tensor { return O.tanh(this); }
-  sigmoid(): Tensor { return O.sigmoid(this); }
-  relu(): Tensor { return O.relu(this); }
-  square(): Tensor { return O.square(this); }
-  reciprocal(): Tensor { return O.reciprocal(this); }
-  sign(): Tensor { return O.sign(this); }
+  add(other: Tensor | Scalar, alpha?: number): Tensor {
+    return O.add(this, other, alpha);
+  }
+  sub(other: Tensor | Scalar, alpha?: number): Tensor {
+    return O.sub(this, other, alpha);
+  }
+  mul(other: Tensor | Scalar): Tensor {
+    return O.mul(this, other);
+  }
+  div(other: Tensor | Scalar): Tensor {
+    return O.div(this, other);
+  }
+  pow(exponent: Tensor | Scalar): Tensor {
+    return O.pow(this, exponent);
+  }
+  maximum(other: Tensor | Scalar): Tensor {
+    return O.maximum(this, other);
+  }
+  minimum(other: Tensor | Scalar): Tensor {
+    return O.minimum(this, other);
+  }
+  neg(): Tensor {
+    return O.neg(this);
+  }
+  exp(): Tensor {
+    return O.exp(this);
+  }
+  log(): Tensor {
+    return O.log(this);
+  }
+  sqrt(): Tensor {
+    return O.sqrt(this);
+  }
+  abs(): Tensor {
+    return O.abs(this);
+  }
+  sin(): Tensor {
+    return O.sin(this);
+  }
+  cos(): Tensor {
+    return O.cos(this);
+  }
+  tanh(): Tensor {
+    return O.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return O.sigmoid(this);
+  }
+  relu(): Tensor {
+    return O.relu(this);
+  }
+  square(): Tensor {
+    return O.square(this);
+  }
+  reciprocal(): Tensor {
+    return O.reciprocal(this);
+  }
+  sign(): Tensor {
+    return O.sign(this);
+  }
   clamp(min?: number | null | { min?: number | null; max?: number | null }, max?: number | null): Tensor {
     return O.clamp(this, min, max);
   }
-  clip(min?: number | null, max?: number | null): Tensor { return O.clamp(this, min, max); }
-  sum(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor { return O.sum(this, dim, keepdim); }
-  mean(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor { return O.mean(this, dim, keepdim); }
-  amax(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor { return O.amax(this, dim, keepdim); }
-  amin(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor { return O.amin(this, dim, keepdim); }
-  logsumexp(dim: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor { return O.logsumexp(this, dim, keepdim); }
+  clip(min?: number | null, max?: number | null): Tensor {
+    return O.clamp(this, min, max);
+  }
+  sum(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
+    return O.sum(this, dim, keepdim);
+  }
+  mean(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
+    return O.mean(this, dim, keepdim);
+  }
+  amax(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
+    return O.amax(this, dim, keepdim);
+  }
+  amin(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
+    return O.amin(this, dim, keepdim);
+  }
+  logsumexp(dim: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
+    return O.logsumexp(this, dim, keepdim);
+  }
   var(dim?: ReduceDims | VarOpts | null, unbiased?: boolean | VarOpts, keepdim?: boolean): Tensor {
     return O.var_(this, dim, unbiased, keepdim);
   }
   std(dim?: ReduceDims | VarOpts | null, unbiased?: boolean | VarOpts, keepdim?: boolean): Tensor {
     return O.std(this, dim, unbiased, keepdim);
   }
-  matmul(other: Tensor): Tensor { return O.matmul(this, other); }
-  mm(other: Tensor): Tensor { return O.mm(this, other); }
-  mv(vec: Tensor): Tensor { return O.mv(this, vec); }
-  bmm(other: Tensor): Tensor { return O.bmm(this, other); }
-  dot(other: Tensor): Tensor { return O.dot(this, other); }
-  transpose(dim0: number, dim1: number): Tensor { return O.transpose(this, dim0, dim1); }
-  t(): Tensor { return O.t(this); }
-  get T(): Tensor { return O.permute(this, this._shape.map((_, i) => this.ndim - 1 - i)); }
-  reshape(...shape: (number | readonly number[])[]): Tensor { return O.reshape(this, flatArgs(shape, 'reshape', 'shape')); }
-  view(...shape: (number | readonly number[])[]): Tensor { return O.view(this, flatArgs(shape, 'view', 'size')); }
-  flatten(startDim = 0, endDim = -1): Tensor { return O.flatten(this, startDim, endDim); }
-  squeeze(dim?: number): Tensor { return O.squeeze(this, dim); }
-  unsqueeze(dim: number): Tensor { return O.unsqueeze(this, dim); }
-  expand(...shape: (number | readonly number[])[]): Tensor { return O.expand(this, flatArgs(shape, 'expand', 'size')); }
+  matmul(other: Tensor): Tensor {
+    return O.matmul(this, other);
+  }
+  mm(other: Tensor): Tensor {
+    return O.mm(this, other);
+  }
+  mv(vec: Tensor): Tensor {
+    return O.mv(this, vec);
+  }
+  bmm(other: Tensor): Tensor {
+    return O.bmm(this, other);
+  }
+  dot(other: Tensor): Tensor {
+    return O.dot(this, other);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return O.transpose(this, dim0, dim1);
+  }
+  t(): Tensor {
+    return O.t(this);
+  }
+  get T(): Tensor {
+    return O.permute(
+      this,
+      this._shape.map((_, i) => this.ndim - 1 - i),
+    );
+  }
+  reshape(...shape: (number | readonly number[])[]): Tensor {
+    return O.reshape(this, flatArgs(shape, 'reshape', 'shape'));
+  }
+  view(...shape: (number | readonly number[])[]): Tensor {
+    return O.view(this, flatArgs(shape, 'view', 'size'));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return O.flatten(this, startDim, endDim);
+  }
+  squeeze(dim?: number): Tensor {
+    return O.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return O.unsqueeze(this, dim);
+  }
+  expand(...shape: (number | readonly number[])[]): Tensor {
+    return O.expand(this, flatArgs(shape, 'expand', 'size'));
+  }
   expandAs(other: Tensor): Tensor {
     V.tensor(other, 'expandAs', 'other', 1);
     return O.expand(this, other._shape);
@@ -513,39 +593,89 @@ export class Tensor {
     if (d.length === 0) throw new TypeError('permute() missing 1 required positional arguments: "dims"');
     return O.permute(this, d);
   }
-  narrow(dim: number, start: number, length: number): Tensor { return O.narrow(this, dim, start, length); }
-  select(dim: number, index: number): Tensor { return O.select(this, dim, index); }
-  indexSelect(dim: number, index: Tensor): Tensor { return O.indexSelect(this, dim, index); }
-  softmax(dim: number): Tensor { return O.softmax(this, dim); }
-  logSoftmax(dim: number): Tensor { return O.logSoftmax(this, dim); }
-  contiguous(): Tensor { return this.isContiguous() ? this : O.contiguous(this); }
-  clone(): Tensor { return O.clone(this); }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return O.narrow(this, dim, start, length);
+  }
+  select(dim: number, index: number): Tensor {
+    return O.select(this, dim, index);
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return O.indexSelect(this, dim, index);
+  }
+  softmax(dim: number): Tensor {
+    return O.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return O.logSoftmax(this, dim);
+  }
+  contiguous(): Tensor {
+    return this.isContiguous() ? this : O.contiguous(this);
+  }
+  clone(): Tensor {
+    return O.clone(this);
+  }
   to(dtype: DType): Tensor {
     if (dtype === this.dtype) return this;
     V.dtype(dtype, 'to', 'dtype', 1);
     if (dtype == null) throw V.argTypeError('to', 'dtype', 1, 'a dtype', dtype);
     return O.toDtype(this, dtype);
   }
-  float(): Tensor { return this.to('float32'); }
-  double(): Tensor { return this.to('float64'); }
-  long(): Tensor { return this.to('int64'); }
-  bool(): Tensor { return this.to('bool'); }
-  gt(other: Tensor | Scalar): Tensor { return O.compare('gt', this, other); }
-  lt(other: Tensor | Scalar): Tensor { return O.compare('lt', this, other); }
-  ge(other: Tensor | Scalar): Tensor { return O.compare('ge', this, other); }
-  le(other: Tensor | Scalar): Tensor { return O.compare('le', this, other); }
-  eq(other: Tensor | Scalar): Tensor { return O.compare('eq', this, other); }
-  ne(other: Tensor | Scalar): Tensor { return O.compare('ne', this, other); }
-  where(condition: Tensor, other: Tensor | Scalar): Tensor { return O.where(condition, this, other); }
+  float(): Tensor {
+    return this.to('float32');
+  }
+  double(): Tensor {
+    return this.to('float64');
+  }
+  long(): Tensor {
+    return this.to('int64');
+  }
+  bool(): Tensor {
+    return this.to('bool');
+  }
+  gt(other: Tensor | Scalar): Tensor {
+    return O.compare('gt', this, other);
+  }
+  lt(other: Tensor | Scalar): Tensor {
+    return O.compare('lt', this, other);
+  }
+  ge(other: Tensor | Scalar): Tensor {
+    return O.compare('ge', this, other);
+  }
+  le(other: Tensor | Scalar): Tensor {
+    return O.compare('le', this, other);
+  }
+  eq(other: Tensor | Scalar): Tensor {
+    return O.compare('eq', this, other);
+  }
+  ne(other: Tensor | Scalar): Tensor {
+    return O.compare('ne', this, other);
+  }
+  where(condition: Tensor, other: Tensor | Scalar): Tensor {
+    return O.where(condition, this, other);
+  }
 
   // in place
-  add_(other: Tensor | Scalar, alpha?: number): this { return O.inplace(this, 'add', other, alpha); }
-  sub_(other: Tensor | Scalar, alpha?: number): this { return O.inplace(this, 'sub', other, alpha); }
-  mul_(other: Tensor | Scalar): this { return O.inplace(this, 'mul', other); }
-  div_(other: Tensor | Scalar): this { return O.inplace(this, 'div', other); }
-  zero_(): this { return O.zero_(this); }
-  fill_(value: number): this { return O.fill_(this, value); }
-  copy_(src: Tensor): this { return O.copy_(this, src); }
+  add_(other: Tensor | Scalar, alpha?: number): this {
+    return O.inplace(this, 'add', other, alpha);
+  }
+  sub_(other: Tensor | Scalar, alpha?: number): this {
+    return O.inplace(this, 'sub', other, alpha);
+  }
+  mul_(other: Tensor | Scalar): this {
+    return O.inplace(this, 'mul', other);
+  }
+  div_(other: Tensor | Scalar): this {
+    return O.inplace(this, 'div', other);
+  }
+  zero_(): this {
+    return O.zero_(this);
+  }
+  fill_(value: number): this {
+    return O.fill_(this, value);
+  }
+  copy_(src: Tensor): this {
+    return O.copy_(this, src);
+  }
 }
 
 export type NestedList = number | boolean | NestedList[];
@@ -560,7 +690,9 @@ function flatArgs(a: (number | readonly number[])[], entry: string, name: string
   for (let i = 0; i < a.length; i++) {
     const d: unknown = a[i];
     if (typeof d !== 'number') {
-      throw new TypeError(`${entry}(): argument '${name}' must be tuple of ints, but found element of type ${V.typeName(d)} at pos ${i + 1}`);
+      throw new TypeError(
+        `${entry}(): argument '${name}' must be tuple of ints, but found element of type ${V.typeName(d)} at pos ${i + 1}`,
+      );
     }
   }
   return a as number[];

@@ -194,15 +194,7 @@ export function reduction(v: unknown): asserts v is 'mean' | 'sum' | 'none' | un
 // ---- options objects -----------------------------------------------------------------------------
 
 /** The kinds an option's value can be declared as. */
-export type OptKind =
-  | 'bool'
-  | 'number'
-  | 'optNumber'
-  | 'int'
-  | 'dims'
-  | 'dtype'
-  | 'reduction'
-  | 'any';
+export type OptKind = 'bool' | 'number' | 'optNumber' | 'int' | 'dims' | 'dtype' | 'reduction' | 'any';
 
 /** An entry's options object: the keys it knows, built once (at load time) per entry. */
 export interface OptionSpec {
@@ -320,7 +312,10 @@ export function nestedData(data: unknown): { shape: number[]; flat: Leaf[] } {
         flat.push(v.dtype === 'bool' ? a[0] !== 0 : (a[0] as number | bigint));
         return;
       }
-      if (isSequence(v)) throw new TypeError(`tensor(): ragged nested sequence: found a list of length ${v.length} where a number was expected at dim ${depth}`);
+      if (isSequence(v))
+        throw new TypeError(
+          `tensor(): ragged nested sequence: found a list of length ${v.length} where a number was expected at dim ${depth}`,
+        );
       throw leafError(v);
     }
     if (!isSequence(v)) {
@@ -578,7 +573,8 @@ export function catOperands(tensors: readonly Tensor[], dim: number): void {
     if (ref === null) {
       ref = x;
       const n = x.ndim === 0 ? 1 : x.ndim;
-      if (dim < -n || dim >= n) throw new RangeError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+      if (dim < -n || dim >= n)
+        throw new RangeError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
       if (x.ndim === 0) throw new Error(`zero-dimensional tensor (at position ${k}) cannot be concatenated`);
       continue;
     }
@@ -636,9 +632,14 @@ export function nllOperands(input: Tensor, target: Tensor, entry = 'nllLoss'): v
   if (xs.length > 2) throw new Error(`asgrad: ${entry} supports [N, C] or [C] inputs, got a ${xs.length}-D input`);
   if (ts.length > 1) throw new Error('0D or 1D target tensor expected, multi-target not supported');
   if (xs.length === 1 && ts.length !== 0) {
-    throw new Error(ts[0] === xs[0] ? `asgrad: ${entry} of a [C] input takes a 0-d target` : `size mismatch (got input: ${fmtShape(xs)}, target: ${fmtShape(ts)})`);
+    throw new Error(
+      ts[0] === xs[0]
+        ? `asgrad: ${entry} of a [C] input takes a 0-d target`
+        : `size mismatch (got input: ${fmtShape(xs)}, target: ${fmtShape(ts)})`,
+    );
   }
-  if (input.dtype !== 'float32' && input.dtype !== 'float64') throw new Error(`"nll_loss_out_frame" not implemented for '${SCALAR_NAME[input.dtype]}'`);
+  if (input.dtype !== 'float32' && input.dtype !== 'float64')
+    throw new Error(`"nll_loss_out_frame" not implemented for '${SCALAR_NAME[input.dtype]}'`);
   if (target.dtype !== 'int64') throw new Error(`expected scalar type Long but found ${SCALAR_NAME[target.dtype]}`);
 }
 

@@ -41,7 +41,10 @@ export function mlpParams() {
   const { batch, inF, hidden, out } = MLP;
   return {
     x: torch.fromArray(d.x, [batch, inF]),
-    y: torch.tensor(Array.from(d.y, (v) => BigInt(v)), { dtype: 'int64' }),
+    y: torch.tensor(
+      Array.from(d.y, (v) => BigInt(v)),
+      { dtype: 'int64' },
+    ),
     w1: torch.fromArray(d.w1, [hidden, inF]).requiresGrad_(true),
     b1: torch.fromArray(d.b1).requiresGrad_(true),
     w2: torch.fromArray(d.w2, [out, hidden]).requiresGrad_(true),

@@ -23,11 +23,20 @@ export async function startPytorch(): Promise<{ system: TorchSystem; info: Torch
   const dir = mkdtempSync(join(tmpdir(), 'asgrad-bench-'));
   const d = mlpData();
   const files: Record<string, ArrayBufferView> = {
-    x: d.x, y: d.y, w1: d.w1, b1: d.b1, w2: d.w2, b2: d.b2,
+    x: d.x,
+    y: d.y,
+    w1: d.w1,
+    b1: d.b1,
+    w2: d.w2,
+    b2: d.b2,
     w2x: uniform(W2_N, 11),
-    a: uniform(W4_N * W4_N, 21), b: uniform(W4_N * W4_N, 22), g: uniform(W4_N * W4_N, 23),
-    f512a: uniform(512 * 512, 31), f512b: uniform(512 * 512, 32),
-    f1024a: uniform(1024 * 1024, 31), f1024b: uniform(1024 * 1024, 32),
+    a: uniform(W4_N * W4_N, 21),
+    b: uniform(W4_N * W4_N, 22),
+    g: uniform(W4_N * W4_N, 23),
+    f512a: uniform(512 * 512, 31),
+    f512b: uniform(512 * 512, 32),
+    f1024a: uniform(1024 * 1024, 31),
+    f1024b: uniform(1024 * 1024, 32),
   };
   for (const [k, v] of Object.entries(files)) writeFileSync(join(dir, `${k}.bin`), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
@@ -61,7 +70,7 @@ export async function startPytorch(): Promise<{ system: TorchSystem; info: Torch
   const runner = (w: WorkloadId) => async (): Promise<Runner> => {
     await ask({ cmd: 'setup', w });
     return {
-      run: async (n) => (await ask({ cmd: "run", w, n })).ms,
+      run: async (n) => (await ask({ cmd: 'run', w, n })).ms,
       check: () => ask({ cmd: 'check', w }),
     };
   };

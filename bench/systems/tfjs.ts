@@ -58,23 +58,21 @@ function gradLoop(g: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): Runner {
 
 function make(backend: 'wasm' | 'cpu'): System {
   // Every runner switches to its backend first, since the systems are interleaved.
-  const wrap =
-    (f: () => Runner) =>
-    async (): Promise<Runner> => {
-      await use(backend);
-      const r = f();
-      return {
-        async run(n) {
-          await use(backend);
-          await r.run(n);
-        },
-        async check() {
-          await use(backend);
-          return r.check();
-        },
-        dispose: r.dispose,
-      };
+  const wrap = (f: () => Runner) => async (): Promise<Runner> => {
+    await use(backend);
+    const r = f();
+    return {
+      async run(n) {
+        await use(backend);
+        await r.run(n);
+      },
+      async check() {
+        await use(backend);
+        return r.check();
+      },
+      dispose: r.dispose,
     };
+  };
 
   const w1 = (): Runner => {
     const X = tf.tensor1d([1, 2, 3, 4]);

@@ -168,7 +168,13 @@ export const OPS: Record<string, OpDef> = {
     kwargs: LOSS,
     run: (a, kw) => F.binaryCrossEntropyWithLogits(T(a[0]), T(a[1]), kw as { reduction?: Reduction }),
   },
-  linear: { args: [['T', 'T'], ['T', 'T', 'T']], run: (a) => F.linear(T(a[0]), T(a[1]), a.length > 2 ? T(a[2]) : null) },
+  linear: {
+    args: [
+      ['T', 'T'],
+      ['T', 'T', 'T'],
+    ],
+    run: (a) => F.linear(T(a[0]), T(a[1]), a.length > 2 ? T(a[2]) : null),
+  },
   leaky_relu: { args: U, kwargs: ['negative_slope'], run: (a, kw) => F.leakyRelu(T(a[0]), kw.negativeSlope as number | undefined) },
   where: { args: [['T', 'T', 'T']], run: (a) => torch.where(T(a[0]), T(a[1]), T(a[2])) },
 };
@@ -223,7 +229,10 @@ function runStmt(s: Stmt, env: Map<string, Tensor>): Tensor {
   const sig = signatureOf(s);
   const kw: Kw = {};
   for (const [k, v] of Object.entries(s.kwargs ?? {})) kw[camel(k)] = v as Kw[string];
-  return def.run(s.args.map((a, i) => resolveArg(sig[i], a, env)), kw);
+  return def.run(
+    s.args.map((a, i) => resolveArg(sig[i], a, env)),
+    kw,
+  );
 }
 
 /** Builds the inputs and runs the statements; returns every named tensor. */
@@ -319,7 +328,8 @@ class Validator {
   /** dtype, inputs, program (and backward when `backward` is 'required' or 'optional'); returns the output names. */
   program(where: string, p: Obj, backward: 'required' | 'optional' | 'none'): string[] {
     const dtype = p.dtype;
-    if (typeof dtype !== 'string' || !FLOAT_DTYPES.includes(dtype)) this.add(`${where}: dtype ${JSON.stringify(dtype)} is not float32/float64`);
+    if (typeof dtype !== 'string' || !FLOAT_DTYPES.includes(dtype))
+      this.add(`${where}: dtype ${JSON.stringify(dtype)} is not float32/float64`);
     const dt = typeof dtype === 'string' ? dtype : 'float32';
     const known = new Set<string>();
     if (isObj(p.inputs)) {
@@ -339,7 +349,9 @@ class Validator {
         if (typeof s.out !== 'string' || known.has(s.out)) this.add(`${at}: out ${JSON.stringify(s.out)} is not a new name`);
         if (!Array.isArray(s.args)) this.add(`${at}: args is not a list`);
         else if (def && !def.args.some((k) => matches(k, s.args as Json[], known))) {
-          this.add(`${at}: ${s.op} arguments ${JSON.stringify(s.args)} match none of ${def.args.map((k) => `[${k.join(', ')}]`).join(' / ')}`);
+          this.add(
+            `${at}: ${s.op} arguments ${JSON.stringify(s.args)} match none of ${def.args.map((k) => `[${k.join(', ')}]`).join(' / ')}`,
+          );
         }
         if (s.kwargs !== undefined) {
           if (!isObj(s.kwargs)) this.add(`${at}: kwargs is not an object`);
@@ -363,7 +375,8 @@ class Validator {
     }
     if (p.backward !== null && this.keys(`${where}: backward`, p.backward, ['from', 'gradient'])) {
       const b = p.backward;
-      if (typeof b.from !== 'string' || !outs.includes(b.from)) this.add(`${where}: backward.from ${JSON.stringify(b.from)} is not a program output`);
+      if (typeof b.from !== 'string' || !outs.includes(b.from))
+        this.add(`${where}: backward.from ${JSON.stringify(b.from)} is not a program output`);
       if (b.gradient !== null) this.tensor(`${where}: backward.gradient`, b.gradient, dt);
     }
     return outs;
@@ -381,7 +394,9 @@ function caseProblems(c: unknown, where: string): string[] {
     if (v.keys(`${where}: expected.values`, values, outs)) {
       for (const k of outs) v.tensor(`${where}: expected value '${k}'`, values[k], dt, { own: ALL_DTYPES });
     }
-    const needGrad = isObj(c.inputs) ? Object.keys(c.inputs).filter((k) => isObj(c.inputs) && (c.inputs[k] as Obj)?.requires_grad === true) : [];
+    const needGrad = isObj(c.inputs)
+      ? Object.keys(c.inputs).filter((k) => isObj(c.inputs) && (c.inputs[k] as Obj)?.requires_grad === true)
+      : [];
     if (v.keys(`${where}: expected.grads`, grads, needGrad)) {
       for (const k of needGrad) if (grads[k] !== null) v.tensor(`${where}: expected grad '${k}'`, grads[k], dt, { own: ALL_DTYPES });
     }
@@ -406,7 +421,8 @@ function traceProblems(tr: unknown, where: string): string[] {
     const l = tr.loop;
     if (typeof l.epochs === 'number' && Number.isInteger(l.epochs) && l.epochs > 0) epochs = l.epochs;
     else v.add(`${where}: loop.epochs ${JSON.stringify(l.epochs)} is not a positive integer`);
-    if (Array.isArray(l.params) && l.params.every((p) => typeof p === 'string' && isObj(tr.inputs) && p in tr.inputs)) params = l.params as string[];
+    if (Array.isArray(l.params) && l.params.every((p) => typeof p === 'string' && isObj(tr.inputs) && p in tr.inputs))
+      params = l.params as string[];
     else v.add(`${where}: loop.params ${JSON.stringify(l.params)} are not inputs`);
     if (l.update === 'sgd' ? typeof l.lr !== 'number' : l.update !== 'none' || l.lr !== null) {
       v.add(`${where}: loop update ${JSON.stringify(l.update)} with lr ${JSON.stringify(l.lr)}`);
@@ -423,7 +439,8 @@ function traceProblems(tr: unknown, where: string): string[] {
       if (r.epoch !== i + 1) v.add(`${at}: epoch ${JSON.stringify(r.epoch)}, expected ${i + 1}`);
       if (typeof r.loss !== 'number' || !Number.isFinite(r.loss)) v.add(`${at}: loss ${JSON.stringify(r.loss)} is not a number`);
       for (const part of ['grad', 'params'] as const) {
-        if (v.keys(`${at}.${part}`, r[part], params)) for (const p of params) v.tensor(`${at}.${part}.${p}`, (r[part] as Obj)[p], dt, { own: ALL_DTYPES });
+        if (v.keys(`${at}.${part}`, r[part], params))
+          for (const p of params) v.tensor(`${at}.${part}.${p}`, (r[part] as Obj)[p], dt, { own: ALL_DTYPES });
       }
     });
   }
@@ -457,7 +474,10 @@ function printProblems(item: unknown, where: string): string[] {
     const outs = v.program(`${where}: construct`, c, 'optional');
     const p = c.print;
     const inputs = isObj(c.inputs) ? Object.keys(c.inputs) : [];
-    const ok = typeof p === 'string' ? outs.includes(p) || inputs.includes(p) : v.keys(`${where}: print`, p, ['grad']) && inputs.includes(String(p.grad));
+    const ok =
+      typeof p === 'string'
+        ? outs.includes(p) || inputs.includes(p)
+        : v.keys(`${where}: print`, p, ['grad']) && inputs.includes(String(p.grad));
     if (!ok) v.add(`${where}: print ${JSON.stringify(p)} names no output or input`);
   }
   return v.problems;
@@ -516,7 +536,9 @@ export function compare(what: string, actual: Tensor | null, exp: TensorSpec | n
 
 function compareNumber(what: string, got: number, e: number, tol: Tolerance): string | null {
   const allowed = tol.atol + tol.rtol * Math.abs(e);
-  return Math.abs(got - e) <= allowed ? null : `${what}: got ${got} expected ${e}, error ${Math.abs(got - e).toExponential(3)} > tolerance ${allowed.toExponential(3)}`;
+  return Math.abs(got - e) <= allowed
+    ? null
+    : `${what}: got ${got} expected ${e}, error ${Math.abs(got - e).toExponential(3)} > tolerance ${allowed.toExponential(3)}`;
 }
 
 /** Validates, then runs: a format problem fails the item without running it. */
@@ -587,7 +609,8 @@ export function runTrace(tr: Trace, where = nameOf(tr, '(unnamed trace)')): Resu
       const env = runProgram(tr, leaves);
       runBackward(tr, env);
       const root = ref(tr.backward?.from ?? '', env);
-      if (root.dtype !== tr.dtype || root.ndim !== 0) errs.push(`epoch ${epoch} loss: a ${root.dtype} [${root.shape.join(', ')}] tensor, expected a 0-D ${tr.dtype}`);
+      if (root.dtype !== tr.dtype || root.ndim !== 0)
+        errs.push(`epoch ${epoch} loss: a ${root.dtype} [${root.shape.join(', ')}] tensor, expected a 0-D ${tr.dtype}`);
       else {
         const le = compareNumber(`epoch ${epoch} loss`, root.item(), rec.loss, tr.tolerance);
         if (le) errs.push(le);
@@ -699,7 +722,8 @@ function tableProblems(file: string, d: Obj): string[] {
   const problems: string[] = [];
   for (const op of new Set([...Object.keys(want), ...Object.keys(d.table)])) {
     const got = JSON.stringify(d.table[op] ?? null);
-    if (got !== JSON.stringify(want[op] ?? null)) problems.push(`${file}: table.${op} is ${got}, its variants give ${JSON.stringify(want[op] ?? null)}`);
+    if (got !== JSON.stringify(want[op] ?? null))
+      problems.push(`${file}: table.${op} is ${got}, its variants give ${JSON.stringify(want[op] ?? null)}`);
   }
   return problems;
 }
@@ -719,7 +743,9 @@ interface ManifestGroup {
 export function loadDir(dir: string): GroupFile[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch (e) {
     return [{ file: dir, kind: 'invalid', items: [failing(dir, `cannot read the golden folder: ${(e as Error).message}`)] }];
   }
@@ -756,7 +782,8 @@ export function loadDir(dir: string): GroupFile[] {
     const g = loadGroup(file, d);
     const m = manifest && Object.values(manifest).find((x) => x.file === file);
     if (m) {
-      if (g.kind !== 'invalid' && g.items.length !== m.count) dirProblems.push(`${file} holds ${g.items.length} items, manifest.json says ${m.count}`);
+      if (g.kind !== 'invalid' && g.items.length !== m.count)
+        dirProblems.push(`${file} holds ${g.items.length} items, manifest.json says ${m.count}`);
       if (raw.length !== m.bytes) dirProblems.push(`${file} is ${raw.length} bytes, manifest.json says ${m.bytes}`);
     }
     if (g.kind === 'gradfn_names' && isObj(d)) dirProblems.push(...tableProblems(file, d));
@@ -771,6 +798,7 @@ export function loadDir(dir: string): GroupFile[] {
     }
   }
   if (dirProblems.length) out.push({ file: 'manifest.json', kind: 'invalid', items: dirProblems.map((p) => failing(dir, p)) });
-  if (!out.some((g) => g.kind !== 'invalid')) out.push({ file: dir, kind: 'invalid', items: [failing(dir, 'no golden cases in this folder')] });
+  if (!out.some((g) => g.kind !== 'invalid'))
+    out.push({ file: dir, kind: 'invalid', items: [failing(dir, 'no golden cases in this folder')] });
   return out;
 }

@@ -337,7 +337,11 @@ export class Replayer {
           issues.push({ kind: 'value', op: s.op, msg: m });
           stopped = true;
         } else if ((out as Tensor).requiresGrad !== rec.rg) {
-          issues.push({ kind: 'requires_grad', op: s.op, msg: `step ${i} ${s.op}: requires_grad torch=${rec.rg} asgrad=${(out as Tensor).requiresGrad}` });
+          issues.push({
+            kind: 'requires_grad',
+            op: s.op,
+            msg: `step ${i} ${s.op}: requires_grad torch=${rec.rg} asgrad=${(out as Tensor).requiresGrad}`,
+          });
           stopped = true;
         } else {
           const fn = (out as Tensor).gradFn?.name ?? null;
@@ -352,7 +356,11 @@ export class Replayer {
     // ../shared/fuzz/run.mjs): what earlier backward passes accumulated must agree, and a backward
     // that fails midway must leave the same grads.
     if ((ref.error === null ? !threw : errorAgreed) && !stopped) {
-      const bw = p.steps.filter((s) => s.op.includes('backward')).map((s) => s.op).pop() ?? 'backward';
+      const bw =
+        p.steps
+          .filter((s) => s.op.includes('backward'))
+          .map((s) => s.op)
+          .pop() ?? 'backward';
       for (const [name, g] of Object.entries(ref.grads)) {
         const t = env.get(name);
         if (!t) {

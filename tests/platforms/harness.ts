@@ -52,7 +52,8 @@ function platformPlugin(lib: LibraryRef): Plugin {
       // The conformance runner's loadDir imports node:fs; it is never called in these bundles.
       b.onResolve({ filter: /^node:(fs|path)$/ }, (a) => ({ path: a.path, namespace: 'asgrad-stub' }));
       b.onLoad({ filter: /.*/, namespace: 'asgrad-stub' }, () => ({
-        contents: 'const no = () => { throw new Error("no file system here"); };\n' +
+        contents:
+          'const no = () => { throw new Error("no file system here"); };\n' +
           'export const readdirSync = no, readFileSync = no, join = no;',
         loader: 'js',
       }));
@@ -72,7 +73,13 @@ function platformPlugin(lib: LibraryRef): Plugin {
   };
 }
 
-async function bundle(entry: string, outfile: string, lib: LibraryRef, format: 'esm' | 'cjs', platform: 'node' | 'browser' | 'neutral'): Promise<void> {
+async function bundle(
+  entry: string,
+  outfile: string,
+  lib: LibraryRef,
+  format: 'esm' | 'cjs',
+  platform: 'node' | 'browser' | 'neutral',
+): Promise<void> {
   await build({
     entryPoints: [join(ROOT, 'tests/platforms/entries', entry)],
     outfile: join(OUT, outfile),
@@ -89,7 +96,13 @@ async function bundle(entry: string, outfile: string, lib: LibraryRef, format: '
 
 /** Builds the per-host bundles into build/platforms/ (needs `npm run build` done: build/ts, the bundles). */
 export async function buildBundles(): Promise<void> {
-  for (const f of ['build/asgrad.wasm', 'build/ts/index.js', 'build/asgrad.cjs', 'build/asgrad.browser.js', 'build/examples/workerd/worker.js']) {
+  for (const f of [
+    'build/asgrad.wasm',
+    'build/ts/index.js',
+    'build/asgrad.cjs',
+    'build/asgrad.browser.js',
+    'build/examples/workerd/worker.js',
+  ]) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` first`);
   }
   for (const g of GOLDEN_FILES) {
@@ -105,8 +118,10 @@ export async function buildBundles(): Promise<void> {
     bundle('browser.ts', 'browser.js', { external: '../asgrad.browser.js' }, 'esm', 'browser'),
     bundle('worker.ts', 'worker.js', { bundle: join(ROOT, 'build/ts/index.js') }, 'esm', 'neutral'),
   ]);
-  writeFileSync(join(OUT, 'browser.html'),
-    '<!doctype html><meta charset="utf-8"><title>asgrad determinism</title><script type="module" src="./browser.js"></script>\n');
+  writeFileSync(
+    join(OUT, 'browser.html'),
+    '<!doctype html><meta charset="utf-8"><title>asgrad determinism</title><script type="module" src="./browser.js"></script>\n',
+  );
 }
 
 // ---------------------------------------------------------------- processes and the server
@@ -120,7 +135,14 @@ interface Proc {
 function start(cmd: string, args: string[], opts: { home: string; cwd?: string; env?: Record<string, string> }): Proc {
   const child = spawn(cmd, args, {
     cwd: opts.cwd ?? ROOT,
-    env: { ...process.env, HOME: opts.home, XDG_CONFIG_HOME: join(opts.home, '.config'), XDG_CACHE_HOME: join(opts.home, '.cache'), NO_COLOR: '1', ...opts.env },
+    env: {
+      ...process.env,
+      HOME: opts.home,
+      XDG_CONFIG_HOME: join(opts.home, '.config'),
+      XDG_CACHE_HOME: join(opts.home, '.cache'),
+      NO_COLOR: '1',
+      ...opts.env,
+    },
     detached: true, // its own process group: killing it ends its children too
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -151,7 +173,13 @@ function start(cmd: string, args: string[], opts: { home: string; cwd?: string; 
   return { pid: child.pid ?? -1, done, kill };
 }
 
-async function run(cmd: string, args: string[], home: string, timeoutMs = 120_000, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function run(
+  cmd: string,
+  args: string[],
+  home: string,
+  timeoutMs = 120_000,
+  cwd?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const p = start(cmd, args, { home, cwd });
   const timer = setTimeout(() => p.kill(), timeoutMs);
   const r = await p.done;
@@ -171,8 +199,13 @@ function freePort(): Promise<number> {
 }
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json', '.css': 'text/css',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.css': 'text/css',
 };
 
 /** Serves build/ and examples/ of the repository on 127.0.0.1 and collects posted results. */
@@ -236,7 +269,11 @@ export async function startContext(): Promise<Context> {
 }
 
 function parseJsonLine(out: { code: number | null; stdout: string; stderr: string }): { hashes?: Hashes; error?: string } {
-  const line = out.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = out.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (out.code === 0 && line) return JSON.parse(line) as { hashes: Hashes };
   return { error: `exit ${out.code}: ${(out.stderr || out.stdout).trim().slice(-1500)}` };
 }
@@ -269,8 +306,14 @@ async function withWorkerd<T>(ctx: Context, config: string, path: string, read: 
 }
 
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
 ];
 
 export async function withChromium<T>(ctx: Context, fn: (browser: import('playwright-core').Browser) => Promise<T>): Promise<T> {
@@ -382,7 +425,9 @@ export const RUNTIMES: Runtime[] = [
     name: 'workerd',
     async hashes(ctx) {
       const config = join(OUT, 'workerd.capnp');
-      writeFileSync(config, `using Workerd = import "/workerd/workerd.capnp";
+      writeFileSync(
+        config,
+        `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ (name = "main", worker = .worker) ],
   sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "main") ],
@@ -394,7 +439,8 @@ const worker :Workerd.Worker = (
   ],
   compatibilityDate = "2024-09-23",
 );
-`);
+`,
+      );
       const v = await version(join(BIN, 'workerd'), ['--version'], ctx.home);
       try {
         const body = await withWorkerd(ctx, config, '/', (res) => res.text());
@@ -404,7 +450,12 @@ const worker :Workerd.Worker = (
       }
     },
     async example(ctx) {
-      const got = await withWorkerd(ctx, join(ROOT, 'examples/workerd/config.capnp'), '/?x=1.5', (res) => res.json() as Promise<{ dydx: number }>);
+      const got = await withWorkerd(
+        ctx,
+        join(ROOT, 'examples/workerd/config.capnp'),
+        '/?x=1.5',
+        (res) => res.json() as Promise<{ dydx: number }>,
+      );
       const want = 3 * 1.5 * 1.5 + Math.cos(1.5);
       if (!(Math.abs(got.dydx - want) < 1e-12)) throw new Error(`dy/dx at 1.5: got ${got.dydx}, want ${want}`);
       return `GET /?x=1.5 -> dydx=${got.dydx}`;
@@ -433,11 +484,13 @@ const worker :Workerd.Worker = (
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(String(e)));
         await page.goto(`${ctx.base}/examples/browser/index.html`);
-        await page.waitForFunction(() => document.body.dataset.done === 'true', undefined, { timeout: 60_000 }).catch(() => {
-          throw new Error(`the page did not finish: ${errors.join('; ')}`);
-        });
+        await page
+          .waitForFunction(() => document.body.dataset.done === 'true', undefined, { timeout: 60_000 })
+          .catch(() => {
+            throw new Error(`the page did not finish: ${errors.join('; ')}`);
+          });
         const losses = (await page.evaluate(() =>
-          Array.from(document.querySelectorAll("#losses li")).map((li) => Number((li as HTMLElement).dataset.loss)),
+          Array.from(document.querySelectorAll('#losses li')).map((li) => Number((li as HTMLElement).dataset.loss)),
         )) as number[];
         if (losses.length < 2 || !(losses[losses.length - 1] < losses[0] * 1e-3)) {
           throw new Error(`the loss did not fall: ${losses.join(', ')}`);
@@ -455,10 +508,14 @@ const worker :Workerd.Worker = (
       const profile = mkdtempSync(join(ctx.home, 'firefox-profile-'));
       writeFileSync(join(profile, 'user.js'), FIREFOX_PREFS);
       const v = await version('/usr/bin/firefox-esr', ['--version'], ctx.home);
-      const p = start('/usr/bin/firefox-esr', ['--headless', '--no-remote', '--profile', profile, `${ctx.base}/build/platforms/browser.html?id=firefox`], {
-        home: ctx.home,
-        env: { MOZ_DISABLE_AUTO_SAFE_MODE: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
-      });
+      const p = start(
+        '/usr/bin/firefox-esr',
+        ['--headless', '--no-remote', '--profile', profile, `${ctx.base}/build/platforms/browser.html?id=firefox`],
+        {
+          home: ctx.home,
+          env: { MOZ_DISABLE_AUTO_SAFE_MODE: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
+        },
+      );
       try {
         const exited = p.done.then((r) => ({ error: `firefox exited early (${r.code}): ${r.stderr.trim().slice(-1500)}` }));
         const r = await Promise.race([ctx.waitResult('firefox', 120_000), exited]);

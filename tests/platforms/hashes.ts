@@ -115,7 +115,11 @@ function hashRng(h: Sha256): void {
 function hashMlp(h: Sha256): void {
   torch.manualSeed(1234);
   const x = torch.randn([64, 8]);
-  const y = x.narrow(1, 0, 1).mul(x.narrow(1, 1, 1)).tanh().add(x.narrow(1, 2, 1).sin());
+  const y = x
+    .narrow(1, 0, 1)
+    .mul(x.narrow(1, 1, 1))
+    .tanh()
+    .add(x.narrow(1, 2, 1).sin());
   const l1 = new torch.nn.Linear(8, 32);
   const l2 = new torch.nn.Linear(32, 1);
   const params = [l1.weight, l1.bias as Tensor, l2.weight, l2.bias as Tensor];

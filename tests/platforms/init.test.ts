@@ -68,19 +68,28 @@ console.log(String(torch.arange(3).add(1)));`);
     };
 
     it('`await torch.init()` with no argument reads asgrad.wasm beside the module, then ops work', () => {
-      const f = script('noarg', `await torch.init(); await torch.init();
-const x = torch.tensor([1, 2, 3], { requiresGrad: true }); x.mul(x).sum().backward(); console.log(String(x.grad));`);
+      const f = script(
+        'noarg',
+        `await torch.init(); await torch.init();
+const x = torch.tensor([1, 2, 3], { requiresGrad: true }); x.mul(x).sum().backward(); console.log(String(x.grad));`,
+      );
       expect(runIn(runtime, f, TMP)).toBe('tensor([2., 4., 6.])');
     });
 
     it('`torch.init({ url })` with a file: URL reads the file', () => {
-      const f = script('fileurl', `await torch.init({ url: new URL(${JSON.stringify(WASM)}) }); console.log(String(torch.arange(3).add(1)));`);
+      const f = script(
+        'fileurl',
+        `await torch.init({ url: new URL(${JSON.stringify(WASM)}) }); console.log(String(torch.arange(3).add(1)));`,
+      );
       expect(runIn(runtime, f, TMP)).toBe('tensor([1, 2, 3])');
     });
 
     it('a file: URL with no file behind it rejects with what to do, not "fetch failed"', () => {
       const missing = pathToFileURL(join(TMP, 'nowhere', 'asgrad.wasm')).href;
-      const f = script('missing', `try { await torch.init({ url: ${JSON.stringify(missing)} }); console.log('no error'); } catch (e) { console.log(e.message); }`);
+      const f = script(
+        'missing',
+        `try { await torch.init({ url: ${JSON.stringify(missing)} }); console.log('no error'); } catch (e) { console.log(e.message); }`,
+      );
       const out = runIn(runtime, f, TMP);
       expect(out).toContain(`could not read the WebAssembly core at ${missing}`);
       expect(out).toContain("import 'asgrad/embedded'");
@@ -90,8 +99,11 @@ const x = torch.tensor([1, 2, 3], { requiresGrad: true }); x.mul(x).sum().backwa
 
   it('in Node, `require` (the CommonJS bundle) then `await torch.init()` works', () => {
     const f = join(TMP, 'init.cjs');
-    writeFileSync(f, `const { torch } = require(${JSON.stringify(join(ROOT, 'build/asgrad.cjs'))});
-torch.init().then(() => console.log(String(torch.ones(2).mul(3))), (e) => { console.error(e); process.exit(1); });\n`);
+    writeFileSync(
+      f,
+      `const { torch } = require(${JSON.stringify(join(ROOT, 'build/asgrad.cjs'))});
+torch.init().then(() => console.log(String(torch.ones(2).mul(3))), (e) => { console.error(e); process.exit(1); });\n`,
+    );
     expect(runIn('node', f, TMP)).toBe('tensor([3., 3.])');
   });
 
@@ -164,22 +176,25 @@ console.log(loss.item(), String(w.grad));
     return dir;
   }
 
-  it.each(['cjs', 'esm'] as const)("asgrad/embedded: the %s bundle runs alone, the .wasm inside it", (format) => {
+  it.each(['cjs', 'esm'] as const)('asgrad/embedded: the %s bundle runs alone, the .wasm inside it', (format) => {
     const file = bundle(project('asgrad/embedded'), format);
     const dir = deploy(file);
     expect(runIn('node', join(dir, format === 'cjs' ? 'app.js' : 'app.mjs'), dir)).toBe(EXPECTED);
   });
 
-  it.each(['cjs', 'esm'] as const)("plain 'asgrad': the %s bundle fails saying what to do, then runs with asgrad.wasm copied beside it", (format) => {
-    const file = bundle(project('asgrad'), format);
-    const dir = deploy(file);
-    const app = join(dir, format === 'cjs' ? 'app.js' : 'app.mjs');
-    const r = spawnSync(process.execPath, [app], { cwd: dir, env: ENV, encoding: 'utf8' });
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain(`could not read the WebAssembly core at ${pathToFileURL(join(dir, 'asgrad.wasm')).href}`);
-    expect(r.stderr).toContain("import 'asgrad/embedded' instead of 'asgrad'");
-    expect(r.stderr).toContain('copy asgrad.wasm (node_modules/asgrad/build/asgrad.wasm) next to the bundle');
-    copyFileSync(join(ROOT, 'build/asgrad.wasm'), join(dir, 'asgrad.wasm'));
-    expect(runIn('node', app, dir)).toBe(EXPECTED);
-  });
+  it.each(['cjs', 'esm'] as const)(
+    "plain 'asgrad': the %s bundle fails saying what to do, then runs with asgrad.wasm copied beside it",
+    (format) => {
+      const file = bundle(project('asgrad'), format);
+      const dir = deploy(file);
+      const app = join(dir, format === 'cjs' ? 'app.js' : 'app.mjs');
+      const r = spawnSync(process.execPath, [app], { cwd: dir, env: ENV, encoding: 'utf8' });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`could not read the WebAssembly core at ${pathToFileURL(join(dir, 'asgrad.wasm')).href}`);
+      expect(r.stderr).toContain("import 'asgrad/embedded' instead of 'asgrad'");
+      expect(r.stderr).toContain('copy asgrad.wasm (node_modules/asgrad/build/asgrad.wasm) next to the bundle');
+      copyFileSync(join(ROOT, 'build/asgrad.wasm'), join(dir, 'asgrad.wasm'));
+      expect(runIn('node', app, dir)).toBe(EXPECTED);
+    },
+  );
 });

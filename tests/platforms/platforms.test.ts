@@ -25,7 +25,8 @@ describe('the same bits on every runtime', () => {
       const expected = readExpected();
       if (rt.name === 'node') {
         const problems = compareHashes(r, expected).flatMap((c) => (c.problem ? [c.problem] : []));
-        const hint = ' — if the numerics changed on purpose (a kernel, a reduction order, a formula), ' +
+        const hint =
+          ' — if the numerics changed on purpose (a kernel, a reduction order, a formula), ' +
           'run `npm run test:platforms -- --update` and commit tests/platforms/expected-hashes.json';
         expect(problems, `node (${r.version})${hint}`).toEqual([]);
         return;

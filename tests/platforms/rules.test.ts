@@ -44,14 +44,19 @@ describe('determinism rules', () => {
     const offending: string[] = [];
     for (const f of tsFiles(join(ROOT, 'ts'))) {
       const rel = relative(ROOT, f).split('\\').join('/');
-      readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
-        const c = code(line);
-        if (!/\bMath\.[a-zA-Z]/.test(c)) return;
-        if (MATH_ALLOW.some((a) => a.file === rel && a.line.test(c))) return;
-        offending.push(`${rel}:${i + 1}: ${line.trim()}`);
-      });
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          const c = code(line);
+          if (!/\bMath\.[a-zA-Z]/.test(c)) return;
+          if (MATH_ALLOW.some((a) => a.file === rel && a.line.test(c))) return;
+          offending.push(`${rel}:${i + 1}: ${line.trim()}`);
+        });
     }
-    expect(offending, 'compute values in the core (or, for index arithmetic, add an entry to MATH_ALLOW in tests/platforms/rules.test.ts)').toEqual([]);
+    expect(
+      offending,
+      'compute values in the core (or, for index arithmetic, add an entry to MATH_ALLOW in tests/platforms/rules.test.ts)',
+    ).toEqual([]);
   });
 
   it('the default build has SIMD128 but no relaxed-SIMD instruction and no FMA', () => {
@@ -88,8 +93,14 @@ describe('determinism rules', () => {
   it('every example directory exists and is run by the cross-runtime test', () => {
     for (const d of ['node', 'browser', 'deno', 'bun', 'workerd']) expect(existsSync(join(ROOT, 'examples', d))).toBe(true);
     const harness = readFileSync(join(ROOT, 'tests/platforms/harness.ts'), 'utf8');
-    for (const f of ['examples/node/index.mjs', 'examples/node/require.cjs', 'examples/deno/main.ts', 'examples/bun/index.ts',
-      'examples/browser/index.html', 'examples/workerd/config.capnp']) {
+    for (const f of [
+      'examples/node/index.mjs',
+      'examples/node/require.cjs',
+      'examples/deno/main.ts',
+      'examples/bun/index.ts',
+      'examples/browser/index.html',
+      'examples/workerd/config.capnp',
+    ]) {
       expect(existsSync(join(ROOT, f))).toBe(true);
       expect(harness).toContain(f);
     }

@@ -6,16 +6,7 @@ import { DType, ITEM_SIZE, kernelSuffix } from '../dtype.js';
 import { kernel, meta, memoryBuffer } from '../core/wasm.js';
 import type { FloatKernel, KernelFn, KernelName } from '../core/wasm.js';
 export type { FloatKernel, KernelName };
-import {
-  broadcastShapes,
-  broadcastStrides,
-  coalesce,
-  contiguousStrides,
-  isContiguous,
-  numelOf,
-  sameShape,
-  Shape,
-} from '../shape.js';
+import { broadcastShapes, broadcastStrides, coalesce, contiguousStrides, isContiguous, numelOf, sameShape, Shape } from '../shape.js';
 import * as O from './table.js';
 
 export function empty(shape: Shape, dtype: DType): Tensor {
@@ -56,11 +47,7 @@ export function scalarConstant(v: number, dtype: DType): Tensor {
 }
 
 /** A tensor holding a copy of `data` (already in the dtype's element type). */
-export function fromTyped(
-  data: Float32Array | Float64Array | BigInt64Array | Uint8Array,
-  shape: Shape,
-  dtype: DType,
-): Tensor {
+export function fromTyped(data: Float32Array | Float64Array | BigInt64Array | Uint8Array, shape: Shape, dtype: DType): Tensor {
   const out = empty(shape, dtype);
   const n = out.numel();
   if (n === 0) return out;
@@ -204,13 +191,21 @@ export function outputLayout(shape: Shape, ops: readonly Tensor[]): number[] | n
 function inLayout(layout: readonly number[], shape: Shape, ops: readonly Tensor[], f: (views: Tensor[]) => Tensor): Tensor {
   const views = ops.map((t) => {
     const s = iterStrides(t, shape);
-    return t._view(layout.map((i) => shape[i]), layout.map((i) => s[i]), t._offset);
+    return t._view(
+      layout.map((i) => shape[i]),
+      layout.map((i) => s[i]),
+      t._offset,
+    );
   });
   const y = f(views);
   for (const v of views) v.dispose();
   const inv = new Array<number>(layout.length);
   layout.forEach((d, k) => (inv[d] = k));
-  const out = y._view(inv.map((k) => y._shape[k]), inv.map((k) => y._strides[k]), y._offset);
+  const out = y._view(
+    inv.map((k) => y._shape[k]),
+    inv.map((k) => y._strides[k]),
+    y._offset,
+  );
   y.dispose();
   return out;
 }
@@ -323,7 +318,10 @@ export function binaryInto(name: FloatKernel, a: Tensor, b: Tensor): void {
 export function whereK(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(cond._shape, a._shape, b._shape);
   const layout = outputLayout(shape, [cond, a, b]);
-  if (layout) return inLayout(layout, shape, [cond, a, b], ([c, x, y]) => whereContiguous(c, x, y, shape.length ? layout.map((i) => shape[i]) : shape));
+  if (layout)
+    return inLayout(layout, shape, [cond, a, b], ([c, x, y]) =>
+      whereContiguous(c, x, y, shape.length ? layout.map((i) => shape[i]) : shape),
+    );
   return whereContiguous(cond, a, b, shape);
 }
 
@@ -373,7 +371,11 @@ export function reduce(kind: ReduceKind, x: Tensor, dims: readonly number[], kee
   } else {
     const kept = x._shape.map((_, i) => i).filter((i) => !isRed[i]);
     const perm = [...kept, ...red];
-    const view = x._view(perm.map((i) => x._shape[i]), perm.map((i) => x._strides[i]), x._offset);
+    const view = x._view(
+      perm.map((i) => x._shape[i]),
+      perm.map((i) => x._strides[i]),
+      x._offset,
+    );
     src = contiguousCopy(view);
     view.dispose();
     outer = numelOf(kept.map((i) => x._shape[i]));
@@ -418,8 +420,19 @@ export function matmul3(a: Tensor, b: Tensor): Tensor {
   const as = a._strides;
   const bs = b._strides;
   kernelFor('matmul', a.dtype)(
-    out._ptr(), a._ptr('matmul'), b._ptr('matmul'), B, M, K, N,
-    ba === 1 ? 0 : as[0], as[1], as[2], bb === 1 ? 0 : bs[0], bs[1], bs[2],
+    out._ptr(),
+    a._ptr('matmul'),
+    b._ptr('matmul'),
+    B,
+    M,
+    K,
+    N,
+    ba === 1 ? 0 : as[0],
+    as[1],
+    as[2],
+    bb === 1 ? 0 : bs[0],
+    bs[1],
+    bs[2],
   );
   return out;
 }
@@ -435,8 +448,13 @@ export function indexSelectK(x: Tensor, dim: number, index: Tensor): Tensor {
   const out = empty(shape, x.dtype);
   if (out.numel() > 0) {
     kernel(`index_select_b${ITEM_SIZE[x.dtype]}`)(
-      out._ptr(), xc._ptr('index_select'), idx._ptr('index_select'),
-      numelOf(x._shape.slice(0, dim)), nidx, numelOf(x._shape.slice(dim + 1)), dimsize,
+      out._ptr(),
+      xc._ptr('index_select'),
+      idx._ptr('index_select'),
+      numelOf(x._shape.slice(0, dim)),
+      nidx,
+      numelOf(x._shape.slice(dim + 1)),
+      dimsize,
     );
   }
   if (xc !== x) xc.dispose();
@@ -451,8 +469,13 @@ export function indexAddK(src: Tensor, dim: number, index: Tensor, shape: Shape)
   const idx = contiguousOf(index);
   if (sc.numel() > 0) {
     kernelFor('index_add', src.dtype)(
-      out._ptr(), sc._ptr('index_add'), idx._ptr('index_add'),
-      numelOf(shape.slice(0, dim)), index.numel(), numelOf(shape.slice(dim + 1)), shape.length ? shape[dim] : 1,
+      out._ptr(),
+      sc._ptr('index_add'),
+      idx._ptr('index_add'),
+      numelOf(shape.slice(0, dim)),
+      index.numel(),
+      numelOf(shape.slice(dim + 1)),
+      shape.length ? shape[dim] : 1,
     );
   }
   if (sc !== src) sc.dispose();

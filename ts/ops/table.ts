@@ -7,16 +7,7 @@ import { record, Node, AutogradError } from '../autograd.js';
 import type { BackwardRule } from '../autograd.js';
 import { DType, isFloating, resultType } from '../dtype.js';
 import { isGradEnabled, noGrad } from '../grad_mode.js';
-import {
-  broadcastShapes,
-  contiguousStrides,
-  fmtShape,
-  isContiguous,
-  normDim,
-  numelOf,
-  sameShape,
-  Shape,
-} from '../shape.js';
+import { broadcastShapes, contiguousStrides, fmtShape, isContiguous, normDim, numelOf, sameShape, Shape } from '../shape.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
 import { getCore } from '../core/wasm.js';
@@ -250,7 +241,8 @@ export function arange(a: number, b?: number | TensorOptions, c?: number | Tenso
     V.options(ARANGE_OPTS, opts);
     n--;
   }
-  if (n < 1 || n > 3) throw new TypeError(`arange() takes 1 to 3 numbers (end, or start, end[, step]) and an optional options object, got ${n} numbers`);
+  if (n < 1 || n > 3)
+    throw new TypeError(`arange() takes 1 to 3 numbers (end, or start, end[, step]) and an optional options object, got ${n} numbers`);
   const names = n === 1 ? ['end'] : ['start', 'end', 'step'];
   for (let i = 0; i < n; i++) V.number(args[i], 'arange', names[i], i + 1);
   const nums = args.slice(0, n).map(Number);
@@ -368,7 +360,13 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
   const y = K.copyPreservingLayout(x, dtype);
   if (!isFloating(dtype)) return y;
   const from = x.dtype;
-  return record('ToCopyBackward0', y, [x], () => [], (g) => [toDtype(g, from)]);
+  return record(
+    'ToCopyBackward0',
+    y,
+    [x],
+    () => [],
+    (g) => [toDtype(g, from)],
+  );
 }
 
 /**
@@ -378,7 +376,13 @@ export function toDtype(x: Tensor, dtype: DType): Tensor {
  * for a retained gradient.
  */
 export function gradCopy(g: Tensor, leaf: boolean): Tensor {
-  return record(leaf ? 'CopyBackwards' : 'CloneBackward0', K.contiguousCopy(g), [g], () => [], (gg) => [gg]);
+  return record(
+    leaf ? 'CopyBackwards' : 'CloneBackward0',
+    K.contiguousCopy(g),
+    [g],
+    () => [],
+    (gg) => [gg],
+  );
 }
 
 // ---- elementwise binary --------------------------------------------------------------------------
@@ -459,10 +463,7 @@ function minmaxGrad(g: Tensor, a: Tensor, b: Tensor, n: readonly boolean[], cmp:
   const shared = where(compare('eq', a, b), g.div(2), g);
   const zero = K.full([], 0, g.dtype);
   const lose: CompareOp = cmp === 'gt' ? 'lt' : 'gt';
-  return [
-    n[0] ? where(compare(lose, a, b), zero, shared) : null,
-    n[1] ? where(compare(lose, b, a), zero, shared) : null,
-  ];
+  return [n[0] ? where(compare(lose, a, b), zero, shared) : null, n[1] ? where(compare(lose, b, a), zero, shared) : null];
 }
 
 export function add(x: Tensor | Scalar, y: Tensor | Scalar, alpha?: number): Tensor {
@@ -502,9 +503,13 @@ function powImpl(x: Tensor | Scalar, e: Tensor | Scalar): Tensor {
     const ev = Number(e);
     let out = K.unary('pows', a, ev);
     if (!isFloating(dtype)) out = K.castTo(out, dtype);
-    return record('PowBackward0', out, [a], () => [a], (g, [s]) => [
-      ev === 0 ? zerosLike(s) : g.mul(pow(s, ev - 1).mul(ev)),
-    ]);
+    return record(
+      'PowBackward0',
+      out,
+      [a],
+      () => [a],
+      (g, [s]) => [ev === 0 ? zerosLike(s) : g.mul(pow(s, ev - 1).mul(ev))],
+    );
   }
   if (isScalar(x)) {
     // `2 ** x` is x.__rpow__(2): torch.tensor(2, dtype=result_type(2, x)) ** x (PowBackward1).
@@ -545,7 +550,12 @@ export function compare(op: CompareOp, x: Tensor | Scalar, y: Tensor | Scalar): 
     const oy = asTensorOperand(y, op, 'other', 1);
     const dtype = promote([ox, oy]);
     const cd = isFloating(dtype) ? dtype : 'float64';
-    return K.binary(op, noGrad(() => operand(ox, cd)), noGrad(() => operand(oy, cd)), 'bool');
+    return K.binary(
+      op,
+      noGrad(() => operand(ox, cd)),
+      noGrad(() => operand(oy, cd)),
+      'bool',
+    );
   });
 }
 
@@ -575,10 +585,16 @@ function whereImpl(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor
   const c = cond;
   let out = K.whereK(c, a, b);
   if (cd !== dtype) out = K.castTo(out, dtype);
-  return record('WhereBackward0', out, [a, b], () => [c], (g, [cs], n) => {
-    const zero = K.full([], 0, g.dtype);
-    return [n[0] ? where(cs, g, zero) : null, n[1] ? where(cs, zero, g) : null];
-  });
+  return record(
+    'WhereBackward0',
+    out,
+    [a, b],
+    () => [c],
+    (g, [cs], n) => {
+      const zero = K.full([], 0, g.dtype);
+      return [n[0] ? where(cs, g, zero) : null, n[1] ? where(cs, zero, g) : null];
+    },
+  );
 }
 
 // ---- elementwise unary ---------------------------------------------------------------------------
@@ -591,9 +607,13 @@ function defineUnary(kname: K.FloatKernel, node: string, save: 'input' | 'output
     V.tensor(x, kname, 'input', 1);
     const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
     const y = K.unary(kname, a);
-    return record(node, y, [a], () => (save === 'input' ? [a] : save === 'output' ? [y] : []), (g, s) => [
-      rule(g, s[0] ?? a),
-    ]);
+    return record(
+      node,
+      y,
+      [a],
+      () => (save === 'input' ? [a] : save === 'output' ? [y] : []),
+      (g, s) => [rule(g, s[0] ?? a)],
+    );
   };
 }
 
@@ -607,9 +627,7 @@ export const cos = defineUnary('cos', 'CosBackward0', 'input', (g, x) => g.mul(n
 export const tanh = defineUnary('tanh', 'TanhBackward0', 'output', (g, y) => g.mul(sub(1, y.mul(y))));
 export const sigmoid = defineUnary('sigmoid', 'SigmoidBackward0', 'output', (g, y) => g.mul(y).mul(sub(1, y)));
 export const relu = defineUnary('relu', 'ReluBackward0', 'output', (g, y) => thresholdBackward(g, y));
-export const reciprocal = defineUnary('reciprocal', 'ReciprocalBackward0', 'output', (g, y) =>
-  neg(g).mul(y.mul(y)),
-);
+export const reciprocal = defineUnary('reciprocal', 'ReciprocalBackward0', 'output', (g, y) => neg(g).mul(y.mul(y)));
 export const sign = defineUnary('sign', 'SignBackward0', 'none', (g) => zerosLike(g));
 
 // ---- backward formulas that are ops of their own ------------------------------------------------
@@ -621,19 +639,25 @@ export const sign = defineUnary('sign', 'SignBackward0', 'none', (g) => zerosLik
 /** relu's gradient, threshold_backward(g, y, 0): g where y > 0 (NaN included: y <= 0 fails), else 0. */
 function thresholdBackward(g: Tensor, y: Tensor): Tensor {
   const out = noGrad(() => where(compare('le', y, 0), K.full([], 0, g.dtype), g));
-  return record('ThresholdBackwardBackward0', out, [g, y], () => [y], (gg, [ys], n) => [
-    n[0] ? thresholdBackward(gg, ys) : null,
-    n[1] ? zerosLike(gg) : null,
-  ]);
+  return record(
+    'ThresholdBackwardBackward0',
+    out,
+    [g, y],
+    () => [y],
+    (gg, [ys], n) => [n[0] ? thresholdBackward(gg, ys) : null, n[1] ? zerosLike(gg) : null],
+  );
 }
 
 /** leaky_relu's gradient: g where x > 0, else g * slope (NaN takes the slope). */
 function leakyReluBackward(g: Tensor, x: Tensor, slope: number): Tensor {
   const out = noGrad(() => where(compare('gt', x, 0), g, g.mul(slope)));
-  return record('LeakyReluBackwardBackward0', out, [g, x], () => [x], (gg, [xs], n) => [
-    n[0] ? leakyReluBackward(gg, xs, slope) : null,
-    n[1] ? zerosLike(gg) : null,
-  ]);
+  return record(
+    'LeakyReluBackwardBackward0',
+    out,
+    [g, x],
+    () => [x],
+    (gg, [xs], n) => [n[0] ? leakyReluBackward(gg, xs, slope) : null, n[1] ? zerosLike(gg) : null],
+  );
 }
 
 export function square(x: Tensor): Tensor {
@@ -647,14 +671,16 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   V.floatInput(x, 'leaky_relu');
   const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
   const y = K.unary('leaky_relu', a, negativeSlope);
-  return record('LeakyReluBackward0', y, [a], () => [a], (g, [s]) => [leakyReluBackward(g, s, negativeSlope)]);
+  return record(
+    'LeakyReluBackward0',
+    y,
+    [a],
+    () => [a],
+    (g, [s]) => [leakyReluBackward(g, s, negativeSlope)],
+  );
 }
 
-export function clamp(
-  x: Tensor,
-  min?: number | null | { min?: number | null; max?: number | null },
-  max?: number | null,
-): Tensor {
+export function clamp(x: Tensor, min?: number | null | { min?: number | null; max?: number | null }, max?: number | null): Tensor {
   V.tensor(x, 'clamp', 'input', 1);
   if (V.isOptions(min)) {
     V.options(CLAMP_OPTS, min);
@@ -668,12 +694,18 @@ export function clamp(
   if (lo === null && hi === null) throw new Error("torch.clamp: At least one of 'min' or 'max' must not be None");
   const a = floatDtype(x.dtype) === x.dtype ? x : K.castTo(x, 'float32');
   const y = K.unary('clamp', a, lo ?? -Infinity, hi ?? Infinity);
-  return record('ClampBackward1', y, [a], () => [a], (g, [s]) => {
-    let mask: Tensor | null = null;
-    if (lo !== null) mask = compare('ge', s, lo);
-    if (hi !== null) mask = mask ? logicalAnd(mask, compare('le', s, hi)) : compare('le', s, hi);
-    return [where(mask as Tensor, g, 0)];
-  });
+  return record(
+    'ClampBackward1',
+    y,
+    [a],
+    () => [a],
+    (g, [s]) => {
+      let mask: Tensor | null = null;
+      if (lo !== null) mask = compare('ge', s, lo);
+      if (hi !== null) mask = mask ? logicalAnd(mask, compare('le', s, hi)) : compare('le', s, hi);
+      return [where(mask as Tensor, g, 0)];
+    },
+  );
 }
 
 const CLAMP_OPTS = V.optionSpec('clamp', { min: 'optNumber', max: 'optNumber' });
@@ -767,9 +799,13 @@ export function sum(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: b
     s64.dispose();
   } else y = K.reduce('sum', x, spec.dims, spec.keepdim);
   const shape = x._shape;
-  return record(spec.all ? 'SumBackward0' : 'SumBackward1', y, [x], () => [], (g) => [
-    keepShape(g, shape, spec).expand(shape),
-  ]);
+  return record(
+    spec.all ? 'SumBackward0' : 'SumBackward1',
+    y,
+    [x],
+    () => [],
+    (g) => [keepShape(g, shape, spec).expand(shape)],
+  );
 }
 
 export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: boolean): Tensor {
@@ -784,10 +820,16 @@ export function mean(x: Tensor, dim?: ReduceDims | ReduceOpts | null, keepdim?: 
   const n = reducedCount(x, spec);
   // PyTorch 1.13's MeanBackward1 saves self (its formula reads self's numel) though the gradient
   // does not use it: a second backward, or an in-place change of self, raises as there.
-  return record(spec.all ? 'MeanBackward0' : 'MeanBackward1', y, [x], () => (spec.all ? [] : [x]), (g) => [
-    // Divide the reduced gradient, then broadcast it as a view: nothing input-sized is written.
-    keepShape(g, shape, spec).div(n).expand(shape),
-  ]);
+  return record(
+    spec.all ? 'MeanBackward0' : 'MeanBackward1',
+    y,
+    [x],
+    () => (spec.all ? [] : [x]),
+    (g) => [
+      // Divide the reduced gradient, then broadcast it as a view: nothing input-sized is written.
+      keepShape(g, shape, spec).div(n).expand(shape),
+    ],
+  );
 }
 
 /** amax/amin have no identity: PyTorch refuses to reduce zero elements (naming the dim as given). */
@@ -809,12 +851,18 @@ function defineExtremum(kind: 'max' | 'min', node: string, opts: V.OptionSpec) {
     checkNonEmptyReduction(kind === 'max' ? 'amax' : 'amin', x, spec);
     const a = floatInput(x);
     const y = K.reduce(kind, a, spec.dims, spec.keepdim);
-    return record(node, y, [a], () => [a, y], (g, [s, r]) => {
-      // Ties share the gradient evenly, as PyTorch's amax/amin backward.
-      const mask = compare('eq', s, keepShape(r, s._shape, spec)).to(g.dtype);
-      const count = spec.all ? mask.sum() : mask.sum(spec.dims, true);
-      return [keepShape(g, s._shape, spec).mul(mask).div(count)];
-    });
+    return record(
+      node,
+      y,
+      [a],
+      () => [a, y],
+      (g, [s, r]) => {
+        // Ties share the gradient evenly, as PyTorch's amax/amin backward.
+        const mask = compare('eq', s, keepShape(r, s._shape, spec)).to(g.dtype);
+        const count = spec.all ? mask.sum() : mask.sum(spec.dims, true);
+        return [keepShape(g, s._shape, spec).mul(mask).div(count)];
+      },
+    );
   };
 }
 export const amax = defineExtremum('max', 'AmaxBackward0', AMAX_OPTS);
@@ -829,9 +877,13 @@ export function logsumexp(x: Tensor, dim: ReduceDims | ReduceOpts, keepdim?: boo
   }
   const a = floatInput(x);
   const y = K.reduce('logsumexp', a, spec.dims, spec.keepdim);
-  return record('LogsumexpBackward0', y, [a], () => [a, y], (g, [s, r]) => [
-    keepShape(g, s._shape, spec).mul(s.sub(keepShape(r, s._shape, spec)).exp()),
-  ]);
+  return record(
+    'LogsumexpBackward0',
+    y,
+    [a],
+    () => [a, y],
+    (g, [s, r]) => [keepShape(g, s._shape, spec).mul(s.sub(keepShape(r, s._shape, spec)).exp())],
+  );
 }
 
 function parseVar(
@@ -902,34 +954,38 @@ function varGrad(g: Tensor, s: Tensor, spec: ReduceSpec, correction: number): Te
   // PyTorch counts n over the dims given, and an empty list counts 1 (though it reduces every
   // dim): its gradient for dim=[] is n times the true one, or inf when unbiased. Kept.
   const dof = (spec.given.length === 0 ? 1 : reducedCount(s, spec)) - correction;
-  return keepShape(g, s._shape, spec).mul(2 / dof).mul(s.sub(s.mean(spec.dims, true)));
+  return keepShape(g, s._shape, spec)
+    .mul(2 / dof)
+    .mul(s.sub(s.mean(spec.dims, true)));
 }
 
-export function var_(
-  x: Tensor,
-  dim?: ReduceDims | VarOpts | null,
-  unbiased?: boolean | VarOpts,
-  keepdim?: boolean,
-): Tensor {
+export function var_(x: Tensor, dim?: ReduceDims | VarOpts | null, unbiased?: boolean | VarOpts, keepdim?: boolean): Tensor {
   const { spec, a, v, correction } = varianceOf(x, dim, unbiased, keepdim, VAR_OPTS);
-  return record('VarBackward0', v, [a], () => [a], (g, [s]) => [varGrad(g, s, spec, correction)]);
+  return record(
+    'VarBackward0',
+    v,
+    [a],
+    () => [a],
+    (g, [s]) => [varGrad(g, s, spec, correction)],
+  );
 }
 
-export function std(
-  x: Tensor,
-  dim?: ReduceDims | VarOpts | null,
-  unbiased?: boolean | VarOpts,
-  keepdim?: boolean,
-): Tensor {
+export function std(x: Tensor, dim?: ReduceDims | VarOpts | null, unbiased?: boolean | VarOpts, keepdim?: boolean): Tensor {
   const { spec, a, v, correction } = varianceOf(x, dim, unbiased, keepdim, STD_OPTS);
   const y = K.unary('sqrt', v);
   v.dispose();
   // PyTorch's std_backward: var_backward of g / (2 std), that factor set to 0 where std is 0 (so a
   // constant input gets 0, not 0/0).
-  return record('StdBackward0', y, [a], () => [a, y], (g, [s, r]) => {
-    const gv = where(compare('eq', r, 0), K.full([], 0, g.dtype), g.div(r.mul(2)));
-    return [varGrad(gv, s, spec, correction)];
-  });
+  return record(
+    'StdBackward0',
+    y,
+    [a],
+    () => [a, y],
+    (g, [s, r]) => {
+      const gv = where(compare('eq', r, 0), K.full([], 0, g.dtype), g.div(r.mul(2)));
+      return [varGrad(gv, s, spec, correction)];
+    },
+  );
 }
 
 // ---- views and shape ops -------------------------------------------------------------------------
@@ -986,12 +1042,24 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const st = viewStrides(x._shape, x._strides, sh);
   if (st) {
     const y = x._view(sh, st, x._offset)._markView(x);
-    return record('ReshapeAliasBackward0', y, [x], () => [], (g) => [g.reshape(inShape)]);
+    return record(
+      'ReshapeAliasBackward0',
+      y,
+      [x],
+      () => [],
+      (g) => [g.reshape(inShape)],
+    );
   }
   const y = noGrad(() => K.contiguousCopy(x));
   const v = y._view(sh, contiguousStrides(sh), 0);
   y.dispose();
-  return record('UnsafeViewBackward0', v, [x], () => [], (g) => [g.reshape(inShape)]);
+  return record(
+    'UnsafeViewBackward0',
+    v,
+    [x],
+    () => [],
+    (g) => [g.reshape(inShape)],
+  );
 }
 
 export function view(x: Tensor, shape: readonly number[]): Tensor {
@@ -1005,14 +1073,26 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
     );
   }
   const inShape = x._shape;
-  return record('ViewBackward0', x._view(sh, st, x._offset)._markView(x), [x], () => [], (g) => [g.reshape(inShape)]);
+  return record(
+    'ViewBackward0',
+    x._view(sh, st, x._offset)._markView(x),
+    [x],
+    () => [],
+    (g) => [g.reshape(inShape)],
+  );
 }
 
 /** Reinterprets a fresh contiguous result under a new shape (PyTorch's _unsafe_view). */
 function unsafeView(x: Tensor, shape: readonly number[]): Tensor {
   const inShape = x._shape;
   const y = x._view(shape, contiguousStrides(shape), x._offset);
-  return record('UnsafeViewBackward0', y, [x], () => [], (g) => [g.reshape(inShape)]);
+  return record(
+    'UnsafeViewBackward0',
+    y,
+    [x],
+    () => [],
+    (g) => [g.reshape(inShape)],
+  );
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
@@ -1041,7 +1121,13 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
     [shape[d0], shape[d1]] = [shape[d1], shape[d0]];
     [st[d0], st[d1]] = [st[d1], st[d0]];
   }
-  return record('TransposeBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g.transpose(d0, d1)]);
+  return record(
+    'TransposeBackward0',
+    x._view(shape, st, x._offset)._markView(x),
+    [x],
+    () => [],
+    (g) => [g.transpose(d0, d1)],
+  );
 }
 
 export function t(x: Tensor): Tensor {
@@ -1049,7 +1135,13 @@ export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
   const shape = x._shape.slice().reverse();
   const st = x._strides.slice().reverse();
-  return record('TBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g.t()]);
+  return record(
+    'TBackward0',
+    x._view(shape, st, x._offset)._markView(x),
+    [x],
+    () => [],
+    (g) => [g.t()],
+  );
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
@@ -1064,8 +1156,20 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (new Set(p).size !== p.length) throw new Error('permute(): duplicate dims are not allowed.');
   const inv = new Array<number>(p.length);
   p.forEach((d, i) => (inv[d] = i));
-  const y = x._view(p.map((d) => x._shape[d]), p.map((d) => x._strides[d]), x._offset)._markView(x);
-  return record('PermuteBackward0', y, [x], () => [], (g) => [permute(g, inv)]);
+  const y = x
+    ._view(
+      p.map((d) => x._shape[d]),
+      p.map((d) => x._strides[d]),
+      x._offset,
+    )
+    ._markView(x);
+  return record(
+    'PermuteBackward0',
+    y,
+    [x],
+    () => [],
+    (g) => [permute(g, inv)],
+  );
 }
 
 export function squeeze(x: Tensor, dim?: number, node = dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1'): Tensor {
@@ -1078,10 +1182,20 @@ export function squeeze(x: Tensor, dim?: number, node = dim === undefined ? 'Squ
     const d = normDim(dim, x.ndim);
     keep = x._shape.map((_, i) => i).filter((i) => i !== d || x._shape[i] !== 1);
   }
-  const y = x._view(keep.map((i) => x._shape[i]), keep.map((i) => x._strides[i]), x._offset);
+  const y = x._view(
+    keep.map((i) => x._shape[i]),
+    keep.map((i) => x._strides[i]),
+    x._offset,
+  );
   // matmul's SqueezeBackward3 is PyTorch squeezing its own result in place: not a view.
   if (node !== 'SqueezeBackward3') y._markView(x);
-  return record(node, y, [x], () => [], (g) => [g.reshape(inShape)]);
+  return record(
+    node,
+    y,
+    [x],
+    () => [],
+    (g) => [g.reshape(inShape)],
+  );
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
@@ -1093,7 +1207,13 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const s = d < x.ndim ? x._strides[d] * x._shape[d] : 1;
   shape.splice(d, 0, 1);
   st.splice(d, 0, s);
-  return record('UnsqueezeBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g.squeeze(d)]);
+  return record(
+    'UnsqueezeBackward0',
+    x._view(shape, st, x._offset)._markView(x),
+    [x],
+    () => [],
+    (g) => [g.squeeze(d)],
+  );
 }
 
 export function expand(x: Tensor, sizes: readonly number[]): Tensor {
@@ -1112,10 +1232,11 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
     const cur = j >= 0 ? x._shape[j] : 1;
     let want = sizes[i];
     if (want === -1) {
-      if (j < 0) throw new Error('The expanded size of the tensor (-1) isn\'t allowed in a leading, non-existing dimension 0');
+      if (j < 0) throw new Error("The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0");
       want = cur;
     }
-    if (want < 0 && cur === 1) throw new Error(`expand(): the expanded size ${want} at dimension ${i} is negative (only -1, meaning "keep this size", is allowed)`);
+    if (want < 0 && cur === 1)
+      throw new Error(`expand(): the expanded size ${want} at dimension ${i} is negative (only -1, meaning "keep this size", is allowed)`);
     if (cur !== want && cur !== 1) {
       throw new Error(
         `The expanded size of the tensor (${want}) must match the existing size (${cur}) at non-singleton dimension ${i}.  Target sizes: ${fmtShape(sizes)}.  Tensor sizes: ${fmtShape(x._shape)}`,
@@ -1125,7 +1246,13 @@ export function expand(x: Tensor, sizes: readonly number[]): Tensor {
     st.push(j >= 0 && cur === want ? x._strides[j] : 0);
   }
   // The rule returns g as is: the engine sums it down to x's shape.
-  return record('ExpandBackward0', x._view(shape, st, x._offset)._markView(x), [x], () => [], (g) => [g]);
+  return record(
+    'ExpandBackward0',
+    x._view(shape, st, x._offset)._markView(x),
+    [x],
+    () => [],
+    (g) => [g],
+  );
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
@@ -1145,7 +1272,13 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   shape[d] = length;
   const inShape = x._shape;
   const y = x._view(shape, x._strides, x._offset + s * x._strides[d])._markView(x);
-  return record('SliceBackward0', y, [x], () => [], (g) => [sliceScatter(g, inShape, d, s)]);
+  return record(
+    'SliceBackward0',
+    y,
+    [x],
+    () => [],
+    (g) => [sliceScatter(g, inShape, d, s)],
+  );
 }
 
 /** zeros(shape) with `src` written at [start, start+len) along dim: narrow's adjoint. */
@@ -1154,7 +1287,13 @@ function sliceScatter(src: Tensor, shape: Shape, dim: number, start: number): Te
   const dst = out._view(src._shape, out._strides, start * out._strides[dim]);
   K.copyInto(dst, src);
   dst.dispose();
-  return record('SliceBackwardBackward0', out, [src], () => [], (g) => [g.narrow(dim, start, src._shape[dim])]);
+  return record(
+    'SliceBackwardBackward0',
+    out,
+    [src],
+    () => [],
+    (g) => [g.narrow(dim, start, src._shape[dim])],
+  );
 }
 
 export function select(x: Tensor, dim: number, index: number): Tensor {
@@ -1165,12 +1304,19 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normDim(dim, x.ndim);
   const size = x._shape[d];
   const i = index < 0 ? index + size : index;
-  if (i < 0 || i >= size) throw new RangeError(`select(): index ${index} out of range for tensor of size ${fmtShape(x._shape)} at dimension ${d}`);
+  if (i < 0 || i >= size)
+    throw new RangeError(`select(): index ${index} out of range for tensor of size ${fmtShape(x._shape)} at dimension ${d}`);
   const shape = x._shape.filter((_, k) => k !== d);
   const st = x._strides.filter((_, k) => k !== d);
   const inShape = x._shape;
   const y = x._view(shape, st, x._offset + i * x._strides[d])._markView(x);
-  return record('SelectBackward0', y, [x], () => [], (g) => [sliceScatter(g.unsqueeze(d), inShape, d, i)]);
+  return record(
+    'SelectBackward0',
+    y,
+    [x],
+    () => [],
+    (g) => [sliceScatter(g.unsqueeze(d), inShape, d, i)],
+  );
 }
 
 /** A list of tensors (cat, stack): PyTorch's "expected Tensor as element 1 in argument 0, but got str". */
@@ -1213,15 +1359,21 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   // Skipped tensors are inputs all the same (PyTorch's CatBackward0 gives them zeros of shape [0]),
   // so gradients still reach what computed them.
   const parts = tensors.map((x) => (legacyEmpty(x) ? -1 : x._shape[d]));
-  return record('CatBackward0', out, tensors, () => [], (g, _s, n) => {
-    let o = 0;
-    return parts.map((len, i) => {
-      if (len < 0) return n[i] ? K.full([0], 0, g.dtype) : null;
-      const r = n[i] ? g.narrow(d, o, len) : null;
-      o += len;
-      return r;
-    });
-  });
+  return record(
+    'CatBackward0',
+    out,
+    tensors,
+    () => [],
+    (g, _s, n) => {
+      let o = 0;
+      return parts.map((len, i) => {
+        if (len < 0) return n[i] ? K.full([0], 0, g.dtype) : null;
+        const r = n[i] ? g.narrow(d, o, len) : null;
+        o += len;
+        return r;
+      });
+    },
+  );
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
@@ -1231,15 +1383,21 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const ref = tensors[0];
   for (const [i, x] of tensors.entries()) {
     if (!sameShape(x._shape, ref._shape)) {
-      throw new Error(`stack expects each tensor to be equal size, but got ${fmtShape(ref._shape)} at entry 0 and ${fmtShape(x._shape)} at entry ${i}`);
+      throw new Error(
+        `stack expects each tensor to be equal size, but got ${fmtShape(ref._shape)} at entry 0 and ${fmtShape(x._shape)} at entry ${i}`,
+      );
     }
   }
   const d = normDim(dim, ref.ndim + 1);
   const parts = noGrad(() => tensors.map((x) => x.unsqueeze(d)));
   const out = noGrad(() => cat(parts, d));
   for (const p of parts) p.dispose();
-  return record('StackBackward0', out, tensors, () => [], (g, _s, n) =>
-    tensors.map((_, i) => (n[i] ? g.select(d, i) : null)),
+  return record(
+    'StackBackward0',
+    out,
+    tensors,
+    () => [],
+    (g, _s, n) => tensors.map((_, i) => (n[i] ? g.select(d, i) : null)),
   );
 }
 
@@ -1260,31 +1418,61 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     // PyTorch 1.13 returns the 0-d value itself whatever the number of (zero) indices; its backward
     // (index_add into a 0-d zeros) accepts only one index.
     const count = index.numel();
-    return record('IndexSelectBackward0', K.contiguousCopy(x), [x], () => [], (g) => {
-      if (count !== 1) throw new RangeError('Dimension specified as 0 but tensor has no dimensions');
-      return [g];
-    });
+    return record(
+      'IndexSelectBackward0',
+      K.contiguousCopy(x),
+      [x],
+      () => [],
+      (g) => {
+        if (count !== 1) throw new RangeError('Dimension specified as 0 but tensor has no dimensions');
+        return [g];
+      },
+    );
   }
   const y = K.indexSelectK(x, d, index);
   const inShape = x._shape;
-  return record('IndexSelectBackward0', y, [x], () => [index], (g, [idx]) => [indexAdd(g, d, idx, inShape)]);
+  return record(
+    'IndexSelectBackward0',
+    y,
+    [x],
+    () => [index],
+    (g, [idx]) => [indexAdd(g, d, idx, inShape)],
+  );
 }
 
 /** zeros(shape).index_add(dim, index, src): index_select's adjoint (repeated indices accumulate). */
 function indexAdd(src: Tensor, dim: number, index: Tensor, shape: Shape): Tensor {
   const out = K.indexAddK(src, dim, index, shape);
-  return record('IndexAddBackward0', out, [src], () => [index], (g, [idx]) => [indexSelect(g, dim, idx)]);
+  return record(
+    'IndexAddBackward0',
+    out,
+    [src],
+    () => [index],
+    (g, [idx]) => [indexSelect(g, dim, idx)],
+  );
 }
 
 /** x.contiguous() of a non-contiguous x: a contiguous clone. */
 export function contiguous(x: Tensor): Tensor {
-  return record('CloneBackward0', K.contiguousCopy(x), [x], () => [], (g) => [g]);
+  return record(
+    'CloneBackward0',
+    K.contiguousCopy(x),
+    [x],
+    () => [],
+    (g) => [g],
+  );
 }
 
 /** x.clone(): PyTorch's preserve_format keeps a dense tensor's layout (a transposed clone stays transposed). */
 export function clone(x: Tensor): Tensor {
   V.tensor(x, 'clone', 'input', 1);
-  return record('CloneBackward0', K.copyPreservingLayout(x), [x], () => [], (g) => [g]);
+  return record(
+    'CloneBackward0',
+    K.copyPreservingLayout(x),
+    [x],
+    () => [],
+    (g) => [g],
+  );
 }
 
 // ---- linear algebra ------------------------------------------------------------------------------
@@ -1358,10 +1546,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   V.mmOperands(a, b);
   if (a.dtype === 'int64') return viaFloat64(mm, a, b);
   const y = a.dtype === b.dtype ? mmRaw(a, b) : emptyProduct([a._shape[0], b._shape[1]], a.dtype);
-  return recordCross('MmBackward0', y, [a, b], 0, (g, sa, sb, n) => [
-    n[0] ? g.mm(sb.t()) : null,
-    n[1] ? sa.t().mm(g) : null,
-  ]);
+  return recordCross('MmBackward0', y, [a, b], 0, (g, sa, sb, n) => [n[0] ? g.mm(sb.t()) : null, n[1] ? sa.t().mm(g) : null]);
 }
 
 export function addmm(bias: Tensor, a: Tensor, b: Tensor): Tensor {
@@ -1392,10 +1577,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   b3.dispose();
   const r = y._view([], [], 0);
   y.dispose();
-  return recordCross('DotBackward0', r, [a, b], 0, (g, sa, sb, n) => [
-    n[0] ? sb.mul(g) : null,
-    n[1] ? sa.mul(g) : null,
-  ]);
+  return recordCross('DotBackward0', r, [a, b], 0, (g, sa, sb, n) => [n[0] ? sb.mul(g) : null, n[1] ? sa.mul(g) : null]);
 }
 
 export function mv(a: Tensor, v: Tensor): Tensor {
@@ -1504,9 +1686,13 @@ export function softmax(x: Tensor, dim: number): Tensor {
   const a = floatInput(x);
   const d = normDim(dim, a.ndim);
   const y = K.softmaxK('softmax', a, d);
-  return record('SoftmaxBackward0', y, [a], () => [y], (g, [s]) => [
-    s.mul(g.sub(g.mul(s).sum(d, true))),
-  ]);
+  return record(
+    'SoftmaxBackward0',
+    y,
+    [a],
+    () => [y],
+    (g, [s]) => [s.mul(g.sub(g.mul(s).sum(d, true)))],
+  );
 }
 
 export function logSoftmax(x: Tensor, dim: number): Tensor {
@@ -1516,9 +1702,13 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
   const a = floatInput(x);
   const d = normDim(dim, a.ndim);
   const y = K.softmaxK('log_softmax', a, d);
-  return record('LogSoftmaxBackward0', y, [a], () => [y], (g, [s]) => [
-    g.sub(s.exp().mul(g.sum(d, true))),
-  ]);
+  return record(
+    'LogSoftmaxBackward0',
+    y,
+    [a],
+    () => [y],
+    (g, [s]) => [g.sub(s.exp().mul(g.sum(d, true)))],
+  );
 }
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -1561,16 +1751,22 @@ export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'm
     const n = l.numel();
     const out = reduceLoss(l, reduction);
     if (out !== l) l.dispose();
-    return record('MseLossBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
-      if (x.dtype !== tg.dtype) {
-        const [self, other] = need[0] ? [x, tg] : [tg, x];
-        throw new Error(`Found dtype ${scalarTypeName(other.dtype)} but expected ${scalarTypeName(self.dtype)}`);
-      }
-      // mse_loss_backward: norm * (x - t) * g, norm = 2 / numel for 'mean', else 2.
-      const norm = reduction === 'mean' ? 2 / n : 2;
-      const gx = x.sub(tg).mul(norm).mul(g);
-      return [need[0] ? gx : null, need[1] ? neg(gx) : null];
-    });
+    return record(
+      'MseLossBackward0',
+      out,
+      [input, target],
+      () => [input, target],
+      (g, [x, tg], need) => {
+        if (x.dtype !== tg.dtype) {
+          const [self, other] = need[0] ? [x, tg] : [tg, x];
+          throw new Error(`Found dtype ${scalarTypeName(other.dtype)} but expected ${scalarTypeName(self.dtype)}`);
+        }
+        // mse_loss_backward: norm * (x - t) * g, norm = 2 / numel for 'mean', else 2.
+        const norm = reduction === 'mean' ? 2 / n : 2;
+        const gx = x.sub(tg).mul(norm).mul(g);
+        return [need[0] ? gx : null, need[1] ? neg(gx) : null];
+      },
+    );
   });
 }
 
@@ -1615,9 +1811,13 @@ function nllLossImpl(logp: Tensor, target: Tensor, reduction: Reduction): Tensor
   picked.dispose();
   const out = reduceLoss(negl, reduction);
   if (out !== negl) negl.dispose();
-  return record('NllLossBackward0', out, [logp], () => [logp, idx, target], (g, [s, ix, tg]) => [
-    nllLossBackward(g, s, ix, tg, reduction, n),
-  ]);
+  return record(
+    'NllLossBackward0',
+    out,
+    [logp],
+    () => [logp, idx, target],
+    (g, [s, ix, tg]) => [nllLossBackward(g, s, ix, tg, reduction, n)],
+  );
 }
 
 /**
@@ -1633,10 +1833,13 @@ function nllLossBackward(g: Tensor, self: Tensor, idx: Tensor, target: Tensor, r
       return reshaped(K.indexAddK(flat, 0, idx, [self.numel()]), self._shape);
     }),
   );
-  return record('NllLossBackwardBackward0', out, [g, self], () => [self], (gg, _s, need) => [
-    need[0] ? nllLoss(gg, target, reduction) : null,
-    need[1] ? zerosLike(gg) : null,
-  ]);
+  return record(
+    'NllLossBackwardBackward0',
+    out,
+    [g, self],
+    () => [self],
+    (gg, _s, need) => [need[0] ? nllLoss(gg, target, reduction) : null, need[1] ? zerosLike(gg) : null],
+  );
 }
 
 export function crossEntropy(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
@@ -1669,11 +1872,17 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, redu
   const n = l.numel();
   const out = reduceLoss(l, reduction);
   if (out !== l) l.dispose();
-  return record('BinaryCrossEntropyWithLogitsBackward0', out, [input, target], () => [input, target], (g, [x, tg], need) => {
-    // PyTorch: (sigmoid(x) - t) * g and -x * g, each divided by numel for 'mean'.
-    const scale = (t: Tensor): Tensor => (reduction === 'mean' ? t.div(n) : t);
-    return [need[0] ? scale(x.sigmoid().sub(tg).mul(g)) : null, need[1] ? scale(neg(x).mul(g)) : null];
-  });
+  return record(
+    'BinaryCrossEntropyWithLogitsBackward0',
+    out,
+    [input, target],
+    () => [input, target],
+    (g, [x, tg], need) => {
+      // PyTorch: (sigmoid(x) - t) * g and -x * g, each divided by numel for 'mean'.
+      const scale = (t: Tensor): Tensor => (reduction === 'mean' ? t.div(n) : t);
+      return [need[0] ? scale(x.sigmoid().sub(tg).mul(g)) : null, need[1] ? scale(neg(x).mul(g)) : null];
+    },
+  );
 }
 
 /** F.linear(x, W, b) = x W^T + b, composed as PyTorch 1.13's at::linear (addmm for 2-D input). */
@@ -1762,7 +1971,13 @@ function viewScatter(src: Tensor, base: Geometry, view: Geometry): Tensor {
   // An empty view contributes nothing: PyTorch's as_strided_backward then returns plain zeros, which
   // do not require grad even under createGraph.
   if (src.numel() === 0) return out;
-  return record('AsStridedScatterBackward', out, [src], () => [], (g) => [viewGather(g, base, view)]);
+  return record(
+    'AsStridedScatterBackward',
+    out,
+    [src],
+    () => [],
+    (g) => [viewGather(g, base, view)],
+  );
 }
 
 /** The view's elements of a base-shaped gradient, contiguous (viewScatter's adjoint). */
@@ -1774,7 +1989,13 @@ function viewGather(g: Tensor, base: Geometry, view: Geometry): Tensor {
       return K.contiguousCopy(buf._view(view.shape, view.strides, view.offset - base.offset));
     }),
   );
-  return record('AsStridedBackward0', out, [g], () => [], (gg) => [viewScatter(gg, base, view)]);
+  return record(
+    'AsStridedBackward0',
+    out,
+    [g],
+    () => [],
+    (gg) => [viewScatter(gg, base, view)],
+  );
 }
 
 /** `g` (base-shaped) with the view's elements replaced by `src`: CopySlices' gradient for the base. */
@@ -1787,10 +2008,13 @@ function viewOverwrite(g: Tensor, src: Tensor, base: Geometry, view: Geometry): 
       return whole;
     }),
   );
-  return record('CopySlicesBackward', out, [g, src], () => [], (gg, _s, n) => [
-    n[0] ? viewOverwrite(gg, K.full(view.shape, 0, gg.dtype), base, view) : null,
-    n[1] ? viewGather(gg, base, view) : null,
-  ]);
+  return record(
+    'CopySlicesBackward',
+    out,
+    [g, src],
+    () => [],
+    (gg, _s, n) => [n[0] ? viewOverwrite(gg, K.full(view.shape, 0, gg.dtype), base, view) : null, n[1] ? viewGather(gg, base, view) : null],
+  );
 }
 
 function noGradViewMessage(view: Tensor, what: string): string {
@@ -1812,9 +2036,7 @@ export function regenerateViewGradFn(view: Tensor, base: Tensor): void {
   if (view._noGradView) throw new AutogradError(noGradViewMessage(view, 'its base or another view of its base has been'));
   const bg = geometryOf(base);
   const vg = geometryOf(view);
-  const node = new Node('AsStridedBackward0', [base._edge()], [{ shape: base._shape, dtype: base.dtype }], (g) => [
-    viewScatter(g, bg, vg),
-  ]);
+  const node = new Node('AsStridedBackward0', [base._edge()], [{ shape: base._shape, dtype: base.dtype }], (g) => [viewScatter(g, bg, vg)]);
   node.setSaved([]);
   view._setGradFn(node);
 }
@@ -1901,17 +2123,21 @@ function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, oth
   checkInplaceWrite(self, o instanceof Tensor ? o : null);
   const rdtype = promote([self, o]);
   if (rdtype !== self.dtype && !(isFloating(self.dtype) || !isFloating(rdtype))) {
-    throw new Error(`result type ${rdtype === 'float64' ? 'Double' : 'Float'} can't be cast to the desired output type ${self.dtype === 'int64' ? 'Long' : 'Bool'}`);
+    throw new Error(
+      `result type ${rdtype === 'float64' ? 'Double' : 'Float'} can't be cast to the desired output type ${self.dtype === 'int64' ? 'Long' : 'Bool'}`,
+    );
   }
-  const apply = (x: Tensor): Tensor =>
-    op === 'add' || op === 'sub' ? inplaceOps[op](x, o, alpha) : inplaceOps[op](x, o);
+  const apply = (x: Tensor): Tensor => (op === 'add' || op === 'sub' ? inplaceOps[op](x, o, alpha) : inplaceOps[op](x, o));
   if (!tracking) {
     if (isFloating(self.dtype) && self.isContiguous()) {
       let b = operand(o, self.dtype);
       if (alpha !== undefined && alpha !== 1) b = K.binary('mul', b, K.full([], alpha, self.dtype));
       K.binaryInto(op, self, b);
     } else {
-      K.copyInto(self, noGrad(() => apply(self)));
+      K.copyInto(
+        self,
+        noGrad(() => apply(self)),
+      );
     }
     self._storage.version++;
     return self;
