@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { numpy as np, jit, blockUntilReady } from '@jax-js/jax';
 import type { Array as JArray } from '@jax-js/jax';
-import { torch, Tensor } from '../ts/index.js';
+import { torch, type Tensor } from '../ts/index.js';
 import { kernel } from '../ts/core/wasm.js';
 import { uniform } from './data.js';
 import type { TorchSystem } from './systems/pytorch.js';
@@ -109,7 +109,7 @@ export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
   const b = torch.fromArray(uniform(n, 52));
   const dst = torch.zeros(n);
   const copy = kernel('copy_bytes');
-  const ops: [string, number, () => Tensor | void][] = [
+  const ops: [string, number, () => Tensor | undefined][] = [
     ['memory.copy', 8, () => void copy(dst._ptr(), a._ptr(), 4 * n)],
     ['add (a+b)', 12, () => a.add(b)],
     ['mul by scalar', 8, () => a.mul(1.5)],

@@ -3,6 +3,7 @@ export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W4f512' | 'W4f1024' | 'W5'
 /** One prepared workload of one system: `run(n)` does n iterations; `check()` reads results. */
 export interface Runner {
   /** Runs n iterations; may return its own measured milliseconds (out-of-process peers). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: in-process runners return nothing (void), out-of-process peers their own ms
   run(iters: number): void | number | Promise<void | number>;
   check(): Record<string, number> | Promise<Record<string, number>>;
   dispose?(): void;

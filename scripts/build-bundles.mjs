@@ -100,7 +100,7 @@ const sizes = {
   'asgrad.cjs': size('asgrad.cjs'),
   'asgrad.embedded.js': size('asgrad.embedded.js'),
 };
-writeFileSync(out('sizes.json'), JSON.stringify(sizes, null, 2) + '\n');
+writeFileSync(out('sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
 if (!quiet) {
   for (const [k, v] of Object.entries(sizes)) {
     console.log(`build/${k}: ${(v.bytes / 1024).toFixed(1)} KiB (${(v.gzip / 1024).toFixed(1)} KiB gzipped)`);

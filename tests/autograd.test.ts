@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { torch, Tensor } from '../ts/index.js';
+import { torch, type Tensor } from '../ts/index.js';
 import { expectClose, values } from './helpers.js';
 
 describe('autograd engine', () => {

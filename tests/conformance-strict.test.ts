@@ -17,7 +17,8 @@ const TMP = mkdtempSync(join(tmpdir(), 'asgrad-strict-'));
 let dirs = 0;
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form edits of golden JSON
+// biome-ignore lint/suspicious/noExplicitAny: free-form edits of golden JSON (tests only, not the public surface)
+type J = any;
 
 /** A fresh folder holding verbatim copies of `files` of the golden set. */
 function copy(files: string[]): string {
@@ -73,7 +74,7 @@ interface Break {
   reason: RegExp;
 }
 
-const valueOf = (c: J, i = 0): J => Object.values(c.expected.values)[i];
+const expectedOf = (c: J, i = 0): J => Object.values(c.expected.values)[i];
 
 const BREAKS: Break[] = [
   {
@@ -117,13 +118,13 @@ const BREAKS: Break[] = [
   {
     what: 'short expected data',
     file: 'binary.json',
-    edit: (d) => valueOf(d.cases[0]).data.pop(),
+    edit: (d) => expectedOf(d.cases[0]).data.pop(),
     reason: /data has \d+ entries, shape \[[\d, ]*\] needs \d+/,
   },
   {
     what: 'long expected data',
     file: 'reduce.json',
-    edit: (d) => valueOf(d.cases[10]).data.push(0),
+    edit: (d) => expectedOf(d.cases[10]).data.push(0),
     reason: /data has \d+ entries, shape \[[\d, ]*\] needs \d+/,
   },
   {
@@ -183,7 +184,7 @@ const BREAKS: Break[] = [
   {
     what: 'a wrong expected number',
     file: 'unary.json',
-    edit: (d) => (valueOf(d.cases[0]).data[0] = Math.fround(valueOf(d.cases[0]).data[0] + 1)),
+    edit: (d) => (expectedOf(d.cases[0]).data[0] = Math.fround(expectedOf(d.cases[0]).data[0] + 1)),
     reason: /element 0 got .* max error/,
   },
   // Flipping a kwarg must change the result: kwargs reach the library, none are dropped.

@@ -1,7 +1,7 @@
 // Every differentiable op of the table against central finite differences in float64, on plain,
 // broadcast and 0-d shapes.
 import { describe, it, beforeAll } from 'vitest';
-import { torch, Tensor } from '../ts/index.js';
+import { torch, type Tensor } from '../ts/index.js';
 import { gradcheck, leaf } from './helpers.js';
 
 type Case = [name: string, make: () => Tensor[], f: (...xs: Tensor[]) => Tensor];

@@ -1,7 +1,7 @@
 // In-place ops, views and the grad_fn names PyTorch 1.13 records; every expected value, name and
 // message below was printed by PyTorch 1.13 for the same program.
 import { describe, expect, it } from 'vitest';
-import { torch, Tensor } from '../ts/index.js';
+import { torch, type Tensor } from '../ts/index.js';
 import { expectClose } from './helpers.js';
 
 const name = (t: Tensor): string | null => t.gradFn?.name ?? null;

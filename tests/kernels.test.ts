@@ -4,7 +4,7 @@
 // (the `@ts-expect-error` lines below: tsc reports any of them that is not an error).
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { torch, Tensor } from '../ts/index.js';
+import { torch, type Tensor } from '../ts/index.js';
 import { kernel, type FloatKernel, type KernelName } from '../ts/core/wasm.js';
 import * as K from '../ts/ops/internal.js';
 

@@ -2,7 +2,7 @@
 // that would end past 4 GiB is refused with an OutOfMemoryError naming the size, and the library
 // computes correctly afterwards (in its own file: the WASM memory it grows to 3 GiB never shrinks).
 import { describe, expect, it } from 'vitest';
-import { torch, Tensor } from '../ts/index.js';
+import { torch, type Tensor } from '../ts/index.js';
 import { OutOfMemoryError } from '../ts/storage.js';
 
 const GiB = 2 ** 30;

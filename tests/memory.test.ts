@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { torch, Tensor } from '../ts/index.js';
+import { torch, type Tensor } from '../ts/index.js';
 import { advanceGeneration, MIN_COUNT, MIN_VOLUME, OutOfMemoryError } from '../ts/storage.js';
 import { getCore } from '../ts/core/wasm.js';
 import { expectClose, values } from './helpers.js';

@@ -191,7 +191,7 @@ const computable: Record<string, (item: Item) => Computed> = {
   },
   'print/relu_3d_ReluBackward0': (it) => {
     const x = input(it, 'x');
-    return { data: nums(x).map((v) => (v > 0 ? v : 0)), shape: x.shape, suffix: 'grad_fn=<ReluBackward0>' };
+    return { data: nums(x).map((v) => Math.max(v, 0)), shape: x.shape, suffix: 'grad_fn=<ReluBackward0>' };
   },
   'print/f64_2d_MulBackward0': (it) => {
     const x = input(it, 'x');
@@ -267,7 +267,7 @@ describe('suffix wrapping (_add_suffixes)', () => {
     // last_line_len = len + 2 when there is no newline (Python's rfind returns -1)
     const fits = 'x'.repeat(80 - 'tensor(1.)'.length - 2 - 2 + 1);
     expect(formatTensor([1], [], 'float32', [fits])).toBe(`tensor(1., ${fits})`);
-    const wraps = fits + 'x';
+    const wraps = `${fits}x`;
     expect(formatTensor([1], [], 'float32', [wraps])).toBe(`tensor(1.,\n       ${wraps})`);
   });
 });
@@ -354,7 +354,7 @@ describe('summarization', () => {
     );
   });
   it('4-D summary separates blocks with blank lines', () => {
-    const data = Array.from({ length: 8 * 1 * 1 * 131 }, (_, i) => (i % 2 === 0 ? true : false));
+    const data = Array.from({ length: 8 * 1 * 1 * 131 }, (_, i) => i % 2 === 0);
     const s = formatTensor(data, [8, 1, 1, 131], 'bool', []);
     expect(s).toBe(
       'tensor([[[[ True, False,  True,  ...,  True, False,  True]]],\n\n\n' +

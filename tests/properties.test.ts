@@ -2,7 +2,7 @@
 // broadcastable shapes pass gradcheck in float64, and float32 results track float64 ones.
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
-import { torch, Tensor } from '../ts/index.js';
+import { torch, type Tensor } from '../ts/index.js';
 import { gradcheck, expectClose } from './helpers.js';
 
 type Unary = (x: Tensor) => Tensor;

@@ -248,7 +248,7 @@ export function run(c: Case): string | null {
     for (const x of leaves) x.grad = null;
     let tot: Tensor | null = null;
     for (const g of gs) {
-      if (g && g.requiresGrad) {
+      if (g?.requiresGrad) {
         const w = torch
           .tensor(
             Array.from({ length: g.numel() }, (_, k) => 0.5 + 0.25 * (k % 3)),

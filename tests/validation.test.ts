@@ -3,7 +3,7 @@
 // PyTorch has one; JavaScript-only situations name the entry, the argument and what was passed.
 // After each class of error, the library must keep computing correctly (`stillWorks`).
 import { describe, expect, it } from 'vitest';
-import { torch, Tensor } from '../ts/index.js';
+import { torch, type Tensor } from '../ts/index.js';
 import { expectClose, values } from './helpers.js';
 import * as V from '../ts/validate.js';
 

@@ -2,7 +2,7 @@
 // leaves, and the one place where a gradient is summed down to its input's (broadcast) shape.
 import type { Tensor } from './tensor.js';
 import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
-import { legacyTypeName, DType } from './dtype.js';
+import { legacyTypeName, type DType } from './dtype.js';
 import { sameShape, fmtShape } from './shape.js';
 import { sumToShape, castGrad, storedGrad } from './ops/internal.js';
 import { withTemps } from './scope.js';
@@ -121,9 +121,9 @@ export function record(
 ): Tensor {
   if (!isGradEnabled()) return output;
   let any = false;
-  for (const t of inputs) if (t && t.requiresGrad) any = true;
+  for (const t of inputs) if (t?.requiresGrad) any = true;
   if (!any) return output;
-  const next = inputs.map((t) => (t && t.requiresGrad ? t._edge() : null));
+  const next = inputs.map((t) => (t?.requiresGrad ? t._edge() : null));
   const metaIn = inputs.map((t) => (t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype: output.dtype }));
   const node = new Node(name, next, metaIn, rule);
   output._setGradFn(node);
@@ -229,7 +229,10 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
   edge.pending = gradient;
   // Gradients in flight are the engine's own: each is disposed once nothing pending refers to it
   // (unless createGraph, where they are part of the new graph, or it is the caller's gradient).
-  const hold = (t: Tensor): void => void ((t._flowUses = (t._flowPass === pass ? t._flowUses : 0) + 1), (t._flowPass = pass));
+  const hold = (t: Tensor): void => {
+    t._flowUses = (t._flowPass === pass ? t._flowUses : 0) + 1;
+    t._flowPass = pass;
+  };
   const drop = (t: Tensor): void => {
     if (--t._flowUses > 0) return;
     if (!createGraph && t !== gradient && !t._heldAsGrad) t.dispose();

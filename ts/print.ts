@@ -71,7 +71,7 @@ function divRoundHalfEven(n: bigint, divisor: bigint): bigint {
 }
 
 function nonFiniteStr(x: number): string {
-  if (x !== x) return 'nan';
+  if (Number.isNaN(x)) return 'nan';
   return x > 0 ? 'inf' : '-inf';
 }
 
@@ -137,7 +137,7 @@ function intStr(v: Elem): string {
 }
 
 function boolStr(v: Elem): string {
-  return Boolean(v) ? 'True' : 'False';
+  return v ? 'True' : 'False';
 }
 
 function padStart(s: string, width: number): string {

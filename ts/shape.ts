@@ -108,10 +108,10 @@ export function coalesce(shape: Shape, strides: (readonly number[])[]): { shape:
     const k = sh.length - 1;
     if (k >= 0 && strides.every((s, j) => st[j][k] === s[i] * shape[i])) {
       sh[k] *= shape[i];
-      strides.forEach((s, j) => (st[j][k] = s[i]));
+      for (let j = 0; j < strides.length; j++) st[j][k] = strides[j][i];
     } else {
       sh.push(shape[i]);
-      strides.forEach((s, j) => st[j].push(s[i]));
+      for (let j = 0; j < strides.length; j++) st[j].push(strides[j][i]);
     }
   }
   return { shape: sh, strides: st };

@@ -18,7 +18,7 @@
 // spilled operand is fine: it advances no generation, and pressure spares what the current
 // generation touched).
 import { getCore, memoryBuffer } from './core/wasm.js';
-import { DType, ITEM_SIZE } from './dtype.js';
+import { type DType, ITEM_SIZE } from './dtype.js';
 
 export const stats = {
   /** Undisposed handles counted on storages resident in WASM memory. */
@@ -236,7 +236,7 @@ export class Storage {
     volumeSinceBoundary += bytes;
     // Out of room, the allocation spills what the current generation has not touched; if this
     // allocation just started a generation, what the previous one touched is spared too.
-    let keepFrom = generation;
+    const keepFrom = generation;
     if (++countSinceBoundary > countLimit || volumeSinceBoundary > volumeLimit) {
       advanceGeneration(volumeSinceBoundary > volumeLimit ? 'volume' : 'count');
       // Made in the generation that starts now (the walk above did not see it).

@@ -3,9 +3,9 @@
 import { Storage, advanceGeneration, registerHandle, unregisterHandle } from './storage.js';
 import type { Ticket } from './storage.js';
 import { trackInScope, setTensorCheck } from './scope.js';
-import { DType, ITEM_SIZE } from './dtype.js';
+import { type DType, ITEM_SIZE } from './dtype.js';
 import { Size, contiguousStrides, isContiguous, numelOf, normDimNoScalar } from './shape.js';
-import { Node, runBackward, AutogradError, EdgeTarget } from './autograd.js';
+import { type Node, runBackward, AutogradError, type EdgeTarget } from './autograd.js';
 import { isGradEnabled, withGradMode } from './grad_mode.js';
 import { memoryBuffer } from './core/wasm.js';
 import { formatTensor } from './print.js';
@@ -130,7 +130,8 @@ export class Tensor {
   // ---- metadata -------------------------------------------------------------------------------
 
   get shape(): Size {
-    return (this._size ??= Size.from(this._shape));
+    this._size ??= Size.from(this._shape);
+    return this._size;
   }
   get ndim(): number {
     return this._shape.length;
@@ -187,7 +188,7 @@ export class Tensor {
 
   /** As PyTorch: a leaf's flag, or having a grad_fn, or (a view) its base requiring grad. */
   get requiresGrad(): boolean {
-    return this._requiresGrad || this._gradFn !== null || (this._base !== null && this._base.requiresGrad);
+    return this._requiresGrad || this._gradFn !== null || this._base?.requiresGrad === true;
   }
   set requiresGrad(v: boolean) {
     V.bool(v, 'requiresGrad', 'requires_grad');
@@ -248,7 +249,8 @@ export class Tensor {
     const fn = this.gradFn;
     if (fn === null || this._retainsGrad) return;
     this._retainsGrad = true;
-    (fn.retained ??= []).push(this);
+    fn.retained ??= [];
+    fn.retained.push(this);
   }
   /** @internal Sets the node that made this tensor (for a view: at the current version). */
   _setGradFn(n: Node): void {
@@ -259,7 +261,8 @@ export class Tensor {
     // A retained grad follows the tensor to its new node (PyTorch moves the retain hook).
     if (this._retainsGrad && old !== null && old !== n) {
       if (old.retained) old.retained = old.retained.filter((t) => t !== this);
-      (n.retained ??= []).push(this);
+      n.retained ??= [];
+      n.retained.push(this);
     }
   }
   /** @internal */
@@ -285,12 +288,11 @@ export class Tensor {
    * value that an in-place op computes from.
    */
   _adoptIdentity(src: Tensor): this {
-    const a = this;
-    a._gradFn = src.gradFn;
-    a._requiresGrad = src._requiresGrad;
-    a._leafTarget = src._leafTarget;
-    a._origin = src;
-    return a;
+    this._gradFn = src.gradFn;
+    this._requiresGrad = src._requiresGrad;
+    this._leafTarget = src._leafTarget;
+    this._origin = src;
+    return this;
   }
   /** @internal The grad_fn as set, without remaking a stale view's. */
   _rawGradFn(): Node | null {

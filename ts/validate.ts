@@ -228,19 +228,26 @@ function unexpectedKey(spec: OptionSpec, key: string): TypeError {
 function checkOptValue(kind: OptKind, v: unknown, entry: string, key: string): void {
   switch (kind) {
     case 'bool':
-      return bool(v, entry, key);
+      bool(v, entry, key);
+      return;
     case 'number':
-      return number(v, entry, key);
+      number(v, entry, key);
+      return;
     case 'optNumber':
-      return optNumber(v, entry, key);
+      optNumber(v, entry, key);
+      return;
     case 'int':
-      return int(v, entry, key);
+      int(v, entry, key);
+      return;
     case 'dims':
-      return dims(v, entry, key);
+      dims(v, entry, key);
+      return;
     case 'dtype':
-      return dtype(v, entry, key);
+      dtype(v, entry, key);
+      return;
     case 'reduction':
-      return reduction(v);
+      reduction(v);
+      return;
     case 'any':
       return;
   }
@@ -476,17 +483,21 @@ function matmulMeta(a: Meta, b: Meta, fold: boolean): void {
   const da = as.length;
   const db = bs.length;
   if (da === 0 || db === 0) throw new Error(`both arguments to matmul need to be at least 1D, but they are ${da}D and ${db}D`);
-  if (da === 1 && db === 1) return dotMeta(a, b);
-  if (da === 2 && db === 1) return mvMeta(a, b);
-  if (da === 1 && db === 2) return mmMeta(meta([1, as[0]], a.dtype), b);
-  if (da === 2 && db === 2) return mmMeta(a, b);
+  if (da <= 2 && db <= 2) {
+    if (da === 1 && db === 1) dotMeta(a, b);
+    else if (db === 1) mvMeta(a, b);
+    else mmMeta(da === 1 ? meta([1, as[0]], a.dtype) : a, b);
+    return;
+  }
   if (fold) {
     const transpose = db > da;
     const t1 = transpose ? transposed(b) : a;
     const t2 = !transpose ? b : da === 2 ? transposed(a) : a;
     const s1 = t1._shape;
     const folded = meta([prod(s1.slice(0, -1)), s1[s1.length - 1]], t1.dtype);
-    return t2._shape.length === 1 ? mvMeta(folded, t2) : mmMeta(folded, t2);
+    if (t2._shape.length === 1) mvMeta(folded, t2);
+    else mmMeta(folded, t2);
+    return;
   }
   // Batched: broadcast the batch dims, then one bmm over their product.
   const batch = broadcastShapes(as.slice(0, da > 2 ? da - 2 : 0), bs.slice(0, db > 2 ? db - 2 : 0));
@@ -527,7 +538,8 @@ export function linearOperands(x: Tensor, w: Tensor, bias: Tensor | null | undef
   const wt = transposed(w);
   if (bias && linearUsesAddmm(x, bias)) {
     const m1 = x.ndim === 2 ? x : meta([x._shape[0] * x._shape[1], x._shape[2]], x.dtype);
-    return addmmMeta(bias, m1, wt);
+    addmmMeta(bias, m1, wt);
+    return;
   }
   // matmul(x, w.t()): w.t() is a transposed view, so it never takes the bmm-instead-of-fold path.
   matmulMeta(x, wt, shouldFold(x, wt._shape.length) || (wt._shape.length >= 3 && x.ndim <= 2));

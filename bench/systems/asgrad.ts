@@ -1,4 +1,4 @@
-import { torch, Tensor } from '../../ts/index.js';
+import { torch, type Tensor } from '../../ts/index.js';
 import { MLP, mlpData, uniform, W2_N, W4_N } from '../data.js';
 import type { Runner, System } from '../types.js';
 

@@ -1,9 +1,9 @@
 // PyTorch through /usr/bin/python3 (Debian's python3-torch), one thread, OpenBLAS when installed.
-import { spawn, ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface, Interface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mlpData, uniform, W2_N, W4_N } from '../data.js';
 import type { Runner, System, WorkloadId } from '../types.js';
@@ -64,7 +64,7 @@ export async function startPytorch(): Promise<{ system: TorchSystem; info: Torch
   const info = JSON.parse(first) as TorchInfo & { ready: boolean };
   const ask = async (cmd: object): Promise<Record<string, number>> => {
     const p = next();
-    proc.stdin.write(JSON.stringify(cmd) + '\n');
+    proc.stdin.write(`${JSON.stringify(cmd)}\n`);
     return JSON.parse(await p) as Record<string, number>;
   };
   const runner = (w: WorkloadId) => async (): Promise<Runner> => {

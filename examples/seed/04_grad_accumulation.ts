@@ -1,4 +1,4 @@
-import { torch, Tensor } from '../../ts/index.js';
+import { torch, type Tensor } from '../../ts/index.js';
 import { print } from './py.js';
 
 const weights = torch.ones(4, { requiresGrad: true });

@@ -1,6 +1,6 @@
 // The hand-written gradient of the tutorial, on tensors without autograd. NumPy's rules are kept:
 // w is a float64 scalar, the data and predictions float32 (a 0-d w does not upcast them).
-import { torch, Tensor } from '../../ts/index.js';
+import { torch, type Tensor } from '../../ts/index.js';
 import { print } from './py.js';
 
 const X = torch.fromArray(new Float32Array([1, 2, 3, 4]));

@@ -1,4 +1,4 @@
-import { torch, Tensor } from '../../ts/index.js';
+import { torch, type Tensor } from '../../ts/index.js';
 import { print } from './py.js';
 
 const X = torch.fromArray(new Float32Array([1, 2, 3, 4]));

@@ -11,7 +11,7 @@
 // one is absent, the library's default must be PyTorch's, the runner fills in nothing.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { torch, Tensor } from '../../build/ts/index.js';
+import { torch, type Tensor } from '../../build/ts/index.js';
 import type { DType } from '../../build/ts/index.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -714,7 +714,8 @@ function tableProblems(file: string, d: Obj): string[] {
   const want: Record<string, (string | null)[]> = {};
   for (const v of d.variants as Json[]) {
     if (!isObj(v)) continue;
-    const names = (want[String(v.op)] ??= []);
+    want[String(v.op)] ??= [];
+    const names = want[String(v.op)];
     const n = v.grad_fn as string | null;
     if (!names.includes(n)) names.push(n);
   }

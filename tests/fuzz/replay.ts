@@ -229,7 +229,7 @@ export class Replayer {
       for (const l of leaves) l.grad = null;
       let tot: Tensor | null = null;
       for (const g of gs) {
-        if (g && g.requiresGrad) {
+        if (g?.requiresGrad) {
           const term = g.mul(g).sum();
           tot = tot === null ? term : tot.add(term);
         }
@@ -403,7 +403,10 @@ export class Replayer {
       for (const it of issues) {
         const key = `${it.kind}:${it.op}`;
         let list = classes.get(key);
-        if (!list) classes.set(key, (list = []));
+        if (!list) {
+          list = [];
+          classes.set(key, list);
+        }
         list.push({ id: p.id, msg: it.msg });
       }
     }

@@ -25,7 +25,7 @@ try {
     if (update && rt.name === 'node') {
       if (!r.hashes) throw new Error(`node failed: ${r.error}`);
       expected = r.hashes;
-      writeFileSync(EXPECTED_FILE, JSON.stringify(expected, null, 2) + '\n');
+      writeFileSync(EXPECTED_FILE, `${JSON.stringify(expected, null, 2)}\n`);
       console.log(`# wrote ${EXPECTED_FILE}`);
     }
     for (const c of compareHashes(r, expected)) {

@@ -236,7 +236,7 @@ export async function startContext(): Promise<Context> {
       res.writeHead(200, { 'content-type': TYPES['.html'] }).end('<!doctype html><title>blank</title>');
       return;
     }
-    const path = resolve(ROOT, '.' + decodeURIComponent(url.pathname));
+    const path = resolve(ROOT, `.${decodeURIComponent(url.pathname)}`);
     const allowed = [join(ROOT, 'build') + sep, join(ROOT, 'examples') + sep].some((d) => path.startsWith(d));
     if (req.method !== 'GET' || !allowed || !existsSync(path) || !statSync(path).isFile()) {
       res.writeHead(404).end('not found');

@@ -4,7 +4,7 @@
 // are handed in (read from disk, fetched or bundled by the caller).
 // The built package, like the conformance runner it shares runProgram with (the bundles map it to the
 // artefact each host loads).
-import { torch, Tensor } from '../../build/ts/index.js';
+import { torch, type Tensor } from '../../build/ts/index.js';
 import { runProgram, makeTensor } from '../conformance/runner.js';
 import { Sha256 } from './sha256.js';
 
@@ -39,10 +39,10 @@ function hashTensor(h: Sha256, label: string, t: Tensor | null | undefined): voi
   const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
   const dv = new DataView(bytes.buffer);
   if (a instanceof Float32Array) {
-    for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) dv.setUint32(4 * i, 0x7fc00000, true);
+    for (let i = 0; i < a.length; i++) if (Number.isNaN(a[i])) dv.setUint32(4 * i, 0x7fc00000, true);
   } else if (a instanceof Float64Array) {
     for (let i = 0; i < a.length; i++) {
-      if (a[i] !== a[i]) {
+      if (Number.isNaN(a[i])) {
         dv.setUint32(8 * i, 0, true);
         dv.setUint32(8 * i + 4, 0x7ff80000, true);
       }
@@ -132,7 +132,7 @@ function hashMlp(h: Sha256): void {
     opt.step();
     hashTensor(h, `loss ${step}`, loss);
   }
-  params.forEach((p, i) => hashTensor(h, `param ${i}`, p));
+  for (const [i, p] of params.entries()) hashTensor(h, `param ${i}`, p);
 }
 
 /** One SHA-256 (hex) per group of GROUPS. `golden` maps a file's base name (e.g. 'binary') to its parsed JSON. */

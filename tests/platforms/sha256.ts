@@ -20,7 +20,7 @@ export class Sha256 {
     this.length += bytes.length;
     let i = 0;
     while (i < bytes.length) {
-      const take = bytes.length - i < 64 - this.fill ? bytes.length - i : 64 - this.fill;
+      const take = Math.min(bytes.length - i, 64 - this.fill);
       this.block.set(bytes.subarray(i, i + take), this.fill);
       this.fill += take;
       i += take;

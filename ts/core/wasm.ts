@@ -134,9 +134,11 @@ const NOT_FOUND =
 /** Reads a file: URL synchronously where the host has a file system (Node, Deno, Bun); null where it has none. */
 function fileReader(): ((u: URL) => Uint8Array) | null {
   const g = globalThis as { Deno?: { readFileSync(p: URL): Uint8Array } };
-  if (g.Deno && typeof g.Deno.readFileSync === 'function') return (u) => g.Deno!.readFileSync(u);
+  const deno = g.Deno;
+  if (deno && typeof deno.readFileSync === 'function') return (u) => deno.readFileSync(u);
   const fs = nodeModule<{ readFileSync?(p: URL): Uint8Array }>('fs');
-  if (fs && typeof fs.readFileSync === 'function') return (u) => fs.readFileSync!(u);
+  const readFileSync = fs?.readFileSync;
+  if (fs && typeof readFileSync === 'function') return (u) => readFileSync.call(fs, u);
   return null;
 }
 

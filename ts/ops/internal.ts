@@ -2,11 +2,11 @@
 // WebAssembly core. Nothing here records autograd history (see ./table.ts for that).
 import { Tensor } from '../tensor.js';
 import { Storage } from '../storage.js';
-import { DType, ITEM_SIZE, kernelSuffix } from '../dtype.js';
+import { type DType, ITEM_SIZE, kernelSuffix } from '../dtype.js';
 import { kernel, meta, memoryBuffer } from '../core/wasm.js';
 import type { FloatKernel, KernelFn, KernelName } from '../core/wasm.js';
 export type { FloatKernel, KernelName };
-import { broadcastShapes, broadcastStrides, coalesce, contiguousStrides, isContiguous, numelOf, sameShape, Shape } from '../shape.js';
+import { broadcastShapes, broadcastStrides, coalesce, contiguousStrides, isContiguous, numelOf, sameShape, type Shape } from '../shape.js';
 import * as O from './table.js';
 
 export function empty(shape: Shape, dtype: DType): Tensor {
@@ -110,6 +110,7 @@ export function castTo(t: Tensor, dtype: DType): Tensor {
       // Through float64. The intermediate is made before any pointer is fetched (no Storage may be
       // made between a kernel call's pointer fetches and the call: see storage.ts).
       const mid = castTo(x, 'float64');
+      // biome-ignore lint/style/noNonNullAssertion: CAST.float64 names a cast to every other dtype.
       kernel(CAST.float64[dtype]!)(out._ptr(), mid._ptr(), n);
       mid.dispose();
     } else {
@@ -200,7 +201,7 @@ function inLayout(layout: readonly number[], shape: Shape, ops: readonly Tensor[
   const y = f(views);
   for (const v of views) v.dispose();
   const inv = new Array<number>(layout.length);
-  layout.forEach((d, k) => (inv[d] = k));
+  for (let k = 0; k < layout.length; k++) inv[layout[k]] = k;
   const out = y._view(
     inv.map((k) => y._shape[k]),
     inv.map((k) => y._strides[k]),
@@ -256,8 +257,16 @@ function unaryContiguous(name: FloatKernel, x: Tensor, params: number[]): Tensor
 const typedKernels = new Map<FloatKernel, { f32: KernelFn | null; f64: KernelFn | null }>();
 function kernelFor(name: FloatKernel, dtype: DType): KernelFn {
   let k = typedKernels.get(name);
-  if (!k) typedKernels.set(name, (k = { f32: null, f64: null }));
-  return dtype === 'float64' ? (k.f64 ??= kernel(`${name}_f64`)) : (k.f32 ??= kernel(`${name}_${kernelSuffix(dtype)}`));
+  if (!k) {
+    k = { f32: null, f64: null };
+    typedKernels.set(name, k);
+  }
+  if (dtype === 'float64') {
+    k.f64 ??= kernel(`${name}_f64`);
+    return k.f64;
+  }
+  k.f32 ??= kernel(`${name}_${kernelSuffix(dtype)}`);
+  return k.f32;
 }
 
 /**

@@ -5,9 +5,9 @@ import { Tensor } from '../tensor.js';
 import type { ReduceDims, ReduceOpts, VarOpts } from '../tensor.js';
 import { record, Node, AutogradError } from '../autograd.js';
 import type { BackwardRule } from '../autograd.js';
-import { DType, isFloating, resultType } from '../dtype.js';
+import { type DType, isFloating, resultType } from '../dtype.js';
 import { isGradEnabled, noGrad } from '../grad_mode.js';
-import { broadcastShapes, contiguousStrides, fmtShape, isContiguous, normDim, numelOf, sameShape, Shape } from '../shape.js';
+import { broadcastShapes, contiguousStrides, fmtShape, isContiguous, normDim, numelOf, sameShape, type Shape } from '../shape.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
 import { getCore } from '../core/wasm.js';
@@ -331,7 +331,7 @@ const SCALAR_CACHE_SIZE = 256;
 function scalarTensor(v: number, dtype: DType): Tensor {
   const cache = scalarCache[dtype];
   // -0 and NaN are not cached (Map keys equate -0 with 0; NaN payloads are not kept anyway).
-  const cacheable = v === v && !Object.is(v, -0);
+  const cacheable = !Number.isNaN(v) && !Object.is(v, -0);
   let t = cacheable ? cache.get(v) : undefined;
   if (t && !t.isDisposed) return t;
   t = K.scalarConstant(v, dtype);
@@ -1155,7 +1155,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const p = dims.map((d) => normDim(d, x.ndim));
   if (new Set(p).size !== p.length) throw new Error('permute(): duplicate dims are not allowed.');
   const inv = new Array<number>(p.length);
-  p.forEach((d, i) => (inv[d] = i));
+  for (let i = 0; i < p.length; i++) inv[p[i]] = i;
   const y = x
     ._view(
       p.map((d) => x._shape[d]),
@@ -2043,7 +2043,7 @@ export function regenerateViewGradFn(view: Tensor, base: Tensor): void {
 
 /** A node for an in-place op: `inputs` (self first, as it was) feed `rule`. */
 function inplaceNode(name: string, inputs: readonly (Tensor | null)[], rule: BackwardRule): Node {
-  const next = inputs.map((t) => (t && t.requiresGrad ? t._edge() : null));
+  const next = inputs.map((t) => (t?.requiresGrad ? t._edge() : null));
   const meta = inputs.map((t) => (t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype: 'float32' as DType }));
   const node = new Node(name, next, meta, rule);
   node.setSaved([]);
