@@ -12,19 +12,20 @@ import {
   neg_f32, neg_f64, exp_f32, exp_f64, log_f32, log_f64, sqrt_f32, sqrt_f64, abs_f32, abs_f64,
   sin_f32, sin_f64, cos_f32, cos_f64, tanh_f32, tanh_f64, sigmoid_f32, sigmoid_f64,
   relu_f32, relu_f64, reciprocal_f32, reciprocal_f64, square_f32, square_f64, sign_f32, sign_f64,
-  clamp_f32, clamp_f64, leaky_relu_f32, leaky_relu_f64, pows_f32, pows_f64, rpows_f32, rpows_f64,
-  scale_f32, scale_f64, logical_not_u8,
+  logical_not_u8,
   add_f32, add_f64, sub_f32, sub_f64, mul_f32, mul_f64, div_f32, div_f64, pow_f32, pow_f64,
   maximum_f32, maximum_f64, minimum_f32, minimum_f64,
   gt_f32, gt_f64, lt_f32, lt_f64, ge_f32, ge_f64, le_f32, le_f64, eq_f32, eq_f64, ne_f32, ne_f64,
   logical_and_u8, logical_or_u8, where_f32, where_f64,
   sum_f32, sum_f64, mean_f32, mean_f64, max_f32, max_f64, min_f32, min_f64,
-  logsumexp_f32, logsumexp_f64, var_f32, var_f64, softmax_f32, softmax_f64, log_softmax_f32, log_softmax_f64,
+  logsumexp_f32, logsumexp_f64, softmax_f32, softmax_f64, log_softmax_f32, log_softmax_f64,
   matmul_f32, matmul_f64, copy_b1, copy_b4, copy_b8,
   index_select_b1, index_select_b4, index_select_b8, index_add_f32, index_add_f64, one_hot_f32, one_hot_f64,
   rand_f32, rand_f64, randn_f32, randn_f64, rng_seed,
 } from "../../assembly/index";
-import { setMeta, SIZES, nextRand, reseed } from "./helpers";
+import {
+  setMeta, SIZES, nextRand, reseed, bytesOf, isF32, Un, Bin, Red, un, bin, red, clampK, leakyK, scaleK, powsK, rpowsK, varK,
+} from "./helpers";
 
 const G: i32 = 64;
 const PATTERNS: StaticArray<u8> = [0xff, 0x41];
@@ -104,8 +105,7 @@ function overSizes(body: (n: i32) => u64): i32 {
 
 // ---- unary -----------------------------------------------------------------------------------
 
-type Un = (o: usize, x: usize, n: i32) => void;
-let un: Un = neg_f32;
+let unK: Un = neg_f32;
 let unIn: i32 = 4;
 let unOut: i32 = 4;
 let unKind: i32 = 0;
@@ -113,39 +113,54 @@ let unKind: i32 = 0;
 function unaryBody(n: i32): u64 {
   let x = input(n, unIn, unKind);
   let o = gAlloc(n * unOut);
-  un(o, x, n);
+  unK(o, x, n);
   return finish(o, n * unOut);
 }
 
 function unaryBad(k: Un, inSize: i32, outSize: i32, kind: i32): i32 {
-  un = k;
+  unK = k;
   unIn = inSize;
   unOut = outSize;
   unKind = kind;
   return overSizes(unaryBody);
 }
 
+/** The float unary kernels of T (parameters as in the specs' other uses). */
+function floatUnariesBad<T>(): i32 {
+  let ks: Un[] = [un<T>(neg_f32, neg_f64), un<T>(exp_f32, exp_f64), un<T>(log_f32, log_f64),
+    un<T>(sqrt_f32, sqrt_f64), un<T>(abs_f32, abs_f64), un<T>(sin_f32, sin_f64), un<T>(cos_f32, cos_f64),
+    un<T>(tanh_f32, tanh_f64), un<T>(sigmoid_f32, sigmoid_f64), un<T>(relu_f32, relu_f64),
+    un<T>(reciprocal_f32, reciprocal_f64), un<T>(square_f32, square_f64), un<T>(sign_f32, sign_f64),
+    (o: usize, x: usize, n: i32): void => clampK<T>(o, x, n, -0.5, 0.7),
+    (o: usize, x: usize, n: i32): void => leakyK<T>(o, x, n, 0.2),
+    (o: usize, x: usize, n: i32): void => powsK<T>(o, x, n, 2.5),
+    (o: usize, x: usize, n: i32): void => powsK<T>(o, x, n, 2.0),
+    (o: usize, x: usize, n: i32): void => rpowsK<T>(o, x, n, 1.5),
+    (o: usize, x: usize, n: i32): void => scaleK<T>(o, x, n, -3.0)];
+  let bad = 0;
+  for (let i = 0; i < ks.length; i++) bad += unaryBad(ks[i], bytesOf<T>(), bytesOf<T>(), 1);
+  return bad;
+}
+
+/** fill, arange, linspace, rand, randn of T. */
+function creationBad<T>(): i32 {
+  let ks: Un[] = [
+    (o: usize, x: usize, n: i32): void => { if (isF32<T>()) fill_f32(o, n, 1.5); else fill_f64(o, n, 1.5); },
+    (o: usize, x: usize, n: i32): void => { if (isF32<T>()) arange_f32(o, n, -2.0, 0.5); else arange_f64(o, n, -2.0, 0.5); },
+    (o: usize, x: usize, n: i32): void => { if (isF32<T>()) linspace_f32(o, n, -1.0, 2.0); else linspace_f64(o, n, -1.0, 2.0); },
+    (o: usize, x: usize, n: i32): void => { rng_seed(1, 2); if (isF32<T>()) rand_f32(o, n); else rand_f64(o, n); },
+    (o: usize, x: usize, n: i32): void => { rng_seed(1, 2); if (isF32<T>()) randn_f32(o, n); else randn_f64(o, n); },
+  ];
+  let bad = 0;
+  for (let i = 0; i < ks.length; i++) bad += unaryBad(ks[i], bytesOf<T>(), bytesOf<T>(), 0);
+  return bad;
+}
+
 describe("kernels stay inside their operands", () => {
   test("unary and cast kernels", () => {
     let bad = 0;
-    let u32s: Un[] = [neg_f32, exp_f32, log_f32, sqrt_f32, abs_f32, sin_f32, cos_f32, tanh_f32, sigmoid_f32,
-      relu_f32, reciprocal_f32, square_f32, sign_f32,
-      (o: usize, x: usize, n: i32): void => clamp_f32(o, x, n, -0.5, 0.7),
-      (o: usize, x: usize, n: i32): void => leaky_relu_f32(o, x, n, 0.2),
-      (o: usize, x: usize, n: i32): void => pows_f32(o, x, n, 2.5),
-      (o: usize, x: usize, n: i32): void => pows_f32(o, x, n, 2.0),
-      (o: usize, x: usize, n: i32): void => rpows_f32(o, x, n, 1.5),
-      (o: usize, x: usize, n: i32): void => scale_f32(o, x, n, -3.0)];
-    let u64s: Un[] = [neg_f64, exp_f64, log_f64, sqrt_f64, abs_f64, sin_f64, cos_f64, tanh_f64, sigmoid_f64,
-      relu_f64, reciprocal_f64, square_f64, sign_f64,
-      (o: usize, x: usize, n: i32): void => clamp_f64(o, x, n, -0.5, 0.7),
-      (o: usize, x: usize, n: i32): void => leaky_relu_f64(o, x, n, 0.2),
-      (o: usize, x: usize, n: i32): void => pows_f64(o, x, n, 2.5),
-      (o: usize, x: usize, n: i32): void => pows_f64(o, x, n, 2.0),
-      (o: usize, x: usize, n: i32): void => rpows_f64(o, x, n, 1.5),
-      (o: usize, x: usize, n: i32): void => scale_f64(o, x, n, -3.0)];
-    for (let i = 0; i < u32s.length; i++) bad += unaryBad(u32s[i], 4, 4, 1);
-    for (let i = 0; i < u64s.length; i++) bad += unaryBad(u64s[i], 8, 8, 1);
+    bad += floatUnariesBad<f32>();
+    bad += floatUnariesBad<f64>();
     bad += unaryBad(cast_f32_f64, 4, 8, 0);
     bad += unaryBad(cast_f64_f32, 8, 4, 0);
     bad += unaryBad(cast_i64_f32, 8, 4, 2);
@@ -162,30 +177,15 @@ describe("kernels stay inside their operands", () => {
 
   test("fill, arange, linspace, rand, randn", () => {
     let bad = 0;
-    let fs: Un[] = [
-      (o: usize, x: usize, n: i32): void => fill_f32(o, n, 1.5),
-      (o: usize, x: usize, n: i32): void => arange_f32(o, n, -2.0, 0.5),
-      (o: usize, x: usize, n: i32): void => linspace_f32(o, n, -1.0, 2.0),
-      (o: usize, x: usize, n: i32): void => { rng_seed(1, 2); rand_f32(o, n); },
-      (o: usize, x: usize, n: i32): void => { rng_seed(1, 2); randn_f32(o, n); },
-    ];
-    let gs: Un[] = [
-      (o: usize, x: usize, n: i32): void => fill_f64(o, n, 1.5),
-      (o: usize, x: usize, n: i32): void => arange_f64(o, n, -2.0, 0.5),
-      (o: usize, x: usize, n: i32): void => linspace_f64(o, n, -1.0, 2.0),
-      (o: usize, x: usize, n: i32): void => { rng_seed(1, 2); rand_f64(o, n); },
-      (o: usize, x: usize, n: i32): void => { rng_seed(1, 2); randn_f64(o, n); },
-    ];
-    for (let i = 0; i < fs.length; i++) bad += unaryBad(fs[i], 4, 4, 0);
-    for (let i = 0; i < gs.length; i++) bad += unaryBad(gs[i], 8, 8, 0);
+    bad += creationBad<f32>();
+    bad += creationBad<f64>();
     expect(bad).toBe(0);
   });
 });
 
 // ---- binary and where (strided, broadcasting) ------------------------------------------------
 
-type Bin = (o: usize, a: usize, b: usize, ndim: i32) => void;
-let bin: Bin = add_f32;
+let binK: Bin = add_f32;
 let binIn: i32 = 4;
 let binOut: i32 = 4;
 let binLayout: i32 = 0;
@@ -197,7 +197,7 @@ function binaryBody(n: i32): u64 {
     let b = input(n, binIn, 1);
     let o = gAlloc(n * binOut);
     setMeta([n, 1, 1]);
-    bin(o, a, b, 1);
+    binK(o, a, b, 1);
     return finish(o, n * binOut);
   }
   if (binLayout == 1) {
@@ -205,19 +205,19 @@ function binaryBody(n: i32): u64 {
     let b = input(n, binIn, 1);
     let o = gAlloc(n * binOut);
     setMeta([n, 0, 1]);
-    bin(o, a, b, 1);
+    binK(o, a, b, 1);
     return finish(o, n * binOut);
   }
   let a = input(3 * n, binIn, 1);
   let b = input(n, binIn, 1);
   let o = gAlloc(3 * n * binOut);
   setMeta([3, n, 1, 3, 0, 1]);
-  bin(o, a, b, 2);
+  binK(o, a, b, 2);
   return finish(o, 3 * n * binOut);
 }
 
 function binaryBad(k: Bin, inSize: i32, outSize: i32): i32 {
-  bin = k;
+  binK = k;
   binIn = inSize;
   binOut = outSize;
   let bad = 0;
@@ -237,17 +237,24 @@ function whereBody(n: i32): u64 {
   return finish(o, 2 * n * whereSize);
 }
 
+/** Arithmetic (T out) and comparisons (u8 out) of T. */
+function floatBinariesBad<T>(): i32 {
+  let ar: Bin[] = [bin<T>(add_f32, add_f64), bin<T>(sub_f32, sub_f64), bin<T>(mul_f32, mul_f64),
+    bin<T>(div_f32, div_f64), bin<T>(pow_f32, pow_f64), bin<T>(maximum_f32, maximum_f64),
+    bin<T>(minimum_f32, minimum_f64)];
+  let cmp: Bin[] = [bin<T>(gt_f32, gt_f64), bin<T>(lt_f32, lt_f64), bin<T>(ge_f32, ge_f64),
+    bin<T>(le_f32, le_f64), bin<T>(eq_f32, eq_f64), bin<T>(ne_f32, ne_f64)];
+  let bad = 0;
+  for (let i = 0; i < ar.length; i++) bad += binaryBad(ar[i], bytesOf<T>(), bytesOf<T>());
+  for (let i = 0; i < cmp.length; i++) bad += binaryBad(cmp[i], bytesOf<T>(), 1);
+  return bad;
+}
+
 describe("binary kernels stay inside their operands", () => {
   test("arithmetic, comparisons, logical, where", () => {
     let bad = 0;
-    let f32s: Bin[] = [add_f32, sub_f32, mul_f32, div_f32, pow_f32, maximum_f32, minimum_f32];
-    let f64s: Bin[] = [add_f64, sub_f64, mul_f64, div_f64, pow_f64, maximum_f64, minimum_f64];
-    let c32s: Bin[] = [gt_f32, lt_f32, ge_f32, le_f32, eq_f32, ne_f32];
-    let c64s: Bin[] = [gt_f64, lt_f64, ge_f64, le_f64, eq_f64, ne_f64];
-    for (let i = 0; i < f32s.length; i++) bad += binaryBad(f32s[i], 4, 4);
-    for (let i = 0; i < f64s.length; i++) bad += binaryBad(f64s[i], 8, 8);
-    for (let i = 0; i < c32s.length; i++) bad += binaryBad(c32s[i], 4, 1);
-    for (let i = 0; i < c64s.length; i++) bad += binaryBad(c64s[i], 8, 1);
+    bad += floatBinariesBad<f32>();
+    bad += floatBinariesBad<f64>();
     bad += binaryBad(logical_and_u8, 1, 1);
     bad += binaryBad(logical_or_u8, 1, 1);
     whereSize = 4;
@@ -260,8 +267,7 @@ describe("binary kernels stay inside their operands", () => {
 
 // ---- reductions and softmax --------------------------------------------------------------------
 
-type Red = (o: usize, x: usize, outer: i32, n: i32, inner: i32) => void;
-let red: Red = sum_f32;
+let redK: Red = sum_f32;
 let redSize: i32 = 4;
 let redShape: i32 = 0;
 let redWholeOut: bool = false;
@@ -272,12 +278,12 @@ function reduceBody(n: i32): u64 {
   let x = input(outer * n * inner, redSize, 0);
   let outN = redWholeOut ? outer * n * inner : outer * inner;
   let o = gAlloc(outN * redSize);
-  red(o, x, outer, n, inner);
+  redK(o, x, outer, n, inner);
   return finish(o, outN * redSize);
 }
 
 function reduceBad(k: Red, size: i32, wholeOut: bool): i32 {
-  red = k;
+  redK = k;
   redSize = size;
   redWholeOut = wholeOut;
   let bad = 0;
@@ -285,19 +291,23 @@ function reduceBad(k: Red, size: i32, wholeOut: bool): i32 {
   return bad;
 }
 
+/** The reductions of T (one output per row) and softmax / log_softmax (a whole output). */
+function reductionsBad<T>(): i32 {
+  let rs: Red[] = [red<T>(sum_f32, sum_f64), red<T>(mean_f32, mean_f64), red<T>(max_f32, max_f64),
+    red<T>(min_f32, min_f64), red<T>(logsumexp_f32, logsumexp_f64),
+    (o: usize, x: usize, a: i32, n: i32, b: i32): void => varK<T>(o, x, a, n, b, isF32<T>() ? 1.0 : 0.0)]; // corrections as before
+  let bad = 0;
+  for (let i = 0; i < rs.length; i++) bad += reduceBad(rs[i], bytesOf<T>(), false);
+  bad += reduceBad(red<T>(softmax_f32, softmax_f64), bytesOf<T>(), true);
+  bad += reduceBad(red<T>(log_softmax_f32, log_softmax_f64), bytesOf<T>(), true);
+  return bad;
+}
+
 describe("reductions stay inside their operands", () => {
   test("sum, mean, max, min, logsumexp, var, softmax, log_softmax", () => {
     let bad = 0;
-    let r32: Red[] = [sum_f32, mean_f32, max_f32, min_f32, logsumexp_f32,
-      (o: usize, x: usize, a: i32, n: i32, b: i32): void => var_f32(o, x, a, n, b, 1.0)];
-    let r64: Red[] = [sum_f64, mean_f64, max_f64, min_f64, logsumexp_f64,
-      (o: usize, x: usize, a: i32, n: i32, b: i32): void => var_f64(o, x, a, n, b, 0.0)];
-    for (let i = 0; i < r32.length; i++) bad += reduceBad(r32[i], 4, false);
-    for (let i = 0; i < r64.length; i++) bad += reduceBad(r64[i], 8, false);
-    bad += reduceBad(softmax_f32, 4, true);
-    bad += reduceBad(log_softmax_f32, 4, true);
-    bad += reduceBad(softmax_f64, 8, true);
-    bad += reduceBad(log_softmax_f64, 8, true);
+    bad += reductionsBad<f32>();
+    bad += reductionsBad<f64>();
     expect(bad).toBe(0);
   });
 });

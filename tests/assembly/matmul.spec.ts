@@ -1,59 +1,103 @@
 import { matmul_f32, matmul_f64, free, allocated_bytes } from "../../assembly/index";
-import { allocN, getF32, setF32, getF64, setF64, fillRandF32, fillRandF64, same32, same64 } from "./helpers";
+import { allocT, get, set, setAll, fillRand, same, isF32 } from "./helpers";
 
-/** Plain scalar triple loop: sum from 0 in increasing k, product rounded then added. */
-function ref32(out: usize, a: usize, b: usize, batch: i32, M: i32, K: i32, N: i32,
+/** The matmul kernel for T. */
+function mm<T>(out: usize, a: usize, b: usize, batch: i32, M: i32, K: i32, N: i32,
                abs_: i32, ars: i32, acs: i32, bbs: i32, brs: i32, bcs: i32): void {
-  for (let bt = 0; bt < batch; bt++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-    let s: f32 = 0;
-    for (let k = 0; k < K; k++) {
-      let p: f32 = getF32(a, bt * abs_ + i * ars + k * acs) * getF32(b, bt * bbs + k * brs + j * bcs);
-      s = s + p;
-    }
-    setF32(out, (bt * M + i) * N + j, s);
-  }
+  if (isF32<T>()) matmul_f32(out, a, b, batch, M, K, N, abs_, ars, acs, bbs, brs, bcs);
+  else matmul_f64(out, a, b, batch, M, K, N, abs_, ars, acs, bbs, brs, bcs);
 }
-function ref64(out: usize, a: usize, b: usize, batch: i32, M: i32, K: i32, N: i32,
-               abs_: i32, ars: i32, acs: i32, bbs: i32, brs: i32, bcs: i32): void {
+
+/** Plain scalar triple loop in T: sum from 0 in increasing k, product rounded then added. */
+function ref<T>(out: usize, a: usize, b: usize, batch: i32, M: i32, K: i32, N: i32,
+                abs_: i32, ars: i32, acs: i32, bbs: i32, brs: i32, bcs: i32): void {
   for (let bt = 0; bt < batch; bt++) for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-    let s: f64 = 0;
+    let s: T = 0;
     for (let k = 0; k < K; k++) {
-      let p: f64 = getF64(a, bt * abs_ + i * ars + k * acs) * getF64(b, bt * bbs + k * brs + j * bcs);
+      let p: T = get<T>(a, bt * abs_ + i * ars + k * acs) * get<T>(b, bt * bbs + k * brs + j * bcs);
       s = s + p;
     }
-    setF64(out, (bt * M + i) * N + j, s);
+    set<T>(out, (bt * M + i) * N + j, s);
   }
 }
 
-/** Runs one configuration for both dtypes; A and B layouts: transposed or not, batch broadcast. */
-function check(batch: i32, M: i32, K: i32, N: i32, transA: bool, transB: bool, bcastA: bool, bcastB: bool): i32 {
+/** One configuration in T; A and B layouts: transposed or not, batch broadcast. */
+function checkT<T>(batch: i32, M: i32, K: i32, N: i32, transA: bool, transB: bool, bcastA: bool, bcastB: bool): i32 {
   let ars = transA ? 1 : K, acs = transA ? M : 1;
   let brs = transB ? 1 : N, bcs = transB ? K : 1;
   let abs_ = bcastA ? 0 : M * K, bbs = bcastB ? 0 : K * N;
   let na = (bcastA ? 1 : batch) * M * K + 1, nb = (bcastB ? 1 : batch) * K * N + 1;
   let nout = batch * M * N;
   let bad = 0;
-  // f32
-  let a = allocN(na, 4), b = allocN(nb, 4), o = allocN(nout + 1, 4), e = allocN(nout + 1, 4);
-  fillRandF32(a, na, -2, 2);
-  fillRandF32(b, nb, -2, 2);
-  setF32(o, nout, 4242);
-  matmul_f32(o, a, b, batch, M, K, N, abs_, ars, acs, bbs, brs, bcs);
-  ref32(e, a, b, batch, M, K, N, abs_, ars, acs, bbs, brs, bcs);
-  for (let i = 0; i < nout; i++) if (!same32(getF32(o, i), getF32(e, i))) bad++;
-  if (getF32(o, nout) != 4242) bad++;
-  free(a); free(b); free(o); free(e);
-  // f64
-  a = allocN(na, 8); b = allocN(nb, 8); o = allocN(nout + 1, 8); e = allocN(nout + 1, 8);
-  fillRandF64(a, na, -2, 2);
-  fillRandF64(b, nb, -2, 2);
-  setF64(o, nout, 4242);
-  matmul_f64(o, a, b, batch, M, K, N, abs_, ars, acs, bbs, brs, bcs);
-  ref64(e, a, b, batch, M, K, N, abs_, ars, acs, bbs, brs, bcs);
-  for (let i = 0; i < nout; i++) if (!same64(getF64(o, i), getF64(e, i))) bad++;
-  if (getF64(o, nout) != 4242) bad++;
+  let a = allocT<T>(na), b = allocT<T>(nb), o = allocT<T>(nout + 1), e = allocT<T>(nout + 1);
+  fillRand<T>(a, na, -2, 2);
+  fillRand<T>(b, nb, -2, 2);
+  set<T>(o, nout, <T>4242);
+  mm<T>(o, a, b, batch, M, K, N, abs_, ars, acs, bbs, brs, bcs);
+  ref<T>(e, a, b, batch, M, K, N, abs_, ars, acs, bbs, brs, bcs);
+  for (let i = 0; i < nout; i++) if (!same<T>(get<T>(o, i), get<T>(e, i))) bad++;
+  if (get<T>(o, nout) != <T>4242) bad++;
   free(a); free(b); free(o); free(e);
   return bad;
+}
+/** One configuration for both dtypes. */
+function check(batch: i32, M: i32, K: i32, N: i32, transA: bool, transB: bool, bcastA: bool, bcastB: bool): i32 {
+  return checkT<f32>(batch, M, K, N, transA, transB, bcastA, bcastB) +
+    checkT<f64>(batch, M, K, N, transA, transB, bcastA, bcastB);
+}
+
+/** Signed zeros, infinities and NaN (padding never leaks; sums start from +0). */
+function specialValues<T>(): void {
+  let bad = 0;
+  // A = -1, B = +0: every product is -0 and 0 + (-0) = +0
+  let a = allocT<T>(6 * 5), b = allocT<T>(5 * 7), o = allocT<T>(6 * 7), e = allocT<T>(6 * 7);
+  for (let i = 0; i < 30; i++) set<T>(a, i, <T>-1);
+  for (let i = 0; i < 35; i++) set<T>(b, i, <T>0);
+  mm<T>(o, a, b, 1, 6, 5, 7, 0, 5, 1, 0, 7, 1);
+  for (let i = 0; i < 42; i++) if (!same<T>(get<T>(o, i), <T>0)) bad++; // +0 bit for bit
+  // specials scattered through A and B
+  fillRand<T>(a, 30, -2, 2);
+  fillRand<T>(b, 35, -2, 2);
+  set<T>(a, 3, <T>Infinity); set<T>(a, 17, <T>-0.0); set<T>(b, 6, <T>NaN); set<T>(b, 20, <T>-Infinity);
+  set<T>(b, 34, <T>Infinity);
+  mm<T>(o, a, b, 1, 6, 5, 7, 0, 5, 1, 0, 7, 1);
+  ref<T>(e, a, b, 1, 6, 5, 7, 0, 5, 1, 0, 7, 1);
+  for (let i = 0; i < 42; i++) if (!same<T>(get<T>(o, i), get<T>(e, i))) bad++;
+  free(a); free(b); free(o); free(e);
+  expect(bad).toBe(0);
+}
+function emptyDims<T>(): void {
+  let o = allocT<T>(7), a = allocT<T>(1), b = allocT<T>(1);
+  for (let i = 0; i < 7; i++) set<T>(o, i, <T>9);
+  mm<T>(o, a, b, 1, 2, 0, 3, 0, 0, 1, 0, 3, 1);
+  for (let i = 0; i < 6; i++) expect(get<T>(o, i)).toBe(<T>0);
+  expect(get<T>(o, 6)).toBe(<T>9);
+  set<T>(o, 0, <T>5);
+  mm<T>(o, a, b, 1, 0, 3, 3, 0, 3, 1, 0, 3, 1);
+  mm<T>(o, a, b, 1, 3, 3, 0, 0, 3, 1, 0, 3, 1);
+  expect(get<T>(o, 0)).toBe(<T>5);
+  free(o); free(a); free(b);
+}
+function knownProduct<T>(): void {
+  // [[1,2,3],[4,5,6]] @ [[7,8],[9,10],[11,12]] = [[58,64],[139,154]]
+  let a = allocT<T>(6), b = allocT<T>(6), o = allocT<T>(4);
+  setAll<T>(a, [1, 2, 3, 4, 5, 6]);
+  setAll<T>(b, [7, 8, 9, 10, 11, 12]);
+  mm<T>(o, a, b, 1, 2, 3, 2, 0, 3, 1, 0, 2, 1);
+  expect(get<T>(o, 0)).toBe(<T>58);
+  expect(get<T>(o, 1)).toBe(<T>64);
+  expect(get<T>(o, 2)).toBe(<T>139);
+  expect(get<T>(o, 3)).toBe(<T>154);
+  free(a); free(b); free(o);
+}
+function scratchReused<T>(): void {
+  let a = allocT<T>(64 * 64), b = allocT<T>(64 * 64), o = allocT<T>(64 * 64);
+  mm<T>(o, a, b, 1, 64, 64, 64, 0, 64, 1, 0, 64, 1);
+  let after = allocated_bytes();
+  for (let r = 0; r < 3; r++) mm<T>(o, a, b, 1, 64, 64, 64, 0, 64, 1, 0, 64, 1);
+  mm<T>(o, a, b, 1, 8, 8, 8, 0, 8, 1, 0, 8, 1);
+  expect(allocated_bytes()).toBe(after);
+  free(a); free(b); free(o);
 }
 
 describe("matmul (bit-exact vs the scalar triple loop)", () => {
@@ -123,25 +167,7 @@ describe("matmul (bit-exact vs the scalar triple loop)", () => {
     bad += check(3, 1, 1, 1, false, false, true, true);
     expect(bad).toBe(0);
   });
-  test("signed zeros, infinities and NaN (padding never leaks; sums start from +0)", () => {
-    let bad = 0;
-    // A = -1, B = +0: every product is -0 and 0 + (-0) = +0
-    let a = allocN(6 * 5, 4), b = allocN(5 * 7, 4), o = allocN(6 * 7, 4), e = allocN(6 * 7, 4);
-    for (let i = 0; i < 30; i++) setF32(a, i, -1);
-    for (let i = 0; i < 35; i++) setF32(b, i, 0);
-    matmul_f32(o, a, b, 1, 6, 5, 7, 0, 5, 1, 0, 7, 1);
-    for (let i = 0; i < 42; i++) if (reinterpret<u32>(getF32(o, i)) != 0) bad++;
-    // specials scattered through A and B
-    fillRandF32(a, 30, -2, 2);
-    fillRandF32(b, 35, -2, 2);
-    setF32(a, 3, Infinity); setF32(a, 17, -0.0); setF32(b, 6, NaN); setF32(b, 20, -Infinity);
-    setF32(b, 34, Infinity);
-    matmul_f32(o, a, b, 1, 6, 5, 7, 0, 5, 1, 0, 7, 1);
-    ref32(e, a, b, 1, 6, 5, 7, 0, 5, 1, 0, 7, 1);
-    for (let i = 0; i < 42; i++) if (!same32(getF32(o, i), getF32(e, i))) bad++;
-    free(a); free(b); free(o); free(e);
-    expect(bad).toBe(0);
-  });
+  test("signed zeros, infinities and NaN (padding never leaks; sums start from +0)", () => { specialValues<f32>(); specialValues<f64>(); });
   test("M, N or K equal to 1", () => {
     let bad = 0;
     bad += check(1, 1, 1, 1, false, false, false, false);
@@ -157,36 +183,7 @@ describe("matmul (bit-exact vs the scalar triple loop)", () => {
     bad += check(2, 17, 31, 40, true, true, false, false);
     expect(bad).toBe(0);
   });
-  test("K == 0 gives zeros; M == 0 / N == 0 write nothing", () => {
-    let o = allocN(7, 8), a = allocN(1, 8), b = allocN(1, 8);
-    for (let i = 0; i < 7; i++) setF64(o, i, 9);
-    matmul_f64(o, a, b, 1, 2, 0, 3, 0, 0, 1, 0, 3, 1);
-    for (let i = 0; i < 6; i++) expect(getF64(o, i)).toBe(0);
-    expect(getF64(o, 6)).toBe(9);
-    setF64(o, 0, 5);
-    matmul_f64(o, a, b, 1, 0, 3, 3, 0, 3, 1, 0, 3, 1);
-    matmul_f64(o, a, b, 1, 3, 3, 0, 0, 3, 1, 0, 3, 1);
-    expect(getF64(o, 0)).toBe(5);
-    free(o); free(a); free(b);
-  });
-  test("a known product", () => {
-    // [[1,2,3],[4,5,6]] @ [[7,8],[9,10],[11,12]] = [[58,64],[139,154]]
-    let a = allocN(6, 4), b = allocN(6, 4), o = allocN(4, 4);
-    for (let i = 0; i < 6; i++) { setF32(a, i, <f32>(i + 1)); setF32(b, i, <f32>(i + 7)); }
-    matmul_f32(o, a, b, 1, 2, 3, 2, 0, 3, 1, 0, 2, 1);
-    expect(getF32(o, 0)).toBe(58);
-    expect(getF32(o, 1)).toBe(64);
-    expect(getF32(o, 2)).toBe(139);
-    expect(getF32(o, 3)).toBe(154);
-    free(a); free(b); free(o);
-  });
-  test("scratch is reused: repeated calls do not grow allocated_bytes", () => {
-    let a = allocN(64 * 64, 4), b = allocN(64 * 64, 4), o = allocN(64 * 64, 4);
-    matmul_f32(o, a, b, 1, 64, 64, 64, 0, 64, 1, 0, 64, 1);
-    let after = allocated_bytes();
-    for (let r = 0; r < 3; r++) matmul_f32(o, a, b, 1, 64, 64, 64, 0, 64, 1, 0, 64, 1);
-    matmul_f32(o, a, b, 1, 8, 8, 8, 0, 8, 1, 0, 8, 1);
-    expect(allocated_bytes()).toBe(after);
-    free(a); free(b); free(o);
-  });
+  test("K == 0 gives zeros; M == 0 / N == 0 write nothing", () => { emptyDims<f32>(); emptyDims<f64>(); });
+  test("a known product", () => { knownProduct<f32>(); knownProduct<f64>(); });
+  test("scratch is reused: repeated calls do not grow allocated_bytes", () => { scratchReused<f32>(); scratchReused<f64>(); });
 });
