@@ -1,6 +1,7 @@
 // asgrad: PyTorch's tensors and autograd, computed by a WebAssembly core.
 import { Tensor } from './tensor.js';
-import * as O from './ops/table.js';
+import { torchOps } from './ops/index.js';
+import { manualSeed } from './ops/creation.js';
 import * as nn from './nn.js';
 import { SGD } from './optim.js';
 import { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './grad_mode.js';
@@ -13,8 +14,12 @@ import * as V from './validate.js';
 import type { Tensor as TensorT } from './tensor.js';
 
 export type { DType } from './dtype.js';
-export type { TensorOptions, TensorLike, Scalar, Reduction } from './ops/table.js';
+export type { TensorOptions, TensorLike, Scalar } from './ops/operands.js';
+export type { Reduction } from './ops/losses.js';
+export type { ReduceDims, ReduceOpts, VarOpts } from './ops/reduction.js';
 export type { InitOptions } from './core/wasm.js';
+// Also loads the declaration that gives Tensor its registry methods (ops/index.ts).
+export type { TensorMethods, TorchOps, Functional } from './ops/index.js';
 export { Tensor, Size, nn };
 
 export interface MemoryInfo {
@@ -69,23 +74,7 @@ export const torch = {
     V.tensor(t, 'keep', 'tensor', 1);
     return keep(t);
   },
-  // creation
-  tensor: O.tensor,
-  fromArray: O.fromArray,
-  zeros: O.zeros,
-  ones: O.ones,
-  empty: O.empty,
-  full: O.full,
-  arange: O.arange,
-  linspace: O.linspace,
-  rand: O.rand,
-  randn: O.randn,
-  zerosLike: O.zerosLike,
-  onesLike: O.onesLike,
-  fullLike: O.fullLike,
-  randLike: O.randLike,
-  randnLike: O.randnLike,
-  manualSeed: O.manualSeed,
+  manualSeed,
   // grad mode
   noGrad: <T>(fn: () => T): T => noGrad(V.callback(fn, 'noGrad')),
   enableGrad: <T>(fn: () => T): T => enableGrad(V.callback(fn, 'enableGrad')),
@@ -94,63 +83,8 @@ export const torch = {
     if (typeof enabled !== 'boolean') throw new TypeError(`enabled must be a bool (got ${V.typeName(enabled)})`);
     setGradEnabled(enabled);
   },
-  // ops
-  add: O.add,
-  sub: O.sub,
-  mul: O.mul,
-  div: O.div,
-  pow: O.pow,
-  maximum: O.maximum,
-  minimum: O.minimum,
-  neg: O.neg,
-  exp: O.exp,
-  log: O.log,
-  sqrt: O.sqrt,
-  abs: O.abs,
-  sin: O.sin,
-  cos: O.cos,
-  tanh: O.tanh,
-  sigmoid: O.sigmoid,
-  relu: O.relu,
-  square: O.square,
-  reciprocal: O.reciprocal,
-  sign: O.sign,
-  clamp: O.clamp,
-  clip: O.clamp,
-  sum: O.sum,
-  mean: O.mean,
-  amax: O.amax,
-  amin: O.amin,
-  logsumexp: O.logsumexp,
-  var: O.var_,
-  std: O.std,
-  matmul: O.matmul,
-  mm: O.mm,
-  mv: O.mv,
-  bmm: O.bmm,
-  dot: O.dot,
-  addmm: O.addmm,
-  transpose: O.transpose,
-  t: O.t,
-  reshape: O.reshape,
-  flatten: O.flatten,
-  squeeze: O.squeeze,
-  unsqueeze: O.unsqueeze,
-  permute: O.permute,
-  narrow: O.narrow,
-  select: O.select,
-  cat: O.cat,
-  stack: O.stack,
-  indexSelect: O.indexSelect,
-  where: O.where,
-  softmax: O.softmax,
-  logSoftmax: O.logSoftmax,
-  gt: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('gt', a, b),
-  lt: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('lt', a, b),
-  ge: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('ge', a, b),
-  le: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('le', a, b),
-  eq: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('eq', a, b),
-  ne: (a: Tensor | O.Scalar, b: Tensor | O.Scalar) => O.compare('ne', a, b),
+  // every op of the registry exported as torch.<name> (ops/index.ts)
+  ...torchOps,
   float32: 'float32' as const,
   float64: 'float64' as const,
   int64: 'int64' as const,

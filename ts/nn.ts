@@ -1,61 +1,19 @@
-// torch.nn: the functional ops (from the op table), loss modules and a Linear layer.
+// torch.nn: the functional ops (from the op registry), loss modules and a Linear layer.
 import { Tensor } from './tensor.js';
-import * as O from './ops/table.js';
-import type { Reduction } from './ops/table.js';
+import { OPS, functional as F } from './ops/index.js';
+import { type Reduction, lossReduction, moduleLossOpts } from './ops/losses.js';
 import { noGrad } from './grad_mode.js';
 import { scope } from './scope.js';
 import * as V from './validate.js';
 import { AutogradError } from './autograd.js';
 
-// The options objects of nn.functional and the modules (../validate.ts checks keys and kinds).
-const LOSS_UNSUPPORTED = ['weight', 'sizeAverage', 'reduce', 'ignoreIndex', 'labelSmoothing', 'posWeight'];
-const lossOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { reduction: 'reduction' }, LOSS_UNSUPPORTED);
-// Modules take any reduction value, as PyTorch's do: it is refused when the loss is computed.
-const moduleLossOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { reduction: 'any' }, LOSS_UNSUPPORTED);
-const MSE_LOSS_OPTS = lossOpts('mseLoss');
-const CROSS_ENTROPY_OPTS = lossOpts('crossEntropy');
-const NLL_LOSS_OPTS = lossOpts('nllLoss');
-const BCE_LOGITS_OPTS = lossOpts('binaryCrossEntropyWithLogits');
 const MSE_MODULE_OPTS = moduleLossOpts('MSELoss.__init__');
 const CE_MODULE_OPTS = moduleLossOpts('CrossEntropyLoss.__init__');
 const BCE_MODULE_OPTS = moduleLossOpts('BCEWithLogitsLoss.__init__');
-const SOFTMAX_OPTS = V.optionSpec('softmax', { dim: 'int' }, ['dtype']);
-const LOG_SOFTMAX_OPTS = V.optionSpec('logSoftmax', { dim: 'int' }, ['dtype']);
 const LINEAR_OPTS = V.optionSpec('Linear.__init__', { bias: 'bool', dtype: 'dtype' }, ['device']);
 
-/** softmax's dim, given as a number or as `{ dim }`. */
-function softmaxDim(dim: unknown, spec: V.OptionSpec): number {
-  if (V.isOptions(dim)) {
-    V.options(spec, dim);
-    dim = dim.dim;
-  }
-  V.int(dim, spec.entry, 'dim', 1);
-  return dim;
-}
-
-/** A loss's options object: its reduction. */
-function lossReduction(opts: { reduction?: Reduction } | undefined, spec: V.OptionSpec): Reduction | undefined {
-  V.options(spec, opts);
-  return opts?.reduction;
-}
-
-export const functional = {
-  relu: (x: Tensor): Tensor => O.relu(x),
-  sigmoid: (x: Tensor): Tensor => O.sigmoid(x),
-  tanh: (x: Tensor): Tensor => O.tanh(x),
-  leakyRelu: (x: Tensor, negativeSlope = 0.01): Tensor => O.leakyRelu(x, negativeSlope),
-  softmax: (x: Tensor, dim: number | { dim: number }): Tensor => O.softmax(x, softmaxDim(dim, SOFTMAX_OPTS)),
-  logSoftmax: (x: Tensor, dim: number | { dim: number }): Tensor => O.logSoftmax(x, softmaxDim(dim, LOG_SOFTMAX_OPTS)),
-  linear: (x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor => O.linear(x, weight, bias),
-  mseLoss: (input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor =>
-    O.mseLoss(input, target, lossReduction(opts, MSE_LOSS_OPTS)),
-  crossEntropy: (input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor =>
-    O.crossEntropy(input, target, lossReduction(opts, CROSS_ENTROPY_OPTS)),
-  nllLoss: (input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor =>
-    O.nllLoss(input, target, lossReduction(opts, NLL_LOSS_OPTS)),
-  binaryCrossEntropyWithLogits: (input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor =>
-    O.binaryCrossEntropyWithLogits(input, target, lossReduction(opts, BCE_LOGITS_OPTS)),
-};
+/** torch.nn.functional: derived from the op registry (the entries' `functional` names). */
+export const functional = F;
 
 export abstract class Module {
   abstract forward(...inputs: Tensor[]): Tensor;
@@ -88,7 +46,7 @@ export class MSELoss extends Loss {
     super(opts, MSE_MODULE_OPTS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return O.mseLoss(input, target, this.reduction);
+    return OPS.mseLoss.fn(input, target, this.reduction);
   }
 }
 
@@ -97,7 +55,7 @@ export class CrossEntropyLoss extends Loss {
     super(opts, CE_MODULE_OPTS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return O.crossEntropy(input, target, this.reduction);
+    return OPS.crossEntropy.fn(input, target, this.reduction);
   }
 }
 
@@ -106,7 +64,7 @@ export class BCEWithLogitsLoss extends Loss {
     super(opts, BCE_MODULE_OPTS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return O.binaryCrossEntropyWithLogits(input, target, this.reduction);
+    return OPS.binaryCrossEntropyWithLogits.fn(input, target, this.reduction);
   }
 }
 
@@ -126,10 +84,11 @@ export class Linear extends Module {
     if (dtype !== 'float32' && dtype !== 'float64')
       throw new AutogradError('Only Tensors of floating point and complex dtype can require gradients');
     // 1/sqrt(in), computed by the core: no JavaScript Math on a value path (docs/platforms.md).
-    const bound = scope(() => O.tensor(inFeatures, { dtype: 'float64' }).sqrt().reciprocal().item());
+    const bound = scope(() => OPS.tensor.fn(inFeatures, { dtype: 'float64' }).sqrt().reciprocal().item());
     const init = (shape: number[]): Tensor =>
       noGrad(() =>
-        O.rand(shape, { dtype })
+        OPS.rand
+          .fn(shape, { dtype })
           .mul(2 * bound)
           .sub(bound),
       ).requiresGrad_(true);
@@ -137,12 +96,12 @@ export class Linear extends Module {
     this.bias = o.bias === false ? null : init([outFeatures]);
   }
   forward(x: Tensor): Tensor {
-    return O.linear(x, this.weight, this.bias);
+    return OPS.linear.fn(x, this.weight, this.bias);
   }
 }
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
-    return O.relu(x);
+    return OPS.relu.fn(x);
   }
 }

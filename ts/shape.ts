@@ -126,3 +126,69 @@ export function sameShape(a: Shape, b: Shape): boolean {
 export function fmtShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
+
+/** Strides that let `shape` view memory laid out as (oldShape, oldStrides), or null (PyTorch's computeStride). */
+export function viewStrides(oldShape: Shape, oldStrides: readonly number[], shape: Shape): number[] | null {
+  if (numelOf(oldShape) === 0) return contiguousStrides(shape);
+  // One element (sizes already checked): any shape of ones views it.
+  if (oldShape.length === 0) return shape.map(() => 1);
+  const newStrides = new Array<number>(shape.length).fill(0);
+  let viewD = shape.length - 1;
+  let chunkBase = oldStrides.length ? oldStrides[oldStrides.length - 1] : 1;
+  let tensorNumel = 1;
+  let viewNumel = 1;
+  for (let d = oldShape.length - 1; d >= 0; d--) {
+    tensorNumel *= oldShape[d];
+    if (d === 0 || (oldShape[d - 1] !== 1 && oldStrides[d - 1] !== tensorNumel * chunkBase)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || shape[viewD] === 1)) {
+        newStrides[viewD] = viewNumel * chunkBase;
+        viewNumel *= shape[viewD];
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBase = oldStrides[d - 1];
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  if (viewD !== -1) return null;
+  return newStrides;
+}
+
+export function inferSize(shape: readonly number[], numel: number): number[] {
+  const out = shape.slice();
+  const neg = out.indexOf(-1);
+  const known = numelOf(out.filter((d) => d !== -1));
+  if (neg >= 0) {
+    if (out.indexOf(-1, neg + 1) >= 0) throw new Error('only one dimension can be inferred');
+    if (known === 0 || numel % known !== 0) throw new Error(`shape '${fmtShape(shape)}' is invalid for input of size ${numel}`);
+    out[neg] = numel / known;
+  } else if (known !== numel) {
+    throw new Error(`shape '${fmtShape(shape)}' is invalid for input of size ${numel}`);
+  }
+  return out;
+}
+
+/** Where a tensor's elements are in its storage. */
+export interface Geometry {
+  shape: readonly number[];
+  strides: readonly number[];
+  offset: number;
+}
+
+/** Elements a buffer needs to hold `g` laid out from its first element (strides are non-negative). */
+export function spanOf(g: Geometry): number {
+  if (numelOf(g.shape) === 0) return 0;
+  let n = 1;
+  for (let i = 0; i < g.shape.length; i++) n += (g.shape[i] - 1) * g.strides[i];
+  return n;
+}
+
+/** Dims along which a geometry repeats one element (stride 0 over more than one element). */
+export function repeatedDims(g: Geometry): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) if (g.strides[i] === 0 && g.shape[i] > 1) out.push(i);
+  return out;
+}

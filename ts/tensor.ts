@@ -1,28 +1,18 @@
 // The Tensor handle: a typed, strided view of a Storage in WASM memory, plus its autograd state.
-// Values are never computed here; ops live in ./ops and run in the WebAssembly core.
+// Values are never computed here. Its ops are methods the registry installs (./ops/index.ts).
 import { Storage, advanceGeneration, registerHandle, unregisterHandle } from './storage.js';
 import type { Ticket } from './storage.js';
 import { trackInScope, setTensorCheck } from './scope.js';
 import { type DType, ITEM_SIZE } from './dtype.js';
 import { Size, contiguousStrides, isContiguous, numelOf, normDimNoScalar } from './shape.js';
-import { type Node, runBackward, AutogradError, type EdgeTarget } from './autograd.js';
+import { type Node, AutogradError, type EdgeTarget } from './autograd.js';
 import { isGradEnabled, withGradMode } from './grad_mode.js';
 import { memoryBuffer } from './core/wasm.js';
 import { formatTensor } from './print.js';
-import * as K from './ops/internal.js';
-import * as O from './ops/table.js';
-import type { Scalar } from './ops/table.js';
+import { late } from './late.js';
+import { TENSOR } from './brand.js';
 import * as V from './validate.js';
 
-export type ReduceDims = number | readonly number[];
-export interface ReduceOpts {
-  dim?: ReduceDims;
-  keepdim?: boolean;
-}
-export interface VarOpts extends ReduceOpts {
-  unbiased?: boolean;
-  correction?: number;
-}
 export interface BackwardOpts {
   retainGraph?: boolean;
   createGraph?: boolean;
@@ -80,6 +70,11 @@ export class Tensor {
   _savedOutput = false;
   /** @internal For a saved alias: the user's tensor it was saved from (its current grad_fn names errors). */
   _origin: Tensor | null = null;
+
+  /** @internal The brand validation checks (../brand.ts): on the prototype, not on each handle. */
+  get [TENSOR](): true {
+    return true;
+  }
 
   /** @internal A new handle on `storage` (tracked by the current scope unless `internal`). */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType, internal = false) {
@@ -219,7 +214,7 @@ export class Tensor {
   get gradFn(): Node | null {
     const base = this._base;
     if (base === null || (this._gradFn === null && !base.requiresGrad)) return this._gradFn;
-    if (this._attrVersion !== this._storage.version) O.regenerateViewGradFn(this, base);
+    if (this._attrVersion !== this._storage.version) late.regenerateViewGradFn(this, base);
     return this._gradFn;
   }
   get isLeaf(): boolean {
@@ -323,7 +318,7 @@ export class Tensor {
 
   /** @internal A contiguous copy detached from the graph (what `.grad` holds). */
   _detachedCopy(): Tensor {
-    return withGradMode(false, () => K.contiguousCopy(this));
+    return withGradMode(false, () => late.contiguousCopy(this));
   }
 
   backward(gradient?: Tensor | null, opts?: BackwardOpts): void {
@@ -341,7 +336,7 @@ export class Tensor {
     let g: Tensor;
     if (gradient === undefined || gradient === null) {
       if (this.numel() !== 1) throw new AutogradError('grad can be implicitly created only for scalar outputs');
-      g = K.full(this._shape, 1, this.dtype);
+      g = late.full(this._shape, 1, this.dtype);
     } else {
       g = gradient;
       if (!g._shape.every((d, i) => d === this._shape[i]) || g.ndim !== this.ndim) {
@@ -351,7 +346,7 @@ export class Tensor {
     // A generation boundary: what earlier steps dropped is spilled before this backward allocates
     // gradients (optimizer.step() ends a generation too).
     advanceGeneration();
-    runBackward(this, g, o.retainGraph ?? o.createGraph ?? false, o.createGraph ?? false);
+    late.runBackward(this, g, o.retainGraph ?? o.createGraph ?? false, o.createGraph ?? false);
     // Programs read the loss after backward and step (loss.item()): count that as a use now.
     this._storage.address();
   }
@@ -390,7 +385,7 @@ export class Tensor {
   /** A copy of the values, row-major, as a typed array of the tensor's dtype. */
   toArray(): Float32Array | Float64Array | BigInt64Array | Uint8Array {
     this._check('toArray');
-    const c = this.isContiguous() ? this : withGradMode(false, () => K.contiguousCopy(this));
+    const c = this.isContiguous() ? this : withGradMode(false, () => late.contiguousCopy(this));
     const n = this.numel();
     // The pointer first: bringing a spilled storage back may grow (and so detach) the buffer.
     const p = c._ptr();
@@ -449,255 +444,12 @@ export class Tensor {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
-
-  // ---- ops (defined once in ./ops/table.ts) ---------------------------------------------------
-
-  add(other: Tensor | Scalar, alpha?: number): Tensor {
-    return O.add(this, other, alpha);
-  }
-  sub(other: Tensor | Scalar, alpha?: number): Tensor {
-    return O.sub(this, other, alpha);
-  }
-  mul(other: Tensor | Scalar): Tensor {
-    return O.mul(this, other);
-  }
-  div(other: Tensor | Scalar): Tensor {
-    return O.div(this, other);
-  }
-  pow(exponent: Tensor | Scalar): Tensor {
-    return O.pow(this, exponent);
-  }
-  maximum(other: Tensor | Scalar): Tensor {
-    return O.maximum(this, other);
-  }
-  minimum(other: Tensor | Scalar): Tensor {
-    return O.minimum(this, other);
-  }
-  neg(): Tensor {
-    return O.neg(this);
-  }
-  exp(): Tensor {
-    return O.exp(this);
-  }
-  log(): Tensor {
-    return O.log(this);
-  }
-  sqrt(): Tensor {
-    return O.sqrt(this);
-  }
-  abs(): Tensor {
-    return O.abs(this);
-  }
-  sin(): Tensor {
-    return O.sin(this);
-  }
-  cos(): Tensor {
-    return O.cos(this);
-  }
-  tanh(): Tensor {
-    return O.tanh(this);
-  }
-  sigmoid(): Tensor {
-    return O.sigmoid(this);
-  }
-  relu(): Tensor {
-    return O.relu(this);
-  }
-  square(): Tensor {
-    return O.square(this);
-  }
-  reciprocal(): Tensor {
-    return O.reciprocal(this);
-  }
-  sign(): Tensor {
-    return O.sign(this);
-  }
-  clamp(min?: number | null | { min?: number | null; max?: number | null }, max?: number | null): Tensor {
-    return O.clamp(this, min, max);
-  }
-  clip(min?: number | null, max?: number | null): Tensor {
-    return O.clamp(this, min, max);
-  }
-  sum(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
-    return O.sum(this, dim, keepdim);
-  }
-  mean(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
-    return O.mean(this, dim, keepdim);
-  }
-  amax(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
-    return O.amax(this, dim, keepdim);
-  }
-  amin(dim?: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
-    return O.amin(this, dim, keepdim);
-  }
-  logsumexp(dim: ReduceDims | ReduceOpts, keepdim?: boolean): Tensor {
-    return O.logsumexp(this, dim, keepdim);
-  }
-  var(dim?: ReduceDims | VarOpts | null, unbiased?: boolean | VarOpts, keepdim?: boolean): Tensor {
-    return O.var_(this, dim, unbiased, keepdim);
-  }
-  std(dim?: ReduceDims | VarOpts | null, unbiased?: boolean | VarOpts, keepdim?: boolean): Tensor {
-    return O.std(this, dim, unbiased, keepdim);
-  }
-  matmul(other: Tensor): Tensor {
-    return O.matmul(this, other);
-  }
-  mm(other: Tensor): Tensor {
-    return O.mm(this, other);
-  }
-  mv(vec: Tensor): Tensor {
-    return O.mv(this, vec);
-  }
-  bmm(other: Tensor): Tensor {
-    return O.bmm(this, other);
-  }
-  dot(other: Tensor): Tensor {
-    return O.dot(this, other);
-  }
-  transpose(dim0: number, dim1: number): Tensor {
-    return O.transpose(this, dim0, dim1);
-  }
-  t(): Tensor {
-    return O.t(this);
-  }
-  get T(): Tensor {
-    return O.permute(
-      this,
-      this._shape.map((_, i) => this.ndim - 1 - i),
-    );
-  }
-  reshape(...shape: (number | readonly number[])[]): Tensor {
-    return O.reshape(this, flatArgs(shape, 'reshape', 'shape'));
-  }
-  view(...shape: (number | readonly number[])[]): Tensor {
-    return O.view(this, flatArgs(shape, 'view', 'size'));
-  }
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return O.flatten(this, startDim, endDim);
-  }
-  squeeze(dim?: number): Tensor {
-    return O.squeeze(this, dim);
-  }
-  unsqueeze(dim: number): Tensor {
-    return O.unsqueeze(this, dim);
-  }
-  expand(...shape: (number | readonly number[])[]): Tensor {
-    return O.expand(this, flatArgs(shape, 'expand', 'size'));
-  }
-  expandAs(other: Tensor): Tensor {
-    V.tensor(other, 'expandAs', 'other', 1);
-    return O.expand(this, other._shape);
-  }
-  permute(...dims: (number | readonly number[])[]): Tensor {
-    // The method's dims are Python's `x.permute(*dims)`, whether spread or passed as one array, so
-    // none at all is a missing argument; torch.permute(x, []) permutes a 0-d tensor.
-    const d = flatArgs(dims, 'permute', 'dims');
-    if (d.length === 0) throw new TypeError('permute() missing 1 required positional arguments: "dims"');
-    return O.permute(this, d);
-  }
-  narrow(dim: number, start: number, length: number): Tensor {
-    return O.narrow(this, dim, start, length);
-  }
-  select(dim: number, index: number): Tensor {
-    return O.select(this, dim, index);
-  }
-  indexSelect(dim: number, index: Tensor): Tensor {
-    return O.indexSelect(this, dim, index);
-  }
-  softmax(dim: number): Tensor {
-    return O.softmax(this, dim);
-  }
-  logSoftmax(dim: number): Tensor {
-    return O.logSoftmax(this, dim);
-  }
-  contiguous(): Tensor {
-    return this.isContiguous() ? this : O.contiguous(this);
-  }
-  clone(): Tensor {
-    return O.clone(this);
-  }
-  to(dtype: DType): Tensor {
-    if (dtype === this.dtype) return this;
-    V.dtype(dtype, 'to', 'dtype', 1);
-    if (dtype == null) throw V.argTypeError('to', 'dtype', 1, 'a dtype', dtype);
-    return O.toDtype(this, dtype);
-  }
-  float(): Tensor {
-    return this.to('float32');
-  }
-  double(): Tensor {
-    return this.to('float64');
-  }
-  long(): Tensor {
-    return this.to('int64');
-  }
-  bool(): Tensor {
-    return this.to('bool');
-  }
-  gt(other: Tensor | Scalar): Tensor {
-    return O.compare('gt', this, other);
-  }
-  lt(other: Tensor | Scalar): Tensor {
-    return O.compare('lt', this, other);
-  }
-  ge(other: Tensor | Scalar): Tensor {
-    return O.compare('ge', this, other);
-  }
-  le(other: Tensor | Scalar): Tensor {
-    return O.compare('le', this, other);
-  }
-  eq(other: Tensor | Scalar): Tensor {
-    return O.compare('eq', this, other);
-  }
-  ne(other: Tensor | Scalar): Tensor {
-    return O.compare('ne', this, other);
-  }
-  where(condition: Tensor, other: Tensor | Scalar): Tensor {
-    return O.where(condition, this, other);
-  }
-
-  // in place
-  add_(other: Tensor | Scalar, alpha?: number): this {
-    return O.inplace(this, 'add', other, alpha);
-  }
-  sub_(other: Tensor | Scalar, alpha?: number): this {
-    return O.inplace(this, 'sub', other, alpha);
-  }
-  mul_(other: Tensor | Scalar): this {
-    return O.inplace(this, 'mul', other);
-  }
-  div_(other: Tensor | Scalar): this {
-    return O.inplace(this, 'div', other);
-  }
-  zero_(): this {
-    return O.zero_(this);
-  }
-  fill_(value: number): this {
-    return O.fill_(this, value);
-  }
-  copy_(src: Tensor): this {
-    return O.copy_(this, src);
-  }
 }
 
 export type NestedList = number | boolean | NestedList[];
 
 export class DisposedError extends Error {
   override name = 'DisposedError';
-}
-
-/** Varargs ints or one array of them (`x.reshape(2, 3)` / `x.reshape([2, 3])`); the op checks the elements. */
-function flatArgs(a: (number | readonly number[])[], entry: string, name: string): number[] {
-  if (a.length === 1 && Array.isArray(a[0])) return (a[0] as readonly number[]).slice();
-  for (let i = 0; i < a.length; i++) {
-    const d: unknown = a[i];
-    if (typeof d !== 'number') {
-      throw new TypeError(
-        `${entry}(): argument '${name}' must be tuple of ints, but found element of type ${V.typeName(d)} at pos ${i + 1}`,
-      );
-    }
-  }
-  return a as number[];
 }
 
 /**

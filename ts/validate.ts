@@ -12,10 +12,11 @@
 // The checkers are also reachable by argument kind (`checkArg(kind, ...)`, `ArgKind`), so an op
 // registry entry that declares its arguments' kinds can validate a call from that declaration.
 //
-// Cost on the common path: a tensor operand is one instanceof check, an integer one typeof +
+// Cost on the common path: a tensor operand is one brand check (../brand.ts), an integer one typeof +
 // Number.isInteger; options objects are checked against key tables built once per entry at load
 // time (a for-in over the object, no allocation).
-import { Tensor } from './tensor.js';
+import type { Tensor } from './tensor.js';
+import { isTensor } from './brand.js';
 import type { DType } from './dtype.js';
 import { broadcastShapes, fmtShape } from './shape.js';
 
@@ -49,7 +50,7 @@ export function typeName(v: unknown): string {
     case 'function':
       return 'function';
   }
-  if (v instanceof Tensor) return 'Tensor';
+  if (isTensor(v)) return 'Tensor';
   if (Array.isArray(v)) return 'list';
   const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
   if (proto === null || proto === Object.prototype) return 'dict';
@@ -69,12 +70,12 @@ export function argTypeError(entry: string, name: string, pos: number | undefine
 
 /** A Tensor argument. */
 export function tensor(v: unknown, entry: string, name: string, pos?: number): asserts v is Tensor {
-  if (!(v instanceof Tensor)) throw argTypeError(entry, name, pos, 'Tensor', v);
+  if (!isTensor(v)) throw argTypeError(entry, name, pos, 'Tensor', v);
 }
 
 /** An optional Tensor argument (`undefined` or `null` mean absent, like Python's None). */
 export function optTensor(v: unknown, entry: string, name: string, pos?: number): asserts v is Tensor | null | undefined {
-  if (v !== undefined && v !== null && !(v instanceof Tensor)) throw argTypeError(entry, name, pos, 'Tensor', v);
+  if (v !== undefined && v !== null && !isTensor(v)) throw argTypeError(entry, name, pos, 'Tensor', v);
 }
 
 /**
@@ -82,7 +83,7 @@ export function optTensor(v: unknown, entry: string, name: string, pos?: number)
  * `x.add(2)`. Lists are refused, as PyTorch refuses them ("must be Tensor, not list").
  */
 export function operand(v: unknown, entry: string, name: string, pos?: number): asserts v is Tensor | number | boolean | bigint {
-  if (v instanceof Tensor) return;
+  if (isTensor(v)) return;
   const t = typeof v;
   if (t === 'number' || t === 'boolean' || t === 'bigint') return;
   throw argTypeError(entry, name, pos, 'Tensor', v);
@@ -255,7 +256,7 @@ function checkOptValue(kind: OptKind, v: unknown, entry: string, key: string): v
 
 /** Whether `v` is an options object (a plain object, not an array, tensor or typed array). */
 export function isOptions(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Tensor) && !ArrayBuffer.isView(v);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !isTensor(v) && !ArrayBuffer.isView(v);
 }
 
 /**
@@ -286,7 +287,7 @@ function leafError(v: unknown): Error {
   // PyTorch 1.13: strings are "new(): invalid data type 'str'" (TypeError); anything else it cannot
   // read a number from is "Could not infer dtype of NoneType / dict / ..." (RuntimeError).
   if (typeof v === 'string') return new TypeError("new(): invalid data type 'str'");
-  if (v instanceof Tensor) {
+  if (isTensor(v)) {
     return new TypeError(`tensor(): a ${v.ndim}-D Tensor inside a list is not supported (only 0-d ones are; use torch.stack)`);
   }
   return new Error(`Could not infer dtype of ${typeName(v)}`);
@@ -314,7 +315,7 @@ export function nestedData(data: unknown): { shape: number[]; flat: Leaf[] } {
         return;
       }
       // A 0-d tensor in a list is its value, as in PyTorch (`torch.tensor([loss1, loss2])`).
-      if (v instanceof Tensor && v.ndim === 0) {
+      if (isTensor(v) && v.ndim === 0) {
         const a = v.toArray();
         flat.push(v.dtype === 'bool' ? a[0] !== 0 : (a[0] as number | bigint));
         return;

@@ -13,9 +13,8 @@ import { torch } from '../../ts/index.js';
  */
 const MATH_ALLOW: { file: string; line: RegExp; why: string }[] = [
   { file: 'ts/shape.ts', line: /Math\.(max|min)\(/, why: 'broadcast rank and dims' },
-  { file: 'ts/ops/table.ts', line: /Math\.max\(0, Math\.ceil\(\(end - start\) \/ step\)\)/, why: 'arange length' },
-  { file: 'ts/ops/table.ts', line: /Math\.max\(batchA\.length, batchB\.length\)/, why: 'matmul batch rank' },
-  { file: 'ts/ops/table.ts', line: /BigInt\(Math\.trunc\(Number\(v\)\)\)/, why: 'int64 tensor from a JS number (exact)' },
+  { file: 'ts/ops/creation.ts', line: /Math\.max\(0, Math\.ceil\(\(end - start\) \/ step\)\)/, why: 'arange length' },
+  { file: 'ts/ops/creation.ts', line: /BigInt\(Math\.trunc\(Number\(v\)\)\)/, why: 'int64 tensor from a JS number (exact)' },
   { file: 'ts/ops/internal.ts', line: /BigInt\(Math\.trunc\(value\)\)/, why: 'int64 fill value (exact)' },
   { file: 'ts/ops/internal.ts', line: /Math\.(min|max)\(\.\.\.red\)/, why: 'range of reduced dims' },
   { file: 'ts/ops/internal.ts', line: /Math\.max\(ba, bb\)/, why: 'matmul batch size' },

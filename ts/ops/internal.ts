@@ -1,13 +1,12 @@
 // Kernel calls: each function allocates its result and hands pointers, shapes and strides to the
-// WebAssembly core. Nothing here records autograd history (see ./table.ts for that).
+// WebAssembly core. Nothing here records autograd history (the op entries of ./<kind>.ts do).
 import { Tensor } from '../tensor.js';
 import { Storage } from '../storage.js';
 import { type DType, ITEM_SIZE, kernelSuffix } from '../dtype.js';
 import { kernel, meta, memoryBuffer } from '../core/wasm.js';
 import type { FloatKernel, KernelFn, KernelName } from '../core/wasm.js';
 export type { FloatKernel, KernelName };
-import { broadcastShapes, broadcastStrides, coalesce, contiguousStrides, isContiguous, numelOf, sameShape, type Shape } from '../shape.js';
-import * as O from './table.js';
+import { broadcastShapes, broadcastStrides, coalesce, isContiguous, numelOf, sameShape, type Shape } from '../shape.js';
 
 export function empty(shape: Shape, dtype: DType): Tensor {
   return Tensor._empty(shape, dtype);
@@ -504,28 +503,3 @@ export function rangeK(kind: 'arange' | 'linspace', n: number, a: number, b: num
   if (n > 0) kernelFor(kind, kd)(out._ptr(), n, a, b);
   return castTo(out, dtype);
 }
-
-/** A gradient in its input's dtype, differentiably (with create_graph the cast is part of the new graph, as in PyTorch's engine). */
-export function castGrad(g: Tensor, dtype: DType): Tensor {
-  return g.dtype === dtype ? g : O.toDtype(g, dtype);
-}
-
-/** The fresh, differentiable copy of a gradient that createGraph stores in .grad (see O.gradCopy). */
-export function storedGrad(g: Tensor, leaf: boolean): Tensor {
-  return O.gradCopy(g, leaf);
-}
-
-/** Sums a gradient down to `shape` (the adjoint of broadcasting), differentiably. */
-export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  const lead = g.ndim - shape.length;
-  const dims: number[] = [];
-  for (let i = 0; i < g.ndim; i++) {
-    if (i < lead) dims.push(i);
-    else if (shape[i - lead] === 1 && g._shape[i] !== 1) dims.push(i);
-  }
-  let r = dims.length ? O.sum(g, dims, true) : g;
-  if (lead > 0 || r.ndim !== shape.length) r = O.reshape(r, shape);
-  return r;
-}
-
-export { contiguousStrides };

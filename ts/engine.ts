@@ -1,0 +1,218 @@
+// The autograd engine: runs backward from a root through the graph of ../autograd.ts, counting
+// dependencies, accumulating into leaves, and summing each gradient down to its input's
+// (broadcast) shape in one place.
+import type { Tensor } from './tensor.js';
+import { Node, AutogradError } from './autograd.js';
+import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
+import type { DType } from './dtype.js';
+import { sameShape, fmtShape, type Shape } from './shape.js';
+import { withTemps } from './scope.js';
+import { gradCopy, toDtype } from './ops/operands.js';
+import { sum } from './ops/reduction.js';
+import { reshape } from './ops/views.js';
+
+let passCounter = 0;
+const NO_GRADS: (Tensor | null)[] = [];
+
+/** A gradient in its input's dtype, differentiably (with create_graph the cast is part of the new graph, as in PyTorch's engine). */
+function castGrad(g: Tensor, dtype: DType): Tensor {
+  return g.dtype === dtype ? g : toDtype(g, dtype);
+}
+
+/** The fresh, differentiable copy of a gradient that createGraph stores in .grad (see gradCopy). */
+function storedGrad(g: Tensor, leaf: boolean): Tensor {
+  return gradCopy(g, leaf);
+}
+
+/** Sums a gradient down to `shape` (the adjoint of broadcasting), differentiably. */
+function sumToShape(g: Tensor, shape: Shape): Tensor {
+  const lead = g.ndim - shape.length;
+  const dims: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead) dims.push(i);
+    else if (shape[i - lead] === 1 && g._shape[i] !== 1) dims.push(i);
+  }
+  let r = dims.length ? sum(g, dims, true) : g;
+  if (lead > 0 || r.ndim !== shape.length) r = reshape(r, shape);
+  return r;
+}
+
+/**
+ * Adds a gradient into `.grad`. With `steal`, a gradient nobody else holds (a contiguous tensor
+ * alone on its storage) becomes `.grad` itself instead of being copied, as PyTorch's engine does.
+ * Returns whether it was stolen.
+ */
+function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean, steal = false): boolean {
+  const cur = t._gradInternal();
+  if (cur === null) {
+    // A copy, as PyTorch's AccumulateGrad and retain_grad make: g may be an expanded view that a
+    // later in-place accumulation (a backward without createGraph) would write through.
+    if (createGraph) t._setGradInternal(storedGrad(g, t.isLeaf));
+    else if (steal && g._ownsStorage()) {
+      t._setGradInternal(g);
+      return true;
+    } else t._setGradInternal(g._detachedCopy());
+  } else if (createGraph) {
+    t._setGradInternal(cur.add(g));
+  } else {
+    withGradMode(false, () => cur.add_(g));
+  }
+  return false;
+}
+
+class ReadyQueue {
+  private items: Node[] = [];
+  push(n: Node): void {
+    // Latest-created first, as PyTorch's engine orders ready nodes by sequence number.
+    let i = this.items.length;
+    this.items.push(n);
+    while (i > 0 && this.items[i - 1].seq > n.seq) {
+      this.items[i] = this.items[i - 1];
+      i--;
+    }
+    this.items[i] = n;
+  }
+  pop(): Node | undefined {
+    return this.items.pop();
+  }
+}
+
+/** Whether `shape` broadcasts to `target` (PyTorch's is_expandable_to). */
+function expandableTo(shape: readonly number[], target: readonly number[]): boolean {
+  if (shape.length > target.length) return false;
+  for (let i = 1; i <= shape.length; i++) {
+    const s = shape[shape.length - i];
+    if (s !== 1 && s !== target[target.length - i]) return false;
+  }
+  return true;
+}
+
+export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean, createGraph: boolean): void {
+  const edge = root._edge();
+  if (edge === null) {
+    throw new AutogradError('element 0 of tensors does not require grad and does not have a grad_fn');
+  }
+  if (!(edge instanceof Node)) {
+    accumulateInto(edge, castGrad(gradient, edge.dtype), createGraph);
+    return;
+  }
+  // Count, for every node reachable from the root, how many edges lead into it. The counts and
+  // pending gradients live on the nodes (marked with this pass's number), not in maps.
+  const pass = ++passCounter;
+  edge.visit = pass;
+  edge.deps = 0;
+  edge.pending = null;
+  // Leaves count their incoming edges too: as PyTorch's AccumulateGrad nodes, a leaf takes the sum
+  // of everything it receives in this pass once it has all of it (so a backward that fails midway
+  // leaves it untouched, and .grad + (a + b) rounds as PyTorch's does).
+  const leaves = new Map<Tensor, { deps: number; pending: Tensor | null }>();
+  const stack: Node[] = [edge];
+  while (stack.length) {
+    const n = stack.pop() as Node;
+    for (const t of n.next) {
+      if (t === null) continue;
+      if (!(t instanceof Node)) {
+        const st = leaves.get(t);
+        if (st) st.deps++;
+        else leaves.set(t, { deps: 1, pending: null });
+        continue;
+      }
+      if (t.visit !== pass) {
+        t.visit = pass;
+        t.deps = 0;
+        t.pending = null;
+        stack.push(t);
+      }
+      t.deps++;
+    }
+  }
+  edge.pending = gradient;
+  // Gradients in flight are the engine's own: each is disposed once nothing pending refers to it
+  // (unless createGraph, where they are part of the new graph, or it is the caller's gradient).
+  const hold = (t: Tensor): void => {
+    t._flowUses = (t._flowPass === pass ? t._flowUses : 0) + 1;
+    t._flowPass = pass;
+  };
+  const drop = (t: Tensor): void => {
+    if (--t._flowUses > 0) return;
+    if (!createGraph && t !== gradient && !t._heldAsGrad) t.dispose();
+  };
+  /** Sums a gradient into what a node or leaf has received so far in this pass. */
+  const addPending = (slot: { pending: Tensor | null }, gi: Tensor): void => {
+    const prev = slot.pending;
+    if (prev) {
+      const sum = prev.add(gi);
+      hold(sum);
+      slot.pending = sum;
+      drop(prev);
+    } else {
+      hold(gi);
+      slot.pending = gi;
+    }
+  };
+  hold(gradient);
+  const ready = new ReadyQueue();
+  ready.push(edge);
+  const prevMode = isGradEnabled();
+  setGradEnabled(createGraph);
+  try {
+    for (let node = ready.pop(); node; node = ready.pop()) {
+      const g = node.pending;
+      node.pending = null;
+      let grads: (Tensor | null)[] = NO_GRADS;
+      if (g) {
+        if (node.retained) for (const t of node.retained) accumulateInto(t, g, createGraph);
+        const saved = node.unpack();
+        grads = withTemps(() => node.rule(g, saved, node.needs));
+      }
+      if (!retainGraph) node.release();
+      for (const gi of grads) if (gi) hold(gi);
+      const readyLeaves: Tensor[] = [];
+      for (let i = 0; i < node.next.length; i++) {
+        const target = node.next[i];
+        const raw = grads[i] ?? null;
+        if (!target) continue;
+        let gi = raw;
+        if (gi) {
+          const meta = node.inputMeta[i];
+          if (!sameShape(gi._shape, meta.shape)) {
+            // As PyTorch's engine: a gradient the input's shape broadcasts to is summed down to it;
+            // any other shape is the rule's error.
+            if (!expandableTo(meta.shape, gi._shape)) {
+              throw new AutogradError(
+                `Function ${node.name} returned an invalid gradient at index ${i} - got ${fmtShape(gi._shape)} but expected shape compatible with ${fmtShape(meta.shape)}`,
+              );
+            }
+            gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
+          }
+          // Differentiable under createGraph, as PyTorch's engine casts with grad.to(dtype).
+          if (gi.dtype !== meta.dtype) gi = castGrad(gi, meta.dtype);
+          if (gi !== raw) hold(gi);
+        }
+        if (target instanceof Node) {
+          if (gi) addPending(target, gi);
+          if (--target.deps === 0) ready.push(target);
+        } else {
+          const st = leaves.get(target) as { deps: number; pending: Tensor | null };
+          if (gi) addPending(st, gi);
+          if (--st.deps === 0) readyLeaves.push(target);
+        }
+        if (gi && gi !== raw) drop(gi);
+      }
+      for (const gi of grads) if (gi) drop(gi);
+      if (g) drop(g);
+      // Leaves that have all their gradient accumulate it now (PyTorch runs AccumulateGrad first).
+      for (const leaf of readyLeaves) {
+        const st = leaves.get(leaf) as { deps: number; pending: Tensor | null };
+        const sum = st.pending;
+        if (!sum) continue;
+        st.pending = null;
+        const sole = !createGraph && sum !== gradient && sum._flowUses === 1;
+        accumulateInto(leaf, sum, createGraph, sole);
+        drop(sum);
+      }
+    }
+  } finally {
+    setGradEnabled(prevMode);
+  }
+}

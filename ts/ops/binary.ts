@@ -1,0 +1,423 @@
+// Broadcasting binary ops: arithmetic with PyTorch's promotion and Python-scalar operands,
+// comparisons and where.
+import type { Tensor } from '../tensor.js';
+import { record } from '../autograd.js';
+import { type DType, isFloating } from '../dtype.js';
+import { noGrad } from '../grad_mode.js';
+import { withTemps } from '../scope.js';
+import type { FloatKernel } from '../core/wasm.js';
+import * as K from './internal.js';
+import * as V from '../validate.js';
+import { type Operand, type Scalar, asTensorOperand, floatDtype, isScalar, needsTemp, operand, promote, scalarTensor } from './operands.js';
+import { type OpSpec, type OpTest, defineOp } from './registry.js';
+
+export type Grads = (Tensor | null)[];
+/**
+ * A binary op's backward. Written inline in an entry, it states its return type (`: Grads`): the
+ * entry's type must not depend on the body (Tensor's methods are derived from the entries).
+ */
+export type BinaryRule = (g: Tensor, a: Tensor, b: Tensor, needs: readonly boolean[], out: Tensor) => Grads;
+/**
+ * Which inputs (and, third, whether the output) a rule reads, given which inputs require grad
+ * (PyTorch saves only what it needs).
+ */
+export type SavePlan = (aNeeds: boolean, bNeeds: boolean) => [boolean, boolean] | [boolean, boolean, boolean];
+
+export const NOTHING: SavePlan = () => [false, false];
+export const CROSS: SavePlan = (ra, rb) => [rb, ra];
+export const BOTH: SavePlan = (ra, rb) => [ra || rb, ra || rb];
+
+/**
+ * A broadcasting binary op: `kname` is its kernel, `node` PyTorch's node name, `plan` what the rule
+ * reads (a third flag: whether it reads the result too). Integer operands compute in
+ * float64 and come back as int64.
+ */
+export function defineBinary(
+  kname: FloatKernel,
+  node: string,
+  plan: SavePlan,
+  rule: BinaryRule,
+  alwaysFloat = false,
+): (x: Tensor | Scalar, y: Tensor | Scalar) => Tensor {
+  const apply = (ox: Operand, oy: Operand, dtype: DType, cdtype: DType): Tensor => {
+    const a = operand(ox, cdtype);
+    const b = operand(oy, cdtype);
+    let out = K.binary(kname, a, b);
+    if (cdtype !== dtype) out = K.castTo(out, dtype);
+    const [sa, sb, so = false] = plan(a.requiresGrad, b.requiresGrad);
+    const none = null as unknown as Tensor;
+    return record(
+      node,
+      out,
+      [a, b],
+      () => [...(sa ? [a] : []), ...(sb ? [b] : []), ...(so ? [out] : [])],
+      // Unsaved tensors are never read by the rule (it only computes the gradients it needs).
+      (g, s, needs) => rule(g, sa ? s[0] : none, sb ? s[sa ? 1 : 0] : none, needs, so ? s[s.length - 1] : none),
+    );
+  };
+  return (x: Tensor | Scalar, y: Tensor | Scalar): Tensor => {
+    const ox = asTensorOperand(x, kname, 'input', 1);
+    const oy = asTensorOperand(y, kname, 'other', 1);
+    let dtype = promote([ox, oy]);
+    if (alwaysFloat) dtype = floatDtype(dtype);
+    const cdtype = isFloating(dtype) ? dtype : 'float64';
+    // Only casts (or a bigint operand) create handles to release: skip the scope otherwise.
+    if (needsTemp(ox, cdtype) || needsTemp(oy, cdtype) || cdtype !== dtype || ox !== x || oy !== y) {
+      return withTemps(() => apply(ox, oy, dtype, cdtype));
+    }
+    return apply(ox, oy, dtype, cdtype);
+  };
+}
+
+const addK = defineBinary('add', 'AddBackward0', NOTHING, (g): Grads => [g, g]);
+const subK = defineBinary('sub', 'SubBackward0', NOTHING, (g, _a, _b, n): Grads => [g, n[1] ? g.neg() : null]);
+/** `2 - x`: Python evaluates it as x.__rsub__(2), PyTorch's rsub (RsubBackward1). */
+const rsubK = defineBinary('sub', 'RsubBackward1', NOTHING, (g, _a, _b, n): Grads => [null, n[1] ? g.neg() : null]);
+export const mul = defineBinary('mul', 'MulBackward0', CROSS, (g, a, b, n): Grads => {
+  // x * x: both gradients go to x; g·x + g·x is exactly 2·(g·x), one pass fewer.
+  if (n[0] && n[1] && a._origin !== null && a._origin === b._origin) return [g.mul(b).mul(2), null];
+  return [n[0] ? g.mul(b) : null, n[1] ? g.mul(a) : null];
+});
+const divK = defineBinary(
+  'div',
+  'DivBackward0',
+  (ra, rb) => [rb, ra || rb],
+  // PyTorch's formulas: grad / other and -grad * ((self / other) / other) (so 0/0 and inf/inf give
+  // NaN where a squared denominator would not).
+  (g, a, b, n): Grads => [n[0] ? g.div(b) : null, n[1] ? g.neg().mul(a.div(b).div(b)) : null],
+  true,
+);
+
+/**
+ * Gradient of maximum/minimum as PyTorch 1.13 writes it: where(a == b, g / 2, g), zeroed where the
+ * operand loses. A NaN compares false both ways, so both operands get the whole gradient there.
+ */
+function minmaxGrad(g: Tensor, a: Tensor, b: Tensor, n: readonly boolean[], cmp: 'gt' | 'lt'): (Tensor | null)[] {
+  const shared = where(compare('eq', a, b), g.div(2), g);
+  const zero = K.full([], 0, g.dtype);
+  const lose: CompareOp = cmp === 'gt' ? 'lt' : 'gt';
+  return [n[0] ? where(compare(lose, a, b), zero, shared) : null, n[1] ? where(compare(lose, b, a), zero, shared) : null];
+}
+
+export function add(x: Tensor | Scalar, y: Tensor | Scalar, alpha?: number): Tensor {
+  if (alpha === undefined || alpha === 1) return addK(x, y);
+  V.operand(y, 'add', 'other', 1);
+  V.number(alpha, 'add', 'alpha');
+  return addK(x, mul(y, alpha));
+}
+export function sub(x: Tensor | Scalar, y: Tensor | Scalar, alpha?: number): Tensor {
+  if (alpha === undefined || alpha === 1) {
+    if (isScalar(x) && !isScalar(y)) return withTemps(() => rsubK(x, y));
+    return subK(x, y);
+  }
+  V.operand(y, 'sub', 'other', 1);
+  V.number(alpha, 'sub', 'alpha');
+  if (isScalar(x) && !isScalar(y)) return withTemps(() => rsubK(x, mul(y, alpha)));
+  return subK(x, mul(y, alpha));
+}
+
+/** `x / y`; a number over a tensor is Python's `2 / x`, which PyTorch computes as x.reciprocal() * 2. */
+export function div(x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
+  if (isScalar(x) && !isScalar(y)) return withTemps(() => mul((asTensorOperand(y, 'div', 'other', 1) as Tensor).reciprocal(), x));
+  return divK(x, y);
+}
+
+export function pow(x: Tensor | Scalar, e: Tensor | Scalar): Tensor {
+  V.operand(x, 'pow', 'input', 1);
+  V.operand(e, 'pow', 'exponent', 1);
+  return withTemps(() => powImpl(x, e));
+}
+
+function powImpl(x: Tensor | Scalar, e: Tensor | Scalar): Tensor {
+  if (isScalar(e) && !isScalar(x)) {
+    const xt = asTensorOperand(x, 'pow', 'input', 1) as Tensor;
+    const dtype = promote([xt, e]);
+    const a = operand(xt, floatDtype(dtype));
+    const ev = Number(e);
+    let out = K.unary('pows', a, ev);
+    if (!isFloating(dtype)) out = K.castTo(out, dtype);
+    return record(
+      'PowBackward0',
+      out,
+      [a],
+      () => [a],
+      (g, [s]) => [ev === 0 ? K.full(s._shape, 0, s.dtype) : g.mul(pow(s, ev - 1).mul(ev))],
+    );
+  }
+  if (isScalar(x)) {
+    // `2 ** x` is x.__rpow__(2): torch.tensor(2, dtype=result_type(2, x)) ** x (PowBackward1).
+    const et = asTensorOperand(e, 'pow', 'exponent', 1) as Tensor;
+    return powTT(scalarTensor(Number(x), promote([x, et])), et);
+  }
+  return powTT(x, e);
+}
+
+// PowBackward1 saves self, exponent and its result (PyTorch saves all three whichever input needs
+// a gradient); the exponent's gradient reads the result, so under createGraph it goes through this
+// node, as in PyTorch.
+const POW_SAVES: SavePlan = () => [true, true, true];
+const powTT = defineBinary('pow', 'PowBackward1', POW_SAVES, (g, a, b, n, y): Grads => {
+  // PyTorch's pow_backward_self / pow_backward_exponent: the zero cases are selected with where, so
+  // they stay 0 whatever the other factor (inf, NaN) is.
+  const out: (Tensor | null)[] = [null, null];
+  if (n[0]) {
+    const zero = K.full([], 0, g.dtype);
+    out[0] = where(compare('eq', b, 0), zero, g.mul(b.mul(pow(a, b.sub(1)))));
+  }
+  if (n[1]) {
+    const d = y.mul(a.log());
+    const cond = logicalAnd(compare('eq', a, 0), compare('ge', b, 0));
+    out[1] = g.mul(where(cond, K.full([], 0, d.dtype), d));
+  }
+  return out;
+});
+
+export type CompareOp = 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne';
+
+/** Elementwise comparison → bool tensor (never differentiable). */
+export function compare(op: CompareOp, x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
+  V.operand(x, op, 'input', 1);
+  V.operand(y, op, 'other', 1);
+  return withTemps(() => {
+    const ox = asTensorOperand(x, op, 'input', 1);
+    const oy = asTensorOperand(y, op, 'other', 1);
+    const dtype = promote([ox, oy]);
+    const cd = isFloating(dtype) ? dtype : 'float64';
+    return K.binary(
+      op,
+      noGrad(() => operand(ox, cd)),
+      noGrad(() => operand(oy, cd)),
+      'bool',
+    );
+  });
+}
+
+/** @internal (backward rules only) */
+export function logicalAnd(a: Tensor, b: Tensor): Tensor {
+  return K.binary('logical_and', a.to('bool'), b.to('bool'), 'bool', 'logical_and_u8');
+}
+export function logicalOr(a: Tensor, b: Tensor): Tensor {
+  return K.binary('logical_or', a.to('bool'), b.to('bool'), 'bool', 'logical_or_u8');
+}
+
+export function where(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
+  V.tensor(cond, 'where', 'condition', 1);
+  V.operand(x, 'where', 'input', 2);
+  V.operand(y, 'where', 'other', 3);
+  V.whereCondition(cond);
+  return withTemps(() => whereImpl(cond, x, y));
+}
+
+function whereImpl(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
+  const ox = asTensorOperand(x, 'where', 'input', 2);
+  const oy = asTensorOperand(y, 'where', 'other', 3);
+  const dtype = promote([ox, oy]);
+  const cd = isFloating(dtype) ? dtype : 'float64';
+  const a = operand(ox, cd);
+  const b = operand(oy, cd);
+  const c = cond;
+  let out = K.whereK(c, a, b);
+  if (cd !== dtype) out = K.castTo(out, dtype);
+  return record(
+    'WhereBackward0',
+    out,
+    [a, b],
+    () => [c],
+    (g, [cs], n) => {
+      const zero = K.full([], 0, g.dtype);
+      return [n[0] ? where(cs, g, zero) : null, n[1] ? where(cs, zero, g) : null];
+    },
+  );
+}
+
+// ---- entries -----------------------------------------------------------------------------------
+
+const TN = { args: [['T', 'N']] } as const;
+/** Arithmetic: a method and a torch function, golden signature (tensor, tensor or number). */
+const ARITH = { kind: 'elementwise', golden: TN } as const satisfies Partial<OpSpec>;
+const SMOOTH: OpTest = { grad: 'twice' };
+const binarySamples = (domain?: readonly [number, number]): OpTest['samples'] => [
+  { args: [{ shape: [2, 3] }, { shape: [2, 3], domain }] },
+  { args: [{ shape: [3, 1] }, { shape: [4], domain }], note: 'broadcast' },
+  { args: [{ shape: [2, 3] }, { shape: [], domain }], note: '0-d operand' },
+];
+
+/**
+ * A binary entry made from its parts: the kernel family, PyTorch's node, what the rule reads and
+ * the rule itself, written with differentiable ops. Adding an op of this shape is this one entry
+ * plus its kernel in assembly/.
+ */
+export function binaryOp<const N extends string>(s: {
+  name: N;
+  py?: string;
+  kernel: FloatKernel;
+  node: string;
+  saves: SavePlan;
+  savesDoc: string;
+  backward: BinaryRule;
+  doc: string;
+  /** Integer inputs give float32 (true division and its kin). */
+  float?: boolean;
+  test: OpTest;
+}) {
+  return defineOp({
+    ...ARITH,
+    name: s.name,
+    py: s.py ?? s.name,
+    fn: defineBinary(s.kernel, s.node, s.saves, s.backward, s.float),
+    doc: s.doc,
+    nodes: [s.node],
+    kernels: [s.kernel],
+    dtype: s.float ? 'promote-float' : 'promote',
+    saves: s.savesDoc,
+    methods: { [s.name]: true } as { [K in N]: true },
+    test: s.test,
+  });
+}
+
+function compareOp<const N extends CompareOp>(name: N, doc: string) {
+  const fn = (x: Tensor | Scalar, y: Tensor | Scalar): Tensor => compare(name, x, y);
+  return defineOp({
+    name,
+    py: name,
+    kind: 'comparison',
+    fn,
+    doc,
+    nodes: [],
+    kernels: [name],
+    dtype: 'bool',
+    saves: 'nothing',
+    methods: { [name]: true } as { [K in N]: true },
+    golden: TN,
+    test: { grad: { no: 'a bool result' } },
+  });
+}
+
+/** x.where(condition, y), as PyTorch's method: the receiver is the value where condition holds. */
+export function whereMethod(x: Tensor, condition: Tensor, other: Tensor | Scalar): Tensor {
+  return where(condition, x, other);
+}
+
+export const BINARY_OPS = {
+  add: defineOp({
+    ...ARITH,
+    name: 'add',
+    py: 'add',
+    fn: add,
+    doc: 'x + alpha * y, broadcasting, with type promotion.',
+    nodes: ['AddBackward0'],
+    kernels: ['add', 'mul'],
+    dtype: 'promote',
+    saves: 'nothing',
+    methods: { add: true },
+    test: { ...SMOOTH, samples: [...(binarySamples() ?? []), { args: [{ shape: [3] }, { shape: [3] }, 2.5], note: 'alpha' }] },
+  }),
+  sub: defineOp({
+    ...ARITH,
+    name: 'sub',
+    py: 'sub',
+    fn: sub,
+    doc: "x - alpha * y; a number first is Python's `2 - x` (RsubBackward1).",
+    nodes: ['SubBackward0', 'RsubBackward1'],
+    kernels: ['sub', 'mul'],
+    dtype: 'promote',
+    saves: 'nothing',
+    methods: { sub: true },
+    test: { ...SMOOTH, samples: [...(binarySamples() ?? []), { args: [2, { shape: [3] }], note: 'number first' }] },
+  }),
+  mul: defineOp({
+    ...ARITH,
+    name: 'mul',
+    py: 'mul',
+    fn: mul,
+    doc: 'x * y.',
+    nodes: ['MulBackward0'],
+    kernels: ['mul'],
+    dtype: 'promote',
+    saves: "each operand, for the other's gradient",
+    methods: { mul: true },
+    test: { ...SMOOTH, samples: binarySamples() },
+  }),
+  div: defineOp({
+    ...ARITH,
+    name: 'div',
+    py: 'div',
+    fn: div,
+    doc: "x / y (true division); a number first is Python's `2 / x`, reciprocal(x) * 2.",
+    nodes: ['DivBackward0', 'ReciprocalBackward0', 'MulBackward0'],
+    kernels: ['div', 'reciprocal', 'mul'],
+    dtype: 'promote-float',
+    saves: 'other; self when other needs a gradient',
+    methods: { div: true },
+    test: {
+      ...SMOOTH,
+      samples: [...(binarySamples([0.5, 2]) ?? []), { args: [3, { shape: [4], domain: [0.5, 2] }], note: 'number first' }],
+    },
+  }),
+  pow: defineOp({
+    ...ARITH,
+    name: 'pow',
+    py: 'pow',
+    fn: pow,
+    doc: 'x ** e: a tensor to a number (PowBackward0), to a tensor, or a number to a tensor (PowBackward1).',
+    nodes: ['PowBackward0', 'PowBackward1'],
+    kernels: ['pows', 'pow'],
+    dtype: 'promote',
+    saves: 'self (and exponent and result for a tensor exponent)',
+    methods: { pow: true },
+    test: {
+      grad: 'twice',
+      domain: [0.5, 2],
+      samples: [
+        { args: [{ shape: [5], domain: [0.5, 2] }, 2.5], note: 'number exponent' },
+        { args: [{ shape: [5] }, 3], note: 'integer exponent, negative base' },
+        { args: [{ shape: [2, 3], domain: [0.5, 2] }, { shape: [3] }], note: 'tensor exponent' },
+        { args: [2, { shape: [4] }], note: 'number base' },
+      ],
+    },
+  }),
+  maximum: binaryOp({
+    name: 'maximum',
+    kernel: 'maximum',
+    node: 'MaximumBackward0',
+    saves: BOTH,
+    savesDoc: 'both operands',
+    backward: (g, a, b, n): Grads => minmaxGrad(g, a, b, n, 'gt'),
+    doc: 'Elementwise maximum (NaN propagates; ties share the gradient).',
+    test: { grad: 'twice', samples: binarySamples() },
+  }),
+  minimum: binaryOp({
+    name: 'minimum',
+    kernel: 'minimum',
+    node: 'MinimumBackward0',
+    saves: BOTH,
+    savesDoc: 'both operands',
+    backward: (g, a, b, n): Grads => minmaxGrad(g, a, b, n, 'lt'),
+    doc: 'Elementwise minimum (NaN propagates; ties share the gradient).',
+    test: { grad: 'twice', samples: binarySamples() },
+  }),
+  gt: compareOp('gt', 'x > y, a bool tensor.'),
+  lt: compareOp('lt', 'x < y, a bool tensor.'),
+  ge: compareOp('ge', 'x >= y, a bool tensor.'),
+  le: compareOp('le', 'x <= y, a bool tensor.'),
+  eq: compareOp('eq', 'x == y, a bool tensor.'),
+  ne: compareOp('ne', 'x != y, a bool tensor.'),
+  where: defineOp({
+    name: 'where',
+    py: 'where',
+    kind: 'elementwise',
+    fn: where,
+    doc: 'x where condition holds, else y (broadcasting, with promotion).',
+    nodes: ['WhereBackward0'],
+    kernels: ['where'],
+    dtype: 'promote',
+    saves: 'condition',
+    // x.where(condition, y), as PyTorch's method.
+    methods: { where: whereMethod },
+    golden: { args: [['T', 'T', 'T']] },
+    test: {
+      grad: 'twice',
+      samples: [{ args: [{ bools: [true, false, true] }, { shape: [2, 3] }, { shape: [3] }], note: 'condition broadcast' }],
+    },
+  }),
+};

@@ -1,0 +1,98 @@
+// The registry: every op entry of ops/<kind>.ts in one table, and what is derived from it — the
+// Tensor methods and properties, the `torch.*` ops and `nn.functional`. Everything that uses ops
+// imports them from here, so binding the Tensor class (bindTensor below) happens before any
+// tensor can exist.
+import { Tensor } from '../tensor.js';
+import { bindLate } from '../late.js';
+import { regenerateViewGradFn } from './inplace.js';
+import * as K from './internal.js';
+import { runBackward } from '../engine.js';
+import type { AnyFn, OpSpec } from './registry.js';
+import type { Functional, TensorMethods, TensorProperties, TorchOps } from './registry.generated.js';
+import { CONVERSION_OPS } from './operands.js';
+import { CREATION_OPS } from './creation.js';
+import { BINARY_OPS } from './binary.js';
+import { UNARY_OPS } from './unary.js';
+import { REDUCTION_OPS } from './reduction.js';
+import { VIEW_OPS } from './views.js';
+import { INDEXING_OPS } from './indexing.js';
+import { LINALG_OPS } from './linalg.js';
+import { NN_OPS } from './nn_functional.js';
+import { LOSS_OPS } from './losses.js';
+import { INPLACE_OPS } from './inplace.js';
+
+export const OPS = {
+  ...CREATION_OPS,
+  ...CONVERSION_OPS,
+  ...BINARY_OPS,
+  ...UNARY_OPS,
+  ...REDUCTION_OPS,
+  ...VIEW_OPS,
+  ...INDEXING_OPS,
+  ...LINALG_OPS,
+  ...NN_OPS,
+  ...LOSS_OPS,
+  ...INPLACE_OPS,
+};
+/** The entries, for code that reads them as data (tests, docs). */
+export const ENTRIES: readonly OpSpec[] = Object.values(OPS);
+export type { Functional, TensorMethods, TensorProperties, TorchOps };
+
+declare module '../tensor.js' {
+  // The methods and properties the registry gives every Tensor (bindTensor installs them; their
+  // types are generated from the entries by scripts/registry-types.mjs).
+  interface Tensor extends TensorMethods, TensorProperties {}
+}
+
+/** A method calling `fn` with the receiver first (no rest arguments: nothing allocated per call). */
+function asMethod(fn: AnyFn): (this: Tensor, a?: unknown, b?: unknown, c?: unknown, d?: unknown) => unknown {
+  return function (this: Tensor, a?: unknown, b?: unknown, c?: unknown, d?: unknown) {
+    return fn(this, a, b, c, d);
+  };
+}
+
+function pick<R>(entries: readonly OpSpec[], key: 'aliases' | 'functional', withName: boolean): R {
+  const out: Record<string, AnyFn> = {};
+  for (const e of entries) {
+    if (withName && e.torch !== false) out[e.name] = e.fn;
+    for (const [name, f] of Object.entries(e[key] ?? {})) out[name] = f === true ? e.fn : f;
+  }
+  return out as R;
+}
+
+/** `torch.*` ops (with aliases such as clip), from the registry. */
+export const torchOps: TorchOps = pick<TorchOps>(ENTRIES, 'aliases', true);
+/** `nn.functional`, from the registry. */
+export const functional: Functional = pick<Functional>(ENTRIES, 'functional', false);
+
+/**
+ * Installs the registry's methods and properties on Tensor.prototype and gives the Tensor class
+ * what it needs from the layers above it (the engine, view regeneration, kernel copies). Runs once,
+ * when this module is evaluated: every path to a tensor goes through this module.
+ */
+function bindTensor(): void {
+  const proto = Tensor.prototype as unknown as Record<string, unknown>;
+  for (const e of ENTRIES) {
+    for (const [name, m] of Object.entries(e.methods ?? {})) {
+      // Adapters with rest parameters (reshape(...shape)) are installed as they are.
+      const value =
+        m === true
+          ? asMethod(e.fn)
+          : function (this: Tensor, ...args: unknown[]) {
+              return m(this, ...args);
+            };
+      Object.defineProperty(proto, name, { value, writable: true, configurable: true, enumerable: false });
+    }
+    for (const [name, get] of Object.entries(e.properties ?? {})) {
+      Object.defineProperty(proto, name, {
+        get(this: Tensor) {
+          return get(this);
+        },
+        configurable: true,
+        enumerable: false,
+      });
+    }
+  }
+  bindLate({ runBackward, regenerateViewGradFn, contiguousCopy: K.contiguousCopy, full: K.full });
+}
+bindTensor();
