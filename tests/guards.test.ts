@@ -15,6 +15,7 @@
 // an over-read and an over-write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { torch, Tensor } from '../ts/index.js';
+import { ENTRIES } from '../ts/ops/index.js';
 import type { DType } from '../ts/index.js';
 import { checkGuards, setGuards } from '../ts/storage.js';
 import { memoryBuffer } from '../ts/core/wasm.js';
@@ -413,6 +414,15 @@ const NOT_OPS = new Set([
 ]);
 
 /** Every exported op name: torch.*, torch.nn.functional.*, Tensor methods and getters. */
+// Ops the registry makes from a kernel and a formula (unaryOp / binaryOp) get their cases from
+// their entry: adding one needs no edit here.
+for (const e of ENTRIES) {
+  if (e.name in OPS) continue;
+  const positive = (e.test.domain?.[0] ?? -1) > 0;
+  if (e.signature === 'unary') OPS[e.name] = unary((a) => (e.fn as (x: Tensor) => Tensor)(a), positive);
+  else if (e.signature === 'binary') OPS[e.name] = binary((a, b) => (e.fn as (x: Tensor, y: Tensor) => Tensor)(a, b), positive);
+}
+
 function exportedOps(): string[] {
   const names = new Set<string>();
   for (const [k, v] of Object.entries(torch)) if (typeof v === 'function') names.add(k);

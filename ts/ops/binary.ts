@@ -264,6 +264,7 @@ export function binaryOp<const N extends string>(s: {
     ...ARITH,
     name: s.name,
     py: s.py ?? s.name,
+    signature: 'binary',
     fn: defineBinary(s.kernel, s.node, s.saves, s.backward, s.float),
     doc: s.doc,
     nodes: [s.node],

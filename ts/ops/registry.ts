@@ -108,6 +108,8 @@ export interface OpSpec<F extends AnyFn = AnyFn> {
   readonly aliases?: Readonly<Record<string, true | AnyFn>>;
   /** `nn.functional` names -> the op itself or an adapter. */
   readonly functional?: Readonly<Record<string, true | AnyFn>>;
+  /** Set by unaryOp / binaryOp: the op is `fn(x)` / `fn(x, y)` of float tensors, so generic tests can call it. */
+  readonly signature?: 'unary' | 'binary';
   /** The golden files' and fuzzer's spelling, when they use this op. */
   readonly golden?: PySignature;
   readonly test: OpTest;

@@ -57,6 +57,7 @@ export function unaryOp<const N extends string>(s: {
     name: s.name,
     py: s.py ?? s.name,
     kind: 'elementwise',
+    signature: 'unary',
     fn: defineUnary(s.kernel, s.node, s.save, s.backward),
     doc: s.doc,
     nodes: [s.node],
