@@ -136,6 +136,15 @@ export const UNARY_OPS = {
     doc: 'Natural logarithm.',
     domain: [0.5, 2],
   }),
+  log1p: unaryOp({
+    name: 'log1p',
+    kernel: 'log1p',
+    node: 'Log1PBackward0',
+    save: 'input',
+    backward: (g, x): Tensor => g.div(x.add(1)),
+    doc: 'log(1 + x), accurate for small x.',
+    domain: [-0.5, 2],
+  }),
   sqrt: unaryOp({
     name: 'sqrt',
     kernel: 'sqrt',
