@@ -216,6 +216,10 @@ export function cast_f64_u8(out: usize, x: usize, n: i32): void { castToBool<f64
   // @ts-ignore: decorator
   @inline s<T>(x: T, p: T, q: T): T { return sizeof<T>() == 4 ? <T>Mathf.log1p(<f32>x) : <T>Math.log1p(<f64>x); }
 }
+@final class UExpm1 {
+  // @ts-ignore: decorator
+  @inline s<T>(x: T, p: T, q: T): T { return sizeof<T>() == 4 ? <T>Mathf.expm1(<f32>x) : <T>Math.expm1(<f64>x); }
+}
 /** x ** p */
 @final class UPow {
   // @ts-ignore: decorator
@@ -279,6 +283,8 @@ export function sign_f32(out: usize, x: usize, n: i32): void { unary<f32, USign>
 export function sign_f64(out: usize, x: usize, n: i32): void { unary<f64, USign>(out, x, n, 0, 0); }
 export function log1p_f32(out: usize, x: usize, n: i32): void { unary<f32, ULog1p>(out, x, n, 0, 0); }
 export function log1p_f64(out: usize, x: usize, n: i32): void { unary<f64, ULog1p>(out, x, n, 0, 0); }
+export function expm1_f32(out: usize, x: usize, n: i32): void { unary<f32, UExpm1>(out, x, n, 0, 0); }
+export function expm1_f64(out: usize, x: usize, n: i32): void { unary<f64, UExpm1>(out, x, n, 0, 0); }
 export function clamp_f32(out: usize, x: usize, n: i32, lo: f64, hi: f64): void { unary<f32, UClamp>(out, x, n, lo, hi); }
 export function clamp_f64(out: usize, x: usize, n: i32, lo: f64, hi: f64): void { unary<f64, UClamp>(out, x, n, lo, hi); }
 export function leaky_relu_f32(out: usize, x: usize, n: i32, slope: f64): void { unary<f32, ULeaky>(out, x, n, slope, 0); }

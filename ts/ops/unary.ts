@@ -127,6 +127,14 @@ const CLAMP_OPTS = V.optionSpec('clamp', { min: 'optNumber', max: 'optNumber' })
 export const UNARY_OPS = {
   neg: unaryOp({ name: 'neg', kernel: 'neg', node: 'NegBackward0', save: 'none', backward: (g): Tensor => g.neg(), doc: '-x.' }),
   exp: unaryOp({ name: 'exp', kernel: 'exp', node: 'ExpBackward0', save: 'output', backward: (g, y): Tensor => g.mul(y), doc: 'e ** x.' }),
+  expm1: unaryOp({
+    name: 'expm1',
+    kernel: 'expm1',
+    node: 'Expm1Backward0',
+    save: 'output',
+    backward: (g, y): Tensor => g.mul(y.add(1)),
+    doc: 'e ** x - 1, accurate for small x.',
+  }),
   log: unaryOp({
     name: 'log',
     kernel: 'log',
