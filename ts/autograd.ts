@@ -6,6 +6,7 @@ import { legacyTypeName, type DType } from './dtype.js';
 import { sameShape, fmtShape } from './shape.js';
 import { sumToShape, castGrad, storedGrad } from './ops/internal.js';
 import { withTemps } from './scope.js';
+import { rt } from './runtime.js';
 
 export type BackwardRule = (g: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
 
@@ -16,12 +17,12 @@ export class AutogradError extends Error {
   override name = 'RuntimeError';
 }
 
-let seqCounter = 0;
-let passCounter = 0;
-const NO_GRADS: (Tensor | null)[] = [];
+/** Node sequence numbers and backward pass numbers: rt.autograd (ts/runtime.ts). */
+const A = rt.autograd;
+const NO_GRADS: readonly (Tensor | null)[] = Object.freeze([]);
 
 export class Node {
-  readonly seq = seqCounter++;
+  readonly seq = A.nodeSeq++;
   saved: Tensor[] | null;
   private savedVersions: number[];
   private hadSaved: boolean;
@@ -198,7 +199,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
   }
   // Count, for every node reachable from the root, how many edges lead into it. The counts and
   // pending gradients live on the nodes (marked with this pass's number), not in maps.
-  const pass = ++passCounter;
+  const pass = ++A.pass;
   edge.visit = pass;
   edge.deps = 0;
   edge.pending = null;
@@ -259,7 +260,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
     for (let node = ready.pop(); node; node = ready.pop()) {
       const g = node.pending;
       node.pending = null;
-      let grads: (Tensor | null)[] = NO_GRADS;
+      let grads: readonly (Tensor | null)[] = NO_GRADS;
       if (g) {
         if (node.retained) for (const t of node.retained) accumulateInto(t, g, createGraph);
         const saved = node.unpack();
