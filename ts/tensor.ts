@@ -13,6 +13,7 @@ import * as K from './ops/internal.js';
 import * as O from './ops/table.js';
 import type { Scalar } from './ops/table.js';
 import * as V from './validate.js';
+import { DISPOSE } from './runtime.js';
 
 export type ReduceDims = number | readonly number[];
 export interface ReduceOpts {
@@ -26,12 +27,6 @@ export interface VarOpts extends ReduceOpts {
 export interface BackwardOpts {
   retainGraph?: boolean;
   createGraph?: boolean;
-}
-
-// Where the runtime lacks explicit resource management, provide the symbol `using` looks up
-// (TypeScript's downlevel helper reads Symbol.dispose), so `using t = ...` still releases.
-if (typeof (Symbol as { dispose?: symbol }).dispose !== 'symbol') {
-  Object.defineProperty(Symbol, 'dispose', { value: Symbol.for('Symbol.dispose') });
 }
 
 const REGISTER_MIN_BYTES = 4096;
@@ -381,7 +376,8 @@ export class Tensor {
   get isDisposed(): boolean {
     return this._disposed;
   }
-  [Symbol.dispose](): void {
+  /** `using t = ...`: Symbol.dispose, or where the host lacks it Symbol.for('Symbol.dispose') (runtime.ts). */
+  [DISPOSE](): void {
     this.dispose();
   }
 
