@@ -13,7 +13,7 @@ import * as K from './ops/internal.js';
 import * as O from './ops/table.js';
 import type { Scalar } from './ops/table.js';
 import * as V from './validate.js';
-import { DISPOSE } from './runtime.js';
+import { DISPOSE, TENSOR_BRAND, rt, type CopyInfo } from './runtime.js';
 
 export type ReduceDims = number | readonly number[];
 export interface ReduceOpts {
@@ -379,6 +379,10 @@ export class Tensor {
   /** `using t = ...`: Symbol.dispose, or where the host lacks it Symbol.for('Symbol.dispose') (runtime.ts). */
   [DISPOSE](): void {
     this.dispose();
+  }
+  /** @internal The copy of asgrad that made this tensor (runtime.ts, "Copies"). */
+  get [TENSOR_BRAND](): CopyInfo {
+    return rt.copy;
   }
 
   // ---- reading values -------------------------------------------------------------------------
