@@ -8,7 +8,7 @@ import * as V from './validate.js';
 import { AutogradError } from './autograd.js';
 
 // The options objects of nn.functional and the modules (../validate.ts checks keys and kinds).
-const LOSS_UNSUPPORTED = ['weight', 'sizeAverage', 'reduce', 'ignoreIndex', 'labelSmoothing', 'posWeight'];
+const LOSS_UNSUPPORTED: readonly string[] = ['weight', 'sizeAverage', 'reduce', 'ignoreIndex', 'labelSmoothing', 'posWeight'];
 const lossOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { reduction: 'reduction' }, LOSS_UNSUPPORTED);
 // Modules take any reduction value, as PyTorch's do: it is refused when the loss is computed.
 const moduleLossOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { reduction: 'any' }, LOSS_UNSUPPORTED);
