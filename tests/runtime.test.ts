@@ -11,7 +11,7 @@ import vm from 'node:vm';
 import ts from 'typescript';
 import { transformSync } from 'esbuild';
 import { torch, Tensor } from '../ts/index.js';
-import { DISPOSE, TENSOR_BRAND, rt } from '../ts/runtime.js';
+import { DISPOSE, TENSOR_BRAND, loadedCopies, rt } from '../ts/runtime.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ESM_BUILD = join(ROOT, 'build/ts/index.js');
@@ -300,6 +300,10 @@ describe('two copies of asgrad in one process (the dual-package hazard)', () => 
     const theirs = other.torch.tensor([1, 2, 3]);
     const ours = torch.tensor([1, 2, 3]);
     expect(theirs instanceof Tensor).toBe(false);
+    // Both copies are listed on globalThis, this one first (the list keeps what else was loaded in this worker).
+    const listed = loadedCopies().map((c) => c.location);
+    expect(listed.indexOf(rt.copy.location)).toBeLessThan(listed.lastIndexOf(pathToFileURL(CJS_BUILD).href));
+    expect(listed.indexOf(rt.copy.location)).toBeGreaterThanOrEqual(0);
     expect((theirs as unknown as Record<symbol, { location: string }>)[TENSOR_BRAND].location).toBe(pathToFileURL(CJS_BUILD).href);
     const attempts: [string, () => unknown][] = [
       ['add', () => torch.add(theirs, 1)],
@@ -377,12 +381,17 @@ describe('two copies of asgrad in one process (the dual-package hazard)', () => 
     expect(out.errors).toHaveLength(4);
     for (const e of out.errors) {
       expect(e?.name).toBe('TypeError');
-      expect(e?.message).toMatch(/got a Tensor made by another copy of asgrad\. asgrad was loaded twice in this process/);
+      expect(e?.message).toMatch(/got a Tensor made by another copy of asgrad, .* asgrad was loaded twice in this process/);
       expect(e?.message).toContain('build/ts/runtime.js');
       expect(e?.message).toContain('build/asgrad.cjs');
       expect(e?.message).toMatch(/load asgrad one way everywhere \(only import, or only require\)/);
     }
     expect(out.errors[0]?.message).toMatch(/^add\(\): argument 'input' \(position 1\): /);
+    // An ESM tensor given to the CommonJS copy: the message says which copy made it and which got it.
+    const esmCopy = `copy 1 (${pathToFileURL(join(ROOT, 'build/ts/runtime.js')).href})`;
+    const cjsCopy = `copy 2 (${pathToFileURL(CJS_BUILD).href})`;
+    expect(out.errors[0]?.message).toContain(`another copy of asgrad, ${esmCopy}, than the one it was passed to, ${cjsCopy}.`);
+    expect(out.errors[2]?.message).toContain(`another copy of asgrad, ${cjsCopy}, than the one it was passed to, ${esmCopy}.`);
     expect(out.errors[1]?.message).toMatch(/^add\(\): argument 'other' \(position 1\): /);
     expect(out.after).toEqual([
       [2, 2],

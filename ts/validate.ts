@@ -18,7 +18,7 @@
 import { Tensor } from './tensor.js';
 import type { DType } from './dtype.js';
 import { broadcastShapes, fmtShape } from './shape.js';
-import { TENSOR_BRAND, loadedCopies, rt, type CopyInfo } from './runtime.js';
+import { TENSOR_BRAND, rt, type CopyInfo } from './runtime.js';
 
 /** PyTorch's ValueError (JavaScript has none): bad values of the right type. */
 export class ValueError extends Error {
@@ -47,15 +47,13 @@ function describeCopy(c: CopyInfo): string {
 export function foreignTensorError(v: unknown, where: string): TypeError | null {
   const other = v !== null && typeof v === 'object' ? foreignCopy(v) : null;
   if (!other) return null;
-  const copies = loadedCopies();
   return new TypeError(
-    `${where}: got a Tensor made by another copy of asgrad. asgrad was loaded twice in this process ` +
-      `(${copies.length > 1 ? copies.map(describeCopy).join(' and ') : `this one and ${describeCopy(other)}`}): ` +
-      `typically its ESM build (import 'asgrad') and its CommonJS build (require('asgrad')), or two installed ` +
-      `versions of the package. Tensors of one copy cannot be used by the other (each has its own WebAssembly ` +
-      `memory). Fix: load asgrad one way everywhere (only import, or only require), and make sure a single ` +
-      `version is installed (npm ls asgrad; npm dedupe). This tensor was made by ${describeCopy(other)}; ` +
-      `it was passed to ${describeCopy(rt.copy)}.`,
+    `${where}: got a Tensor made by another copy of asgrad, ${describeCopy(other)}, than the one it was ` +
+      `passed to, ${describeCopy(rt.copy)}. asgrad was loaded twice in this process: typically its ESM build ` +
+      `(import 'asgrad') and its CommonJS build (require('asgrad')), or two installed versions of the package. ` +
+      `Tensors of one copy cannot be used by the other (each has its own WebAssembly memory). Fix: load asgrad ` +
+      `one way everywhere (only import, or only require), and make sure a single version is installed ` +
+      `(npm ls asgrad; npm dedupe).`,
   );
 }
 
