@@ -128,8 +128,10 @@ for (const file of readdirSync(dir).sort()) {
     if (!ts.isVariableStatement(st)) continue;
     for (const d of st.declarationList.declarations) {
       if (!/^[A-Z_]+_OPS$/.test(d.name.getText(src))) continue;
-      if (!d.initializer || !ts.isObjectLiteralExpression(d.initializer)) fail(file, d, 'a *_OPS table is an object literal');
-      for (const p of d.initializer.properties) {
+      let table = d.initializer;
+      while (table && (ts.isAsExpression(table) || ts.isSatisfiesExpression(table))) table = table.expression;
+      if (!table || !ts.isObjectLiteralExpression(table)) fail(file, d, 'a *_OPS table is an object literal');
+      for (const p of table.properties) {
         if (!ts.isPropertyAssignment(p) || !ts.isCallExpression(p.initializer)) fail(file, p, 'each entry is `key: maker({...})`');
         entry(file, src, p.initializer);
       }

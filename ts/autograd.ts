@@ -4,6 +4,7 @@ import type { Tensor } from './tensor.js';
 import { isGradEnabled } from './grad_mode.js';
 import { legacyTypeName, type DType } from './dtype.js';
 import { fmtShape } from './shape.js';
+import { rt } from './runtime.js';
 
 export type BackwardRule = (g: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
 
@@ -14,10 +15,11 @@ export class AutogradError extends Error {
   override name = 'RuntimeError';
 }
 
-let seqCounter = 0;
+/** Node sequence numbers: rt.autograd (ts/runtime.ts). */
+const A = rt.autograd;
 
 export class Node {
-  readonly seq = seqCounter++;
+  readonly seq = A.nodeSeq++;
   saved: Tensor[] | null;
   private savedVersions: number[];
   private hadSaved: boolean;

@@ -10,9 +10,11 @@ import { withTemps } from './scope.js';
 import { gradCopy, toDtype } from './ops/operands.js';
 import { sum } from './ops/reduction.js';
 import { reshape } from './ops/views.js';
+import { rt } from './runtime.js';
 
-let passCounter = 0;
-const NO_GRADS: (Tensor | null)[] = [];
+/** Backward pass numbers: rt.autograd (ts/runtime.ts). */
+const A = rt.autograd;
+const NO_GRADS: readonly (Tensor | null)[] = Object.freeze([]);
 
 /** A gradient in its input's dtype, differentiably (with create_graph the cast is part of the new graph, as in PyTorch's engine). */
 function castGrad(g: Tensor, dtype: DType): Tensor {
@@ -98,7 +100,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
   }
   // Count, for every node reachable from the root, how many edges lead into it. The counts and
   // pending gradients live on the nodes (marked with this pass's number), not in maps.
-  const pass = ++passCounter;
+  const pass = ++A.pass;
   edge.visit = pass;
   edge.deps = 0;
   edge.pending = null;
@@ -159,7 +161,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
     for (let node = ready.pop(); node; node = ready.pop()) {
       const g = node.pending;
       node.pending = null;
-      let grads: (Tensor | null)[] = NO_GRADS;
+      let grads: readonly (Tensor | null)[] = NO_GRADS;
       if (g) {
         if (node.retained) for (const t of node.retained) accumulateInto(t, g, createGraph);
         const saved = node.unpack();

@@ -1,22 +1,25 @@
-// Global grad mode, as torch.is_grad_enabled(). Synchronous only: a mode switched inside an async
-// function would leak into whatever else runs while it awaits.
-let enabled = true;
+// Global grad mode, as torch.is_grad_enabled() (the flag is rt.grad.enabled: ts/runtime.ts).
+// Synchronous only: a mode switched inside an async function would leak into whatever else runs
+// while it awaits.
+import { rt } from './runtime.js';
+
+const G = rt.grad;
 
 export function isGradEnabled(): boolean {
-  return enabled;
+  return G.enabled;
 }
 
 export function setGradEnabled(on: boolean): void {
-  enabled = on;
+  G.enabled = on;
 }
 
 export function withGradMode<T>(on: boolean, fn: () => T): T {
-  const prev = enabled;
-  enabled = on;
+  const prev = G.enabled;
+  G.enabled = on;
   try {
     return fn();
   } finally {
-    enabled = prev;
+    G.enabled = prev;
   }
 }
 

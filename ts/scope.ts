@@ -7,32 +7,16 @@
 // created by unrelated code running during that time are attributed to it: keep concurrent async
 // scopes apart there, or return/keep what must survive.
 import type { Tensor } from './tensor.js';
+import { rt, type Scope } from './runtime.js';
 
-interface Scope {
-  readonly tensors: Tensor[];
-  readonly parent: Scope | null;
-  /** The library's own scope (withTemps): survivors still need registering. */
-  readonly internal?: boolean;
-}
-
-interface ALS<T> {
-  getStore(): T | undefined;
-  run<R>(store: T, fn: () => R): R;
-}
-
-function makeAls(): ALS<Scope> | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.('node:async_hooks') as { AsyncLocalStorage?: new () => ALS<Scope> } | undefined;
-  return mod?.AsyncLocalStorage ? new mod.AsyncLocalStorage() : null;
-}
-
-const als = makeAls();
-const stack: Scope[] = [];
-/** The library's own synchronous scope (a backward rule, a composite op), innermost first. */
-let temps: Scope | null = null;
+// The scopes' state is rt.scope (ts/runtime.ts): `als` where the host has AsyncLocalStorage, else
+// the stack of user scopes; `temps`, the library's own synchronous scope, innermost.
+const S = rt.scope;
+const als = S.als;
+const stack = S.stack;
 
 function current(): Scope | null {
-  if (temps) return temps;
+  if (S.temps) return S.temps;
   if (als) return als.getStore() ?? null;
   return stack.length ? stack[stack.length - 1] : null;
 }
@@ -43,8 +27,8 @@ function current(): Scope | null {
  * right there, and registration is the costliest part of making a handle).
  */
 export function trackInScope(t: Tensor): void {
-  if (temps) {
-    temps.tensors.push(t);
+  if (S.temps) {
+    S.temps.tensors.push(t);
     return;
   }
   t._register();
@@ -64,17 +48,17 @@ function userScope(): Scope | null {
  */
 export function withTemps<T>(fn: () => T): T {
   const s: Scope = { tensors: [], parent: null, internal: true };
-  const prev = temps;
-  temps = s;
+  const prev = S.temps;
+  S.temps = s;
   let result: T;
   try {
     result = fn();
   } catch (e) {
-    temps = prev;
+    S.temps = prev;
     close(s, undefined);
     throw e;
   }
-  temps = prev;
+  S.temps = prev;
   close(s, result);
   return result;
 }
@@ -108,17 +92,15 @@ function collect(value: unknown, out: Tensor[], isTensor: (v: unknown) => v is T
   else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, out, isTensor, visited);
 }
 
-let tensorCheck: ((v: unknown) => v is Tensor) | null = null;
-
 /** @internal Lets the scope recognise tensors without importing the class (avoids a cycle). */
 export function setTensorCheck(f: (v: unknown) => v is Tensor): void {
-  tensorCheck = f;
+  S.isTensor = f;
 }
 
 function close(scope: Scope, result: unknown): void {
   if (scope.tensors.length === 0) return;
   const returned: Tensor[] = [];
-  if (tensorCheck) collect(result, returned, tensorCheck);
+  if (S.isTensor) collect(result, returned, S.isTensor);
   for (const t of scope.tensors) {
     if (t.isDisposed) continue;
     // Parameters (leaves that require grad), gradients and kept tensors outlive scopes, as tf.tidy
@@ -129,9 +111,9 @@ function close(scope: Scope, result: unknown): void {
       t.dispose();
       continue;
     }
-    if (scope.internal && !temps) t._register();
+    if (scope.internal && !S.temps) t._register();
     if (!isReturned) continue;
-    if (scope.internal) (temps ?? userScope())?.tensors.push(t);
+    if (scope.internal) (S.temps ?? userScope())?.tensors.push(t);
     else scope.parent?.tensors.push(t);
   }
   scope.tensors.length = 0;

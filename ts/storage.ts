@@ -17,18 +17,21 @@
 // made: between the first fetch and the call no new Storage may be constructed (restoring a
 // spilled operand is fine: it advances no generation, and pressure spares what the current
 // generation touched).
+//
+// All of this module's state (counters, generations, the resident list, the guards) is
+// rt.storage (ts/runtime.ts); `M` below is that object.
 import { getCore, memoryBuffer } from './core/wasm.js';
 import { type DType, ITEM_SIZE } from './dtype.js';
+import { rt, MIN_COUNT, MIN_VOLUME } from './runtime.js';
 
-export const stats = {
-  /** Undisposed handles counted on storages resident in WASM memory. */
-  liveTensors: 0,
-  /** Storages resident in WASM memory. */
-  liveStorages: 0,
-  /** Storages moved out to JS memory so far, and brought back. */
-  spills: 0,
-  restores: 0,
-};
+const M = rt.storage;
+
+/**
+ * liveTensors: undisposed handles counted on storages resident in WASM memory; liveStorages:
+ * storages resident in WASM memory; spills, restores: storages moved out to JS memory so far, and
+ * brought back.
+ */
+export const stats = M.stats;
 
 /** Largest block the core's allocator serves (wasm32 addresses end at 4 GiB). */
 const MAX_BYTES = 0xffff_0000;
@@ -41,8 +44,7 @@ const MAX_TENURE = 64;
  * the floors bound it in absolute terms for small programs: at most about two generations of
  * dropped storages are resident at any time.
  */
-export const MIN_COUNT = 4096;
-export const MIN_VOLUME = 32 << 20;
+export { MIN_COUNT, MIN_VOLUME };
 /**
  * A storage in constant use that gathers handles nobody disposes (views, the saved aliases of
  * graphs that never see backward) is recounted at a boundary once it has more than this many.
@@ -58,16 +60,8 @@ const RECOUNT_ABOVE = 256;
  */
 const SAVED_GRACE = 8;
 
-let naturalEpoch = 0;
-let countBoundariesSinceNatural = 0;
-
-let generation = 0;
-let countSinceBoundary = 0;
-let volumeSinceBoundary = 0;
-let countLimit = MIN_COUNT;
-let volumeLimit = MIN_VOLUME;
 /** Storages in WASM memory; each knows its index here (removal swaps the last one in). */
-const resident: Storage[] = [];
+const resident = M.resident;
 
 function addResident(s: Storage): void {
   s.residentAt = resident.length;
@@ -96,14 +90,12 @@ export class OutOfMemoryError extends RangeError {
 // pattern, so its results change with the pattern.
 
 const GUARD = 64;
-let guardPattern = -1;
-/** Guarded storages and the pattern their guards were filled with. */
-const guarded = new Map<Storage, number>();
-let guardFaults: string[] = [];
+/** Guarded storages and the pattern their guards were filled with (M.guardPattern: the current one, or -1). */
+const guarded = M.guarded;
 
 /** @internal Debug: guard every storage made from now on with `pattern` (a byte), or stop (null). */
 export function setGuards(pattern: number | null): void {
-  guardPattern = pattern === null ? -1 : pattern & 0xff;
+  M.guardPattern = pattern === null ? -1 : pattern & 0xff;
 }
 
 function guardRegions(s: Storage): [number, number][] {
@@ -117,7 +109,7 @@ function checkGuardsOf(s: Storage, pattern: number, mem = new Uint8Array(memoryB
   for (const [lo, hi] of guardRegions(s)) {
     for (let i = lo; i < hi; i++) {
       if (mem[i] !== pattern) {
-        guardFaults.push(
+        M.guardFaults.push(
           `storage of ${s.bytes} bytes at ${s.ptr}: guard byte ${i < s.ptr ? i - s.ptr : i - s.ptr - s.bytes} ` +
             `${i < s.ptr ? 'before' : 'after'} it is ${mem[i]}, not ${pattern}`,
         );
@@ -134,15 +126,15 @@ function checkGuardsOf(s: Storage, pattern: number, mem = new Uint8Array(memoryB
 export function checkGuards(): string[] {
   const mem = new Uint8Array(memoryBuffer());
   for (const [s, pattern] of guarded) checkGuardsOf(s, pattern, mem);
-  const faults = guardFaults;
-  guardFaults = [];
+  const faults = M.guardFaults;
+  M.guardFaults = [];
   return faults;
 }
 
 /** Allocates the block of `s` (s.bytes), surrounded by guards when they are on. */
 function allocate(s: Storage, keepFrom: number): number {
-  if (guardPattern < 0) return allocOrEvict(s.bytes, keepFrom);
-  const pattern = guardPattern;
+  if (M.guardPattern < 0) return allocOrEvict(s.bytes, keepFrom);
+  const pattern = M.guardPattern;
   const raw = allocOrEvict(s.bytes + 2 * GUARD, keepFrom);
   new Uint8Array(memoryBuffer(), raw, s.bytes + 2 * GUARD).fill(pattern);
   guarded.set(s, pattern);
@@ -159,7 +151,7 @@ function release(s: Storage): void {
   checkGuardsOf(s, pattern);
   guarded.delete(s);
   // Poisoned with the current pattern: a kernel that reads freed memory then sees it.
-  new Uint8Array(memoryBuffer(), s.ptr - GUARD, s.bytes + 2 * GUARD).fill(guardPattern < 0 ? pattern : guardPattern);
+  new Uint8Array(memoryBuffer(), s.ptr - GUARD, s.bytes + 2 * GUARD).fill(M.guardPattern < 0 ? pattern : M.guardPattern);
   getCore().free(s.ptr - GUARD);
 }
 
@@ -206,7 +198,7 @@ class Ticket {
   constructor(public storage: Storage | null) {}
 }
 
-const registry = typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry<Ticket>((t) => t.storage?.detach()) : null;
+const registry = M.registry;
 
 export class Storage {
   ptr: number;
@@ -219,9 +211,9 @@ export class Storage {
   /** PyTorch's version counter: shared by all views of the storage, bumped by in-place ops. */
   version = 0;
   /** The generation in which a handle last used the storage. */
-  lastUse = generation;
+  lastUse = M.generation;
   /** The generation it was made in (long-lived storages set the next boundary's distance). */
-  born = generation;
+  born = M.generation;
   /** The natural epoch in which a graph last saved it (see SAVED_GRACE). */
   savedEpoch = -1e9;
   /** Generations it may stay untouched before it is spilled (doubles each time it comes back). */
@@ -233,17 +225,17 @@ export class Storage {
   constructor(bytes: number) {
     checkSize(bytes);
     this.bytes = bytes;
-    volumeSinceBoundary += bytes;
+    M.volumeSinceBoundary += bytes;
     // Out of room, the allocation spills what the current generation has not touched; if this
     // allocation just started a generation, what the previous one touched is spared too.
-    const keepFrom = generation;
-    if (++countSinceBoundary > countLimit || volumeSinceBoundary > volumeLimit) {
-      advanceGeneration(volumeSinceBoundary > volumeLimit ? 'volume' : 'count');
+    const keepFrom = M.generation;
+    if (++M.countSinceBoundary > M.countLimit || M.volumeSinceBoundary > M.volumeLimit) {
+      advanceGeneration(M.volumeSinceBoundary > M.volumeLimit ? 'volume' : 'count');
       // Made in the generation that starts now (the walk above did not see it).
-      this.lastUse = generation;
-      this.born = generation;
-      countSinceBoundary = 1;
-      volumeSinceBoundary = bytes;
+      this.lastUse = M.generation;
+      this.born = M.generation;
+      M.countSinceBoundary = 1;
+      M.volumeSinceBoundary = bytes;
     }
     this.ptr = allocate(this, keepFrom);
     addResident(this);
@@ -257,13 +249,13 @@ export class Storage {
   /** The block's address, bringing spilled bytes back first. */
   address(): number {
     if (this.spill) this.restore();
-    this.lastUse = generation;
+    this.lastUse = M.generation;
     return this.ptr;
   }
 
   /** A graph node saved a handle on it (backward will read it). */
   markSaved(): void {
-    this.savedEpoch = naturalEpoch;
+    this.savedEpoch = M.naturalEpoch;
   }
 
   /** Counts one more handle; it should be registered (registerHandle) if it may become garbage. */
@@ -329,7 +321,7 @@ export class Storage {
 
   private restore(): void {
     const data = this.spill as Uint8Array;
-    this.ptr = allocate(this, generation);
+    this.ptr = allocate(this, M.generation);
     this.spill = null;
     new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
     addResident(this);
@@ -371,39 +363,39 @@ function spillForRoom(keepFrom: number): void {
  * the long-lived ones (see MIN_COUNT); safe at any point between kernel calls.
  */
 export function advanceGeneration(reason: 'natural' | 'count' | 'volume' = 'natural'): void {
-  generation++;
-  countSinceBoundary = 0;
-  volumeSinceBoundary = 0;
+  M.generation++;
+  M.countSinceBoundary = 0;
+  M.volumeSinceBoundary = 0;
   if (reason === 'natural') {
-    naturalEpoch++;
-    countBoundariesSinceNatural = 0;
+    M.naturalEpoch++;
+    M.countBoundariesSinceNatural = 0;
   } else if (reason === 'count') {
-    countBoundariesSinceNatural++;
+    M.countBoundariesSinceNatural++;
   }
   // Graph-saved storages spared at this boundary: saved since the natural boundary before last.
   const keepSavedFrom =
-    reason === 'natural' || (reason === 'count' && countBoundariesSinceNatural <= SAVED_GRACE)
-      ? naturalEpoch - 1
+    reason === 'natural' || (reason === 'count' && M.countBoundariesSinceNatural <= SAVED_GRACE)
+      ? M.naturalEpoch - 1
       : Number.POSITIVE_INFINITY;
   // Long-lived: resident storages made before the generation that just ended.
   let oldBytes = 0;
   let oldCount = 0;
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
-    if (s.staleAt(generation) && s.savedEpoch < keepSavedFrom) {
+    if (s.staleAt(M.generation) && s.savedEpoch < keepSavedFrom) {
       s.spillOut();
       continue;
     }
     if (s.refs > RECOUNT_ABOVE) s.recount();
-    if (s.born < generation - 1) {
+    if (s.born < M.generation - 1) {
       oldBytes += s.bytes;
       oldCount++;
     }
   }
-  countLimit = 2 * oldCount > MIN_COUNT ? 2 * oldCount : MIN_COUNT;
-  volumeLimit = 2 * oldBytes > MIN_VOLUME ? 2 * oldBytes : MIN_VOLUME;
+  M.countLimit = 2 * oldCount > MIN_COUNT ? 2 * oldCount : MIN_COUNT;
+  M.volumeLimit = 2 * oldBytes > MIN_VOLUME ? 2 * oldBytes : MIN_VOLUME;
 }
 
 export function currentGeneration(): number {
-  return generation;
+  return M.generation;
 }

@@ -12,16 +12,11 @@ import { formatTensor } from './print.js';
 import { late } from './late.js';
 import { TENSOR } from './brand.js';
 import * as V from './validate.js';
+import { DISPOSE, TENSOR_BRAND, rt, type CopyInfo } from './runtime.js';
 
 export interface BackwardOpts {
   retainGraph?: boolean;
   createGraph?: boolean;
-}
-
-// Where the runtime lacks explicit resource management, provide the symbol `using` looks up
-// (TypeScript's downlevel helper reads Symbol.dispose), so `using t = ...` still releases.
-if (typeof (Symbol as { dispose?: symbol }).dispose !== 'symbol') {
-  Object.defineProperty(Symbol, 'dispose', { value: Symbol.for('Symbol.dispose') });
 }
 
 const REGISTER_MIN_BYTES = 4096;
@@ -376,8 +371,13 @@ export class Tensor {
   get isDisposed(): boolean {
     return this._disposed;
   }
-  [Symbol.dispose](): void {
+  /** `using t = ...`: Symbol.dispose, or where the host lacks it Symbol.for('Symbol.dispose') (runtime.ts). */
+  [DISPOSE](): void {
     this.dispose();
+  }
+  /** @internal The copy of asgrad that made this tensor (runtime.ts, "Copies"). */
+  get [TENSOR_BRAND](): CopyInfo {
+    return rt.copy;
   }
 
   // ---- reading values -------------------------------------------------------------------------

@@ -19,10 +19,43 @@ import type { Tensor } from './tensor.js';
 import { isTensor } from './brand.js';
 import type { DType } from './dtype.js';
 import { broadcastShapes, fmtShape } from './shape.js';
+import { TENSOR_BRAND, rt, type CopyInfo } from './runtime.js';
 
 /** PyTorch's ValueError (JavaScript has none): bad values of the right type. */
 export class ValueError extends Error {
   override name = 'ValueError';
+}
+
+// ---- tensors of another copy of asgrad ------------------------------------------------------------
+
+/** The copy that made `v`, if `v` is a tensor of another loaded copy of asgrad (runtime.ts, "Copies"). */
+function foreignCopy(v: object): CopyInfo | null {
+  const brand = (v as { [TENSOR_BRAND]?: unknown })[TENSOR_BRAND];
+  if (brand === undefined || brand === null || brand === rt.copy || isTensor(v)) return null;
+  const b = brand as Partial<CopyInfo>;
+  return { id: typeof b.id === 'number' ? b.id : 0, location: typeof b.location === 'string' ? b.location : null };
+}
+
+function describeCopy(c: CopyInfo): string {
+  return `copy ${c.id || '?'} (${c.location ?? 'loaded from an unknown location'})`;
+}
+
+/**
+ * The error for a tensor of another copy of asgrad passed where this copy wants a Tensor: each copy
+ * has its own WebAssembly memory and Tensor class, so the value cannot be used here, and the cause
+ * is nearly always the way the package is loaded rather than the program's logic.
+ */
+export function foreignTensorError(v: unknown, where: string): TypeError | null {
+  const other = v !== null && typeof v === 'object' ? foreignCopy(v) : null;
+  if (!other) return null;
+  return new TypeError(
+    `${where}: got a Tensor made by another copy of asgrad, ${describeCopy(other)}, than the one it was ` +
+      `passed to, ${describeCopy(rt.copy)}. asgrad was loaded twice in this process: typically its ESM build ` +
+      `(import 'asgrad') and its CommonJS build (require('asgrad')), or two installed versions of the package. ` +
+      `Tensors of one copy cannot be used by the other (each has its own WebAssembly memory). Fix: load asgrad ` +
+      `one way everywhere (only import, or only require), and make sure a single version is installed ` +
+      `(npm ls asgrad; npm dedupe).`,
+  );
 }
 
 // ---- how a value is named in messages -------------------------------------------------------------
@@ -51,6 +84,9 @@ export function typeName(v: unknown): string {
       return 'function';
   }
   if (isTensor(v)) return 'Tensor';
+  // Naming a foreign tensor means a message about it is being built: say what it really is.
+  const foreign = foreignTensorError(v, 'asgrad');
+  if (foreign) throw foreign;
   if (Array.isArray(v)) return 'list';
   const proto = Object.getPrototypeOf(v) as { constructor?: { name?: string } } | null;
   if (proto === null || proto === Object.prototype) return 'dict';
@@ -63,6 +99,8 @@ function argLabel(entry: string, name: string, pos?: number): string {
 
 /** "<entry>(): argument '<name>' (position n) must be <expected>, not <type>" (PyTorch's TypeError). */
 export function argTypeError(entry: string, name: string, pos: number | undefined, expected: string, v: unknown): TypeError {
+  const foreign = foreignTensorError(v, argLabel(entry, name, pos));
+  if (foreign) return foreign;
   return new TypeError(`${argLabel(entry, name, pos)} must be ${expected}, not ${typeName(v)}`);
 }
 

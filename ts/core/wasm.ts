@@ -2,6 +2,7 @@
 // Every tensor value lives in this module's linear memory; JS only holds pointers.
 
 import type { CoreKernels } from './kernels.generated.js';
+import { rt } from '../runtime.js';
 
 /** The name of every function the core exports (generated from the built .wasm: see scripts/kernel-types.mjs). */
 export type KernelName = Exclude<keyof CoreKernels, 'memory'>;
@@ -44,27 +45,22 @@ export interface InitOptions {
   url?: string | URL;
 }
 
-let core: CoreExports | null = null;
-let kernels: Record<string, unknown> = {};
-let metaPtr = 0;
-let metaView = new Int32Array(0);
-const initHooks: Array<() => void> = [];
-/** Bytes embedded by a bundle (the browser bundle carries the .wasm as base64). */
-let embedded: Uint8Array | null = null;
+/** The instance, its exports and the metadata view: rt.core (ts/runtime.ts). */
+const C = rt.core;
 
 function install(instance: WebAssembly.Instance): void {
   const exp = instance.exports as unknown as CoreExports;
-  core = exp;
-  kernels = instance.exports;
-  metaPtr = exp.meta_ptr();
-  metaView = new Int32Array(0);
-  for (const h of initHooks) h();
+  C.exports = exp;
+  C.kernels = instance.exports;
+  C.metaPtr = exp.meta_ptr();
+  C.metaView = new Int32Array(0);
+  for (const h of C.initHooks) h();
 }
 
 /** Registers a callback run once the core is instantiated (e.g. to reseed the RNG). */
 export function onInit(fn: () => void): void {
-  initHooks.push(fn);
-  if (core) fn();
+  C.initHooks.push(fn);
+  if (C.exports) fn();
 }
 
 /**
@@ -72,12 +68,12 @@ export function onInit(fn: () => void): void {
  * tensor operation then instantiates them synchronously, so a plain `import` works in a page.
  */
 export function provideWasmBytes(bytes: Uint8Array): void {
-  embedded = bytes;
+  C.embedded = bytes;
 }
 
 /** True once the core is instantiated. */
 export function isInitialised(): boolean {
-  return core !== null;
+  return C.exports !== null;
 }
 
 /** The URL of this module: import.meta.url, or in a CommonJS bundle (where import.meta is empty) __filename. */
@@ -153,7 +149,7 @@ function readCore(read: (u: URL) => Uint8Array, url: URL): Uint8Array {
 
 /** Synchronous instantiation where the bytes are at hand: embedded, or readable from a file (Node, Deno, Bun). */
 function tryAutoInit(): boolean {
-  let bytes: Uint8Array | null = embedded;
+  let bytes: Uint8Array | null = C.embedded;
   if (!bytes) {
     const read = fileReader();
     if (!read) return false;
@@ -185,14 +181,14 @@ function absolute(url: string | URL): URL | null {
  * operation) this does nothing: replacing it would orphan every live tensor.
  */
 export async function init(opts: InitOptions = {}): Promise<void> {
-  if (core) return;
+  if (C.exports) return;
   let instance: WebAssembly.Instance;
   if (opts.module) {
     instance = await WebAssembly.instantiate(opts.module, {});
   } else if (opts.bytes) {
     instance = (await WebAssembly.instantiate(opts.bytes, {})).instance;
-  } else if (!opts.url && embedded) {
-    instance = (await WebAssembly.instantiate(embedded as BufferSource, {})).instance;
+  } else if (!opts.url && C.embedded) {
+    instance = (await WebAssembly.instantiate(C.embedded as BufferSource, {})).instance;
   } else {
     const url = opts.url ?? defaultWasmUrl();
     if (url === null) throw new Error(`asgrad: this module cannot tell where it is, so it cannot find asgrad.wasm; ${NOT_FOUND}`);
@@ -212,15 +208,15 @@ export async function init(opts: InitOptions = {}): Promise<void> {
     }
     instance = (await WebAssembly.instantiate(bytes, {})).instance;
   }
-  if (!core) install(instance);
+  if (!C.exports) install(instance);
 }
 
 export function getCore(): CoreExports {
-  if (core) return core;
+  if (C.exports) return C.exports;
   if (!tryAutoInit()) {
     throw new Error(`asgrad: the WebAssembly core is not initialised in this host; ${HOW}`);
   }
-  return core as unknown as CoreExports;
+  return C.exports as unknown as CoreExports;
 }
 
 /**
@@ -228,19 +224,19 @@ export function getCore(): CoreExports {
  * core lacks it (a .wasm other than the one the sources were type-checked against).
  */
 export function kernel<N extends KernelName>(name: N): CoreKernels[N] {
-  if (!core) getCore();
-  const f = kernels[name];
+  if (!C.exports) getCore();
+  const f = C.kernels[name];
   if (typeof f !== 'function') throw new Error(`asgrad: the WebAssembly core has no kernel '${name}'`);
   return f as CoreKernels[N];
 }
 
 /** The i32 metadata area shared with the kernels; re-derived whenever memory grew (old views detach). */
 export function meta(): Int32Array {
-  if (metaView.length === 0) {
+  if (C.metaView.length === 0) {
     const c = getCore();
-    metaView = new Int32Array(c.memory.buffer, metaPtr, 1024);
+    C.metaView = new Int32Array(c.memory.buffer, C.metaPtr, 1024);
   }
-  return metaView;
+  return C.metaView;
 }
 
 export function memoryBuffer(): ArrayBuffer {

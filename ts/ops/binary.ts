@@ -235,7 +235,7 @@ function whereImpl(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor
 const TN = { args: [['T', 'N']] } as const;
 /** Arithmetic: a method and a torch function, golden signature (tensor, tensor or number). */
 const ARITH = { kind: 'elementwise', golden: TN } as const satisfies Partial<OpSpec>;
-const SMOOTH: OpTest = { grad: 'twice' };
+const SMOOTH = { grad: 'twice' } as const satisfies OpTest;
 const binarySamples = (domain?: readonly [number, number]): OpTest['samples'] => [
   { args: [{ shape: [2, 3] }, { shape: [2, 3], domain }] },
   { args: [{ shape: [3, 1] }, { shape: [4], domain }], note: 'broadcast' },
@@ -421,4 +421,4 @@ export const BINARY_OPS = {
       samples: [{ args: [{ bools: [true, false, true] }, { shape: [2, 3] }, { shape: [3] }], note: 'condition broadcast' }],
     },
   }),
-};
+} as const;

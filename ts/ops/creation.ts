@@ -346,4 +346,4 @@ export const CREATION_OPS = {
     doc: 'Normal samples in the shape (and dtype) of a tensor.',
     kernels: ['randn_f32', 'randn_f64'],
   }),
-};
+} as const;

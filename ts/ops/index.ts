@@ -33,7 +33,7 @@ export const OPS = {
   ...NN_OPS,
   ...LOSS_OPS,
   ...INPLACE_OPS,
-};
+} as const;
 /** The entries, for code that reads them as data (tests, docs). */
 export const ENTRIES: readonly OpSpec[] = Object.values(OPS);
 export type { Functional, TensorMethods, TensorProperties, TorchOps };
@@ -57,7 +57,7 @@ function pick<R>(entries: readonly OpSpec[], key: 'aliases' | 'functional', with
     if (withName && e.torch !== false) out[e.name] = e.fn;
     for (const [name, f] of Object.entries(e[key] ?? {})) out[name] = f === true ? e.fn : f;
   }
-  return out as R;
+  return Object.freeze(out) as R;
 }
 
 /** `torch.*` ops (with aliases such as clip), from the registry. */

@@ -235,4 +235,4 @@ export const INDEXING_OPS = {
     methods: { clone: true },
     test: { grad: 'twice', samples: [{ args: [{ shape: [2, 3] }] }] },
   }),
-};
+} as const;

@@ -283,7 +283,7 @@ export const inplaceArith =
   (self, other, alpha) =>
     inplace(self, op, other, alpha);
 /** In-place samples write a non-leaf (a leaf that requires grad refuses): the harness clones first. */
-const WRITE_SAMPLES = [{ args: [{ shape: [2, 3] }, { shape: [3] }] }];
+const WRITE_SAMPLES = [{ args: [{ shape: [2, 3] }, { shape: [3] }] }] as const;
 
 export const INPLACE_OPS = {
   add_: defineOp({
@@ -370,4 +370,4 @@ export const INPLACE_OPS = {
     methods: { copy_: true },
     test: { grad: 'twice', samples: [{ args: [{ shape: [2, 3] }, { shape: [3] }] }] },
   }),
-};
+} as const;

@@ -4,6 +4,7 @@ import { Tensor } from '../tensor.js';
 import { Storage } from '../storage.js';
 import { type DType, ITEM_SIZE, kernelSuffix } from '../dtype.js';
 import { kernel, meta, memoryBuffer } from '../core/wasm.js';
+import { rt } from '../runtime.js';
 import type { FloatKernel, KernelFn, KernelName } from '../core/wasm.js';
 export type { FloatKernel, KernelName };
 import { broadcastShapes, broadcastStrides, coalesce, isContiguous, numelOf, sameShape, type Shape } from '../shape.js';
@@ -253,12 +254,11 @@ function unaryContiguous(name: FloatKernel, x: Tensor, params: number[]): Tensor
 }
 
 /** `name_f32` / `name_f64`, resolved once per name. */
-const typedKernels = new Map<FloatKernel, { f32: KernelFn | null; f64: KernelFn | null }>();
 function kernelFor(name: FloatKernel, dtype: DType): KernelFn {
-  let k = typedKernels.get(name);
+  let k = rt.ops.typedKernels.get(name);
   if (!k) {
     k = { f32: null, f64: null };
-    typedKernels.set(name, k);
+    rt.ops.typedKernels.set(name, k);
   }
   if (dtype === 'float64') {
     k.f64 ??= kernel(`${name}_f64`);

@@ -292,4 +292,4 @@ export const LINALG_OPS = {
     methods: { bmm: true },
     test: { grad: 'twice', samples: [{ args: [{ shape: [2, 2, 3] }, { shape: [2, 3, 2] }] }] },
   }),
-};
+} as const;

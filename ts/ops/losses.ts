@@ -15,7 +15,7 @@ import { logSoftmax } from './nn_functional.js';
 import { type OpSpec, defineOp } from './registry.js';
 
 // The options objects of nn.functional's losses and of the loss modules (../validate.ts checks keys and kinds).
-const LOSS_UNSUPPORTED = ['weight', 'sizeAverage', 'reduce', 'ignoreIndex', 'labelSmoothing', 'posWeight'];
+const LOSS_UNSUPPORTED: readonly string[] = ['weight', 'sizeAverage', 'reduce', 'ignoreIndex', 'labelSmoothing', 'posWeight'];
 const lossOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { reduction: 'reduction' }, LOSS_UNSUPPORTED);
 /** Modules take any reduction value, as PyTorch's do: it is refused when the loss is computed. */
 export const moduleLossOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { reduction: 'any' }, LOSS_UNSUPPORTED);
@@ -285,4 +285,4 @@ export const LOSS_OPS = {
       samples: REDUCTIONS.map((r) => ({ args: [{ shape: [2, 3] }, { shape: [2, 3], domain: [0, 1] }, r] })),
     },
   }),
-};
+} as const;

@@ -185,4 +185,4 @@ export const NN_OPS = {
     golden: { args: [['T']], kwargs: ['negative_slope'], kwPositional: true, via: 'functional' },
     test: { grad: 'twice', kinks: [0], samples: [{ args: [{ shape: [6] }, 0.2] }] },
   }),
-};
+} as const;

@@ -7,6 +7,7 @@ import * as K from './internal.js';
 import * as V from '../validate.js';
 import { tensor } from './creation.js';
 import { defineOp } from './registry.js';
+import { rt } from '../runtime.js';
 
 export type Scalar = number | boolean;
 export type NestedNumbers = number | boolean | bigint | readonly NestedNumbers[];
@@ -61,16 +62,10 @@ export function operand(o: Operand, dtype: DType): Tensor {
 
 // Python scalars in ops (`x.mul(2)`) become 0-d tensors; the common ones are made once and shared.
 // They are internal: no scope tracks them and no user can modify them in place.
-const scalarCache: Record<DType, Map<number, Tensor>> = {
-  float32: new Map(),
-  float64: new Map(),
-  int64: new Map(),
-  bool: new Map(),
-};
 const SCALAR_CACHE_SIZE = 256;
 
 export function scalarTensor(v: number, dtype: DType): Tensor {
-  const cache = scalarCache[dtype];
+  const cache = rt.ops.scalars[dtype];
   // -0 and NaN are not cached (Map keys equate -0 with 0; NaN payloads are not kept anyway).
   const cacheable = !Number.isNaN(v) && !Object.is(v, -0);
   let t = cacheable ? cache.get(v) : undefined;
@@ -161,4 +156,4 @@ export const CONVERSION_OPS = {
     },
     test: { grad: 'twice', samples: [{ args: [{ shape: [2, 3] }, 'float32'] }] },
   }),
-};
+} as const;

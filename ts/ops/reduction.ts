@@ -404,4 +404,4 @@ export const REDUCTION_OPS = {
     golden: { args: [['T']], kwargs: ['dim', 'keepdim', 'unbiased'] },
     test: { grad: 'twice', samples: [{ args: [{ shape: [3, 4] }, 0, true, true] }, { args: [{ shape: [2, 3] }] }] },
   }),
-};
+} as const;

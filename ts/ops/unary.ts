@@ -266,4 +266,4 @@ export const UNARY_OPS = {
       samples: [{ args: [{ shape: [8] }, -0.5, 0.7] }, { args: [{ shape: [2, 3] }, { options: { min: -0.5 } }], note: 'min only' }],
     },
   }),
-};
+} as const;

@@ -470,4 +470,4 @@ export const VIEW_OPS = {
     methods: { select: true },
     test: { grad: 'twice', samples: [{ args: [{ shape: [4, 3] }, 1, -1] }] },
   }),
-};
+} as const;
