@@ -17,7 +17,7 @@ const target = `${dir}registry.generated.ts`;
 /** Entry makers whose `fn` is built inside them, by the signature they give it. */
 const MADE = {
   unaryOp: { fn: '(x: Tensor) => Tensor', method: '() => Tensor' },
-  binaryOp: { fn: '(x: Tensor | Scalar, y: Tensor | Scalar) => Tensor', method: '(other: Tensor | Scalar) => Tensor' },
+  binaryOp: { fn: '(x: Tensor, y: Tensor) => Tensor', method: '(other: Tensor) => Tensor' },
   compareOp: { fn: '(x: Tensor | Scalar, y: Tensor | Scalar) => Tensor', method: '(other: Tensor | Scalar) => Tensor' },
 };
 

@@ -242,6 +242,15 @@ const binarySamples = (domain?: readonly [number, number]): OpTest['samples'] =>
   { args: [{ shape: [2, 3] }, { shape: [], domain }], note: '0-d operand' },
 ];
 
+/** PyTorch's maximum, minimum, atan2...: both operands are tensors (a number is refused, not promoted). */
+function tensorsOnly(name: string, f: (x: Tensor, y: Tensor) => Tensor): (x: Tensor, y: Tensor) => Tensor {
+  return (x, y) => {
+    V.tensor(x, name, 'input', 1);
+    V.tensor(y, name, 'other', 1);
+    return f(x, y);
+  };
+}
+
 /**
  * A binary entry made from its parts: the kernel family, PyTorch's node, what the rule reads and
  * the rule itself, written with differentiable ops. Adding an op of this shape is this one entry
@@ -265,7 +274,7 @@ export function binaryOp<const N extends string>(s: {
     name: s.name,
     py: s.py ?? s.name,
     signature: 'binary',
-    fn: defineBinary(s.kernel, s.node, s.saves, s.backward, s.float),
+    fn: tensorsOnly(s.name, defineBinary(s.kernel, s.node, s.saves, s.backward, s.float)),
     doc: s.doc,
     nodes: [s.node],
     kernels: [s.kernel],
