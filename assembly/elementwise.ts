@@ -365,6 +365,10 @@ export function logical_not_u8(out: usize, x: usize, n: i32): void {
   // @ts-ignore: decorator
   @inline s<T>(a: T, b: T): T { return tpow<T>(a, b); }
 }
+@final class BAtan2 {
+  // @ts-ignore: decorator
+  @inline s<T>(a: T, b: T): T { return sizeof<T>() == 4 ? <T>Mathf.atan2(<f32>a, <f32>b) : <T>Math.atan2(<f64>a, <f64>b); }
+}
 @final class BGt {
   // @ts-ignore: decorator
   @inline s<T>(a: T, b: T): u8 { return <u8>(a > b); }
@@ -476,6 +480,8 @@ export function maximum_f32(out: usize, a: usize, b: usize, ndim: i32): void { b
 export function maximum_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, f64, BMax>(out, a, b, ndim); }
 export function minimum_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, f32, BMin>(out, a, b, ndim); }
 export function minimum_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, f64, BMin>(out, a, b, ndim); }
+export function atan2_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, f32, BAtan2>(out, a, b, ndim); }
+export function atan2_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, f64, BAtan2>(out, a, b, ndim); }
 
 export function gt_f32(out: usize, a: usize, b: usize, ndim: i32): void { binary<f32, u8, BGt>(out, a, b, ndim); }
 export function gt_f64(out: usize, a: usize, b: usize, ndim: i32): void { binary<f64, u8, BGt>(out, a, b, ndim); }

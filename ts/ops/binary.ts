@@ -406,6 +406,21 @@ export const BINARY_OPS = {
     doc: 'Elementwise minimum (NaN propagates; ties share the gradient).',
     test: { grad: 'twice', samples: binarySamples() },
   }),
+  atan2: binaryOp({
+    name: 'atan2',
+    kernel: 'atan2',
+    node: 'Atan2Backward0',
+    saves: BOTH,
+    savesDoc: 'both operands',
+    // PyTorch's atan2_backward: g * other / r2 and g * -self / r2, r2 = self^2 + other^2.
+    backward: (g, a, b, n): Grads => {
+      const r = a.mul(a).add(b.mul(b)).reciprocal();
+      return [n[0] ? g.mul(b).mul(r) : null, n[1] ? g.mul(a.neg()).mul(r) : null];
+    },
+    doc: 'The angle of the point (other, input), in (-pi, pi].',
+    float: true,
+    test: { grad: 'twice', samples: binarySamples([0.5, 2]) },
+  }),
   gt: compareOp('gt', 'x > y, a bool tensor.'),
   lt: compareOp('lt', 'x < y, a bool tensor.'),
   ge: compareOp('ge', 'x >= y, a bool tensor.'),
