@@ -656,6 +656,10 @@ describe('tensor operands: plain arrays and non-tensors', () => {
     throwsExactly(() => any(torch.full)([2], 'a'), TypeError, "full(): argument 'fill_value' (position 2) must be Number, not str");
     throwsExactly(() => any(x.fill_.bind(x))('a'), TypeError, "fill_(): argument 'value' (position 1) must be Number, not str");
     throwsExactly(() => any(x.clamp.bind(x))('a'), TypeError, "clamp(): argument 'min' (position 1) must be Number, not str");
+    // maximum, minimum and atan2 take two tensors: PyTorch 1.13 refuses a number there.
+    throwsExactly(() => any(torch.maximum)(x, 2), TypeError, "maximum(): argument 'other' (position 1) must be Tensor, not int");
+    throwsExactly(() => any(torch.minimum)(2.5, x), TypeError, "minimum(): argument 'input' (position 1) must be Tensor, not float");
+    throwsExactly(() => any(x.atan2.bind(x))(2), TypeError, "atan2(): argument 'other' (position 1) must be Tensor, not int");
     // torch.tensor accepts lists (as PyTorch does), and scalars mix with tensors everywhere.
     expectClose(
       torch
