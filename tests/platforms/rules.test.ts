@@ -15,9 +15,9 @@ const MATH_ALLOW: { file: string; line: RegExp; why: string }[] = [
   { file: 'ts/shape.ts', line: /Math\.(max|min)\(/, why: 'broadcast rank and dims' },
   { file: 'ts/ops/creation.ts', line: /Math\.max\(0, Math\.ceil\(\(end - start\) \/ step\)\)/, why: 'arange length' },
   { file: 'ts/ops/creation.ts', line: /BigInt\(Math\.trunc\(Number\(v\)\)\)/, why: 'int64 tensor from a JS number (exact)' },
-  { file: 'ts/ops/internal.ts', line: /BigInt\(Math\.trunc\(value\)\)/, why: 'int64 fill value (exact)' },
-  { file: 'ts/ops/internal.ts', line: /Math\.(min|max)\(\.\.\.red\)/, why: 'range of reduced dims' },
-  { file: 'ts/ops/internal.ts', line: /Math\.max\(ba, bb\)/, why: 'matmul batch size' },
+  { file: 'ts/ops/kernels/memory.ts', line: /BigInt\(Math\.trunc\(value\)\)/, why: 'int64 fill value (exact)' },
+  { file: 'ts/ops/kernels/reduce.ts', line: /Math\.(min|max)\(\.\.\.red\)/, why: 'range of reduced dims' },
+  { file: 'ts/ops/kernels/matmul_index.ts', line: /Math\.max\(ba, bb\)/, why: 'matmul batch size' },
   { file: 'ts/storage.ts', line: /Math\.min\(this\.tenure \* 2, MAX_TENURE\)/, why: 'storage tenure (memory policy)' },
 ];
 

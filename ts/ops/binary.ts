@@ -1,15 +1,17 @@
 // Broadcasting binary ops: arithmetic with PyTorch's promotion and Python-scalar operands,
-// comparisons and where.
+// comparisons and where (their functions are in ./compare.ts, their entries here).
 import type { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
 import { type DType, isFloating } from '../dtype.js';
-import { noGrad } from '../grad_mode.js';
 import { withTemps } from '../scope.js';
 import type { FloatKernel } from '../core/wasm.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
 import { type Operand, type Scalar, asTensorOperand, floatDtype, isScalar, needsTemp, operand, promote, scalarTensor } from './operands.js';
 import { type OpSpec, type OpTest, defineOp } from './registry.js';
+import { type CompareOp, compare, logicalAnd, where } from './compare.js';
+// Re-exported: the entries below (gt..ne, where) are these functions, and rules elsewhere import them from here.
+export { type CompareOp, compare, logicalAnd, logicalOr, where } from './compare.js';
 
 export type Grads = (Tensor | null)[];
 /**
@@ -171,64 +173,6 @@ const powTT = defineBinary('pow', 'PowBackward1', POW_SAVES, (g, a, b, n, y): Gr
   }
   return out;
 });
-
-export type CompareOp = 'gt' | 'lt' | 'ge' | 'le' | 'eq' | 'ne';
-
-/** Elementwise comparison → bool tensor (never differentiable). */
-export function compare(op: CompareOp, x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
-  V.operand(x, op, 'input', 1);
-  V.operand(y, op, 'other', 1);
-  return withTemps(() => {
-    const ox = asTensorOperand(x, op, 'input', 1);
-    const oy = asTensorOperand(y, op, 'other', 1);
-    const dtype = promote([ox, oy]);
-    const cd = isFloating(dtype) ? dtype : 'float64';
-    return K.binary(
-      op,
-      noGrad(() => operand(ox, cd)),
-      noGrad(() => operand(oy, cd)),
-      'bool',
-    );
-  });
-}
-
-/** @internal (backward rules only) */
-export function logicalAnd(a: Tensor, b: Tensor): Tensor {
-  return K.binary('logical_and', a.to('bool'), b.to('bool'), 'bool', 'logical_and_u8');
-}
-export function logicalOr(a: Tensor, b: Tensor): Tensor {
-  return K.binary('logical_or', a.to('bool'), b.to('bool'), 'bool', 'logical_or_u8');
-}
-
-export function where(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
-  V.tensor(cond, 'where', 'condition', 1);
-  V.operand(x, 'where', 'input', 2);
-  V.operand(y, 'where', 'other', 3);
-  V.whereCondition(cond);
-  return withTemps(() => whereImpl(cond, x, y));
-}
-
-function whereImpl(cond: Tensor, x: Tensor | Scalar, y: Tensor | Scalar): Tensor {
-  const ox = asTensorOperand(x, 'where', 'input', 2);
-  const oy = asTensorOperand(y, 'where', 'other', 3);
-  const dtype = promote([ox, oy]);
-  const cd = isFloating(dtype) ? dtype : 'float64';
-  const a = operand(ox, cd);
-  const b = operand(oy, cd);
-  const c = cond;
-  let out = K.whereK(c, a, b);
-  if (cd !== dtype) out = K.castTo(out, dtype);
-  return record(
-    'WhereBackward0',
-    out,
-    [a, b],
-    () => [c],
-    (g, [cs], n) => {
-      const zero = K.full([], 0, g.dtype);
-      return [n[0] ? where(cs, g, zero) : null, n[1] ? where(cs, zero, g) : null];
-    },
-  );
-}
 
 // ---- entries -----------------------------------------------------------------------------------
 

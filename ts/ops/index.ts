@@ -15,6 +15,7 @@ import { BINARY_OPS } from './binary.js';
 import { UNARY_OPS } from './unary.js';
 import { REDUCTION_OPS } from './reduction.js';
 import { VIEW_OPS } from './views.js';
+import { SLICING_OPS } from './slicing.js';
 import { INDEXING_OPS } from './indexing.js';
 import { LINALG_OPS } from './linalg.js';
 import { NN_OPS } from './nn_functional.js';
@@ -28,6 +29,7 @@ export const OPS = {
   ...UNARY_OPS,
   ...REDUCTION_OPS,
   ...VIEW_OPS,
+  ...SLICING_OPS,
   ...INDEXING_OPS,
   ...LINALG_OPS,
   ...NN_OPS,
