@@ -9,6 +9,9 @@
 // and kwargs only), and a directory with a manifest must hold exactly the groups it names, with
 // their counts. kwargs are passed to the library exactly as the case has them (camelCased): where
 // one is absent, the library's default must be PyTorch's, the runner fills in nothing.
+//
+// The op vocabulary is the op registry's: every entry with a `golden` signature (ts/ops/<kind>.ts),
+// keyed by its PyTorch name and called through the public API as the signature says.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { torch, type Tensor } from '../../build/ts/index.js';
