@@ -1,6 +1,8 @@
 # Random cases in the golden format, computed by PyTorch 1.13: `/usr/bin/python3 tests/pytorch/gen.py 21`
 # writes tests/pytorch/cases/<group>_s21.json (the committed set). They cover what the public
 # golden files do not (0-d views, 4-D matmul, every dim of softmax, long compositions...).
+# The unary, binary and reduction ops it draws are the registry's (tests/pytorch/ops.json, written by
+# `npm run ops:export`): a new entry of those kinds is drawn without an edit here.
 import sys, json, random, itertools
 sys.path.insert(0, __import__('os').path.dirname(__file__))
 from common import *
