@@ -9,10 +9,16 @@
 // and kwargs only), and a directory with a manifest must hold exactly the groups it names, with
 // their counts. kwargs are passed to the library exactly as the case has them (camelCased): where
 // one is absent, the library's default must be PyTorch's, the runner fills in nothing.
+//
+// The op vocabulary is the op registry's: every entry with a `golden` signature (ts/ops/<kind>.ts),
+// keyed by its PyTorch name and called through the public API as the signature says.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { torch, type Tensor } from '../../build/ts/index.js';
 import type { DType } from '../../build/ts/index.js';
+// The registry of the same build: the op map below is derived from its entries.
+import { ENTRIES } from '../../build/ts/ops/index.js';
+import type { GoldenArg, OpSpec, PySignature } from '../../build/ts/ops/registry.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -87,97 +93,62 @@ export function makeTensor(spec: TensorSpec, dtype: DType): Tensor {
 // ------------------------------------------------------------------ the op vocabulary
 
 /** Argument kinds of the README's vocabulary table: T tensor ref, N ref or number, I int, L int list, TL ref list. */
-type ArgKind = 'T' | 'N' | 'I' | 'L' | 'TL';
+type ArgKind = GoldenArg;
 /** The case's kwargs, camelCased, holding exactly the keys the case gives. */
 type Kw = Record<string, number | number[] | boolean | string>;
 interface OpDef {
   /** The accepted argument lists. */
-  args: ArgKind[][];
+  args: readonly (readonly ArgKind[])[];
   /** The PyTorch kwargs the op takes (snake_case, as in the golden files). */
-  kwargs?: string[];
+  kwargs?: readonly string[];
   run: (a: Value[], kw: Kw) => Tensor;
 }
 
-const T = (v: Value): Tensor => v as Tensor;
-const N = (v: Value): Tensor | number => v as Tensor | number;
-const TN: ArgKind[][] = [['T', 'N']];
-const TT: ArgKind[][] = [['T', 'T']];
-const U: ArgKind[][] = [['T']];
-const REDUCE = ['dim', 'keepdim'];
-const LOSS = ['reduction'];
-type Reduction = 'mean' | 'sum' | 'none';
-type ReduceKw = { dim?: number | number[]; keepdim?: boolean };
-type VarKw = ReduceKw & { unbiased?: boolean };
-const F = torch.nn.functional;
+type Call = (...args: unknown[]) => Tensor;
 
-/** Every op of the golden vocabulary, mapped onto the public API. */
-export const OPS: Record<string, OpDef> = {
-  add: { args: TN, run: (a) => torch.add(T(a[0]), N(a[1])) },
-  sub: { args: TN, run: (a) => torch.sub(T(a[0]), N(a[1])) },
-  mul: { args: TN, run: (a) => torch.mul(T(a[0]), N(a[1])) },
-  div: { args: TN, run: (a) => torch.div(T(a[0]), N(a[1])) },
-  pow: { args: TN, run: (a) => torch.pow(T(a[0]), N(a[1])) },
-  maximum: { args: TT, run: (a) => torch.maximum(T(a[0]), T(a[1])) },
-  minimum: { args: TT, run: (a) => torch.minimum(T(a[0]), T(a[1])) },
-  neg: { args: U, run: (a) => T(a[0]).neg() },
-  exp: { args: U, run: (a) => T(a[0]).exp() },
-  log: { args: U, run: (a) => T(a[0]).log() },
-  sqrt: { args: U, run: (a) => T(a[0]).sqrt() },
-  abs: { args: U, run: (a) => T(a[0]).abs() },
-  sin: { args: U, run: (a) => T(a[0]).sin() },
-  cos: { args: U, run: (a) => T(a[0]).cos() },
-  tanh: { args: U, run: (a) => T(a[0]).tanh() },
-  sigmoid: { args: U, run: (a) => T(a[0]).sigmoid() },
-  relu: { args: U, run: (a) => T(a[0]).relu() },
-  square: { args: U, run: (a) => T(a[0]).square() },
-  reciprocal: { args: U, run: (a) => T(a[0]).reciprocal() },
-  clamp: { args: U, kwargs: ['min', 'max'], run: (a, kw) => T(a[0]).clamp(kw as { min?: number; max?: number }) },
-  sum: { args: U, kwargs: REDUCE, run: (a, kw) => T(a[0]).sum(kw as ReduceKw) },
-  mean: { args: U, kwargs: REDUCE, run: (a, kw) => T(a[0]).mean(kw as ReduceKw) },
-  amax: { args: U, kwargs: REDUCE, run: (a, kw) => T(a[0]).amax(kw as ReduceKw) },
-  amin: { args: U, kwargs: REDUCE, run: (a, kw) => T(a[0]).amin(kw as ReduceKw) },
-  logsumexp: { args: U, kwargs: REDUCE, run: (a, kw) => T(a[0]).logsumexp(kw as ReduceKw) },
-  var: { args: U, kwargs: [...REDUCE, 'unbiased'], run: (a, kw) => T(a[0]).var(kw as VarKw) },
-  std: { args: U, kwargs: [...REDUCE, 'unbiased'], run: (a, kw) => T(a[0]).std(kw as VarKw) },
-  matmul: { args: TT, run: (a) => torch.matmul(T(a[0]), T(a[1])) },
-  transpose: { args: [['T', 'I', 'I']], run: (a) => T(a[0]).transpose(a[1] as number, a[2] as number) },
-  t: { args: U, run: (a) => T(a[0]).t() },
-  reshape: { args: [['T', 'L']], run: (a) => T(a[0]).reshape(a[1] as number[]) },
-  view: { args: [['T', 'L']], run: (a) => T(a[0]).view(a[1] as number[]) },
-  // flatten's API is positional: an absent kwarg is passed as undefined, i.e. the library's default.
-  flatten: {
-    args: U,
-    kwargs: ['start_dim', 'end_dim'],
-    run: (a, kw) => T(a[0]).flatten(kw.startDim as number | undefined, kw.endDim as number | undefined),
-  },
-  squeeze: { args: [['T'], ['T', 'I']], run: (a) => (a.length > 1 ? T(a[0]).squeeze(a[1] as number) : T(a[0]).squeeze()) },
-  unsqueeze: { args: [['T', 'I']], run: (a) => T(a[0]).unsqueeze(a[1] as number) },
-  expand: { args: [['T', 'L']], run: (a) => T(a[0]).expand(a[1] as number[]) },
-  // torch.permute takes a list as Python's x.permute(list) does (a 0-d tensor's is []).
-  permute: { args: [['T', 'L']], run: (a) => torch.permute(T(a[0]), a[1] as number[]) },
-  cat: { args: [['TL', 'I']], run: (a) => torch.cat(a[0] as Tensor[], a[1] as number) },
-  stack: { args: [['TL', 'I']], run: (a) => torch.stack(a[0] as Tensor[], a[1] as number) },
-  narrow: { args: [['T', 'I', 'I', 'I']], run: (a) => T(a[0]).narrow(a[1] as number, a[2] as number, a[3] as number) },
-  index_select: { args: [['T', 'I', 'T']], run: (a) => T(a[0]).indexSelect(a[1] as number, T(a[2])) },
-  softmax: { args: U, kwargs: ['dim'], run: (a, kw) => F.softmax(T(a[0]), kw as { dim: number }) },
-  log_softmax: { args: U, kwargs: ['dim'], run: (a, kw) => F.logSoftmax(T(a[0]), kw as { dim: number }) },
-  mse_loss: { args: TT, kwargs: LOSS, run: (a, kw) => F.mseLoss(T(a[0]), T(a[1]), kw as { reduction?: Reduction }) },
-  cross_entropy: { args: TT, kwargs: LOSS, run: (a, kw) => F.crossEntropy(T(a[0]), T(a[1]), kw as { reduction?: Reduction }) },
-  binary_cross_entropy_with_logits: {
-    args: TT,
-    kwargs: LOSS,
-    run: (a, kw) => F.binaryCrossEntropyWithLogits(T(a[0]), T(a[1]), kw as { reduction?: Reduction }),
-  },
-  linear: {
-    args: [
-      ['T', 'T'],
-      ['T', 'T', 'T'],
-    ],
-    run: (a) => F.linear(T(a[0]), T(a[1]), a.length > 2 ? T(a[2]) : null),
-  },
-  leaky_relu: { args: U, kwargs: ['negative_slope'], run: (a, kw) => F.leakyRelu(T(a[0]), kw.negativeSlope as number | undefined) },
-  where: { args: [['T', 'T', 'T']], run: (a) => torch.where(T(a[0]), T(a[1]), T(a[2])) },
-};
+/**
+ * The public function an entry's golden signature calls: `torch.nn.functional.<name>` when `via` is
+ * 'functional', else `torch.<name>`, or the Tensor method of that name for an op PyTorch has only as
+ * a method (view, expand). Through the public API, as a user calls it, never the entry's `fn`.
+ */
+export function publicForm(e: OpSpec): Call {
+  const F = torch.nn.functional as unknown as Record<string, Call | undefined>;
+  const T = torch as unknown as Record<string, Call | undefined>;
+  if (e.golden?.via === 'functional') {
+    const f = F[e.name];
+    if (!f) throw new Error(`registry: ${e.py} is called via nn.functional, which has no ${e.name}`);
+    return f;
+  }
+  if (e.torch !== false) {
+    const f = T[e.name];
+    if (!f) throw new Error(`registry: torch.${e.name} is missing`);
+    return f;
+  }
+  if (!e.methods?.[e.name]) throw new Error(`registry: ${e.py} has neither torch.${e.name} nor a method ${e.name}`);
+  return (self, ...rest) => (self as unknown as Record<string, Call>)[e.name](...rest);
+}
+
+/**
+ * One golden op from its registry entry: positional arguments resolved by kind, the case's kwargs
+ * (camelCased) as one options object, or as trailing positional arguments in the signature's
+ * kwargs order when `kwPositional` (an absent one is passed as undefined, i.e. the library's
+ * default).
+ */
+function opDef(e: OpSpec, sig: PySignature): OpDef {
+  const call = publicForm(e);
+  const kwargs = sig.kwargs ?? [];
+  const run = sig.kwPositional
+    ? (a: Value[], kw: Kw) => call(...a, ...kwargs.map((k) => kw[camel(k)]))
+    : kwargs.length > 0
+      ? (a: Value[], kw: Kw) => call(...a, kw)
+      : (a: Value[]) => call(...a);
+  return { args: sig.args, kwargs, run };
+}
+
+/** Every op of the golden vocabulary (the registry entries with a golden signature), by PyTorch name. */
+export const OPS: Record<string, OpDef> = Object.fromEntries(
+  ENTRIES.flatMap((e) => (e.golden ? [[e.py, opDef(e, e.golden)] as const] : [])),
+);
 
 const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -195,7 +166,7 @@ function resolveArg(kind: ArgKind, arg: Json, env: Map<string, Tensor>): Value {
   return arg as number | number[];
 }
 
-function matches(kinds: ArgKind[], args: Json[], known: Set<string>): boolean {
+function matches(kinds: readonly ArgKind[], args: Json[], known: Set<string>): boolean {
   if (kinds.length !== args.length) return false;
   const isRef = (a: Json): boolean => typeof a === 'string' && known.has(a);
   const isInt = (a: Json): boolean => typeof a === 'number' && Number.isInteger(a);
@@ -209,7 +180,7 @@ function matches(kinds: ArgKind[], args: Json[], known: Set<string>): boolean {
   });
 }
 
-function signatureOf(s: Stmt): ArgKind[] {
+function signatureOf(s: Stmt): readonly ArgKind[] {
   const def = OPS[s.op];
   const known = new Set<string>();
   // Validation has checked every reference, so only the shape of the argument list matters here.

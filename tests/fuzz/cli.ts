@@ -12,10 +12,11 @@ const verbose = args.includes('-v');
 const oi = args.indexOf('--only');
 const only = oi >= 0 ? new Set(args[oi + 1].split(',').map(Number)) : undefined;
 
-const torch = await loadBuilt();
+const built = await loadBuilt();
+const torch = built.torch;
 const programs = loadPrograms(file);
 const t0 = Date.now();
-const report = new Replayer(torch).runAll(programs, only, (id, issues) => {
+const report = new Replayer(built).runAll(programs, only, (id, issues) => {
   if (verbose) console.log(id, JSON.stringify(issues));
 });
 console.log(formatReport(report).replace(/% pass\)/, `% pass), ${((Date.now() - t0) / 1000).toFixed(1)}s`));

@@ -7,8 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { Tensor } from '../../ts/index.js';
+import type { OpSpec } from '../../ts/ops/registry.js';
 
 type Torch = typeof import('../../ts/index.js').torch;
+/** The built package and its op registry (one module graph: the entries' functions are that build's). */
+export interface Built {
+  torch: Torch;
+  entries: readonly OpSpec[];
+}
 
 /** A recorded tensor (gen.py's `enc`): NaN/±inf are the strings 'nan', 'inf', '-inf'. */
 export interface RefTensor {
@@ -93,11 +99,12 @@ export function loadPrograms(path: string): Program[] {
   return JSON.parse(buf.toString('utf8')) as Program[];
 }
 
-/** The built package (build/ts/index.js), by URL relative to the repository root. */
-export async function loadBuilt(): Promise<Torch> {
+/** The built package (build/ts/index.js) and its registry, by URL relative to the repository root. */
+export async function loadBuilt(): Promise<Built> {
   const url = new URL('../../build/ts/index.js', import.meta.url);
   const mod = (await import(url.href)) as typeof import('../../ts/index.js');
-  return mod.torch;
+  const reg = (await import(new URL('../../build/ts/ops/index.js', import.meta.url).href)) as typeof import('../../ts/ops/index.js');
+  return { torch: mod.torch, entries: reg.ENTRIES };
 }
 
 const num = (v: number | boolean | string): number =>
@@ -106,18 +113,74 @@ const num = (v: number | boolean | string): number =>
 // Tolerances (rtol, atol) per dtype; a program that touches float32 anywhere gets float32's.
 const TOL: Record<string, [number, number]> = { float32: [1e-4, 1e-5], float64: [1e-9, 1e-11] };
 
-const BIN = new Set(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum']);
-const UN = new Set(['neg', 'exp', 'log', 'sqrt', 'abs', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'square', 'reciprocal', 'sign']);
-const REDUCE = new Set(['sum', 'mean', 'amax', 'amin', 'logsumexp']);
-const MATMUL = new Set(['matmul', 'mm', 'mv', 'bmm', 'dot']);
-const CMP = new Set(['gt', 'lt', 'ge', 'le', 'eq', 'ne']);
-const INPLACE = new Set(['add_', 'sub_', 'mul_', 'div_']);
+/** gen.py's own short names for ops; every other op name of its programs is PyTorch's (an entry's `py`). */
+export const FUZZ_ALIASES: Readonly<Record<string, string>> = { bce_logits: 'binary_cross_entropy_with_logits' };
+/** gen.py steps that are no op of the registry: program input, the autograd calls, and `detach`, which is Tensor's own. */
+export const HARNESS_STEPS: readonly string[] = ['input', 'backward', 'double_backward', 'retain_grad', 'detach'];
+/** Ops gen.py calls as a method with its list argument spread (`x.permute(*dims)`: no dims is a call without any). */
+const SPREAD_METHODS: ReadonlySet<string> = new Set(['permute']);
+
+const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+type Call = (...args: unknown[]) => Tensor;
+
+/**
+ * How gen.py's op_call calls an entry, through the public API and the same way the conformance
+ * runner does: `nn.functional.<name>` when the golden signature's `via` says so, else
+ * `torch.<name>`, else `nn.functional.<name>`, else the Tensor method (gen.py's method-form calls:
+ * view, contiguous, in-place ops). Its arguments are positional; those past the entry's golden positional
+ * arguments are PyTorch's keywords in the signature's `kwargs` order (the order PyTorch takes them
+ * positionally), passed as one options object unless `kwPositional`. A null is an argument gen.py
+ * leaves out: trailing nulls are dropped, a null keyword is not passed.
+ */
+function fuzzCall(torch: Torch, e: OpSpec): (A: readonly unknown[]) => Tensor {
+  const T = torch as unknown as Record<string, Call | undefined>;
+  const F = torch.nn.functional as unknown as Record<string, Call | undefined>;
+  const method: Call = (self, ...rest) => (self as unknown as Record<string, Call>)[e.name](...rest);
+  const fn = e.functional?.[e.name] ? F[e.name] : undefined;
+  const call: Call = (e.golden?.via === 'functional' && fn) || (e.torch !== false && T[e.name]) || fn || method;
+  if (SPREAD_METHODS.has(e.py)) return ([self, list]) => method(self, ...(list as unknown[]));
+  const sig = e.golden;
+  const kwargs = sig?.kwargs ?? [];
+  const npos = sig ? Math.max(...sig.args.map((a) => a.length)) : 0;
+  const trim = (a: readonly unknown[]): unknown[] => {
+    let n = a.length;
+    while (n > 0 && a[n - 1] === null) n--;
+    return a.slice(0, n);
+  };
+  if (kwargs.length === 0 || sig?.kwPositional) return (A) => call(...trim(A));
+  return (A) => {
+    const opts: Record<string, unknown> = {};
+    A.slice(npos).forEach((v, i) => {
+      if (v !== null) opts[camel(kwargs[i])] = v;
+    });
+    // gen.py calls PyTorch's overload without dim when dim is None, and that one has no keepdim.
+    if (kwargs.includes('dim') && !('dim' in opts)) delete opts.keepdim;
+    const pos = trim(A.slice(0, npos));
+    return Object.keys(opts).length ? call(...pos, opts) : call(...pos);
+  };
+}
+
+/** The fuzzer's op vocabulary from the registry: PyTorch name (and gen.py's aliases) -> call. */
+export function fuzzVocabulary(built: Built): Map<string, (A: readonly unknown[]) => Tensor> {
+  const byPy = new Map(built.entries.map((e) => [e.py, fuzzCall(built.torch, e)] as const));
+  for (const [alias, py] of Object.entries(FUZZ_ALIASES)) {
+    const f = byPy.get(py);
+    if (f) byPy.set(alias, f);
+  }
+  return byPy;
+}
 
 type Val = Tensor | Tensor[] | number | boolean | string | null | number[];
 type Env = Map<string, Tensor>;
 
 export class Replayer {
-  constructor(readonly torch: Torch) {}
+  readonly torch: Torch;
+  private readonly ops: Map<string, (A: readonly unknown[]) => Tensor>;
+  constructor(built: Built) {
+    this.torch = built.torch;
+    this.ops = fuzzVocabulary(built);
+  }
 
   private arg(env: Env, a: Arg | undefined): Val {
     const torch = this.torch;
@@ -142,73 +205,17 @@ export class Replayer {
   /** Runs one step as gen.py's op_call does; returns its tensor output or null. */
   private call(env: Env, s: Step): Tensor | null {
     const torch = this.torch;
-    const F = torch.nn.functional;
     const op = s.op;
     const A = (s.args ?? []).map((a) => this.arg(env, a));
     const T = (i: number): Tensor => A[i] as Tensor;
-    const N = (i: number): number => A[i] as number;
-    type Sc = Tensor | number;
     if (op === 'input') {
       const t = torch.tensor((s.data ?? []).map(num), { dtype: s.dtype }).reshape(s.shape ?? []);
       if (s.rg) t.requiresGrad_(true);
       return t;
     }
-    if (BIN.has(op)) {
-      const f = torch[op as 'add' | 'sub' | 'mul' | 'div' | 'pow'] as (a: Sc, b: Sc) => Tensor;
-      return f(A[0] as Sc, A[1] as Sc);
-    }
-    if (UN.has(op)) return (torch[op as 'neg'] as (x: Tensor) => Tensor)(T(0));
-    if (op === 'clamp') return T(0).clamp(A[1] as number | null, A[2] as number | null);
-    if (op === 'leaky_relu') return F.leakyRelu(T(0), N(1));
-    if (REDUCE.has(op)) {
-      const x = T(0);
-      const m = op as 'sum' | 'mean' | 'amax' | 'amin' | 'logsumexp';
-      const dim = A[1] as number | number[] | null;
-      if (dim === null) return (x[m] as () => Tensor).call(x);
-      return x[m]({ dim, keepdim: A[2] as boolean });
-    }
-    if (op === 'var' || op === 'std') {
-      const x = T(0);
-      const dim = A[1] as number | number[] | null;
-      if (dim === null) return x[op]({ unbiased: A[2] as boolean });
-      return x[op]({ dim, unbiased: A[2] as boolean, keepdim: A[3] as boolean });
-    }
-    if (MATMUL.has(op)) return (torch[op as 'matmul'] as (a: Tensor, b: Tensor) => Tensor)(T(0), T(1));
-    if (op === 'addmm') return torch.addmm(T(0), T(1), T(2));
-    if (op === 'transpose') return T(0).transpose(N(1), N(2));
-    if (op === 't') return T(0).t();
-    // gen.py calls `x.permute(*dims)`: spread, so no dims is a call without arguments.
-    if (op === 'permute') return T(0).permute(...(A[1] as number[]));
-    if (op === 'reshape') return T(0).reshape(A[1] as number[]);
-    if (op === 'view') return T(0).view(A[1] as number[]);
-    if (op === 'flatten') return T(0).flatten(N(1), N(2));
-    if (op === 'expand') return T(0).expand(A[1] as number[]);
-    if (op === 'squeeze') return A[1] === null ? T(0).squeeze() : T(0).squeeze(N(1));
-    if (op === 'unsqueeze') return T(0).unsqueeze(N(1));
-    if (op === 'narrow') return T(0).narrow(N(1), N(2), N(3));
-    if (op === 'select') return T(0).select(N(1), N(2));
-    if (op === 'index_select') return torch.indexSelect(T(0), N(1), T(2));
-    if (op === 'cat') return torch.cat(A[0] as Tensor[], N(1));
-    if (op === 'stack') return torch.stack(A[0] as Tensor[], N(1));
-    if (op === 'where') return torch.where(T(0), T(1), T(2));
-    if (CMP.has(op)) return (torch[op as 'gt'] as (a: Tensor, b: Tensor) => Tensor)(T(0), T(1));
-    if (op === 'softmax') return torch.softmax(T(0), N(1));
-    if (op === 'log_softmax') return torch.logSoftmax(T(0), N(1));
-    type Red = { reduction: 'mean' | 'sum' | 'none' };
-    const red = (): Red => ({ reduction: A[2] as Red['reduction'] });
-    if (op === 'mse_loss') return F.mseLoss(T(0), T(1), red());
-    if (op === 'cross_entropy') return F.crossEntropy(T(0), T(1), red());
-    if (op === 'nll_loss') return F.nllLoss(T(0), T(1), red());
-    if (op === 'bce_logits') return F.binaryCrossEntropyWithLogits(T(0), T(1), red());
-    if (op === 'linear') return F.linear(T(0), T(1), A[2] as Tensor | null);
-    if (INPLACE.has(op)) return T(0)[op as 'add_'](A[1] as Sc);
-    if (op === 'zero_') return T(0).zero_();
-    if (op === 'fill_') return T(0).fill_(N(1));
-    if (op === 'copy_') return T(0).copy_(T(1));
+    const f = this.ops.get(op);
+    if (f) return f(A);
     if (op === 'detach') return T(0).detach();
-    if (op === 'clone') return T(0).clone();
-    if (op === 'contiguous') return T(0).contiguous();
-    if (op === 'to') return T(0).to(A[1] as 'float32' | 'float64');
     if (op === 'retain_grad') {
       T(0).retainGrad();
       return null;

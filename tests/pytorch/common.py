@@ -7,6 +7,30 @@ DT = {'float32': torch.float32, 'float64': torch.float64}
 
 class Reject(Exception): pass
 
+# The op lists come from the registry: tests/pytorch/ops.json is written from ts/ops/<kind>.ts by
+# `npm run ops:export` (a vitest test fails when it is stale). Registry order is draw order.
+import os as _os
+OPS = json.load(open(_os.path.join(_os.path.dirname(__file__), 'ops.json')))['ops']
+BY_PY = {o['py']: o for o in OPS}
+def _golden(o, args):
+    return o['golden'] is not None and o['golden']['args'] == args and o['differentiable']
+# sign's gradient is zero everywhere: a gradient case would check nothing.
+NO_GRADIENT_CASES = {'sign'}
+# Unary float ops: one tensor, no keywords.
+UN = [o['py'] for o in OPS if o['kind'] == 'elementwise' and _golden(o, [['T']]) and not o['golden'].get('kwargs')
+      and o['py'] not in NO_GRADIENT_CASES]
+# Binary arithmetic: tensor and tensor-or-number (comparisons are not differentiable).
+BIN = [o['py'] for o in OPS if o['kind'] == 'elementwise' and _golden(o, [['T', 'N']])]
+# Reductions over dims (dim / keepdim keywords); VAR are those that also take `unbiased`.
+REDUCE = [o['py'] for o in OPS if o['kind'] == 'reduction' and _golden(o, [['T']]) and 'dim' in o['golden'].get('kwargs', [])]
+VAR = [p for p in REDUCE if 'unbiased' in BY_PY[p]['golden']['kwargs']]
+
+def known(*ops):
+    """The ops a generator spells by hand must be entries of the registry with a golden signature."""
+    missing = [op for op in ops if op not in BY_PY or BY_PY[op]['golden'] is None]
+    if missing: raise SystemExit('not in the registry (tests/pytorch/ops.json): ' + ', '.join(missing))
+    return list(ops)
+
 def chk(cond):
     if not bool(cond): raise Reject()
 
@@ -62,7 +86,7 @@ def apply(op, args, kw):
     if op == 'pow': return torch.pow(a[0], a[1])
     if op == 'maximum': return torch.maximum(a[0], a[1])
     if op == 'minimum': return torch.minimum(a[0], a[1])
-    if op in ('neg','exp','log','sqrt','abs','sin','cos','tanh','sigmoid','relu','square','reciprocal'):
+    if op in UN:
         return getattr(torch, op)(a[0])
     if op == 'clamp': return torch.clamp(a[0], min=kw.get('min'), max=kw.get('max'))
     def dimv():

@@ -1,6 +1,8 @@
 # Random cases in the golden format, computed by PyTorch 1.13: `/usr/bin/python3 tests/pytorch/gen.py 21`
 # writes tests/pytorch/cases/<group>_s21.json (the committed set). They cover what the public
 # golden files do not (0-d views, 4-D matmul, every dim of softmax, long compositions...).
+# The unary, binary and reduction ops it draws are the registry's (tests/pytorch/ops.json, written by
+# `npm run ops:export`): a new entry of those kinds is drawn without an edit here.
 import sys, json, random, itertools
 sys.path.insert(0, __import__('os').path.dirname(__file__))
 from common import *
@@ -87,7 +89,7 @@ def sname(s): return 'x'.join(map(str, s)) if s else '0d'
 # ---------- generators: each returns (CB, namehint) -------------
 def g_binary(dt):
     b = CB(dt)
-    op = random.choice(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'])
+    op = random.choice(BIN)
     sa, sb = bcast_pair()
     if random.random() < 0.5: sa, sb = sb, sa
     rga, rgb = random.choice([(True, True), (True, True), (True, False), (False, True)])
@@ -111,7 +113,7 @@ def g_binary(dt):
     b.inp('a', sa, 'normal', rga); b.inp('b', sb, 'kink' if op == 'div' else 'normal', rgb)
     b.op(op, ['a', 'b']); return b, f'{op}_bcast_{sname(sa)}_{sname(sb)}'
 
-UN = ['neg', 'exp', 'log', 'sqrt', 'abs', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'square', 'reciprocal']
+# UN, BIN, REDUCE and VAR are the registry's (common.py reads tests/pytorch/ops.json).
 def g_unary(dt):
     b = CB(dt)
     s = rshape(0, 4)
@@ -142,7 +144,7 @@ def rdims(s, allow_none=True):
 
 def g_reduce(dt):
     b = CB(dt)
-    op = random.choice(['sum', 'mean', 'amax', 'amin', 'logsumexp', 'var', 'std', 'var', 'std'])
+    op = random.choice(REDUCE + VAR)  # the variances drawn twice as often
     s = rshape(0, 4)
     if random.random() < 0.08: s = [random.randint(10, 40), random.randint(10, 40)]
     b.inp('x', s, 'distinct' if op in ('amax', 'amin') else 'normal')
@@ -193,8 +195,8 @@ def g_shape(dt):
 
 def shape_op(b, cur, allow_multi=True):
     s = b.shape(cur); r = len(s)
-    choices = ['transpose', 't', 'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'expand', 'permute', 'narrow', 'index_select']
-    if allow_multi: choices += ['cat', 'stack']
+    choices = known('transpose', 't', 'reshape', 'view', 'flatten', 'squeeze', 'unsqueeze', 'expand', 'permute', 'narrow', 'index_select')
+    if allow_multi: choices += known('cat', 'stack')
     op = random.choice(choices)
     for _ in range(20):
         try:
@@ -391,7 +393,7 @@ def comp_step(b):
         if op == 'exp': cur = b.op('tanh', [cur]) if random.random() < 0.5 else cur
         return b.op(op, [cur])
     if cat < 0.5:
-        op = random.choice(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'])
+        op = random.choice(BIN)
         if random.random() < 0.3 and op not in ('maximum', 'minimum'):
             sc = random.choice([2, -1.5, 0.5, 3, 0.25])
             if op == 'pow':
@@ -407,7 +409,7 @@ def comp_step(b):
         args = [cur, other] if random.random() < 0.5 or op in ('div', 'pow') else [other, cur]
         return b.op(op, args)
     if cat < 0.65:
-        op = random.choice(['sum', 'mean', 'amax', 'amin', 'logsumexp', 'var', 'std'])
+        op = random.choice(REDUCE)
         if r == 0 and op in ('var', 'std'): op = 'sum'
         d = rdims(s, allow_none=op in ('sum', 'mean', 'var', 'std'))
         kw = {}
@@ -418,7 +420,7 @@ def comp_step(b):
         return b.op(op, [cur], kw or None)
     if cat < 0.85:
         return shape_op(b, cur)
-    op = random.choice(['softmax', 'log_softmax', 'matmul', 'linear', 'mse_loss', 'where'])
+    op = random.choice(known('softmax', 'log_softmax', 'matmul', 'linear', 'mse_loss', 'where'))
     if op in ('softmax', 'log_softmax'):
         d = random.randrange(-r, r) if r else 0
         return b.op(op, [cur], {'dim': d})

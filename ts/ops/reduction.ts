@@ -284,7 +284,7 @@ export const REDUCTION_OPS = {
     dtype: 'float',
     saves: 'self',
     methods: { var: true },
-    golden: { args: [['T']], kwargs: ['dim', 'keepdim', 'unbiased'] },
+    golden: { args: [['T']], kwargs: ['dim', 'unbiased', 'keepdim'] },
     test: {
       grad: 'twice',
       samples: [{ args: [{ shape: [3, 4] }, 1] }, { args: [{ shape: [3, 4] }, { options: { unbiased: false } }], note: 'biased, all' }],
@@ -301,7 +301,7 @@ export const REDUCTION_OPS = {
     dtype: 'float',
     saves: 'self and result',
     methods: { std: true },
-    golden: { args: [['T']], kwargs: ['dim', 'keepdim', 'unbiased'] },
+    golden: { args: [['T']], kwargs: ['dim', 'unbiased', 'keepdim'] },
     test: { grad: 'twice', samples: [{ args: [{ shape: [3, 4] }, 0, true, true] }, { args: [{ shape: [2, 3] }] }] },
   }),
 } as const;

@@ -72,7 +72,10 @@ export type GoldenArg = 'T' | 'N' | 'I' | 'L' | 'TL';
 export interface PySignature {
   /** The accepted positional argument lists. */
   readonly args: readonly (readonly GoldenArg[])[];
-  /** Keyword arguments (snake_case, as PyTorch names them). */
+  /**
+   * Keyword arguments (snake_case, as PyTorch names them), in the order PyTorch also takes them
+   * positionally: the fuzzer (../shared/fuzz/gen.py) passes them positionally in that order.
+   */
   readonly kwargs?: readonly string[];
   /** Keywords passed as trailing positional arguments in `kwargs` order (default: one options object). */
   readonly kwPositional?: boolean;

@@ -215,6 +215,22 @@ export const UNARY_OPS = {
     kinks: [0],
     functional: true,
   }),
+  // Entry order is the order tests/pytorch/gen.py draws unary ops in (via tests/pytorch/ops.json):
+  // moving an entry changes what its committed seed regenerates.
+  square: defineOp({
+    name: 'square',
+    py: 'square',
+    kind: 'elementwise',
+    fn: square,
+    doc: 'x ** 2 (PowBackward0, as PyTorch computes it).',
+    nodes: ['PowBackward0'],
+    kernels: ['pows'],
+    dtype: 'promote',
+    saves: 'self',
+    methods: { square: true },
+    golden: { args: [['T']] },
+    test: { grad: 'twice' },
+  }),
   reciprocal: unaryOp({
     name: 'reciprocal',
     kernel: 'reciprocal',
@@ -232,20 +248,6 @@ export const UNARY_OPS = {
     backward: (g): Tensor => zerosLike(g),
     doc: '-1, 0 or 1 (0 for NaN); gradient zero.',
     kinks: [0],
-  }),
-  square: defineOp({
-    name: 'square',
-    py: 'square',
-    kind: 'elementwise',
-    fn: square,
-    doc: 'x ** 2 (PowBackward0, as PyTorch computes it).',
-    nodes: ['PowBackward0'],
-    kernels: ['pows'],
-    dtype: 'promote',
-    saves: 'self',
-    methods: { square: true },
-    golden: { args: [['T']] },
-    test: { grad: 'twice' },
   }),
   clamp: defineOp({
     name: 'clamp',
