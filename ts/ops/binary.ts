@@ -214,7 +214,8 @@ export function binaryOp<const N extends string>(s: {
   test: OpTest;
 }) {
   return defineOp({
-    ...ARITH,
+    kind: 'elementwise',
+    golden: { args: [['T', 'T']] },
     name: s.name,
     py: s.py ?? s.name,
     signature: 'binary',
