@@ -336,7 +336,10 @@ export const BINARY_OPS = {
     dtype: 'promote',
     saves: "each operand, for the other's gradient",
     methods: { mul: true },
-    test: { ...SMOOTH, samples: binarySamples() },
+    test: {
+      ...SMOOTH,
+      samples: [...(binarySamples() ?? []), { args: [{ shape: [2, 3] }, { same: 0 }], note: 'x * x (one gradient for both operands)' }],
+    },
   }),
   div: defineOp({
     ...ARITH,

@@ -233,6 +233,8 @@ export const LINALG_OPS = {
         { args: [{ shape: [4] }, { shape: [4] }], note: 'dot' },
         { args: [{ shape: [2, 3] }, { shape: [3] }], note: 'mv' },
         { args: [{ shape: [3] }, { shape: [3, 2] }], note: 'vector @ matrix' },
+        { args: [{ shape: [2, 3] }, { shape: [3, 4] }], note: 'mm' },
+        { args: [{ shape: [2, 2, 3] }, { shape: [2, 3, 2] }], note: 'bmm' },
         { args: [{ shape: [2, 3, 4] }, { shape: [4, 2] }], note: 'folded' },
         { args: [{ shape: [2, 1, 2, 3] }, { shape: [3, 3, 2] }], note: 'broadcast batch' },
       ],

@@ -148,7 +148,7 @@ export const NN_OPS = {
     kind: 'nn',
     fn: linear,
     doc: 'x @ W^T + b, composed as PyTorch 1.13 (addmm for a matrix input).',
-    nodes: ['AddmmBackward0', 'MmBackward0', 'TBackward0', 'ViewBackward0', 'AddBackward0', 'UnsafeViewBackward0'],
+    nodes: ['AddmmBackward0', 'MmBackward0', 'TBackward0', 'ViewBackward0', 'AddBackward0', 'UnsafeViewBackward0', 'SqueezeBackward3'],
     kernels: ['matmul_f32', 'matmul_f64'],
     dtype: 'same',
     saves: 'as addmm / matmul',
