@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { torch, Tensor } from '../ts/index.js';
 import { ENTRIES } from '../ts/ops/index.js';
 import type { OpSpec } from '../ts/ops/registry.js';
+import { elementwiseForExtremes } from './registry/extremes.js';
 import { build, type Case, casesOf, gradcheck, gradgradcheck, hash, invoke } from './registry/samples.js';
 
 const F = torch.nn.functional as unknown as Record<string, unknown>;
@@ -93,5 +94,90 @@ describe('registry: every entry is complete', () => {
         expect(casesOf(e).length, 'samples').toBeGreaterThan(0);
       }
     });
+  }
+});
+
+describe('registry: elementwise ops at extreme values against PyTorch 1.13 (tests/pytorch/extremes.json)', () => {
+  type Run = { inputs: string[][]; value: string[]; grads?: (string[] | null)[] };
+  const truth = JSON.parse(readFileSync(new URL('./pytorch/extremes.json', import.meta.url), 'utf8')) as Record<
+    string,
+    Record<'float32' | 'float64', Run>
+  >;
+  const fromHex = (h: string): number => new DataView(Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16)).buffer).getFloat64(0);
+  const toHex = (v: number): string => {
+    const dv = new DataView(new ArrayBuffer(8));
+    dv.setFloat64(0, v);
+    return Array.from(new Uint8Array(dv.buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+  };
+  const show = (v: number): string => (Object.is(v, -0) ? '-0' : String(v));
+  /** Distance in units in the last place of `dtype` between two finite numbers of one sign. */
+  const ulps = (a: number, b: number, dtype: 'float32' | 'float64'): number => {
+    if (dtype === 'float32') {
+      const u = new Uint32Array(Float32Array.of(a, b).buffer);
+      return Math.abs(u[0] - u[1]);
+    }
+    const u = new BigUint64Array(Float64Array.of(a, b).buffer);
+    return Number(u[0] > u[1] ? u[0] - u[1] : u[1] - u[0]);
+  };
+  /**
+   * Equal bits, except that any NaN matches any NaN (PyTorch's NaN sign and payload are not
+   * specified) and a finite nonzero value may differ from PyTorch's by one unit in the last place
+   * (its libm and vector paths round sin, tanh, sigmoid... differently from the core's fixed code;
+   * NaN, infinities, zeros and their signs must match exactly). A tie of 0 and -0 in maximum/minimum
+   * may give either zero: PyTorch 1.13's own answer depends on the length (the scalar path returns
+   * the first operand, the vector path the second).
+   */
+  const same = (
+    got: Tensor,
+    want: readonly string[],
+    what: string,
+    xs: readonly number[][],
+    dtype: 'float32' | 'float64',
+    zeroTies: boolean,
+    gradient = false,
+  ): void => {
+    const g = Array.from(got.double().toArray() as Float64Array);
+    expect(g.length, what).toBe(want.length);
+    const bad: string[] = [];
+    for (let i = 0; i < g.length; i++) {
+      const w = fromHex(want[i]);
+      if (Number.isNaN(w) && Number.isNaN(g[i])) continue;
+      if (zeroTies && g[i] === 0 && w === 0 && xs.every((x) => x[i] === 0)) continue;
+      // A gradient computed from a result one unit off (1 - tanh², sigmoid·(1 - sigmoid)) carries
+      // that unit at the scale of the terms it cancels: 4 machine epsilons of max(1, |value|).
+      const eps = dtype === 'float32' ? 2 ** -23 : 2 ** -52;
+      const near =
+        Number.isFinite(w) &&
+        w !== 0 &&
+        Math.sign(w) === Math.sign(g[i]) &&
+        (ulps(g[i], w, dtype) <= 1 || (gradient && Math.abs(g[i] - w) <= 4 * eps * Math.max(1, Math.abs(w))));
+      if (toHex(g[i]) !== want[i] && !near) bad.push(`(${xs.map((x) => show(x[i])).join(', ')}): ${show(g[i])} vs PyTorch ${show(w)}`);
+    }
+    expect(bad.join('; '), what).toBe('');
+  };
+  for (const op of elementwiseForExtremes()) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`${op.name} ${dtype}`, () =>
+        torch.scope(() => {
+          const run = truth[op.name]?.[dtype];
+          // A new elementwise entry needs its extremes: run export_elementwise.ts, then extremes.py.
+          expect(run, `${op.name} has no case in tests/pytorch/extremes.json`).toBeDefined();
+          const xs = run.inputs.map((col) => col.map(fromHex));
+          const leaves = xs.map((col) =>
+            torch.tensor(dtype === 'float32' ? Float32Array.from(col) : Float64Array.from(col), { dtype }).requiresGrad_(op.grad),
+          );
+          const e = ENTRIES.find((x) => x.name === op.name) as OpSpec;
+          const y = e.fn(...leaves, ...op.extra) as Tensor;
+          const ties = op.name === 'maximum' || op.name === 'minimum';
+          same(y, run.value, 'value', xs, dtype, ties);
+          if (!op.grad) return;
+          y.backward(torch.onesLike(y));
+          for (const [k, x] of leaves.entries()) {
+            const want = run.grads?.[k];
+            if (want) same(x.grad ?? torch.zerosLike(x), want, `gradient of input ${k}`, xs, dtype, ties, true);
+            else expect(x.grad, `gradient of input ${k}`).toBe(null);
+          }
+        }));
+    }
   }
 });
