@@ -155,6 +155,10 @@ describe('registry: elementwise ops at extreme values against PyTorch 1.13 (test
     }
     expect(bad.join('; '), what).toBe('');
   };
+  it('tests/pytorch/elementwise_ops.json lists the registry as it is (rerun export_elementwise.ts, then extremes.py)', () => {
+    const listed = JSON.parse(readFileSync(new URL('./pytorch/elementwise_ops.json', import.meta.url), 'utf8')) as unknown;
+    expect(listed).toEqual(elementwiseForExtremes());
+  });
   for (const op of elementwiseForExtremes()) {
     for (const dtype of ['float32', 'float64'] as const) {
       it(`${op.name} ${dtype}`, () =>
