@@ -20,7 +20,7 @@
 // would dispose) says why in its options: it(name, { meta: { leaks: 'why' } }, fn).
 import { aroundEach } from 'vitest';
 import { torch, Tensor } from '../../ts/index.js';
-import type { Node } from '../../ts/autograd.js';
+import { Node } from '../../ts/autograd.js';
 import type { Storage } from '../../ts/storage.js';
 
 interface Internal {
@@ -53,12 +53,21 @@ declare module '@vitest/runner' {
   }
 }
 
-/** Frees every node reachable from `fn` (saved tensors released). */
-function freeGraph(fn: Node | null, seen: Set<Node>): void {
+/** The sequence number the next graph node will get (nodes are numbered as they are made). */
+function nextSeq(): number {
+  return new Node('LeakCheckProbe', [], [], () => []).seq + 1;
+}
+
+/**
+ * Frees every node made since `from` that is reachable from `fn` (saved tensors released). Older
+ * nodes, and so all their inputs' nodes, belong to graphs made before the test (module-level
+ * fixtures a later test may still run backward through): they are left alone.
+ */
+function freeGraph(fn: Node | null, seen: Set<Node>, from: number): void {
   const stack: Node[] = fn ? [fn] : [];
   while (stack.length) {
     const n = stack.pop() as Node;
-    if (seen.has(n)) continue;
+    if (seen.has(n) || n.seq < from) continue;
     seen.add(n);
     if (n.inner) stack.push(n.inner);
     for (const e of n.next) if (e !== null && !(e instanceof Tensor)) stack.push(e);
@@ -76,6 +85,7 @@ aroundEach(async (runTest, ctx) => {
   }
   const mine = new Set<Tensor>();
   const start = new Map<Storage, number>();
+  const from = nextSeq();
   made = mine;
   before = start;
   try {
@@ -90,8 +100,8 @@ aroundEach(async (runTest, ctx) => {
   for (const t of mine) {
     const x = t as unknown as Internal;
     const g = x._gradInternal();
-    if (g) freeGraph((g as unknown as Internal)._rawGradFn(), seen);
-    freeGraph(x._rawGradFn(), seen);
+    if (g) freeGraph((g as unknown as Internal)._rawGradFn(), seen, from);
+    freeGraph(x._rawGradFn(), seen, from);
   }
   for (const t of mine) {
     (t as unknown as Internal)._gradInternal()?.dispose();
