@@ -223,7 +223,19 @@ export const LINALG_OPS = {
     py: 'matmul',
     fn: matmul,
     doc: 'Matrix product with broadcasting, dispatched to dot / mv / mm / bmm as PyTorch 1.13.',
-    nodes: ['DotBackward0', 'MvBackward0', 'MmBackward0', 'BmmBackward0', 'SqueezeBackward3', 'UnsafeViewBackward0'],
+    // With the views its dispatch makes (vector @ matrix unsqueezes, folding reshapes, a broadcast
+    // batch expands), as PyTorch 1.13's matmul records them.
+    nodes: [
+      'DotBackward0',
+      'MvBackward0',
+      'MmBackward0',
+      'BmmBackward0',
+      'SqueezeBackward3',
+      'UnsafeViewBackward0',
+      'UnsqueezeBackward0',
+      'ReshapeAliasBackward0',
+      'ExpandBackward0',
+    ],
     saves: 'as the product it dispatches to',
     methods: { matmul: true },
     golden: { args: [['T', 'T']] },
