@@ -31,6 +31,7 @@ interface Internal {
 }
 const proto = Tensor.prototype as unknown as Internal;
 const register = proto._register;
+if (typeof register !== 'function') throw new Error('leak check: Tensor.prototype._register is gone; tests/setup/leaks.ts must follow');
 let made: Set<Tensor> | null = null;
 /** Handles each storage the test touched already had when the test first reached it (module-level tensors, cached constants). */
 let before: Map<Storage, number> | null = null;
@@ -42,6 +43,18 @@ proto._register = function (this: Tensor & Internal) {
   }
   register.call(this);
 };
+
+// The check sees what it must see, or fails loudly (not silently passing if the library changes).
+{
+  const probe = new Set<Tensor>();
+  made = probe;
+  before = new Map();
+  const t = torch.scope(() => torch.keep(torch.ones([2])));
+  made = null;
+  before = null;
+  if (!probe.has(t)) throw new Error('leak check: a tensor made in user code was not seen; tests/setup/leaks.ts must follow the library');
+  t.dispose();
+}
 
 declare module '@vitest/runner' {
   interface TaskMeta {
