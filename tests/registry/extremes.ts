@@ -18,7 +18,7 @@ function arityOf(e: OpSpec): 1 | 2 | null {
   const sig = e.golden?.args[0];
   if (e.kind !== 'elementwise' && e.kind !== 'comparison') return null;
   if (sig?.length === 1 && sig[0] === 'T') return 1;
-  if (sig?.length === 2 && sig[0] === 'T' && sig[1] === 'N') return 2;
+  if (sig?.length === 2 && sig[0] === 'T' && (sig[1] === 'N' || sig[1] === 'T')) return 2;
   return null;
 }
 

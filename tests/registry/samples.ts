@@ -45,7 +45,9 @@ export function casesOf(e: OpSpec): Case[] {
   const first = explicit[0]?.args ?? [];
   const sig = e.golden?.args[0];
   const unary = (e.kind === 'elementwise' || e.kind === 'reduction') && sig?.length === 1 && sig[0] === 'T';
-  const binary = (e.kind === 'elementwise' || e.kind === 'comparison') && sig?.length === 2 && sig[0] === 'T' && sig[1] === 'N';
+  // (tensor, tensor or number) or (tensor, tensor): a broadcasting binary op.
+  const binary =
+    (e.kind === 'elementwise' || e.kind === 'comparison') && sig?.length === 2 && sig[0] === 'T' && (sig[1] === 'N' || sig[1] === 'T');
   if (unary) {
     // Trailing arguments of an elementwise op's first sample (clamp's bounds) go with every shape;
     // a reduction's are dims, which do not fit every shape: it reduces everything.
