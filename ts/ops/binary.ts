@@ -260,7 +260,9 @@ export const BINARY_OPS = {
     py: 'add',
     fn: add,
     doc: 'x + alpha * y, broadcasting, with type promotion.',
-    nodes: ['AddBackward0'],
+    // alpha is applied by a mul of its own (MulBackward0 before AddBackward0): PyTorch 1.13
+    // records AddBackward0 alone.
+    nodes: ['AddBackward0', 'MulBackward0'],
     kernels: ['add', 'mul'],
     dtype: 'promote',
     saves: 'nothing',
@@ -273,12 +275,20 @@ export const BINARY_OPS = {
     py: 'sub',
     fn: sub,
     doc: "x - alpha * y; a number first is Python's `2 - x` (RsubBackward1).",
-    nodes: ['SubBackward0', 'RsubBackward1'],
+    // alpha is applied by a mul of its own (MulBackward0): PyTorch 1.13 records SubBackward0 alone.
+    nodes: ['SubBackward0', 'RsubBackward1', 'MulBackward0'],
     kernels: ['sub', 'mul'],
     dtype: 'promote',
     saves: 'nothing',
     methods: { sub: true },
-    test: { ...SMOOTH, samples: [...(binarySamples() ?? []), { args: [2, { shape: [3] }], note: 'number first' }] },
+    test: {
+      ...SMOOTH,
+      samples: [
+        ...(binarySamples() ?? []),
+        { args: [2, { shape: [3] }], note: 'number first' },
+        { args: [{ shape: [3] }, { shape: [3] }, 2.5], note: 'alpha' },
+      ],
+    },
   }),
   mul: defineOp({
     ...ARITH,
@@ -291,7 +301,10 @@ export const BINARY_OPS = {
     dtype: 'promote',
     saves: "each operand, for the other's gradient",
     methods: { mul: true },
-    test: { ...SMOOTH, samples: binarySamples() },
+    test: {
+      ...SMOOTH,
+      samples: [...(binarySamples() ?? []), { args: [{ shape: [2, 3] }, { same: 0 }], note: 'x * x (one gradient for both operands)' }],
+    },
   }),
   div: defineOp({
     ...ARITH,
