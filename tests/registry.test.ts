@@ -154,6 +154,16 @@ describe('registry: elementwise ops at extreme values against PyTorch 1.13 (test
    * may give either zero: PyTorch 1.13's own answer depends on the length (the scalar path returns
    * the first operand, the vector path the second).
    */
+  /**
+   * Where PyTorch 1.13's value is wrong and the core's is the correctly rounded one, kept apart on
+   * purpose (op, dtype, input -> why). PyTorch's vectorised log1p overflows to inf for float32
+   * inputs near the top of the range and flushes a float64 subnormal input to 0; the core's log1p
+   * (AssemblyScript's, from musl) gives log1p(3e38) = 88.5968 and log1p(5e-324) = 5e-324.
+   */
+  const PYTORCH_WRONG: Record<string, string> = {
+    'log1p float32 3.0000000054977558e+38': 'PyTorch 1.13 returns inf (overflow in its vector log1p)',
+    'log1p float64 5e-324': 'PyTorch 1.13 returns 0 (its vector log1p flushes subnormals)',
+  };
   const same = (
     got: Tensor,
     want: readonly string[],
@@ -178,11 +188,12 @@ describe('registry: elementwise ops at extreme values against PyTorch 1.13 (test
         w !== 0 &&
         Math.sign(w) === Math.sign(g[i]) &&
         (ulps(g[i], w, dtype) <= 1 || (gradient && Math.abs(g[i] - w) <= 4 * eps * Math.max(1, Math.abs(w))));
+      if (!gradient && `${what.split(' ')[0]} ${dtype} ${xs.map((x) => show(x[i])).join(', ')}` in PYTORCH_WRONG) continue;
       if (toHex(g[i]) !== want[i] && !near) bad.push(`(${xs.map((x) => show(x[i])).join(', ')}): ${show(g[i])} vs PyTorch ${show(w)}`);
     }
     expect(bad.join('; '), what).toBe('');
   };
-  it('tests/pytorch/elementwise_ops.json lists the registry as it is (rerun export_elementwise.ts, then extremes.py)', () => {
+  it('tests/pytorch/elementwise_ops.json lists the registry as it is (npm run ops:export, then npm run pytorch:extremes)', () => {
     const listed = JSON.parse(readFileSync(new URL('./pytorch/elementwise_ops.json', import.meta.url), 'utf8')) as unknown;
     expect(listed).toEqual(elementwiseForExtremes());
   });
@@ -191,7 +202,7 @@ describe('registry: elementwise ops at extreme values against PyTorch 1.13 (test
       it(`${op.name} ${dtype}`, () =>
         torch.scope(() => {
           const run = truth[op.name]?.[dtype];
-          // A new elementwise entry needs its extremes: run export_elementwise.ts, then extremes.py.
+          // A new elementwise entry needs its extremes: npm run ops:export, then npm run pytorch:extremes (PyTorch 1.13).
           expect(run, `${op.name} has no case in tests/pytorch/extremes.json`).toBeDefined();
           const xs = run.inputs.map((col) => col.map(fromHex));
           const leaves = xs.map((col) =>
@@ -200,12 +211,12 @@ describe('registry: elementwise ops at extreme values against PyTorch 1.13 (test
           const e = ENTRIES.find((x) => x.name === op.name) as OpSpec;
           const y = e.fn(...leaves, ...op.extra) as Tensor;
           const ties = op.name === 'maximum' || op.name === 'minimum';
-          same(y, run.value, 'value', xs, dtype, ties);
+          same(y, run.value, `${op.name} value`, xs, dtype, ties);
           if (!op.grad) return;
           y.backward(torch.onesLike(y));
           for (const [k, x] of leaves.entries()) {
             const want = run.grads?.[k];
-            if (want) same(x.grad ?? torch.zerosLike(x), want, `gradient of input ${k}`, xs, dtype, ties, true);
+            if (want) same(x.grad ?? torch.zerosLike(x), want, `${op.name} gradient of input ${k}`, xs, dtype, ties, true);
             else expect(x.grad, `gradient of input ${k}`).toBe(null);
           }
         }));

@@ -1,6 +1,6 @@
 # PyTorch 1.13's values and gradients of the registry's elementwise ops at extreme inputs (NaN,
 # ±inf, ±0, huge, tiny, subnormal), in float32 and float64: `/usr/bin/python3 tests/pytorch/extremes.py`
-# reads elementwise_ops.json (written from the registry by export_elementwise.ts) and writes
+# reads elementwise_ops.json (written from the registry by `npm run ops:export`) and writes
 # extremes.json. Every number is stored as the hex of its float64 bits (float32 results widened
 # exactly), so NaN, infinities and -0 survive JSON.
 import json, math, os, struct
