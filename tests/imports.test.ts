@@ -22,7 +22,7 @@
 //   base      dtype, shape, brand, print, core/wasm (and generated kernel types)
 //   state     grad_mode, storage, scope, late, validate (the barrel) and validate/*
 //   graph     autograd (Node, record, AutogradError: knows Tensor only as a type)
-//   tensor    tensor
+//   tensor    tensor, values (the bodies of its value readers: toArray, item, toString...)
 //   kernels   ops/internal, ops/kernels/*, ops/registry (OpSpec, defineOp)
 //   ops       ops/<kind>.ts: the op entries (creation, operands, binary, views, ...)
 //   engine    engine (the backward pass, which calls ops)
@@ -50,7 +50,7 @@ const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^(grad_mode|storage|scope|late|validate)\.ts$/, 'state'],
   [/^validate\/[^/]+\.ts$/, 'state'],
   [/^autograd\.ts$/, 'graph'],
-  [/^tensor\.ts$/, 'tensor'],
+  [/^(tensor|values)\.ts$/, 'tensor'],
   [/^ops\/(internal|registry|registry\.generated)\.ts$/, 'kernels'],
   [/^ops\/kernels\/[^/]+\.ts$/, 'kernels'],
   [/^ops\/index\.ts$/, 'registry'],
