@@ -30,7 +30,7 @@
 //   api       nn, optim
 //   facade    index
 // The graph layer sits below tensor because tensor.ts throws AutogradError and holds a Node; the
-// engine sits below ops/index because ops/index binds runBackward into tensor.ts through late.ts.
+// engine sits below ops/index because ops/index binds the engine's backward into tensor.ts through late.ts.
 // A new file under ts/ must be given a layer in LAYERS below (ops/*.ts default to `ops`).
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

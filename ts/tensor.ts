@@ -1,6 +1,6 @@
 // The Tensor handle: a typed, strided view of a Storage in WASM memory, plus its autograd state.
 // Values are never computed here. Its ops are methods the registry installs (./ops/index.ts).
-import { Storage, advanceGeneration, registerHandle, unregisterHandle } from './storage.js';
+import { Storage, registerHandle, unregisterHandle } from './storage.js';
 import type { Ticket } from './storage.js';
 import { trackInScope, setTensorCheck } from './scope.js';
 import { type DType, ITEM_SIZE } from './dtype.js';
@@ -19,9 +19,6 @@ export interface BackwardOpts {
 }
 
 const REGISTER_MIN_BYTES = 4096;
-
-const NO_BACKWARD_OPTS: BackwardOpts = Object.freeze({});
-const BACKWARD_OPTS = V.optionSpec('Tensor.backward', { retainGraph: 'bool', createGraph: 'bool' }, ['inputs']);
 
 export class Tensor {
   /** @internal */ _storage: Storage;
@@ -316,33 +313,7 @@ export class Tensor {
   }
 
   backward(gradient?: Tensor | null, opts?: BackwardOpts): void {
-    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
-      throw new TypeError(`gradients can be either Tensors or None, but got ${V.typeName(gradient)}`);
-    }
-    V.options(BACKWARD_OPTS, opts);
-    const o = opts ?? NO_BACKWARD_OPTS;
-    this._check('backward');
-    // The public flag (a no-grad view of a tensor that requires grad counts), as PyTorch's
-    // _make_grads checks it before the implicit-gradient shape check.
-    if (!this.requiresGrad) {
-      throw new AutogradError('element 0 of tensors does not require grad and does not have a grad_fn');
-    }
-    let g: Tensor;
-    if (gradient === undefined || gradient === null) {
-      if (this.numel() !== 1) throw new AutogradError('grad can be implicitly created only for scalar outputs');
-      g = late.full(this._shape, 1, this.dtype);
-    } else {
-      g = gradient;
-      if (!g._shape.every((d, i) => d === this._shape[i]) || g.ndim !== this.ndim) {
-        throw new AutogradError(`Mismatch in shape: grad_output[0] has a shape of ${g.shape} and output[0] has a shape of ${this.shape}.`);
-      }
-    }
-    // A generation boundary: what earlier steps dropped is spilled before this backward allocates
-    // gradients (optimizer.step() ends a generation too).
-    advanceGeneration();
-    late.runBackward(this, g, o.retainGraph ?? o.createGraph ?? false, o.createGraph ?? false);
-    // Programs read the loss after backward and step (loss.item()): count that as a use now.
-    this._storage.address();
+    late.backward(this, gradient, opts);
   }
 
   detach(): Tensor {
