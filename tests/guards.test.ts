@@ -1,6 +1,6 @@
 // Memory safety: no kernel reads or writes outside the storages of its operands.
 //
-// With the storage layer's debug guards on (ts/storage.ts setGuards), every storage is surrounded
+// With the storage layer's debug guards on (ts/storage_guards.ts setGuards), every storage is surrounded
 // by 64 guard bytes of a pattern, starts out filled with it, and is refilled with it when freed.
 // Every op the library exports runs forward and backward, in float32 and float64, on shapes whose
 // lengths hit every SIMD tail (0, 1, 3, 4, 5, 7, 8), 0-d and empty tensors, broadcast operands and
@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { torch, Tensor } from '../ts/index.js';
 import { ENTRIES } from '../ts/ops/index.js';
 import type { DType } from '../ts/index.js';
-import { checkGuards, setGuards } from '../ts/storage.js';
+import { checkGuards, setGuards } from '../ts/storage_guards.js';
 import { memoryBuffer } from '../ts/core/wasm.js';
 
 const F = torch.nn.functional;

@@ -20,9 +20,9 @@
 //
 // Layers (lowest first; a value import may only point to the same or a lower layer):
 //   base      dtype, shape, brand, print, core/wasm (and generated kernel types)
-//   state     grad_mode, storage, scope, late, validate
+//   state     grad_mode, storage, storage_guards, scope, late, validate (the barrel) and validate/*
 //   graph     autograd (Node, record, AutogradError: knows Tensor only as a type)
-//   tensor    tensor
+//   tensor    tensor, values (the bodies of its value readers: toArray, item, toString...)
 //   kernels   ops/internal, ops/kernels/*, ops/registry (OpSpec, defineOp)
 //   ops       ops/<kind>.ts: the op entries (creation, operands, binary, views, ...)
 //   engine    engine (the backward pass, which calls ops)
@@ -30,7 +30,7 @@
 //   api       nn, optim
 //   facade    index
 // The graph layer sits below tensor because tensor.ts throws AutogradError and holds a Node; the
-// engine sits below ops/index because ops/index binds runBackward into tensor.ts through late.ts.
+// engine sits below ops/index because ops/index binds the engine's backward into tensor.ts through late.ts.
 // A new file under ts/ must be given a layer in LAYERS below (ops/*.ts default to `ops`).
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -47,9 +47,10 @@ type Layer = (typeof LAYER_NAMES)[number];
 const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^(runtime|dtype|shape|brand|print)\.ts$/, 'base'],
   [/^core\/[^/]+\.ts$/, 'base'],
-  [/^(grad_mode|storage|scope|late|validate)\.ts$/, 'state'],
+  [/^(grad_mode|storage|storage_guards|scope|late|validate)\.ts$/, 'state'],
+  [/^validate\/[^/]+\.ts$/, 'state'],
   [/^autograd\.ts$/, 'graph'],
-  [/^tensor\.ts$/, 'tensor'],
+  [/^(tensor|values)\.ts$/, 'tensor'],
   [/^ops\/(internal|registry|registry\.generated)\.ts$/, 'kernels'],
   [/^ops\/kernels\/[^/]+\.ts$/, 'kernels'],
   [/^ops\/index\.ts$/, 'registry'],

@@ -1,12 +1,16 @@
-// The autograd engine: runs backward from a root through the graph of ../autograd.ts, counting
-// dependencies, accumulating into leaves, and summing each gradient down to its input's
-// (broadcast) shape in one place.
-import type { Tensor } from './tensor.js';
+// The autograd engine: Tensor.backward's argument checks and implicit gradient (`backward`, bound
+// into tensor.ts through late.ts), then the pass (`runBackward`) from a root through the graph of
+// ./autograd.ts, counting dependencies, accumulating into leaves, and summing each gradient down to
+// its input's (broadcast) shape in one place.
+import { Tensor, type BackwardOpts } from './tensor.js';
 import { Node, AutogradError } from './autograd.js';
 import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import type { DType } from './dtype.js';
 import { sameShape, fmtShape, type Shape } from './shape.js';
 import { withTemps } from './scope.js';
+import { advanceGeneration } from './storage.js';
+import * as V from './validate.js';
+import { full } from './ops/internal.js';
 import { gradCopy, toDtype } from './ops/operands.js';
 import { sum } from './ops/reduction.js';
 import { reshape } from './ops/views.js';
@@ -15,6 +19,8 @@ import { rt } from './runtime.js';
 /** Backward pass numbers: rt.autograd (ts/runtime.ts). */
 const A = rt.autograd;
 const NO_GRADS: readonly (Tensor | null)[] = Object.freeze([]);
+const NO_BACKWARD_OPTS: BackwardOpts = Object.freeze({});
+const BACKWARD_OPTS = V.optionSpec('Tensor.backward', { retainGraph: 'bool', createGraph: 'bool' }, ['inputs']);
 
 /** A gradient in its input's dtype, differentiably (with create_graph the cast is part of the new graph, as in PyTorch's engine). */
 function castGrad(g: Tensor, dtype: DType): Tensor {
@@ -87,6 +93,40 @@ function expandableTo(shape: readonly number[], target: readonly number[]): bool
     if (s !== 1 && s !== target[target.length - i]) return false;
   }
   return true;
+}
+
+/**
+ * Tensor.backward(gradient, opts), as PyTorch's torch.autograd.backward for one root: its argument
+ * checks and _make_grads (the implicit gradient of a scalar, the shape check), then the pass.
+ */
+export function backward(root: Tensor, gradient?: Tensor | null, opts?: BackwardOpts): void {
+  if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
+    throw new TypeError(`gradients can be either Tensors or None, but got ${V.typeName(gradient)}`);
+  }
+  V.options(BACKWARD_OPTS, opts);
+  const o = opts ?? NO_BACKWARD_OPTS;
+  root._check('backward');
+  // The public flag (a no-grad view of a tensor that requires grad counts), as PyTorch's
+  // _make_grads checks it before the implicit-gradient shape check.
+  if (!root.requiresGrad) {
+    throw new AutogradError('element 0 of tensors does not require grad and does not have a grad_fn');
+  }
+  let g: Tensor;
+  if (gradient === undefined || gradient === null) {
+    if (root.numel() !== 1) throw new AutogradError('grad can be implicitly created only for scalar outputs');
+    g = full(root._shape, 1, root.dtype);
+  } else {
+    g = gradient;
+    if (!g._shape.every((d, i) => d === root._shape[i]) || g.ndim !== root.ndim) {
+      throw new AutogradError(`Mismatch in shape: grad_output[0] has a shape of ${g.shape} and output[0] has a shape of ${root.shape}.`);
+    }
+  }
+  // A generation boundary: what earlier steps dropped is spilled before this backward allocates
+  // gradients (optimizer.step() ends a generation too).
+  advanceGeneration();
+  runBackward(root, g, o.retainGraph ?? o.createGraph ?? false, o.createGraph ?? false);
+  // Programs read the loss after backward and step (loss.item()): count that as a use now.
+  root._storage.address();
 }
 
 export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean, createGraph: boolean): void {

@@ -197,5 +197,5 @@ export const rt: Runtime = {
     scalars: { float32: new Map(), float64: new Map(), int64: new Map(), bool: new Map() },
     typedKernels: new Map(),
   },
-  late: { runBackward: unbound, regenerateViewGradFn: unbound, contiguousCopy: unbound, full: unbound },
+  late: { backward: unbound, regenerateViewGradFn: unbound, contiguousCopy: unbound },
 };

@@ -192,3 +192,30 @@ export function repeatedDims(g: Geometry): number[] {
   for (let i = 0; i < g.shape.length; i++) if (g.strides[i] === 0 && g.shape[i] > 1) out.push(i);
   return out;
 }
+
+/**
+ * Memory safety's last line: a view never reaches outside its storage, whatever arguments made it
+ * (argument validation gives PyTorch's message first; this catches what slips through, e.g. an
+ * index that is not an integer, before any kernel reads or writes through the view).
+ */
+export function checkViewBounds(shape: readonly number[], strides: readonly number[], offset: number, elements: number): void {
+  // (x % 1 === 0 is false for NaN, infinities and fractions.)
+  const nd = shape.length;
+  let ok = strides.length === nd && offset % 1 === 0;
+  let lo = offset;
+  let hi = offset;
+  for (let d = 0; d < nd && ok; d++) {
+    const n = shape[d];
+    const st = strides[d];
+    ok = n >= 0 && n % 1 === 0 && st % 1 === 0;
+    if (n === 0) {
+      if (ok) return; // empty: touches nothing
+    } else if (st < 0) lo += (n - 1) * st;
+    else hi += (n - 1) * st;
+  }
+  if (ok && lo >= 0 && hi < elements) return;
+  throw new RangeError(
+    `asgrad: a view of shape [${shape.join(', ')}], strides [${strides.join(', ')}] and offset ${offset} ` +
+      `would reach outside its storage of ${elements} elements`,
+  );
+}

@@ -1,17 +1,16 @@
 // The Tensor handle: a typed, strided view of a Storage in WASM memory, plus its autograd state.
 // Values are never computed here. Its ops are methods the registry installs (./ops/index.ts).
-import { Storage, advanceGeneration, registerHandle, unregisterHandle } from './storage.js';
+import { Storage, registerHandle, unregisterHandle } from './storage.js';
 import type { Ticket } from './storage.js';
 import { trackInScope, setTensorCheck } from './scope.js';
 import { type DType, ITEM_SIZE } from './dtype.js';
-import { Size, contiguousStrides, isContiguous, numelOf, normDimNoScalar } from './shape.js';
+import { Size, checkViewBounds, contiguousStrides, isContiguous, numelOf, normDimNoScalar } from './shape.js';
 import { type Node, AutogradError, type EdgeTarget } from './autograd.js';
 import { isGradEnabled, withGradMode } from './grad_mode.js';
-import { memoryBuffer } from './core/wasm.js';
-import { formatTensor } from './print.js';
 import { late } from './late.js';
 import { TENSOR } from './brand.js';
 import * as V from './validate.js';
+import * as values from './values.js';
 import { DISPOSE, TENSOR_BRAND, rt, type CopyInfo } from './runtime.js';
 
 export interface BackwardOpts {
@@ -20,9 +19,6 @@ export interface BackwardOpts {
 }
 
 const REGISTER_MIN_BYTES = 4096;
-
-const NO_BACKWARD_OPTS: BackwardOpts = Object.freeze({});
-const BACKWARD_OPTS = V.optionSpec('Tensor.backward', { retainGraph: 'bool', createGraph: 'bool' }, ['inputs']);
 
 export class Tensor {
   /** @internal */ _storage: Storage;
@@ -317,33 +313,7 @@ export class Tensor {
   }
 
   backward(gradient?: Tensor | null, opts?: BackwardOpts): void {
-    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) {
-      throw new TypeError(`gradients can be either Tensors or None, but got ${V.typeName(gradient)}`);
-    }
-    V.options(BACKWARD_OPTS, opts);
-    const o = opts ?? NO_BACKWARD_OPTS;
-    this._check('backward');
-    // The public flag (a no-grad view of a tensor that requires grad counts), as PyTorch's
-    // _make_grads checks it before the implicit-gradient shape check.
-    if (!this.requiresGrad) {
-      throw new AutogradError('element 0 of tensors does not require grad and does not have a grad_fn');
-    }
-    let g: Tensor;
-    if (gradient === undefined || gradient === null) {
-      if (this.numel() !== 1) throw new AutogradError('grad can be implicitly created only for scalar outputs');
-      g = late.full(this._shape, 1, this.dtype);
-    } else {
-      g = gradient;
-      if (!g._shape.every((d, i) => d === this._shape[i]) || g.ndim !== this.ndim) {
-        throw new AutogradError(`Mismatch in shape: grad_output[0] has a shape of ${g.shape} and output[0] has a shape of ${this.shape}.`);
-      }
-    }
-    // A generation boundary: what earlier steps dropped is spilled before this backward allocates
-    // gradients (optimizer.step() ends a generation too).
-    advanceGeneration();
-    late.runBackward(this, g, o.retainGraph ?? o.createGraph ?? false, o.createGraph ?? false);
-    // Programs read the loss after backward and step (loss.item()): count that as a use now.
-    this._storage.address();
+    late.backward(this, gradient, opts);
   }
 
   detach(): Tensor {
@@ -384,62 +354,21 @@ export class Tensor {
 
   /** A copy of the values, row-major, as a typed array of the tensor's dtype. */
   toArray(): Float32Array | Float64Array | BigInt64Array | Uint8Array {
-    this._check('toArray');
-    const c = this.isContiguous() ? this : withGradMode(false, () => late.contiguousCopy(this));
-    const n = this.numel();
-    // The pointer first: bringing a spilled storage back may grow (and so detach) the buffer.
-    const p = c._ptr();
-    const buf = memoryBuffer();
-    let out: Float32Array | Float64Array | BigInt64Array | Uint8Array;
-    switch (this.dtype) {
-      case 'float32':
-        out = new Float32Array(buf, p, n).slice();
-        break;
-      case 'float64':
-        out = new Float64Array(buf, p, n).slice();
-        break;
-      case 'int64':
-        out = new BigInt64Array(buf, p, n).slice();
-        break;
-      default:
-        out = new Uint8Array(buf, p, n).slice();
-    }
-    if (c !== this) c.dispose();
-    return out;
+    return values.toArray(this);
   }
   /** Values as plain JS numbers (booleans for bool), row-major. */
   dataSync(): number[] | boolean[] {
-    const a = this.toArray();
-    if (this.dtype === 'bool') return Array.from(a as Uint8Array, (v) => v !== 0);
-    if (this.dtype === 'int64') return Array.from(a as BigInt64Array, (v) => Number(v));
-    return Array.from(a as Float32Array);
+    return values.dataSync(this);
   }
   /** Nested arrays like torch.Tensor.tolist(); a 0-d tensor gives its number. */
   tolist(): NestedList {
-    const flat = this.dataSync();
-    const shape = this._shape;
-    let pos = 0;
-    const build = (d: number): NestedList => {
-      if (d === shape.length) return flat[pos++];
-      const out: NestedList[] = [];
-      for (let i = 0; i < shape[d]; i++) out.push(build(d + 1));
-      return out;
-    };
-    return build(0);
+    return values.tolist(this);
   }
   item(): number {
-    const n = this.numel();
-    if (n !== 1) throw new V.ValueError('only one element tensors can be converted to Python scalars');
-    const v = this.dataSync()[0];
-    return typeof v === 'boolean' ? (v ? 1 : 0) : v;
+    return values.item(this);
   }
-
   toString(): string {
-    const suffixes: string[] = [];
-    const fn = this.gradFn;
-    if (fn) suffixes.push(`grad_fn=${fn}`);
-    else if (this.requiresGrad) suffixes.push('requires_grad=True');
-    return formatTensor(this.dataSync(), this._shape, this.dtype, suffixes);
+    return values.tensorString(this);
   }
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
@@ -450,33 +379,6 @@ export type NestedList = number | boolean | NestedList[];
 
 export class DisposedError extends Error {
   override name = 'DisposedError';
-}
-
-/**
- * Memory safety's last line: a view never reaches outside its storage, whatever arguments made it
- * (argument validation gives PyTorch's message first; this catches what slips through, e.g. an
- * index that is not an integer, before any kernel reads or writes through the view).
- */
-function checkViewBounds(shape: readonly number[], strides: readonly number[], offset: number, elements: number): void {
-  // (x % 1 === 0 is false for NaN, infinities and fractions.)
-  const nd = shape.length;
-  let ok = strides.length === nd && offset % 1 === 0;
-  let lo = offset;
-  let hi = offset;
-  for (let d = 0; d < nd && ok; d++) {
-    const n = shape[d];
-    const st = strides[d];
-    ok = n >= 0 && n % 1 === 0 && st % 1 === 0;
-    if (n === 0) {
-      if (ok) return; // empty: touches nothing
-    } else if (st < 0) lo += (n - 1) * st;
-    else hi += (n - 1) * st;
-  }
-  if (ok && lo >= 0 && hi < elements) return;
-  throw new RangeError(
-    `asgrad: a view of shape [${shape.join(', ')}], strides [${strides.join(', ')}] and offset ${offset} ` +
-      `would reach outside its storage of ${elements} elements`,
-  );
 }
 
 export function isTensor(x: unknown): x is Tensor {

@@ -6,7 +6,7 @@ import { Tensor } from '../tensor.js';
 import { bindLate } from '../late.js';
 import { regenerateViewGradFn } from './inplace.js';
 import * as K from './internal.js';
-import { runBackward } from '../engine.js';
+import { backward } from '../engine.js';
 import type { AnyFn, OpSpec } from './registry.js';
 import type { Functional, TensorMethods, TensorProperties, TorchOps } from './registry.generated.js';
 import { CONVERSION_OPS } from './operands.js';
@@ -95,6 +95,6 @@ function bindTensor(): void {
       });
     }
   }
-  bindLate({ runBackward, regenerateViewGradFn, contiguousCopy: K.contiguousCopy, full: K.full });
+  bindLate({ backward, regenerateViewGradFn, contiguousCopy: K.contiguousCopy });
 }
 bindTensor();
