@@ -32,10 +32,11 @@
 // The graph layer sits below tensor because tensor.ts throws AutogradError and holds a Node; the
 // engine sits below ops/index because ops/index binds the engine's backward into tensor.ts through late.ts.
 // A new file under ts/ must be given a layer in LAYERS below (ops/*.ts default to `ops`).
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { tsFiles } from './source-files.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TS_DIR = join(ROOT, 'ts');
@@ -69,16 +70,6 @@ interface Edge {
   to: string;
   typeOnly: boolean;
   line: number;
-}
-
-function tsFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
 }
 
 /** The relative imports and re-exports of one source text; `from` and `to` relative to ts/. */

@@ -2,8 +2,9 @@
 // of the host's globals, `using` without a global Symbol.dispose, and a clear error when two copies
 // of asgrad (its ESM and CommonJS builds) meet in one process.
 import { describe, expect, it } from 'vitest';
+import { tsFiles } from './source-files.js';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,16 +17,6 @@ import { DISPOSE, TENSOR_BRAND, loadedCopies, rt } from '../ts/runtime.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ESM_BUILD = join(ROOT, 'build/ts/index.js');
 const CJS_BUILD = join(ROOT, 'build/asgrad.cjs');
-
-function tsFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
-    else if (name.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
 
 /** ts/ sources, by path relative to the root; the generated kernel declarations hold only types. */
 const SOURCES = tsFiles(join(ROOT, 'ts'))

@@ -1,6 +1,7 @@
 // The rules that make "the same bits everywhere" true (docs/platforms.md), enforced.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tsFiles } from '../source-files.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import binaryen from 'binaryen';
 import { ROOT } from './harness.js';
@@ -20,16 +21,6 @@ const MATH_ALLOW: { file: string; line: RegExp; why: string }[] = [
   { file: 'ts/ops/kernels/matmul_index.ts', line: /Math\.max\(ba, bb\)/, why: 'matmul batch size' },
   { file: 'ts/storage.ts', line: /Math\.min\(this\.tenure \* 2, MAX_TENURE\)/, why: 'storage tenure (memory policy)' },
 ];
-
-function tsFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
-    else if (name.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
 
 /** The code of a line, without its // comment or a block comment line. */
 function code(line: string): string {

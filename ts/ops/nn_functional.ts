@@ -27,36 +27,36 @@ function softmaxDim(dim: unknown, spec: V.OptionSpec): number {
   return dim;
 }
 
-export function softmax(x: Tensor, dim: number): Tensor {
-  V.tensor(x, 'softmax', 'input', 1);
-  V.int(dim, 'softmax', 'dim', 1);
-  V.softmaxInput(x, dim, false);
+/** softmax / log_softmax along `dim`: the kernel, then a node whose rule reads the result. */
+function softmaxLike(
+  x: Tensor,
+  dim: number,
+  kind: 'softmax' | 'log_softmax',
+  node: string,
+  rule: (g: Tensor, y: Tensor, d: number) => Tensor,
+): Tensor {
+  const entry = kind === 'softmax' ? 'softmax' : 'logSoftmax';
+  V.tensor(x, entry, 'input', 1);
+  V.int(dim, entry, 'dim', 1);
+  V.softmaxInput(x, dim, kind === 'log_softmax');
   const a = floatInput(x);
   const d = normDim(dim, a.ndim);
-  const y = K.softmaxK('softmax', a, d);
+  const y = K.softmaxK(kind, a, d);
   return record(
-    'SoftmaxBackward0',
+    node,
     y,
     [a],
     () => [y],
-    (g, [s]) => [s.mul(g.sub(g.mul(s).sum(d, true)))],
+    (g, [s]) => [rule(g, s, d)],
   );
 }
 
+export function softmax(x: Tensor, dim: number): Tensor {
+  return softmaxLike(x, dim, 'softmax', 'SoftmaxBackward0', (g, s, d) => s.mul(g.sub(g.mul(s).sum(d, true))));
+}
+
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  V.tensor(x, 'logSoftmax', 'input', 1);
-  V.int(dim, 'logSoftmax', 'dim', 1);
-  V.softmaxInput(x, dim, true);
-  const a = floatInput(x);
-  const d = normDim(dim, a.ndim);
-  const y = K.softmaxK('log_softmax', a, d);
-  return record(
-    'LogSoftmaxBackward0',
-    y,
-    [a],
-    () => [y],
-    (g, [s]) => [g.sub(s.exp().mul(g.sum(d, true)))],
-  );
+  return softmaxLike(x, dim, 'log_softmax', 'LogSoftmaxBackward0', (g, s, d) => g.sub(s.exp().mul(g.sum(d, true))));
 }
 
 /** F.linear(x, W, b) = x W^T + b, composed as PyTorch 1.13's at::linear (addmm for 2-D input). */
