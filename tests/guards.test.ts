@@ -593,6 +593,22 @@ describe('no kernel reads or writes outside its operands', () => {
         TAILS.map(
           (n) => () => new torch.nn.BCEWithLogitsLoss().call(make({ shape: [n] }, dt), make({ shape: [n], pos: true }, dt).sigmoid()),
         ),
+      NLLLoss: (dt) => classCases((x, t) => new torch.nn.NLLLoss({ reduction: 'sum' })(x, t), true)(dt),
+      Identity: (dt) => ONE.map((inp) => () => new torch.nn.Identity()(make(inp, dt)).mul(1)),
+      Flatten: (dt) => TAILS.map((n) => () => new torch.nn.Flatten()(make({ shape: [2, n, 3] }, dt))),
+      Unflatten: (dt) => TAILS.map((n) => () => new torch.nn.Unflatten(1, [n, 1])(make({ shape: [2, n] }, dt))),
+      LeakyReLU: (dt) => ONE.map((inp) => () => new torch.nn.LeakyReLU(0.2)(make(inp, dt))),
+      Tanh: (dt) => ONE.map((inp) => () => new torch.nn.Tanh()(make(inp, dt))),
+      Sigmoid: (dt) => ONE.map((inp) => () => new torch.nn.Sigmoid()(make(inp, dt))),
+      Softmax: (dt) => TAILS.map((n) => () => new torch.nn.Softmax(1)(make({ shape: [3, n] }, dt))),
+      LogSoftmax: (dt) => TAILS.map((n) => () => new torch.nn.LogSoftmax(1)(make({ shape: [3, n] }, dt))),
+      // p = 0 in training, p = 0.5 in eval: values independent of the generator's state.
+      Dropout: (dt) => ONE.map((inp) => () => new torch.nn.Dropout(0)(make(inp, dt)).add(new torch.nn.Dropout(0.5).eval()(make(inp, dt)))),
+      Sequential: (dt) =>
+        TAILS.map((n) => () => new torch.nn.Sequential(new torch.nn.Tanh(), new torch.nn.Sigmoid())(make({ shape: [n] }, dt))),
+      ModuleList: (dt) => TAILS.map((n) => () => new torch.nn.ModuleList([new torch.nn.Tanh()]).at(-1)(make({ shape: [n] }, dt))),
+      ModuleDict: (dt) => TAILS.map((n) => () => new torch.nn.ModuleDict({ a: new torch.nn.Tanh() }).get('a')(make({ shape: [n] }, dt))),
+      Parameter: (dt) => TAILS.map((n) => () => new torch.nn.Parameter(make({ shape: [n] }, dt)).mul(2)),
     };
     const classes = Object.entries(torch.nn)
       .filter(([k, v]) => typeof v === 'function' && k !== 'Module')

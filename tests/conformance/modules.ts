@@ -1,0 +1,133 @@
+// The nn.Module cases of ../shared/golden-train/modules.json (computed by PyTorch 1.13; format in
+// its README-ops-modules.md) through the built package's public API: build the module from its
+// spec, load its state_dict, set the mode, call it, run backward, and compare the output, the
+// gradients of the inputs and parameters, the buffers after, the repr, the parameter names and
+// the parameter count.
+import { readFileSync } from 'node:fs';
+import { torch, type Tensor } from '../../build/ts/index.js';
+import type { DType } from '../../build/ts/index.js';
+import { compare, makeTensor, type Result } from './runner.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+interface TensorSpec {
+  shape: number[];
+  data: (number | boolean | string)[];
+  dtype?: DType;
+  requires_grad?: boolean;
+}
+export interface ModuleSpec {
+  type: string;
+  args?: Json[];
+  kwargs?: Record<string, Json>;
+  children?: ModuleSpec[];
+}
+export interface ModuleCase {
+  name: string;
+  dtype: DType;
+  module: ModuleSpec;
+  state_dict: Record<string, TensorSpec>;
+  mode: 'train' | 'eval';
+  inputs: Record<string, TensorSpec>;
+  forward: { args: Json[]; kwargs?: Record<string, Json> };
+  backward: { gradient: TensorSpec | null | Json };
+  expected: {
+    output: TensorSpec | Json;
+    grads: Record<string, TensorSpec | null>;
+    state_dict_after: Record<string, TensorSpec>;
+    repr: string;
+    parameters: string[];
+    num_parameters: number;
+  };
+  tolerance: { rtol: number; atol: number };
+}
+
+type Ctor = new (...args: unknown[]) => ((...xs: Tensor[]) => Tensor) & InstanceType<typeof torch.nn.Module>;
+const NN = torch.nn as unknown as Record<string, Ctor>;
+
+const LOSSES = new Set(['MSELoss', 'CrossEntropyLoss', 'NLLLoss', 'BCEWithLogitsLoss']);
+const LAYERS = new Set([
+  'Linear',
+  'Identity',
+  'Flatten',
+  'Unflatten',
+  'ReLU',
+  'LeakyReLU',
+  'Tanh',
+  'Sigmoid',
+  'Softmax',
+  'LogSoftmax',
+  'Dropout',
+  'Sequential',
+]);
+
+/** Whether the library implements this spec (loss modules: only the `reduction` option so far). */
+export function supported(spec: ModuleSpec): boolean {
+  if (spec.type === 'Sequential') return (spec.children ?? []).every(supported);
+  if (LOSSES.has(spec.type)) return Object.keys(spec.kwargs ?? {}).every((k) => k === 'reduction');
+  return LAYERS.has(spec.type);
+}
+
+const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function build(spec: ModuleSpec): InstanceType<typeof torch.nn.Module> {
+  if (spec.type === 'Sequential') return new torch.nn.Sequential(...(spec.children ?? []).map(build));
+  const Cls = NN[spec.type];
+  const kw = Object.fromEntries(Object.entries(spec.kwargs ?? {}).map(([k, v]) => [camel(k), v]));
+  const args: unknown[] = [...(spec.args ?? [])];
+  if (Object.keys(kw).length) args.push(kw);
+  return new Cls(...args);
+}
+
+export function runModuleCase(c: ModuleCase): Result {
+  const errs: string[] = [];
+  try {
+    torch.scope(() => {
+      const m = build(c.module);
+      if (c.dtype === 'float64') m.double();
+      const sd = Object.fromEntries(Object.entries(c.state_dict).map(([k, v]) => [k, makeTensor(v, c.dtype)]));
+      m.loadStateDict(sd);
+      if (c.mode === 'train') m.train();
+      else m.eval();
+      const env = new Map(Object.entries(c.inputs).map(([k, v]) => [k, makeTensor(v, c.dtype)]));
+      const args = c.forward.args.map((a) => {
+        const t = env.get(a as string);
+        if (!t) throw new Error(`forward argument ${JSON.stringify(a)} is not an input`);
+        return t;
+      });
+      if (c.forward.kwargs && Object.keys(c.forward.kwargs).length) throw new Error('forward kwargs are not supported here');
+      const out = m(...args);
+      const tol = c.tolerance;
+      const e = c.expected;
+      const push = (p: string | null): void => {
+        if (p) errs.push(p);
+      };
+      push(compare('output', out, e.output as TensorSpec, tol, c.dtype));
+      const g = c.backward.gradient;
+      if (g === null) out.backward();
+      else out.backward(makeTensor(g as TensorSpec, c.dtype));
+      const params = new Map([...m.namedParameters()]);
+      for (const [k, want] of Object.entries(e.grads)) {
+        const got = k.startsWith('input:') ? env.get(k.slice(6))?.grad : params.get(k)?.grad;
+        if (got === undefined) errs.push(`grads: ${k} is neither an input nor a parameter`);
+        else push(compare(`grad ${k}`, got, want, tol, c.dtype));
+      }
+      const after = m.stateDict();
+      for (const [k, want] of Object.entries(e.state_dict_after))
+        push(compare(`state_dict_after ${k}`, after[k] ?? null, want, tol, c.dtype));
+      if (String(m) !== e.repr) errs.push(`repr: ${JSON.stringify(String(m))} != ${JSON.stringify(e.repr)}`);
+      const names = [...params.keys()];
+      if (names.join(',') !== e.parameters.join(',')) errs.push(`parameters: [${names}] != [${e.parameters}]`);
+      const count = [...m.parameters()].reduce((s, p) => s + p.numel(), 0);
+      if (count !== e.num_parameters) errs.push(`num_parameters: ${count} != ${e.num_parameters}`);
+    });
+  } catch (err) {
+    errs.push(`threw: ${(err as Error).message}`);
+  }
+  return errs.length ? { name: c.name, ok: false, message: errs.join('; ') } : { name: c.name, ok: true };
+}
+
+export function loadModuleCases(file: string): ModuleCase[] {
+  const d = JSON.parse(readFileSync(file, 'utf8')) as { format: number; group: string; cases: ModuleCase[] };
+  if (d.format !== 1 || d.group !== 'modules') throw new Error(`${file}: not a format-1 modules group`);
+  return d.cases;
+}

@@ -1,0 +1,11 @@
+// Python's exception names for the errors of nn (their messages are PyTorch's).
+
+/** Python's KeyError (str() of it quotes the message). */
+export class KeyError extends Error {
+  override name = 'KeyError';
+}
+
+/** Python's IndexError. */
+export class IndexError extends Error {
+  override name = 'IndexError';
+}

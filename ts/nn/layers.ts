@@ -1,0 +1,241 @@
+// Layers that need no op of their own: Linear, Identity, Flatten, Unflatten, the activations,
+// Softmax / LogSoftmax and Dropout. Each prints its extra_repr as PyTorch 1.13 does.
+import type { Tensor } from '../tensor.js';
+import { OPS } from '../ops/index.js';
+import { noGrad } from '../grad_mode.js';
+import { scope } from '../scope.js';
+import * as V from '../validate.js';
+import { AutogradError } from '../autograd.js';
+import { Module, asParameter, type Parameter } from './module.js';
+import { initArgs } from './args.js';
+import { pyBool, pyFloat, pyTuple } from './repr.js';
+
+const LINEAR_OPTS = V.optionSpec('Linear.__init__', { bias: 'bool', dtype: 'dtype' }, ['device']);
+
+/** y = x W^T + b, initialised like PyTorch: U(-1/sqrt(in), 1/sqrt(in)) from the seeded RNG. */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+  constructor(inFeatures: number, outFeatures: number, opts?: { bias?: boolean; dtype?: 'float32' | 'float64' }) {
+    super();
+    V.int(inFeatures, 'Linear.__init__', 'in_features', 1);
+    V.int(outFeatures, 'Linear.__init__', 'out_features', 2);
+    V.options(LINEAR_OPTS, opts);
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    const o = opts ?? {};
+    const dtype = o.dtype ?? 'float32';
+    V.size([outFeatures, inFeatures], 'Linear.__init__', 'size');
+    // PyTorch 1.13 refuses integer parameters when it makes them require grad.
+    if (dtype !== 'float32' && dtype !== 'float64')
+      throw new AutogradError('Only Tensors of floating point and complex dtype can require gradients');
+    // kaiming_uniform_(a=sqrt(5)) gives the bound 1/sqrt(in), as the bias's: computed by the core
+    // (no JavaScript Math on a value path, docs/platforms.md).
+    const bound = scope(() => OPS.tensor.fn(inFeatures, { dtype: 'float64' }).sqrt().reciprocal().item());
+    const init = (shape: number[]): Parameter =>
+      asParameter(
+        noGrad(() =>
+          OPS.rand
+            .fn(shape, { dtype })
+            .mul(2 * bound)
+            .sub(bound),
+        ),
+      );
+    this.weight = init([outFeatures, inFeatures]);
+    if (o.bias === false) this.registerParameter('bias', null);
+    else this.bias = init([outFeatures]);
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.linear.fn(x, this.weight, this.bias);
+  }
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
+  }
+}
+
+/** Returns its input (any constructor arguments are ignored, as PyTorch's). */
+export class Identity extends Module {
+  constructor(..._args: unknown[]) {
+    super();
+  }
+  override forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+export class Flatten extends Module {
+  readonly startDim: number;
+  readonly endDim: number;
+  constructor(startDim?: number | { startDim?: number; endDim?: number }, endDim?: number) {
+    super();
+    const a = initArgs('Flatten', { startDim: 'int', endDim: 'int' }, [startDim, endDim]);
+    this.startDim = (a.startDim as number | undefined) ?? 1;
+    this.endDim = (a.endDim as number | undefined) ?? -1;
+    V.int(this.startDim, 'Flatten.__init__', 'start_dim', 1);
+    V.int(this.endDim, 'Flatten.__init__', 'end_dim', 2);
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.flatten.fn(x, this.startDim, this.endDim);
+  }
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
+}
+
+export class Unflatten extends Module {
+  readonly dim: number;
+  readonly unflattenedSize: readonly number[];
+  constructor(dim: number | { dim: number; unflattenedSize: readonly number[] }, unflattenedSize?: readonly number[]) {
+    super();
+    const a = initArgs('Unflatten', { dim: 'int', unflattenedSize: 'any' }, [dim, unflattenedSize]);
+    V.int(a.dim, 'Unflatten.__init__', 'dim', 1);
+    const sizes = a.unflattenedSize;
+    if (!Array.isArray(sizes) || !sizes.every((s) => Number.isInteger(s))) {
+      throw new TypeError(`unflattened_size must be tuple of ints, but found type ${V.typeName(sizes)}`);
+    }
+    this.dim = a.dim;
+    this.unflattenedSize = [...sizes];
+  }
+  override forward(x: Tensor): Tensor {
+    V.tensor(x, 'unflatten', 'input', 1);
+    const shape = [...x.shape];
+    const d = this.dim < 0 ? this.dim + shape.length : this.dim;
+    return OPS.reshape.fn(x, [...shape.slice(0, d), ...this.unflattenedSize, ...shape.slice(d + 1)]);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattened_size=${pyTuple(this.unflattenedSize)}`;
+  }
+}
+
+/** An activation whose constructor takes only `inplace` (PyTorch's ReLU prints it when true). */
+abstract class Activation extends Module {
+  readonly inplace: boolean;
+  constructor(name: string, args: unknown[], printInplace: boolean) {
+    super();
+    const a = initArgs(name, printInplace ? { inplace: 'bool' } : {}, args);
+    this.inplace = (a.inplace as boolean | undefined) ?? false;
+  }
+}
+
+export class ReLU extends Activation {
+  constructor(inplace?: boolean | { inplace?: boolean }) {
+    super('ReLU', [inplace], true);
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.relu.fn(x);
+  }
+  override extraRepr(): string {
+    return this.inplace ? 'inplace=True' : '';
+  }
+}
+
+export class Tanh extends Activation {
+  constructor() {
+    super('Tanh', [], false);
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.tanh.fn(x);
+  }
+}
+
+export class Sigmoid extends Activation {
+  constructor() {
+    super('Sigmoid', [], false);
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.sigmoid.fn(x);
+  }
+}
+
+export class LeakyReLU extends Module {
+  readonly negativeSlope: number;
+  readonly inplace: boolean;
+  constructor(negativeSlope?: number | { negativeSlope?: number; inplace?: boolean }, inplace?: boolean) {
+    super();
+    const a = initArgs('LeakyReLU', { negativeSlope: 'number', inplace: 'bool' }, [negativeSlope, inplace]);
+    this.negativeSlope = (a.negativeSlope as number | undefined) ?? 0.01;
+    this.inplace = (a.inplace as boolean | undefined) ?? false;
+    V.number(this.negativeSlope, 'LeakyReLU.__init__', 'negative_slope', 1);
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.leakyRelu.fn(x, this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negative_slope=${pyFloat(this.negativeSlope)}${this.inplace ? ', inplace=True' : ''}`;
+  }
+}
+
+/** PyTorch's legacy implicit softmax dim (with no dim given): 0 for 0-, 1- and 3-d inputs, else 1. */
+function implicitDim(ndim: number): number {
+  return ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1;
+}
+
+abstract class SoftmaxLike extends Module {
+  readonly dim: number | null;
+  constructor(name: string, dim: number | null | { dim?: number | null } | undefined) {
+    super();
+    const a = initArgs(name, { dim: 'any' }, [dim]);
+    const d = a.dim ?? null;
+    if (d !== null) V.int(d, `${name}.__init__`, 'dim', 1);
+    this.dim = d;
+  }
+  protected dimFor(x: Tensor): number {
+    V.tensor(x, this.constructor.name, 'input', 1);
+    return this.dim ?? implicitDim(x.ndim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim === null ? 'None' : this.dim}`;
+  }
+}
+
+export class Softmax extends SoftmaxLike {
+  constructor(dim?: number | null | { dim?: number | null }) {
+    super('Softmax', dim);
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.softmax.fn(x, this.dimFor(x));
+  }
+}
+
+export class LogSoftmax extends SoftmaxLike {
+  constructor(dim?: number | null | { dim?: number | null }) {
+    super('LogSoftmax', dim);
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.logSoftmax.fn(x, this.dimFor(x));
+  }
+}
+
+/**
+ * Dropout(p): in training, zeroes each element with probability p (uniforms from the seeded
+ * generator) and scales the rest by 1/(1-p); in eval mode, the input itself.
+ */
+export class Dropout extends Module {
+  readonly p: number;
+  readonly inplace: boolean;
+  constructor(p?: number | { p?: number; inplace?: boolean }, inplace?: boolean) {
+    super();
+    const a = initArgs('Dropout', { p: 'number', inplace: 'bool' }, [p, inplace]);
+    const q = (a.p as number | undefined) ?? 0.5;
+    V.number(q, 'Dropout.__init__', 'p', 1);
+    if (q < 0 || q > 1) throw new V.ValueError(`dropout probability has to be between 0 and 1, but got ${pyFloat(q)}`);
+    this.p = q;
+    this.inplace = (a.inplace as boolean | undefined) ?? false;
+  }
+  override forward(x: Tensor): Tensor {
+    V.tensor(x, 'dropout', 'input', 1);
+    if (!this.training) return x;
+    const keep = 1 - this.p;
+    const scale = noGrad(() => {
+      const u = OPS.rand.fn([...x.shape], { dtype: x.dtype === 'float64' ? 'float64' : 'float32' });
+      const m = u.lt(keep).to(u.dtype);
+      return keep === 0 ? m : m.mul(1 / keep);
+    });
+    return x.mul(scale);
+  }
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=${pyBool(this.inplace)}`;
+  }
+}
