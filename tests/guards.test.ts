@@ -594,6 +594,12 @@ describe('no kernel reads or writes outside its operands', () => {
           (n) => () => new torch.nn.BCEWithLogitsLoss().call(make({ shape: [n] }, dt), make({ shape: [n], pos: true }, dt).sigmoid()),
         ),
       NLLLoss: (dt) => classCases((x, t) => new torch.nn.NLLLoss({ reduction: 'sum' })(x, t), true)(dt),
+      Bilinear: (dt) =>
+        TAILS.map((n) => () => {
+          const m = new torch.nn.Bilinear(3, 2, 4, { dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [n, 3] }, dt), make({ shape: [n, 2] }, dt));
+        }),
       Identity: (dt) => ONE.map((inp) => () => new torch.nn.Identity()(make(inp, dt)).mul(1)),
       Flatten: (dt) => TAILS.map((n) => () => new torch.nn.Flatten()(make({ shape: [2, n, 3] }, dt))),
       Unflatten: (dt) => TAILS.map((n) => () => new torch.nn.Unflatten(1, [n, 1])(make({ shape: [2, n] }, dt))),

@@ -8,7 +8,20 @@ export const functional = F;
 export { Module, Parameter } from './nn/module.js';
 export type { RemovableHandle } from './nn/module.js';
 export type { ForwardPreHook, ForwardHook, BackwardHook } from './nn/module.js';
-export { Linear, Identity, Flatten, Unflatten, ReLU, LeakyReLU, Tanh, Sigmoid, Softmax, LogSoftmax, Dropout } from './nn/layers.js';
+export {
+  Linear,
+  Bilinear,
+  Identity,
+  Flatten,
+  Unflatten,
+  ReLU,
+  LeakyReLU,
+  Tanh,
+  Sigmoid,
+  Softmax,
+  LogSoftmax,
+  Dropout,
+} from './nn/layers.js';
 export { Sequential, ModuleList, ModuleDict } from './nn/containers.js';
 export { MSELoss, CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss } from './nn/losses.js';
 export type { LossOptions } from './nn/losses.js';

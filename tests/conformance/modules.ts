@@ -47,6 +47,7 @@ const NN = torch.nn as unknown as Record<string, Ctor>;
 const LOSSES = new Set(['MSELoss', 'CrossEntropyLoss', 'NLLLoss', 'BCEWithLogitsLoss']);
 const LAYERS = new Set([
   'Linear',
+  'Bilinear',
   'Identity',
   'Flatten',
   'Unflatten',

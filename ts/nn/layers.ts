@@ -55,6 +55,64 @@ export class Linear extends Module {
   }
 }
 
+const BILINEAR_OPTS = V.optionSpec('Bilinear.__init__', { bias: 'bool', dtype: 'dtype' }, ['device']);
+
+/**
+ * y = x1^T A x2 + b over the last dims (weight [out, in1, in2]), initialised like PyTorch:
+ * U(-1/sqrt(in1), 1/sqrt(in1)) from the seeded RNG. Composed from matmul, mul and sum (the gradients
+ * follow from theirs): x1 @ A viewed [in1, out*in2], times x2 broadcast over out, summed over in2.
+ */
+export class Bilinear extends Module {
+  readonly in1Features: number;
+  readonly in2Features: number;
+  readonly outFeatures: number;
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+  constructor(in1: number, in2: number, out: number, opts?: { bias?: boolean; dtype?: 'float32' | 'float64' }) {
+    super();
+    V.int(in1, 'Bilinear.__init__', 'in1_features', 1);
+    V.int(in2, 'Bilinear.__init__', 'in2_features', 2);
+    V.int(out, 'Bilinear.__init__', 'out_features', 3);
+    V.options(BILINEAR_OPTS, opts);
+    V.size([out, in1, in2], 'Bilinear.__init__', 'size');
+    const dtype = opts?.dtype ?? 'float32';
+    if (dtype !== 'float32' && dtype !== 'float64')
+      throw new AutogradError('Only Tensors of floating point and complex dtype can require gradients');
+    this.in1Features = in1;
+    this.in2Features = in2;
+    this.outFeatures = out;
+    const bound = scope(() => OPS.tensor.fn(in1, { dtype: 'float64' }).sqrt().reciprocal().item());
+    const init = (shape: number[]): Parameter =>
+      asParameter(
+        noGrad(() =>
+          OPS.rand
+            .fn(shape, { dtype })
+            .mul(2 * bound)
+            .sub(bound),
+        ),
+      );
+    this.weight = init([out, in1, in2]);
+    if (opts?.bias === false) this.registerParameter('bias', null);
+    else this.bias = init([out]);
+  }
+  override forward(x1: Tensor, x2: Tensor): Tensor {
+    V.tensor(x1, 'bilinear', 'input1', 1);
+    V.tensor(x2, 'bilinear', 'input2', 2);
+    const lead = [...x1.shape].slice(0, -1);
+    const [o, i1, i2] = [this.outFeatures, this.in1Features, this.in2Features];
+    const a = this.weight.permute([1, 0, 2]).reshape([i1, o * i2]);
+    const y = x1
+      .matmul(a)
+      .reshape([...lead, o, i2])
+      .mul(x2.unsqueeze(-2))
+      .sum(-1);
+    return this.bias === null ? y : y.add(this.bias);
+  }
+  override extraRepr(): string {
+    return `in1_features=${this.in1Features}, in2_features=${this.in2Features}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
+  }
+}
+
 /** Returns its input (any constructor arguments are ignored, as PyTorch's). */
 export class Identity extends Module {
   constructor(..._args: unknown[]) {
