@@ -166,6 +166,49 @@ describe('nn.Module', () => {
     expect(y2.gradFn?.name).toBe('AddmmBackward0');
   });
 
+  it('prints floats, flags, tuples and empty containers as PyTorch', () => {
+    const ms = [
+      new nn.LeakyReLU(1e-5),
+      new nn.LeakyReLU(0.5, true),
+      new nn.Dropout(0.25),
+      new nn.Softmax({ dim: 0 }),
+      new nn.Sequential(),
+      new nn.ModuleList(),
+      new nn.ModuleDict(),
+      new nn.Sequential(new nn.Sequential(new nn.Identity()), new nn.ModuleList([new nn.Tanh()])),
+      new nn.Bilinear(2, 3, 4, { bias: false }),
+      new nn.Flatten(),
+      new nn.Unflatten(0, [4]),
+      new nn.NLLLoss(),
+      new nn.MSELoss({ reduction: 'sum' }),
+    ];
+    expect(ms.map(String)).toEqual(REF.extra.reprs);
+  });
+
+  it('a backward hook on a two-input module (Bilinear) sees both input gradients', () => {
+    const bl = new nn.Bilinear(2, 2, 1).double();
+    bl.loadStateDict({
+      weight: torch.tensor([
+        [
+          [1.0, 2.0],
+          [3.0, -1.0],
+        ],
+      ]),
+      bias: torch.tensor([0.5]),
+    });
+    const a = torch.tensor([[1.0, -2.0]], { dtype: 'float64', requiresGrad: true });
+    const b = torch.tensor([[0.5, 3.0]], { dtype: 'float64', requiresGrad: true });
+    const seen: { gi?: unknown; go?: unknown } = {};
+    bl.registerFullBackwardHook((_m, gi, go) => {
+      seen.gi = gi.map((g) => g?.tolist());
+      seen.go = go.map((g) => g?.tolist());
+    });
+    bl(a, b).sum().backward();
+    expect(seen).toEqual(REF.extra.bilinear_hook);
+    expect(a.grad?.tolist()).toEqual(REF.extra.bilinear_hook.gi[0]);
+    expect(b.grad?.tolist()).toEqual(REF.extra.bilinear_hook.gi[1]);
+  });
+
   it('a backward hook on a module whose input needs no grad gets grad_input [null]', () => {
     const lin = new nn.Linear(2, 2);
     let seen: (Tensor | null)[] | null = null;
@@ -234,6 +277,58 @@ describe('nn.Module', () => {
     expect(p instanceof nn.Parameter && p.isLeaf && p.requiresGrad).toBe(true);
     expect(torch.zeros([2]) instanceof nn.Parameter).toBe(false);
   });
+});
+
+describe('golden-train init.json: default initialisation of the implemented modules', () => {
+  interface InitItem {
+    name: string;
+    module: { type: string; args?: number[] };
+    param: string;
+    shape: number[];
+    dtype: string;
+    distribution: string;
+    low?: number;
+    high?: number;
+  }
+  const file = fileURLToPath(new URL('../../shared/golden-train/init.json', import.meta.url));
+  const items = (JSON.parse(readFileSync(file, 'utf8')) as { items: InitItem[] }).items.filter(
+    (i) => i.module.type in { Linear: 1, Bilinear: 1 },
+  );
+  it('has the Linear and Bilinear items', () => {
+    expect(items.map((i) => i.name)).toEqual([
+      'init/Linear_4_3/weight',
+      'init/Linear_4_3/bias',
+      'init/Linear_64_10/weight',
+      'init/Linear_64_10/bias',
+      'init/Bilinear_4_3_3/weight',
+      'init/Bilinear_4_3_3/bias',
+    ]);
+  });
+  for (const item of items) {
+    it(`${item.name}: U(${item.low}, ${item.high}) over 30 draws`, () => {
+      torch.manualSeed(7);
+      const vals: number[] = [];
+      for (let k = 0; k < 30; k++) {
+        const Cls = nn[item.module.type as 'Linear'] as unknown as new (...a: number[]) => InstanceType<typeof nn.Module>;
+        const p = new Cls(...(item.module.args ?? [])).stateDict()[item.param];
+        expect([...p.shape]).toEqual(item.shape);
+        expect(p.dtype).toBe(item.dtype);
+        vals.push(...Array.from(p.dataSync(), Number));
+      }
+      const lo = item.low ?? 0;
+      const hi = item.high ?? 0;
+      const w = hi - lo;
+      expect(item.distribution).toBe('uniform');
+      expect(vals.every((v) => v >= lo && v <= hi)).toBe(true);
+      // Both bounds approached, mean and variance within sampling error (5 standard errors).
+      expect(Math.min(...vals) - lo).toBeLessThan((w * 10) / vals.length);
+      expect(hi - Math.max(...vals)).toBeLessThan((w * 10) / vals.length);
+      const mean = vals.reduce((s, v) => s + v, 0) / vals.length;
+      const variance = vals.reduce((s, v) => s + (v - mean) ** 2, 0) / vals.length;
+      expect(Math.abs(mean - (lo + hi) / 2)).toBeLessThan(5 * Math.sqrt((w * w) / 12 / vals.length));
+      expect(Math.abs(variance - (w * w) / 12)).toBeLessThan(5 * Math.sqrt(w ** 4 / 180 / vals.length));
+    });
+  }
 });
 
 describe('golden-train modules.json (PyTorch 1.13) for the implemented module types', () => {

@@ -70,4 +70,22 @@ y = lin(x)
 (y * torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)).sum().backward()
 rec['y'] = y.tolist(); rec['xgrad'] = x.grad.tolist(); rec['wgrad'] = lin.weight.grad.tolist(); rec['fn'] = type(y.grad_fn).__name__
 out['hooks'] = rec
+# extra reprs (floats as Python prints them, empty containers)
+out2 = {}
+out2['reprs'] = [str(m) for m in [nn.LeakyReLU(1e-05), nn.LeakyReLU(0.5, True), nn.Dropout(0.25), nn.Softmax(dim=0), nn.Sequential(),
+                                  nn.ModuleList(), nn.ModuleDict(), nn.Sequential(nn.Sequential(nn.Identity()), nn.ModuleList([nn.Tanh()])),
+                                  nn.Bilinear(2, 3, 4, bias=False), nn.Flatten(), nn.Unflatten(0, (4,)), nn.NLLLoss(), nn.MSELoss(reduction='sum')]]
+# a backward hook on a two-input module: grad_input has both gradients
+bl = nn.Bilinear(2, 2, 1).double()
+with torch.no_grad():
+    bl.weight.copy_(torch.tensor([[[1.0, 2.0], [3.0, -1.0]]])); bl.bias.fill_(0.5)
+a = torch.tensor([[1.0, -2.0]], dtype=torch.float64, requires_grad=True)
+b = torch.tensor([[0.5, 3.0]], dtype=torch.float64, requires_grad=True)
+seen = {}
+def bh2(m, gi, go):
+    seen['gi'] = [g.tolist() for g in gi]; seen['go'] = [g.tolist() for g in go]
+bl.register_full_backward_hook(bh2)
+bl(a, b).sum().backward()
+out2['bilinear_hook'] = seen
+out['extra'] = out2
 print(json.dumps(out, indent=1))
