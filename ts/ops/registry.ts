@@ -83,6 +83,12 @@ export interface PySignature {
   readonly kwPositional?: boolean;
   /** Which JavaScript form the call goes through (default `torch`). */
   readonly via?: 'torch' | 'functional';
+  /**
+   * Optional tensor operands PyTorch takes as trailing positional arguments (a loss's `weight`),
+   * which the JavaScript form takes in its options object: the tensors after the shortest form's
+   * arguments go there under these (snake_case) names.
+   */
+  readonly tensorKwargs?: readonly string[];
 }
 
 export interface OpSpec<F extends AnyFn = AnyFn> {
