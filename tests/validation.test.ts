@@ -561,7 +561,7 @@ describe('options objects: unknown keys and wrongly typed values', () => {
     throwsExactly(
       () => any(F.crossEntropy)(x, torch.tensor([0n, 1n]), { label_smoothing: 0.1 }),
       TypeError,
-      "crossEntropy() got an unexpected keyword argument 'label_smoothing' (PyTorch has it; asgrad does not support it)",
+      "crossEntropy() got an unexpected keyword argument 'label_smoothing' (did you mean labelSmoothing?)",
     );
     throwsExactly(
       () => new torch.nn.MSELoss({ foo: 1 } as never),
