@@ -113,13 +113,7 @@ function reshaped(t: Tensor, shape: readonly number[]): Tensor {
  * not reach the loss or the gradient, as in PyTorch. 'mean' divides by the total weight of the
  * targets not ignored.
  */
-export function nllLoss(
-  logp: Tensor,
-  target: Tensor,
-  reduction: Reduction = 'mean',
-  weight?: Tensor | null,
-  ignoreIndex = -100,
-): Tensor {
+export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'mean', weight?: Tensor | null, ignoreIndex = -100): Tensor {
   lossArgs('nllLoss', logp, target, reduction);
   V.optTensor(weight, 'nllLoss', 'weight', 3);
   V.int(ignoreIndex, 'nllLoss', 'ignoreIndex');
@@ -165,7 +159,9 @@ function picks(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex:
   const mask = K.fromTyped(keep, target._shape, 'bool');
   const w = noGrad(() => {
     const ones = K.full(target._shape, 1, logp.dtype);
-    const per = weight ? reshaped(K.indexSelectK(K.contiguousOf(weight.detach()).view([-1]), 0, K.fromTyped(cls, [cls.length], 'int64')), target._shape) : ones;
+    const per = weight
+      ? reshaped(K.indexSelectK(K.contiguousOf(weight.detach()).view([-1]), 0, K.fromTyped(cls, [cls.length], 'int64')), target._shape)
+      : ones;
     return where(mask, per, 0);
   });
   return { idx, w };
@@ -188,8 +184,8 @@ function nllLossImpl(logp: Tensor, target: Tensor, reduction: Reduction, weight:
     node,
     out,
     [logp],
-    () => [logp, idx, w, total],
-    (g, [s, ix, wt, tot]) => [nllLossBackward(node, g, s, ix, wt, tot, target, reduction, weight, ignoreIndex)],
+    () => [logp, idx, w, total, target],
+    (g, [s, ix, wt, tot, tg]) => [nllLossBackward(node, g, s, ix, wt, tot, tg, reduction, weight, ignoreIndex)],
   );
 }
 
@@ -221,8 +217,8 @@ function nllLossBackward(
     node.replace('Backward0', 'BackwardBackward0'),
     out,
     [g, self],
-    () => [self],
-    (gg, _s, need) => [need[0] ? nllLossImpl(gg, target, reduction, weight, ignoreIndex) : null, need[1] ? zerosLike(gg) : null],
+    () => [target],
+    (gg, [tg], need) => [need[0] ? nllLossImpl(gg, tg, reduction, weight, ignoreIndex) : null, need[1] ? zerosLike(gg) : null],
   );
 }
 
@@ -354,18 +350,32 @@ export const LOSS_OPS = {
     py: 'nll_loss',
     fn: nllLoss,
     doc: 'Negative log-likelihood of class indices, from log-probabilities [N, C] or [C].',
-    nodes: ['NllLossBackward0'],
+    nodes: ['NllLossBackward0', 'NllLoss2DBackward0', 'ViewBackward0', 'CloneBackward0'],
     kernels: ['index_select_b4', 'index_select_b8', 'index_add_f32', 'index_add_f64', 'neg'],
     dtype: 'same',
     saves: 'self, the picked positions and target',
-    golden: { ...LOSS.golden, args: [['T', 'T'], ['T', 'T', 'T']], kwargs: ['ignore_index', 'reduction'], tensorKwargs: ['weight'] },
+    golden: {
+      ...LOSS.golden,
+      args: [
+        ['T', 'T'],
+        ['T', 'T', 'T'],
+      ],
+      kwargs: ['ignore_index', 'reduction'],
+      tensorKwargs: ['weight'],
+    },
     functional: { nllLoss: nllLossF },
     test: {
       grad: 'twice',
       samples: [
         ...REDUCTIONS.map((r) => ({ args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }, r] })),
-        ...REDUCTIONS.map((r) => ({ args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }, r, { shape: [4], grad: false as const }, 1], note: 'weight, ignored class' })),
-        { args: [{ shape: [2, 4, 3] }, { ints: [0, 3, 1, 2, 2, 0], shape: [2, 3] }, 'mean', { shape: [4], grad: false as const }], note: 'K-dim' },
+        ...REDUCTIONS.map((r) => ({
+          args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }, r, { shape: [4], grad: false as const }, 1],
+          note: 'weight, ignored class',
+        })),
+        {
+          args: [{ shape: [2, 4, 3] }, { ints: [0, 3, 1, 2, 2, 0], shape: [2, 3] }, 'mean', { shape: [4], grad: false as const }],
+          note: 'K-dim',
+        },
         { args: [{ shape: [2, 4, 3] }, { ints: [0, 3, 1, 2, 2, 0], shape: [2, 3] }, 'none', null, 2], note: 'K-dim, none' },
         { args: [{ shape: [2, 3, 2, 2] }, { ints: [0, 2, 1, 2, 2, 0, 1, 1], shape: [2, 2, 2] }, 'sum'], note: '4-D' },
       ],
@@ -377,13 +387,30 @@ export const LOSS_OPS = {
     py: 'cross_entropy',
     fn: crossEntropy,
     doc: 'log_softmax then nll_loss over class dim 1 (or 0 for a vector).',
-    nodes: ['LogSoftmaxBackward0', 'NllLossBackward0'],
+    // Label smoothing adds PyTorch's composition (its masked_fill_ is a where here).
+    nodes: [
+      'LogSoftmaxBackward0',
+      'NllLossBackward0',
+      'NllLoss2DBackward0',
+      'ViewBackward0',
+      'CloneBackward0',
+      'AddBackward0',
+      'MulBackward0',
+      'DivBackward0',
+      'SumBackward0',
+      'SumBackward1',
+      'NegBackward0',
+      'WhereBackward0',
+    ],
     kernels: ['log_softmax', 'index_select_b8'],
     dtype: 'same',
     saves: 'as log_softmax and nll_loss',
     golden: {
       ...LOSS.golden,
-      args: [['T', 'T'], ['T', 'T', 'T']],
+      args: [
+        ['T', 'T'],
+        ['T', 'T', 'T'],
+      ],
       kwargs: ['ignore_index', 'reduction', 'label_smoothing'],
       tensorKwargs: ['weight'],
     },
@@ -393,9 +420,15 @@ export const LOSS_OPS = {
       samples: [
         { args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }] },
         { args: [{ shape: [4] }, { ints: [2], shape: [] }], note: 'one sample' },
-        { args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }, 'mean', { shape: [4], grad: false as const }, 1, 0.1], note: 'weight, ignore, smoothing' },
+        {
+          args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }, 'mean', { shape: [4], grad: false as const }, 1, 0.1],
+          note: 'weight, ignore, smoothing',
+        },
         { args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }, 'none', null, -100, 0.2], note: 'smoothing, none' },
-        { args: [{ shape: [2, 4, 3] }, { ints: [0, 3, 1, 2, 2, 0], shape: [2, 3] }, 'sum', { shape: [4], grad: false as const }, -100, 0.1], note: 'K-dim' },
+        {
+          args: [{ shape: [2, 4, 3] }, { ints: [0, 3, 1, 2, 2, 0], shape: [2, 3] }, 'sum', { shape: [4], grad: false as const }, -100, 0.1],
+          note: 'K-dim',
+        },
         { args: [{ shape: [2, 3, 2, 2] }, { ints: [0, 2, 1, 2, 2, 0, 1, 1], shape: [2, 2, 2] }, 'mean', null, 1, 0.1], note: '4-D' },
       ],
     },

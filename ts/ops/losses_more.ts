@@ -119,11 +119,13 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, reduction: Red
       `Using a target size (${torchSize(target._shape)}) that is different to the input size (${torchSize(input._shape)}) is deprecated. Please ensure they have the same size.`,
     );
   }
-  if (input.dtype !== 'float32' && input.dtype !== 'float64') throw new Error(`"binary_cross_entropy" not implemented for '${V.scalarName(input.dtype)}'`);
+  if (input.dtype !== 'float32' && input.dtype !== 'float64')
+    throw new Error(`"binary_cross_entropy" not implemented for '${V.scalarName(input.dtype)}'`);
   if (target.dtype !== input.dtype) throw new Error(`Found dtype ${V.scalarName(target.dtype)} but expected ${V.scalarName(input.dtype)}`);
   if (weight) {
     broadcastShapes(target._shape, weight._shape);
-    if (weight.dtype !== input.dtype) throw new Error(`Found dtype ${V.scalarName(weight.dtype)} but expected ${V.scalarName(input.dtype)}`);
+    if (weight.dtype !== input.dtype)
+      throw new Error(`Found dtype ${V.scalarName(weight.dtype)} but expected ${V.scalarName(input.dtype)}`);
   }
   return withTemps(() => {
     const w = weight ? weight.detach().expand(target._shape) : null;
@@ -131,7 +133,10 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, reduction: Red
       const inRange = logicalAnd(compare('ge', input, 0), compare('le', input, 1));
       if (where(inRange, 0, 1).sum().item() > 0) throw new Error('all elements of input should be between 0 and 1');
       // (t - 1) max(log1p(-x), -100) - t max(log(x), -100), times the weight.
-      const v = target.sub(1).mul(input.neg().log1p().clamp(-100)).sub(target.mul(input.log().clamp(-100)));
+      const v = target
+        .sub(1)
+        .mul(input.neg().log1p().clamp(-100))
+        .sub(target.mul(input.log().clamp(-100)));
       return w ? v.mul(w) : v;
     });
     const n = l.numel();
@@ -190,19 +195,39 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, dim = 1, eps = 1e-8): T
   V.int(dim, 'cosineSimilarity', 'dim');
   V.number(eps, 'cosineSimilarity', 'eps');
   const isF = (d: string): boolean => d === 'float32' || d === 'float64';
-  if (!isF(x1.dtype) && !isF(x2.dtype)) throw new Error(`expected common dtype to be floating point, yet common dtype is ${V.scalarName(x1.dtype === 'bool' ? x2.dtype : x1.dtype === 'int64' ? 'int64' : x1.dtype)}`);
+  if (!isF(x1.dtype) && !isF(x2.dtype))
+    throw new Error(
+      `expected common dtype to be floating point, yet common dtype is ${V.scalarName(x1.dtype === 'bool' ? x2.dtype : x1.dtype === 'int64' ? 'int64' : x1.dtype)}`,
+    );
   const shape = broadcastShapes(x1._shape, x2._shape);
   return withTemps(() => {
     const a = x1.expand(shape);
     const b = x2.expand(shape);
-    const normed = (x: Tensor): Tensor => {
-      const n = x.mul(x).sum(dim, true).sqrt();
-      // The value clamped at eps, the gradient as the unclamped norm's (PyTorch clamps in place under no_grad).
-      const fix = noGrad(() => n.clamp(eps).sub(n));
-      return x.div(n.add(fix));
-    };
+    const normed = (x: Tensor): Tensor => x.div(clampedNorm(x, dim, eps));
     return normed(a).mul(normed(b)).sum(dim);
   });
+}
+
+/** The 2-norm along dim (kept) of x, differentiably. */
+const norm2 = (x: Tensor, dim: number): Tensor => x.mul(x).sum(dim, true).sqrt();
+
+/**
+ * linalg_vector_norm(x, 2, dim, keepdim) whose value is then clamped below at eps without
+ * autograd seeing it (PyTorch: norm, clone, clamp_min_ under no_grad): the node's gradient is the
+ * unclamped norm's, x g / ||x|| (0 where the norm is 0).
+ */
+function clampedNorm(x: Tensor, dim: number, eps: number): Tensor {
+  const out = noGrad(() => norm2(x, dim).clamp(eps));
+  return record(
+    'LinalgVectorNormBackward0',
+    out,
+    [x],
+    () => [x],
+    (g, [s]) => {
+      const r = norm2(s, dim);
+      return [s.mul(where(compare('eq', r, 0), 0, g.div(r)))];
+    },
+  );
 }
 
 // ---- entries -----------------------------------------------------------------------------------
@@ -226,7 +251,12 @@ function functional<O extends Record<string, unknown>>(
 }
 
 export const l1LossF = functional<{ reduction?: Red }>('l1Loss', RED, [], l1Loss);
-export const smoothL1LossF = functional<{ reduction?: Red; beta?: number }>('smoothL1Loss', { ...RED, beta: 'number' }, ['beta'], smoothL1Loss);
+export const smoothL1LossF = functional<{ reduction?: Red; beta?: number }>(
+  'smoothL1Loss',
+  { ...RED, beta: 'number' },
+  ['beta'],
+  smoothL1Loss,
+);
 export const huberLossF = functional<{ reduction?: Red; delta?: number }>('huberLoss', { ...RED, delta: 'number' }, ['delta'], huberLoss);
 export const binaryCrossEntropyF = functional<{ reduction?: Red; weight?: Tensor | null }>(
   'binaryCrossEntropy',
@@ -249,7 +279,15 @@ export function cosineSimilarityF(x1: Tensor, x2: Tensor, opts?: { dim?: number;
 const LOSS = { kind: 'loss', torch: false } as const satisfies Partial<OpSpec>;
 const golden = (kwargs: readonly string[], weight = false): PySignature =>
   weight
-    ? { args: [['T', 'T'], ['T', 'T', 'T']], kwargs, via: 'functional', tensorKwargs: ['weight'] }
+    ? {
+        args: [
+          ['T', 'T'],
+          ['T', 'T', 'T'],
+        ],
+        kwargs,
+        via: 'functional',
+        tensorKwargs: ['weight'],
+      }
     : { args: [['T', 'T']], kwargs, via: 'functional' };
 
 export const LOSS_MORE_OPS = {
@@ -273,7 +311,7 @@ export const LOSS_MORE_OPS = {
     py: 'smooth_l1_loss',
     fn: smoothL1Loss,
     doc: 'Smooth L1: quadratic below beta, linear above.',
-    nodes: ['SmoothL1LossBackward0'],
+    nodes: ['SmoothL1LossBackward0', 'ExpandBackward0'],
     kernels: ['sub', 'abs', 'mul', 'where', 'sum', 'mean'],
     dtype: 'promote',
     saves: 'input and target',
@@ -293,7 +331,7 @@ export const LOSS_MORE_OPS = {
     py: 'huber_loss',
     fn: huberLoss,
     doc: 'Huber loss: quadratic below delta, linear (slope delta) above.',
-    nodes: ['HuberLossBackward0'],
+    nodes: ['HuberLossBackward0', 'ExpandBackward0'],
     kernels: ['sub', 'abs', 'mul', 'where', 'sum', 'mean'],
     dtype: 'promote',
     saves: 'input and target',
@@ -316,9 +354,16 @@ export const LOSS_MORE_OPS = {
     test: {
       grad: 'twice',
       samples: [
-        ...REDUCTIONS.map((r) => ({ args: [{ shape: [2, 3], domain: [0.1, 0.9] as const }, { shape: [2, 3], domain: [0, 1] as const }, r] })),
+        ...REDUCTIONS.map((r) => ({
+          args: [{ shape: [2, 3], domain: [0.1, 0.9] as const }, { shape: [2, 3], domain: [0, 1] as const }, r],
+        })),
         {
-          args: [{ shape: [2, 3], domain: [0.1, 0.9] as const }, { shape: [2, 3], domain: [0, 1] as const }, 'mean', { shape: [3], grad: false }],
+          args: [
+            { shape: [2, 3], domain: [0.1, 0.9] as const },
+            { shape: [2, 3], domain: [0, 1] as const },
+            'mean',
+            { shape: [3], grad: false },
+          ],
           note: 'weight broadcast',
         },
       ],
@@ -330,7 +375,17 @@ export const LOSS_MORE_OPS = {
     py: 'kl_div',
     fn: klDiv,
     doc: "Kullback-Leibler divergence of log-probabilities from a target ('batchmean' too; logTarget).",
-    nodes: ['SubBackward0', 'MulBackward0', 'MeanBackward0', 'SumBackward0', 'DivBackward0'],
+    // xlogy(t, t) is where(t == 0, 0, t log t) here (PyTorch: XlogyBackward0), recorded when the target requires grad.
+    nodes: [
+      'SubBackward0',
+      'MulBackward0',
+      'MeanBackward0',
+      'SumBackward0',
+      'DivBackward0',
+      'ExpBackward0',
+      'WhereBackward0',
+      'LogBackward0',
+    ],
     kernels: ['log', 'exp', 'mul', 'sub', 'where', 'sum', 'mean', 'div'],
     dtype: 'promote',
     saves: 'as its composition',
@@ -350,7 +405,7 @@ export const LOSS_MORE_OPS = {
     py: 'cosine_similarity',
     fn: cosineSimilarity,
     doc: 'Cosine similarity along dim (operands broadcast; norms clamped at eps).',
-    nodes: ['SumBackward1', 'MulBackward0', 'DivBackward0', 'ExpandBackward0'],
+    nodes: ['SumBackward1', 'MulBackward0', 'DivBackward0', 'LinalgVectorNormBackward0', 'ExpandBackward0'],
     kernels: ['mul', 'sum', 'sqrt', 'div', 'clamp'],
     dtype: 'promote',
     saves: 'as its composition',
@@ -366,4 +421,3 @@ export const LOSS_MORE_OPS = {
     },
   }),
 } as const;
-

@@ -90,11 +90,13 @@ export function nllOperands(input: Tensor, target: Tensor, weight?: Tensor | nul
     if (ts.length > 1) throw new Error('0D or 1D target tensor expected, multi-target not supported');
     if (xs.length === 1 && ts.length !== 0) throw new Error(`size mismatch (got input: ${fmtShape(xs)}, target: ${fmtShape(ts)})`);
   } else if (xs.length === 4) {
-    if (ts.length !== 3) throw new Error(`only batches of spatial targets supported (3D tensors) but got targets of dimension: ${ts.length}`);
+    if (ts.length !== 3)
+      throw new Error(`only batches of spatial targets supported (3D tensors) but got targets of dimension: ${ts.length}`);
     if (ts[1] !== xs[2] || ts[2] !== xs[3]) throw new Error(`size mismatch (got input: ${fmtShape(xs)}, target: ${fmtShape(ts)})`);
   } else {
     const want = [xs[0], ...xs.slice(2)];
-    if (ts.length !== want.length || want.some((d, i) => d !== ts[i])) throw new Error(`Expected target size ${fmtShape(want)}, got ${fmtShape(ts)}`);
+    if (ts.length !== want.length || want.some((d, i) => d !== ts[i]))
+      throw new Error(`Expected target size ${fmtShape(want)}, got ${fmtShape(ts)}`);
   }
   if (input.dtype !== 'float32' && input.dtype !== 'float64')
     throw new Error(`"nll_loss_out_frame" not implemented for '${SCALAR_NAME[input.dtype]}'`);
@@ -102,9 +104,12 @@ export function nllOperands(input: Tensor, target: Tensor, weight?: Tensor | nul
   if (weight) {
     const c = xs.length === 1 ? xs[0] : xs[1];
     if (weight.numel() !== c) {
-      throw new Error(`weight tensor should be defined either for all ${c} classes or no classes but got weight tensor of shape: ${fmtShape(weight._shape)}`);
+      throw new Error(
+        `weight tensor should be defined either for all ${c} classes or no classes but got weight tensor of shape: ${fmtShape(weight._shape)}`,
+      );
     }
-    if (weight.dtype !== input.dtype) throw new Error(`expected scalar type ${SCALAR_NAME[input.dtype]} but found ${SCALAR_NAME[weight.dtype]}`);
+    if (weight.dtype !== input.dtype)
+      throw new Error(`expected scalar type ${SCALAR_NAME[input.dtype]} but found ${SCALAR_NAME[weight.dtype]}`);
   }
 }
 
