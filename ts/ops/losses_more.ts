@@ -68,12 +68,16 @@ function ownNodeLoss(
   });
 }
 
-/** smooth_l1_loss: 0.5 d^2 / beta where |d| < beta, else |d| - beta / 2 (beta 0: l1_loss). */
+/** smooth_l1_loss: 0.5 d^2 / beta where |d| < beta, else |d| - beta / 2 (beta 0: |d|). */
 export function smoothL1Loss(input: Tensor, target: Tensor, reduction: Red = 'mean', beta = 1): Tensor {
   pairArgs('smoothL1Loss', input, target, reduction);
   V.number(beta, 'smoothL1Loss', 'beta');
   if (beta < 0) throw new Error('smooth_l1_loss does not support negative values for beta.');
-  if (beta === 0) return l1Loss(input, target, reduction);
+  if (beta === 0) {
+    // PyTorch's kernel: |d| (its own node still); its gradient is -1 at d = 0 (d <= -beta first).
+    const slope = (d: Tensor): Tensor => where(compare('eq', d, 0), -1, d.sign());
+    return ownNodeLoss('SmoothL1LossBackward0', input, target, reduction, (d) => d.abs(), slope);
+  }
   return ownNodeLoss(
     'SmoothL1LossBackward0',
     input,
@@ -322,6 +326,7 @@ export const LOSS_MORE_OPS = {
       samples: [
         ...REDUCTIONS.map((r) => ({ args: [{ shape: [2, 3] }, { shape: [2, 3] }, r, 0.5] })),
         { args: [{ shape: [2, 3] }, { shape: [3] }, 'sum', 2], note: 'broadcast target' },
+        { args: [{ shape: [2, 3] }, { shape: [2, 3] }, 'mean', 0], note: 'beta 0' },
       ],
     },
   }),
