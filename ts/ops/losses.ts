@@ -1,4 +1,4 @@
-// Losses: mse, nll, cross entropy, binary cross entropy with logits. Each takes `reduction`
+// Losses: mse, nll, cross entropy (binary cross entropy with logits is in ./losses_more.ts). Each takes `reduction`
 // ('mean' | 'sum' | 'none') positionally; nn.functional's forms take it in an options object.
 import type { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
@@ -8,8 +8,8 @@ import { withTemps } from '../scope.js';
 import { contiguousStrides, sameShape } from '../shape.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
-import { floatDtype, operand, promote } from './operands.js';
-import { compare, sub, where } from './binary.js';
+import { operand, promote } from './operands.js';
+import { compare, where } from './binary.js';
 import { zerosLike } from './creation.js';
 import { logSoftmax } from './nn_functional.js';
 import { type OpSpec, defineOp } from './registry.js';
@@ -139,7 +139,7 @@ interface Picks {
 
 function picks(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): Picks {
   const C = logp.ndim === 1 ? logp._shape[0] : logp._shape[1];
-  const D = logp.ndim <= 2 ? 1 : logp.numel() / Math.max(1, logp._shape[0] * C);
+  const D = logp._shape.slice(2).reduce((a, b) => a * b, 1);
   const t = K.contiguousOf(target).toArray() as BigInt64Array;
   const pos = new BigInt64Array(t.length);
   const cls = new BigInt64Array(t.length);
@@ -150,7 +150,7 @@ function picks(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex:
     const ignored = v === ignore;
     if (!ignored && (v < 0n || v >= BigInt(C))) throw new RangeError(`Target ${v} is out of bounds.`);
     const c = ignored ? 0n : v;
-    const n = Math.floor(i / D);
+    const n = (i - (i % D)) / D;
     pos[i] = BigInt(n * C * D + (i - n * D)) + c * BigInt(D);
     cls[i] = c;
     keep[i] = ignored ? 0 : 1;
@@ -265,42 +265,6 @@ export function crossEntropy(
   });
 }
 
-/**
- * binary_cross_entropy_with_logits as PyTorch 1.13 composes it:
- * (1 - t).mul_(x).add_(m).add_(log(exp(-m) + exp(-x - m))), m = max(-x, 0). The loss is built in
- * place on (1 - t), so it has the target's dtype (each step computed in the promoted dtype and
- * rounded to it); log(...) is stable for large |x|.
- */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
-  lossArgs('binaryCrossEntropyWithLogits', input, target, reduction);
-  V.bceOperands(input, target);
-  // (1 - t) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for large |x|.
-  const tdtype = floatDtype(target.dtype);
-  const l = noGrad(() =>
-    withTemps(() => {
-      const inPlace = (t: Tensor): Tensor => (t.dtype === tdtype ? t : K.castTo(t, tdtype));
-      const m = neg(input).clamp(0);
-      const e = neg(m).exp().add(neg(input).sub(m).exp()).log();
-      const base = inPlace(sub(1, target));
-      return inPlace(inPlace(inPlace(base.mul(input)).add(m)).add(e));
-    }),
-  );
-  const n = l.numel();
-  const out = reduceLoss(l, reduction);
-  if (out !== l) l.dispose();
-  return record(
-    'BinaryCrossEntropyWithLogitsBackward0',
-    out,
-    [input, target],
-    () => [input, target],
-    (g, [x, tg], need) => {
-      // PyTorch: (sigmoid(x) - t) * g and -x * g, each divided by numel for 'mean'.
-      const scale = (t: Tensor): Tensor => (reduction === 'mean' ? t.div(n) : t);
-      return [need[0] ? scale(x.sigmoid().sub(tg).mul(g)) : null, need[1] ? scale(neg(x).mul(g)) : null];
-    },
-  );
-}
-
 type NllOpts = { reduction?: Reduction; weight?: Tensor | null; ignoreIndex?: number };
 const NLL_OPTS = V.optionSpec('nllLoss', { reduction: 'reduction', weight: 'optTensor', ignoreIndex: 'int' }, ['sizeAverage', 'reduce']);
 const CE_OPTS = V.optionSpec(
@@ -360,7 +324,7 @@ export const LOSS_OPS = {
         ['T', 'T'],
         ['T', 'T', 'T'],
       ],
-      kwargs: ['ignore_index', 'reduction'],
+      kwargs: ['reduction', 'ignore_index'],
       tensorKwargs: ['weight'],
     },
     functional: { nllLoss: nllLossF },
@@ -411,7 +375,7 @@ export const LOSS_OPS = {
         ['T', 'T'],
         ['T', 'T', 'T'],
       ],
-      kwargs: ['ignore_index', 'reduction', 'label_smoothing'],
+      kwargs: ['reduction', 'ignore_index', 'label_smoothing'],
       tensorKwargs: ['weight'],
     },
     functional: { crossEntropy: crossEntropyF },
@@ -431,22 +395,6 @@ export const LOSS_OPS = {
         },
         { args: [{ shape: [2, 3, 2, 2] }, { ints: [0, 2, 1, 2, 2, 0, 1, 1], shape: [2, 2, 2] }, 'mean', null, 1, 0.1], note: '4-D' },
       ],
-    },
-  }),
-  binaryCrossEntropyWithLogits: defineOp({
-    ...LOSS,
-    name: 'binaryCrossEntropyWithLogits',
-    py: 'binary_cross_entropy_with_logits',
-    fn: binaryCrossEntropyWithLogits,
-    doc: 'Binary cross entropy of sigmoid(input), computed stably from logits.',
-    nodes: ['BinaryCrossEntropyWithLogitsBackward0'],
-    kernels: ['exp', 'log', 'clamp', 'mul', 'add', 'sub'],
-    dtype: 'promote',
-    saves: 'input and target',
-    functional: { binaryCrossEntropyWithLogits: functionalLoss('binaryCrossEntropyWithLogits', binaryCrossEntropyWithLogits) },
-    test: {
-      grad: 'twice',
-      samples: REDUCTIONS.map((r) => ({ args: [{ shape: [2, 3] }, { shape: [2, 3], domain: [0, 1] }, r] })),
     },
   }),
 } as const;

@@ -1,4 +1,4 @@
-// More losses: l1, smooth_l1, huber, binary_cross_entropy, kl_div, and cosine_similarity. Each
+// More losses: l1, smooth_l1, huber, binary_cross_entropy (also with logits) and kl_div. Each
 // records PyTorch 1.13's nodes: l1_loss and kl_div are compositions of differentiable ops there
 // (and here), smooth_l1, huber and binary_cross_entropy have nodes of their own whose gradient is
 // written with differentiable ops (so gradgradcheck works).
@@ -8,8 +8,10 @@ import { noGrad } from '../grad_mode.js';
 import { withTemps } from '../scope.js';
 import { broadcastShapes, sameShape } from '../shape.js';
 import * as V from '../validate.js';
-import { compare, logicalAnd, where } from './binary.js';
-import type { Reduction } from './losses.js';
+import { compare, logicalAnd, sub, where } from './binary.js';
+import * as K from './internal.js';
+import { floatDtype } from './operands.js';
+import { type Reduction, functionalLoss } from './losses.js';
 import { type OpSpec, type PySignature, defineOp } from './registry.js';
 
 type Red = Reduction;
@@ -189,47 +191,37 @@ export function klDiv(input: Tensor, target: Tensor, reduction: KlReduction = 'm
 }
 
 /**
- * cosine_similarity as PyTorch 1.13 computes it: both operands expanded to their broadcast shape,
- * each divided by its norm along `dim` (clamped below at eps, the clamp not differentiated), and
- * the products summed over `dim`.
+ * binary_cross_entropy_with_logits as PyTorch 1.13 composes it:
+ * (1 - t).mul_(x).add_(m).add_(log(exp(-m) + exp(-x - m))), m = max(-x, 0). The loss is built in
+ * place on (1 - t), so it has the target's dtype (each step computed in the promoted dtype and
+ * rounded to it); log(...) is stable for large |x|.
  */
-export function cosineSimilarity(x1: Tensor, x2: Tensor, dim = 1, eps = 1e-8): Tensor {
-  V.tensor(x1, 'cosineSimilarity', 'x1', 1);
-  V.tensor(x2, 'cosineSimilarity', 'x2', 2);
-  V.int(dim, 'cosineSimilarity', 'dim');
-  V.number(eps, 'cosineSimilarity', 'eps');
-  const isF = (d: string): boolean => d === 'float32' || d === 'float64';
-  if (!isF(x1.dtype) && !isF(x2.dtype))
-    throw new Error(
-      `expected common dtype to be floating point, yet common dtype is ${V.scalarName(x1.dtype === 'bool' ? x2.dtype : x1.dtype === 'int64' ? 'int64' : x1.dtype)}`,
-    );
-  const shape = broadcastShapes(x1._shape, x2._shape);
-  return withTemps(() => {
-    const a = x1.expand(shape);
-    const b = x2.expand(shape);
-    const normed = (x: Tensor): Tensor => x.div(clampedNorm(x, dim, eps));
-    return normed(a).mul(normed(b)).sum(dim);
-  });
-}
-
-/** The 2-norm along dim (kept) of x, differentiably. */
-const norm2 = (x: Tensor, dim: number): Tensor => x.mul(x).sum(dim, true).sqrt();
-
-/**
- * linalg_vector_norm(x, 2, dim, keepdim) whose value is then clamped below at eps without
- * autograd seeing it (PyTorch: norm, clone, clamp_min_ under no_grad): the node's gradient is the
- * unclamped norm's, x g / ||x|| (0 where the norm is 0).
- */
-function clampedNorm(x: Tensor, dim: number, eps: number): Tensor {
-  const out = noGrad(() => norm2(x, dim).clamp(eps));
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  pairArgs('binaryCrossEntropyWithLogits', input, target, reduction);
+  V.bceOperands(input, target);
+  // (1 - t) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for large |x|.
+  const tdtype = floatDtype(target.dtype);
+  const l = noGrad(() =>
+    withTemps(() => {
+      const inPlace = (t: Tensor): Tensor => (t.dtype === tdtype ? t : K.castTo(t, tdtype));
+      const m = input.neg().clamp(0);
+      const e = m.neg().exp().add(input.neg().sub(m).exp()).log();
+      const base = inPlace(sub(1, target));
+      return inPlace(inPlace(inPlace(base.mul(input)).add(m)).add(e));
+    }),
+  );
+  const n = l.numel();
+  const out = noGrad(() => reduce(l, reduction));
+  if (out !== l) l.dispose();
   return record(
-    'LinalgVectorNormBackward0',
+    'BinaryCrossEntropyWithLogitsBackward0',
     out,
-    [x],
-    () => [x],
-    (g, [s]) => {
-      const r = norm2(s, dim);
-      return [s.mul(where(compare('eq', r, 0), 0, g.div(r)))];
+    [input, target],
+    () => [input, target],
+    (g, [x, tg], need) => {
+      // PyTorch: (sigmoid(x) - t) * g and -x * g, each divided by numel for 'mean'.
+      const scale = (t: Tensor): Tensor => (reduction === 'mean' ? t.div(n) : t);
+      return [need[0] ? scale(x.sigmoid().sub(tg).mul(g)) : null, need[1] ? scale(x.neg().mul(g)) : null];
     },
   );
 }
@@ -254,6 +246,7 @@ function functional<O extends Record<string, unknown>>(
   };
 }
 
+export const binaryCrossEntropyWithLogitsF = functionalLoss('binaryCrossEntropyWithLogits', binaryCrossEntropyWithLogits);
 export const l1LossF = functional<{ reduction?: Red }>('l1Loss', RED, [], l1Loss);
 export const smoothL1LossF = functional<{ reduction?: Red; beta?: number }>(
   'smoothL1Loss',
@@ -274,11 +267,6 @@ export const klDivF = functional<{ reduction?: KlReduction; logTarget?: boolean 
   ['logTarget'],
   klDiv,
 );
-const COS_OPTS = V.optionSpec('cosineSimilarity', { dim: 'int', eps: 'number' });
-export function cosineSimilarityF(x1: Tensor, x2: Tensor, opts?: { dim?: number; eps?: number }): Tensor {
-  V.options(COS_OPTS, opts);
-  return cosineSimilarity(x1, x2, opts?.dim, opts?.eps);
-}
 
 const LOSS = { kind: 'loss', torch: false } as const satisfies Partial<OpSpec>;
 const golden = (kwargs: readonly string[], weight = false): PySignature =>
@@ -374,6 +362,23 @@ export const LOSS_MORE_OPS = {
       ],
     },
   }),
+  binaryCrossEntropyWithLogits: defineOp({
+    ...LOSS,
+    golden: golden(['reduction']),
+    name: 'binaryCrossEntropyWithLogits',
+    py: 'binary_cross_entropy_with_logits',
+    fn: binaryCrossEntropyWithLogits,
+    doc: 'Binary cross entropy of sigmoid(input), computed stably from logits.',
+    nodes: ['BinaryCrossEntropyWithLogitsBackward0'],
+    kernels: ['exp', 'log', 'clamp', 'mul', 'add', 'sub'],
+    dtype: 'promote',
+    saves: 'input and target',
+    functional: { binaryCrossEntropyWithLogits: binaryCrossEntropyWithLogitsF },
+    test: {
+      grad: 'twice',
+      samples: REDUCTIONS.map((r) => ({ args: [{ shape: [2, 3] }, { shape: [2, 3], domain: [0, 1] }, r] })),
+    },
+  }),
   klDiv: defineOp({
     ...LOSS,
     name: 'klDiv',
@@ -401,27 +406,6 @@ export const LOSS_MORE_OPS = {
       samples: [
         ...[...REDUCTIONS, 'batchmean'].map((r) => ({ args: [{ shape: [2, 3] }, { shape: [2, 3], domain: [0.1, 1] as const }, r] })),
         { args: [{ shape: [2, 3] }, { shape: [2, 3] }, 'batchmean', true], note: 'log target' },
-      ],
-    },
-  }),
-  cosineSimilarity: defineOp({
-    kind: 'nn',
-    name: 'cosineSimilarity',
-    py: 'cosine_similarity',
-    fn: cosineSimilarity,
-    doc: 'Cosine similarity along dim (operands broadcast; norms clamped at eps).',
-    nodes: ['SumBackward1', 'MulBackward0', 'DivBackward0', 'LinalgVectorNormBackward0', 'ExpandBackward0'],
-    kernels: ['mul', 'sum', 'sqrt', 'div', 'clamp'],
-    dtype: 'promote',
-    saves: 'as its composition',
-    golden: { args: [['T', 'T']], kwargs: ['dim', 'eps'], via: 'functional' },
-    functional: { cosineSimilarity: cosineSimilarityF },
-    test: {
-      grad: 'twice',
-      samples: [
-        { args: [{ shape: [3, 4] }, { shape: [3, 4] }] },
-        { args: [{ shape: [2, 3, 4] }, { shape: [4] }, -1], note: 'broadcast' },
-        { args: [{ shape: [3, 4] }, { shape: [3, 4] }, 0, 1e-6] },
       ],
     },
   }),

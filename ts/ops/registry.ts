@@ -76,7 +76,8 @@ export interface PySignature {
   readonly args: readonly (readonly GoldenArg[])[];
   /**
    * Keyword arguments (snake_case, as PyTorch names them), in the order PyTorch also takes them
-   * positionally: the fuzzer (../shared/fuzz/gen.py) passes them positionally in that order.
+   * positionally: the fuzzer (../shared/fuzz/gen.py) passes them positionally in that order (the
+   * losses: reduction first, the one gen.py passes).
    */
   readonly kwargs?: readonly string[];
   /** Keywords passed as trailing positional arguments in `kwargs` order (default: one options object). */
