@@ -362,6 +362,12 @@ const OPS: Record<string, CaseGen> = {
   binaryCrossEntropyWithLogits: binary((a, b) => F.binaryCrossEntropyWithLogits(a.add(b.mul(0)), b.sigmoid().add(a.mul(0)))),
   nllLoss: classCases((x, t) => F.nllLoss(x, t), true),
   crossEntropy: classCases((x, t) => F.crossEntropy(x, t)),
+  l1Loss: binary((a, b) => F.l1Loss(a.add(b.mul(0)), b.add(a.mul(0)))),
+  smoothL1Loss: binary((a, b) => F.smoothL1Loss(a.add(b.mul(0)), b.add(a.mul(0)), { beta: 0.5 })),
+  huberLoss: binary((a, b) => F.huberLoss(a.add(b.mul(0)), b.add(a.mul(0)), { delta: 0.5 })),
+  binaryCrossEntropy: binary((a, b) => F.binaryCrossEntropy(a.add(b.mul(0)).sigmoid(), b.add(a.mul(0)).sigmoid())),
+  klDiv: binary((a, b) => F.klDiv(a.add(b.mul(0)), b.add(a.mul(0)).exp(), { reduction: 'batchmean' })),
+  cosineSimilarity: binary((a, b) => torch.cosineSimilarity(a, b, -1)),
   // in place (on fresh tensors here; on views, with the region outside checked, further down)
   add_: binary((a, b) => a.mul(1).add_(b.detach(), 2)),
   sub_: binary((a, b) => a.mul(1).sub_(b.detach())),

@@ -261,6 +261,58 @@ describe('matrix products check every operand (rank, inner sizes, dtype)', () =>
   });
 });
 
+describe('the losses of issue 10 raise PyTorch 1.13’s errors', () => {
+  it('weights, ignored classes, K-dim targets, label smoothing, and the elementwise losses’ options', () => {
+    const x = torch.ones(3, 4);
+    const L = (v: bigint[]): Tensor => torch.tensor(v);
+    throwsExactly(
+      () => F.nllLoss(x, L([0n, 1n, 2n]), { weight: torch.ones(5) }),
+      Error,
+      'weight tensor should be defined either for all 4 classes or no classes but got weight tensor of shape: [5]',
+    );
+    throwsExactly(
+      () => F.nllLoss(x, L([0n, 1n, 2n]), { weight: torch.ones(4, { dtype: 'float64' }) }),
+      Error,
+      'expected scalar type Float but found Double',
+    );
+    throwsExactly(
+      () => F.nllLoss(torch.ones(2, 4, 3), torch.zeros(2, 2, { dtype: 'int64' })),
+      Error,
+      'Expected target size [2, 3], got [2, 2]',
+    );
+    throwsExactly(
+      () => F.nllLoss(torch.ones(2, 4, 3, 2), torch.zeros(2, 3, { dtype: 'int64' })),
+      Error,
+      'only batches of spatial targets supported (3D tensors) but got targets of dimension: 2',
+    );
+    throwsExactly(() => F.nllLoss(x, L([0n, -1n, 2n])), RangeError, 'Target -1 is out of bounds.');
+    // An ignored target is not checked against the classes.
+    expect(F.nllLoss(x, L([0n, -100n, 2n])).item()).toBe(-1);
+    expect(Number.isNaN(F.nllLoss(x, L([1n, 1n, 1n]), { ignoreIndex: 1 }).item())).toBe(true);
+    throwsExactly(
+      () => F.crossEntropy(x, L([0n, 1n, 2n]), { labelSmoothing: 1.5 }),
+      Error,
+      'label_smoothing must be between 0.0 and 1.0. Got: 1.5',
+    );
+    throwsExactly(() => F.smoothL1Loss(x, x, { beta: -1 }), Error, 'smooth_l1_loss does not support negative values for beta.');
+    throwsExactly(() => F.huberLoss(x, x, { delta: 0 }), Error, 'huber_loss does not support non-positive values for delta.');
+    throwsExactly(
+      () => F.binaryCrossEntropy(x, torch.ones(3)),
+      Error,
+      'Using a target size (torch.Size([3])) that is different to the input size (torch.Size([3, 4])) is deprecated. Please ensure they have the same size.',
+    );
+    throwsExactly(() => F.binaryCrossEntropy(x.mul(2), x), Error, 'all elements of input should be between 0 and 1');
+    throwsExactly(() => F.binaryCrossEntropy(x, x.double()), Error, 'Found dtype Double but expected Float');
+    throwsExactly(() => F.klDiv(x, x, { reduction: 'bogus' as never }), Error, 'bogus is not a valid value for reduction');
+    throwsExactly(
+      () => torch.cosineSimilarity(L([1n, 2n]), L([1n, 2n]), 0),
+      Error,
+      'expected common dtype to be floating point, yet common dtype is Long',
+    );
+    throwsExactly(() => torch.cosineSimilarity(x, x, 2), Error, 'Dimension out of range (expected to be in range of [-2, 1], but got 2)');
+  });
+});
+
 describe('losses, softmax, where and indexSelect check their operands’ dtypes and shapes', () => {
   it('raise PyTorch 1.13’s errors instead of computing on mismatched operands', () => {
     const x = torch.ones(2, 3);
@@ -561,7 +613,7 @@ describe('options objects: unknown keys and wrongly typed values', () => {
     throwsExactly(
       () => any(F.crossEntropy)(x, torch.tensor([0n, 1n]), { label_smoothing: 0.1 }),
       TypeError,
-      "crossEntropy() got an unexpected keyword argument 'label_smoothing' (PyTorch has it; asgrad does not support it)",
+      "crossEntropy() got an unexpected keyword argument 'label_smoothing' (did you mean labelSmoothing?)",
     );
     throwsExactly(
       () => new torch.nn.MSELoss({ foo: 1 } as never),

@@ -137,6 +137,19 @@ export function publicForm(e: OpSpec): Call {
 function opDef(e: OpSpec, sig: PySignature): OpDef {
   const call = publicForm(e);
   const kwargs = sig.kwargs ?? [];
+  const tensorKw = sig.tensorKwargs;
+  if (tensorKw) {
+    // Trailing optional tensors (a loss's weight) go into the options object.
+    const fixed = Math.min(...sig.args.map((k) => k.length));
+    const run = (a: Value[], kw: Kw) => {
+      const opts: Record<string, unknown> = { ...kw };
+      a.slice(fixed).forEach((t, i) => {
+        opts[camel(tensorKw[i])] = t;
+      });
+      return call(...a.slice(0, fixed), opts);
+    };
+    return { args: sig.args, kwargs, run };
+  }
   const run = sig.kwPositional
     ? (a: Value[], kw: Kw) => call(...a, ...kwargs.map((k) => kw[camel(k)]))
     : kwargs.length > 0

@@ -142,7 +142,8 @@ function fuzzCall(torch: Torch, e: OpSpec): (A: readonly unknown[]) => Tensor {
   if (SPREAD_METHODS.has(e.py)) return ([self, list]) => method(self, ...(list as unknown[]));
   const sig = e.golden;
   const kwargs = sig?.kwargs ?? [];
-  const npos = sig ? Math.max(...sig.args.map((a) => a.length)) : 0;
+  // Optional trailing tensors (tensorKwargs: a loss's weight) are keywords in the JavaScript form.
+  const npos = sig ? (sig.tensorKwargs ? Math.min : Math.max)(...sig.args.map((a) => a.length)) : 0;
   const trim = (a: readonly unknown[]): unknown[] => {
     let n = a.length;
     while (n > 0 && a[n - 1] === null) n--;

@@ -20,6 +20,8 @@ import { INDEXING_OPS } from './indexing.js';
 import { LINALG_OPS } from './linalg.js';
 import { NN_OPS } from './nn_functional.js';
 import { LOSS_OPS } from './losses.js';
+import { LOSS_MORE_OPS } from './losses_more.js';
+import { SIMILARITY_OPS } from './similarity.js';
 import { INPLACE_OPS } from './inplace.js';
 
 export const OPS = {
@@ -34,6 +36,8 @@ export const OPS = {
   ...LINALG_OPS,
   ...NN_OPS,
   ...LOSS_OPS,
+  ...LOSS_MORE_OPS,
+  ...SIMILARITY_OPS,
   ...INPLACE_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */

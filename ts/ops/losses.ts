@@ -1,4 +1,4 @@
-// Losses: mse, nll, cross entropy, binary cross entropy with logits. Each takes `reduction`
+// Losses: mse, nll, cross entropy (binary cross entropy with logits is in ./losses_more.ts). Each takes `reduction`
 // ('mean' | 'sum' | 'none') positionally; nn.functional's forms take it in an options object.
 import type { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
@@ -8,8 +8,8 @@ import { withTemps } from '../scope.js';
 import { contiguousStrides, sameShape } from '../shape.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
-import { floatDtype, operand, promote } from './operands.js';
-import { sub } from './binary.js';
+import { operand, promote } from './operands.js';
+import { compare, where } from './binary.js';
 import { zerosLike } from './creation.js';
 import { logSoftmax } from './nn_functional.js';
 import { type OpSpec, defineOp } from './registry.js';
@@ -107,108 +107,182 @@ function reshaped(t: Tensor, shape: readonly number[]): Tensor {
 }
 
 /**
- * nll_loss over log-probabilities [N, C] (target [N]) or [C] (0-d target), no weights. The target
- * entries are picked (gathered by flat position), never multiplied by a one-hot: a -inf or NaN in
- * another class must not reach the loss or the gradient, as in PyTorch.
+ * nll_loss over log-probabilities [N, C] (target [N]), [C] (0-d target) or [N, C, d1, ...]
+ * (target [N, d1, ...]), with class weights and an ignored class. The target entries are picked
+ * (gathered by flat position), never multiplied by a one-hot: a -inf or NaN in another class must
+ * not reach the loss or the gradient, as in PyTorch. 'mean' divides by the total weight of the
+ * targets not ignored.
  */
-export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'mean', weight?: Tensor | null, ignoreIndex = -100): Tensor {
   lossArgs('nllLoss', logp, target, reduction);
-  V.nllOperands(logp, target);
-  return withTemps(() => nllLossImpl(logp, target, reduction));
+  V.optTensor(weight, 'nllLoss', 'weight', 3);
+  V.int(ignoreIndex, 'nllLoss', 'ignoreIndex');
+  V.nllOperands(logp, target, weight);
+  return withTemps(() => {
+    const d = logp.ndim;
+    // PyTorch's nll_loss_nd: 3-D and > 4-D inputs go through nll_loss2d as [N, C, 1, -1] views.
+    if (d === 3 || d > 4) {
+      const [n, c] = logp._shape;
+      const x4 = logp.contiguous().view([n, c, 1, -1]);
+      const out = nllLossImpl(x4, target.contiguous().view([n, 1, -1]), reduction, weight ?? null, ignoreIndex);
+      return reduction === 'none' ? out.view([n, ...logp._shape.slice(2)]) : out;
+    }
+    return nllLossImpl(logp, target, reduction, weight ?? null, ignoreIndex);
+  });
 }
 
-function nllLossImpl(logp: Tensor, target: Tensor, reduction: Reduction): Tensor {
-  const C = logp._shape[logp.ndim - 1];
-  const t = target.toArray() as BigInt64Array;
+/** The picked flat positions of self, and each target's weight (0 where ignored), of a class target. */
+interface Picks {
+  readonly idx: Tensor;
+  readonly w: Tensor;
+}
+
+function picks(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): Picks {
+  const C = logp.ndim === 1 ? logp._shape[0] : logp._shape[1];
+  const D = logp._shape.slice(2).reduce((a, b) => a * b, 1);
+  const t = K.contiguousOf(target).toArray() as BigInt64Array;
   const pos = new BigInt64Array(t.length);
+  const cls = new BigInt64Array(t.length);
+  const keep = new Uint8Array(t.length);
+  const ignore = BigInt(ignoreIndex);
   for (let i = 0; i < t.length; i++) {
     const v = t[i];
-    if (v < 0n || v >= BigInt(C)) throw new RangeError(`Target ${v} is out of bounds.`);
-    pos[i] = BigInt(i * C) + v;
+    const ignored = v === ignore;
+    if (!ignored && (v < 0n || v >= BigInt(C))) throw new RangeError(`Target ${v} is out of bounds.`);
+    const c = ignored ? 0n : v;
+    const n = (i - (i % D)) / D;
+    pos[i] = BigInt(n * C * D + (i - n * D)) + c * BigInt(D);
+    cls[i] = c;
+    keep[i] = ignored ? 0 : 1;
   }
   const idx = K.fromTyped(pos, [pos.length], 'int64');
+  const mask = K.fromTyped(keep, target._shape, 'bool');
+  const w = noGrad(() => {
+    const ones = K.full(target._shape, 1, logp.dtype);
+    const per = weight
+      ? reshaped(K.indexSelectK(K.contiguousOf(weight.detach()).view([-1]), 0, K.fromTyped(cls, [cls.length], 'int64')), target._shape)
+      : ones;
+    return where(mask, per, 0);
+  });
+  return { idx, w };
+}
+
+function nllLossImpl(logp: Tensor, target: Tensor, reduction: Reduction, weight: Tensor | null, ignoreIndex: number): Tensor {
+  const { idx, w } = picks(logp, target, weight, ignoreIndex);
   const lc = K.contiguousOf(logp);
   const flat = lc._view([lc.numel()], [1], lc._offset);
   const picked = reshaped(K.indexSelectK(flat, 0, idx), target._shape);
   flat.dispose();
   if (lc !== logp) lc.dispose();
-  const n = picked.numel();
-  const negl = K.unary('neg', picked);
-  picked.dispose();
-  const out = reduceLoss(negl, reduction);
-  if (out !== negl) negl.dispose();
+  const plain = weight === null && ignoreIndex === -100;
+  // Ignored entries give 0 (not 0 * a -inf picked value).
+  const negl = noGrad(() => (plain ? neg(picked) : where(compare('ne', w, 0), neg(picked.mul(w)), 0)));
+  const total = noGrad(() => w.sum());
+  const out = noGrad(() => (reduction === 'none' ? negl : reduction === 'sum' ? negl.sum() : plain ? negl.mean() : negl.sum().div(total)));
+  const node = logp.ndim <= 2 ? 'NllLossBackward0' : 'NllLoss2DBackward0';
   return record(
-    'NllLossBackward0',
+    node,
     out,
     [logp],
-    () => [logp, idx, target],
-    (g, [s, ix, tg]) => [nllLossBackward(g, s, ix, tg, reduction, n)],
+    () => [logp, idx, w, total, target],
+    (g, [s, ix, wt, tot, tg]) => [nllLossBackward(node, g, s, ix, wt, tot, tg, reduction, weight, ignoreIndex)],
   );
 }
 
 /**
- * nll_loss_backward: zeros of self's shape with -g (divided by the batch size for 'mean') written
- * at the target entries. self is an argument with zero derivative (see thresholdBackward).
+ * nll_loss_backward: zeros of self's shape with -g w (divided by the total weight for 'mean')
+ * written at the target entries. self is an argument with zero derivative (see thresholdBackward).
  */
-function nllLossBackward(g: Tensor, self: Tensor, idx: Tensor, target: Tensor, reduction: Reduction, n: number): Tensor {
+function nllLossBackward(
+  node: string,
+  g: Tensor,
+  self: Tensor,
+  idx: Tensor,
+  w: Tensor,
+  total: Tensor,
+  target: Tensor,
+  reduction: Reduction,
+  weight: Tensor | null,
+  ignoreIndex: number,
+): Tensor {
   const out = noGrad(() =>
     withTemps(() => {
-      const scaled = neg(reduction === 'mean' ? g.div(n) : g);
+      const scaled = neg(reduction === 'mean' ? g.div(total) : g).mul(w);
       const src = K.contiguousCopy(scaled.expand(target._shape));
       const flat = src._view([src.numel()], [1], 0);
       return reshaped(K.indexAddK(flat, 0, idx, [self.numel()]), self._shape);
     }),
   );
   return record(
-    'NllLossBackwardBackward0',
+    node.replace('Backward0', 'BackwardBackward0'),
     out,
     [g, self],
-    () => [self],
-    (gg, _s, need) => [need[0] ? nllLoss(gg, target, reduction) : null, need[1] ? zerosLike(gg) : null],
+    () => [target],
+    (gg, [tg], need) => [need[0] ? nllLossImpl(gg, tg, reduction, weight, ignoreIndex) : null, need[1] ? zerosLike(gg) : null],
   );
-}
-
-export function crossEntropy(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
-  lossArgs('crossEntropy', input, target, reduction);
-  V.crossEntropyOperands(input, target);
-  const classDim = input.ndim === 1 ? 0 : 1;
-  return withTemps(() => nllLoss(logSoftmax(input, classDim), target, reduction));
 }
 
 /**
- * binary_cross_entropy_with_logits as PyTorch 1.13 composes it:
- * (1 - t).mul_(x).add_(m).add_(log(exp(-m) + exp(-x - m))), m = max(-x, 0). The loss is built in
- * place on (1 - t), so it has the target's dtype (each step computed in the promoted dtype and
- * rounded to it); log(...) is stable for large |x|.
+ * cross_entropy over class indices: log_softmax over the class dim (1, or 0 for a vector) then
+ * nll_loss; with label smoothing, PyTorch 1.13's composition
+ * (1 - ls) nll + ls / C * (smoothed term, ignored targets zeroed, reduced like nll).
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
-  lossArgs('binaryCrossEntropyWithLogits', input, target, reduction);
-  V.bceOperands(input, target);
-  // (1 - t) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for large |x|.
-  const tdtype = floatDtype(target.dtype);
-  const l = noGrad(() =>
-    withTemps(() => {
-      const inPlace = (t: Tensor): Tensor => (t.dtype === tdtype ? t : K.castTo(t, tdtype));
-      const m = neg(input).clamp(0);
-      const e = neg(m).exp().add(neg(input).sub(m).exp()).log();
-      const base = inPlace(sub(1, target));
-      return inPlace(inPlace(inPlace(base.mul(input)).add(m)).add(e));
-    }),
-  );
-  const n = l.numel();
-  const out = reduceLoss(l, reduction);
-  if (out !== l) l.dispose();
-  return record(
-    'BinaryCrossEntropyWithLogitsBackward0',
-    out,
-    [input, target],
-    () => [input, target],
-    (g, [x, tg], need) => {
-      // PyTorch: (sigmoid(x) - t) * g and -x * g, each divided by numel for 'mean'.
-      const scale = (t: Tensor): Tensor => (reduction === 'mean' ? t.div(n) : t);
-      return [need[0] ? scale(x.sigmoid().sub(tg).mul(g)) : null, need[1] ? scale(neg(x).mul(g)) : null];
-    },
-  );
+export function crossEntropy(
+  input: Tensor,
+  target: Tensor,
+  reduction: Reduction = 'mean',
+  weight?: Tensor | null,
+  ignoreIndex = -100,
+  labelSmoothing = 0,
+): Tensor {
+  lossArgs('crossEntropy', input, target, reduction);
+  V.optTensor(weight, 'crossEntropy', 'weight', 3);
+  V.int(ignoreIndex, 'crossEntropy', 'ignoreIndex');
+  V.number(labelSmoothing, 'crossEntropy', 'labelSmoothing');
+  V.crossEntropyOperands(input, target, weight);
+  if (labelSmoothing > 1) throw new Error(`label_smoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
+  const classDim = input.ndim === 1 ? 0 : 1;
+  return withTemps(() => {
+    const logp = logSoftmax(input, classDim);
+    const nll = nllLoss(logp, target, reduction, weight, ignoreIndex);
+    if (!(labelSmoothing > 0)) return nll;
+    const C = input._shape[classDim];
+    const wv = weight ? weight.view(input.ndim > 1 ? input._shape.map((d, i) => (i === 1 ? d : 1)) : [-1]) : null;
+    const smooth = neg((wv ? logp.mul(wv) : logp).sum(classDim));
+    const ignored = compare('eq', target, ignoreIndex);
+    const loss = where(ignored, 0, smooth);
+    let ret: Tensor;
+    if (reduction === 'none') ret = loss;
+    else if (reduction === 'sum') ret = loss.sum();
+    else {
+      // Divided by the total weight of the targets not ignored (their count without weights).
+      const x4 = input.ndim === 3 || input.ndim > 4 ? input.contiguous().view([input._shape[0], C, 1, -1]) : input;
+      const t4 = x4 === input ? target : target.contiguous().view([input._shape[0], 1, -1]);
+      const total = noGrad(() => picks(x4, t4, weight ?? null, ignoreIndex).w.sum());
+      ret = loss.sum().div(total);
+    }
+    return nll.mul(1 - labelSmoothing).add(ret.mul(labelSmoothing / C));
+  });
+}
+
+type NllOpts = { reduction?: Reduction; weight?: Tensor | null; ignoreIndex?: number };
+const NLL_OPTS = V.optionSpec('nllLoss', { reduction: 'reduction', weight: 'optTensor', ignoreIndex: 'int' }, ['sizeAverage', 'reduce']);
+const CE_OPTS = V.optionSpec(
+  'crossEntropy',
+  { reduction: 'reduction', weight: 'optTensor', ignoreIndex: 'int', labelSmoothing: 'number' },
+  ['sizeAverage', 'reduce'],
+);
+
+/** nn.functional.nllLoss(input, target, { reduction, weight, ignoreIndex }). */
+export function nllLossF(input: Tensor, target: Tensor, opts?: NllOpts): Tensor {
+  V.options(NLL_OPTS, opts);
+  return nllLoss(input, target, opts?.reduction, opts?.weight, opts?.ignoreIndex);
+}
+
+/** nn.functional.crossEntropy(input, target, { reduction, weight, ignoreIndex, labelSmoothing }). */
+export function crossEntropyF(input: Tensor, target: Tensor, opts?: NllOpts & { labelSmoothing?: number }): Tensor {
+  V.options(CE_OPTS, opts);
+  return crossEntropy(input, target, opts?.reduction, opts?.weight, opts?.ignoreIndex, opts?.labelSmoothing);
 }
 
 // ---- entries -----------------------------------------------------------------------------------
@@ -240,14 +314,35 @@ export const LOSS_OPS = {
     py: 'nll_loss',
     fn: nllLoss,
     doc: 'Negative log-likelihood of class indices, from log-probabilities [N, C] or [C].',
-    nodes: ['NllLossBackward0'],
+    nodes: ['NllLossBackward0', 'NllLoss2DBackward0', 'ViewBackward0', 'CloneBackward0'],
     kernels: ['index_select_b4', 'index_select_b8', 'index_add_f32', 'index_add_f64', 'neg'],
     dtype: 'same',
     saves: 'self, the picked positions and target',
-    functional: { nllLoss: functionalLoss('nllLoss', nllLoss) },
+    golden: {
+      ...LOSS.golden,
+      args: [
+        ['T', 'T'],
+        ['T', 'T', 'T'],
+      ],
+      kwargs: ['reduction', 'ignore_index'],
+      tensorKwargs: ['weight'],
+    },
+    functional: { nllLoss: nllLossF },
     test: {
       grad: 'twice',
-      samples: REDUCTIONS.map((r) => ({ args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }, r] })),
+      samples: [
+        ...REDUCTIONS.map((r) => ({ args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }, r] })),
+        ...REDUCTIONS.map((r) => ({
+          args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }, r, { shape: [4], grad: false as const }, 1],
+          note: 'weight, ignored class',
+        })),
+        {
+          args: [{ shape: [2, 4, 3] }, { ints: [0, 3, 1, 2, 2, 0], shape: [2, 3] }, 'mean', { shape: [4], grad: false as const }],
+          note: 'K-dim',
+        },
+        { args: [{ shape: [2, 4, 3] }, { ints: [0, 3, 1, 2, 2, 0], shape: [2, 3] }, 'none', null, 2], note: 'K-dim, none' },
+        { args: [{ shape: [2, 3, 2, 2] }, { ints: [0, 2, 1, 2, 2, 0, 1, 1], shape: [2, 2, 2] }, 'sum'], note: '4-D' },
+      ],
     },
   }),
   crossEntropy: defineOp({
@@ -256,33 +351,50 @@ export const LOSS_OPS = {
     py: 'cross_entropy',
     fn: crossEntropy,
     doc: 'log_softmax then nll_loss over class dim 1 (or 0 for a vector).',
-    nodes: ['LogSoftmaxBackward0', 'NllLossBackward0'],
+    // Label smoothing adds PyTorch's composition (its masked_fill_ is a where here).
+    nodes: [
+      'LogSoftmaxBackward0',
+      'NllLossBackward0',
+      'NllLoss2DBackward0',
+      'ViewBackward0',
+      'CloneBackward0',
+      'AddBackward0',
+      'MulBackward0',
+      'DivBackward0',
+      'SumBackward0',
+      'SumBackward1',
+      'NegBackward0',
+      'WhereBackward0',
+    ],
     kernels: ['log_softmax', 'index_select_b8'],
     dtype: 'same',
     saves: 'as log_softmax and nll_loss',
-    functional: { crossEntropy: functionalLoss('crossEntropy', crossEntropy) },
+    golden: {
+      ...LOSS.golden,
+      args: [
+        ['T', 'T'],
+        ['T', 'T', 'T'],
+      ],
+      kwargs: ['reduction', 'ignore_index', 'label_smoothing'],
+      tensorKwargs: ['weight'],
+    },
+    functional: { crossEntropy: crossEntropyF },
     test: {
       grad: 'twice',
       samples: [
         { args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }] },
         { args: [{ shape: [4] }, { ints: [2], shape: [] }], note: 'one sample' },
+        {
+          args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }, 'mean', { shape: [4], grad: false as const }, 1, 0.1],
+          note: 'weight, ignore, smoothing',
+        },
+        { args: [{ shape: [3, 4] }, { ints: [0, 3, 1] }, 'none', null, -100, 0.2], note: 'smoothing, none' },
+        {
+          args: [{ shape: [2, 4, 3] }, { ints: [0, 3, 1, 2, 2, 0], shape: [2, 3] }, 'sum', { shape: [4], grad: false as const }, -100, 0.1],
+          note: 'K-dim',
+        },
+        { args: [{ shape: [2, 3, 2, 2] }, { ints: [0, 2, 1, 2, 2, 0, 1, 1], shape: [2, 2, 2] }, 'mean', null, 1, 0.1], note: '4-D' },
       ],
-    },
-  }),
-  binaryCrossEntropyWithLogits: defineOp({
-    ...LOSS,
-    name: 'binaryCrossEntropyWithLogits',
-    py: 'binary_cross_entropy_with_logits',
-    fn: binaryCrossEntropyWithLogits,
-    doc: 'Binary cross entropy of sigmoid(input), computed stably from logits.',
-    nodes: ['BinaryCrossEntropyWithLogitsBackward0'],
-    kernels: ['exp', 'log', 'clamp', 'mul', 'add', 'sub'],
-    dtype: 'promote',
-    saves: 'input and target',
-    functional: { binaryCrossEntropyWithLogits: functionalLoss('binaryCrossEntropyWithLogits', binaryCrossEntropyWithLogits) },
-    test: {
-      grad: 'twice',
-      samples: REDUCTIONS.map((r) => ({ args: [{ shape: [2, 3] }, { shape: [2, 3], domain: [0, 1] }, r] })),
     },
   }),
 } as const;

@@ -76,13 +76,20 @@ export interface PySignature {
   readonly args: readonly (readonly GoldenArg[])[];
   /**
    * Keyword arguments (snake_case, as PyTorch names them), in the order PyTorch also takes them
-   * positionally: the fuzzer (../shared/fuzz/gen.py) passes them positionally in that order.
+   * positionally: the fuzzer (../shared/fuzz/gen.py) passes them positionally in that order (the
+   * losses: reduction first, the one gen.py passes).
    */
   readonly kwargs?: readonly string[];
   /** Keywords passed as trailing positional arguments in `kwargs` order (default: one options object). */
   readonly kwPositional?: boolean;
   /** Which JavaScript form the call goes through (default `torch`). */
   readonly via?: 'torch' | 'functional';
+  /**
+   * Optional tensor operands PyTorch takes as trailing positional arguments (a loss's `weight`),
+   * which the JavaScript form takes in its options object: the tensors after the shortest form's
+   * arguments go there under these (snake_case) names.
+   */
+  readonly tensorKwargs?: readonly string[];
 }
 
 export interface OpSpec<F extends AnyFn = AnyFn> {

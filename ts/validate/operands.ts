@@ -75,32 +75,46 @@ export function indexOperand(index: Tensor): void {
 }
 
 /**
- * nll_loss over log-probabilities [N, C] with an int64 target [N], or [C] with a 0-d target,
- * in the order of PyTorch 1.13's nll_loss_nd and nll_loss checks.
+ * nll_loss over log-probabilities [N, C] with an int64 target [N], [C] with a 0-d target, or
+ * [N, C, d1, ...] with a target [N, d1, ...]; the class weights `weight` [C]. In the order of
+ * PyTorch 1.13's nll_loss_nd, nll_loss and nll_loss2d checks.
  */
-export function nllOperands(input: Tensor, target: Tensor, entry = 'nllLoss'): void {
+export function nllOperands(input: Tensor, target: Tensor, weight?: Tensor | null): void {
   const xs = input._shape;
   const ts = target._shape;
   if (xs.length < 1) throw new ValueError(`Expected 1 or more dimensions (got ${xs.length})`);
   if (xs.length !== 1 && xs[0] !== (ts.length ? ts[0] : 0)) {
     throw new ValueError(`Expected input batch_size (${xs[0]}) to match target batch_size (${ts.length ? ts[0] : 0}).`);
   }
-  if (xs.length > 2) throw new Error(`asgrad: ${entry} supports [N, C] or [C] inputs, got a ${xs.length}-D input`);
-  if (ts.length > 1) throw new Error('0D or 1D target tensor expected, multi-target not supported');
-  if (xs.length === 1 && ts.length !== 0) {
-    throw new Error(
-      ts[0] === xs[0]
-        ? `asgrad: ${entry} of a [C] input takes a 0-d target`
-        : `size mismatch (got input: ${fmtShape(xs)}, target: ${fmtShape(ts)})`,
-    );
+  if (xs.length <= 2) {
+    if (ts.length > 1) throw new Error('0D or 1D target tensor expected, multi-target not supported');
+    if (xs.length === 1 && ts.length !== 0) throw new Error(`size mismatch (got input: ${fmtShape(xs)}, target: ${fmtShape(ts)})`);
+  } else if (xs.length === 4) {
+    if (ts.length !== 3)
+      throw new Error(`only batches of spatial targets supported (3D tensors) but got targets of dimension: ${ts.length}`);
+    if (ts[1] !== xs[2] || ts[2] !== xs[3]) throw new Error(`size mismatch (got input: ${fmtShape(xs)}, target: ${fmtShape(ts)})`);
+  } else {
+    const want = [xs[0], ...xs.slice(2)];
+    if (ts.length !== want.length || want.some((d, i) => d !== ts[i]))
+      throw new Error(`Expected target size ${fmtShape(want)}, got ${fmtShape(ts)}`);
   }
   if (input.dtype !== 'float32' && input.dtype !== 'float64')
     throw new Error(`"nll_loss_out_frame" not implemented for '${SCALAR_NAME[input.dtype]}'`);
   if (target.dtype !== 'int64') throw new Error(`expected scalar type Long but found ${SCALAR_NAME[target.dtype]}`);
+  if (weight) {
+    const c = xs.length === 1 ? xs[0] : xs[1];
+    if (weight.numel() !== c) {
+      throw new Error(
+        `weight tensor should be defined either for all ${c} classes or no classes but got weight tensor of shape: ${fmtShape(weight._shape)}`,
+      );
+    }
+    if (weight.dtype !== input.dtype)
+      throw new Error(`expected scalar type ${SCALAR_NAME[input.dtype]} but found ${SCALAR_NAME[weight.dtype]}`);
+  }
 }
 
 /** cross_entropy: class-index targets go through log_softmax then nll_loss's checks. */
-export function crossEntropyOperands(input: Tensor, target: Tensor): void {
+export function crossEntropyOperands(input: Tensor, target: Tensor, weight?: Tensor | null): void {
   const same = input.ndim === target.ndim && input._shape.every((d, i) => d === target._shape[i]);
   if (same) {
     // PyTorch reads a target of the input's shape as class probabilities.
@@ -110,7 +124,7 @@ export function crossEntropyOperands(input: Tensor, target: Tensor): void {
     throw new Error('asgrad: crossEntropy with class-probability targets is not supported (give class indices, an int64 tensor)');
   }
   if (input.ndim > 0) softmaxInput(input, input.ndim === 1 ? 0 : 1, true);
-  nllOperands(input, target, 'crossEntropy');
+  nllOperands(input, target, weight);
 }
 
 /** binary_cross_entropy_with_logits: same shapes, floating operands (PyTorch 1.13's texts). */

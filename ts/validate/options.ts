@@ -1,11 +1,11 @@
 // Options objects (`{ dtype, requiresGrad }`, `{ retainGraph }`...): each entry declares its keys and
 // their kinds once, at load time (`optionSpec`); `options(spec, opts)` checks a call against it.
 import { isTensor } from '../brand.js';
-import { bool, dims, dtype, int, number, optNumber, reduction } from './args.js';
+import { bool, dims, dtype, int, number, optNumber, optTensor, reduction } from './args.js';
 import { typeName } from './names.js';
 
 /** The kinds an option's value can be declared as. */
-export type OptKind = 'bool' | 'number' | 'optNumber' | 'int' | 'dims' | 'dtype' | 'reduction' | 'any';
+export type OptKind = 'bool' | 'number' | 'optNumber' | 'int' | 'dims' | 'dtype' | 'reduction' | 'optTensor' | 'any';
 
 /** An entry's options object: the keys it knows, built once (at load time) per entry. */
 export interface OptionSpec {
@@ -58,6 +58,9 @@ function checkOptValue(kind: OptKind, v: unknown, entry: string, key: string): v
       return;
     case 'reduction':
       reduction(v);
+      return;
+    case 'optTensor':
+      optTensor(v, entry, key);
       return;
     case 'any':
       return;
