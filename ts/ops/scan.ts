@@ -162,12 +162,16 @@ export function norm(x: Tensor, p?: number | NormOpts | null, dim?: number | nul
   if (!isFloating(x.dtype)) {
     throw new Error(`norm(): input dtype should be either floating point or complex. Got ${V.scalarName(x.dtype)} instead.`);
   }
-  if (ord !== 1 && ord !== 2 && ord !== Infinity) throw new Error(`norm(): p = ${ord} is not supported (asgrad has p = 1, 2, inf)`);
   const s = parseDim(x, o.dim ?? null, o.dim === undefined ? undefined : o.keepdim, NORM_OPTS);
   const dims = s.dim === null ? [] : [s.dim];
   const y = withTemps(() => {
     if (ord === 2) return K.unary('sqrt', K.reduce('sum', K.binary('mul', x, x), dims, s.keepdim));
-    return K.reduce(ord === 1 ? 'sum' : 'max', K.unary('abs', x), dims, s.keepdim);
+    if (ord === 0) return K.reduce('sum', K.castTo(compare('ne', x, 0), x.dtype), dims, s.keepdim);
+    const ax = K.unary('abs', x);
+    if (ord === 1) return K.reduce('sum', ax, dims, s.keepdim);
+    if (ord === Infinity || ord === -Infinity) return K.reduce(ord > 0 ? 'max' : 'min', ax, dims, s.keepdim);
+    const sp = K.reduce('sum', K.binary('pow', ax, K.full([], ord, x.dtype)), dims, s.keepdim);
+    return K.binary('pow', sp, K.full([], 1 / ord, x.dtype));
   });
   return record(
     'NormBackward1',
@@ -177,10 +181,25 @@ export function norm(x: Tensor, p?: number | NormOpts | null, dim?: number | nul
     (g, [sx, sy]) => {
       const gu = unreduce(g, sx._shape, s);
       const r = unreduce(sy, sx._shape, s);
+      const atZero = compare('eq', r, 0);
+      if (ord === 0) return [null]; // PyTorch returns an undefined gradient (x.grad stays null)
       if (ord === 1) return [sx.sign().mul(gu)];
-      if (ord === 2) return [sx.mul(where(compare('eq', r, 0), 0, gu.div(r)))];
-      // Derivative of amax(abs(x)): split evenly among the elements at the max (or NaN).
+      if (ord === 2) return [sx.mul(where(atZero, 0, gu.div(r)))];
       const ax = sx.abs();
+      if (ord !== Infinity && ord !== -Infinity) {
+        // PyTorch's norm_backward for a general p (three ranges of p).
+        if (ord < 1)
+          return [
+            sx
+              .sign()
+              .mul(where(compare('eq', sx, 0), 0, ax.pow(ord - 1)))
+              .mul(gu)
+              .mul(r.pow(1 - ord)),
+          ];
+        const scale = where(atZero, 0, gu.div(r.pow(ord - 1)));
+        return [(ord < 2 ? sx.sign().mul(ax.pow(ord - 1)) : sx.mul(ax.pow(ord - 2))).mul(scale)];
+      }
+      // Derivative of amax(abs(x)): split evenly among the elements at the max (or NaN).
       const mask = compare('eq', ax, r).to(g.dtype);
       const count = s.dim === null ? mask.sum() : mask.sum(s.dim, true);
       return [sx.sign().mul(gu.div(count).mul(mask))];
@@ -242,7 +261,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
   V.tensor(x, 'masked_fill', 'input', 1);
   V.tensor(mask, 'masked_fill', 'mask', 2);
-  if (mask.dtype !== 'bool')
+  // PyTorch 1.13 takes an integer mask as its truth values (and reads a float one's bytes: refused).
+  if (isFloating(mask.dtype))
     throw new Error(`masked_fill_ only supports boolean masks, but got mask with dtype ${V.scalarName(mask.dtype)}`);
   if (typeof value !== 'number') {
     V.tensor(value, 'masked_fill', 'value', 3);
@@ -251,14 +271,15 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
     }
   }
   const v = typeof value === 'number' ? K.full([], value, x.dtype) : K.castTo(value, x.dtype);
-  const y = K.whereK(mask, v, x);
+  const m = mask.dtype === 'bool' ? mask : compare('ne', mask, 0);
+  const y = K.whereK(m, v, x);
   v.dispose();
   return record(
     'MaskedFillBackward0',
     y,
     [x],
-    () => [mask],
-    (g, [m]) => [where(m, 0, g)],
+    () => [m],
+    (g, [sm]) => [where(sm, 0, g)],
   );
 }
 
@@ -413,9 +434,9 @@ export const SCAN_OPS = {
     py: 'norm',
     kind: 'reduction',
     fn: norm,
-    doc: 'Vector norm (p = 1, 2, inf) of all elements or along one dim.',
+    doc: 'Vector norm (any p, inf, -inf, 0) of all elements or along one dim.',
     nodes: ['NormBackward1'],
-    kernels: ['sqrt', 'abs', 'sum', 'max', 'mul'],
+    kernels: ['sqrt', 'abs', 'sum', 'max', 'min', 'mul', 'pow'],
     dtype: 'same',
     saves: 'self and result',
     methods: { norm: true },
@@ -427,6 +448,9 @@ export const SCAN_OPS = {
         { args: [{ shape: [3, 4] }, 2, 1] },
         { args: [{ shape: [2, 3, 4] }, 1, 0, true], note: 'p=1' },
         { args: [{ shape: [3, 4] }, Infinity, 1], note: 'p=inf' },
+        { args: [{ shape: [3, 4] }, 3, 1], note: 'p=3' },
+        { args: [{ shape: [3, 4], domain: [0.5, 1.5] }, 1.5], note: 'p=1.5' },
+        { args: [{ shape: [3, 4], domain: [0.5, 1.5] }, 0.5, 0], note: 'p=0.5' },
       ],
     },
   }),
