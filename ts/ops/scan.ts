@@ -216,8 +216,8 @@ function scatterAdd(src: Tensor, dim: number, index: Tensor, shape: Shape): Tens
     'ScatterAddBackward0',
     out,
     [src],
-    () => [],
-    (g) => [gather(g, dim, index)],
+    () => [index],
+    (g, [i]) => [gather(g, dim, i)],
   );
 }
 
@@ -442,7 +442,7 @@ export const SCAN_OPS = {
     methods: { norm: true },
     golden: { args: [['T']], kwargs: ['p', 'dim', 'keepdim'], kwPositional: true },
     test: {
-      grad: 'once',
+      grad: 'twice',
       samples: [
         { args: [{ shape: [3, 4] }] },
         { args: [{ shape: [3, 4] }, 2, 1] },
@@ -507,7 +507,7 @@ export const SCAN_OPS = {
     saves: 'indices (with a dim), else self and result',
     methods: { max: true },
     golden: { args: [['T']], kwargs: ['dim', 'keepdim'], kwPositional: true },
-    test: { grad: 'once', samples: MAX_SAMPLES },
+    test: { grad: 'twice', samples: MAX_SAMPLES },
   }),
   min: defineOp({
     name: 'min',
@@ -521,7 +521,7 @@ export const SCAN_OPS = {
     saves: 'indices (with a dim), else self and result',
     methods: { min: true },
     golden: { args: [['T']], kwargs: ['dim', 'keepdim'], kwPositional: true },
-    test: { grad: 'once', samples: MAX_SAMPLES },
+    test: { grad: 'twice', samples: MAX_SAMPLES },
   }),
   argmax: defineOp({
     name: 'argmax',
