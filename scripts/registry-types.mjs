@@ -158,9 +158,10 @@ ${importLines}
 
 type Tail<P> = P extends readonly [unknown, ...infer R] ? R : never;
 // biome-ignore lint/suspicious/noExplicitAny: matches a function of any signature.
-// Two overloads are kept (torch.max(x) / torch.max(x, dim)); a plain function gives two equal ones.
-type AsMethod<F> = F extends { (...args: infer A1): infer R1; (...args: infer A2): infer R2 }
-  ? { (...args: Tail<A1>): R1; (...args: Tail<A2>): R2 }
+// Up to three overloads are kept (torch.max(x, other) / torch.max(x) / torch.max(x, dim)); a plain
+// function gives three equal ones.
+type AsMethod<F> = F extends { (...args: infer A1): infer R1; (...args: infer A2): infer R2; (...args: infer A3): infer R3 }
+  ? { (...args: Tail<A1>): R1; (...args: Tail<A2>): R2; (...args: Tail<A3>): R3 }
   : never;
 
 /** Tensor's methods from the registry (each entry's \`methods\`). */

@@ -156,3 +156,15 @@ describe('scan ops as PyTorch 1.13', () => {
       );
     }));
 });
+
+describe('max/min with a tensor', () => {
+  it('is maximum/minimum, as torch.max(a, b) and a.max(b)', () =>
+    torch.scope(() => {
+      const a = torch.tensor([1, 5, 2], f64);
+      const b = torch.tensor([3, 4, 2.5], { dtype: 'float64' });
+      const y = a.max(b);
+      expect(vals(y)).toEqual([3, 5, 2.5]);
+      expect(y.gradFn?.name).toBe('MaximumBackward0');
+      expect(vals(torch.min(a, b))).toEqual([1, 4, 2]);
+    }));
+});

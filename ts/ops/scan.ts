@@ -2,6 +2,7 @@
 // with their indices, argmax/argmin. Kernels in assembly/scan.ts; backward formulas as PyTorch
 // 1.13's derivatives.yaml, written with differentiable ops.
 import type { Tensor } from '../tensor.js';
+import { isTensor } from '../brand.js';
 import { record } from '../autograd.js';
 import { isFloating } from '../dtype.js';
 import { normDim, type Shape } from '../shape.js';
@@ -321,9 +322,12 @@ export const argmin = defineArg('argmin', ARGMIN_OPTS);
 function defineMax(kind: 'max' | 'min', spec: V.OptionSpec) {
   const arg = kind === 'max' ? 'argmax' : 'argmin';
   const node = kind === 'max' ? 'MaxBackward' : 'MinBackward';
+  function extremum(x: Tensor, other: Tensor): Tensor;
   function extremum(x: Tensor): Tensor;
   function extremum(x: Tensor, dim: number | DimOpts, keepdim?: boolean): ValuesIndices;
-  function extremum(x: Tensor, dim?: number | DimOpts | null, keepdim?: boolean): Tensor | ValuesIndices {
+  function extremum(x: Tensor, dim?: number | DimOpts | Tensor | null, keepdim?: boolean): Tensor | ValuesIndices {
+    // torch.max(a, b) is torch.maximum(a, b).
+    if (isTensor(dim)) return kind === 'max' ? x.maximum(dim) : x.minimum(dim);
     const s = parseDim(x, dim, keepdim, spec);
     checkNonEmpty(kind, x, s, " Specify the reduction dim with the 'dim' argument.");
     if (s.dim === null) {
@@ -386,6 +390,7 @@ const MAX_SAMPLES = [
   { args: [{ shape: [3, 4] }, 1] },
   { args: [{ shape: [2, 3, 4] }, -1, true], note: 'keepdim' },
   { args: [{ shape: [3, 4] }], note: 'overall' },
+  { args: [{ shape: [3, 4] }, { shape: [4] }], note: 'with a tensor' },
 ] as const;
 
 export const SCAN_OPS = {
@@ -500,8 +505,8 @@ export const SCAN_OPS = {
     py: 'max',
     kind: 'reduction',
     fn: max,
-    doc: 'The maximum; with a dim, [values, int64 indices] (also `.values` / `.indices`).',
-    nodes: ['MaxBackward0', 'MaxBackward1'],
+    doc: 'The maximum; with a dim, [values, int64 indices] (also `.values` / `.indices`); with a tensor, maximum.',
+    nodes: ['MaxBackward0', 'MaxBackward1', 'MaximumBackward0'],
     kernels: ['argmax', 'gather', 'scatter_add', 'max'],
     dtype: 'same',
     saves: 'indices (with a dim), else self and result',
@@ -514,8 +519,8 @@ export const SCAN_OPS = {
     py: 'min',
     kind: 'reduction',
     fn: min,
-    doc: 'The minimum; with a dim, [values, int64 indices] (also `.values` / `.indices`).',
-    nodes: ['MinBackward0', 'MinBackward1'],
+    doc: 'The minimum; with a dim, [values, int64 indices] (also `.values` / `.indices`); with a tensor, minimum.',
+    nodes: ['MinBackward0', 'MinBackward1', 'MinimumBackward0'],
     kernels: ['argmin', 'gather', 'scatter_add', 'min'],
     dtype: 'same',
     saves: 'indices (with a dim), else self and result',
