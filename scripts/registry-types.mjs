@@ -158,7 +158,11 @@ ${importLines}
 
 type Tail<P> = P extends readonly [unknown, ...infer R] ? R : never;
 // biome-ignore lint/suspicious/noExplicitAny: matches a function of any signature.
-type AsMethod<F> = F extends (...args: infer A) => infer R ? (...args: Tail<A>) => R : never;
+// Up to three overloads are kept (torch.max(x, other) / torch.max(x) / torch.max(x, dim)); a plain
+// function gives three equal ones.
+type AsMethod<F> = F extends { (...args: infer A1): infer R1; (...args: infer A2): infer R2; (...args: infer A3): infer R3 }
+  ? { (...args: Tail<A1>): R1; (...args: Tail<A2>): R2; (...args: Tail<A3>): R3 }
+  : never;
 
 /** Tensor's methods from the registry (each entry's \`methods\`). */
 export interface TensorMethods {

@@ -295,6 +295,21 @@ const OPS: Record<string, CaseGen> = {
   std: reduce((a, d, k) => (d ? a.std(d, false, k) : a.std())),
   softmax: alongDim((a, d) => a.softmax(d)),
   logSoftmax: alongDim((a, d) => a.logSoftmax(d)),
+  // scans and selections (ts/ops/scan.ts)
+  prod: reduce((a, d, k) => (d ? a.prod(d[0], k) : a.prod())),
+  cumsum: alongDim((a, d) => a.cumsum(d)),
+  norm: reduce((a, d, k) => (d ? a.norm(1, d[0], k) : a.norm())),
+  max: reduce((a, d, k) => (d ? a.max(d[0], k)[0] : a.max())),
+  min: reduce((a, d, k) => (d ? a.min(d[0], k).values : a.min())),
+  argmax: reduce((a, d, k) => (d ? a.argmax(d[0], k) : a.argmax()).double()),
+  argmin: reduce((a, d, k) => (d ? a.argmin(d[0], k) : a.argmin()).double()),
+  gather: unary((a) => {
+    if (a.ndim === 0) return a.gather(0, idx([0]).reshape([]));
+    const n = a._shape[0];
+    const rest = a._shape.slice(1);
+    return a.gather(0, (n ? idx([n - 1, 0, n - 1]) : idx([])).reshape([n ? 3 : 0, ...rest.map(() => 1)]).expand([n ? 3 : 0, ...rest]));
+  }),
+  maskedFill: binary((a, b) => a.maskedFill(b.detach().gt(0), 0.5)),
   // products
   matmul: (dt) => [
     ...mmCases((a, b) => a.matmul(b))(dt),

@@ -29,7 +29,8 @@ interface TensorSpec {
   requires_grad?: boolean;
 }
 interface Stmt {
-  out: string;
+  /** One name, or one per output of an op returning a list (max/min with a dim: values, indices). */
+  out: string | string[];
   op: string;
   args: Json[];
   kwargs?: Record<string, Json>;
@@ -101,10 +102,10 @@ interface OpDef {
   args: readonly (readonly ArgKind[])[];
   /** The PyTorch kwargs the op takes (snake_case, as in the golden files). */
   kwargs?: readonly string[];
-  run: (a: Value[], kw: Kw) => Tensor;
+  run: (a: Value[], kw: Kw) => Tensor | readonly Tensor[];
 }
 
-type Call = (...args: unknown[]) => Tensor;
+type Call = (...args: unknown[]) => Tensor | readonly Tensor[];
 
 /**
  * The public function an entry's golden signature calls: `torch.nn.functional.<name>` when `via` is
@@ -187,6 +188,7 @@ function matches(kinds: readonly ArgKind[], args: Json[], known: Set<string>): b
     const a = args[i];
     if (k === 'T') return isRef(a);
     if (k === 'N') return isRef(a) || (typeof a === 'number' && Number.isFinite(a));
+    if (k === 'F') return typeof a === 'number' && Number.isFinite(a);
     if (k === 'I') return isInt(a);
     if (k === 'L') return Array.isArray(a) && a.every(isInt);
     return Array.isArray(a) && a.length > 0 && a.every(isRef);
@@ -207,12 +209,13 @@ function signatureOf(s: Stmt): readonly ArgKind[] {
   return sig;
 }
 
-function runStmt(s: Stmt, env: Map<string, Tensor>): Tensor {
+function runStmt(s: Stmt, env: Map<string, Tensor>): Tensor | readonly Tensor[] {
   const def = OPS[s.op];
   if (!def) throw new Error(`unknown op '${s.op}'`);
   const sig = signatureOf(s);
   const kw: Kw = {};
-  for (const [k, v] of Object.entries(s.kwargs ?? {})) kw[camel(k)] = v as Kw[string];
+  // The strings "inf" / "-inf" stand for the float (norm's order): JSON has no infinity.
+  for (const [k, v] of Object.entries(s.kwargs ?? {})) kw[camel(k)] = v === 'inf' ? Infinity : v === '-inf' ? -Infinity : (v as Kw[string]);
   return def.run(
     s.args.map((a, i) => resolveArg(sig[i], a, env)),
     kw,
@@ -223,7 +226,17 @@ function runStmt(s: Stmt, env: Map<string, Tensor>): Tensor {
 export function runProgram(p: Program, inputs?: Map<string, Tensor>): Map<string, Tensor> {
   const env = new Map<string, Tensor>(inputs ?? []);
   if (!inputs) for (const [k, spec] of Object.entries(p.inputs)) env.set(k, makeTensor(spec, p.dtype));
-  for (const s of p.program) env.set(s.out, runStmt(s, env));
+  for (const s of p.program) {
+    const r = runStmt(s, env);
+    if (typeof s.out === 'string') {
+      if (Array.isArray(r)) throw new Error(`${s.op} returned ${r.length} tensors, the statement names one`);
+      env.set(s.out, r as Tensor);
+    } else {
+      const names = s.out;
+      if (!Array.isArray(r) || r.length !== names.length) throw new Error(`${s.op} did not return ${names.length} tensors`);
+      for (let j = 0; j < names.length; j++) env.set(names[j], r[j]);
+    }
+  }
   return env;
 }
 
@@ -330,7 +343,9 @@ class Validator {
         if (!this.keys(at, s, ['out', 'op', 'args'], ['kwargs'])) return;
         const def = typeof s.op === 'string' ? OPS[s.op] : undefined;
         if (!def) this.add(`${at}: unknown op '${String(s.op)}'`);
-        if (typeof s.out !== 'string' || known.has(s.out)) this.add(`${at}: out ${JSON.stringify(s.out)} is not a new name`);
+        const names: unknown[] = Array.isArray(s.out) && s.out.length > 0 ? s.out : [s.out];
+        if (names.some((k, j) => typeof k !== 'string' || known.has(k) || names.indexOf(k) !== j))
+          this.add(`${at}: out ${JSON.stringify(s.out)} is not a new name or a list of new names`);
         if (!Array.isArray(s.args)) this.add(`${at}: args is not a list`);
         else if (def && !def.args.some((k) => matches(k, s.args as Json[], known))) {
           this.add(
@@ -346,9 +361,10 @@ class Validator {
             }
           }
         }
-        if (typeof s.out === 'string') {
-          known.add(s.out);
-          outs.push(s.out);
+        for (const k of names) {
+          if (typeof k !== 'string') continue;
+          known.add(k);
+          outs.push(k);
         }
       });
     }
@@ -502,7 +518,8 @@ export function compare(what: string, actual: Tensor | null, exp: TensorSpec | n
   for (let i = 0; i < exp.data.length; i++) {
     const e = Number(num(exp.data[i]));
     const g = Number(got[i]);
-    const allowed = tol.atol + tol.rtol * Math.abs(e);
+    // Integer results (indices) are compared exactly.
+    const allowed = wantDtype === 'int64' ? 0 : tol.atol + tol.rtol * Math.abs(e);
     const err = Math.abs(g - e);
     const bad = !(err <= allowed) && !(Number.isNaN(e) && Number.isNaN(g)) && !(g === e);
     if (bad && (worstAt < 0 || err / allowed > worst)) {
@@ -565,7 +582,7 @@ function forwardAt(tr: Trace, leaves: Map<string, Tensor>, x: number): number {
   const swapped = s.args.filter((a) => typeof a === 'string' && !tr.loop.params.includes(a));
   if (swapped.length !== 1) throw new Error(`extra: forward(${x}) needs exactly one data argument in '${s.out} = ${s.op}(...)'`);
   const args = s.args.map((a) => (a === swapped[0] ? x : a));
-  return torch.noGrad(() => runStmt({ ...s, args }, leaves).item());
+  return torch.noGrad(() => (runStmt({ ...s, args }, leaves) as Tensor).item());
 }
 
 export function runTrace(tr: Trace, where = nameOf(tr, '(unnamed trace)')): Result {

@@ -169,13 +169,23 @@ export function build(e: OpSpec, c: Case): Built {
   };
 }
 
+/**
+ * The tensor a check differentiates: the op's result, or for an op returning a list (max/min with
+ * a dim: values and int64 indices) its float outputs, flattened and joined.
+ */
+export function floatOutputs(y: unknown): Tensor {
+  if (!Array.isArray(y)) return y as Tensor;
+  const floats = (y as Tensor[]).filter((t) => t.dtype === 'float32' || t.dtype === 'float64');
+  return floats.length === 1 ? floats[0] : torch.cat(floats.map((t) => t.reshape([-1])));
+}
+
 /** Calls the entry; an in-place entry writes a copy of its first argument (a leaf refuses). */
 export function invoke(e: OpSpec, args: unknown[]): Tensor {
   if (e.kind === 'inplace') {
     const [self, ...rest] = args as [Tensor, ...unknown[]];
     return e.fn(self.clone(), ...rest) as Tensor;
   }
-  return e.fn(...args) as Tensor;
+  return floatOutputs(e.fn(...args));
 }
 
 function valuesOf(t: Tensor): number[] {

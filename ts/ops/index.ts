@@ -23,6 +23,7 @@ import { LOSS_OPS } from './losses.js';
 import { LOSS_MORE_OPS } from './losses_more.js';
 import { SIMILARITY_OPS } from './similarity.js';
 import { INPLACE_OPS } from './inplace.js';
+import { SCAN_OPS } from './scan.js';
 
 export const OPS = {
   ...CREATION_OPS,
@@ -39,6 +40,7 @@ export const OPS = {
   ...LOSS_MORE_OPS,
   ...SIMILARITY_OPS,
   ...INPLACE_OPS,
+  ...SCAN_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */
 export const ENTRIES: readonly OpSpec[] = Object.values(OPS);
