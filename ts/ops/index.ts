@@ -21,6 +21,9 @@ import { LINALG_OPS } from './linalg.js';
 import { NN_OPS } from './nn_functional.js';
 import { LOSS_OPS } from './losses.js';
 import { INPLACE_OPS } from './inplace.js';
+import { ACTIVATION_OPS } from './activations.js';
+import { ERF_OPS } from './activations_erf.js';
+import { NORM_OPS } from './norms.js';
 
 export const OPS = {
   ...CREATION_OPS,
@@ -35,6 +38,9 @@ export const OPS = {
   ...NN_OPS,
   ...LOSS_OPS,
   ...INPLACE_OPS,
+  ...ERF_OPS,
+  ...ACTIVATION_OPS,
+  ...NORM_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */
 export const ENTRIES: readonly OpSpec[] = Object.values(OPS);
