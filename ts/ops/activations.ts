@@ -39,7 +39,8 @@ const ELU_OPTS = V.optionSpec('elu', { alpha: 'number' }, ['inplace']);
 const SOFTPLUS_OPTS = V.optionSpec('softplus', { beta: 'number', threshold: 'number' });
 const HARDTANH_OPTS = V.optionSpec('hardtanh', { minVal: 'number', maxVal: 'number' }, ['inplace']);
 
-const SQRT1_2 = Math.SQRT1_2;
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: the literal, as no Math.* may sit on a value path in ts/ (tests/platforms/rules.test.ts).
+const SQRT1_2 = 0.7071067811865476;
 const INV_SQRT_2PI = 0.3989422804014327;
 const GELU_K = 0.7978845608028654; // sqrt(2 / pi)
 const GELU_C = 0.044715;
