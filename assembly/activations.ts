@@ -97,12 +97,12 @@ export function erf64(x: f64): f64 {
   // @ts-ignore: decorator
   @inline s<T>(x: T, p: T, q: T): T { return x / (<T>1 + texp<T>(-x)); }
 }
-/** elu: x > 0 ? x : alpha (exp(x) - 1), alpha = p. */
+/** elu: x > 0 ? x : alpha (exp(x) - 1), alpha = p (exp - 1 as PyTorch 1.13: elu(-0) = +0). */
 @final class UElu {
   // @ts-ignore: decorator
   @inline s<T>(x: T, p: T, q: T): T {
     if (x > <T>0) return x;
-    return p * (sizeof<T>() == 4 ? <T>Mathf.expm1(<f32>x) : <T>Math.expm1(<f64>x));
+    return p * (texp<T>(x) - <T>1);
   }
 }
 /** softplus: beta x > threshold ? x : log1p(exp(beta x)) / beta, beta = p, threshold = q. */

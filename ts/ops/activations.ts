@@ -8,7 +8,7 @@ import { SCALAR_NAME } from '../validate/names.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
 import { isFloating } from '../dtype.js';
-import { compare, sub, where } from './binary.js';
+import { compare, logicalAnd, sub, where } from './binary.js';
 import { erf } from './activations_erf.js';
 import { defineOp } from './registry.js';
 
@@ -93,7 +93,7 @@ export function elu(x: Tensor, opts?: { alpha?: number }): Tensor {
     'elu',
     'EluBackward0',
     [alpha],
-    (g, s): Tensor => where(compare('le', s, 0), g.mul(s.exp().mul(alpha)), g),
+    (g, s): Tensor => where(compare('gt', s, 0), g, g.mul(s.exp().mul(alpha))),
   );
 }
 
@@ -108,7 +108,10 @@ export function softplus(x: Tensor, opts?: { beta?: number; threshold?: number }
   });
 }
 
-/** F.hardtanh(x, { minVal, maxVal }): x clamped to [minVal, maxVal]; gradient 0 at and beyond them. */
+/**
+ * F.hardtanh(x, { minVal, maxVal }): x clamped to [minVal, maxVal]; the gradient passes strictly
+ * inside them only (NaN gets 0, as PyTorch 1.13's vectorised hardtanh_backward gives).
+ */
 export function hardtanh(x: Tensor, opts?: { minVal?: number; maxVal?: number }): Tensor {
   V.options(HARDTANH_OPTS, opts);
   const lo = opts?.minVal ?? -1;
@@ -122,7 +125,7 @@ export function hardtanh(x: Tensor, opts?: { minVal?: number; maxVal?: number })
     'hardtanh',
     'HardtanhBackward0',
     [lo, hi],
-    (g, s): Tensor => where(compare('le', s, lo), 0, where(compare('ge', s, hi), 0, g)),
+    (g, s): Tensor => where(logicalAnd(compare('gt', s, lo), compare('lt', s, hi)), g, 0),
   );
 }
 
@@ -130,7 +133,7 @@ export const ACTIVATION_OPS = {
   gelu: defineOp({
     name: 'gelu',
     py: 'gelu',
-    kind: 'nn',
+    kind: 'elementwise',
     fn: gelu,
     doc: "x * Phi(x) (approximate: 'none'), or its tanh approximation ('tanh').",
     nodes: ['GeluBackward0'],
@@ -151,7 +154,7 @@ export const ACTIVATION_OPS = {
   silu: defineOp({
     name: 'silu',
     py: 'silu',
-    kind: 'nn',
+    kind: 'elementwise',
     fn: silu,
     doc: 'x * sigmoid(x).',
     nodes: ['SiluBackward0'],
@@ -166,7 +169,7 @@ export const ACTIVATION_OPS = {
   elu: defineOp({
     name: 'elu',
     py: 'elu',
-    kind: 'nn',
+    kind: 'elementwise',
     fn: elu,
     doc: 'x for x > 0, alpha * (exp(x) - 1) otherwise.',
     nodes: ['EluBackward0'],
@@ -188,7 +191,7 @@ export const ACTIVATION_OPS = {
   softplus: defineOp({
     name: 'softplus',
     py: 'softplus',
-    kind: 'nn',
+    kind: 'elementwise',
     fn: softplus,
     doc: 'log(1 + exp(beta x)) / beta, linear where beta x > threshold.',
     nodes: ['SoftplusBackward0'],
@@ -210,7 +213,7 @@ export const ACTIVATION_OPS = {
   hardtanh: defineOp({
     name: 'hardtanh',
     py: 'hardtanh',
-    kind: 'nn',
+    kind: 'elementwise',
     fn: hardtanh,
     doc: 'x clamped to [minVal, maxVal] (default [-1, 1]).',
     nodes: ['HardtanhBackward0'],
