@@ -104,7 +104,7 @@ function floatOperand(x: Tensor, entry: string): void {
 
 const LAYER_NORM_OPTS = V.optionSpec('layerNorm', { eps: 'number' });
 const GROUP_NORM_OPTS = V.optionSpec('groupNorm', { eps: 'number' });
-const BATCH_NORM_OPTS = V.optionSpec('batchNorm', { training: 'bool', momentum: 'optNumber', eps: 'number' });
+const BATCH_NORM_OPTS = V.optionSpec('batchNorm', { training: 'bool', momentum: 'number', eps: 'number' });
 const EMBEDDING_OPTS = V.optionSpec('embedding', { paddingIdx: 'optNumber' }, ['maxNorm', 'normType', 'scaleGradByFreq', 'sparse']);
 const PAD_OPTS = V.optionSpec('pad', { value: 'number', mode: 'any' });
 const DROPOUT_OPTS = V.optionSpec('dropout', { p: 'number', training: 'bool' }, ['inplace']);
@@ -203,7 +203,7 @@ export function batchNorm(
   runningVar: Tensor | null,
   weight?: Tensor | null,
   bias?: Tensor | null,
-  opts?: { training?: boolean; momentum?: number | null; eps?: number },
+  opts?: { training?: boolean; momentum?: number; eps?: number },
 ): Tensor {
   V.tensor(x, 'batchNorm', 'input', 1);
   V.optTensor(runningMean, 'batchNorm', 'running_mean', 2);
