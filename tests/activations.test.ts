@@ -119,7 +119,7 @@ describe('batch_norm', () => {
       expect(rv.tolist()).toEqual([2.5, 8.5]);
       const y = F.batchNorm(x, rm, rv, null, null, { eps: 0 });
       const col = (y.tolist() as number[][]).map((r) => r[0]);
-      [-0.5, 1.5, 3.5].forEach((d, i) => expect(col[i]).toBeCloseTo(d / Math.sqrt(2.5), 14));
+      for (const [i, d] of [-0.5, 1.5, 3.5].entries()) expect(col[i]).toBeCloseTo(d / Math.sqrt(2.5), 14);
     }));
   it('names its node and the options it does not know', () =>
     torch.scope(() => {
