@@ -7,3 +7,4 @@ export * from "./movement";
 export * from "./rng";
 export * from "./peak";
 export * from "./scan";
+export * from "./activations";

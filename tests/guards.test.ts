@@ -391,6 +391,38 @@ const OPS: Record<string, CaseGen> = {
   zero_: unary((a) => a.mul(1).zero_()),
   fill_: unary((a) => a.mul(1).fill_(0.25)),
   copy_: binary((a, b) => a.mul(1).copy_(b)),
+  // activations and norms (ts/ops/activations.ts, ts/ops/norms.ts)
+  gelu: unary((a) => F.gelu(a).add(F.gelu(a, { approximate: 'tanh' }))),
+  silu: unary((a) => F.silu(a)),
+  elu: unary((a) => F.elu(a, { alpha: 0.5 })),
+  softplus: unary((a) => F.softplus(a, { beta: 2, threshold: 1 })),
+  hardtanh: unary((a) => F.hardtanh(a, { minVal: -0.5, maxVal: 0.7 })),
+  layerNorm: (dt) =>
+    TAILS.filter((n) => n > 0).map(
+      (n) => () => F.layerNorm(make({ shape: [2, n] }, dt), [n], make({ shape: [n] }, dt), make({ shape: [n] }, dt)),
+    ),
+  groupNorm: (dt) =>
+    [1, 3, 4, 5].map((n) => () => F.groupNorm(make({ shape: [2, 4, n] }, dt), 2, make({ shape: [4] }, dt), make({ shape: [4] }, dt))),
+  batchNorm: (dt) =>
+    [1, 3, 4, 5, 7].flatMap((n) => [
+      () =>
+        F.batchNorm(
+          make({ shape: [2, n, 3] }, dt),
+          torch.zeros([n], { dtype: dt }),
+          torch.ones([n], { dtype: dt }),
+          make({ shape: [n] }, dt),
+          null,
+          { training: true },
+        ),
+      () => F.batchNorm(make({ shape: [2, n] }, dt), torch.zeros([n], { dtype: dt }), torch.ones([n], { dtype: dt })),
+    ]),
+  embedding: (dt) => [1, 3, 4, 5, 8].map((n) => () => F.embedding(indexFor(n), make({ shape: [n, 3] }, dt), { paddingIdx: 0 })),
+  pad: unary((a) => F.pad(a, a.ndim ? [1, 2] : [], { value: 0.5 })),
+  dropout: unary((a) =>
+    F.dropout(a, { p: 0.5 })
+      .mul(0)
+      .add(F.dropout(a, { p: 0 })),
+  ),
 };
 
 /** Exported names that are not tensor ops (lifetimes, modes, metadata, reading values). */

@@ -163,6 +163,12 @@ describe('registry: elementwise ops at extreme values against PyTorch 1.13 (test
   const PYTORCH_WRONG: Record<string, string> = {
     'log1p float32 3.0000000054977558e+38': 'PyTorch 1.13 returns inf (overflow in its vector log1p)',
     'log1p float64 5e-324': 'PyTorch 1.13 returns 0 (its vector log1p flushes subnormals)',
+    // PyTorch 1.13 computes float32 gelu with oneDNN's erf polynomial; the core rounds x * Phi(x) correctly.
+    'gelu float32 -1': 'PyTorch 1.13 returns -0.15865529 (3 ulps off; the correctly rounded value is -0.15865526)',
+    'gelu float32 0.5': 'PyTorch 1.13 returns 0.3457312 (1 ulp off, below the correctly rounded 0.34573123)',
+    'gelu float32 -0': 'PyTorch 1.13 returns +0 here (oneDNN), -0 = -0 * Phi(0) in float64 and in the core',
+    'gelu float32 -1.0000000150474662e+30':
+      'PyTorch 1.13 returns +0 here (oneDNN), -0 = x * (1 + erf(x/sqrt 2)) in float64 and in the core',
   };
   const same = (
     got: Tensor,

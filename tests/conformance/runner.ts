@@ -151,10 +151,14 @@ function opDef(e: OpSpec, sig: PySignature): OpDef {
     };
     return { args: sig.args, kwargs, run };
   }
+  // Forms shorter than the longest leave out trailing optional tensors (a norm's weight and bias):
+  // they are passed as undefined, so the keywords after them keep their place.
+  const longest = Math.max(...sig.args.map((k) => k.length));
+  const full = (a: Value[]): unknown[] => (a.length < longest ? [...a, ...new Array<undefined>(longest - a.length)] : a);
   const run = sig.kwPositional
-    ? (a: Value[], kw: Kw) => call(...a, ...kwargs.map((k) => kw[camel(k)]))
+    ? (a: Value[], kw: Kw) => call(...full(a), ...kwargs.map((k) => kw[camel(k)]))
     : kwargs.length > 0
-      ? (a: Value[], kw: Kw) => call(...a, kw)
+      ? (a: Value[], kw: Kw) => call(...full(a), kw)
       : (a: Value[]) => call(...a);
   return { args: sig.args, kwargs, run };
 }

@@ -17,7 +17,8 @@ def hexes(t):
     return [struct.pack('>d', float(v)).hex() for v in t.detach().double().reshape(-1).tolist()]
 
 def run(op, dtype):
-    f = getattr(torch, op['py'])
+    # torch.<py>, else nn.functional's (gelu, silu, elu, softplus, hardtanh)
+    f = getattr(torch, op['py'], None) or getattr(torch.nn.functional, op['py'])
     if op['arity'] == 1:
         xs = [torch.tensor(UNARY, dtype=DT[dtype], requires_grad=op['grad'])]
         args = [xs[0], *op['extra']]

@@ -24,6 +24,9 @@ import { LOSS_MORE_OPS } from './losses_more.js';
 import { SIMILARITY_OPS } from './similarity.js';
 import { INPLACE_OPS } from './inplace.js';
 import { SCAN_OPS } from './scan.js';
+import { ACTIVATION_OPS } from './activations.js';
+import { ERF_OPS } from './activations_erf.js';
+import { NORM_OPS } from './norms.js';
 
 export const OPS = {
   ...CREATION_OPS,
@@ -41,6 +44,9 @@ export const OPS = {
   ...SIMILARITY_OPS,
   ...INPLACE_OPS,
   ...SCAN_OPS,
+  ...ERF_OPS,
+  ...ACTIVATION_OPS,
+  ...NORM_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */
 export const ENTRIES: readonly OpSpec[] = Object.values(OPS);

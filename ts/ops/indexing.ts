@@ -131,7 +131,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 /** zeros(shape).index_add(dim, index, src): index_select's adjoint (repeated indices accumulate). */
-function indexAdd(src: Tensor, dim: number, index: Tensor, shape: Shape): Tensor {
+export function indexAdd(src: Tensor, dim: number, index: Tensor, shape: Shape): Tensor {
   const out = K.indexAddK(src, dim, index, shape);
   return record(
     'IndexAddBackward0',
@@ -233,6 +233,7 @@ export const INDEXING_OPS = {
     kernels: ['copy_b4', 'copy_b8'],
     dtype: 'same',
     methods: { clone: true },
+    golden: { args: [['T']] },
     test: { grad: 'twice', samples: [{ args: [{ shape: [2, 3] }] }] },
   }),
 } as const;

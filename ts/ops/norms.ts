@@ -1,0 +1,499 @@
+// Normalisations (layer_norm, group_norm, batch_norm), embedding, constant pad and dropout of
+// nn.functional. The norms compute their forward with differentiable ops under no-grad and record
+// one node under PyTorch's name whose rule is the closed-form gradient written with differentiable
+// ops (so double backward works); embedding and pad record their node over one kernel each.
+import type { Tensor } from '../tensor.js';
+import { record } from '../autograd.js';
+import { noGrad } from '../grad_mode.js';
+import { withTemps } from '../scope.js';
+import { isFloating } from '../dtype.js';
+import * as K from './internal.js';
+import * as V from '../validate.js';
+import { compare } from './binary.js';
+import { indexAdd, indexSelect } from './indexing.js';
+import { reshape } from './views.js';
+import { defineOp } from './registry.js';
+
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/**
+ * How a norm groups its input: `x` seen as `grouped` (a reshape), statistics over `dims` of it;
+ * the affine weight and bias broadcast as `affineView` and their gradients sum over `affineDims`.
+ */
+interface NormPlan {
+  readonly shape: readonly number[];
+  readonly grouped: readonly number[];
+  readonly dims: readonly number[];
+  readonly affineView: readonly number[];
+  readonly affineDims: readonly number[];
+  readonly eps: number;
+}
+
+/** x standardised over the plan's dims (biased variance), with its 1/std, as differentiable ops. */
+function standardize(x: Tensor, p: NormPlan): { xhat: Tensor; rstd: Tensor; mean: Tensor; varb: Tensor } {
+  const xg = reshape(x, p.grouped);
+  const mean = xg.mean(p.dims as number[], true);
+  const xc = xg.sub(mean);
+  const varb = xc.mul(xc).mean(p.dims as number[], true);
+  const rstd = varb.add(p.eps).sqrt().reciprocal();
+  return { xhat: xc.mul(rstd), rstd, mean, varb };
+}
+
+const affine = (t: Tensor, p: NormPlan): Tensor => reshape(t, p.affineView);
+
+/** The affine parameters' gradient: `t` summed over the plan's affine dims, in the parameter's shape. */
+function affineGrad(t: Tensor, p: NormPlan, shape: readonly number[]): Tensor {
+  const s = p.affineDims.length ? t.sum(p.affineDims as number[]) : t;
+  return reshape(s, shape);
+}
+
+/**
+ * y = standardise(x) * weight + bias over the plan, recorded as `node` (inputs x, weight, bias).
+ * With `stats` (batch_norm in eval mode), the mean and 1/std are those constants instead.
+ */
+function normalize(
+  node: string,
+  x: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  p: NormPlan,
+  stats?: { mean: Tensor; rstd: Tensor },
+): Tensor {
+  const xhatOf = (xs: Tensor): { xhat: Tensor; rstd: Tensor; grouped: boolean } => {
+    if (stats) return { xhat: xs.sub(stats.mean).mul(stats.rstd), rstd: stats.rstd, grouped: false };
+    const s = standardize(xs, p);
+    return { xhat: s.xhat, rstd: s.rstd, grouped: true };
+  };
+  const y = noGrad(() =>
+    withTemps(() => {
+      const { xhat } = xhatOf(x);
+      let out = reshape(xhat, p.shape);
+      if (weight) out = out.mul(affine(weight, p));
+      if (bias) out = out.add(affine(bias, p));
+      return out === xhat ? K.contiguousCopy(out) : out;
+    }),
+  );
+  return record(
+    node,
+    y,
+    [x, weight, bias],
+    () => [x, ...(weight ? [weight] : [])],
+    (g, saved, n) => {
+      const [xs, ws] = saved;
+      const { xhat, rstd, grouped } = xhatOf(xs);
+      const xhatS = reshape(xhat, p.shape);
+      let gx: Tensor | null = null;
+      if (n[0]) {
+        const gxhat = ws ? g.mul(affine(ws, p)) : g;
+        if (grouped) {
+          const gg = reshape(gxhat, p.grouped);
+          const d = p.dims as number[];
+          gx = reshape(rstd.mul(gg.sub(gg.mean(d, true)).sub(xhat.mul(gg.mul(xhat).mean(d, true)))), p.shape);
+        } else gx = gxhat.mul(rstd);
+      }
+      const gw = n[1] && weight ? affineGrad(g.mul(xhatS), p, weight._shape) : null;
+      const gb = n[2] && bias ? affineGrad(g, p, bias._shape) : null;
+      return [gx, gw, gb];
+    },
+  );
+}
+
+function floatOperand(x: Tensor, entry: string): void {
+  if (!isFloating(x.dtype)) throw new Error(`"${entry}" not implemented for '${V.scalarName(x.dtype)}'`);
+}
+
+const LAYER_NORM_OPTS = V.optionSpec('layerNorm', { eps: 'number' });
+const GROUP_NORM_OPTS = V.optionSpec('groupNorm', { eps: 'number' });
+const BATCH_NORM_OPTS = V.optionSpec('batchNorm', { training: 'bool', momentum: 'number', eps: 'number' });
+const EMBEDDING_OPTS = V.optionSpec('embedding', { paddingIdx: 'optNumber' }, ['maxNorm', 'normType', 'scaleGradByFreq', 'sparse']);
+const PAD_OPTS = V.optionSpec('pad', { value: 'number', mode: 'any' });
+const DROPOUT_OPTS = V.optionSpec('dropout', { p: 'number', training: 'bool' }, ['inplace']);
+
+/** F.layer_norm(x, normalizedShape, weight?, bias?, { eps }). */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  opts?: { eps?: number },
+): Tensor {
+  V.tensor(x, 'layerNorm', 'input', 1);
+  V.intList(normalizedShape, 'layerNorm', 'normalized_shape', 2);
+  V.optTensor(weight, 'layerNorm', 'weight', 3);
+  V.optTensor(bias, 'layerNorm', 'bias', 4);
+  V.options(LAYER_NORM_OPTS, opts);
+  const k = normalizedShape.length;
+  const tail = x._shape.slice(x.ndim - k);
+  if (k === 0 || k > x.ndim || tail.some((s, i) => s !== normalizedShape[i])) {
+    throw new Error(
+      `Given normalized_shape=${fmt(normalizedShape)}, expected input with shape [*, ${normalizedShape.join(', ')}], but got input of size${fmt(x._shape)}`,
+    );
+  }
+  for (const [t, name] of [
+    [weight, 'weight'],
+    [bias, 'bias'],
+  ] as const) {
+    if (t && fmt(t._shape) !== fmt(normalizedShape))
+      throw new Error(
+        `Expected ${name} to be of same shape as normalized_shape, but got ${name} of shape ${fmt(t._shape)} and normalized_shape = ${fmt(normalizedShape)}`,
+      );
+  }
+  floatOperand(x, 'LayerNormKernelImpl');
+  const lead = x.ndim - k;
+  const plan: NormPlan = {
+    shape: x._shape,
+    grouped: x._shape,
+    dims: Array.from({ length: k }, (_, i) => lead + i),
+    affineView: normalizedShape,
+    affineDims: Array.from({ length: lead }, (_, i) => i),
+    eps: opts?.eps ?? 1e-5,
+  };
+  return normalize('NativeLayerNormBackward0', x, weight ?? null, bias ?? null, plan);
+}
+
+/** The plan of a per-channel affine over [N, C, *]. */
+function channelPlan(x: Tensor, grouped: readonly number[], dims: readonly number[], eps: number): NormPlan {
+  const c = x._shape[1];
+  return {
+    shape: x._shape,
+    grouped,
+    dims,
+    affineView: [c, ...x._shape.slice(2).map(() => 1)],
+    affineDims: x._shape.map((_, i) => i).filter((i) => i !== 1),
+    eps,
+  };
+}
+
+function channelParams(entry: string, c: number, weight?: Tensor | null, bias?: Tensor | null): void {
+  for (const [t, name] of [
+    [weight, 'weight'],
+    [bias, 'bias'],
+  ] as const) {
+    if (t && (t.ndim !== 1 || t._shape[0] !== c)) throw new Error(`${entry}: expected ${name} of shape [${c}], but got ${fmt(t._shape)}`);
+  }
+}
+
+/** F.group_norm(x, numGroups, weight?, bias?, { eps }). */
+export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, opts?: { eps?: number }): Tensor {
+  V.tensor(x, 'groupNorm', 'input', 1);
+  V.int(numGroups, 'groupNorm', 'num_groups', 2);
+  V.optTensor(weight, 'groupNorm', 'weight', 3);
+  V.optTensor(bias, 'groupNorm', 'bias', 4);
+  V.options(GROUP_NORM_OPTS, opts);
+  if (x.ndim < 2) throw new Error(`Expected at least 2 dimensions for input tensor but received ${x.ndim}`);
+  const [n, c] = x._shape;
+  if (numGroups <= 0 || c % numGroups !== 0)
+    throw new Error(
+      `Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmt(x._shape)} and num_groups=${numGroups}`,
+    );
+  channelParams('group_norm', c, weight, bias);
+  floatOperand(x, 'GroupNormKernelImpl');
+  const plan = channelPlan(x, [n, numGroups, x.numel() / (n * numGroups || 1)], [2], opts?.eps ?? 1e-5);
+  return normalize('NativeGroupNormBackward0', x, weight ?? null, bias ?? null, plan);
+}
+
+/**
+ * F.batch_norm(x, runningMean, runningVar, weight?, bias?, { training, momentum, eps }). In
+ * training it normalises with the batch's statistics and updates the running ones in place
+ * (momentum-weighted, unbiased variance); otherwise it uses the running statistics.
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  opts?: { training?: boolean; momentum?: number; eps?: number },
+): Tensor {
+  V.tensor(x, 'batchNorm', 'input', 1);
+  V.optTensor(runningMean, 'batchNorm', 'running_mean', 2);
+  V.optTensor(runningVar, 'batchNorm', 'running_var', 3);
+  V.optTensor(weight, 'batchNorm', 'weight', 4);
+  V.optTensor(bias, 'batchNorm', 'bias', 5);
+  V.options(BATCH_NORM_OPTS, opts);
+  const training = opts?.training ?? false;
+  const momentum = opts?.momentum ?? 0.1;
+  const eps = opts?.eps ?? 1e-5;
+  if (x.ndim < 2) throw new Error(`Expected 2D or higher input to batch_norm (got ${x.ndim}D input)`);
+  const c = x._shape[1];
+  channelParams('batch_norm', c, weight, bias);
+  channelParams('batch_norm', c, runningMean, runningVar);
+  floatOperand(x, 'batch_norm');
+  const count = x.numel() / c;
+  if (training && count <= 1) throw new Error(`Expected more than 1 value per channel when training, got input size ${fmt(x._shape)}`);
+  const dims = x._shape.map((_, i) => i).filter((i) => i !== 1);
+  const plan = channelPlan(x, x._shape, dims, eps);
+  if (!training) {
+    if (!runningMean || !runningVar) throw new Error('running_mean and running_var must be defined in evaluation mode');
+    const stats = noGrad(() => ({
+      mean: reshape(runningMean, plan.affineView).to(x.dtype),
+      rstd: reshape(runningVar, plan.affineView).to(x.dtype).add(eps).sqrt().reciprocal(),
+    }));
+    return normalize('NativeBatchNormBackward0', x, weight ?? null, bias ?? null, plan, stats);
+  }
+  if (runningMean || runningVar) {
+    noGrad(() =>
+      withTemps(() => {
+        const { mean, varb } = standardize(x, plan);
+        if (runningMean) runningMean.mul_(1 - momentum).add_(reshape(mean, [c]).mul(momentum));
+        if (runningVar) runningVar.mul_(1 - momentum).add_(reshape(varb, [c]).mul((momentum * count) / (count - 1)));
+      }),
+    );
+  }
+  return normalize('NativeBatchNormBackward0', x, weight ?? null, bias ?? null, plan);
+}
+
+/** F.embedding(indices, weight, { paddingIdx }): rows of weight; the padding row gets no gradient. */
+export function embedding(input: Tensor, weight: Tensor, opts?: { paddingIdx?: number | null }): Tensor {
+  V.tensor(input, 'embedding', 'input', 1);
+  V.tensor(weight, 'embedding', 'weight', 2);
+  V.options(EMBEDDING_OPTS, opts);
+  if (input.dtype !== 'int64') {
+    throw new Error(
+      `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.${input.dtype === 'bool' ? 'BoolTensor' : input.dtype === 'float64' ? 'DoubleTensor' : 'FloatTensor'} instead (while checking arguments for embedding)`,
+    );
+  }
+  if (weight.ndim !== 2) throw new Error("'weight' must be 2-D");
+  const [rows, d] = weight._shape;
+  let pad = opts?.paddingIdx ?? null;
+  if (pad !== null) {
+    if (pad >= rows || pad < -rows) throw new Error('Padding_idx must be within num_embeddings');
+    if (pad < 0) pad += rows;
+  }
+  const flat = reshape(input, [-1]);
+  const y = noGrad(() => withTemps(() => reshape(indexSelect(weight, 0, flat), [...input._shape, d]).contiguous()));
+  const padRow = pad;
+  return record(
+    'EmbeddingBackward0',
+    y,
+    [weight],
+    () => [flat],
+    (g, [idx]) => {
+      let gw = indexAdd(reshape(g, [-1, d]), 0, idx, [rows, d]);
+      if (padRow !== null) {
+        const keep = noGrad(() =>
+          compare('ne', K.rangeK('arange', rows, 0, 1, gw.dtype), padRow)
+            .to(gw.dtype)
+            .reshape([rows, 1]),
+        );
+        gw = gw.mul(keep);
+      }
+      return [gw];
+    },
+  );
+}
+
+/** F.pad(x, pads, { value }) in constant mode: pads = [last_lo, last_hi, prev_lo, prev_hi, ...]. */
+export function pad(x: Tensor, pads: readonly number[], opts?: { mode?: 'constant'; value?: number }): Tensor {
+  V.tensor(x, 'pad', 'input', 1);
+  V.intList(pads, 'pad', 'pad', 2);
+  V.options(PAD_OPTS, opts);
+  if ((opts?.mode ?? 'constant') !== 'constant') throw new Error(`pad: only mode 'constant' is supported`);
+  if (pads.length % 2 !== 0) throw new Error('Padding length must be divisible by 2');
+  if (pads.length / 2 > x.ndim) throw new Error('Padding length too large');
+  if (pads.some((p) => p < 0)) throw new Error('pad: negative padding is not supported');
+  const value = opts?.value ?? 0;
+  const shape = [...x._shape];
+  const lo = x._shape.map(() => 0);
+  for (let i = 0; i < pads.length / 2; i++) {
+    const dim = x.ndim - 1 - i;
+    lo[dim] = pads[2 * i];
+    shape[dim] += pads[2 * i] + pads[2 * i + 1];
+  }
+  const out = K.full(shape, value, x.dtype);
+  noGrad(() =>
+    withTemps(() => {
+      let region = out;
+      for (let d = 0; d < x.ndim; d++) region = region.narrow(d, lo[d], x._shape[d]);
+      K.copyInto(region, x);
+    }),
+  );
+  const inShape = x._shape;
+  return record(
+    'ConstantPadNdBackward0',
+    out,
+    [x],
+    () => [],
+    (g) => {
+      let r = g;
+      for (let d = 0; d < inShape.length; d++) if (lo[d] !== 0 || inShape[d] !== shape[d]) r = r.narrow(d, lo[d], inShape[d]);
+      return [r];
+    },
+  );
+}
+
+/** F.dropout(x, { p, training }): x itself when p = 0 or not training; else x * mask / (1 - p). */
+export function dropout(x: Tensor, opts?: { p?: number; training?: boolean }): Tensor {
+  V.tensor(x, 'dropout', 'input', 1);
+  V.options(DROPOUT_OPTS, opts);
+  const p = opts?.p ?? 0.5;
+  const training = opts?.training ?? true;
+  if (p < 0 || p > 1) throw new Error(`dropout probability has to be between 0 and 1, but got ${p}`);
+  if (p === 0 || !training || x.numel() === 0) return x;
+  if (p === 1) return x.mul(K.full([], 0, x.dtype));
+  const noise = noGrad(() =>
+    withTemps(() => {
+      const u = K.randomK('rand', x._shape, isFloating(x.dtype) ? x.dtype : 'float32');
+      return compare('lt', u, 1 - p)
+        .to(u.dtype)
+        .div(1 - p);
+    }),
+  );
+  return x.mul(noise);
+}
+
+export const NORM_OPS = {
+  layerNorm: defineOp({
+    name: 'layerNorm',
+    py: 'layer_norm',
+    kind: 'nn',
+    fn: layerNorm,
+    doc: 'Standardises over the trailing normalizedShape dims, then weight * x + bias.',
+    nodes: ['NativeLayerNormBackward0'],
+    kernels: [],
+    dtype: 'same',
+    saves: 'input, weight',
+    torch: false,
+    functional: { layerNorm: true },
+    golden: {
+      args: [
+        ['T', 'L'],
+        ['T', 'L', 'T', 'T'],
+      ],
+      kwargs: ['eps'],
+      via: 'functional',
+    },
+    test: {
+      grad: 'twice',
+      samples: [
+        { args: [{ shape: [2, 3, 4] }, [4], { shape: [4] }, { shape: [4] }] },
+        { args: [{ shape: [2, 3] }, [2, 3], null, null, { options: { eps: 1e-3 } }], note: 'no affine' },
+      ],
+    },
+  }),
+  groupNorm: defineOp({
+    name: 'groupNorm',
+    py: 'group_norm',
+    kind: 'nn',
+    fn: groupNorm,
+    doc: 'Standardises [N, C, *] over each group of C / numGroups channels, then a per-channel affine.',
+    nodes: ['NativeGroupNormBackward0'],
+    kernels: [],
+    dtype: 'same',
+    saves: 'input, weight',
+    torch: false,
+    functional: { groupNorm: true },
+    golden: {
+      args: [
+        ['T', 'I'],
+        ['T', 'I', 'T', 'T'],
+      ],
+      kwargs: ['eps'],
+      via: 'functional',
+    },
+    test: {
+      grad: 'twice',
+      samples: [{ args: [{ shape: [2, 4, 3] }, 2, { shape: [4] }, { shape: [4] }] }, { args: [{ shape: [2, 2, 2, 2] }, 1] }],
+    },
+  }),
+  batchNorm: defineOp({
+    name: 'batchNorm',
+    py: 'batch_norm',
+    kind: 'nn',
+    fn: batchNorm,
+    doc: "Standardises [N, C, *] per channel with the batch's statistics (training; updates the running ones in place) or the running ones.",
+    nodes: ['NativeBatchNormBackward0'],
+    kernels: [],
+    dtype: 'same',
+    saves: 'input, weight',
+    torch: false,
+    functional: { batchNorm: true },
+    golden: {
+      args: [
+        ['T', 'T', 'T'],
+        ['T', 'T', 'T', 'T', 'T'],
+      ],
+      kwargs: ['training', 'momentum', 'eps'],
+      via: 'functional',
+    },
+    test: {
+      grad: 'twice',
+      samples: [
+        {
+          args: [
+            { shape: [4, 3] },
+            { shape: [3], grad: false },
+            { shape: [3], domain: [0.5, 1.5], grad: false },
+            { shape: [3] },
+            { shape: [3] },
+            { options: { training: true } },
+          ],
+        },
+        {
+          args: [{ shape: [2, 2, 3] }, { shape: [2], grad: false }, { shape: [2], domain: [0.5, 1.5], grad: false }, { shape: [2] }, null],
+          note: 'eval',
+        },
+      ],
+    },
+  }),
+  embedding: defineOp({
+    name: 'embedding',
+    py: 'embedding',
+    kind: 'nn',
+    fn: embedding,
+    doc: 'Rows of weight picked by int64 indices; repeated indices accumulate, the paddingIdx row gets no gradient.',
+    nodes: ['EmbeddingBackward0'],
+    kernels: ['index_select_b4', 'index_select_b8'],
+    dtype: 'same',
+    saves: 'indices',
+    torch: false,
+    functional: { embedding: true },
+    golden: { args: [['T', 'T']], kwargs: ['padding_idx'], via: 'functional' },
+    test: {
+      grad: 'twice',
+      samples: [
+        { args: [{ ints: [0, 2, 2, 4], shape: [2, 2] }, { shape: [5, 3] }] },
+        {
+          args: [{ ints: [1, 0, 1] }, { shape: [4, 2] }, { options: { paddingIdx: -1 } }],
+          note: 'padding row unused (its gradient is zero by definition)',
+        },
+      ],
+    },
+  }),
+  pad: defineOp({
+    name: 'pad',
+    py: 'pad',
+    kind: 'nn',
+    fn: pad,
+    doc: 'Constant padding: pads = [last_lo, last_hi, prev_lo, prev_hi, ...] filled with value.',
+    nodes: ['ConstantPadNdBackward0'],
+    kernels: [],
+    dtype: 'same',
+    saves: 'nothing',
+    torch: false,
+    functional: { pad: true },
+    golden: { args: [['T', 'L']], kwargs: ['value'], via: 'functional' },
+    test: {
+      grad: 'twice',
+      samples: [{ args: [{ shape: [2, 3] }, [1, 2, 0, 1]] }, { args: [{ shape: [3] }, [2, 0], { options: { value: 0.5 } }] }],
+    },
+  }),
+  dropout: defineOp({
+    name: 'dropout',
+    py: 'dropout',
+    kind: 'nn',
+    fn: dropout,
+    doc: 'x itself when p = 0 or not training; else x times a mask drawn from the seeded generator, scaled by 1 / (1 - p).',
+    nodes: ['MulBackward0'],
+    kernels: ['rand_f32', 'rand_f64'],
+    dtype: 'same',
+    saves: 'the mask',
+    torch: false,
+    functional: { dropout: true },
+    golden: { args: [['T']], kwargs: ['p', 'training'], via: 'functional' },
+    test: {
+      grad: 'twice',
+      samples: [{ args: [{ shape: [3, 2] }, { options: { p: 1 } }] }, { args: [{ shape: [4] }, { options: { p: 0.5, training: false } }] }],
+    },
+  }),
+} as const;
