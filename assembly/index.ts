@@ -6,3 +6,4 @@ export * from "./matmul";
 export * from "./movement";
 export * from "./rng";
 export * from "./peak";
+export * from "./conv";

@@ -362,6 +362,16 @@ const OPS: Record<string, CaseGen> = {
   binaryCrossEntropyWithLogits: binary((a, b) => F.binaryCrossEntropyWithLogits(a.add(b.mul(0)), b.sigmoid().add(a.mul(0)))),
   nllLoss: classCases((x, t) => F.nllLoss(x, t), true),
   crossEntropy: classCases((x, t) => F.crossEntropy(x, t)),
+  // convolution and pooling (odd sizes: edge tiles of im2col and of the GEMM)
+  conv2d: (dt) => [
+    () => F.conv2d(make({ shape: [2, 3, 7, 5] }, dt), make({ shape: [5, 3, 3, 2] }, dt), make({ shape: [5] }, dt)),
+    () => F.conv2d(make({ shape: [1, 4, 5, 5] }, dt), make({ shape: [6, 2, 3, 3] }, dt), null, { stride: 2, padding: 1, groups: 2 }),
+    () => F.conv2d(make({ shape: [1, 3, 6, 7] }, dt), make({ shape: [9, 3, 2, 3] }, dt), null, { padding: 'same', dilation: [2, 1] }),
+  ],
+  conv1d: (dt) => [
+    () => F.conv1d(make({ shape: [2, 3, 9] }, dt), make({ shape: [5, 3, 3] }, dt), make({ shape: [5] }, dt), { stride: 2, padding: 2 }),
+    () => F.conv1d(make({ shape: [1, 4, 7] }, dt), make({ shape: [4, 1, 4] }, dt), null, { groups: 4, padding: 'same' }),
+  ],
   // in place (on fresh tensors here; on views, with the region outside checked, further down)
   add_: binary((a, b) => a.mul(1).add_(b.detach(), 2)),
   sub_: binary((a, b) => a.mul(1).sub_(b.detach())),

@@ -137,10 +137,14 @@ export function publicForm(e: OpSpec): Call {
 function opDef(e: OpSpec, sig: PySignature): OpDef {
   const call = publicForm(e);
   const kwargs = sig.kwargs ?? [];
+  // A form shorter than the longest leaves its trailing optional operands (a bias) absent: the
+  // options object still goes in its own place, after them.
+  const arity = Math.max(...sig.args.map((k) => k.length));
+  const full = (a: Value[]): Value[] => (a.length < arity ? [...a, ...new Array<undefined>(arity - a.length)] : a) as Value[];
   const run = sig.kwPositional
     ? (a: Value[], kw: Kw) => call(...a, ...kwargs.map((k) => kw[camel(k)]))
     : kwargs.length > 0
-      ? (a: Value[], kw: Kw) => call(...a, kw)
+      ? (a: Value[], kw: Kw) => call(...full(a), kw)
       : (a: Value[]) => call(...a);
   return { args: sig.args, kwargs, run };
 }
@@ -176,6 +180,7 @@ function matches(kinds: readonly ArgKind[], args: Json[], known: Set<string>): b
     if (k === 'N') return isRef(a) || (typeof a === 'number' && Number.isFinite(a));
     if (k === 'I') return isInt(a);
     if (k === 'L') return Array.isArray(a) && a.every(isInt);
+    if (k === 'IL') return isInt(a) || (Array.isArray(a) && a.every(isInt));
     return Array.isArray(a) && a.length > 0 && a.every(isRef);
   });
 }

@@ -21,6 +21,7 @@ import { LINALG_OPS } from './linalg.js';
 import { NN_OPS } from './nn_functional.js';
 import { LOSS_OPS } from './losses.js';
 import { INPLACE_OPS } from './inplace.js';
+import { CONV_OPS } from './conv.js';
 
 export const OPS = {
   ...CREATION_OPS,
@@ -35,6 +36,7 @@ export const OPS = {
   ...NN_OPS,
   ...LOSS_OPS,
   ...INPLACE_OPS,
+  ...CONV_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */
 export const ENTRIES: readonly OpSpec[] = Object.values(OPS);

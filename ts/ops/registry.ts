@@ -67,8 +67,8 @@ export interface OpTest {
   readonly samples?: readonly Sample[];
 }
 
-/** Argument kinds of the golden files (README of ../shared/golden): T tensor, N tensor or number, I int, L int list, TL tensor list. */
-export type GoldenArg = 'T' | 'N' | 'I' | 'L' | 'TL';
+/** Argument kinds of the golden files (README of ../shared/golden): T tensor, N tensor or number, I int, L int list, IL int or int list, TL tensor list. */
+export type GoldenArg = 'T' | 'N' | 'I' | 'L' | 'IL' | 'TL';
 
 /** How the golden files and the fuzzer's programs spell a call of this op. */
 export interface PySignature {
