@@ -368,6 +368,18 @@ const OPS: Record<string, CaseGen> = {
     () => F.conv2d(make({ shape: [1, 4, 5, 5] }, dt), make({ shape: [6, 2, 3, 3] }, dt), null, { stride: 2, padding: 1, groups: 2 }),
     () => F.conv2d(make({ shape: [1, 3, 6, 7] }, dt), make({ shape: [9, 3, 2, 3] }, dt), null, { padding: 'same', dilation: [2, 1] }),
   ],
+  maxPool2d: (dt) => [
+    () => F.maxPool2d(make({ shape: [2, 3, 7, 5] }, dt), 2),
+    () => F.maxPool2d(make({ shape: [3, 6, 7] }, dt), [3, 2], { stride: [2, 1], padding: 1, dilation: [1, 2] }),
+  ],
+  avgPool2d: (dt) => [
+    () => F.avgPool2d(make({ shape: [2, 3, 7, 5] }, dt), 2),
+    () => F.avgPool2d(make({ shape: [3, 6, 7] }, dt), 3, { stride: 2, padding: 1, countIncludePad: false }),
+  ],
+  adaptiveAvgPool2d: (dt) => [
+    () => F.adaptiveAvgPool2d(make({ shape: [2, 3, 7, 5] }, dt), [3, 2]),
+    () => F.adaptiveAvgPool2d(make({ shape: [3, 5, 7] }, dt), 4),
+  ],
   conv1d: (dt) => [
     () => F.conv1d(make({ shape: [2, 3, 9] }, dt), make({ shape: [5, 3, 3] }, dt), make({ shape: [5] }, dt), { stride: 2, padding: 2 }),
     () => F.conv1d(make({ shape: [1, 4, 7] }, dt), make({ shape: [4, 1, 4] }, dt), null, { groups: 4, padding: 'same' }),

@@ -22,6 +22,7 @@ import { NN_OPS } from './nn_functional.js';
 import { LOSS_OPS } from './losses.js';
 import { INPLACE_OPS } from './inplace.js';
 import { CONV_OPS } from './conv.js';
+import { POOL_OPS } from './pool.js';
 
 export const OPS = {
   ...CREATION_OPS,
@@ -37,6 +38,7 @@ export const OPS = {
   ...LOSS_OPS,
   ...INPLACE_OPS,
   ...CONV_OPS,
+  ...POOL_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */
 export const ENTRIES: readonly OpSpec[] = Object.values(OPS);
