@@ -380,6 +380,15 @@ const OPS: Record<string, CaseGen> = {
     () => F.adaptiveAvgPool2d(make({ shape: [2, 3, 7, 5] }, dt), [3, 2]),
     () => F.adaptiveAvgPool2d(make({ shape: [3, 5, 7] }, dt), 4),
   ],
+  convTranspose2d: (dt) => [
+    () =>
+      F.convTranspose2d(make({ shape: [2, 3, 4, 3] }, dt), make({ shape: [3, 5, 3, 2] }, dt), make({ shape: [5] }, dt), {
+        stride: 2,
+        padding: 1,
+        outputPadding: 1,
+      }),
+    () => F.convTranspose2d(make({ shape: [4, 3, 5] }, dt), make({ shape: [4, 3, 3, 3] }, dt), null, { groups: 2, dilation: [1, 2] }),
+  ],
   conv1d: (dt) => [
     () => F.conv1d(make({ shape: [2, 3, 9] }, dt), make({ shape: [5, 3, 3] }, dt), make({ shape: [5] }, dt), { stride: 2, padding: 2 }),
     () => F.conv1d(make({ shape: [1, 4, 7] }, dt), make({ shape: [4, 1, 4] }, dt), null, { groups: 4, padding: 'same' }),
