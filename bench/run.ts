@@ -10,6 +10,7 @@ import type { Figure, Form } from './kernels.js';
 import { writeReport } from './report.js';
 import type { Row } from './report.js';
 import { cpus } from 'node:os';
+import { W9_FLOP } from './data.js';
 import type { Runner, System, WorkloadId } from './types.js';
 
 const args = process.argv.slice(2);
@@ -95,6 +96,15 @@ const WORKLOADS: Workload[] = [
     iters: quick ? 2 : 10,
     figure: (ms, n) => (ms * 1000) / (n * 1000),
     rtol: 1e-4,
+  },
+  {
+    id: 'W9',
+    title: 'conv2d fwd+bwd',
+    metric: 'gflops',
+    higherIsBetter: true,
+    iters: quick ? 1 : 3,
+    figure: (ms, n) => (3 * W9_FLOP * n) / (ms * 1e6),
+    rtol: 1e-3,
   },
 ];
 const ROUNDS = quick ? 2 : 6;
