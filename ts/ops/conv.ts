@@ -10,6 +10,7 @@ import { isTensor } from '../brand.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
 import { cat } from './indexing.js';
+import { bmm } from './linalg.js';
 import { type OpSpec, defineOp } from './registry.js';
 
 export type IntOrPair = number | readonly number[];
@@ -217,26 +218,41 @@ function convNd(n: 1 | 2, input: Tensor, weight: Tensor, bias: Tensor | null | u
   );
 }
 
+/**
+ * Per group and batch, w3[g] @ x[n, g]: w3 [G, m, k], x [N, G, k, L] (any layout) -> [N, G, m, L].
+ * Through bmm over N * G products, the weight broadcast without a copy when G = 1.
+ */
+function perGroup(w3: Tensor, x: Tensor, N: number, G: number, m: number, k: number, L: number): Tensor {
+  const we = w3
+    .unsqueeze(0)
+    .expand([N, G, m, k])
+    .reshape([N * G, m, k]);
+  return bmm(we, x.reshape([N * G, k, L])).reshape([N, G, m, L]);
+}
+
+/** Σ over n of a[n, g] @ b[n, g]ᵀ: a [N, G, m, L], b [N, G, k, L] -> [G, m, k] (bᵀ read in place). */
+function sumOuter(a: Tensor, b: Tensor, N: number, G: number, m: number, k: number, L: number): Tensor {
+  return bmm(a.reshape([N * G, m, L]), b.reshape([N * G, k, L]).transpose(1, 2))
+    .reshape([N, G, m, k])
+    .sum(0);
+}
+
 /** Gradients of the convolution, with differentiable ops. */
 function convBackward(gy: Tensor, x: Tensor, w: Tensor, g: K.Geometry, groups: number, need: readonly boolean[]): (Tensor | null)[] {
   const cout = w._shape[0];
   const cog = cout / groups;
   const ckg = (g.C / groups) * g.k[0] * g.k[1];
   const L = g.o[0] * g.o[1];
-  const gm = gy.reshape([g.N, groups, cog, L]);
   let gx: Tensor | null = null;
   let gw: Tensor | null = null;
   if (need[0]) {
-    const wm = w.reshape([groups, cog, ckg]);
-    const cols = wm
-      .transpose(1, 2)
-      .matmul(gm)
-      .reshape([g.N, g.C * g.k[0] * g.k[1], L]);
+    const wt = w.reshape([groups, cog, ckg]).transpose(1, 2);
+    const cols = perGroup(wt, gy, g.N, groups, ckg, cog, L).reshape([g.N, g.C * g.k[0] * g.k[1], L]);
     gx = col2im(cols, g).reshape(x._shape);
   }
   if (need[1]) {
-    const cols = im2col(x.reshape([g.N, g.C, g.H, g.W]), g).reshape([g.N, groups, ckg, L]);
-    gw = gm.matmul(cols.transpose(2, 3)).sum(0).reshape(w._shape);
+    const cols = im2col(x.reshape([g.N, g.C, g.H, g.W]), g);
+    gw = sumOuter(gy, cols, g.N, groups, cog, ckg, L).reshape(w._shape);
   }
   const gb = need[2] ? gy.sum(gy.ndim === 4 ? [0, 2, 3] : [0, 2]) : null;
   return [gx, gw, gb];
@@ -402,9 +418,9 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
       const cig = w._shape[0] / groups;
       const ckg = w._shape[1] * g.k[0] * g.k[1];
       const L = g.o[0] * g.o[1];
-      const cols = im2col(gy, g).reshape([g.N, groups, ckg, L]);
-      const gx = need[0] ? w.reshape([groups, cig, ckg]).matmul(cols).reshape(x._shape) : null;
-      const gw = need[1] ? x.reshape([g.N, groups, cig, L]).matmul(cols.transpose(2, 3)).sum(0).reshape(w._shape) : null;
+      const cols = im2col(gy, g);
+      const gx = need[0] ? perGroup(w.reshape([groups, cig, ckg]), cols, g.N, groups, cig, ckg, L).reshape(x._shape) : null;
+      const gw = need[1] ? sumOuter(x, cols, g.N, groups, cig, ckg, L).reshape(w._shape) : null;
       return [gx, gw, need[2] ? gy.sum([0, 2, 3]) : null];
     },
   );
