@@ -144,7 +144,11 @@ function w9(): Runner {
         });
       }
     },
-    check: () => ({ loss, gx: x.grad!.abs().sum().item(), gw: w.grad!.abs().sum().item() }),
+    check: () => torch.scope(() => ({ loss, gx: x.grad!.abs().sum().item(), gw: w.grad!.abs().sum().item() })),
+    // Released at once (16 MiB), so that the memory figures of later workloads (W6) start clean.
+    dispose() {
+      for (const t of [x.grad, w.grad, x, w, G]) t?.dispose();
+    },
   };
 }
 

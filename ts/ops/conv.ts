@@ -10,6 +10,7 @@ import { isTensor } from '../brand.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
 import { cat } from './indexing.js';
+import { contiguousStrides, sameShape } from '../shape.js';
 import { bmm } from './linalg.js';
 import { type OpSpec, defineOp } from './registry.js';
 
@@ -142,6 +143,16 @@ function convGeometry(x: Tensor, w: Tensor, bias: Tensor | null, n: number, a: C
   };
 }
 
+/** A fresh contiguous result under another shape of the same numel (t is consumed). */
+export function fresh(t: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(t._shape, shape)) return t;
+  const r = t._view(shape, contiguousStrides(shape), t._offset);
+  t.dispose();
+  // The sole handle on the storage now: a tensor of its own, not a view of the released t.
+  r._base = null;
+  return r;
+}
+
 /** im2col, recorded (its adjoint col2im is its gradient): appears in conv's backward graphs. */
 function im2col(x: Tensor, g: K.Geometry): Tensor {
   const cols = noGrad(() => K.im2colK(x, g));
@@ -171,7 +182,7 @@ function convForward(x4: Tensor, w4: Tensor, bias: Tensor | null, g: K.Geometry,
   return noGrad(() =>
     withTemps(() => {
       const cols = K.im2colK(x4, g);
-      const wc = w4.contiguous();
+      const wc = K.contiguousOf(w4);
       const cout = w4._shape[0];
       const cog = cout / groups;
       const ckg = (g.C / groups) * g.k[0] * g.k[1];
@@ -208,7 +219,7 @@ function convNd(n: 1 | 2, input: Tensor, weight: Tensor, bias: Tensor | null | u
   const w4 = n === 1 ? weight.unsqueeze(2) : weight;
   const y3 = withTemps(() => convForward(x4, w4, b, g, a.groups));
   const yShape = [g.N, weight._shape[0], ...(n === 1 ? [g.o[1]] : g.o)];
-  const y = y3.view(yShape);
+  const y = fresh(y3, yShape);
   return record(
     'ConvolutionBackward0',
     y,
@@ -251,7 +262,7 @@ function convBackward(gy: Tensor, x: Tensor, w: Tensor, g: K.Geometry, groups: n
     gx = col2im(cols, g).reshape(x._shape);
   }
   if (need[1]) {
-    const cols = im2col(x.reshape([g.N, g.C, g.H, g.W]), g);
+    const cols = im2col(x.ndim === 4 ? x : x.reshape([g.N, g.C, g.H, g.W]), g);
     gw = sumOuter(gy, cols, g.N, groups, cog, ckg, L).reshape(w._shape);
   }
   const gb = need[2] ? gy.sum(gy.ndim === 4 ? [0, 2, 3] : [0, 2]) : null;
@@ -380,8 +391,8 @@ function convTransposeGeometry(
 function convTransposeForward(x: Tensor, w: Tensor, bias: Tensor | null, g: K.Geometry, groups: number): Tensor {
   return noGrad(() =>
     withTemps(() => {
-      const xc = x.contiguous();
-      const wc = w.contiguous();
+      const xc = K.contiguousOf(x);
+      const wc = K.contiguousOf(w);
       const cin = w._shape[0];
       const cig = cin / groups;
       const ckg = w._shape[1] * g.k[0] * g.k[1];

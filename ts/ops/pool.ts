@@ -7,7 +7,7 @@ import { record } from '../autograd.js';
 import { noGrad } from '../grad_mode.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
-import { idiv } from './conv.js';
+import { fresh, idiv } from './conv.js';
 import { type OpSpec, defineOp } from './registry.js';
 
 export type IntOrPair = number | readonly number[];
@@ -96,9 +96,7 @@ function windows(
 /** The result of a pool kernel [N, C, oH, oW] under the input's rank. */
 const outShape = (x: Tensor, g: K.Geometry): number[] => (x.ndim === 4 ? [g.N, g.C, ...g.o] : [g.C, ...g.o]);
 
-function shaped(t: Tensor, shape: readonly number[]): Tensor {
-  return t.ndim === shape.length ? t : t.view(shape);
-}
+const shaped = fresh;
 
 // ---- max_pool2d ------------------------------------------------------------------------------
 
