@@ -8,3 +8,4 @@ export * from "./rng";
 export * from "./peak";
 export * from "./scan";
 export * from "./activations";
+export * from "./conv";

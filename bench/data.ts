@@ -41,3 +41,13 @@ export function mlpData() {
 
 export const W2_N = 1 << 20;
 export const W4_N = 512;
+
+/** W9: conv2d of x [N, C, H, W] by w [C, C, 3, 3], padding 1 (same size out). */
+export const W9 = { N: 16, C: 64, H: 32, W: 32, K: 3 };
+export const W9_FLOP = 2 * W9.N * W9.C * W9.H * W9.W * W9.C * W9.K * W9.K;
+/** W9 inputs: x, weight (kaiming-uniform bound) and the fixed output gradient G. */
+export function w9Data() {
+  const { N, C, H, W, K } = W9;
+  const b = 1 / Math.sqrt(C * K * K);
+  return { x: uniform(N * C * H * W, 91), w: uniform(C * C * K * K, 92, -b, b), g: uniform(N * C * H * W, 93) };
+}

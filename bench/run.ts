@@ -10,6 +10,7 @@ import type { Figure, Form } from './kernels.js';
 import { writeReport } from './report.js';
 import type { Row } from './report.js';
 import { cpus } from 'node:os';
+import { W9_FLOP } from './data.js';
 import type { Runner, System, WorkloadId } from './types.js';
 
 const args = process.argv.slice(2);
@@ -96,6 +97,15 @@ const WORKLOADS: Workload[] = [
     figure: (ms, n) => (ms * 1000) / (n * 1000),
     rtol: 1e-4,
   },
+  {
+    id: 'W9',
+    title: 'conv2d fwd+bwd',
+    metric: 'gflops',
+    higherIsBetter: true,
+    iters: quick ? 1 : 3,
+    figure: (ms, n) => (3 * W9_FLOP * n) / (ms * 1e6),
+    rtol: 1e-3,
+  },
 ];
 const ROUNDS = quick ? 2 : 6;
 
@@ -132,6 +142,8 @@ function fmt(v: number): string {
 }
 
 async function main(): Promise<void> {
+  // W6 measures memory: it runs first, before the large workloads (W9) have grown the heap.
+  const w6 = !only || only.has('W6') ? await runW6(quick) : null;
   const systems: System[] = [asgrad, tfjsWasm, tfjsCpu, jaxEager, jaxJit];
   const torchStart = await startPytorch();
   let torchNote = '';
@@ -165,7 +177,6 @@ async function main(): Promise<void> {
     if (!json) process.stderr.write(`${w.id} done\n`);
   }
 
-  const w6 = !only || only.has('W6') ? await runW6(quick) : null;
   const wantKernels = !only || only.has('kernels');
   const sizes = quick ? [64, 256] : [64, 128, 256, 512, 1024];
   const kernels: Figure[] = wantKernels

@@ -118,7 +118,22 @@ class W5:
         return {"gradSum": self.x.grad.sum().item()}
 
 
-MAKE = {"W1": W1, "W2": W2, "W3": W3, "W4": W4, "W4f512": lambda: W4f(512), "W4f1024": lambda: W4f(1024), "W5": W5}
+class W9:
+    def __init__(self):
+        self.x = load("w9x", (16, 64, 32, 32)).requires_grad_(True)
+        self.w = load("w9w", (64, 64, 3, 3)).requires_grad_(True)
+        self.G = load("w9g", (16, 64, 32, 32)); self.loss = float("nan")
+    def run(self, n):
+        for _ in range(n):
+            self.x.grad = None; self.w.grad = None
+            l = (torch.nn.functional.conv2d(self.x, self.w, padding=1) * self.G).sum()
+            self.loss = l.item()
+            l.backward()
+    def check(self):
+        return {"loss": self.loss, "gx": self.x.grad.abs().sum().item(), "gw": self.w.grad.abs().sum().item()}
+
+
+MAKE = {"W1": W1, "W2": W2, "W3": W3, "W4": W4, "W4f512": lambda: W4f(512), "W4f1024": lambda: W4f(1024), "W5": W5, "W9": W9}
 live = {}
 print(json.dumps({"ready": True, "torch": torch.__version__, "blas": blas(), "threads": torch.get_num_threads()}), flush=True)
 for line in sys.stdin:

@@ -383,6 +383,37 @@ const OPS: Record<string, CaseGen> = {
   binaryCrossEntropy: binary((a, b) => F.binaryCrossEntropy(a.add(b.mul(0)).sigmoid(), b.add(a.mul(0)).sigmoid())),
   klDiv: binary((a, b) => F.klDiv(a.add(b.mul(0)), b.add(a.mul(0)).exp(), { reduction: 'batchmean' })),
   cosineSimilarity: binary((a, b) => torch.cosineSimilarity(a, b, -1)),
+  // convolution and pooling (odd sizes: edge tiles of im2col and of the GEMM)
+  conv2d: (dt) => [
+    () => F.conv2d(make({ shape: [2, 3, 7, 5] }, dt), make({ shape: [5, 3, 3, 2] }, dt), make({ shape: [5] }, dt)),
+    () => F.conv2d(make({ shape: [1, 4, 5, 5] }, dt), make({ shape: [6, 2, 3, 3] }, dt), null, { stride: 2, padding: 1, groups: 2 }),
+    () => F.conv2d(make({ shape: [1, 3, 6, 7] }, dt), make({ shape: [9, 3, 2, 3] }, dt), null, { padding: 'same', dilation: [2, 1] }),
+  ],
+  maxPool2d: (dt) => [
+    () => F.maxPool2d(make({ shape: [2, 3, 7, 5] }, dt), 2),
+    () => F.maxPool2d(make({ shape: [3, 6, 7] }, dt), [3, 2], { stride: [2, 1], padding: 1, dilation: [1, 2] }),
+  ],
+  avgPool2d: (dt) => [
+    () => F.avgPool2d(make({ shape: [2, 3, 7, 5] }, dt), 2),
+    () => F.avgPool2d(make({ shape: [3, 6, 7] }, dt), 3, { stride: 2, padding: 1, countIncludePad: false }),
+  ],
+  adaptiveAvgPool2d: (dt) => [
+    () => F.adaptiveAvgPool2d(make({ shape: [2, 3, 7, 5] }, dt), [3, 2]),
+    () => F.adaptiveAvgPool2d(make({ shape: [3, 5, 7] }, dt), 4),
+  ],
+  convTranspose2d: (dt) => [
+    () =>
+      F.convTranspose2d(make({ shape: [2, 3, 4, 3] }, dt), make({ shape: [3, 5, 3, 2] }, dt), make({ shape: [5] }, dt), {
+        stride: 2,
+        padding: 1,
+        outputPadding: 1,
+      }),
+    () => F.convTranspose2d(make({ shape: [4, 3, 5] }, dt), make({ shape: [4, 3, 3, 3] }, dt), null, { groups: 2, dilation: [1, 2] }),
+  ],
+  conv1d: (dt) => [
+    () => F.conv1d(make({ shape: [2, 3, 9] }, dt), make({ shape: [5, 3, 3] }, dt), make({ shape: [5] }, dt), { stride: 2, padding: 2 }),
+    () => F.conv1d(make({ shape: [1, 4, 7] }, dt), make({ shape: [4, 1, 4] }, dt), null, { groups: 4, padding: 'same' }),
+  ],
   // in place (on fresh tensors here; on views, with the region outside checked, further down)
   add_: binary((a, b) => a.mul(1).add_(b.detach(), 2)),
   sub_: binary((a, b) => a.mul(1).sub_(b.detach())),

@@ -1,5 +1,5 @@
 import { torch, type Tensor } from '../../ts/index.js';
-import { MLP, mlpData, uniform, W2_N, W4_N } from '../data.js';
+import { MLP, mlpData, uniform, W2_N, W4_N, W9, w9Data } from '../data.js';
 import type { Runner, System } from '../types.js';
 
 const F = torch.nn.functional;
@@ -125,9 +125,36 @@ function w5(): Runner {
   };
 }
 
+function w9(): Runner {
+  const d = w9Data();
+  const { N, C, H, W, K } = W9;
+  const x = torch.fromArray(d.x, [N, C, H, W]).requiresGrad_(true);
+  const w = torch.fromArray(d.w, [C, C, K, K]).requiresGrad_(true);
+  const G = torch.fromArray(d.g, [N, C, H, W]);
+  let loss = NaN;
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        x.grad = null;
+        w.grad = null;
+        torch.scope(() => {
+          const l = F.conv2d(x, w, null, { padding: 1 }).mul(G).sum();
+          loss = l.item();
+          l.backward();
+        });
+      }
+    },
+    check: () => torch.scope(() => ({ loss, gx: x.grad!.abs().sum().item(), gw: w.grad!.abs().sum().item() })),
+    // Released at once (16 MiB), so that the memory figures of later workloads (W6) start clean.
+    dispose() {
+      for (const t of [x.grad, w.grad, x, w, G]) t?.dispose();
+    },
+  };
+}
+
 export const asgrad: System = {
   system: 'asgrad',
   backend: 'wasm-simd128',
   threads: 1,
-  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5 },
+  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W9: w9 },
 };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { mlpData, uniform, W2_N, W4_N } from '../data.js';
+import { mlpData, uniform, W2_N, W4_N, w9Data } from '../data.js';
 import type { Runner, System, WorkloadId } from '../types.js';
 
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
@@ -37,6 +37,9 @@ export async function startPytorch(): Promise<{ system: TorchSystem; info: Torch
     f512b: uniform(512 * 512, 32),
     f1024a: uniform(1024 * 1024, 31),
     f1024b: uniform(1024 * 1024, 32),
+    w9x: w9Data().x,
+    w9w: w9Data().w,
+    w9g: w9Data().g,
   };
   for (const [k, v] of Object.entries(files)) writeFileSync(join(dir, `${k}.bin`), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
@@ -74,7 +77,7 @@ export async function startPytorch(): Promise<{ system: TorchSystem; info: Torch
       check: () => ask({ cmd: 'check', w }),
     };
   };
-  const ids: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W4f512', 'W4f1024', 'W5'];
+  const ids: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W4f512', 'W4f1024', 'W5', 'W9'];
   const system: System & { mm: (n: number, form: string, iters: number) => Promise<number> } = {
     mm: async (n, form, iters) => (await ask({ cmd: 'mm', n, form, iters })).ms,
     system: 'pytorch',

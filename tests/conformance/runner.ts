@@ -195,6 +195,7 @@ function matches(kinds: readonly ArgKind[], args: Json[], known: Set<string>): b
     if (k === 'F') return typeof a === 'number' && Number.isFinite(a);
     if (k === 'I') return isInt(a);
     if (k === 'L') return Array.isArray(a) && a.every(isInt);
+    if (k === 'IL') return isInt(a) || (Array.isArray(a) && a.every(isInt));
     return Array.isArray(a) && a.length > 0 && a.every(isRef);
   });
 }

@@ -27,6 +27,8 @@ import { SCAN_OPS } from './scan.js';
 import { ACTIVATION_OPS } from './activations.js';
 import { ERF_OPS } from './activations_erf.js';
 import { NORM_OPS } from './norms.js';
+import { CONV_OPS } from './conv.js';
+import { POOL_OPS } from './pool.js';
 
 export const OPS = {
   ...CREATION_OPS,
@@ -47,6 +49,8 @@ export const OPS = {
   ...ERF_OPS,
   ...ACTIVATION_OPS,
   ...NORM_OPS,
+  ...CONV_OPS,
+  ...POOL_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */
 export const ENTRIES: readonly OpSpec[] = Object.values(OPS);

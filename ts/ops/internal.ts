@@ -19,3 +19,15 @@ export { copyPreservingLayout, outputLayout } from './kernels/layout.js';
 export { binary, binaryInto, unary, whereK } from './kernels/elementwise.js';
 export { type ReduceKind, reduce, softmaxK } from './kernels/reduce.js';
 export { indexAddK, indexSelectK, matmul3 } from './kernels/matmul_index.js';
+export {
+  type Geometry,
+  adaptiveAvgBackK,
+  adaptiveAvgK,
+  avgPoolBackK,
+  avgPoolK,
+  col2imK,
+  im2colK,
+  maxPoolBackK,
+  maxPoolGatherK,
+  maxPoolK,
+} from './kernels/conv.js';

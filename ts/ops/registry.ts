@@ -68,7 +68,7 @@ export interface OpTest {
 }
 
 /** Argument kinds of the golden files (README of ../shared/golden): T tensor, N tensor or number, F number, I int, L int list, TL tensor list. */
-export type GoldenArg = 'T' | 'N' | 'F' | 'I' | 'L' | 'TL';
+export type GoldenArg = 'T' | 'N' | 'F' | 'I' | 'L' | 'IL' | 'TL';
 
 /** How the golden files and the fuzzer's programs spell a call of this op. */
 export interface PySignature {

@@ -1,0 +1,543 @@
+// Convolutions: conv2d (stride, padding incl. 'same' / 'valid', dilation, groups, optional bias) and
+// conv1d through it. The forward pass is im2col (a kernel writing the column matrix) followed by the
+// packed GEMM, one product per group; the backward formulas are written with differentiable ops
+// (products, and im2col / col2im, each the other's adjoint), so double backward works.
+import type { Tensor } from '../tensor.js';
+import { record } from '../autograd.js';
+import { noGrad } from '../grad_mode.js';
+import { withTemps } from '../scope.js';
+import { isTensor } from '../brand.js';
+import * as K from './internal.js';
+import * as V from '../validate.js';
+import { cat } from './indexing.js';
+import { contiguousStrides, sameShape } from '../shape.js';
+import { bmm } from './linalg.js';
+import { type OpSpec, defineOp } from './registry.js';
+
+export type IntOrPair = number | readonly number[];
+export interface ConvOptions {
+  readonly stride?: IntOrPair;
+  readonly padding?: IntOrPair | 'same' | 'valid';
+  readonly dilation?: IntOrPair;
+  readonly groups?: number;
+}
+
+const CONV_KEYS = { stride: 'any', padding: 'any', dilation: 'any', groups: 'int' } as const;
+const CONV2D_OPTS = V.optionSpec('conv2d', CONV_KEYS);
+const CONV1D_OPTS = V.optionSpec('conv1d', CONV_KEYS);
+
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+/** floor(a / b) of integers a >= 0, b > 0 (shape arithmetic, exact). */
+export const idiv = (a: number, b: number): number => (a - (a % b)) / b;
+
+/** An int or a list of `n` ints (PyTorch's expand_param_if_needed message). */
+export function intList(v: unknown, name: string, n: number, dflt: number): number[] {
+  if (v === undefined) return new Array<number>(n).fill(dflt);
+  const ok = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
+  if (ok(v)) return new Array<number>(n).fill(v);
+  if (Array.isArray(v) && v.every(ok)) {
+    if (v.length === 1) return new Array<number>(n).fill(v[0]);
+    if (v.length === n) return v.slice();
+    throw new Error(
+      `expected ${name} to be a single integer value or a list of ${n} values to match the convolution dimensions, but got ${name}=${fmt(v)}`,
+    );
+  }
+  throw new TypeError(`conv${n}d(): argument '${name}' must be an int or a tuple of ints, not ${typeof v}`);
+}
+
+interface ConvArgs {
+  stride: number[];
+  /** Padding before each spatial dim (after = before, except for an odd total of 'same'). */
+  padding: number[];
+  dilation: number[];
+  groups: number;
+  same: boolean;
+}
+
+function convArgs(n: number, opts: ConvOptions | undefined): ConvArgs {
+  V.options(n === 1 ? CONV1D_OPTS : CONV2D_OPTS, opts);
+  const stride = intList(opts?.stride, 'stride', n, 1);
+  const dilation = intList(opts?.dilation, 'dilation', n, 1);
+  const p = opts?.padding;
+  let same = false;
+  let padding: number[];
+  if (typeof p === 'string') {
+    if (p !== 'same' && p !== 'valid') throw new Error(`Invalid padding string: '${p}'`);
+    same = p === 'same';
+    if (same && stride.some((s) => s !== 1)) throw new Error("padding='same' is not supported for strided convolutions");
+    padding = new Array<number>(n).fill(0);
+  } else padding = intList(p, 'padding', n, 0);
+  const groups = opts?.groups ?? 1;
+  if (stride.some((s) => s <= 0)) throw new Error('non-positive stride is not supported');
+  if (padding.some((s) => s < 0)) throw new Error('negative padding is not supported');
+  if (dilation.some((s) => s <= 0)) throw new Error('non-positive dilation is not supported');
+  if (groups <= 0) throw new Error('non-positive groups is not supported');
+  return { stride, padding, dilation, groups, same };
+}
+
+/** Checks the operands as PyTorch's conv1d/conv2d do (n spatial dims) and returns the geometry. */
+function convGeometry(x: Tensor, w: Tensor, bias: Tensor | null, n: number, a: ConvArgs): K.Geometry {
+  const entry = `conv${n}d`;
+  if (w.ndim !== n + 2) {
+    // PyTorch reads the spatial rank from the weight: its parameter check fails first.
+    const wn = w.ndim > 2 ? w.ndim - 2 : 1;
+    if (wn !== n)
+      throw new Error(
+        `expected stride to be a single integer value or a list of ${wn} values to match the convolution dimensions, but got stride=${fmt(a.stride)}`,
+      );
+  }
+  if (x.ndim !== n + 2 || x.numel() === 0) {
+    throw new Error(`Expected ${n + 1}D (unbatched) or ${n + 2}D (batched) input to ${entry}, but got input of size: ${fmt(x._shape)}`);
+  }
+  if (x.dtype !== 'float32' && x.dtype !== 'float64')
+    throw new Error(`${entry}: integer inputs are not supported by asgrad (got ${x.dtype})`);
+  const tn = (d: string): string => (d === 'float64' ? 'torch.DoubleTensor' : d === 'float32' ? 'torch.FloatTensor' : 'torch.LongTensor');
+  if (w.dtype !== x.dtype) {
+    throw new Error(
+      `Input type (${tn(x.dtype)}) and weight type (${tn(w.dtype)}) should be the same or input should be a MKLDNN tensor and weight is a dense tensor`,
+    );
+  }
+  const g = a.groups;
+  const [cout, cg] = w._shape;
+  if (cout % g !== 0)
+    throw new Error(
+      `Given groups=${g}, expected weight to be divisible by ${g} at dimension 0, but got weight of size [${fmt(w._shape)}] instead`,
+    );
+  if (x._shape[1] !== cg * g) {
+    throw new Error(
+      `Given groups=${g}, weight of size ${fmt(w._shape)}, expected input${fmt(x._shape)} to have ${cg * g} channels, but got ${x._shape[1]} channels instead`,
+    );
+  }
+  if (bias && (bias.ndim !== 1 || bias._shape[0] !== cout)) {
+    throw new Error(
+      `Given weight of size ${fmt(w._shape)}, expected bias to be 1-dimensional with ${cout} elements, but got bias of size ${fmt(bias._shape)} instead`,
+    );
+  }
+  if (bias && bias.dtype !== x.dtype) {
+    const nm = (d: string): string => (d === 'float64' ? 'double' : d === 'float32' ? 'float' : 'long');
+    throw new Error(`Input type (${nm(x.dtype)}) and bias type (${nm(bias.dtype)}) should be the same`);
+  }
+  const sp = x._shape.slice(2);
+  const ks = w._shape.slice(2);
+  const pad = a.padding.slice();
+  if (a.same) for (let i = 0; i < n; i++) pad[i] = idiv(a.dilation[i] * (ks[i] - 1), 2);
+  const eff = ks.map((k, i) => a.dilation[i] * (k - 1) + 1);
+  const padded = sp.map((s, i) => s + 2 * pad[i]);
+  if (!a.same && padded.some((s, i) => s < eff[i])) {
+    throw new Error(
+      `Calculated padded input size per channel: (${padded.join(' x ')}). Kernel size: (${eff.join(' x ')}). Kernel size can't be greater than actual input size`,
+    );
+  }
+  const out = a.same ? sp : padded.map((s, i) => idiv(s - eff[i], a.stride[i]) + 1);
+  const two = (v: readonly number[], d: number): [number, number] => (n === 1 ? [d, v[0]] : [v[0], v[1]]);
+  return {
+    N: x._shape[0],
+    C: x._shape[1],
+    H: n === 1 ? 1 : sp[0],
+    W: sp[n - 1],
+    k: two(ks, 1),
+    s: two(a.stride, 1),
+    p: two(pad, 0),
+    d: two(a.dilation, 1),
+    o: two(out, 1),
+  };
+}
+
+/** A fresh contiguous result under another shape of the same numel (t is consumed). */
+export function fresh(t: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(t._shape, shape)) return t;
+  const r = t._view(shape, contiguousStrides(shape), t._offset);
+  t.dispose();
+  // The sole handle on the storage now: a tensor of its own, not a view of the released t.
+  r._base = null;
+  return r;
+}
+
+/** im2col, recorded (its adjoint col2im is its gradient): appears in conv's backward graphs. */
+function im2col(x: Tensor, g: K.Geometry): Tensor {
+  const cols = noGrad(() => K.im2colK(x, g));
+  return record(
+    'Im2ColBackward0',
+    cols,
+    [x],
+    () => [],
+    (gc) => [col2im(gc, g)],
+  );
+}
+
+/** col2im, recorded (its adjoint im2col is its gradient). */
+function col2im(cols: Tensor, g: K.Geometry): Tensor {
+  const x = noGrad(() => K.col2imK(cols, g));
+  return record(
+    'Col2ImBackward0',
+    x,
+    [cols],
+    () => [],
+    (gx) => [im2col(gx, g)],
+  );
+}
+
+/** The convolution of x4 [N, C, H, W] by w4 [Cout, C/groups, kH, kW]: [N, Cout, oH * oW]. */
+function convForward(x4: Tensor, w4: Tensor, bias: Tensor | null, g: K.Geometry, groups: number): Tensor {
+  return noGrad(() =>
+    withTemps(() => {
+      const cols = K.im2colK(x4, g);
+      const wc = K.contiguousOf(w4);
+      const cout = w4._shape[0];
+      const cog = cout / groups;
+      const ckg = (g.C / groups) * g.k[0] * g.k[1];
+      const L = g.o[0] * g.o[1];
+      const parts: Tensor[] = [];
+      for (let j = 0; j < groups; j++) {
+        const a = wc._view([1, cog, ckg], [0, ckg, 1], wc._offset + j * cog * ckg);
+        const b = cols._view([g.N, ckg, L], [groups * ckg * L, L, 1], j * ckg * L);
+        parts.push(K.matmul3(a, b));
+      }
+      let y = groups === 1 ? parts[0] : cat(parts, 1);
+      if (bias) y = y.add(bias.view([1, cout, 1]));
+      return y;
+    }),
+  );
+}
+
+/**
+ * conv over n spatial dims (1 or 2): input [N, C, *sp] or unbatched [C, *sp]. Computed on 4-D views;
+ * the node keeps the operands' own shapes.
+ */
+function convNd(n: 1 | 2, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: ConvOptions | undefined): Tensor {
+  const entry = `conv${n}d`;
+  V.tensor(input, entry, 'input', 1);
+  V.tensor(weight, entry, 'weight', 2);
+  V.optTensor(bias, entry, 'bias', 3);
+  const a = convArgs(n, opts);
+  if (input.ndim === n + 1) {
+    if (weight.ndim === n + 2 && input.numel() > 0) return convNd(n, input.unsqueeze(0), weight, bias, opts).squeeze(0);
+  }
+  const b = bias ?? null;
+  const g = convGeometry(input, weight, b, n, a);
+  const x4 = n === 1 ? input._view([g.N, g.C, 1, g.W], [input._strides[0], input._strides[1], 0, input._strides[2]], input._offset) : input;
+  const w4 = n === 1 ? weight.unsqueeze(2) : weight;
+  const y3 = withTemps(() => convForward(x4, w4, b, g, a.groups));
+  const yShape = [g.N, weight._shape[0], ...(n === 1 ? [g.o[1]] : g.o)];
+  const y = fresh(y3, yShape);
+  return record(
+    'ConvolutionBackward0',
+    y,
+    [input, weight, b],
+    () => [input, weight],
+    (gy, [x, w], need) => convBackward(gy, x, w, g, a.groups, need),
+  );
+}
+
+/**
+ * Per group and batch, w3[g] @ x[n, g]: w3 [G, m, k], x [N, G, k, L] (any layout) -> [N, G, m, L].
+ * Through bmm over N * G products, the weight broadcast without a copy when G = 1.
+ */
+function perGroup(w3: Tensor, x: Tensor, N: number, G: number, m: number, k: number, L: number): Tensor {
+  const we = w3
+    .unsqueeze(0)
+    .expand([N, G, m, k])
+    .reshape([N * G, m, k]);
+  return bmm(we, x.reshape([N * G, k, L])).reshape([N, G, m, L]);
+}
+
+/** Σ over n of a[n, g] @ b[n, g]ᵀ: a [N, G, m, L], b [N, G, k, L] -> [G, m, k] (bᵀ read in place). */
+function sumOuter(a: Tensor, b: Tensor, N: number, G: number, m: number, k: number, L: number): Tensor {
+  return bmm(a.reshape([N * G, m, L]), b.reshape([N * G, k, L]).transpose(1, 2))
+    .reshape([N, G, m, k])
+    .sum(0);
+}
+
+/** Gradients of the convolution, with differentiable ops. */
+function convBackward(gy: Tensor, x: Tensor, w: Tensor, g: K.Geometry, groups: number, need: readonly boolean[]): (Tensor | null)[] {
+  const cout = w._shape[0];
+  const cog = cout / groups;
+  const ckg = (g.C / groups) * g.k[0] * g.k[1];
+  const L = g.o[0] * g.o[1];
+  let gx: Tensor | null = null;
+  let gw: Tensor | null = null;
+  if (need[0]) {
+    const wt = w.reshape([groups, cog, ckg]).transpose(1, 2);
+    const cols = perGroup(wt, gy, g.N, groups, ckg, cog, L).reshape([g.N, g.C * g.k[0] * g.k[1], L]);
+    gx = col2im(cols, g).reshape(x._shape);
+  }
+  if (need[1]) {
+    const cols = im2col(x.ndim === 4 ? x : x.reshape([g.N, g.C, g.H, g.W]), g);
+    gw = sumOuter(gy, cols, g.N, groups, cog, ckg, L).reshape(w._shape);
+  }
+  const gb = need[2] ? gy.sum(gy.ndim === 4 ? [0, 2, 3] : [0, 2]) : null;
+  return [gx, gw, gb];
+}
+
+/** torch.nn.functional.conv2d(input, weight, bias?, { stride, padding, dilation, groups }). */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
+  return convNd(2, input, weight, bias, opts);
+}
+
+/** torch.nn.functional.conv1d(input, weight, bias?, { stride, padding, dilation, groups }). */
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvOptions): Tensor {
+  return convNd(1, input, weight, bias, opts);
+}
+
+/** nn.functional.conv2d: the options may take the bias's place (conv2d(x, w, { stride: 2 })). */
+export function conv2dFunctional(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, opts?: ConvOptions): Tensor {
+  return bias === undefined || bias === null || isTensor(bias) ? conv2d(input, weight, bias, opts) : conv2d(input, weight, null, bias);
+}
+
+/** nn.functional.conv1d, as conv2dFunctional. */
+export function conv1dFunctional(input: Tensor, weight: Tensor, bias?: Tensor | null | ConvOptions, opts?: ConvOptions): Tensor {
+  return bias === undefined || bias === null || isTensor(bias) ? conv1d(input, weight, bias, opts) : conv1d(input, weight, null, bias);
+}
+
+// ---- conv_transpose2d --------------------------------------------------------------------------
+
+export interface ConvTransposeOptions {
+  readonly stride?: IntOrPair;
+  readonly padding?: IntOrPair;
+  readonly outputPadding?: IntOrPair;
+  readonly groups?: number;
+  readonly dilation?: IntOrPair;
+}
+const CONVT_OPTS = V.optionSpec('convTranspose2d', { stride: 'any', padding: 'any', outputPadding: 'any', groups: 'int', dilation: 'any' });
+
+/**
+ * conv_transpose2d's geometry, as the conv2d whose input gradient it is: that conv's input is the
+ * result [N, Cout, Ho, Wo], its output the given input (o = [H, W]).
+ */
+function convTransposeGeometry(
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  opts: ConvTransposeOptions | undefined,
+): { g: K.Geometry; groups: number } {
+  V.options(CONVT_OPTS, opts);
+  if (typeof opts?.padding === 'string') throw new TypeError("conv_transpose2d(): argument 'padding' must be tuple of ints, not str");
+  const stride = intList(opts?.stride, 'stride', 2, 1);
+  const padding = intList(opts?.padding, 'padding', 2, 0);
+  const outPad = intList(opts?.outputPadding, 'output_padding', 2, 0);
+  const dilation = intList(opts?.dilation, 'dilation', 2, 1);
+  const groups = opts?.groups ?? 1;
+  if (stride.some((v) => v <= 0)) throw new Error('non-positive stride is not supported');
+  if (padding.some((v) => v < 0)) throw new Error('negative padding is not supported');
+  if (outPad.some((v) => v < 0)) throw new Error('negative output_padding is not supported');
+  if (dilation.some((v) => v <= 0)) throw new Error('non-positive dilation is not supported');
+  if (groups <= 0) throw new Error('non-positive groups is not supported');
+  if (w.ndim !== 4) {
+    const wn = w.ndim > 2 ? w.ndim - 2 : 1;
+    throw new Error(
+      `expected stride to be a single integer value or a list of ${wn} values to match the convolution dimensions, but got stride=${fmt(stride)}`,
+    );
+  }
+  if (x.ndim !== 4 || x.numel() === 0)
+    throw new Error(`Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of size: ${fmt(x._shape)}`);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64')
+    throw new Error(`conv_transpose2d: integer inputs are not supported by asgrad (got ${x.dtype})`);
+  if (w.dtype !== x.dtype) {
+    const tn = (d: string): string => (d === 'float64' ? 'torch.DoubleTensor' : d === 'float32' ? 'torch.FloatTensor' : 'torch.LongTensor');
+    throw new Error(
+      `Input type (${tn(x.dtype)}) and weight type (${tn(w.dtype)}) should be the same or input should be a MKLDNN tensor and weight is a dense tensor`,
+    );
+  }
+  const [cin, cog, kH, kW] = w._shape;
+  if (cin % groups !== 0)
+    throw new Error(
+      `Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size [${fmt(w._shape)}] instead`,
+    );
+  if (x._shape[1] !== cin) {
+    throw new Error(
+      `Given transposed=1, weight of size ${fmt(w._shape)}, expected input${fmt(x._shape)} to have ${cin} channels, but got ${x._shape[1]} channels instead`,
+    );
+  }
+  const cout = cog * groups;
+  if (bias && (bias.ndim !== 1 || bias._shape[0] !== cout)) {
+    throw new Error(
+      `Given transposed=1, weight of size ${fmt(w._shape)}, expected bias to be 1-dimensional with ${cout} elements, but got bias of size ${fmt(bias._shape)} instead`,
+    );
+  }
+  if (bias && bias.dtype !== x.dtype) {
+    const nm = (d: string): string => (d === 'float64' ? 'double' : d === 'float32' ? 'float' : 'long');
+    throw new Error(`Input type (${nm(x.dtype)}) and bias type (${nm(bias.dtype)}) should be the same`);
+  }
+  if (outPad.some((v, i) => v >= stride[i] && v >= dilation[i])) {
+    throw new Error(
+      `output padding must be smaller than either stride or dilation, but got output_padding_height: ${outPad[0]} output_padding_width: ${outPad[1]} stride_height: ${stride[0]} stride_width: ${stride[1]} dilation_height: ${dilation[0]} dilation_width: ${dilation[1]}`,
+    );
+  }
+  const [H, W] = x._shape.slice(2);
+  const ks = [kH, kW];
+  const o = [H, W].map((n, i) => (n - 1) * stride[i] - 2 * padding[i] + dilation[i] * (ks[i] - 1) + outPad[i] + 1);
+  if (o.some((v) => v <= 0)) {
+    throw new Error(
+      `Given input size per channel: (${H} x ${W}). Calculated output size per channel: (${o.join(' x ')}). Output size is too small`,
+    );
+  }
+  return {
+    g: {
+      N: x._shape[0],
+      C: cout,
+      H: o[0],
+      W: o[1],
+      k: [kH, kW],
+      s: [stride[0], stride[1]],
+      p: [padding[0], padding[1]],
+      d: [dilation[0], dilation[1]],
+      o: [H, W],
+    },
+    groups,
+  };
+}
+
+/** col2im(W_gᵀ @ x_g per group) (+ bias): [N, Cout, Ho, Wo]. */
+function convTransposeForward(x: Tensor, w: Tensor, bias: Tensor | null, g: K.Geometry, groups: number): Tensor {
+  return noGrad(() =>
+    withTemps(() => {
+      const xc = K.contiguousOf(x);
+      const wc = K.contiguousOf(w);
+      const cin = w._shape[0];
+      const cig = cin / groups;
+      const ckg = w._shape[1] * g.k[0] * g.k[1];
+      const L = g.o[0] * g.o[1];
+      const parts: Tensor[] = [];
+      for (let j = 0; j < groups; j++) {
+        const a = wc._view([1, ckg, cig], [0, 1, ckg], wc._offset + j * cig * ckg);
+        const b = xc._view([g.N, cig, L], [cin * L, L, 1], xc._offset + j * cig * L);
+        parts.push(K.matmul3(a, b));
+      }
+      const cols = groups === 1 ? parts[0] : cat(parts, 1);
+      let y = K.col2imK(cols, g);
+      if (bias) y = y.add(bias.view([1, g.C, 1, 1]));
+      return y;
+    }),
+  );
+}
+
+/** torch.nn.functional.conv_transpose2d(input, weight, bias?, { stride, padding, outputPadding, groups, dilation }). */
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts?: ConvTransposeOptions): Tensor {
+  V.tensor(input, 'convTranspose2d', 'input', 1);
+  V.tensor(weight, 'convTranspose2d', 'weight', 2);
+  V.optTensor(bias, 'convTranspose2d', 'bias', 3);
+  if (input.ndim === 3 && weight.ndim === 4 && input.numel() > 0) return convTranspose2d(input.unsqueeze(0), weight, bias, opts).squeeze(0);
+  const b = bias ?? null;
+  const { g, groups } = convTransposeGeometry(input, weight, b, opts);
+  const y = withTemps(() => convTransposeForward(input, weight, b, g, groups));
+  return record(
+    'ConvolutionBackward0',
+    y,
+    [input, weight, b],
+    () => [input, weight],
+    (gy, [x, w], need) => {
+      const cig = w._shape[0] / groups;
+      const ckg = w._shape[1] * g.k[0] * g.k[1];
+      const L = g.o[0] * g.o[1];
+      const cols = im2col(gy, g);
+      const gx = need[0] ? perGroup(w.reshape([groups, cig, ckg]), cols, g.N, groups, cig, ckg, L).reshape(x._shape) : null;
+      const gw = need[1] ? sumOuter(x, cols, g.N, groups, cig, ckg, L).reshape(w._shape) : null;
+      return [gx, gw, need[2] ? gy.sum([0, 2, 3]) : null];
+    },
+  );
+}
+
+/** nn.functional.conv_transpose2d, as conv2dFunctional. */
+export function convTranspose2dFunctional(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null | ConvTransposeOptions,
+  opts?: ConvTransposeOptions,
+): Tensor {
+  return bias === undefined || bias === null || isTensor(bias)
+    ? convTranspose2d(input, weight, bias, opts)
+    : convTranspose2d(input, weight, null, bias);
+}
+
+// ---- entries -----------------------------------------------------------------------------------
+
+const CONV = {
+  kind: 'nn',
+  kernels: ['im2col', 'col2im', 'matmul_f32', 'matmul_f64'],
+  dtype: 'same',
+  saves: 'input and weight',
+  torch: false,
+  golden: {
+    args: [
+      ['T', 'T'],
+      ['T', 'T', 'T'],
+    ],
+    kwargs: ['stride', 'padding', 'dilation', 'groups'],
+    via: 'functional',
+  },
+} as const satisfies Partial<OpSpec>;
+
+export const CONV_OPS = {
+  conv2d: defineOp({
+    ...CONV,
+    name: 'conv2d',
+    py: 'conv2d',
+    fn: conv2d,
+    doc: '2-D convolution (im2col + GEMM): stride, padding (ints, "same", "valid"), dilation, groups, optional bias.',
+    nodes: ['ConvolutionBackward0', 'UnsqueezeBackward0', 'SqueezeBackward1'],
+    functional: { conv2d: conv2dFunctional },
+    test: {
+      grad: 'twice',
+      samples: [
+        { args: [{ shape: [2, 3, 5, 5] }, { shape: [4, 3, 3, 3] }, { shape: [4] }] },
+        {
+          args: [
+            { shape: [1, 4, 5, 6] },
+            { shape: [4, 2, 2, 3] },
+            null,
+            { options: { stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2 } },
+          ],
+          note: 'strided, dilated, grouped',
+        },
+        { args: [{ shape: [2, 5, 5] }, { shape: [2, 2, 3, 3] }, null, { options: { padding: 'same' } }], note: 'unbatched, same' },
+      ],
+    },
+  }),
+  conv1d: defineOp({
+    ...CONV,
+    name: 'conv1d',
+    py: 'conv1d',
+    fn: conv1d,
+    doc: '1-D convolution, as conv2d over one spatial dim.',
+    nodes: ['ConvolutionBackward0', 'UnsqueezeBackward0', 'SqueezeBackward1'],
+    functional: { conv1d: conv1dFunctional },
+    test: {
+      grad: 'twice',
+      samples: [
+        { args: [{ shape: [2, 3, 7] }, { shape: [4, 3, 3] }, { shape: [4] }, { options: { stride: 2, padding: 1 } }] },
+        {
+          args: [{ shape: [1, 4, 7] }, { shape: [6, 2, 3] }, null, { options: { dilation: 2, padding: 'same', groups: 2 } }],
+          note: 'grouped, same',
+        },
+      ],
+    },
+  }),
+  convTranspose2d: defineOp({
+    ...CONV,
+    name: 'convTranspose2d',
+    py: 'conv_transpose2d',
+    fn: convTranspose2d,
+    doc: '2-D transposed convolution (GEMM + col2im): stride, padding, outputPadding, groups, dilation, optional bias.',
+    nodes: ['ConvolutionBackward0', 'UnsqueezeBackward0', 'SqueezeBackward1'],
+    functional: { convTranspose2d: convTranspose2dFunctional },
+    golden: { ...CONV.golden, kwargs: ['stride', 'padding', 'output_padding', 'groups', 'dilation'] },
+    test: {
+      grad: 'twice',
+      samples: [
+        {
+          args: [
+            { shape: [2, 3, 3, 4] },
+            { shape: [3, 2, 3, 3] },
+            { shape: [2] },
+            { options: { stride: 2, padding: 1, outputPadding: 1 } },
+          ],
+        },
+        {
+          args: [{ shape: [1, 4, 3, 3] }, { shape: [4, 1, 2, 3] }, null, { options: { stride: [1, 2], dilation: [2, 1], groups: 2 } }],
+          note: 'grouped, dilated',
+        },
+        { args: [{ shape: [2, 3, 3] }, { shape: [2, 3, 2, 2] }], note: 'unbatched' },
+      ],
+    },
+  }),
+} as const;

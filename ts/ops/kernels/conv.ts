@@ -1,0 +1,80 @@
+// Kernel calls of convolution and pooling (assembly/conv.ts): each takes contiguous [N, C, H, W]
+// operands and the geometry, written to the metadata area.
+import type { Tensor } from '../../tensor.js';
+import { kernelFor, writeMeta } from './call.js';
+import { contiguousOf, empty } from './memory.js';
+
+/** A 2-D window geometry over [N, C, H, W] giving [oH, oW] (dilation 1 for the pools). */
+export interface Geometry {
+  readonly N: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly k: readonly [number, number];
+  readonly s: readonly [number, number];
+  readonly p: readonly [number, number];
+  readonly d: readonly [number, number];
+  readonly o: readonly [number, number];
+  /** avg_pool2d's count_include_pad. */
+  readonly flag?: boolean;
+}
+
+function geometry(g: Geometry): void {
+  writeMeta([g.N, g.C, g.H, g.W, ...g.k, ...g.s, ...g.p, ...g.d, ...g.o, g.flag ? 1 : 0]);
+}
+
+/** Runs `name` with (out, ...operands made contiguous) and returns out. */
+function run(
+  name:
+    | 'im2col'
+    | 'col2im'
+    | 'avg_pool2d'
+    | 'avg_pool2d_back'
+    | 'adaptive_avg_pool2d'
+    | 'adaptive_avg_pool2d_back'
+    | 'max_pool2d_back'
+    | 'max_pool2d_gather',
+  g: Geometry,
+  shape: readonly number[],
+  ...xs: Tensor[]
+): Tensor {
+  const dtype = xs[0].dtype;
+  const out = empty(shape, dtype);
+  const cs = xs.map(contiguousOf);
+  if (out.numel() > 0) {
+    geometry(g);
+    kernelFor(name, dtype)(out._ptr(), ...cs.map((c) => c._ptr(name)));
+  }
+  cs.forEach((c, i) => {
+    if (c !== xs[i]) c.dispose();
+  });
+  return out;
+}
+
+const L = (g: Geometry): number => g.o[0] * g.o[1];
+
+/** x [N, C, H, W] -> columns [N, C*kH*kW, oH*oW]. */
+export const im2colK = (x: Tensor, g: Geometry): Tensor => run('im2col', g, [g.N, g.C * g.k[0] * g.k[1], L(g)], x);
+/** columns [N, C*kH*kW, oH*oW] -> [N, C, H, W], overlapping entries added (im2col's adjoint). */
+export const col2imK = (cols: Tensor, g: Geometry): Tensor => run('col2im', g, [g.N, g.C, g.H, g.W], cols);
+export const avgPoolK = (x: Tensor, g: Geometry): Tensor => run('avg_pool2d', g, [g.N, g.C, ...g.o], x);
+export const avgPoolBackK = (gy: Tensor, g: Geometry): Tensor => run('avg_pool2d_back', g, [g.N, g.C, g.H, g.W], gy);
+export const adaptiveAvgK = (x: Tensor, g: Geometry): Tensor => run('adaptive_avg_pool2d', g, [g.N, g.C, ...g.o], x);
+export const adaptiveAvgBackK = (gy: Tensor, g: Geometry): Tensor => run('adaptive_avg_pool2d_back', g, [g.N, g.C, g.H, g.W], gy);
+/** max_pool2d's adjoint: gy scattered to the indices' positions. */
+export const maxPoolBackK = (gy: Tensor, idx: Tensor, g: Geometry): Tensor => run('max_pool2d_back', g, [g.N, g.C, g.H, g.W], gy, idx);
+/** x read at the indices (max_pool2d with fixed indices). */
+export const maxPoolGatherK = (x: Tensor, idx: Tensor, g: Geometry): Tensor => run('max_pool2d_gather', g, [g.N, g.C, ...g.o], x, idx);
+
+/** max_pool2d: values and int64 indices (within each plane). */
+export function maxPoolK(x: Tensor, g: Geometry): [Tensor, Tensor] {
+  const out = empty([g.N, g.C, ...g.o], x.dtype);
+  const idx = empty([g.N, g.C, ...g.o], 'int64');
+  const xc = contiguousOf(x);
+  if (out.numel() > 0) {
+    geometry(g);
+    kernelFor('max_pool2d', x.dtype)(out._ptr(), idx._ptr(), xc._ptr('max_pool2d'));
+  }
+  if (xc !== x) xc.dispose();
+  return [out, idx];
+}
