@@ -699,6 +699,66 @@ describe('no kernel reads or writes outside its operands', () => {
       ModuleList: (dt) => TAILS.map((n) => () => new torch.nn.ModuleList([new torch.nn.Tanh()]).at(-1)(make({ shape: [n] }, dt))),
       ModuleDict: (dt) => TAILS.map((n) => () => new torch.nn.ModuleDict({ a: new torch.nn.Tanh() }).get('a')(make({ shape: [n] }, dt))),
       Parameter: (dt) => TAILS.map((n) => () => new torch.nn.Parameter(make({ shape: [n] }, dt)).mul(2)),
+      Conv1d: (dt) =>
+        TAILS.map((n) => () => {
+          const m = new torch.nn.Conv1d(2, 3, 2, { padding: 1, dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [2, 2, n] }, dt));
+        }),
+      Conv2d: (dt) =>
+        TAILS.map((n) => () => {
+          const m = new torch.nn.Conv2d(2, 4, 3, { padding: 'same', groups: 2, dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [1, 2, n, 3] }, dt));
+        }),
+      ConvTranspose2d: (dt) =>
+        TAILS.map((n) => () => {
+          const m = new torch.nn.ConvTranspose2d(2, 3, 2, { stride: 2, dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [1, 2, n, 2] }, dt));
+        }),
+      MaxPool2d: (dt) =>
+        TAILS.filter((n) => n >= 2).map((n) => () => new torch.nn.MaxPool2d(2, { padding: 1 })(make({ shape: [1, 2, n, 3] }, dt))),
+      AvgPool2d: (dt) =>
+        TAILS.filter((n) => n >= 2).map(
+          (n) => () => new torch.nn.AvgPool2d(2, { padding: 1, countIncludePad: false })(make({ shape: [1, 2, n, 3] }, dt)),
+        ),
+      AdaptiveAvgPool2d: (dt) =>
+        TAILS.filter((n) => n >= 1).map((n) => () => new torch.nn.AdaptiveAvgPool2d([2, 3])(make({ shape: [1, 2, n, 4] }, dt))),
+      BatchNorm1d: (dt) =>
+        TAILS.filter((n) => n >= 2).map((n) => () => {
+          const m = new torch.nn.BatchNorm1d(3, { dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [n, 3] }, dt)).add(m.runningVar?.sum() ?? 0);
+        }),
+      BatchNorm2d: (dt) =>
+        TAILS.filter((n) => n >= 1).map((n) => () => {
+          const m = new torch.nn.BatchNorm2d(2, { momentum: null, dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [2, 2, n, 1] }, dt)).add(
+            m
+              .eval()(make({ shape: [1, 2, n, 2] }, dt))
+              .sum(),
+          );
+        }),
+      LayerNorm: (dt) =>
+        TAILS.filter((n) => n >= 1).map((n) => () => {
+          const m = new torch.nn.LayerNorm([n], { dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [2, n] }, dt));
+        }),
+      GroupNorm: (dt) =>
+        TAILS.filter((n) => n >= 1).map((n) => () => {
+          const m = new torch.nn.GroupNorm(2, 4, { dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [2, 4, n] }, dt));
+        }),
+      Embedding: (dt) =>
+        TAILS.map((n) => () => {
+          const m = new torch.nn.Embedding(4, 3, { paddingIdx: 1, dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [n], dtype: 'int64' }, dt));
+        }),
     };
     const classes = Object.entries(torch.nn)
       .filter(([k, v]) => typeof v === 'function' && k !== 'Module')

@@ -22,6 +22,10 @@ export {
   LogSoftmax,
   Dropout,
 } from './nn/layers.js';
+export { Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './nn/conv.js';
+export type { ConvModuleOptions, ConvTransposeModuleOptions, MaxPoolModuleOptions, AvgPoolModuleOptions } from './nn/conv.js';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Embedding } from './nn/norm.js';
+export type { BatchNormOptions, LayerNormOptions, GroupNormOptions, EmbeddingOptions } from './nn/norm.js';
 export { Sequential, ModuleList, ModuleDict } from './nn/containers.js';
 export { MSELoss, CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss } from './nn/losses.js';
 export type { LossOptions } from './nn/losses.js';

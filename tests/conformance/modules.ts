@@ -59,6 +59,17 @@ const LAYERS = new Set([
   'LogSoftmax',
   'Dropout',
   'Sequential',
+  'Conv1d',
+  'Conv2d',
+  'ConvTranspose2d',
+  'MaxPool2d',
+  'AvgPool2d',
+  'AdaptiveAvgPool2d',
+  'BatchNorm1d',
+  'BatchNorm2d',
+  'LayerNorm',
+  'GroupNorm',
+  'Embedding',
 ]);
 
 /** Whether the library implements this spec (loss modules: only the `reduction` option so far). */

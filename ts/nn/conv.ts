@@ -1,0 +1,300 @@
+// Convolution and pooling modules: Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d and
+// AdaptiveAvgPool2d. Each calls its nn.functional op; the repr is PyTorch 1.13's extra_repr.
+import type { Tensor } from '../tensor.js';
+import { OPS } from '../ops/index.js';
+import { noGrad } from '../grad_mode.js';
+import { scope } from '../scope.js';
+import * as V from '../validate.js';
+import { AutogradError } from '../autograd.js';
+import { Module, asParameter, type Parameter } from './module.js';
+import { initArgs } from './args.js';
+import { pyBool, pyTuple } from './repr.js';
+
+type IntOrList = number | readonly number[];
+type FloatDType = 'float32' | 'float64';
+
+/** An int or a list as n ints (PyTorch's _single / _pair). */
+function ntuple(v: unknown, n: number, name: string): number[] {
+  if (typeof v === 'number' && Number.isInteger(v)) return new Array<number>(n).fill(v);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x))) {
+    if (v.length === n) return (v as number[]).slice();
+    if (v.length === 1) return new Array<number>(n).fill(v[0] as number);
+  }
+  throw new TypeError(`${name} must be an int or a tuple of ${n} ints`);
+}
+
+/** U(-1/sqrt(fanIn), 1/sqrt(fanIn)) from the seeded RNG (kaiming_uniform_(a=sqrt(5)) and the bias's bound). */
+export function uniformParam(shape: readonly number[], fanIn: number, dtype: FloatDType): Parameter {
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw new AutogradError('Only Tensors of floating point and complex dtype can require gradients');
+  // the bound computed by the core (no JavaScript Math on a value path, docs/platforms.md)
+  const bound = fanIn > 0 ? scope(() => OPS.tensor.fn(fanIn, { dtype: 'float64' }).sqrt().reciprocal().item()) : 0;
+  return asParameter(
+    noGrad(() =>
+      OPS.rand
+        .fn([...shape], { dtype })
+        .mul(2 * bound)
+        .sub(bound),
+    ),
+  );
+}
+
+const CONV_KINDS = {
+  inChannels: 'int',
+  outChannels: 'int',
+  kernelSize: 'any',
+  stride: 'any',
+  padding: 'any',
+  dilation: 'any',
+  groups: 'int',
+  bias: 'bool',
+  paddingMode: 'any',
+  dtype: 'dtype',
+} as const;
+const CONVT_KINDS = {
+  inChannels: 'int',
+  outChannels: 'int',
+  kernelSize: 'any',
+  stride: 'any',
+  padding: 'any',
+  outputPadding: 'any',
+  groups: 'int',
+  bias: 'bool',
+  dilation: 'any',
+  paddingMode: 'any',
+  dtype: 'dtype',
+} as const;
+
+export interface ConvModuleOptions {
+  stride?: IntOrList;
+  padding?: IntOrList | 'same' | 'valid';
+  dilation?: IntOrList;
+  groups?: number;
+  bias?: boolean;
+  paddingMode?: 'zeros';
+  dtype?: FloatDType;
+}
+export interface ConvTransposeModuleOptions {
+  stride?: IntOrList;
+  padding?: IntOrList;
+  outputPadding?: IntOrList;
+  groups?: number;
+  bias?: boolean;
+  dilation?: IntOrList;
+  paddingMode?: 'zeros';
+  dtype?: FloatDType;
+}
+
+/** The common part of Conv1d, Conv2d and ConvTranspose2d (PyTorch's _ConvNd). */
+abstract class ConvNd extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[] | 'same' | 'valid';
+  readonly dilation: number[];
+  readonly outputPadding: number[];
+  readonly transposed: boolean;
+  readonly groups: number;
+  readonly paddingMode: string;
+  declare weight: Parameter;
+  declare bias: Parameter | null;
+  constructor(name: string, n: number, transposed: boolean, a: Record<string, unknown>) {
+    super();
+    const inC = a.inChannels as number;
+    const outC = a.outChannels as number;
+    V.int(inC, `${name}.__init__`, 'in_channels', 1);
+    V.int(outC, `${name}.__init__`, 'out_channels', 2);
+    const groups = (a.groups as number | undefined) ?? 1;
+    if (groups <= 0) throw new Error('groups must be a positive integer');
+    if (inC % groups !== 0) throw new Error('in_channels must be divisible by groups');
+    if (outC % groups !== 0) throw new Error('out_channels must be divisible by groups');
+    const paddingMode = (a.paddingMode as string | undefined) ?? 'zeros';
+    if (paddingMode !== 'zeros') throw new Error(`padding_mode '${paddingMode}' is not supported here (only 'zeros')`);
+    this.inChannels = inC;
+    this.outChannels = outC;
+    this.kernelSize = ntuple(a.kernelSize, n, 'kernel_size');
+    this.stride = ntuple(a.stride ?? 1, n, 'stride');
+    const p = a.padding ?? 0;
+    if (typeof p === 'string') {
+      if (p !== 'same' && p !== 'valid') throw new Error(`Invalid padding string '${p}', should be one of {'valid', 'same'}`);
+      if (p === 'same' && this.stride.some((s) => s !== 1)) throw new Error("padding='same' is not supported for strided convolutions");
+      this.padding = p;
+    } else this.padding = ntuple(p, n, 'padding');
+    this.dilation = ntuple(a.dilation ?? 1, n, 'dilation');
+    this.outputPadding = ntuple(a.outputPadding ?? 0, n, 'output_padding');
+    this.transposed = transposed;
+    this.groups = groups;
+    this.paddingMode = paddingMode;
+    const dtype = (a.dtype as FloatDType | undefined) ?? 'float32';
+    const wShape = transposed ? [inC, outC / groups, ...this.kernelSize] : [outC, inC / groups, ...this.kernelSize];
+    V.size(wShape, `${name}.__init__`, 'size');
+    const fanIn = wShape[1] * this.kernelSize.reduce((s, k) => s * k, 1);
+    this.weight = uniformParam(wShape, fanIn, dtype);
+    if (a.bias === false) this.registerParameter('bias', null);
+    else this.bias = uniformParam([outC], fanIn, dtype);
+  }
+  override extraRepr(): string {
+    const n = this.kernelSize.length;
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;
+    if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
+    else if (this.padding.some((v) => v !== 0)) s += `, padding=${pyTuple(this.padding)}`;
+    if (this.dilation.some((v) => v !== 1)) s += `, dilation=${pyTuple(this.dilation)}`;
+    if (this.outputPadding.length === n && this.outputPadding.some((v) => v !== 0)) s += `, output_padding=${pyTuple(this.outputPadding)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (this.bias === null) s += ', bias=False';
+    if (this.paddingMode !== 'zeros') s += `, padding_mode=${this.paddingMode}`;
+    return s;
+  }
+  protected convOptions(): { stride: number[]; padding: number[] | 'same' | 'valid'; dilation: number[]; groups: number } {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+  }
+}
+
+/** 1-D convolution over [N, C, L] (or [C, L]), initialised like PyTorch. */
+export class Conv1d extends ConvNd {
+  constructor(
+    inChannels: number | ({ inChannels: number; outChannels: number; kernelSize: IntOrList } & ConvModuleOptions),
+    outChannels?: number,
+    kernelSize?: IntOrList,
+    opts?: ConvModuleOptions,
+  ) {
+    super('Conv1d', 1, false, initArgs('Conv1d', CONV_KINDS, [inChannels, outChannels, kernelSize, opts]));
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.conv1d.fn(x, this.weight, this.bias, this.convOptions());
+  }
+}
+
+/** 2-D convolution over [N, C, H, W] (or [C, H, W]), initialised like PyTorch. */
+export class Conv2d extends ConvNd {
+  constructor(
+    inChannels: number | ({ inChannels: number; outChannels: number; kernelSize: IntOrList } & ConvModuleOptions),
+    outChannels?: number,
+    kernelSize?: IntOrList,
+    opts?: ConvModuleOptions,
+  ) {
+    super('Conv2d', 2, false, initArgs('Conv2d', CONV_KINDS, [inChannels, outChannels, kernelSize, opts]));
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.conv2d.fn(x, this.weight, this.bias, this.convOptions());
+  }
+}
+
+/** 2-D transposed convolution, initialised like PyTorch (fan-in from weight.size(1) * kernel). */
+export class ConvTranspose2d extends ConvNd {
+  constructor(
+    inChannels: number | ({ inChannels: number; outChannels: number; kernelSize: IntOrList } & ConvTransposeModuleOptions),
+    outChannels?: number,
+    kernelSize?: IntOrList,
+    opts?: ConvTransposeModuleOptions,
+  ) {
+    const a = initArgs('ConvTranspose2d', CONVT_KINDS, [inChannels, outChannels, kernelSize, opts]);
+    if (typeof a.padding === 'string') throw new TypeError("ConvTranspose2d.__init__(): argument 'padding' must be tuple of ints, not str");
+    super('ConvTranspose2d', 2, true, a);
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.convTranspose2d.fn(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding as number[],
+      outputPadding: this.outputPadding,
+      groups: this.groups,
+      dilation: this.dilation,
+    });
+  }
+}
+
+/** An int prints as itself, a list as a Python tuple (the module keeps what it was given). */
+const pyIntOrTuple = (v: IntOrList): string => (typeof v === 'number' ? String(v) : pyTuple(v));
+
+export interface MaxPoolModuleOptions {
+  stride?: IntOrList | null;
+  padding?: IntOrList;
+  dilation?: IntOrList;
+  returnIndices?: boolean;
+  ceilMode?: boolean;
+}
+
+/** Max over kernelSize windows of [N, C, H, W] (or [C, H, W]); stride defaults to kernelSize. */
+export class MaxPool2d extends Module {
+  readonly kernelSize: IntOrList;
+  readonly stride: IntOrList;
+  readonly padding: IntOrList;
+  readonly dilation: IntOrList;
+  readonly returnIndices: boolean;
+  readonly ceilMode: boolean;
+  constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & MaxPoolModuleOptions), opts?: MaxPoolModuleOptions) {
+    super();
+    const a = initArgs(
+      'MaxPool2d',
+      { kernelSize: 'any', stride: 'any', padding: 'any', dilation: 'any', returnIndices: 'bool', ceilMode: 'bool' },
+      [kernelSize, opts],
+    );
+    this.kernelSize = a.kernelSize as IntOrList;
+    this.stride = (a.stride as IntOrList | null | undefined) ?? this.kernelSize;
+    this.padding = (a.padding as IntOrList | undefined) ?? 0;
+    this.dilation = (a.dilation as IntOrList | undefined) ?? 1;
+    this.returnIndices = (a.returnIndices as boolean | undefined) ?? false;
+    this.ceilMode = (a.ceilMode as boolean | undefined) ?? false;
+    if (this.returnIndices || this.ceilMode) throw new Error('MaxPool2d: returnIndices and ceilMode are not supported');
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.maxPool2d.fn(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}, dilation=${pyIntOrTuple(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+export interface AvgPoolModuleOptions {
+  stride?: IntOrList | null;
+  padding?: IntOrList;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+/** Mean over kernelSize windows of [N, C, H, W] (or [C, H, W]); stride defaults to kernelSize. */
+export class AvgPool2d extends Module {
+  readonly kernelSize: IntOrList;
+  readonly stride: IntOrList;
+  readonly padding: IntOrList;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & AvgPoolModuleOptions), opts?: AvgPoolModuleOptions) {
+    super();
+    const a = initArgs(
+      'AvgPool2d',
+      { kernelSize: 'any', stride: 'any', padding: 'any', ceilMode: 'bool', countIncludePad: 'bool', divisorOverride: 'any' },
+      [kernelSize, opts],
+    );
+    this.kernelSize = a.kernelSize as IntOrList;
+    this.stride = (a.stride as IntOrList | null | undefined) ?? this.kernelSize;
+    this.padding = (a.padding as IntOrList | undefined) ?? 0;
+    this.ceilMode = (a.ceilMode as boolean | undefined) ?? false;
+    this.countIncludePad = (a.countIncludePad as boolean | undefined) ?? true;
+    if (this.ceilMode || (a.divisorOverride ?? null) !== null) throw new Error('AvgPool2d: ceilMode and divisorOverride are not supported');
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.avgPool2d.fn(x, this.kernelSize, { stride: this.stride, padding: this.padding, countIncludePad: this.countIncludePad });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}`;
+  }
+}
+
+/** Mean over adaptive windows giving an outputSize [H, W] (an int means square). */
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: IntOrList;
+  constructor(outputSize: IntOrList | { outputSize: IntOrList }) {
+    super();
+    const a = initArgs('AdaptiveAvgPool2d', { outputSize: 'any' }, [outputSize]);
+    this.outputSize = a.outputSize as IntOrList;
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.adaptiveAvgPool2d.fn(x, this.outputSize);
+  }
+  override extraRepr(): string {
+    return `output_size=${pyIntOrTuple(this.outputSize)}`;
+  }
+}

@@ -1,0 +1,292 @@
+// Normalisation and lookup modules: BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm and Embedding.
+// Each calls its nn.functional op; parameters, buffers (PyTorch's snake_case state_dict keys) and
+// the repr are PyTorch 1.13's.
+import type { Tensor } from '../tensor.js';
+import { OPS } from '../ops/index.js';
+import { noGrad } from '../grad_mode.js';
+import * as V from '../validate.js';
+import { AutogradError } from '../autograd.js';
+import { Module, asParameter, type Parameter } from './module.js';
+import { initArgs } from './args.js';
+import { pyBool, pyFloat, pyTuple } from './repr.js';
+
+type FloatDType = 'float32' | 'float64';
+
+function floatDType(d: unknown): FloatDType {
+  const dtype = (d as FloatDType | undefined) ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw new AutogradError('Only Tensors of floating point and complex dtype can require gradients');
+  return dtype;
+}
+const filled = (shape: number[], v: 0 | 1, dtype: FloatDType): Parameter =>
+  asParameter(noGrad(() => (v ? OPS.ones.fn(shape, { dtype }) : OPS.zeros.fn(shape, { dtype }))));
+
+export interface BatchNormOptions {
+  eps?: number;
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+  dtype?: FloatDType;
+}
+const BN_KINDS = {
+  numFeatures: 'int',
+  eps: 'number',
+  momentum: 'optNumber',
+  affine: 'bool',
+  trackRunningStats: 'bool',
+  dtype: 'dtype',
+} as const;
+
+/** PyTorch's _BatchNorm: weight/bias (affine), running_mean/running_var/num_batches_tracked buffers. */
+abstract class BatchNormBase extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
+  constructor(name: string, args: readonly unknown[]) {
+    super();
+    const a = initArgs(name, BN_KINDS, args);
+    const n = a.numFeatures as number;
+    V.int(n, `${name}.__init__`, 'num_features', 1);
+    this.numFeatures = n;
+    this.eps = (a.eps as number | undefined) ?? 1e-5;
+    this.momentum = a.momentum === undefined ? 0.1 : (a.momentum as number | null);
+    this.affine = (a.affine as boolean | undefined) ?? true;
+    this.trackRunningStats = (a.trackRunningStats as boolean | undefined) ?? true;
+    const dtype = floatDType(a.dtype);
+    if (this.affine) {
+      this.weight = filled([n], 1, dtype);
+      this.bias = filled([n], 0, dtype);
+    } else {
+      this.registerParameter('weight', null);
+      this.registerParameter('bias', null);
+    }
+    if (this.trackRunningStats) {
+      this.registerBuffer('running_mean', OPS.zeros.fn([n], { dtype }));
+      this.registerBuffer('running_var', OPS.ones.fn([n], { dtype }));
+      this.registerBuffer('num_batches_tracked', OPS.tensor.fn(0, { dtype: 'int64' }));
+    } else {
+      this.registerBuffer('running_mean', null);
+      this.registerBuffer('running_var', null);
+      this.registerBuffer('num_batches_tracked', null);
+    }
+  }
+  private buf(k: string): Tensor | null {
+    return (this as unknown as Record<string, Tensor | null>)[k] ?? null;
+  }
+  get runningMean(): Tensor | null {
+    return this.buf('running_mean');
+  }
+  get runningVar(): Tensor | null {
+    return this.buf('running_var');
+  }
+  get numBatchesTracked(): Tensor | null {
+    return this.buf('num_batches_tracked');
+  }
+  /** Resets running_mean to 0, running_var to 1 and num_batches_tracked to 0. */
+  resetRunningStats(): void {
+    noGrad(() => {
+      this.runningMean?.zero_();
+      this.runningVar?.fill_(1);
+      this.numBatchesTracked?.zero_();
+    });
+  }
+  protected abstract checkInputDim(x: Tensor): void;
+  override forward(x: Tensor): Tensor {
+    this.checkInputDim(x);
+    let factor = this.momentum ?? 0;
+    const nbt = this.numBatchesTracked;
+    if (this.training && this.trackRunningStats && nbt !== null) {
+      noGrad(() => nbt.add_(1));
+      factor = this.momentum === null ? 1 / Number(nbt.item()) : this.momentum;
+    }
+    const rm = this.runningMean;
+    const rv = this.runningVar;
+    const bnTraining = this.training || (rm === null && rv === null);
+    const useStats = !this.training || this.trackRunningStats;
+    return OPS.batchNorm.fn(x, useStats ? rm : null, useStats ? rv : null, this.weight, this.bias, {
+      training: bnTraining,
+      momentum: factor,
+      eps: this.eps,
+    });
+  }
+  override extraRepr(): string {
+    const m = this.momentum === null ? 'None' : pyFloat(this.momentum);
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${m}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+  }
+}
+
+/** Batch normalisation of [N, C] or [N, C, L] per channel. */
+export class BatchNorm1d extends BatchNormBase {
+  constructor(numFeatures: number | ({ numFeatures: number } & BatchNormOptions), opts?: BatchNormOptions) {
+    super('BatchNorm1d', [numFeatures, opts]);
+  }
+  protected override checkInputDim(x: Tensor): void {
+    if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`expected 2D or 3D input (got ${x.ndim}D input)`);
+  }
+}
+
+/** Batch normalisation of [N, C, H, W] per channel. */
+export class BatchNorm2d extends BatchNormBase {
+  constructor(numFeatures: number | ({ numFeatures: number } & BatchNormOptions), opts?: BatchNormOptions) {
+    super('BatchNorm2d', [numFeatures, opts]);
+  }
+  protected override checkInputDim(x: Tensor): void {
+    if (x.ndim !== 4) throw new Error(`expected 4D input (got ${x.ndim}D input)`);
+  }
+}
+
+export interface LayerNormOptions {
+  eps?: number;
+  elementwiseAffine?: boolean;
+  dtype?: FloatDType;
+}
+
+/** Standardises over the trailing normalizedShape dims; weight ones, bias zeros. */
+export class LayerNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  readonly elementwiseAffine: boolean;
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
+  constructor(
+    normalizedShape: number | readonly number[] | ({ normalizedShape: number | readonly number[] } & LayerNormOptions),
+    opts?: LayerNormOptions,
+  ) {
+    super();
+    const a = initArgs('LayerNorm', { normalizedShape: 'any', eps: 'number', elementwiseAffine: 'bool', dtype: 'dtype' }, [
+      normalizedShape,
+      opts,
+    ]);
+    const s = a.normalizedShape;
+    this.normalizedShape = typeof s === 'number' ? [s] : [...(s as number[])];
+    V.intList(this.normalizedShape, 'LayerNorm.__init__', 'normalized_shape', 1);
+    this.eps = (a.eps as number | undefined) ?? 1e-5;
+    this.elementwiseAffine = (a.elementwiseAffine as boolean | undefined) ?? true;
+    const dtype = floatDType(a.dtype);
+    if (this.elementwiseAffine) {
+      this.weight = filled(this.normalizedShape, 1, dtype);
+      this.bias = filled(this.normalizedShape, 0, dtype);
+    } else {
+      this.registerParameter('weight', null);
+      this.registerParameter('bias', null);
+    }
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.layerNorm.fn(x, this.normalizedShape, this.weight, this.bias, { eps: this.eps });
+  }
+  override extraRepr(): string {
+    return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
+  }
+}
+
+export interface GroupNormOptions {
+  eps?: number;
+  affine?: boolean;
+  dtype?: FloatDType;
+}
+
+/** Standardises [N, C, *] over groups of C / numGroups channels; per-channel weight ones, bias zeros. */
+export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly affine: boolean;
+  declare weight: Parameter | null;
+  declare bias: Parameter | null;
+  constructor(
+    numGroups: number | ({ numGroups: number; numChannels: number } & GroupNormOptions),
+    numChannels?: number,
+    opts?: GroupNormOptions,
+  ) {
+    super();
+    const a = initArgs('GroupNorm', { numGroups: 'int', numChannels: 'int', eps: 'number', affine: 'bool', dtype: 'dtype' }, [
+      numGroups,
+      numChannels,
+      opts,
+    ]);
+    this.numGroups = a.numGroups as number;
+    this.numChannels = a.numChannels as number;
+    V.int(this.numGroups, 'GroupNorm.__init__', 'num_groups', 1);
+    V.int(this.numChannels, 'GroupNorm.__init__', 'num_channels', 2);
+    if (this.numChannels % this.numGroups !== 0) throw new Error('num_channels must be divisible by num_groups');
+    this.eps = (a.eps as number | undefined) ?? 1e-5;
+    this.affine = (a.affine as boolean | undefined) ?? true;
+    const dtype = floatDType(a.dtype);
+    if (this.affine) {
+      this.weight = filled([this.numChannels], 1, dtype);
+      this.bias = filled([this.numChannels], 0, dtype);
+    } else {
+      this.registerParameter('weight', null);
+      this.registerParameter('bias', null);
+    }
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.groupNorm.fn(x, this.numGroups, this.weight, this.bias, { eps: this.eps });
+  }
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${pyBool(this.affine)}`;
+  }
+}
+
+export interface EmbeddingOptions {
+  paddingIdx?: number | null;
+  dtype?: FloatDType;
+}
+
+/** A lookup table [numEmbeddings, embeddingDim] initialised N(0, 1); the paddingIdx row is zero. */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly paddingIdx: number | null;
+  declare weight: Parameter;
+  constructor(
+    numEmbeddings: number | ({ numEmbeddings: number; embeddingDim: number } & EmbeddingOptions),
+    embeddingDim?: number,
+    opts?: EmbeddingOptions,
+  ) {
+    super();
+    const a = initArgs('Embedding', { numEmbeddings: 'int', embeddingDim: 'int', paddingIdx: 'any', dtype: 'dtype' }, [
+      numEmbeddings,
+      embeddingDim,
+      opts,
+    ]);
+    const n = a.numEmbeddings as number;
+    const d = a.embeddingDim as number;
+    V.int(n, 'Embedding.__init__', 'num_embeddings', 1);
+    V.int(d, 'Embedding.__init__', 'embedding_dim', 2);
+    this.numEmbeddings = n;
+    this.embeddingDim = d;
+    let pad = (a.paddingIdx as number | null | undefined) ?? null;
+    if (pad !== null) {
+      V.int(pad, 'Embedding.__init__', 'padding_idx', 3);
+      if (pad >= n) throw new Error('Padding_idx must be within num_embeddings');
+      if (pad < 0) {
+        if (pad < -n) throw new Error('Padding_idx must be within num_embeddings');
+        pad += n;
+      }
+    }
+    this.paddingIdx = pad;
+    const dtype = floatDType(a.dtype);
+    V.size([n, d], 'Embedding.__init__', 'size');
+    const padRow = pad;
+    this.weight = asParameter(
+      noGrad(() => {
+        const w = OPS.randn.fn([n, d], { dtype });
+        if (padRow !== null) w.select(0, padRow).fill_(0);
+        return w;
+      }),
+    );
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.embedding.fn(x, this.weight, { paddingIdx: this.paddingIdx });
+  }
+  override extraRepr(): string {
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    return s;
+  }
+}
