@@ -331,6 +331,70 @@ describe('golden-train init.json: default initialisation of the implemented modu
   }
 });
 
+describe('golden-train init.json: default initialisation of the convolution, normalisation and embedding modules', () => {
+  interface InitItem {
+    name: string;
+    module: { type: string; args?: (number | number[])[]; kwargs?: Record<string, number> };
+    param: string;
+    shape: number[];
+    dtype: string;
+    distribution: 'uniform' | 'constant' | 'normal';
+    low?: number;
+    high?: number;
+    value?: number;
+    mean?: number;
+    std?: number;
+    zero_rows?: number[];
+  }
+  const TYPES = ['Conv1d', 'Conv2d', 'ConvTranspose2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'Embedding'];
+  const file = fileURLToPath(new URL('../../shared/golden-train/init.json', import.meta.url));
+  const items = (JSON.parse(readFileSync(file, 'utf8')) as { items: InitItem[] }).items.filter((i) => TYPES.includes(i.module.type));
+  it('has the items of these types', () => {
+    expect(items).toHaveLength(24);
+  });
+  const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  for (const item of items) {
+    it(`${item.name}: ${item.distribution} over 30 draws`, () => {
+      torch.manualSeed(7);
+      const vals: number[] = [];
+      const draws = 30;
+      for (let k = 0; k < draws; k++) {
+        const Cls = nn[item.module.type as 'Conv2d'] as unknown as new (...a: unknown[]) => InstanceType<typeof nn.Module>;
+        const kw = Object.fromEntries(Object.entries(item.module.kwargs ?? {}).map(([a, v]) => [camel(a), v]));
+        const args: unknown[] = [...(item.module.args ?? [])];
+        if (Object.keys(kw).length) args.push(kw);
+        const p = new Cls(...args).stateDict()[item.param];
+        expect([...p.shape]).toEqual(item.shape);
+        expect(p.dtype).toBe(item.dtype);
+        const row = item.shape.length === 2 ? item.shape[1] : 0;
+        Array.from(p.dataSync(), Number).forEach((v, i) => {
+          if (item.zero_rows?.includes(row ? (i - (i % row)) / row : -1)) expect(v).toBe(0);
+          else vals.push(v);
+        });
+      }
+      const n = vals.length;
+      const mean = vals.reduce((s, v) => s + v, 0) / n;
+      const variance = vals.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
+      if (item.distribution === 'constant') {
+        expect(vals.every((v) => v === item.value)).toBe(true);
+      } else if (item.distribution === 'uniform') {
+        const lo = item.low ?? 0;
+        const hi = item.high ?? 0;
+        const w = hi - lo;
+        expect(vals.every((v) => v >= lo && v <= hi)).toBe(true);
+        expect(Math.min(...vals) - lo).toBeLessThan((w * 10) / n);
+        expect(hi - Math.max(...vals)).toBeLessThan((w * 10) / n);
+        expect(Math.abs(mean - (lo + hi) / 2)).toBeLessThan(5 * Math.sqrt((w * w) / 12 / n));
+        expect(Math.abs(variance - (w * w) / 12)).toBeLessThan(5 * Math.sqrt(w ** 4 / 180 / n));
+      } else {
+        const sd = item.std ?? 1;
+        expect(Math.abs(mean - (item.mean ?? 0))).toBeLessThan((5 * sd) / Math.sqrt(n));
+        expect(Math.abs(variance - sd * sd)).toBeLessThan(5 * sd * sd * Math.sqrt(2 / n));
+      }
+    });
+  }
+});
+
 describe('golden-train modules.json (PyTorch 1.13) for the implemented module types', () => {
   const cases = loadModuleCases(MODULES).filter((c) => supported(c.module));
   it('covers 104 of the 176 cases', () => {
