@@ -22,6 +22,7 @@ export {
   LogSoftmax,
   Dropout,
 } from './nn/layers.js';
+export { GELU, SiLU, ELU, Softplus, Hardtanh } from './nn/activations.js';
 export { Sequential, ModuleList, ModuleDict } from './nn/containers.js';
 export { MSELoss, CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss } from './nn/losses.js';
 export type { LossOptions } from './nn/losses.js';

@@ -59,6 +59,11 @@ const LAYERS = new Set([
   'LogSoftmax',
   'Dropout',
   'Sequential',
+  'GELU',
+  'SiLU',
+  'ELU',
+  'Softplus',
+  'Hardtanh',
 ]);
 
 /** Whether the library implements this spec (loss modules: only the `reduction` option so far). */
