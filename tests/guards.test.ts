@@ -699,6 +699,23 @@ describe('no kernel reads or writes outside its operands', () => {
       ModuleList: (dt) => TAILS.map((n) => () => new torch.nn.ModuleList([new torch.nn.Tanh()]).at(-1)(make({ shape: [n] }, dt))),
       ModuleDict: (dt) => TAILS.map((n) => () => new torch.nn.ModuleDict({ a: new torch.nn.Tanh() }).get('a')(make({ shape: [n] }, dt))),
       Parameter: (dt) => TAILS.map((n) => () => new torch.nn.Parameter(make({ shape: [n] }, dt)).mul(2)),
+      GELU: (dt) => ONE.map((inp) => () => new torch.nn.GELU('tanh')(make(inp, dt))),
+      SiLU: (dt) => ONE.map((inp) => () => new torch.nn.SiLU()(make(inp, dt))),
+      ELU: (dt) => ONE.map((inp) => () => new torch.nn.ELU(0.5)(make(inp, dt))),
+      Softplus: (dt) => ONE.map((inp) => () => new torch.nn.Softplus(2, 5)(make(inp, dt))),
+      Hardtanh: (dt) => ONE.map((inp) => () => new torch.nn.Hardtanh(-0.5, 0.5)(make(inp, dt))),
+      L1Loss: (dt) => TAILS.map((n) => () => new torch.nn.L1Loss()(make({ shape: [n] }, dt), make({ shape: [n] }, dt))),
+      SmoothL1Loss: (dt) =>
+        TAILS.map((n) => () => new torch.nn.SmoothL1Loss({ beta: 0.5 })(make({ shape: [n] }, dt), make({ shape: [n] }, dt))),
+      HuberLoss: (dt) => TAILS.map((n) => () => new torch.nn.HuberLoss({ delta: 0.5 })(make({ shape: [n] }, dt), make({ shape: [n] }, dt))),
+      BCELoss: (dt) =>
+        TAILS.map((n) => () => new torch.nn.BCELoss()(make({ shape: [n] }, dt).sigmoid(), make({ shape: [n], pos: true }, dt).sigmoid())),
+      KLDivLoss: (dt) =>
+        TAILS.map(
+          (n) => () => new torch.nn.KLDivLoss({ reduction: 'batchmean' })(make({ shape: [n] }, dt), make({ shape: [n], pos: true }, dt)),
+        ),
+      CosineSimilarity: (dt) =>
+        TAILS.map((n) => () => new torch.nn.CosineSimilarity(0)(make({ shape: [n] }, dt), make({ shape: [n] }, dt))),
     };
     const classes = Object.entries(torch.nn)
       .filter(([k, v]) => typeof v === 'function' && k !== 'Module')

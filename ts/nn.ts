@@ -24,5 +24,16 @@ export {
 } from './nn/layers.js';
 export { GELU, SiLU, ELU, Softplus, Hardtanh } from './nn/activations.js';
 export { Sequential, ModuleList, ModuleDict } from './nn/containers.js';
-export { MSELoss, CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss } from './nn/losses.js';
-export type { LossOptions } from './nn/losses.js';
+export {
+  MSELoss,
+  L1Loss,
+  SmoothL1Loss,
+  HuberLoss,
+  CrossEntropyLoss,
+  NLLLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+  CosineSimilarity,
+} from './nn/losses.js';
+export type { LossOptions, WeightedLossOptions } from './nn/losses.js';
