@@ -383,6 +383,12 @@ const OPS: Record<string, CaseGen> = {
   binaryCrossEntropy: binary((a, b) => F.binaryCrossEntropy(a.add(b.mul(0)).sigmoid(), b.add(a.mul(0)).sigmoid())),
   klDiv: binary((a, b) => F.klDiv(a.add(b.mul(0)), b.add(a.mul(0)).exp(), { reduction: 'batchmean' })),
   cosineSimilarity: binary((a, b) => torch.cosineSimilarity(a, b, -1)),
+  einsum: (dt) =>
+    MKN.map(
+      ([m, k, n]) =>
+        () =>
+          torch.einsum('bij,bkj->bik', make({ shape: [2, m, k] }, dt), make({ shape: [2, n, k], layout: 'strided' }, dt)),
+    ),
   // convolution and pooling (odd sizes: edge tiles of im2col and of the GEMM)
   conv2d: (dt) => [
     () => F.conv2d(make({ shape: [2, 3, 7, 5] }, dt), make({ shape: [5, 3, 3, 2] }, dt), make({ shape: [5] }, dt)),
