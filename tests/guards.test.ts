@@ -383,6 +383,12 @@ const OPS: Record<string, CaseGen> = {
   binaryCrossEntropy: binary((a, b) => F.binaryCrossEntropy(a.add(b.mul(0)).sigmoid(), b.add(a.mul(0)).sigmoid())),
   klDiv: binary((a, b) => F.klDiv(a.add(b.mul(0)), b.add(a.mul(0)).exp(), { reduction: 'batchmean' })),
   cosineSimilarity: binary((a, b) => torch.cosineSimilarity(a, b, -1)),
+  einsum: (dt) =>
+    MKN.map(
+      ([m, k, n]) =>
+        () =>
+          torch.einsum('bij,bkj->bik', make({ shape: [2, m, k] }, dt), make({ shape: [2, n, k], layout: 'strided' }, dt)),
+    ),
   // convolution and pooling (odd sizes: edge tiles of im2col and of the GEMM)
   conv2d: (dt) => [
     () => F.conv2d(make({ shape: [2, 3, 7, 5] }, dt), make({ shape: [5, 3, 3, 2] }, dt), make({ shape: [5] }, dt)),
@@ -759,6 +765,23 @@ describe('no kernel reads or writes outside its operands', () => {
           leaves.push(...m.parameters());
           return m(make({ shape: [n], dtype: 'int64' }, dt));
         }),
+      GELU: (dt) => ONE.map((inp) => () => new torch.nn.GELU('tanh')(make(inp, dt))),
+      SiLU: (dt) => ONE.map((inp) => () => new torch.nn.SiLU()(make(inp, dt))),
+      ELU: (dt) => ONE.map((inp) => () => new torch.nn.ELU(0.5)(make(inp, dt))),
+      Softplus: (dt) => ONE.map((inp) => () => new torch.nn.Softplus(2, 5)(make(inp, dt))),
+      Hardtanh: (dt) => ONE.map((inp) => () => new torch.nn.Hardtanh(-0.5, 0.5)(make(inp, dt))),
+      L1Loss: (dt) => TAILS.map((n) => () => new torch.nn.L1Loss()(make({ shape: [n] }, dt), make({ shape: [n] }, dt))),
+      SmoothL1Loss: (dt) =>
+        TAILS.map((n) => () => new torch.nn.SmoothL1Loss({ beta: 0.5 })(make({ shape: [n] }, dt), make({ shape: [n] }, dt))),
+      HuberLoss: (dt) => TAILS.map((n) => () => new torch.nn.HuberLoss({ delta: 0.5 })(make({ shape: [n] }, dt), make({ shape: [n] }, dt))),
+      BCELoss: (dt) =>
+        TAILS.map((n) => () => new torch.nn.BCELoss()(make({ shape: [n] }, dt).sigmoid(), make({ shape: [n], pos: true }, dt).sigmoid())),
+      KLDivLoss: (dt) =>
+        TAILS.map(
+          (n) => () => new torch.nn.KLDivLoss({ reduction: 'batchmean' })(make({ shape: [n] }, dt), make({ shape: [n], pos: true }, dt)),
+        ),
+      CosineSimilarity: (dt) =>
+        TAILS.map((n) => () => new torch.nn.CosineSimilarity(0)(make({ shape: [n] }, dt), make({ shape: [n] }, dt))),
     };
     const classes = Object.entries(torch.nn)
       .filter(([k, v]) => typeof v === 'function' && k !== 'Module')

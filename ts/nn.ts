@@ -26,6 +26,18 @@ export { Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2
 export type { ConvModuleOptions, ConvTransposeModuleOptions, MaxPoolModuleOptions, AvgPoolModuleOptions } from './nn/conv.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Embedding } from './nn/norm.js';
 export type { BatchNormOptions, LayerNormOptions, GroupNormOptions, EmbeddingOptions } from './nn/norm.js';
+export { GELU, SiLU, ELU, Softplus, Hardtanh } from './nn/activations.js';
 export { Sequential, ModuleList, ModuleDict } from './nn/containers.js';
-export { MSELoss, CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss } from './nn/losses.js';
-export type { LossOptions } from './nn/losses.js';
+export {
+  MSELoss,
+  L1Loss,
+  SmoothL1Loss,
+  HuberLoss,
+  CrossEntropyLoss,
+  NLLLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+  CosineSimilarity,
+} from './nn/losses.js';
+export type { LossOptions, WeightedLossOptions } from './nn/losses.js';

@@ -44,7 +44,18 @@ export interface ModuleCase {
 type Ctor = new (...args: unknown[]) => ((...xs: Tensor[]) => Tensor) & InstanceType<typeof torch.nn.Module>;
 const NN = torch.nn as unknown as Record<string, Ctor>;
 
-const LOSSES = new Set(['MSELoss', 'CrossEntropyLoss', 'NLLLoss', 'BCEWithLogitsLoss']);
+const LOSSES = new Set([
+  'MSELoss',
+  'L1Loss',
+  'SmoothL1Loss',
+  'HuberLoss',
+  'CrossEntropyLoss',
+  'NLLLoss',
+  'BCELoss',
+  'BCEWithLogitsLoss',
+  'KLDivLoss',
+  'CosineSimilarity',
+]);
 const LAYERS = new Set([
   'Linear',
   'Bilinear',
@@ -70,21 +81,31 @@ const LAYERS = new Set([
   'LayerNorm',
   'GroupNorm',
   'Embedding',
+  'GELU',
+  'SiLU',
+  'ELU',
+  'Softplus',
+  'Hardtanh',
 ]);
 
-/** Whether the library implements this spec (loss modules: only the `reduction` option so far). */
+/** Whether the library implements this spec. */
 export function supported(spec: ModuleSpec): boolean {
   if (spec.type === 'Sequential') return (spec.children ?? []).every(supported);
-  if (LOSSES.has(spec.type)) return Object.keys(spec.kwargs ?? {}).every((k) => k === 'reduction');
-  return LAYERS.has(spec.type);
+  return LOSSES.has(spec.type) || LAYERS.has(spec.type);
 }
 
 const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-function build(spec: ModuleSpec): InstanceType<typeof torch.nn.Module> {
-  if (spec.type === 'Sequential') return new torch.nn.Sequential(...(spec.children ?? []).map(build));
+/** The module of a spec; a kwarg `{ state_dict: key }` is the case's tensor under that key. */
+function build(spec: ModuleSpec, sd: Record<string, TensorSpec>, dtype: DType): InstanceType<typeof torch.nn.Module> {
+  if (spec.type === 'Sequential') return new torch.nn.Sequential(...(spec.children ?? []).map((c) => build(c, sd, dtype)));
   const Cls = NN[spec.type];
-  const kw = Object.fromEntries(Object.entries(spec.kwargs ?? {}).map(([k, v]) => [camel(k), v]));
+  const value = (v: Json): unknown => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof v.state_dict === 'string')
+      return makeTensor(sd[v.state_dict], dtype);
+    return v;
+  };
+  const kw = Object.fromEntries(Object.entries(spec.kwargs ?? {}).map(([k, v]) => [camel(k), value(v)]));
   const args: unknown[] = [...(spec.args ?? [])];
   if (Object.keys(kw).length) args.push(kw);
   return new Cls(...args);
@@ -94,7 +115,7 @@ export function runModuleCase(c: ModuleCase): Result {
   const errs: string[] = [];
   try {
     torch.scope(() => {
-      const m = build(c.module);
+      const m = build(c.module, c.state_dict, c.dtype);
       if (c.dtype === 'float64') m.double();
       const sd = Object.fromEntries(Object.entries(c.state_dict).map(([k, v]) => [k, makeTensor(v, c.dtype)]));
       m.loadStateDict(sd);

@@ -155,11 +155,13 @@ function opDef(e: OpSpec, sig: PySignature): OpDef {
   // they are passed as undefined, so the keywords after them keep their place.
   const longest = Math.max(...sig.args.map((k) => k.length));
   const full = (a: Value[]): unknown[] => (a.length < longest ? [...a, ...new Array<undefined>(longest - a.length)] : a);
-  const run = sig.kwPositional
-    ? (a: Value[], kw: Kw) => call(...full(a), ...kwargs.map((k) => kw[camel(k)]))
-    : kwargs.length > 0
-      ? (a: Value[], kw: Kw) => call(...full(a), kw)
-      : (a: Value[]) => call(...a);
+  const run = sig.kwFirst
+    ? (a: Value[], kw: Kw) => call(...kwargs.map((k) => kw[camel(k)]), ...a)
+    : sig.kwPositional
+      ? (a: Value[], kw: Kw) => call(...full(a), ...kwargs.map((k) => kw[camel(k)]))
+      : kwargs.length > 0
+        ? (a: Value[], kw: Kw) => call(...full(a), kw)
+        : (a: Value[]) => call(...a);
   return { args: sig.args, kwargs, run };
 }
 

@@ -22,6 +22,7 @@ import { NN_OPS } from './nn_functional.js';
 import { LOSS_OPS } from './losses.js';
 import { LOSS_MORE_OPS } from './losses_more.js';
 import { SIMILARITY_OPS } from './similarity.js';
+import { EINSUM_OPS } from './einsum.js';
 import { INPLACE_OPS } from './inplace.js';
 import { SCAN_OPS } from './scan.js';
 import { ACTIVATION_OPS } from './activations.js';
@@ -44,6 +45,7 @@ export const OPS = {
   ...LOSS_OPS,
   ...LOSS_MORE_OPS,
   ...SIMILARITY_OPS,
+  ...EINSUM_OPS,
   ...INPLACE_OPS,
   ...SCAN_OPS,
   ...ERF_OPS,

@@ -11,7 +11,7 @@ import * as V from '../validate.js';
 import { compare, logicalAnd, sub, where } from './binary.js';
 import * as K from './internal.js';
 import { floatDtype } from './operands.js';
-import { type Reduction, functionalLoss } from './losses.js';
+import type { Reduction } from './losses.js';
 import { type OpSpec, type PySignature, defineOp } from './registry.js';
 
 type Red = Reduction;
@@ -196,18 +196,34 @@ export function klDiv(input: Tensor, target: Tensor, reduction: KlReduction = 'm
  * place on (1 - t), so it has the target's dtype (each step computed in the promoted dtype and
  * rounded to it); log(...) is stable for large |x|.
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  reduction: Reduction = 'mean',
+  weight?: Tensor | null,
+  posWeight?: Tensor | null,
+): Tensor {
   pairArgs('binaryCrossEntropyWithLogits', input, target, reduction);
+  V.optTensor(weight, 'binaryCrossEntropyWithLogits', 'weight', 4);
+  V.optTensor(posWeight, 'binaryCrossEntropyWithLogits', 'posWeight', 5);
   V.bceOperands(input, target);
-  // (1 - t) x + m + log(exp(-m) + exp(-x - m)), m = max(-x, 0): stable for large |x|.
+  const w = weight ?? null;
+  const pw = posWeight ?? null;
+  if (pw) broadcastShapes(target.shape, pw.shape);
+  if (w) broadcastShapes(input.shape, w.shape);
+  // (1 - t) x + lw (m + log(exp(-m) + exp(-x - m))), m = max(-x, 0), lw = (pw - 1) t + 1 (1 without
+  // pos_weight): stable for large |x|; then times weight.
   const tdtype = floatDtype(target.dtype);
   const l = noGrad(() =>
     withTemps(() => {
       const inPlace = (t: Tensor): Tensor => (t.dtype === tdtype ? t : K.castTo(t, tdtype));
       const m = input.neg().clamp(0);
       const e = m.neg().exp().add(input.neg().sub(m).exp()).log();
-      const base = inPlace(sub(1, target));
-      return inPlace(inPlace(inPlace(base.mul(input)).add(m)).add(e));
+      const base = inPlace(inPlace(sub(1, target)).mul(input));
+      const out = pw
+        ? inPlace(base.add(inPlace(inPlace(pw.sub(1).mul(target).add(1)).mul(inPlace(e.add(m))))))
+        : inPlace(inPlace(base.add(m)).add(e));
+      return w ? inPlace(out.mul(w)) : out;
     }),
   );
   const n = l.numel();
@@ -219,9 +235,24 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, redu
     [input, target],
     () => [input, target],
     (g, [x, tg], need) => {
-      // PyTorch: (sigmoid(x) - t) * g and -x * g, each divided by numel for 'mean'.
-      const scale = (t: Tensor): Tensor => (reduction === 'mean' ? t.div(n) : t);
-      return [need[0] ? scale(x.sigmoid().sub(tg).mul(g)) : null, need[1] ? scale(x.neg().mul(g)) : null];
+      // PyTorch: ((pw t + 1 - t) sigmoid(x) - pw t) g (sigmoid(x) - t without pos_weight) and
+      // (-x + (pw - 1) softplus(-x)) g (-x g without), times weight, divided by numel for 'mean'.
+      const scale = (t: Tensor): Tensor => {
+        const u = w ? t.mul(w) : t;
+        return reduction === 'mean' ? u.div(n) : u;
+      };
+      const gx = (): Tensor => {
+        if (!pw) return x.sigmoid().sub(tg).mul(g);
+        const pt = tg.mul(pw);
+        return pt.add(1).sub(tg).mul(x.sigmoid()).sub(pt).mul(g);
+      };
+      const gt = (): Tensor => {
+        if (!pw) return x.neg().mul(g);
+        const m = x.neg().clamp(0);
+        const sp = m.neg().exp().add(x.neg().sub(m).exp()).log().add(m);
+        return x.neg().add(pw.sub(1).mul(sp)).mul(g);
+      };
+      return [need[0] ? scale(gx()) : null, need[1] ? scale(gt()) : null];
     },
   );
 }
@@ -246,7 +277,12 @@ function functional<O extends Record<string, unknown>>(
   };
 }
 
-export const binaryCrossEntropyWithLogitsF = functionalLoss('binaryCrossEntropyWithLogits', binaryCrossEntropyWithLogits);
+export const binaryCrossEntropyWithLogitsF = functional<{ reduction?: Red; weight?: Tensor | null; posWeight?: Tensor | null }>(
+  'binaryCrossEntropyWithLogits',
+  { ...RED, weight: 'optTensor', posWeight: 'optTensor' },
+  ['weight', 'posWeight'],
+  binaryCrossEntropyWithLogits,
+);
 export const l1LossF = functional<{ reduction?: Red }>('l1Loss', RED, [], l1Loss);
 export const smoothL1LossF = functional<{ reduction?: Red; beta?: number }>(
   'smoothL1Loss',
@@ -376,7 +412,29 @@ export const LOSS_MORE_OPS = {
     functional: { binaryCrossEntropyWithLogits: binaryCrossEntropyWithLogitsF },
     test: {
       grad: 'twice',
-      samples: REDUCTIONS.map((r) => ({ args: [{ shape: [2, 3] }, { shape: [2, 3], domain: [0, 1] }, r] })),
+      samples: [
+        ...REDUCTIONS.map((r) => ({ args: [{ shape: [2, 3] }, { shape: [2, 3], domain: [0, 1] as const }, r] })),
+        ...REDUCTIONS.map((r) => ({
+          args: [
+            { shape: [2, 3] },
+            { shape: [2, 3], domain: [0, 1] as const },
+            r,
+            { shape: [3], domain: [0.5, 2] as const, grad: false as const },
+            { shape: [3], domain: [0.5, 2] as const, grad: false as const },
+          ],
+          note: 'weight and pos_weight',
+        })),
+        {
+          args: [
+            { shape: [2, 3] },
+            { shape: [2, 3], domain: [0, 1] as const },
+            'mean',
+            null,
+            { shape: [3], domain: [0.5, 2] as const, grad: false as const },
+          ],
+          note: 'pos_weight',
+        },
+      ],
     },
   }),
   klDiv: defineOp({

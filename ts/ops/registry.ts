@@ -82,6 +82,8 @@ export interface PySignature {
   readonly kwargs?: readonly string[];
   /** Keywords passed as trailing positional arguments in `kwargs` order (default: one options object). */
   readonly kwPositional?: boolean;
+  /** Keywords passed as leading positional arguments in `kwargs` order (einsum's equation). */
+  readonly kwFirst?: boolean;
   /** Which JavaScript form the call goes through (default `torch`). */
   readonly via?: 'torch' | 'functional';
   /**
