@@ -14,11 +14,9 @@ import { zerosLike } from './creation.js';
 import { logSoftmax } from './nn_functional.js';
 import { type OpSpec, defineOp } from './registry.js';
 
-// The options objects of nn.functional's losses and of the loss modules (../validate.ts checks keys and kinds).
+// The options objects of nn.functional's losses (../validate.ts checks keys and kinds).
 const LOSS_UNSUPPORTED: readonly string[] = ['weight', 'sizeAverage', 'reduce', 'ignoreIndex', 'labelSmoothing', 'posWeight'];
 const lossOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { reduction: 'reduction' }, LOSS_UNSUPPORTED);
-/** Modules take any reduction value, as PyTorch's do: it is refused when the loss is computed. */
-export const moduleLossOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { reduction: 'any' }, LOSS_UNSUPPORTED);
 
 /** A loss's options object: its reduction. */
 export function lossReduction(opts: { reduction?: Reduction } | undefined, spec: V.OptionSpec): Reduction | undefined {
