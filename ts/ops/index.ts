@@ -25,6 +25,7 @@ import { SIMILARITY_OPS } from './similarity.js';
 import { EINSUM_OPS } from './einsum.js';
 import { INPLACE_OPS } from './inplace.js';
 import { SCAN_OPS } from './scan.js';
+import { EXTREMA_OPS } from './extrema.js';
 import { ACTIVATION_OPS } from './activations.js';
 import { ERF_OPS } from './activations_erf.js';
 import { NORM_OPS } from './norms.js';
@@ -48,6 +49,7 @@ export const OPS = {
   ...EINSUM_OPS,
   ...INPLACE_OPS,
   ...SCAN_OPS,
+  ...EXTREMA_OPS,
   ...ERF_OPS,
   ...ACTIVATION_OPS,
   ...NORM_OPS,

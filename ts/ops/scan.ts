@@ -1,8 +1,7 @@
-// Scans and selections along a dim: prod, cumsum, norm (vector norm), gather, masked_fill, max/min
-// with their indices, argmax/argmin. Kernels in assembly/scan.ts; backward formulas as PyTorch
+// Scans and selections along a dim: prod, cumsum, norm (vector norm), gather, masked_fill (max/min
+// and argmax/argmin are in ./extrema.ts). Kernels in assembly/scan.ts; backward formulas as PyTorch
 // 1.13's derivatives.yaml, written with differentiable ops.
 import type { Tensor } from '../tensor.js';
-import { isTensor } from '../brand.js';
 import { record } from '../autograd.js';
 import { isFloating } from '../dtype.js';
 import { normDim, type Shape } from '../shape.js';
@@ -21,22 +20,18 @@ export interface NormOpts extends DimOpts {
   p?: number;
 }
 
-const dimOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { dim: 'int', keepdim: 'bool' }, ['dtype', 'out']);
+export const dimOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { dim: 'int', keepdim: 'bool' }, ['dtype', 'out']);
 const PROD_OPTS = dimOpts('prod');
-const MAX_OPTS = dimOpts('max');
-const MIN_OPTS = dimOpts('min');
-const ARGMAX_OPTS = dimOpts('argmax');
-const ARGMIN_OPTS = dimOpts('argmin');
 const NORM_OPTS = V.optionSpec('norm', { p: 'number', dim: 'int', keepdim: 'bool' }, ['dtype', 'out']);
 
-interface DimSpec {
+export interface DimSpec {
   /** The normalised dim, or null for all elements. */
   dim: number | null;
   keepdim: boolean;
 }
 
 /** (x, dim | options, keepdim): one optional dim, checked and wrapped. */
-function parseDim(x: Tensor, dim: number | DimOpts | null | undefined, keepdim: boolean | undefined, spec: V.OptionSpec): DimSpec {
+export function parseDim(x: Tensor, dim: number | DimOpts | null | undefined, keepdim: boolean | undefined, spec: V.OptionSpec): DimSpec {
   const entry = spec.entry;
   V.tensor(x, entry, 'input', 1);
   let d: number | null | undefined;
@@ -59,26 +54,26 @@ function parseDim(x: Tensor, dim: number | DimOpts | null | undefined, keepdim: 
 }
 
 /** The reduced shape over `s.dim` (everything when null: a 0-d result, or all ones with keepdim). */
-function reducedShape(shape: Shape, s: DimSpec): number[] {
+export function reducedShape(shape: Shape, s: DimSpec): number[] {
   if (s.dim === null) return s.keepdim ? shape.map(() => 1) : [];
   if (shape.length === 0) return [];
   return s.keepdim ? shape.map((v, i) => (i === s.dim ? 1 : v)) : shape.filter((_, i) => i !== s.dim);
 }
 
 /** A gradient of the reduced shape, reshaped to broadcast against the input. */
-function unreduce(g: Tensor, shape: Shape, s: DimSpec): Tensor {
+export function unreduce(g: Tensor, shape: Shape, s: DimSpec): Tensor {
   if (s.keepdim || shape.length === 0) return g;
   if (s.dim === null) return g.reshape(shape.map(() => 1));
   return g.unsqueeze(s.dim);
 }
 
 /** Integer and bool inputs compute in float64 (exact up to 2 ** 53). */
-function asFloat(x: Tensor): Tensor {
+export function asFloat(x: Tensor): Tensor {
   return isFloating(x.dtype) ? x : K.castTo(x, 'float64');
 }
 
 /** The input's rank-1 form for a 0-d input (dim 0 or -1 of a scalar is the scalar itself). */
-const atLeast1d = (x: Tensor): Tensor => (x.ndim === 0 ? x.reshape([1]) : x);
+export const atLeast1d = (x: Tensor): Tensor => (x.ndim === 0 ? x.reshape([1]) : x);
 
 // ---- prod ---------------------------------------------------------------------------------------
 
@@ -211,7 +206,7 @@ export function norm(x: Tensor, p?: number | NormOpts | null, dim?: number | nul
 // ---- gather, masked_fill ------------------------------------------------------------------------
 
 /** zeros(shape).scatter_add(dim, index, src), differentiable in src (its adjoint is gather). */
-function scatterAdd(src: Tensor, dim: number, index: Tensor, shape: Shape): Tensor {
+export function scatterAdd(src: Tensor, dim: number, index: Tensor, shape: Shape): Tensor {
   const out = scatterAddK(src, dim, index, shape);
   return record(
     'ScatterAddBackward0',
@@ -284,114 +279,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Ten
   );
 }
 
-// ---- max/min, argmax/argmin ---------------------------------------------------------------------
-
-/** max/min's result with a dim: the values and their int64 indices (also as `.values` / `.indices`). */
-export type ValuesIndices = readonly [Tensor, Tensor] & { readonly values: Tensor; readonly indices: Tensor };
-
-function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
-  const out = [values, indices] as unknown as { values: Tensor; indices: Tensor };
-  out.values = values;
-  out.indices = indices;
-  return Object.freeze(out) as unknown as ValuesIndices;
-}
-
-function checkNonEmpty(name: string, x: Tensor, s: DimSpec, needDim: string): void {
-  if (x.numel() !== 0) return;
-  if (s.dim === null) throw new Error(`${name}(): Expected reduction dim to be specified for input.numel() == 0.${needDim}`);
-  if (x.ndim > 0 && x._shape[s.dim] === 0) throw new Error(`${name}(): Expected reduction dim ${s.dim} to have non-zero size.`);
-}
-
-function argReduce(kind: 'argmax' | 'argmin', x: Tensor, s: DimSpec): Tensor {
-  const a = asFloat(x);
-  const out = scanK(kind, atLeast1d(a), s.dim === null ? null : s.dim, reducedShape(x._shape, s));
-  if (a !== x) a.dispose();
-  return out;
-}
-
-function defineArg(kind: 'argmax' | 'argmin', spec: V.OptionSpec) {
-  return (x: Tensor, dim?: number | DimOpts | null, keepdim?: boolean): Tensor => {
-    const s = parseDim(x, dim, keepdim, spec);
-    checkNonEmpty(kind, x, s, '');
-    return argReduce(kind, x, s);
-  };
-}
-export const argmax = defineArg('argmax', ARGMAX_OPTS);
-export const argmin = defineArg('argmin', ARGMIN_OPTS);
-
-function defineMax(kind: 'max' | 'min', spec: V.OptionSpec) {
-  const arg = kind === 'max' ? 'argmax' : 'argmin';
-  const node = kind === 'max' ? 'MaxBackward' : 'MinBackward';
-  function extremum(x: Tensor, other: Tensor): Tensor;
-  function extremum(x: Tensor): Tensor;
-  function extremum(x: Tensor, dim: number | DimOpts, keepdim?: boolean): ValuesIndices;
-  function extremum(x: Tensor, dim?: number | DimOpts | Tensor | null, keepdim?: boolean): Tensor | ValuesIndices {
-    // torch.max(a, b) is torch.maximum(a, b).
-    if (isTensor(dim)) return kind === 'max' ? x.maximum(dim) : x.minimum(dim);
-    const s = parseDim(x, dim, keepdim, spec);
-    checkNonEmpty(kind, x, s, " Specify the reduction dim with the 'dim' argument.");
-    if (s.dim === null) {
-      // The overall extremum: ties share the gradient evenly (evenly_distribute_backward).
-      const a = asFloat(x);
-      const yf = K.reduce(kind, a, [], false);
-      if (a !== x) {
-        a.dispose();
-        const yi = K.castTo(yf, x.dtype);
-        yf.dispose();
-        return yi;
-      }
-      return record(
-        `${node}1`,
-        yf,
-        [x],
-        () => [x, yf],
-        (g, [sx, r]) => {
-          const mask = compare('eq', sx, r).to(g.dtype);
-          return [mask.mul(g.div(mask.sum()))];
-        },
-      );
-    }
-    const d = s.dim;
-    const indices = argReduce(arg, x, s);
-    const xr = atLeast1d(x);
-    const idx = s.keepdim || x.ndim === 0 ? indices : indices.unsqueeze(d);
-    const a = asFloat(xr);
-    let values = gatherK(a, x.ndim === 0 ? 0 : d, atLeast1d(idx)).reshape(indices._shape);
-    if (a !== xr) {
-      a.dispose();
-      const vf = values;
-      values = K.castTo(vf, x.dtype);
-      vf.dispose();
-      return valuesIndices(values, indices);
-    }
-    const xShape = xr._shape;
-    // value_selecting_reduction_backward: the gradient goes to the selected index.
-    values = record(
-      `${node}0`,
-      values,
-      [x],
-      () => [indices],
-      (g, [i]) => {
-        const gi = atLeast1d(s.keepdim || x.ndim === 0 ? g : g.unsqueeze(d));
-        const ii = atLeast1d(s.keepdim || x.ndim === 0 ? i : i.unsqueeze(d));
-        return [scatterAdd(gi, x.ndim === 0 ? 0 : d, ii, xShape).reshape(x._shape)];
-      },
-    );
-    return valuesIndices(values, indices);
-  }
-  return extremum;
-}
-export const max = defineMax('max', MAX_OPTS);
-export const min = defineMax('min', MIN_OPTS);
-
 // ---- entries ------------------------------------------------------------------------------------
-
-const MAX_SAMPLES = [
-  { args: [{ shape: [3, 4] }, 1] },
-  { args: [{ shape: [2, 3, 4] }, -1, true], note: 'keepdim' },
-  { args: [{ shape: [3, 4] }], note: 'overall' },
-  { args: [{ shape: [3, 4] }, { shape: [4] }], note: 'with a tensor' },
-] as const;
 
 export const SCAN_OPS = {
   prod: defineOp({
@@ -499,61 +387,5 @@ export const SCAN_OPS = {
         { args: [{ shape: [2, 3] }, { bools: [false, true, false] }, -2], note: 'broadcast mask' },
       ],
     },
-  }),
-  max: defineOp({
-    name: 'max',
-    py: 'max',
-    kind: 'reduction',
-    fn: max,
-    doc: 'The maximum; with a dim, [values, int64 indices] (also `.values` / `.indices`); with a tensor, maximum.',
-    nodes: ['MaxBackward0', 'MaxBackward1', 'MaximumBackward0'],
-    kernels: ['argmax', 'gather', 'scatter_add', 'max'],
-    dtype: 'same',
-    saves: 'indices (with a dim), else self and result',
-    methods: { max: true },
-    golden: { args: [['T']], kwargs: ['dim', 'keepdim'], kwPositional: true },
-    test: { grad: 'twice', samples: MAX_SAMPLES },
-  }),
-  min: defineOp({
-    name: 'min',
-    py: 'min',
-    kind: 'reduction',
-    fn: min,
-    doc: 'The minimum; with a dim, [values, int64 indices] (also `.values` / `.indices`); with a tensor, minimum.',
-    nodes: ['MinBackward0', 'MinBackward1', 'MinimumBackward0'],
-    kernels: ['argmin', 'gather', 'scatter_add', 'min'],
-    dtype: 'same',
-    saves: 'indices (with a dim), else self and result',
-    methods: { min: true },
-    golden: { args: [['T']], kwargs: ['dim', 'keepdim'], kwPositional: true },
-    test: { grad: 'twice', samples: MAX_SAMPLES },
-  }),
-  argmax: defineOp({
-    name: 'argmax',
-    py: 'argmax',
-    kind: 'reduction',
-    fn: argmax,
-    doc: 'int64 index of the maximum (of the flattened input without a dim; first of ties).',
-    nodes: [],
-    kernels: ['argmax'],
-    dtype: 'int64',
-    saves: 'nothing',
-    methods: { argmax: true },
-    golden: { args: [['T']], kwargs: ['dim', 'keepdim'], kwPositional: true },
-    test: { grad: { no: 'integer result' }, samples: [{ args: [{ shape: [3, 4] }, 1] }, { args: [{ shape: [2, 3] }] }] },
-  }),
-  argmin: defineOp({
-    name: 'argmin',
-    py: 'argmin',
-    kind: 'reduction',
-    fn: argmin,
-    doc: 'int64 index of the minimum (of the flattened input without a dim; first of ties).',
-    nodes: [],
-    kernels: ['argmin'],
-    dtype: 'int64',
-    saves: 'nothing',
-    methods: { argmin: true },
-    golden: { args: [['T']], kwargs: ['dim', 'keepdim'], kwPositional: true },
-    test: { grad: { no: 'integer result' }, samples: [{ args: [{ shape: [3, 4] }, 1, true] }, { args: [{ shape: [2, 3] }] }] },
   }),
 } as const satisfies Record<string, OpSpec>;
