@@ -29,6 +29,7 @@ import { EXTREMA_OPS } from './extrema.js';
 import { ACTIVATION_OPS } from './activations.js';
 import { ERF_OPS } from './activations_erf.js';
 import { NORM_OPS } from './norms.js';
+import { EMBEDDING_OPS } from './embedding.js';
 import { CONV_OPS } from './conv.js';
 import { POOL_OPS } from './pool.js';
 
@@ -53,6 +54,7 @@ export const OPS = {
   ...ERF_OPS,
   ...ACTIVATION_OPS,
   ...NORM_OPS,
+  ...EMBEDDING_OPS,
   ...CONV_OPS,
   ...POOL_OPS,
 } as const;
