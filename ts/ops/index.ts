@@ -31,6 +31,7 @@ import { ERF_OPS } from './activations_erf.js';
 import { NORM_OPS } from './norms.js';
 import { EMBEDDING_OPS } from './embedding.js';
 import { CONV_OPS } from './conv.js';
+import { CONV_TRANSPOSE_OPS } from './conv_transpose.js';
 import { POOL_OPS } from './pool.js';
 
 export const OPS = {
@@ -56,6 +57,7 @@ export const OPS = {
   ...NORM_OPS,
   ...EMBEDDING_OPS,
   ...CONV_OPS,
+  ...CONV_TRANSPOSE_OPS,
   ...POOL_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */
