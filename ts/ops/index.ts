@@ -21,6 +21,7 @@ import { LINALG_OPS } from './linalg.js';
 import { NN_OPS } from './nn_functional.js';
 import { LOSS_OPS } from './losses.js';
 import { LOSS_MORE_OPS } from './losses_more.js';
+import { LOSS_LOGITS_OPS } from './losses_logits.js';
 import { SIMILARITY_OPS } from './similarity.js';
 import { EINSUM_OPS } from './einsum.js';
 import { INPLACE_OPS } from './inplace.js';
@@ -47,6 +48,7 @@ export const OPS = {
   ...NN_OPS,
   ...LOSS_OPS,
   ...LOSS_MORE_OPS,
+  ...LOSS_LOGITS_OPS,
   ...SIMILARITY_OPS,
   ...EINSUM_OPS,
   ...INPLACE_OPS,
