@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDir, makeTensor } from './conformance/runner.js';
 import { Tensor } from '../build/ts/index.js';
+import { shared } from './shared.js';
 
-const GOLDEN = fileURLToPath(new URL('../../shared/golden', import.meta.url));
+const GOLDEN = shared('golden');
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), 'asgrad-strict-'));
 let dirs = 0;

@@ -4,10 +4,10 @@
 // silently: adding an op makes this test fail until the op leaves the list and its cases pass.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { OPS, runCase } from './conformance/runner.js';
+import { shared } from './shared.js';
 
-const FILE = fileURLToPath(new URL('../../shared/golden-train/ops.json', import.meta.url));
+const FILE = shared('golden-train', 'ops.json');
 
 /** Ops of golden-train/ops.json the registry does not have yet (issue 10). */
 const NOT_YET: readonly string[] = [];

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDir } from './conformance/runner.js';
+import { shared } from './shared.js';
 
-const GOLDEN = fileURLToPath(new URL('../../shared/golden', import.meta.url));
+const GOLDEN = shared('golden');
 const PYTORCH_CASES = fileURLToPath(new URL('./pytorch/cases', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

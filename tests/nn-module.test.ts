@@ -7,10 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { torch, type Tensor } from '../ts/index.js';
 import { loadModuleCases, runModuleCase, supported } from './conformance/modules.js';
+import { shared } from './shared.js';
 
 const nn = torch.nn;
 const REF = JSON.parse(readFileSync(fileURLToPath(new URL('./pytorch/nn_module.json', import.meta.url)), 'utf8'));
-const MODULES = fileURLToPath(new URL('../../shared/golden-train/modules.json', import.meta.url));
+const MODULES = shared('golden-train', 'modules.json');
 
 class Block extends nn.Module {
   scale = new nn.Parameter(torch.ones([3]));
@@ -290,7 +291,7 @@ describe('golden-train init.json: default initialisation of the implemented modu
     low?: number;
     high?: number;
   }
-  const file = fileURLToPath(new URL('../../shared/golden-train/init.json', import.meta.url));
+  const file = shared('golden-train', 'init.json');
   const items = (JSON.parse(readFileSync(file, 'utf8')) as { items: InitItem[] }).items.filter(
     (i) => i.module.type in { Linear: 1, Bilinear: 1 },
   );
@@ -347,7 +348,7 @@ describe('golden-train init.json: default initialisation of the convolution, nor
     zero_rows?: number[];
   }
   const TYPES = ['Conv1d', 'Conv2d', 'ConvTranspose2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'Embedding'];
-  const file = fileURLToPath(new URL('../../shared/golden-train/init.json', import.meta.url));
+  const file = shared('golden-train', 'init.json');
   const items = (JSON.parse(readFileSync(file, 'utf8')) as { items: InitItem[] }).items.filter((i) => TYPES.includes(i.module.type));
   it('has the items of these types', () => {
     expect(items).toHaveLength(24);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatExponential, formatFixed, formatSize, formatTensor, type DTypeName } from '../ts/print.js';
+import { shared } from './shared.js';
 
 // ---------------------------------------------------------------------------
 // Golden file (PyTorch 1.13 str(tensor) under default print options)
@@ -33,7 +34,7 @@ interface Item {
   repr: string;
 }
 
-const golden = JSON.parse(readFileSync(new URL('../../shared/golden/print.json', import.meta.url), 'utf8')) as { items: Item[] };
+const golden = JSON.parse(readFileSync(shared('golden', 'print.json'), 'utf8')) as { items: Item[] };
 
 function isLeaf(c: Item['construct']): c is LeafConstruct {
   return 'tensor' in c;

@@ -11,8 +11,9 @@ import type { OpSpec } from '../build/ts/ops/registry.js';
 import { OPS_JSON, OPS_MD, opsJson as opsJsonOf, opsMarkdown as opsMarkdownOf } from '../scripts/ops-export.js';
 import { OPS as RUNNER_OPS } from './conformance/runner.js';
 import { FUZZ_ALIASES, HARNESS_STEPS, fuzzVocabulary, loadBuilt, loadPrograms } from './fuzz/replay.js';
+import { shared } from './shared.js';
 
-const GOLDEN = fileURLToPath(new URL('../../shared/golden/', import.meta.url));
+const GOLDEN = `${shared('golden')}/`;
 const PYTORCH_CASES = fileURLToPath(new URL('./pytorch/cases/', import.meta.url));
 const FUZZ = fileURLToPath(new URL('./fuzz/fixtures/', import.meta.url));
 

@@ -3,12 +3,12 @@
 // outside those cases (values and gradients below were printed by PyTorch 1.13).
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { OPS, runCase } from './conformance/runner.js';
 import { torch } from '../ts/index.js';
+import { shared } from './shared.js';
 
 const SCAN = new Set(['prod', 'cumsum', 'norm', 'gather', 'masked_fill', 'max', 'min', 'argmax', 'argmin']);
-const FILE = fileURLToPath(new URL('../../shared/golden-train/ops.json', import.meta.url));
+const FILE = shared('golden-train', 'ops.json');
 type GoldenCase = Parameters<typeof runCase>[0] & { program: { op: string }[] };
 const cases = (JSON.parse(readFileSync(FILE, 'utf8')) as { cases: GoldenCase[] }).cases.filter(
   (c) => c.program.some((s) => SCAN.has(s.op)) && c.program.every((s) => s.op in OPS),

@@ -4,9 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXAMPLES } from '../examples/seed/index.js';
+import { shared } from './shared.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const EXPECTED = fileURLToPath(new URL('../../shared/seed/expected/', import.meta.url));
+const EXPECTED = `${shared('seed', 'expected')}/`;
 
 function run(args: string[]): string {
   return execFileSync(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, encoding: 'utf8' });

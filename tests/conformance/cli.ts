@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shared } from '../shared.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 if (!existsSync(resolve(ROOT, 'build/ts/index.js')) || !existsSync(resolve(ROOT, 'build/asgrad.wasm'))) {
@@ -19,7 +20,7 @@ if (i >= 0 && (argv[i + 1] === undefined || argv[i + 1] === '')) {
   console.log('FAIL --dir needs a folder');
   process.exit(1);
 }
-const dir = resolve(i >= 0 ? argv[i + 1] : resolve(ROOT, '../shared/golden'));
+const dir = resolve(i >= 0 ? argv[i + 1] : shared('golden'));
 let passed = 0;
 let failed = 0;
 const skipped = 0;

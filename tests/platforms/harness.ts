@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GOLDEN_FILES, GROUPS } from './hashes.js';
+import { shared } from '../shared.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const GOLDEN_DIR = resolve(process.env.ASGRAD_GOLDEN_DIR ?? join(ROOT, '../shared/golden'));
+export const GOLDEN_DIR = resolve(process.env.ASGRAD_GOLDEN_DIR ?? shared('golden'));
 export const EXPECTED_FILE = join(ROOT, 'tests/platforms/expected-hashes.json');
 const OUT = join(ROOT, 'build/platforms');
 const BIN = join(ROOT, 'node_modules/.bin');
