@@ -2,34 +2,11 @@ import {
   erf_f32, erf_f64, gelu_f32, gelu_f64, gelu_tanh_f32, gelu_tanh_f64, silu_f32, silu_f64,
   elu_f32, elu_f64, softplus_f32, softplus_f64, hardtanh_f32, hardtanh_f64, free,
 } from "../../assembly/index";
-import { allocT, get, set, fillRand, specials, guardValue, same, isF32, SIZES, mexp, mtanh } from "./helpers";
+import { allocT, get, set, same, isF32, mexp, mtanh, unaryBoth } from "./helpers";
 
 // The activation kernels of assembly/activations.ts on every tail length, out of place and in
 // place, against scalar references written here; erf against known values.
 
-function check<T, C>(c: C, lo: f64, hi: f64): i32 {
-  let bad = 0;
-  for (let s = 0; s < SIZES.length; s++) {
-    let n = SIZES[s];
-    let x = allocT<T>(n + 1);
-    let out = allocT<T>(n + 1);
-    fillRand<T>(x, n, lo, hi);
-    specials<T>(x, n);
-    set<T>(out, n, guardValue<T>());
-    c.k<T>(out, x, n);
-    for (let i = 0; i < n; i++) if (!same<T>(get<T>(out, i), c.r<T>(get<T>(x, i)))) bad++;
-    if (!same<T>(get<T>(out, n), guardValue<T>())) bad++;
-    for (let i = 0; i < n; i++) set<T>(out, i, get<T>(x, i));
-    c.k<T>(out, out, n);
-    for (let i = 0; i < n; i++) if (!same<T>(get<T>(out, i), c.r<T>(get<T>(x, i)))) bad++;
-    free(x); free(out);
-  }
-  return bad;
-}
-function both<C>(c: C, lo: f64, hi: f64): void {
-  expect(check<f32, C>(c, lo, hi)).toBe(0);
-  expect(check<f64, C>(c, lo, hi)).toBe(0);
-}
 
 class Silu {
   k<T>(o: usize, x: usize, n: i32): void { if (isF32<T>()) silu_f32(o, x, n); else silu_f64(o, x, n); }
@@ -58,11 +35,11 @@ class GeluTanh {
 
 describe("activation kernels", () => {
   test("silu, elu, softplus, hardtanh, gelu (tanh) equal their scalar forms on every tail", () => {
-    both(new Silu(), -30, 30);
-    both(new Elu(), -5, 5);
-    both(new Softplus(), -5, 5);
-    both(new Hardtanh(), -2, 2);
-    both(new GeluTanh(), -6, 6);
+    unaryBoth(new Silu(), -30, 30);
+    unaryBoth(new Elu(), -5, 5);
+    unaryBoth(new Softplus(), -5, 5);
+    unaryBoth(new Hardtanh(), -2, 2);
+    unaryBoth(new GeluTanh(), -6, 6);
   });
   test("erf and gelu: known values, odd symmetry, limits", () => {
     let x = allocT<f64>(8);

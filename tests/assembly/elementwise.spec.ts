@@ -15,6 +15,7 @@ import {
   allocN, allocT, get, set, setAll, fillRand, specials, guardValue, same, inv, isF32, setMeta, SIZES,
   reseed, nextRand, mexp, mlog, msqrt, msin, mcos, mtanh, mpow,
   Bin, un, bin, clampK, leakyK, scaleK, powsK, rpowsK,
+  unary, unaryBoth,
 } from "./helpers";
 
 // Every check below is a generic function of the element type T, run for f32 and for f64; the
@@ -22,33 +23,6 @@ import {
 
 // ------------------------------------------------------------------ unary checkers
 
-/** Number of mismatches of the case's kernel vs its reference over all SIZES, out-of-place and in
- *  place. A case C has k<T>(out, x, n) (the kernel for T) and r<T>(x) (the scalar reference). */
-function unary<T, C>(c: C, lo: f64, hi: f64): i32 {
-  let bad = 0;
-  for (let s = 0; s < SIZES.length; s++) {
-    let n = SIZES[s];
-    let x = allocT<T>(n + 1);
-    let out = allocT<T>(n + 1);
-    fillRand<T>(x, n, lo, hi);
-    specials<T>(x, n);
-    set<T>(out, n, guardValue<T>());
-    c.k<T>(out, x, n);
-    for (let i = 0; i < n; i++) if (!same<T>(get<T>(out, i), c.r<T>(get<T>(x, i)))) bad++;
-    if (!same<T>(get<T>(out, n), guardValue<T>())) bad++;
-    // in place
-    for (let i = 0; i < n; i++) set<T>(out, i, get<T>(x, i));
-    c.k<T>(out, out, n);
-    for (let i = 0; i < n; i++) if (!same<T>(get<T>(out, i), c.r<T>(get<T>(x, i)))) bad++;
-    free(x); free(out);
-  }
-  return bad;
-}
-/** The unary check for f32 and for f64. */
-function unaryBoth<C>(c: C, lo: f64, hi: f64): void {
-  expect(unary<f32, C>(c, lo, hi)).toBe(0);
-  expect(unary<f64, C>(c, lo, hi)).toBe(0);
-}
 
 // PyTorch: a bound replaces only values strictly beyond it; lo > hi gives hi everywhere.
 function clampRef<T>(x: T, lo: T, hi: T): T { if (isNaN(x)) return x; let r = x < lo ? lo : x; return r > hi ? hi : r; }

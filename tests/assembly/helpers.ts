@@ -1,7 +1,7 @@
 // Shared helpers for the as-pect specs (not a spec itself). One set for every element type: a check
 // is written once as a generic function `check<T>` and run as `check<f32>()` and `check<f64>()`.
 import {
-  alloc, meta_ptr, clamp_f32, clamp_f64, leaky_relu_f32, leaky_relu_f64, pows_f32, pows_f64,
+  alloc, free, meta_ptr, clamp_f32, clamp_f64, leaky_relu_f32, leaky_relu_f64, pows_f32, pows_f64,
   rpows_f32, rpows_f64, scale_f32, scale_f64, var_f32, var_f64,
 } from "../../assembly/index";
 
@@ -159,4 +159,34 @@ export function mpow<T>(x: T, y: T): T {
 }
 export function mmax<T>(x: T, y: T): T {
   return isF32<T>() ? <T>Mathf.max(<f32>x, <f32>y) : <T>Math.max(<f64>x, <f64>y);
+}
+
+// ---- unary kernels ---------------------------------------------------------------------------
+
+/** Number of mismatches of the case's kernel vs its reference over all SIZES, out-of-place and in
+ *  place. A case C has k<T>(out, x, n) (the kernel for T) and r<T>(x) (the scalar reference). */
+export function unary<T, C>(c: C, lo: f64, hi: f64): i32 {
+  let bad = 0;
+  for (let s = 0; s < SIZES.length; s++) {
+    let n = SIZES[s];
+    let x = allocT<T>(n + 1);
+    let out = allocT<T>(n + 1);
+    fillRand<T>(x, n, lo, hi);
+    specials<T>(x, n);
+    set<T>(out, n, guardValue<T>());
+    c.k<T>(out, x, n);
+    for (let i = 0; i < n; i++) if (!same<T>(get<T>(out, i), c.r<T>(get<T>(x, i)))) bad++;
+    if (!same<T>(get<T>(out, n), guardValue<T>())) bad++;
+    // in place
+    for (let i = 0; i < n; i++) set<T>(out, i, get<T>(x, i));
+    c.k<T>(out, out, n);
+    for (let i = 0; i < n; i++) if (!same<T>(get<T>(out, i), c.r<T>(get<T>(x, i)))) bad++;
+    free(x); free(out);
+  }
+  return bad;
+}
+/** The unary check for f32 and for f64. */
+export function unaryBoth<C>(c: C, lo: f64, hi: f64): void {
+  expect(unary<f32, C>(c, lo, hi)).toBe(0);
+  expect(unary<f64, C>(c, lo, hi)).toBe(0);
 }
