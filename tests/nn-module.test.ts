@@ -6,12 +6,15 @@ import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { torch, type Tensor } from '../ts/index.js';
-import { loadModuleCases, runModuleCase, supported } from './conformance/modules.js';
+import { loadModuleCases, runModuleCase, supported, type ModuleSpec } from './conformance/modules.js';
 import { shared } from './shared.js';
 
 const nn = torch.nn;
 const REF = JSON.parse(readFileSync(fileURLToPath(new URL('./pytorch/nn_module.json', import.meta.url)), 'utf8'));
 const MODULES = shared('golden-train', 'modules.json');
+// Module types of the golden-train files that torch.nn does not have yet (each removal lets its
+// modules.json cases and init.json items run).
+const NOT_YET = ['MultiheadAttention', 'TransformerEncoderLayer', 'LSTM', 'GRU'];
 
 class Block extends nn.Module {
   scale = new nn.Parameter(torch.ones([3]));
@@ -280,62 +283,10 @@ describe('nn.Module', () => {
   });
 });
 
-describe('golden-train init.json: default initialisation of the implemented modules', () => {
+describe('golden-train init.json: default initialisation, checked statistically over 30 draws', () => {
   interface InitItem {
     name: string;
-    module: { type: string; args?: number[] };
-    param: string;
-    shape: number[];
-    dtype: string;
-    distribution: string;
-    low?: number;
-    high?: number;
-  }
-  const file = shared('golden-train', 'init.json');
-  const items = (JSON.parse(readFileSync(file, 'utf8')) as { items: InitItem[] }).items.filter(
-    (i) => i.module.type in { Linear: 1, Bilinear: 1 },
-  );
-  it('has the Linear and Bilinear items', () => {
-    expect(items.map((i) => i.name)).toEqual([
-      'init/Linear_4_3/weight',
-      'init/Linear_4_3/bias',
-      'init/Linear_64_10/weight',
-      'init/Linear_64_10/bias',
-      'init/Bilinear_4_3_3/weight',
-      'init/Bilinear_4_3_3/bias',
-    ]);
-  });
-  for (const item of items) {
-    it(`${item.name}: U(${item.low}, ${item.high}) over 30 draws`, () => {
-      torch.manualSeed(7);
-      const vals: number[] = [];
-      for (let k = 0; k < 30; k++) {
-        const Cls = nn[item.module.type as 'Linear'] as unknown as new (...a: number[]) => InstanceType<typeof nn.Module>;
-        const p = new Cls(...(item.module.args ?? [])).stateDict()[item.param];
-        expect([...p.shape]).toEqual(item.shape);
-        expect(p.dtype).toBe(item.dtype);
-        vals.push(...Array.from(p.dataSync(), Number));
-      }
-      const lo = item.low ?? 0;
-      const hi = item.high ?? 0;
-      const w = hi - lo;
-      expect(item.distribution).toBe('uniform');
-      expect(vals.every((v) => v >= lo && v <= hi)).toBe(true);
-      // Both bounds approached, mean and variance within sampling error (5 standard errors).
-      expect(Math.min(...vals) - lo).toBeLessThan((w * 10) / vals.length);
-      expect(hi - Math.max(...vals)).toBeLessThan((w * 10) / vals.length);
-      const mean = vals.reduce((s, v) => s + v, 0) / vals.length;
-      const variance = vals.reduce((s, v) => s + (v - mean) ** 2, 0) / vals.length;
-      expect(Math.abs(mean - (lo + hi) / 2)).toBeLessThan(5 * Math.sqrt((w * w) / 12 / vals.length));
-      expect(Math.abs(variance - (w * w) / 12)).toBeLessThan(5 * Math.sqrt(w ** 4 / 180 / vals.length));
-    });
-  }
-});
-
-describe('golden-train init.json: default initialisation of the convolution, normalisation and embedding modules', () => {
-  interface InitItem {
-    name: string;
-    module: { type: string; args?: (number | number[])[]; kwargs?: Record<string, number> };
+    module: ModuleSpec;
     param: string;
     shape: number[];
     dtype: string;
@@ -347,19 +298,17 @@ describe('golden-train init.json: default initialisation of the convolution, nor
     std?: number;
     zero_rows?: number[];
   }
-  const TYPES = ['Conv1d', 'Conv2d', 'ConvTranspose2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'Embedding'];
-  const file = shared('golden-train', 'init.json');
-  const items = (JSON.parse(readFileSync(file, 'utf8')) as { items: InitItem[] }).items.filter((i) => TYPES.includes(i.module.type));
-  it('has the items of these types', () => {
-    expect(items).toHaveLength(24);
+  const all = (JSON.parse(readFileSync(shared('golden-train', 'init.json'), 'utf8')) as { items: InitItem[] }).items;
+  const items = all.filter((i) => supported(i.module));
+  it('runs every item but those of the module types not implemented yet', () => {
+    expect([...new Set(all.filter((i) => !supported(i.module)).map((i) => i.module.type))]).toEqual(NOT_YET);
   });
   const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   for (const item of items) {
-    it(`${item.name}: ${item.distribution} over 30 draws`, () => {
+    it(`${item.name}: ${item.distribution}`, () => {
       torch.manualSeed(7);
       const vals: number[] = [];
-      const draws = 30;
-      for (let k = 0; k < draws; k++) {
+      for (let k = 0; k < 30; k++) {
         const Cls = nn[item.module.type as 'Conv2d'] as unknown as new (...a: unknown[]) => InstanceType<typeof nn.Module>;
         const kw = Object.fromEntries(Object.entries(item.module.kwargs ?? {}).map(([a, v]) => [camel(a), v]));
         const args: unknown[] = [...(item.module.args ?? [])];
@@ -383,6 +332,7 @@ describe('golden-train init.json: default initialisation of the convolution, nor
         const hi = item.high ?? 0;
         const w = hi - lo;
         expect(vals.every((v) => v >= lo && v <= hi)).toBe(true);
+        // Both bounds approached; mean and variance within sampling error (5 standard errors).
         expect(Math.min(...vals) - lo).toBeLessThan((w * 10) / n);
         expect(hi - Math.max(...vals)).toBeLessThan((w * 10) / n);
         expect(Math.abs(mean - (lo + hi) / 2)).toBeLessThan(5 * Math.sqrt((w * w) / 12 / n));
@@ -397,9 +347,10 @@ describe('golden-train init.json: default initialisation of the convolution, nor
 });
 
 describe('golden-train modules.json (PyTorch 1.13) for the implemented module types', () => {
-  const cases = loadModuleCases(MODULES).filter((c) => supported(c.module));
-  it('covers 144 of the 176 cases', () => {
-    expect(cases).toHaveLength(144);
+  const all = loadModuleCases(MODULES);
+  const cases = all.filter((c) => supported(c.module));
+  it('runs every case but those of the module types not implemented yet', () => {
+    expect([...new Set(all.filter((c) => !supported(c.module)).map((c) => c.module.type))]).toEqual(NOT_YET);
   });
   for (const c of cases) {
     it(c.name, () => {

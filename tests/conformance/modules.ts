@@ -41,57 +41,27 @@ export interface ModuleCase {
   tolerance: { rtol: number; atol: number };
 }
 
+/** A module's result: a tensor or a (nested) tuple of them, as PyTorch's. */
+type Output = Tensor | Output[];
+
+/** Pairs the leaves of a nested output with the same nesting in the expected JSON. */
+function flatten(out: Output, want: Json | TensorSpec, what: string): [string, Tensor, TensorSpec][] {
+  if (!Array.isArray(out)) {
+    if (Array.isArray(want)) throw new Error(`${what}: got a tensor where a tuple of ${want.length} was expected`);
+    return [[what, out, want as TensorSpec]];
+  }
+  if (!Array.isArray(want) || want.length !== out.length)
+    throw new Error(`${what}: got a tuple of ${out.length} where ${JSON.stringify(want).slice(0, 40)} was expected`);
+  return out.flatMap((o, i) => flatten(o, want[i] as Json, `${what}[${i}]`));
+}
+
 type Ctor = new (...args: unknown[]) => ((...xs: Tensor[]) => Tensor) & InstanceType<typeof torch.nn.Module>;
 const NN = torch.nn as unknown as Record<string, Ctor>;
 
-const LOSSES = new Set([
-  'MSELoss',
-  'L1Loss',
-  'SmoothL1Loss',
-  'HuberLoss',
-  'CrossEntropyLoss',
-  'NLLLoss',
-  'BCELoss',
-  'BCEWithLogitsLoss',
-  'KLDivLoss',
-  'CosineSimilarity',
-]);
-const LAYERS = new Set([
-  'Linear',
-  'Bilinear',
-  'Identity',
-  'Flatten',
-  'Unflatten',
-  'ReLU',
-  'LeakyReLU',
-  'Tanh',
-  'Sigmoid',
-  'Softmax',
-  'LogSoftmax',
-  'Dropout',
-  'Sequential',
-  'Conv1d',
-  'Conv2d',
-  'ConvTranspose2d',
-  'MaxPool2d',
-  'AvgPool2d',
-  'AdaptiveAvgPool2d',
-  'BatchNorm1d',
-  'BatchNorm2d',
-  'LayerNorm',
-  'GroupNorm',
-  'Embedding',
-  'GELU',
-  'SiLU',
-  'ELU',
-  'Softplus',
-  'Hardtanh',
-]);
-
-/** Whether the library implements this spec. */
+/** Whether the library implements this spec: every module type in it is a class of torch.nn. */
 export function supported(spec: ModuleSpec): boolean {
   if (spec.type === 'Sequential') return (spec.children ?? []).every(supported);
-  return LOSSES.has(spec.type) || LAYERS.has(spec.type);
+  return typeof NN[spec.type] === 'function';
 }
 
 const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -122,22 +92,38 @@ export function runModuleCase(c: ModuleCase): Result {
       if (c.mode === 'train') m.train();
       else m.eval();
       const env = new Map(Object.entries(c.inputs).map(([k, v]) => [k, makeTensor(v, c.dtype)]));
-      const args = c.forward.args.map((a) => {
-        const t = env.get(a as string);
-        if (!t) throw new Error(`forward argument ${JSON.stringify(a)} is not an input`);
-        return t;
-      });
-      if (c.forward.kwargs && Object.keys(c.forward.kwargs).length) throw new Error('forward kwargs are not supported here');
-      const out = m(...args);
+      // A string names an input, a list is a tuple (LSTM's (h0, c0)), anything else is a literal.
+      const arg = (a: Json): unknown => {
+        if (typeof a === 'string') {
+          const t = env.get(a);
+          if (!t) throw new Error(`forward argument ${JSON.stringify(a)} is not an input`);
+          return t;
+        }
+        return Array.isArray(a) ? a.map(arg) : a;
+      };
+      const args = c.forward.args.map(arg);
+      const kw = Object.entries(c.forward.kwargs ?? {});
+      if (kw.length) args.push(Object.fromEntries(kw.map(([k, v]) => [camel(k), arg(v)])));
+      const out = m(...(args as Tensor[])) as Output;
       const tol = c.tolerance;
       const e = c.expected;
       const push = (p: string | null): void => {
         if (p) errs.push(p);
       };
-      push(compare('output', out, e.output as TensorSpec, tol, c.dtype));
+      const outs = flatten(out, e.output, 'output');
+      for (const [what, got, want] of outs) push(compare(what, got, want, tol, c.dtype));
       const g = c.backward.gradient;
-      if (g === null) out.backward();
-      else out.backward(makeTensor(g as TensorSpec, c.dtype));
+      if (g === null) (out as Tensor).backward();
+      else {
+        const gs = flatten(out, g, 'gradient');
+        // torch.autograd.backward(outputs, gradients) over every output: the sum of <output, gradient>
+        // sends each output exactly its gradient (d/d out of sum(out * g) is g, bit for bit).
+        if (gs.length === 1) gs[0][1].backward(makeTensor(gs[0][2], c.dtype));
+        else
+          gs.map(([, o, w]) => o.mul(makeTensor(w, c.dtype)).sum())
+            .reduce((a, b) => a.add(b))
+            .backward();
+      }
       const params = new Map([...m.namedParameters()]);
       for (const [k, want] of Object.entries(e.grads)) {
         const got = k.startsWith('input:') ? env.get(k.slice(6))?.grad : params.get(k)?.grad;
