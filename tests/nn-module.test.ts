@@ -6,7 +6,8 @@ import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { torch, type Tensor } from '../ts/index.js';
-import { loadModuleCases, runModuleCase, supported, type ModuleSpec } from './conformance/modules.js';
+import { loadModuleCases, runModuleCase, supported } from './conformance/modules.js';
+import { runInitItem, type InitItem } from './conformance/init.js';
 import { shared } from './shared.js';
 
 const nn = torch.nn;
@@ -284,64 +285,15 @@ describe('nn.Module', () => {
 });
 
 describe('golden-train init.json: default initialisation, checked statistically over 30 draws', () => {
-  interface InitItem {
-    name: string;
-    module: ModuleSpec;
-    param: string;
-    shape: number[];
-    dtype: string;
-    distribution: 'uniform' | 'constant' | 'normal';
-    low?: number;
-    high?: number;
-    value?: number;
-    mean?: number;
-    std?: number;
-    zero_rows?: number[];
-  }
   const all = (JSON.parse(readFileSync(shared('golden-train', 'init.json'), 'utf8')) as { items: InitItem[] }).items;
-  const items = all.filter((i) => supported(i.module));
   it('runs every item but those of the module types not implemented yet', () => {
     expect([...new Set(all.filter((i) => !supported(i.module)).map((i) => i.module.type))]).toEqual(NOT_YET);
   });
-  const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  for (const item of items) {
+  for (const item of all.filter((i) => supported(i.module))) {
     it(`${item.name}: ${item.distribution}`, () => {
-      torch.manualSeed(7);
-      const vals: number[] = [];
-      for (let k = 0; k < 30; k++) {
-        const Cls = nn[item.module.type as 'Conv2d'] as unknown as new (...a: unknown[]) => InstanceType<typeof nn.Module>;
-        const kw = Object.fromEntries(Object.entries(item.module.kwargs ?? {}).map(([a, v]) => [camel(a), v]));
-        const args: unknown[] = [...(item.module.args ?? [])];
-        if (Object.keys(kw).length) args.push(kw);
-        const p = new Cls(...args).stateDict()[item.param];
-        expect([...p.shape]).toEqual(item.shape);
-        expect(p.dtype).toBe(item.dtype);
-        const row = item.shape.length === 2 ? item.shape[1] : 0;
-        Array.from(p.dataSync(), Number).forEach((v, i) => {
-          if (item.zero_rows?.includes(row ? (i - (i % row)) / row : -1)) expect(v).toBe(0);
-          else vals.push(v);
-        });
-      }
-      const n = vals.length;
-      const mean = vals.reduce((s, v) => s + v, 0) / n;
-      const variance = vals.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
-      if (item.distribution === 'constant') {
-        expect(vals.every((v) => v === item.value)).toBe(true);
-      } else if (item.distribution === 'uniform') {
-        const lo = item.low ?? 0;
-        const hi = item.high ?? 0;
-        const w = hi - lo;
-        expect(vals.every((v) => v >= lo && v <= hi)).toBe(true);
-        // Both bounds approached; mean and variance within sampling error (5 standard errors).
-        expect(Math.min(...vals) - lo).toBeLessThan((w * 10) / n);
-        expect(hi - Math.max(...vals)).toBeLessThan((w * 10) / n);
-        expect(Math.abs(mean - (lo + hi) / 2)).toBeLessThan(5 * Math.sqrt((w * w) / 12 / n));
-        expect(Math.abs(variance - (w * w) / 12)).toBeLessThan(5 * Math.sqrt(w ** 4 / 180 / n));
-      } else {
-        const sd = item.std ?? 1;
-        expect(Math.abs(mean - (item.mean ?? 0))).toBeLessThan((5 * sd) / Math.sqrt(n));
-        expect(Math.abs(variance - sd * sd)).toBeLessThan(5 * sd * sd * Math.sqrt(2 / n));
-      }
+      const r = runInitItem(item);
+      expect(r.message ?? '').toBe('');
+      expect(r.ok).toBe(true);
     });
   }
 });

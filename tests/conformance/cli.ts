@@ -13,6 +13,7 @@ if (!existsSync(resolve(ROOT, 'build/ts/index.js')) || !existsSync(resolve(ROOT,
   process.exit(1);
 }
 const { loadDir } = await import('./runner.js');
+const { GROUPS } = await import('./groups.js');
 
 const argv = process.argv.slice(2);
 const i = argv.indexOf('--dir');
@@ -24,7 +25,7 @@ const dir = resolve(i >= 0 ? argv[i + 1] : shared('golden'));
 let passed = 0;
 let failed = 0;
 const skipped = 0;
-for (const g of loadDir(dir)) {
+for (const g of loadDir(dir, GROUPS)) {
   for (const item of g.items) {
     const r = item.run();
     if (r.ok) passed++;

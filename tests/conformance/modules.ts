@@ -67,9 +67,10 @@ export function supported(spec: ModuleSpec): boolean {
 const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** The module of a spec; a kwarg `{ state_dict: key }` is the case's tensor under that key. */
-function build(spec: ModuleSpec, sd: Record<string, TensorSpec>, dtype: DType): InstanceType<typeof torch.nn.Module> {
-  if (spec.type === 'Sequential') return new torch.nn.Sequential(...(spec.children ?? []).map((c) => build(c, sd, dtype)));
+export function buildModule(spec: ModuleSpec, sd: Record<string, TensorSpec>, dtype: DType): InstanceType<typeof torch.nn.Module> {
+  if (spec.type === 'Sequential') return new torch.nn.Sequential(...(spec.children ?? []).map((c) => buildModule(c, sd, dtype)));
   const Cls = NN[spec.type];
+  if (typeof Cls !== 'function') throw new Error(`torch.nn has no module ${spec.type}`);
   const value = (v: Json): unknown => {
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof v.state_dict === 'string')
       return makeTensor(sd[v.state_dict], dtype);
@@ -85,7 +86,7 @@ export function runModuleCase(c: ModuleCase): Result {
   const errs: string[] = [];
   try {
     torch.scope(() => {
-      const m = build(c.module, c.state_dict, c.dtype);
+      const m = buildModule(c.module, c.state_dict, c.dtype);
       if (c.dtype === 'float64') m.double();
       const sd = Object.fromEntries(Object.entries(c.state_dict).map(([k, v]) => [k, makeTensor(v, c.dtype)]));
       m.loadStateDict(sd);

@@ -12,7 +12,7 @@
 //
 // The op vocabulary is the op registry's: every entry with a `golden` signature (ts/ops/<kind>.ts),
 // keyed by its PyTorch name and called through the public API as the signature says.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { torch, type Tensor } from '../../build/ts/index.js';
 import type { DType } from '../../build/ts/index.js';
@@ -21,7 +21,7 @@ import { ENTRIES } from '../../build/ts/ops/index.js';
 import type { GoldenArg, OpSpec, PySignature } from '../../build/ts/ops/registry.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Obj = { [k: string]: Json };
+export type Obj = { [k: string]: Json };
 interface TensorSpec {
   shape: number[];
   data: (number | boolean | string)[];
@@ -683,7 +683,7 @@ export function runVariant(v: Variant, where: string): Result {
 
 export interface GroupFile {
   file: string;
-  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'invalid';
+  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'modules' | 'init' | 'invalid';
   items: { name: string; run: () => Result }[];
 }
 
@@ -692,11 +692,23 @@ const failing = (name: string, message: string): { name: string; run: () => Resu
   run: () => ({ name, ok: false, message }),
 });
 
+/** Reads a group file whose `group` needs its own runner (modules, init, optim, ...). */
+export type GroupLoader = (file: string, d: Obj) => GroupFile;
+
+/** A group whose items all fail with the same reason (a group no runner reads yet). */
+export const failingGroup = (file: string, items: unknown[], why: string): GroupFile => ({
+  file,
+  kind: 'invalid',
+  items: items.map((x, i) => failing(nameOf(x, `${file}[${i}]`), why)),
+});
+
 /** The runnable items of one group file; a file that is not a group gives one failing item. */
-function loadGroup(file: string, d: unknown): GroupFile {
+function loadGroup(file: string, d: unknown, loaders: Record<string, GroupLoader>): GroupFile {
   const bad = (why: string): GroupFile => ({ file, kind: 'invalid', items: [failing(file, why)] });
   if (!isObj(d)) return bad('not a JSON object');
   if (d.format !== 1) return bad(`format ${JSON.stringify(d.format)} (this runner reads format 1)`);
+  const own = typeof d.group === 'string' && Object.hasOwn(loaders, d.group) ? loaders[d.group] : undefined;
+  if (own) return own(file, d);
   const named = <X>(items: unknown[], label: string, run: (x: X, where: string) => Result) =>
     items.map((x, i) => {
       const where = nameOf(x, `${file} ${label}[${i}]`);
@@ -737,10 +749,20 @@ function tableProblems(file: string, d: Obj): string[] {
   return problems;
 }
 
+/** The bytes of every file under a folder. */
+function folderBytes(path: string): number {
+  return readdirSync(path, { withFileTypes: true }).reduce(
+    (s, e) => s + (e.isDirectory() ? folderBytes(join(path, e.name)) : statSync(join(path, e.name)).size),
+    0,
+  );
+}
+
 interface ManifestGroup {
   file: string;
   count: number;
   bytes: number;
+  dir?: string;
+  malformed?: number;
 }
 
 /**
@@ -749,7 +771,8 @@ interface ManifestGroup {
  * it states, and its widened tolerances must be those of the cases. Problems of the directory
  * itself (no such folder, no cases at all) come back as failing items, so every caller fails.
  */
-export function loadDir(dir: string): GroupFile[] {
+/** Every group file of a folder; `loaders` reads the groups that are not format-1 programs. */
+export function loadDir(dir: string, loaders: Record<string, GroupLoader> = {}): GroupFile[] {
   let names: string[];
   try {
     names = readdirSync(dir)
@@ -788,15 +811,18 @@ export function loadDir(dir: string): GroupFile[] {
       out.push({ file, kind: 'invalid', items: [failing(file, `not JSON: ${(e as Error).message}`)] });
       continue;
     }
-    const g = loadGroup(file, d);
+    const g = loadGroup(file, d, loaders);
     const m = manifest && Object.values(manifest).find((x) => x.file === file);
     if (m) {
-      if (g.kind !== 'invalid' && g.items.length !== m.count)
-        dirProblems.push(`${file} holds ${g.items.length} items, manifest.json says ${m.count}`);
-      if (raw.length !== m.bytes) dirProblems.push(`${file} is ${raw.length} bytes, manifest.json says ${m.bytes}`);
+      // A group with a folder of files (safetensors) counts its files and refusals, and their bytes.
+      const count = m.count + (m.malformed ?? 0);
+      if (g.kind !== 'invalid' && g.items.length !== count)
+        dirProblems.push(`${file} holds ${g.items.length} items, manifest.json says ${count}`);
+      const bytes = raw.length + (m.dir ? folderBytes(join(dir, m.dir)) : 0);
+      if (bytes !== m.bytes) dirProblems.push(`${file}${m.dir ? ` with ${m.dir}` : ''} is ${bytes} bytes, manifest.json says ${m.bytes}`);
     }
     if (g.kind === 'gradfn_names' && isObj(d)) dirProblems.push(...tableProblems(file, d));
-    if (g.kind === 'cases' && isObj(d)) for (const c of d.cases as unknown[]) if (isObj(c)) tolerances.set(String(c.name), c.tolerance);
+    if (isObj(d) && Array.isArray(d.cases)) for (const c of d.cases) if (isObj(c)) tolerances.set(String(c.name), c.tolerance);
     out.push(g);
   }
   for (const w of widened) {
