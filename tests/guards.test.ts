@@ -245,7 +245,7 @@ const OPS: Record<string, CaseGen> = {
   randLike: like((t) => torch.randLike(t)),
   randnLike: like((t) => torch.randnLike(t)),
   // elementwise
-  add: binary((a, b) => a.add(b, 0.5)),
+  add: binary((a, b) => a.add(b, { alpha: 0.5 })),
   sub: binary((a, b) => a.sub(b)),
   mul: binary((a, b) => a.mul(b)),
   div: binary((a, b) => a.div(b), true),
@@ -421,7 +421,7 @@ const OPS: Record<string, CaseGen> = {
     () => F.conv1d(make({ shape: [1, 4, 7] }, dt), make({ shape: [4, 1, 4] }, dt), null, { groups: 4, padding: 'same' }),
   ],
   // in place (on fresh tensors here; on views, with the region outside checked, further down)
-  add_: binary((a, b) => a.mul(1).add_(b.detach(), 2)),
+  add_: binary((a, b) => a.mul(1).add_(b.detach(), { alpha: 2 })),
   sub_: binary((a, b) => a.mul(1).sub_(b.detach())),
   mul_: binary((a, b) => a.mul(1).mul_(b.detach())),
   div_: binary((a, b) => a.mul(1).div_(b.detach()), true),
@@ -869,7 +869,7 @@ const lastRow = (v: Tensor): Tensor =>
 
 /** Each in-place method with arguments, and the out-of-place result it must equal. */
 const INPLACE: Record<string, [(v: Tensor) => Tensor, (v: Tensor) => Tensor]> = {
-  add_: [(v) => v.add_(lastRow(v), 2), (v) => v.add(lastRow(v), 2)],
+  add_: [(v) => v.add_(lastRow(v), { alpha: 2 }), (v) => v.add(lastRow(v), { alpha: 2 })],
   sub_: [(v) => v.sub_(1.5), (v) => v.sub(1.5)],
   mul_: [(v) => v.mul_(torch.tensor(-3, { dtype: v.dtype })), (v) => v.mul(-3)],
   div_: [(v) => v.div_(4), (v) => v.div(4)],

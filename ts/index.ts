@@ -16,6 +16,7 @@ import type { Tensor as TensorT } from './tensor.js';
 export type { DType } from './dtype.js';
 export type { TensorOptions, TensorLike, Scalar } from './ops/operands.js';
 export type { Reduction } from './ops/losses.js';
+export type { AlphaOptions } from './ops/binary.js';
 export type { ReduceDims, ReduceOpts, VarOpts } from './ops/reduction.js';
 export type { InitOptions } from './core/wasm.js';
 // Also loads the declaration that gives Tensor its registry methods (ops/index.ts).

@@ -68,7 +68,7 @@ export class SGD {
       for (const p of this.params) {
         const g0 = p._gradInternal();
         if (!g0) continue;
-        let d = this.weightDecay ? g0.add(p, this.weightDecay) : g0;
+        let d = this.weightDecay ? g0.add(p, { alpha: this.weightDecay }) : g0;
         if (this.momentum) {
           const buf = this.buffers.get(p);
           if (buf) d = buf.mul_(this.momentum).add_(d);

@@ -40,11 +40,15 @@ export function defineBinary(
   plan: SavePlan,
   rule: BinaryRule,
   alwaysFloat = false,
+  alpha?: number,
 ): (x: Tensor | Scalar, y: Tensor | Scalar) => Tensor {
+  // add/sub's alpha scales the second operand inside the op, as PyTorch's kernel does: one node.
+  const kernel = (a: Tensor, b: Tensor): Tensor =>
+    alpha === undefined ? K.binary(kname, a, b) : withTemps(() => K.binary(kname, a, K.binary('mul', b, K.full([], alpha, b.dtype))));
   const apply = (ox: Operand, oy: Operand, dtype: DType, cdtype: DType): Tensor => {
     const a = operand(ox, cdtype);
     const b = operand(oy, cdtype);
-    let out = K.binary(kname, a, b);
+    let out = kernel(a, b);
     if (cdtype !== dtype) out = K.castTo(out, dtype);
     const [sa, sb, so = false] = plan(a.requiresGrad, b.requiresGrad);
     const none = null as unknown as Tensor;
@@ -101,21 +105,37 @@ function minmaxGrad(g: Tensor, a: Tensor, b: Tensor, n: readonly boolean[], cmp:
   return [n[0] ? where(compare(lose, a, b), zero, shared) : null, n[1] ? where(compare(lose, b, a), zero, shared) : null];
 }
 
-export function add(x: Tensor | Scalar, y: Tensor | Scalar, alpha?: number): Tensor {
+/** add/sub's keyword-only argument. */
+export interface AlphaOptions {
+  /** The multiplier of the second operand (default 1). */
+  alpha?: number;
+}
+const ADD_OPTS = V.optionSpec('add', { alpha: 'number' });
+const SUB_OPTS = V.optionSpec('sub', { alpha: 'number' });
+
+/** x + alpha*y or x - alpha*y as one node (AddBackward0, SubBackward0, RsubBackward1), as PyTorch's. */
+function scaled(op: 'add' | 'sub', node: string, alpha: number): (x: Tensor | Scalar, y: Tensor | Scalar) => Tensor {
+  const k = op === 'add' ? alpha : -alpha;
+  return defineBinary(op, node, NOTHING, (g, _a, _b, n): Grads => [n[0] ? g : null, n[1] ? g.mul(k) : null], false, alpha);
+}
+
+export function add(x: Tensor | Scalar, y: Tensor | Scalar, opts?: AlphaOptions): Tensor {
+  V.options(ADD_OPTS, opts);
+  const alpha = opts?.alpha;
   if (alpha === undefined || alpha === 1) return addK(x, y);
   V.operand(y, 'add', 'other', 1);
-  V.number(alpha, 'add', 'alpha');
-  return addK(x, mul(y, alpha));
+  return scaled('add', 'AddBackward0', alpha)(x, y);
 }
-export function sub(x: Tensor | Scalar, y: Tensor | Scalar, alpha?: number): Tensor {
+export function sub(x: Tensor | Scalar, y: Tensor | Scalar, opts?: AlphaOptions): Tensor {
+  V.options(SUB_OPTS, opts);
+  const alpha = opts?.alpha;
   if (alpha === undefined || alpha === 1) {
     if (isScalar(x) && !isScalar(y)) return withTemps(() => rsubK(x, y));
     return subK(x, y);
   }
   V.operand(y, 'sub', 'other', 1);
-  V.number(alpha, 'sub', 'alpha');
-  if (isScalar(x) && !isScalar(y)) return withTemps(() => rsubK(x, mul(y, alpha)));
-  return subK(x, mul(y, alpha));
+  if (isScalar(x) && !isScalar(y)) return withTemps(() => scaled('sub', 'RsubBackward1', alpha)(x, y));
+  return scaled('sub', 'SubBackward0', alpha)(x, y);
 }
 
 /** `x / y`; a number over a tensor is Python's `2 / x`, which PyTorch computes as x.reciprocal() * 2. */
@@ -260,14 +280,12 @@ export const BINARY_OPS = {
     py: 'add',
     fn: add,
     doc: 'x + alpha * y, broadcasting, with type promotion.',
-    // alpha is applied by a mul of its own (MulBackward0 before AddBackward0): PyTorch 1.13
-    // records AddBackward0 alone.
-    nodes: ['AddBackward0', 'MulBackward0'],
+    nodes: ['AddBackward0'],
     kernels: ['add', 'mul'],
     dtype: 'promote',
     saves: 'nothing',
     methods: { add: true },
-    test: { ...SMOOTH, samples: [...(binarySamples() ?? []), { args: [{ shape: [3] }, { shape: [3] }, 2.5], note: 'alpha' }] },
+    test: { ...SMOOTH, samples: [...(binarySamples() ?? []), { args: [{ shape: [3] }, { shape: [3] }, { options: { alpha: 2.5 } }], note: 'alpha' }] },
   }),
   sub: defineOp({
     ...ARITH,
@@ -275,8 +293,7 @@ export const BINARY_OPS = {
     py: 'sub',
     fn: sub,
     doc: "x - alpha * y; a number first is Python's `2 - x` (RsubBackward1).",
-    // alpha is applied by a mul of its own (MulBackward0): PyTorch 1.13 records SubBackward0 alone.
-    nodes: ['SubBackward0', 'RsubBackward1', 'MulBackward0'],
+    nodes: ['SubBackward0', 'RsubBackward1'],
     kernels: ['sub', 'mul'],
     dtype: 'promote',
     saves: 'nothing',
@@ -286,7 +303,7 @@ export const BINARY_OPS = {
       samples: [
         ...(binarySamples() ?? []),
         { args: [2, { shape: [3] }], note: 'number first' },
-        { args: [{ shape: [3] }, { shape: [3] }, 2.5], note: 'alpha' },
+        { args: [{ shape: [3] }, { shape: [3] }, { options: { alpha: 2.5 } }], note: 'alpha' },
       ],
     },
   }),

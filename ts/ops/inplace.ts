@@ -18,7 +18,7 @@ import { type Geometry, repeatedDims, spanOf } from '../shape.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
 import { type Operand, type Scalar, asTensorOperand, operand, promote } from './operands.js';
-import { add, div, mul, sub } from './binary.js';
+import { type AlphaOptions, add, div, mul, sub } from './binary.js';
 import { zerosLike } from './creation.js';
 import { type OpSpec, defineOp } from './registry.js';
 
@@ -193,12 +193,13 @@ const inplaceOps = { add, sub, mul, div } as const;
 export type InplaceArith = keyof typeof inplaceOps;
 /** Entry names for messages (constants: no string is built per call). */
 const INPLACE_NAME = { add: 'add_', sub: 'sub_', mul: 'mul_', div: 'div_' } as const;
+const ALPHA_OPTS = { add: V.optionSpec('add_', { alpha: 'number' }), sub: V.optionSpec('sub_', { alpha: 'number' }) };
 
 /** self.op_(other): validates, writes self, bumps its version, rebases its history. */
-export function inplace<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: Tensor | Scalar, alpha?: number): T {
+export function inplace<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: Tensor | Scalar, opts?: AlphaOptions): T {
   V.operand(other, INPLACE_NAME[op], 'other', 1);
-  if (alpha !== undefined) V.number(alpha, INPLACE_NAME[op], 'alpha');
-  return withTemps(() => inplaceImpl(self, op, other, alpha));
+  if (op === 'add' || op === 'sub') V.options(ALPHA_OPTS[op], opts);
+  return withTemps(() => inplaceImpl(self, op, other, opts?.alpha));
 }
 
 function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: Tensor | Scalar, alpha?: number): T {
@@ -211,7 +212,7 @@ function inplaceImpl<T extends Tensor>(self: T, op: keyof typeof inplaceOps, oth
       `result type ${rdtype === 'float64' ? 'Double' : 'Float'} can't be cast to the desired output type ${self.dtype === 'int64' ? 'Long' : 'Bool'}`,
     );
   }
-  const apply = (x: Tensor): Tensor => (op === 'add' || op === 'sub' ? inplaceOps[op](x, o, alpha) : inplaceOps[op](x, o));
+  const apply = (x: Tensor): Tensor => (op === 'add' || op === 'sub' ? inplaceOps[op](x, o, { alpha }) : inplaceOps[op](x, o));
   if (!tracking) {
     if (isFloating(self.dtype) && self.isContiguous()) {
       let b = operand(o, self.dtype);
@@ -279,9 +280,9 @@ export function copy_<T extends Tensor>(self: T, src: Tensor): T {
 
 const INPLACE = { kind: 'inplace', torch: false, saves: 'as the out-of-place op' } as const satisfies Partial<OpSpec>;
 export const inplaceArith =
-  (op: InplaceArith): ((self: Tensor, other: Tensor | Scalar, alpha?: number) => Tensor) =>
-  (self, other, alpha) =>
-    inplace(self, op, other, alpha);
+  (op: InplaceArith): ((self: Tensor, other: Tensor | Scalar, opts?: AlphaOptions) => Tensor) =>
+  (self, other, opts) =>
+    inplace(self, op, other, opts);
 /** In-place samples write a non-leaf (a leaf that requires grad refuses): the harness clones first. */
 const WRITE_SAMPLES = [{ args: [{ shape: [2, 3] }, { shape: [3] }] }] as const;
 
