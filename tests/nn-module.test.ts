@@ -112,6 +112,31 @@ describe('nn.Module', () => {
     expect(() => new nn.ModuleList([new nn.ReLU()])(torch.zeros([1]))).toThrow(REF.fwd_err);
   });
 
+  it("to(dtype) keeps the Parameter objects (PyTorch sets param.data), converts their grads, replaces buffers", () => {
+    const m = new nn.Sequential(new nn.Linear(3, 2), new nn.BatchNorm1d(2));
+    const lin = m.at(0) as InstanceType<typeof nn.Linear>;
+    const w = lin.weight;
+    w.grad = torch.ones([2, 3]);
+    const mean = m.stateDict()['1.running_mean'];
+    const opt = new torch.optim.SGD([w], { lr: 0.5 });
+    const before = Array.from(w.dataSync(), Number);
+    expect(m.to('float64')).toBe(m);
+    expect(lin.weight).toBe(w);
+    expect([...m.parameters()][0]).toBe(w);
+    expect(w.dtype).toBe('float64');
+    expect(w.isLeaf && w.requiresGrad).toBe(true);
+    expect(w.grad?.dtype).toBe('float64');
+    expect(Array.from(w.dataSync(), Number)).toEqual(before.map((v) => Math.fround(v)));
+    expect(m.stateDict()['1.running_mean'].dtype).toBe('float64');
+    expect(mean.dtype).toBe('float32');
+    // The optimizer made before the conversion updates the converted parameter.
+    opt.step();
+    expect(Array.from(w.dataSync(), Number)).toEqual(before.map((v) => v - 0.5));
+    m.to({ dtype: 'float32' });
+    expect(w.dtype).toBe('float32');
+    expect(w.grad?.dtype).toBe('float32');
+  });
+
   it('is callable: model(x) equals model.call(x) and model.forward(x)', () => {
     const m = new nn.Sequential(new nn.Linear(3, 2), new nn.Tanh());
     const x = torch.randn([4, 3]);

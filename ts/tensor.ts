@@ -323,6 +323,24 @@ export class Tensor {
   get data(): Tensor {
     return this.detach();
   }
+  /**
+   * @internal PyTorch's `t.data = src`: this handle takes src's storage, geometry and dtype and keeps
+   * its identity, its grad mode and its place in the graph (Module.to keeps its Parameters, so an
+   * optimizer made before `.double()` still holds them).
+   */
+  _setData(src: Tensor): void {
+    src._check('set data');
+    if (this._registered) unregisterHandle(this);
+    this._registered = false;
+    if (this._ticket === this._storage.ticket) this._storage.detach();
+    this._storage = src._storage;
+    this._shape = src._shape;
+    this._strides = src._strides;
+    this._offset = src._offset;
+    this._size = null;
+    (this as { dtype: DType }).dtype = src.dtype;
+    this._ticket = src._storage.attach();
+  }
   detach_(): this {
     this._gradFn = null;
     this._requiresGrad = false;

@@ -4,6 +4,7 @@
 // forward pre-hooks, the forward, the forward hooks, and sets up the full backward hooks.
 import { Tensor } from '../tensor.js';
 import { noGrad } from '../grad_mode.js';
+import { withTemps } from '../scope.js';
 import { legacyTypeName, type DType } from '../dtype.js';
 import * as V from '../validate.js';
 import { KeyError } from './errors.js';
@@ -82,6 +83,11 @@ function addIndent(s: string): string {
 
 function toDtype(t: Tensor, dtype: DType): Tensor {
   return noGrad(() => t.to(dtype));
+}
+
+/** `t.data = t.to(dtype)`: the converted values under t's own identity. */
+function setData(t: Tensor, dtype: DType): void {
+  withTemps(() => t._setData(toDtype(t.detach(), dtype)));
 }
 
 // A module is callable: a function object with Module's prototype.
@@ -258,24 +264,26 @@ export class Module {
     return this;
   }
 
-  /** Converts floating-point parameters and buffers (and parameters' gradients) to `dtype`. */
-  to(opts: { dtype: DType }): this {
-    const dtype = opts?.dtype;
+  /**
+   * Converts floating-point parameters and buffers (and parameters' gradients) to `dtype`, given as
+   * `to('float64')` or `to({ dtype })`. Parameters stay the same objects (PyTorch sets `param.data`),
+   * so optimizers and references made before the conversion keep working; buffers are replaced.
+   */
+  to(arg: DType | { dtype: DType }): this {
+    const dtype = typeof arg === 'string' ? arg : arg?.dtype;
     if (dtype !== 'float32' && dtype !== 'float64') {
       throw new TypeError(`nn.Module.to only accepts floating point or complex dtypes, but got desired dtype=torch.${String(dtype)}`);
     }
+    const convert = (t: Tensor | null): t is Tensor => t !== null && t.dtype !== dtype && (t.dtype === 'float32' || t.dtype === 'float64');
     for (const m of this.modules()) {
       const s = sync(m);
-      for (const [k, p] of s.parameters) {
-        if (p === null || p.dtype === dtype || (p.dtype !== 'float32' && p.dtype !== 'float64')) continue;
-        const q = asParameter(toDtype(p.detach(), dtype), p.requiresGrad);
-        const g = p.grad;
-        if (g !== null) q.grad = toDtype(g, dtype);
-        s.parameters.set(k, q);
-        fieldsOf(m)[k] = q;
+      for (const p of s.parameters.values()) {
+        if (!convert(p)) continue;
+        setData(p, dtype);
+        if (p.grad !== null) setData(p.grad, dtype);
       }
       for (const [k, b] of s.buffers) {
-        if (b === null || b.dtype === dtype || (b.dtype !== 'float32' && b.dtype !== 'float64')) continue;
+        if (!convert(b)) continue;
         const c = toDtype(b, dtype);
         s.buffers.set(k, c);
         fieldsOf(m)[k] = c;

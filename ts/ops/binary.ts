@@ -285,7 +285,10 @@ export const BINARY_OPS = {
     dtype: 'promote',
     saves: 'nothing',
     methods: { add: true },
-    test: { ...SMOOTH, samples: [...(binarySamples() ?? []), { args: [{ shape: [3] }, { shape: [3] }, { options: { alpha: 2.5 } }], note: 'alpha' }] },
+    test: {
+      ...SMOOTH,
+      samples: [...(binarySamples() ?? []), { args: [{ shape: [3] }, { shape: [3] }, { options: { alpha: 2.5 } }], note: 'alpha' }],
+    },
   }),
   sub: defineOp({
     ...ARITH,

@@ -193,12 +193,13 @@ const inplaceOps = { add, sub, mul, div } as const;
 export type InplaceArith = keyof typeof inplaceOps;
 /** Entry names for messages (constants: no string is built per call). */
 const INPLACE_NAME = { add: 'add_', sub: 'sub_', mul: 'mul_', div: 'div_' } as const;
-const ALPHA_OPTS = { add: V.optionSpec('add_', { alpha: 'number' }), sub: V.optionSpec('sub_', { alpha: 'number' }) };
+const ADD_OPTS = V.optionSpec('add_', { alpha: 'number' });
+const SUB_OPTS = V.optionSpec('sub_', { alpha: 'number' });
 
 /** self.op_(other): validates, writes self, bumps its version, rebases its history. */
 export function inplace<T extends Tensor>(self: T, op: keyof typeof inplaceOps, other: Tensor | Scalar, opts?: AlphaOptions): T {
   V.operand(other, INPLACE_NAME[op], 'other', 1);
-  if (op === 'add' || op === 'sub') V.options(ALPHA_OPTS[op], opts);
+  if (op === 'add' || op === 'sub') V.options(op === 'add' ? ADD_OPTS : SUB_OPTS, opts);
   return withTemps(() => inplaceImpl(self, op, other, opts?.alpha));
 }
 
