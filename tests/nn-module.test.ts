@@ -112,7 +112,7 @@ describe('nn.Module', () => {
     expect(() => new nn.ModuleList([new nn.ReLU()])(torch.zeros([1]))).toThrow(REF.fwd_err);
   });
 
-  it("to(dtype) keeps the Parameter objects (PyTorch sets param.data), converts their grads, replaces buffers", () => {
+  it('to(dtype) keeps the Parameter objects (PyTorch sets param.data), converts their grads, replaces buffers', () => {
     const m = new nn.Sequential(new nn.Linear(3, 2), new nn.BatchNorm1d(2));
     const lin = m.at(0) as InstanceType<typeof nn.Linear>;
     const w = lin.weight;
@@ -135,6 +135,38 @@ describe('nn.Module', () => {
     m.to({ dtype: 'float32' });
     expect(w.dtype).toBe('float32');
     expect(w.grad?.dtype).toBe('float32');
+  });
+
+  it('a full backward hook of a two-input module sees both grad_inputs at once and replaces both (PyTorch 1.13 values)', () => {
+    const m = new nn.Bilinear(2, 3, 1).double();
+    m.loadStateDict({
+      weight: torch.tensor([
+        [
+          [0.5, -1.0, 2.0],
+          [1.5, 0.25, -0.5],
+        ],
+      ]),
+      bias: torch.tensor([0.1]),
+    });
+    const a = torch.tensor([[1.0, 2.0]], { dtype: 'float64', requiresGrad: true });
+    const b = torch.tensor([[3.0, -1.0, 0.5]], { dtype: 'float64', requiresGrad: true });
+    const seen: number[][] = [];
+    m.registerFullBackwardHook((_m, gi, go) => {
+      seen.push([gi.length, go.length, gi.filter((g) => g !== null).length]);
+      return [(gi[0] as Tensor).mul(2), (gi[1] as Tensor).mul(3)];
+    });
+    const y = m(a, b);
+    expect(y.gradFn?.name).toBe('BackwardHookFunctionBackward');
+    y.sum().backward();
+    expect(seen).toEqual([[2, 1, 2]]);
+    expect(a.grad?.tolist()).toEqual([[7, 8]]);
+    expect(b.grad?.tolist()).toEqual([[10.5, -1.5, 3]]);
+    expect(m.weight.grad?.tolist()).toEqual([
+      [
+        [3, -1, 0.5],
+        [6, -2, 1],
+      ],
+    ]);
   });
 
   it('is callable: model(x) equals model.call(x) and model.forward(x)', () => {

@@ -7,6 +7,8 @@ import { fmtShape } from './shape.js';
 import { rt } from './runtime.js';
 
 export type BackwardRule = (g: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
+/** The rule of a node with several outputs: one gradient per output, null where none arrived. */
+export type MultiBackwardRule = (gs: readonly (Tensor | null)[], saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
 
 /** Where a gradient flows: a node, a leaf tensor (AccumulateGrad), or nowhere. */
 export type EdgeTarget = Node | Tensor | null;
@@ -17,6 +19,8 @@ export class AutogradError extends Error {
 
 /** Node sequence numbers: rt.autograd (ts/runtime.ts). */
 const A = rt.autograd;
+/** The output numbers of a node whose inputs all come from one-output nodes (shared, never written). */
+const ZEROS: readonly number[] = Object.freeze(new Array<number>(16).fill(0));
 
 export class Node {
   readonly seq = A.nodeSeq++;
@@ -36,6 +40,15 @@ export class Node {
   visit = 0;
   deps = 0;
   pending: Tensor | null = null;
+  /** For a node with several outputs: the gradient received so far for each (engine state, as `pending`). */
+  pendingOuts: (Tensor | null)[] | null = null;
+  /** For each edge in `next`: which output of that node the gradient goes to. */
+  nextNr: readonly number[];
+  /**
+   * A node with several outputs (a custom Function's, a module's backward-hook node): their count
+   * and its rule. Null for the usual one-output node, whose rule is `rule`.
+   */
+  multi: { outputs: number; rule: MultiBackwardRule } | null = null;
 
   constructor(
     readonly name: string,
@@ -44,6 +57,7 @@ export class Node {
     readonly rule: BackwardRule,
   ) {
     this.needs = next.map((t) => t !== null);
+    this.nextNr = ZEROS.length >= next.length ? ZEROS : next.map(() => 0);
     this.saved = [];
     this.savedVersions = [];
     this.hadSaved = false;
@@ -85,7 +99,7 @@ export class Node {
         // PyTorch names the node that produced the variable: this one for a saved output, the
         // variable's current grad_fn for a saved input.
         const name = t._savedOutput ? this.name : (t._origin ?? t).gradFn?.name;
-        const owner = name ? `, which is output 0 of ${name},` : '';
+        const owner = name ? `, which is output ${(t._origin ?? t)._outputNr} of ${name},` : '';
         throw new AutogradError(
           `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
             `[${legacyTypeName(t.dtype)} ${fmtShape(t._shape)}]${owner} is at version ${v}; expected version ` +
@@ -121,16 +135,53 @@ export function record(
   let any = false;
   for (const t of inputs) if (t?.requiresGrad) any = true;
   if (!any) return output;
-  const next = inputs.map((t) => (t?.requiresGrad ? t._edge() : null));
-  const metaIn = inputs.map((t) => (t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype: output.dtype }));
-  const node = new Node(name, next, metaIn, rule);
+  const node = makeNode(name, inputs, output.dtype, rule);
   output._setGradFn(node);
+  saveFor(node, save, [output]);
+  return output;
+}
+
+function makeNode(name: string, inputs: readonly (Tensor | null)[], dtype: DType, rule: BackwardRule): Node {
+  const next = inputs.map((t) => (t?.requiresGrad ? t._edge() : null));
+  const metaIn = inputs.map((t) => (t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype }));
+  const node = new Node(name, next, metaIn, rule);
+  if (inputs.some((t) => t !== null && t._outputNr !== 0)) node.nextNr = inputs.map((t) => t?._outputNr ?? 0);
+  return node;
+}
+
+function saveFor(node: Node, save: (needs: readonly boolean[]) => Tensor[], outputs: readonly Tensor[]): void {
   node.setSaved(
     save(node.needs).map((t) => {
       const a = t._aliasForSave();
-      a._savedOutput = t === output;
+      a._savedOutput = outputs.includes(t);
       return a;
     }),
   );
-  return output;
+}
+
+/**
+ * Records `outputs = op(inputs)` as ONE node with several outputs (PyTorch's multi-output nodes:
+ * a custom Function's, BackwardHookFunctionBackward): its rule runs once, with the gradients of all
+ * outputs (null for those that received none). Outputs with `differentiable[i]` false stay out of
+ * the graph (ctx.mark_non_differentiable).
+ */
+export function recordMulti(
+  name: string,
+  outputs: readonly Tensor[],
+  inputs: readonly (Tensor | null)[],
+  save: (needs: readonly boolean[]) => Tensor[],
+  rule: MultiBackwardRule,
+  differentiable: readonly boolean[] = outputs.map(() => true),
+): Tensor[] {
+  if (!isGradEnabled() || !inputs.some((t) => t?.requiresGrad)) return [...outputs];
+  const dtype = outputs[0]?.dtype ?? 'float32';
+  const node = makeNode(name, inputs, dtype, () => {
+    throw new Error(`${name}: a multi-output node runs through its multi rule`);
+  });
+  node.multi = { outputs: outputs.length, rule };
+  outputs.forEach((o, i) => {
+    if (differentiable[i]) o._setGradFn(node, i);
+  });
+  saveFor(node, save, outputs);
+  return [...outputs];
 }

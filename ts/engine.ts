@@ -144,6 +144,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
   edge.visit = pass;
   edge.deps = 0;
   edge.pending = null;
+  edge.pendingOuts = null;
   // Leaves count their incoming edges too: as PyTorch's AccumulateGrad nodes, a leaf takes the sum
   // of everything it receives in this pass once it has all of it (so a backward that fails midway
   // leaves it untouched, and .grad + (a + b) rounds as PyTorch's does).
@@ -163,12 +164,16 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
         t.visit = pass;
         t.deps = 0;
         t.pending = null;
+        t.pendingOuts = null;
         stack.push(t);
       }
       t.deps++;
     }
   }
-  edge.pending = gradient;
+  if (edge.multi) {
+    edge.pendingOuts = new Array<Tensor | null>(edge.multi.outputs).fill(null);
+    edge.pendingOuts[root._outputNr] = gradient;
+  } else edge.pending = gradient;
   // Gradients in flight are the engine's own: each is disposed once nothing pending refers to it
   // (unless createGraph, where they are part of the new graph, or it is the caller's gradient).
   const hold = (t: Tensor): void => {
@@ -192,6 +197,14 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
       slot.pending = gi;
     }
   };
+  /** Sums a gradient into what output `nr` of a node has received so far. */
+  const deliver = (node: Node, nr: number, gi: Tensor): void => {
+    if (node.multi === null) return addPending(node, gi);
+    node.pendingOuts ??= new Array<Tensor | null>(node.multi.outputs).fill(null);
+    const slot = { pending: node.pendingOuts[nr] };
+    addPending(slot, gi);
+    node.pendingOuts[nr] = slot.pending;
+  };
   hold(gradient);
   const ready = new ReadyQueue();
   ready.push(edge);
@@ -201,8 +214,15 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
     for (let node = ready.pop(); node; node = ready.pop()) {
       const g = node.pending;
       node.pending = null;
+      const gs = node.pendingOuts;
+      node.pendingOuts = null;
       let grads: readonly (Tensor | null)[] = NO_GRADS;
-      if (g) {
+      const multi = node.multi;
+      if (multi && gs) {
+        if (node.retained) for (const t of node.retained) if (gs[t._outputNr]) accumulateInto(t, gs[t._outputNr] as Tensor, createGraph);
+        const saved = node.unpack();
+        grads = withTemps(() => multi.rule(gs, saved, node.needs));
+      } else if (g) {
         if (node.retained) for (const t of node.retained) accumulateInto(t, g, createGraph);
         const saved = node.unpack();
         grads = withTemps(() => node.rule(g, saved, node.needs));
@@ -232,7 +252,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
           if (gi !== raw) hold(gi);
         }
         if (target instanceof Node) {
-          if (gi) addPending(target, gi);
+          if (gi) deliver(target, node.nextNr[i], gi);
           if (--target.deps === 0) ready.push(target);
         } else {
           const st = leaves.get(target) as { deps: number; pending: Tensor | null };
@@ -243,6 +263,7 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
       }
       for (const gi of grads) if (gi) drop(gi);
       if (g) drop(g);
+      if (gs) for (const x of gs) if (x) drop(x);
       // Leaves that have all their gradient accumulate it now (PyTorch runs AccumulateGrad first).
       for (const leaf of readyLeaves) {
         const st = leaves.get(leaf) as { deps: number; pending: Tensor | null };

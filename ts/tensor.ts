@@ -238,10 +238,13 @@ export class Tensor {
     fn.retained ??= [];
     fn.retained.push(this);
   }
-  /** @internal Sets the node that made this tensor (for a view: at the current version). */
-  _setGradFn(n: Node): void {
+  /** @internal Which output of its grad_fn this tensor is (non-zero only for nodes with several outputs). */
+  _outputNr = 0;
+  /** @internal Sets the node that made this tensor (for a view: at the current version) and which of its outputs it is. */
+  _setGradFn(n: Node, outputNr = 0): void {
     const old = this._gradFn;
     this._gradFn = n;
+    this._outputNr = outputNr;
     this._requiresGrad = true;
     this._attrVersion = this._storage.version;
     // A retained grad follows the tensor to its new node (PyTorch moves the retain hook).
@@ -275,6 +278,7 @@ export class Tensor {
    */
   _adoptIdentity(src: Tensor): this {
     this._gradFn = src.gradFn;
+    this._outputNr = src._outputNr;
     this._requiresGrad = src._requiresGrad;
     this._leafTarget = src._leafTarget;
     this._origin = src;

@@ -1,7 +1,7 @@
 // Module hooks: forward pre-hooks, forward hooks and full backward hooks (identity nodes around the
 // forward, as PyTorch's BackwardHookFunction), with removable handles.
 import { Tensor } from '../tensor.js';
-import { record } from '../autograd.js';
+import { recordMulti } from '../autograd.js';
 import { isGradEnabled } from '../grad_mode.js';
 import { keep } from '../scope.js';
 import type { Module } from './module.js';
@@ -31,23 +31,18 @@ export interface HookTables {
 
 /** The hooks' state for one call with full backward hooks. */
 interface BackwardCall {
+  /** One per tensor argument (null where none arrives or the argument does not require grad). */
   gradInputs: (Tensor | null)[];
   gradOutputs: (Tensor | null)[];
-  waiting: number;
-  /** Handles this call made to hold gradients the engine releases before the hooks run. */
+  /** Whether an argument requires grad: the hooks then run at the arguments' node, else at the outputs'. */
+  atInputs: boolean;
+  /** Handles this call made to hold the output gradients until the hooks ran. */
   held: Tensor[];
   hooks: Map<RemovableHandle, BackwardHook>;
 }
 
-/** A handle on g that outlives the node it arrived at (released after the hooks ran). */
-function hold(st: BackwardCall, g: Tensor): Tensor {
-  const h = keep(g.detach());
-  st.held.push(h);
-  return h;
-}
-
-/** Runs the hooks (each may replace gradInputs), then releases the held handles but `result`. */
-function runBackwardHooks(m: Module, st: BackwardCall, index: number, g: Tensor | null): Tensor | null {
+/** Runs the hooks in registration order (each may replace gradInputs), then releases the held handles. */
+function runBackwardHooks(m: Module, st: BackwardCall): void {
   for (const hook of [...st.hooks.values()]) {
     const r = hook(m, [...st.gradInputs], [...st.gradOutputs]);
     if (r === undefined || r === null) continue;
@@ -58,50 +53,60 @@ function runBackwardHooks(m: Module, st: BackwardCall, index: number, g: Tensor 
     }
     st.gradInputs = r;
   }
-  const result = index < 0 ? g : st.gradInputs[index];
-  for (const h of st.held) if (h !== result) h.dispose();
+  for (const h of st.held) if (!st.gradInputs.includes(h)) h.dispose();
   st.held = [];
-  return result;
 }
 
 /**
- * Identity nodes around the forward (PyTorch's BackwardHookFunctionBackward): the output's records
- * grad_output; the hooks run when the last input's gradient arrives (with no input that requires
- * grad, at the output's node, with gradInput all null). Each input has a node of its own here, so
- * with several tensor inputs a hook's replacement applies to the input whose gradient arrives last.
+ * PyTorch's BackwardHookFunction: ONE identity node over the tensors of `values` (those that do
+ * not require grad pass through out of the graph), whose rule sees every tensor's gradient at once.
  */
+function identityNode<T>(values: T[], rule: (gs: readonly (Tensor | null)[]) => (Tensor | null)[]): T[] {
+  const at = values.flatMap((v, i) => (v instanceof Tensor ? [i] : []));
+  const ts = at.map((i) => values[i] as Tensor);
+  if (!ts.some((t) => t.requiresGrad)) return values;
+  const outs = recordMulti(
+    'BackwardHookFunctionBackward',
+    ts.map((t) => t.detach()),
+    ts,
+    () => [],
+    rule,
+    ts.map((t) => t.requiresGrad),
+  );
+  const out = [...values];
+  at.forEach((i, k) => {
+    out[i] = outs[k] as T;
+  });
+  return out;
+}
+
+/** The arguments' node: the hooks run when it has the gradients of all arguments, and may replace them. */
 function wrapInputs(m: Module, args: Tensor[], st: BackwardCall): Tensor[] {
-  st.gradInputs = args.map(() => null);
-  return args.map((x, i) => {
-    if (!(x instanceof Tensor) || !x.requiresGrad) return x;
-    st.waiting++;
-    return record(
-      'BackwardHookFunctionBackward',
-      x.detach(),
-      [x],
-      () => [],
-      (g) => {
-        st.waiting--;
-        st.gradInputs[i] = st.waiting > 0 ? hold(st, g) : g;
-        return [st.waiting === 0 ? runBackwardHooks(m, st, i, g) : g];
-      },
-    );
+  st.gradInputs = args.filter((a) => a instanceof Tensor).map(() => null);
+  st.atInputs = args.some((a) => a instanceof Tensor && a.requiresGrad);
+  return identityNode(args, (gs) => {
+    st.gradInputs = [...gs];
+    runBackwardHooks(m, st);
+    return st.gradInputs;
   });
 }
 
-function wrapOutput(m: Module, out: Tensor, st: BackwardCall): Tensor {
-  if (!(out instanceof Tensor) || !out.requiresGrad) return out;
-  return record(
-    'BackwardHookFunctionBackward',
-    out.detach(),
-    [out],
-    () => [],
-    (g) => {
-      st.gradOutputs = [st.waiting > 0 ? hold(st, g) : g];
-      if (st.waiting === 0) runBackwardHooks(m, st, -1, g);
-      return [g];
-    },
-  );
+/** The outputs' node: records grad_output (and runs the hooks when no argument requires grad). */
+function wrapOutput<O>(m: Module, out: O, st: BackwardCall): O {
+  const many = Array.isArray(out);
+  const wrapped = identityNode(many ? [...(out as unknown[])] : [out], (gs) => {
+    st.gradOutputs = st.atInputs ? gs.map((g) => (g ? hold(st, g) : null)) : [...gs];
+    if (!st.atInputs) runBackwardHooks(m, st);
+    return [...gs];
+  });
+  return (many ? wrapped : wrapped[0]) as O;
+}
+
+/** A handle on g that outlives the node it arrived at (released after the hooks ran). */
+function hold(st: BackwardCall, g: Tensor): Tensor {
+  const h = keep(g.detach());
+  st.held.push(h);
+  return h;
 }
 
 /** module(...inputs): the forward pre-hooks, the backward hooks' input nodes, forward, the forward hooks, the output node. */
@@ -112,7 +117,9 @@ export function callModule(m: Module, s: HookTables, inputs: Tensor[]): Tensor {
     if (r !== undefined && r !== null) args = Array.isArray(r) ? r : [r];
   }
   const st: BackwardCall | null =
-    s.backwardHooks.size > 0 && isGradEnabled() ? { gradInputs: [], gradOutputs: [], waiting: 0, held: [], hooks: s.backwardHooks } : null;
+    s.backwardHooks.size > 0 && isGradEnabled()
+      ? { gradInputs: [], gradOutputs: [], atInputs: false, held: [], hooks: s.backwardHooks }
+      : null;
   if (st) args = wrapInputs(m, args, st);
   let out = m.forward(...args);
   for (const hook of [...s.hooks.values()]) {
