@@ -17,6 +17,7 @@ import { kernel } from '../core/wasm.js';
 import * as K from '../ops/internal.js';
 import * as V from '../validate.js';
 import { erf, sqrt } from './scalar.js';
+import { ZeroDivisionError } from './errors.js';
 
 const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -192,7 +193,7 @@ function correctFan(t: Tensor, mode: unknown): number {
 
 /** Python's float division, which refuses a zero divisor. */
 function fdiv(a: number, b: number): number {
-  if (b === 0) throw new Error('float division by zero');
+  if (b === 0) throw new ZeroDivisionError('float division by zero');
   return a / b;
 }
 
@@ -364,12 +365,13 @@ export interface KaimingOptions {
 /** The std of kaiming_*: gain / sqrt(fan), or null for a zero-element tensor (a no-op). */
 function kaimingStd(entry: string, tensor: Tensor, args: readonly unknown[]): number | null {
   tensorArg(tensor, entry);
-  const o = callArgs(entry, { a: 'number', mode: 'any', nonlinearity: 'any' }, 0, args);
-  const a = num(o.a, 0, entry, 'a', 2);
+  // a goes to calculate_gain as given (it refuses a non-number only for 'leaky_relu', as PyTorch)
+  const o = callArgs(entry, { a: 'any', mode: 'any', nonlinearity: 'any' }, 0, args);
+  const a = o.a ?? 0;
   // PyTorch warns "Initializing zero-element tensors is a no-op" and returns the tensor.
   if (tensor.shape.includes(0)) return null;
   const fan = correctFan(tensor, o.mode ?? 'fan_in');
-  const gain = calculateGain((o.nonlinearity ?? 'leaky_relu') as string, a);
+  const gain = calculateGain((o.nonlinearity ?? 'leaky_relu') as string, a as number);
   return gain / sqrt(fan);
 }
 
