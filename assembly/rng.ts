@@ -87,3 +87,22 @@ export function rand_f64(out: usize, n: i32): void { randT<f64>(out, n); }
 }
 export function randn_f32(out: usize, n: i32): void { randnT<f32>(out, n); }
 export function randn_f64(out: usize, n: i32): void { randnT<f64>(out, n); }
+
+// randperm_i64: `count` consecutive random permutations of 0..n-1 (int64), each by Fisher–Yates
+// from the last position down: for i = n-1 .. 1, j = floor(u * (i + 1)) with u a 53-bit uniform
+// draw (one per step), then swap positions i and j. nn.init.sparse_ draws one per column.
+export function randperm_i64(out: usize, n: i32, count: i32): void {
+  if (!seeded) seed64(0);
+  for (let c = 0; c < count; c++) {
+    let p = out + (<usize>c * <usize>n << 3);
+    for (let i = 0; i < n; i++) store<i64>(p + (<usize>i << 3), <i64>i);
+    for (let i = n - 1; i > 0; i--) {
+      let j = <i32>(uniform53() * <f64>(i + 1));
+      let pi = p + (<usize>i << 3);
+      let pj = p + (<usize>j << 3);
+      let t = load<i64>(pi);
+      store<i64>(pi, load<i64>(pj));
+      store<i64>(pj, t);
+    }
+  }
+}

@@ -796,6 +796,48 @@ describe('no kernel reads or writes outside its operands', () => {
     expect(problems).toEqual([]);
   });
 
+  it('every nn.init function, on contiguous and strided targets (the rest of the base untouched)', () => {
+    const I = torch.nn.init;
+    const INIT: Record<string, { dims: (n: number) => boolean; run: (t: Tensor) => unknown }> = {
+      calculateGain: { dims: () => true, run: () => I.calculateGain('leaky_relu', 0.2) },
+      _calculateFanInAndFanOut: { dims: (n) => n >= 2, run: (t) => I._calculateFanInAndFanOut(t) },
+      uniform_: { dims: () => true, run: (t) => I.uniform_(t, -1, 2) },
+      normal_: { dims: () => true, run: (t) => I.normal_(t, 1, 2) },
+      truncNormal_: { dims: () => true, run: (t) => I.truncNormal_(t, { std: 0.5, a: -1 }) },
+      constant_: { dims: () => true, run: (t) => I.constant_(t, 0.25) },
+      ones_: { dims: () => true, run: (t) => I.ones_(t) },
+      zeros_: { dims: () => true, run: (t) => I.zeros_(t) },
+      eye_: { dims: (n) => n === 2, run: (t) => I.eye_(t) },
+      dirac_: { dims: (n) => n >= 3 && n <= 5, run: (t) => I.dirac_(t, t.shape[0] % 2 === 0 ? 2 : 1) },
+      xavierUniform_: { dims: (n) => n >= 2, run: (t) => I.xavierUniform_(t, 2) },
+      xavierNormal_: { dims: (n) => n >= 2, run: (t) => I.xavierNormal_(t) },
+      kaimingUniform_: { dims: (n) => n >= 2, run: (t) => I.kaimingUniform_(t, { a: 2.23606797749979 }) },
+      kaimingNormal_: { dims: (n) => n >= 2, run: (t) => I.kaimingNormal_(t, 0, 'fan_out', 'relu') },
+      orthogonal_: { dims: (n) => n >= 2, run: (t) => I.orthogonal_(t, 1.5) },
+      sparse_: { dims: (n) => n === 2, run: (t) => I.sparse_(t, 0.3, 1) },
+    };
+    expect(Object.keys(I).filter((k) => !(k in INIT))).toEqual([]);
+    const SHAPES = [[0], [1], [3], [5], [8], [0, 3], [1, 1], [3, 4], [7, 5], [1, 8], [4, 2, 3], [2, 3, 2, 2], [4, 1, 3, 1, 2]];
+    const problems: string[] = [];
+    for (const [name, { dims, run }] of Object.entries(INIT)) {
+      for (const dt of FLOATS) {
+        for (const shape of SHAPES.filter((s) => dims(s.length))) {
+          for (const strided of [false, true]) {
+            const c: Case = () => {
+              const last = shape.length - 1;
+              const base = torch.empty(strided ? [...shape.slice(0, -1), shape[last] * 2 + 1] : shape, { dtype: dt }).add(7);
+              const t = strided ? base.narrow(last, 1, shape[last]) : base;
+              run(t);
+              return base;
+            };
+            problems.push(...check(c).map((p) => `${name} ${dt} [${shape}]${strided ? ' strided' : ''}: ${p}`));
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('optimizer steps (SGD with momentum and weight decay)', () => {
     const problems: string[] = [];
     for (const dt of FLOATS) {

@@ -41,3 +41,5 @@ export {
   CosineSimilarity,
 } from './nn/losses.js';
 export type { LossOptions, WeightedLossOptions } from './nn/losses.js';
+/** torch.nn.init: in-place initialisers drawing from the seeded generator (nn/init.ts). */
+export * as init from './nn/init.js';

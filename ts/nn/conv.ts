@@ -2,13 +2,12 @@
 // AdaptiveAvgPool2d. Each calls its nn.functional op; the repr is PyTorch 1.13's extra_repr.
 import type { Tensor } from '../tensor.js';
 import { OPS } from '../ops/index.js';
-import { noGrad } from '../grad_mode.js';
-import { scope } from '../scope.js';
 import * as V from '../validate.js';
 import { AutogradError } from '../autograd.js';
 import { Module, asParameter, type Parameter } from './module.js';
 import { initArgs } from './args.js';
 import { pyBool, pyTuple } from './repr.js';
+import { resetKaimingUniform } from './layers.js';
 
 type IntOrList = number | readonly number[];
 type FloatDType = 'float32' | 'float64';
@@ -21,22 +20,6 @@ function ntuple(v: unknown, n: number, name: string): number[] {
     if (v.length === 1) return new Array<number>(n).fill(v[0] as number);
   }
   throw new TypeError(`${name} must be an int or a tuple of ${n} ints`);
-}
-
-/** U(-1/sqrt(fanIn), 1/sqrt(fanIn)) from the seeded RNG (kaiming_uniform_(a=sqrt(5)) and the bias's bound). */
-export function uniformParam(shape: readonly number[], fanIn: number, dtype: FloatDType): Parameter {
-  if (dtype !== 'float32' && dtype !== 'float64')
-    throw new AutogradError('Only Tensors of floating point and complex dtype can require gradients');
-  // the bound computed by the core (no JavaScript Math on a value path, docs/platforms.md)
-  const bound = fanIn > 0 ? scope(() => OPS.tensor.fn(fanIn, { dtype: 'float64' }).sqrt().reciprocal().item()) : 0;
-  return asParameter(
-    noGrad(() =>
-      OPS.rand
-        .fn([...shape], { dtype })
-        .mul(2 * bound)
-        .sub(bound),
-    ),
-  );
 }
 
 const CONV_KINDS = {
@@ -129,10 +112,16 @@ abstract class ConvNd extends Module {
     const dtype = (a.dtype as FloatDType | undefined) ?? 'float32';
     const wShape = transposed ? [inC, outC / groups, ...this.kernelSize] : [outC, inC / groups, ...this.kernelSize];
     V.size(wShape, `${name}.__init__`, 'size');
-    const fanIn = wShape[1] * this.kernelSize.reduce((s, k) => s * k, 1);
-    this.weight = uniformParam(wShape, fanIn, dtype);
+    if (dtype !== 'float32' && dtype !== 'float64')
+      throw new AutogradError('Only Tensors of floating point and complex dtype can require gradients');
+    this.weight = asParameter(OPS.empty.fn(wShape, { dtype }));
     if (a.bias === false) this.registerParameter('bias', null);
-    else this.bias = uniformParam([outC], fanIn, dtype);
+    else this.bias = asParameter(OPS.empty.fn([outC], { dtype }));
+    this.resetParameters();
+  }
+  /** PyTorch's reset_parameters: kaiming_uniform_(weight, a=sqrt(5)), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
+  resetParameters(): void {
+    resetKaimingUniform(this.weight, this.bias);
   }
   override extraRepr(): string {
     const n = this.kernelSize.length;

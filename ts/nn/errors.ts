@@ -9,3 +9,8 @@ export class KeyError extends Error {
 export class IndexError extends Error {
   override name = 'IndexError';
 }
+
+/** Python's ZeroDivisionError. */
+export class ZeroDivisionError extends Error {
+  override name = 'ZeroDivisionError';
+}

@@ -3,12 +3,26 @@
 import type { Tensor } from '../tensor.js';
 import { OPS } from '../ops/index.js';
 import { noGrad } from '../grad_mode.js';
-import { scope } from '../scope.js';
 import * as V from '../validate.js';
 import { AutogradError } from '../autograd.js';
 import { Module, asParameter, type Parameter } from './module.js';
 import { initArgs } from './args.js';
 import { pyBool, pyFloat, pyTuple } from './repr.js';
+import * as init from './init.js';
+import { SQRT5, sqrt } from './scalar.js';
+
+/**
+ * PyTorch's reset_parameters of Linear and _ConvNd: kaiming_uniform_(weight, a=sqrt(5)), then the
+ * bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (0 when fan_in is 0).
+ */
+export function resetKaimingUniform(weight: Tensor, bias: Tensor | null): void {
+  init.kaimingUniform_(weight, { a: SQRT5 });
+  if (bias !== null) {
+    const [fanIn] = init._calculateFanInAndFanOut(weight);
+    const bound = fanIn > 0 ? 1 / sqrt(fanIn) : 0;
+    init.uniform_(bias, -bound, bound);
+  }
+}
 
 const LINEAR_OPTS = V.optionSpec('Linear.__init__', { bias: 'bool', dtype: 'dtype' }, ['device']);
 
@@ -31,21 +45,14 @@ export class Linear extends Module {
     // PyTorch 1.13 refuses integer parameters when it makes them require grad.
     if (dtype !== 'float32' && dtype !== 'float64')
       throw new AutogradError('Only Tensors of floating point and complex dtype can require gradients');
-    // kaiming_uniform_(a=sqrt(5)) gives the bound 1/sqrt(in), as the bias's: computed by the core
-    // (no JavaScript Math on a value path, docs/platforms.md).
-    const bound = scope(() => OPS.tensor.fn(inFeatures, { dtype: 'float64' }).sqrt().reciprocal().item());
-    const init = (shape: number[]): Parameter =>
-      asParameter(
-        noGrad(() =>
-          OPS.rand
-            .fn(shape, { dtype })
-            .mul(2 * bound)
-            .sub(bound),
-        ),
-      );
-    this.weight = init([outFeatures, inFeatures]);
+    this.weight = asParameter(OPS.empty.fn([outFeatures, inFeatures], { dtype }));
     if (o.bias === false) this.registerParameter('bias', null);
-    else this.bias = init([outFeatures]);
+    else this.bias = asParameter(OPS.empty.fn([outFeatures], { dtype }));
+    this.resetParameters();
+  }
+  /** PyTorch's reset_parameters: kaiming_uniform_(weight, a=sqrt(5)), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
+  resetParameters(): void {
+    resetKaimingUniform(this.weight, this.bias);
   }
   override forward(x: Tensor): Tensor {
     return OPS.linear.fn(x, this.weight, this.bias);
@@ -81,19 +88,16 @@ export class Bilinear extends Module {
     this.in1Features = in1;
     this.in2Features = in2;
     this.outFeatures = out;
-    const bound = scope(() => OPS.tensor.fn(in1, { dtype: 'float64' }).sqrt().reciprocal().item());
-    const init = (shape: number[]): Parameter =>
-      asParameter(
-        noGrad(() =>
-          OPS.rand
-            .fn(shape, { dtype })
-            .mul(2 * bound)
-            .sub(bound),
-        ),
-      );
-    this.weight = init([out, in1, in2]);
+    this.weight = asParameter(OPS.empty.fn([out, in1, in2], { dtype }));
     if (opts?.bias === false) this.registerParameter('bias', null);
-    else this.bias = init([out]);
+    else this.bias = asParameter(OPS.empty.fn([out], { dtype }));
+    this.resetParameters();
+  }
+  /** PyTorch's reset_parameters: weight and bias U(-1/sqrt(in1), 1/sqrt(in1)). */
+  resetParameters(): void {
+    const bound = 1 / sqrt(this.weight.shape[1]);
+    init.uniform_(this.weight, -bound, bound);
+    if (this.bias !== null) init.uniform_(this.bias, -bound, bound);
   }
   override forward(x1: Tensor, x2: Tensor): Tensor {
     V.tensor(x1, 'bilinear', 'input1', 1);

@@ -4,9 +4,11 @@
 import type { Tensor } from '../tensor.js';
 import { OPS } from '../ops/index.js';
 import { noGrad } from '../grad_mode.js';
+import { scope } from '../scope.js';
 import * as V from '../validate.js';
 import { AutogradError } from '../autograd.js';
 import { Module, asParameter, type Parameter } from './module.js';
+import * as init from './init.js';
 import { initArgs } from './args.js';
 import { pyBool, pyFloat, pyTuple } from './repr.js';
 
@@ -272,14 +274,19 @@ export class Embedding extends Module {
     this.paddingIdx = pad;
     const dtype = floatDType(a.dtype);
     V.size([n, d], 'Embedding.__init__', 'size');
-    const padRow = pad;
-    this.weight = asParameter(
-      noGrad(() => {
-        const w = OPS.randn.fn([n, d], { dtype });
-        if (padRow !== null) w.select(0, padRow).fill_(0);
-        return w;
-      }),
-    );
+    this.weight = asParameter(OPS.empty.fn([n, d], { dtype }));
+    this.resetParameters();
+  }
+  /** PyTorch's reset_parameters: normal_(weight), then the padding row zeroed. */
+  resetParameters(): void {
+    init.normal_(this.weight);
+    const row = this.paddingIdx;
+    if (row !== null)
+      noGrad(() =>
+        scope(() => {
+          this.weight.select(0, row).fill_(0);
+        }),
+      );
   }
   override forward(x: Tensor): Tensor {
     return OPS.embedding.fn(x, this.weight, { paddingIdx: this.paddingIdx });
