@@ -9,3 +9,8 @@ export class KeyError extends Error {
 export class IndexError extends Error {
   override name = 'IndexError';
 }
+
+/** Python's AssertionError (PyTorch's `assert cond, message` checks). */
+export class AssertionError extends Error {
+  override name = 'AssertionError';
+}
