@@ -189,6 +189,23 @@ describe('TransformerEncoderLayer and TransformerEncoder', () => {
     expect(l1.dropout.p).toBe(0.1);
   });
 
+  it('the copies keep the hooks (same functions) and refuse a non-leaf tensor field, as deepcopy', () => {
+    const layer = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 6, dropout: 0 });
+    const seen: string[] = [];
+    const h = layer.registerForwardHook((m) => {
+      seen.push(m === layer ? 'original' : 'copy');
+    });
+    const enc = new nn.TransformerEncoder(layer, 2);
+    h.remove();
+    enc(torch.randn([3, 1, 4]));
+    expect(seen).toEqual(['copy', 'copy']);
+    const bad = new nn.Identity();
+    bad.registerBuffer('b', torch.ones([2], { requiresGrad: true }).mul(2));
+    expect(() => new nn.TransformerEncoder(bad, 1)).toThrow(
+      'Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment',
+    );
+  });
+
   it('a stack trains: the gradients reach every layer', () => {
     torch.manualSeed(6);
     const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 6, batchFirst: true }), 2, {

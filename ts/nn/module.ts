@@ -423,8 +423,8 @@ export class Module {
  * copies (same values, own storage; parameters are leaves with the same requiresGrad, no grad),
  * whose children are deep copies (a module or tensor shared within `m` stays shared in the copy),
  * and whose other fields are copied (arrays element-wise, anything else by reference). The class's
- * constructor does not run (as deepcopy, which restores the state without calling __init__);
- * hooks are not copied.
+ * constructor does not run (as deepcopy, which restores the state without calling __init__); the
+ * hooks are the same functions, registered on the copy (removing the original's handle leaves them).
  */
 export function deepCopy<M extends Module>(m: M, memo: Map<unknown, unknown> = new Map()): M {
   const seen = memo.get(m);
@@ -442,8 +442,11 @@ export function deepCopy<M extends Module>(m: M, memo: Map<unknown, unknown> = n
         noGrad(() => v.detach().clone()),
         v.requiresGrad,
       );
-    else if (v instanceof Tensor) r = noGrad(() => v.detach().clone());
-    else if (Array.isArray(v)) r = v.map(value);
+    else if (v instanceof Tensor) {
+      if (!v.isLeaf)
+        throw new Error('Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment');
+      r = noGrad(() => v.detach().clone()).requiresGrad_(v.requiresGrad);
+    } else if (Array.isArray(v)) r = v.map(value);
     memo.set(v, r);
     return r;
   };
@@ -455,5 +458,10 @@ export function deepCopy<M extends Module>(m: M, memo: Map<unknown, unknown> = n
   for (const k of src.buffers.keys()) dst.buffers.set(k, f[k] as Tensor | null);
   for (const k of src.nonPersistent) dst.nonPersistent.add(k);
   for (const k of src.modules.keys()) dst.modules.set(k, f[k] as Module | null);
+  // The hooks are kept (the same functions, under handles of the copy's own tables).
+  for (const kind of ['preHooks', 'hooks', 'backwardHooks'] as const) {
+    const table = dst[kind] as Map<RemovableHandle, unknown>;
+    for (const hook of src[kind].values()) table.set(new RemovableHandle(table), hook);
+  }
   return copy;
 }
