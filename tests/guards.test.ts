@@ -765,6 +765,64 @@ describe('no kernel reads or writes outside its operands', () => {
           leaves.push(...m.parameters());
           return m(make({ shape: [n], dtype: 'int64' }, dt));
         }),
+      MultiheadAttention: (dt) =>
+        TAILS.filter((n) => n >= 1).flatMap((n) => {
+          const d = dt as 'float32' | 'float64';
+          // causal bool mask [n, n] (no row fully masked) and a padding mask hiding the last key when n > 1
+          const causal = (): Tensor => torch.arange(n).unsqueeze(1).lt(torch.arange(n).unsqueeze(0));
+          const pad = (): Tensor =>
+            torch
+              .arange(n)
+              .ge(n > 1 ? n - 1 : n)
+              .unsqueeze(0)
+              .expand([2, n]);
+          return [
+            () => {
+              const m = new torch.nn.MultiheadAttention(4, 2, { batchFirst: true, dtype: d });
+              leaves.push(...m.parameters());
+              const x = make({ shape: [2, n, 4] }, dt);
+              return m(x, x, x, { attnMask: causal(), keyPaddingMask: pad() }) as Tensor[];
+            },
+            () => {
+              const m = new torch.nn.MultiheadAttention(4, 2, { kdim: 3, vdim: 5, addBiasKv: true, addZeroAttn: true, dtype: d });
+              leaves.push(...m.parameters());
+              const [o] = m(make({ shape: [n, 2, 4] }, dt), make({ shape: [3, 2, 3] }, dt), make({ shape: [3, 2, 5] }, dt), {
+                needWeights: false,
+              });
+              return o;
+            },
+            () => {
+              const m = new torch.nn.MultiheadAttention(4, 1, { bias: false, dtype: d });
+              leaves.push(...m.parameters());
+              const x = make({ shape: [n, 4] }, dt);
+              return m(x, make({ shape: [n, 4] }, dt), x, { averageAttnWeights: false }) as Tensor[];
+            },
+          ];
+        }),
+      TransformerEncoderLayer: (dt) =>
+        TAILS.filter((n) => n >= 1).map((n) => () => {
+          const m = new torch.nn.TransformerEncoderLayer(4, 2, {
+            dimFeedforward: 6,
+            dropout: 0,
+            normFirst: n % 2 === 1,
+            dtype: dt as 'float32' | 'float64',
+          });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [n, 2, 4] }, dt), { srcMask: torch.arange(n).unsqueeze(1).lt(torch.arange(n).unsqueeze(0)) });
+        }),
+      TransformerEncoder: (dt) =>
+        TAILS.filter((n) => n >= 1).map((n) => () => {
+          const layer = new torch.nn.TransformerEncoderLayer(4, 2, {
+            dimFeedforward: 6,
+            dropout: 0,
+            batchFirst: true,
+            activation: 'gelu',
+            dtype: dt as 'float32' | 'float64',
+          });
+          const m = new torch.nn.TransformerEncoder(layer, 2, { norm: new torch.nn.LayerNorm(4, { dtype: dt as 'float32' | 'float64' }) });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [2, n, 4] }, dt));
+        }),
       GELU: (dt) => ONE.map((inp) => () => new torch.nn.GELU('tanh')(make(inp, dt))),
       SiLU: (dt) => ONE.map((inp) => () => new torch.nn.SiLU()(make(inp, dt))),
       ELU: (dt) => ONE.map((inp) => () => new torch.nn.ELU(0.5)(make(inp, dt))),

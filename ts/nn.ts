@@ -1,5 +1,6 @@
 // torch.nn: the functional ops (from the op registry), Module and its machinery (nn/module.ts),
-// the layers (nn/layers.ts), the containers (nn/containers.ts) and the loss modules (nn/losses.ts).
+// the layers (nn/layers.ts), the containers (nn/containers.ts), attention and the transformer encoder
+// (nn/attention.ts, nn/transformer.ts) and the loss modules (nn/losses.ts).
 import { functional as F } from './ops/index.js';
 
 /** torch.nn.functional: derived from the op registry (the entries' `functional` names). */
@@ -28,6 +29,15 @@ export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Embedding } from './nn/
 export type { BatchNormOptions, LayerNormOptions, GroupNormOptions, EmbeddingOptions } from './nn/norm.js';
 export { GELU, SiLU, ELU, Softplus, Hardtanh } from './nn/activations.js';
 export { Sequential, ModuleList, ModuleDict } from './nn/containers.js';
+export { MultiheadAttention } from './nn/attention.js';
+export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './nn/attention.js';
+export { TransformerEncoderLayer, TransformerEncoder } from './nn/transformer.js';
+export type {
+  TransformerEncoderLayerOptions,
+  TransformerEncoderLayerForwardOptions,
+  TransformerEncoderOptions,
+  TransformerEncoderForwardOptions,
+} from './nn/transformer.js';
 export {
   MSELoss,
   L1Loss,

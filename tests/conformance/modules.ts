@@ -66,7 +66,10 @@ export function supported(spec: ModuleSpec): boolean {
 
 const camel = (k: string): string => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** The module of a spec; a kwarg `{ state_dict: key }` is the case's tensor under that key. */
+/**
+ * The module of a spec; a kwarg `{ state_dict: key }` is the case's tensor under that key, an
+ * argument or kwarg `{ module: spec }` a module built from that spec (TransformerEncoder's layer).
+ */
 export function buildModule(spec: ModuleSpec, sd: Record<string, TensorSpec>, dtype: DType): InstanceType<typeof torch.nn.Module> {
   if (spec.type === 'Sequential') return new torch.nn.Sequential(...(spec.children ?? []).map((c) => buildModule(c, sd, dtype)));
   const Cls = NN[spec.type];
@@ -74,10 +77,12 @@ export function buildModule(spec: ModuleSpec, sd: Record<string, TensorSpec>, dt
   const value = (v: Json): unknown => {
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof v.state_dict === 'string')
       return makeTensor(sd[v.state_dict], dtype);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && typeof v.module === 'object')
+      return buildModule(v.module as unknown as ModuleSpec, sd, dtype);
     return v;
   };
   const kw = Object.fromEntries(Object.entries(spec.kwargs ?? {}).map(([k, v]) => [camel(k), value(v)]));
-  const args: unknown[] = [...(spec.args ?? [])];
+  const args: unknown[] = (spec.args ?? []).map(value);
   if (Object.keys(kw).length) args.push(kw);
   return new Cls(...args);
 }

@@ -14,3 +14,8 @@ export class IndexError extends Error {
 export class ZeroDivisionError extends Error {
   override name = 'ZeroDivisionError';
 }
+
+/** Python's AssertionError (PyTorch's `assert cond, message` checks). */
+export class AssertionError extends Error {
+  override name = 'AssertionError';
+}

@@ -425,3 +425,51 @@ export class Module {
     return this.constructor.name;
   }
 }
+
+/**
+ * copy.deepcopy(module): a new module of the same class, whose parameters and buffers are fresh
+ * copies (same values, own storage; parameters are leaves with the same requiresGrad, no grad),
+ * whose children are deep copies (a module or tensor shared within `m` stays shared in the copy),
+ * and whose other fields are copied (arrays element-wise, anything else by reference). The class's
+ * constructor does not run (as deepcopy, which restores the state without calling __init__); the
+ * hooks are the same functions, registered on the copy (removing the original's handle leaves them).
+ */
+export function deepCopy<M extends Module>(m: M, memo: Map<unknown, unknown> = new Map()): M {
+  const seen = memo.get(m);
+  if (seen !== undefined) return seen as M;
+  const copy = Reflect.construct(Module, [], m.constructor) as M;
+  memo.set(m, copy);
+  const value = (v: unknown): unknown => {
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v;
+    const hit = memo.get(v);
+    if (hit !== undefined) return hit;
+    let r: unknown = v;
+    if (v instanceof Module) r = deepCopy(v, memo);
+    else if (isParameter(v))
+      r = asParameter(
+        noGrad(() => v.detach().clone()),
+        v.requiresGrad,
+      );
+    else if (v instanceof Tensor) {
+      if (!v.isLeaf)
+        throw new Error('Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment');
+      r = noGrad(() => v.detach().clone()).requiresGrad_(v.requiresGrad);
+    } else if (Array.isArray(v)) r = v.map(value);
+    memo.set(v, r);
+    return r;
+  };
+  const src = sync(m);
+  const f = fieldsOf(copy);
+  for (const [k, v] of Object.entries(fieldsOf(m))) f[k] = value(v);
+  const dst = copy[INTERNALS];
+  for (const k of src.parameters.keys()) dst.parameters.set(k, f[k] as Tensor | null);
+  for (const k of src.buffers.keys()) dst.buffers.set(k, f[k] as Tensor | null);
+  for (const k of src.nonPersistent) dst.nonPersistent.add(k);
+  for (const k of src.modules.keys()) dst.modules.set(k, f[k] as Module | null);
+  // The hooks are kept (the same functions, under handles of the copy's own tables).
+  for (const kind of ['preHooks', 'hooks', 'backwardHooks'] as const) {
+    const table = dst[kind] as Map<RemovableHandle, unknown>;
+    for (const hook of src[kind].values()) table.set(new RemovableHandle(table), hook);
+  }
+  return copy;
+}

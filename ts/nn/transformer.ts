@@ -1,0 +1,214 @@
+// nn.TransformerEncoderLayer and nn.TransformerEncoder (PyTorch 1.13's modules, the general path:
+// self-attention block and feed-forward block with residuals, post- or pre-norm). Children, their
+// names and order, and the repr are PyTorch's; TransformerEncoder's layers are deep copies of the
+// layer it is given (PyTorch's _get_clones), so all start with the same values in their own storage.
+import type { Tensor } from '../tensor.js';
+import { OPS } from '../ops/index.js';
+import * as V from '../validate.js';
+import { Module, deepCopy } from './module.js';
+import { Dropout, Linear } from './layers.js';
+import { LayerNorm } from './norm.js';
+import { ModuleList } from './containers.js';
+import { MultiheadAttention } from './attention.js';
+import { initArgs } from './args.js';
+import { AssertionError, IndexError } from './errors.js';
+
+type FloatDType = 'float32' | 'float64';
+type Activation = 'relu' | 'gelu' | ((x: Tensor) => Tensor) | Module;
+
+export interface TransformerEncoderLayerOptions {
+  dimFeedforward?: number;
+  dropout?: number;
+  activation?: Activation;
+  layerNormEps?: number;
+  batchFirst?: boolean;
+  normFirst?: boolean;
+  dtype?: FloatDType;
+}
+
+export interface TransformerEncoderLayerForwardOptions {
+  srcMask?: Tensor | null;
+  srcKeyPaddingMask?: Tensor | null;
+}
+
+const LAYER_KINDS = {
+  dModel: 'int',
+  nhead: 'int',
+  dimFeedforward: 'int',
+  dropout: 'number',
+  activation: 'any',
+  layerNormEps: 'number',
+  batchFirst: 'bool',
+  normFirst: 'bool',
+  dtype: 'dtype',
+} as const;
+const LAYER_FORWARD_OPTS = V.optionSpec('forward', { srcMask: 'optTensor', srcKeyPaddingMask: 'optTensor' });
+
+const relu = (x: Tensor): Tensor => OPS.relu.fn(x);
+const gelu = (x: Tensor): Tensor => OPS.gelu.fn(x);
+
+function checkPaddingMask(m: Tensor | null): void {
+  if (m !== null && m.dtype !== 'bool' && m.dtype !== 'float32' && m.dtype !== 'float64')
+    throw new AssertionError('only bool and floating types of key_padding_mask are supported');
+}
+
+/**
+ * One encoder layer: self-attention then a feed-forward network (linear1, activation, dropout,
+ * linear2), each with dropout, a residual connection and LayerNorm (after the block, or before it
+ * with `normFirst`). `layer(src, { srcMask, srcKeyPaddingMask })`.
+ */
+export interface TransformerEncoderLayer {
+  // biome-ignore lint/style/useShorthandFunctionType: the interface merges with the class below.
+  (src: Tensor, opts?: TransformerEncoderLayerForwardOptions): Tensor;
+}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above gives the call its types.
+export class TransformerEncoderLayer extends Module {
+  declare self_attn: MultiheadAttention;
+  declare linear1: Linear;
+  declare dropout: Dropout;
+  declare linear2: Linear;
+  readonly normFirst: boolean;
+  declare norm1: LayerNorm;
+  declare norm2: LayerNorm;
+  declare dropout1: Dropout;
+  declare dropout2: Dropout;
+  /** PyTorch's activation_relu_or_gelu: 1 for relu, 2 for gelu, 0 for another activation. */
+  readonly activationReluOrGelu: 0 | 1 | 2;
+  declare activation: ((x: Tensor) => Tensor) | Module;
+  constructor(
+    dModel: number | ({ dModel: number; nhead: number } & TransformerEncoderLayerOptions),
+    nhead?: number,
+    opts?: TransformerEncoderLayerOptions,
+  ) {
+    super();
+    const a = initArgs('TransformerEncoderLayer', LAYER_KINDS, [dModel, nhead, opts]);
+    const d = a.dModel as number;
+    const h = a.nhead as number;
+    V.int(d, 'TransformerEncoderLayer.__init__', 'd_model', 1);
+    V.int(h, 'TransformerEncoderLayer.__init__', 'nhead', 2);
+    const ff = (a.dimFeedforward as number | undefined) ?? 2048;
+    const p = (a.dropout as number | undefined) ?? 0.1;
+    const eps = (a.layerNormEps as number | undefined) ?? 1e-5;
+    const batchFirst = (a.batchFirst as boolean | undefined) ?? false;
+    const dtype = (a.dtype as FloatDType | undefined) ?? 'float32';
+    this.self_attn = new MultiheadAttention(d, h, { dropout: p, batchFirst, dtype });
+    this.linear1 = new Linear(d, ff, { dtype });
+    this.dropout = new Dropout(p);
+    this.linear2 = new Linear(ff, d, { dtype });
+    this.normFirst = (a.normFirst as boolean | undefined) ?? false;
+    this.norm1 = new LayerNorm(d, { eps, dtype });
+    this.norm2 = new LayerNorm(d, { eps, dtype });
+    this.dropout1 = new Dropout(p);
+    this.dropout2 = new Dropout(p);
+    let act = (a.activation as Activation | undefined) ?? 'relu';
+    if (typeof act === 'string') {
+      if (act === 'relu') act = relu;
+      else if (act === 'gelu') act = gelu;
+      else throw new Error(`activation should be relu/gelu, not ${act}`);
+    } else if (typeof act !== 'function') {
+      throw new TypeError(`activation must be 'relu', 'gelu', a function or a Module, not ${V.typeName(act)}`);
+    }
+    const cls = act instanceof Module ? act.constructor.name : '';
+    this.activationReluOrGelu = act === relu || cls === 'ReLU' ? 1 : act === gelu || cls === 'GELU' ? 2 : 0;
+    // A module activation is a child (printed last, as PyTorch's); a function is a plain field.
+    this.activation = act;
+  }
+
+  override forward(src: Tensor, opts?: TransformerEncoderLayerForwardOptions): Tensor;
+  override forward(...inputs: Tensor[]): Tensor;
+  override forward(src: Tensor, opts?: TransformerEncoderLayerForwardOptions | Tensor): Tensor {
+    V.tensor(src, 'forward', 'src', 1);
+    const o = (opts ?? {}) as TransformerEncoderLayerForwardOptions;
+    V.options(LAYER_FORWARD_OPTS, o);
+    const mask = o.srcMask ?? null;
+    const kpm = o.srcKeyPaddingMask ?? null;
+    checkPaddingMask(kpm);
+    let x = src;
+    if (this.normFirst) {
+      x = x.add(this.saBlock(this.norm1(x), mask, kpm));
+      x = x.add(this.ffBlock(this.norm2(x)));
+    } else {
+      x = this.norm1(x.add(this.saBlock(x, mask, kpm)));
+      x = this.norm2(x.add(this.ffBlock(x)));
+    }
+    return x;
+  }
+  private saBlock(x: Tensor, attnMask: Tensor | null, keyPaddingMask: Tensor | null): Tensor {
+    const [y] = this.self_attn(x, x, x, { attnMask, keyPaddingMask, needWeights: false });
+    return this.dropout1(y);
+  }
+  private ffBlock(x: Tensor): Tensor {
+    const act = this.activation;
+    const h = act instanceof Module ? act(this.linear1(x)) : act(this.linear1(x));
+    return this.dropout2(this.linear2(this.dropout(h)));
+  }
+}
+
+export interface TransformerEncoderOptions {
+  norm?: Module | null;
+  enableNestedTensor?: boolean;
+  maskCheck?: boolean;
+}
+
+export interface TransformerEncoderForwardOptions {
+  mask?: Tensor | null;
+  srcKeyPaddingMask?: Tensor | null;
+}
+
+const ENCODER_KINDS = { encoderLayer: 'any', numLayers: 'int', norm: 'any', enableNestedTensor: 'bool', maskCheck: 'bool' } as const;
+const ENCODER_FORWARD_OPTS = V.optionSpec('forward', { mask: 'optTensor', srcKeyPaddingMask: 'optTensor' });
+
+/**
+ * A stack of `numLayers` copies of `encoderLayer` (deep copies: the same initial values, their own
+ * storage), then the optional `norm`. `encoder(src, { mask, srcKeyPaddingMask })`.
+ */
+export interface TransformerEncoder {
+  // biome-ignore lint/style/useShorthandFunctionType: the interface merges with the class below.
+  (src: Tensor, opts?: TransformerEncoderForwardOptions): Tensor;
+}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above gives the call its types.
+export class TransformerEncoder extends Module {
+  declare layers: ModuleList;
+  readonly numLayers: number;
+  declare norm: Module | null;
+  readonly enableNestedTensor: boolean;
+  readonly maskCheck: boolean;
+  constructor(
+    encoderLayer: Module | ({ encoderLayer: Module; numLayers: number } & TransformerEncoderOptions),
+    numLayers?: number,
+    opts?: TransformerEncoderOptions,
+  ) {
+    super();
+    const a = initArgs('TransformerEncoder', ENCODER_KINDS, [encoderLayer, numLayers, opts]);
+    const layer = a.encoderLayer;
+    const n = a.numLayers as number;
+    if (!(layer instanceof Module)) throw new TypeError(`${V.typeName(layer)} is not a Module subclass`);
+    V.int(n, 'TransformerEncoder.__init__', 'num_layers', 2);
+    const norm = (a.norm as Module | null | undefined) ?? null;
+    if (norm !== null && !(norm instanceof Module)) throw new TypeError(`${V.typeName(norm)} is not a Module subclass`);
+    const clones: Module[] = [];
+    for (let i = 0; i < n; i++) clones.push(deepCopy(layer));
+    this.layers = new ModuleList(clones);
+    this.numLayers = n;
+    // None is a plain attribute in PyTorch (not printed); a module is a child.
+    this.norm = norm;
+    this.enableNestedTensor = (a.enableNestedTensor as boolean | undefined) ?? true;
+    this.maskCheck = (a.maskCheck as boolean | undefined) ?? true;
+  }
+
+  override forward(src: Tensor, opts?: TransformerEncoderForwardOptions): Tensor;
+  override forward(...inputs: Tensor[]): Tensor;
+  override forward(src: Tensor, opts?: TransformerEncoderForwardOptions | Tensor): Tensor {
+    V.tensor(src, 'forward', 'src', 1);
+    const o = (opts ?? {}) as TransformerEncoderForwardOptions;
+    V.options(ENCODER_FORWARD_OPTS, o);
+    const kpm = o.srcKeyPaddingMask ?? null;
+    checkPaddingMask(kpm);
+    if (this.layers.length === 0) throw new IndexError('index 0 is out of range');
+    let out = src;
+    for (const layer of this.layers) {
+      out = (layer as TransformerEncoderLayer)(out, { srcMask: o.mask ?? null, srcKeyPaddingMask: kpm });
+    }
+    return this.norm === null ? out : this.norm(out);
+  }
+}
