@@ -28,6 +28,8 @@ export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Embedding } from './nn/
 export type { BatchNormOptions, LayerNormOptions, GroupNormOptions, EmbeddingOptions } from './nn/norm.js';
 export { GELU, SiLU, ELU, Softplus, Hardtanh } from './nn/activations.js';
 export { Sequential, ModuleList, ModuleDict } from './nn/containers.js';
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './nn/rnn.js';
+export type { RNNOptions, LSTMOptions, ElmanRNNOptions, RNNCellOptions, ElmanRNNCellOptions, LSTMResult, RNNResult } from './nn/rnn.js';
 export {
   MSELoss,
   L1Loss,
