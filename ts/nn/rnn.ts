@@ -17,6 +17,11 @@ import { IndexError } from './errors.js';
 import { pyBool, pyFloat, pyTuple } from './repr.js';
 
 type FloatDType = 'float32' | 'float64';
+
+/** Python's AssertionError (the cells assert the input's dimensions). */
+export class AssertionError extends Error {
+  override name = 'AssertionError';
+}
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
 /** The options of nn.RNN / nn.LSTM / nn.GRU after input_size and hidden_size (PyTorch's keyword names). */
@@ -117,7 +122,8 @@ abstract class RNNBase extends Module {
       if (V.isOptions(last) && 'projSize' in last) throw new V.ValueError('proj_size argument is only supported for LSTM, not RNN or GRU');
       delete kinds.projSize;
     }
-    const a = initArgs(name, kinds, args);
+    // PyTorch reports unknown keywords from RNNBase.__init__ (RNN, LSTM and GRU take **kwargs).
+    const a = initArgs('RNNBase', kinds, args);
     const entry = `${name}.__init__`;
     V.int(a.inputSize, entry, 'input_size', 1);
     V.int(a.hiddenSize, entry, 'hidden_size', 2);
@@ -463,7 +469,7 @@ abstract class RNNCellBase extends Module {
     const name = this.constructor.name;
     V.tensor(input, name, 'input', 1);
     if (input.ndim !== 1 && input.ndim !== 2)
-      throw new Error(`${name}: Expected input to be 1-D or 2-D but received ${input.ndim}-D tensor`);
+      throw new AssertionError(`${name}: Expected input to be 1-D or 2-D but received ${input.ndim}-D tensor`);
     return input.ndim === 2 ? [input, true] : [input.unsqueeze(0), false];
   }
 
