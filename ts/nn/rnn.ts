@@ -227,9 +227,11 @@ abstract class RNNBase extends Module {
         let h = h0.select(0, k);
         let c = c0 ? c0.select(0, k) : null;
         const ys: Tensor[] = new Array(steps);
+        const xs: Tensor[] = new Array(steps);
+        stepViews(xp, 0, steps, xs);
         for (let i = 0; i < steps; i++) {
           const t = d === 0 ? i : steps - 1 - i;
-          const xt = xp.select(0, t);
+          const xt = xs[t];
           if (this.mode === 'LSTM') {
             [h, c] = lstmStep(xt, h, c as Tensor, whh, bhh, whr);
           } else if (this.mode === 'GRU') {
@@ -282,6 +284,21 @@ abstract class RNNBase extends Module {
     if (this.bidirectional !== false) s += `, bidirectional=${pyBool(this.bidirectional)}`;
     return s;
   }
+}
+
+/**
+ * The time steps of `xp` [T, ...] as views, taken from halves of halves: the gradient of a step view
+ * is dense over its parent only, so backward costs O(T log T) per element of a step instead of the
+ * O(T^2) of T selects of the whole (each gradient is exact: the other entries add zeros).
+ */
+function stepViews(xp: Tensor, lo: number, n: number, out: Tensor[]): void {
+  if (n <= 2) {
+    for (let i = 0; i < n; i++) out[lo + i] = xp.select(0, i);
+    return;
+  }
+  const h = n >> 1;
+  stepViews(xp.narrow(0, 0, h), lo, h, out);
+  stepViews(xp.narrow(0, h, n - h), lo + h, n - h, out);
 }
 
 /** linear(h, w_hh, b_hh) + the precomputed input projection (RNN.cpp's order of the sum). */
