@@ -65,6 +65,8 @@ describe('recurrent modules: repr, arguments and shape checks as PyTorch', () =>
     cell_unbatched_batched_h: () => new nn.GRUCell(3, 4)(r(3), r(2, 4)),
     cell_3d: () => new nn.LSTMCell(3, 4)(r(2, 2, 3)),
     rnncell_3d: () => new nn.RNNCell(3, 4)(r(2, 2, 3)),
+    empty_sequence: () => new nn.LSTM(3, 4, { batchFirst: true })(r(2, 0, 3)),
+    empty_sequence_unbatched: () => new nn.RNN(3, 4)(r(0, 3)),
     gru_kwarg: () => new nn.GRU(3, 4, { batchfirst: true } as object),
   };
   it('covers every error of the fixture', () => {

@@ -123,6 +123,8 @@ errors = {
     "cell_unbatched_batched_h": err(lambda: nn.GRUCell(3, 4)(r(3), r(2, 4))),
     "cell_3d": err(lambda: nn.LSTMCell(3, 4)(r(2, 2, 3))),
     "rnncell_3d": err(lambda: nn.RNNCell(3, 4)(r(2, 2, 3))),
+    "empty_sequence": err(lambda: nn.LSTM(3, 4, batch_first=True)(r(2, 0, 3))),
+    "empty_sequence_unbatched": err(lambda: nn.RNN(3, 4)(r(0, 3))),
     "gru_kwarg": err(lambda: nn.GRU(3, 4, batchfirst=True)),
 }
 reprs = [str(m) for m in [

@@ -215,6 +215,7 @@ abstract class RNNBase extends Module {
     let x = this.batchFirst ? input.transpose(0, 1) : input;
     const dirs = this.bidirectional ? 2 : 1;
     const steps = x.shape[0];
+    if (steps === 0) throw new Error('Expected sequence length to be larger than 0 in RNN');
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
     for (let layer = 0; layer < this.numLayers; layer++) {
@@ -243,7 +244,7 @@ abstract class RNNBase extends Module {
         }
         hs.push(h);
         if (c) cs.push(c);
-        outs.push(steps > 0 ? OPS.stack.fn(ys, 0) : OPS.zeros.fn([0, x.shape[1], h.shape[1]], { dtype: x.dtype }));
+        outs.push(OPS.stack.fn(ys, 0));
       }
       x = dirs === 1 ? outs[0] : OPS.cat.fn(outs, 2);
       if (this.dropout !== 0 && this.training && layer < this.numLayers - 1) {
