@@ -138,6 +138,16 @@ describe('recurrent modules: initialisation and dropout', () => {
     expect([...yEval.dataSync()]).not.toEqual([...yTrain.dataSync()]);
   });
 
+  it('allWeights lists the parameters of each layer and direction, as PyTorch all_weights', () => {
+    const m = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, projSize: 2 });
+    const byName = new Map(m.namedParameters());
+    expect(m.allWeights.map((ws) => ws.map((w) => [...byName].find(([, p]) => p === w)?.[0]))).toEqual(
+      ['_l0', '_l0_reverse', '_l1', '_l1_reverse'].map((s) =>
+        ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh', 'weight_hr'].map((n) => n + s),
+      ),
+    );
+  });
+
   it('typed results: LSTM gives [output, [h_n, c_n]], GRU/RNN [output, h_n], LSTMCell [h, c]', () => {
     const [o, [h, c]] = new nn.LSTM(3, 4, { batchFirst: true })(torch.randn([2, 5, 3]));
     const [o2, h2] = new nn.GRU(3, 4)(torch.randn([5, 2, 3]));

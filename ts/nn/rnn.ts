@@ -112,7 +112,7 @@ abstract class RNNBase extends Module {
   readonly bidirectional: boolean;
   readonly projSize: number;
   /** The parameter names of each layer and direction (PyTorch's _all_weights). */
-  readonly allWeights: readonly (readonly string[])[];
+  private readonly weightNames: readonly (readonly string[])[];
 
   constructor(name: string, mode: Mode, args: readonly unknown[], extra: Record<string, V.OptKind> = {}) {
     super();
@@ -172,8 +172,13 @@ abstract class RNNBase extends Module {
     }
     // PyTorch's flatten_parameters reads the first weight: no layer is an IndexError there.
     if (all.length === 0) throw new IndexError('list index out of range');
-    this.allWeights = all;
+    this.weightNames = all;
     initUniform(this, this.hiddenSize);
+  }
+
+  /** PyTorch's all_weights: the parameters of each layer and direction, in order. */
+  get allWeights(): Tensor[][] {
+    return this.weightNames.map((names) => names.map((n) => this.param(n)));
   }
 
   private param(name: string): Tensor {
