@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { torch, type Tensor } from '../ts/index.js';
 import { loadModuleCases, runModuleCase } from './conformance/modules.js';
+import { gradcheck, leaf } from './helpers.js';
 
 const nn = torch.nn;
 const FILE = fileURLToPath(new URL('./pytorch/rnn_extra.json', import.meta.url));
@@ -146,6 +147,27 @@ describe('recurrent modules: initialisation and dropout', () => {
         ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh', 'weight_hr'].map((n) => n + s),
       ),
     );
+  });
+
+  it('gradcheck in float64: input and initial states through layers, directions, projections and the cells', () => {
+    torch.manualSeed(2);
+    const flat = (ts: Tensor[]): Tensor => torch.cat(ts.map((t) => t.reshape([-1])));
+    const lstm = new nn.LSTM(2, 3, { numLayers: 2, bidirectional: true, projSize: 2, batchFirst: true }).double();
+    gradcheck(
+      (x, h, c) => {
+        const [o, [hn, cn]] = lstm(x, [h, c]);
+        return flat([o, hn, cn]);
+      },
+      [leaf([2, 3, 2]), leaf([4, 2, 2]), leaf([4, 2, 3])],
+    );
+    const gru = new nn.GRU(2, 3, 2).double();
+    gradcheck((x, h) => flat(gru(x, h)), [leaf([3, 2]), leaf([2, 3])]);
+    const rnn = new nn.RNN(2, 3, { bidirectional: true }).double();
+    gradcheck((x, h) => flat(rnn(x, h)), [leaf([3, 2, 2]), leaf([2, 2, 3])]);
+    const cell = new nn.LSTMCell(2, 3).double();
+    gradcheck((x, h, c) => flat(cell(x, [h, c])), [leaf([2, 2]), leaf([2, 3]), leaf([2, 3])]);
+    const gcell = new nn.GRUCell(2, 3).double();
+    gradcheck((x, h) => gcell(x, h), [leaf([2, 2]), leaf([2, 3])]);
   });
 
   it('typed results: LSTM gives [output, [h_n, c_n]], GRU/RNN [output, h_n], LSTMCell [h, c]', () => {
