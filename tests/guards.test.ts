@@ -840,6 +840,45 @@ describe('no kernel reads or writes outside its operands', () => {
         ),
       CosineSimilarity: (dt) =>
         TAILS.map((n) => () => new torch.nn.CosineSimilarity(0)(make({ shape: [n] }, dt), make({ shape: [n] }, dt))),
+      // Recurrent modules: sequence lengths at the tails, batch 2, a strided input, both directions.
+      RNN: (dt) =>
+        TAILS.filter((n) => n >= 1).map((n) => () => {
+          const m = new torch.nn.RNN(3, 4, { nonlinearity: 'relu', bidirectional: true, dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [n, 2, 3], layout: 'strided' }, dt));
+        }),
+      LSTM: (dt) =>
+        TAILS.filter((n) => n >= 1).map((n) => () => {
+          const m = new torch.nn.LSTM(3, 4, { numLayers: 2, batchFirst: true, projSize: 2, dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          const [o, [h, c]] = m(make({ shape: [2, n, 3] }, dt), [make({ shape: [2, 2, 2] }, dt), make({ shape: [2, 2, 4] }, dt)]);
+          return [o, h, c];
+        }),
+      GRU: (dt) =>
+        TAILS.filter((n) => n >= 1).map((n) => () => {
+          const m = new torch.nn.GRU(3, 4, 2, { bidirectional: true, dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          const [o, h] = m(make({ shape: [n, 3] }, dt), make({ shape: [4, 4] }, dt));
+          return [o, h];
+        }),
+      RNNCell: (dt) =>
+        TAILS.map((n) => () => {
+          const m = new torch.nn.RNNCell(3, 4, { dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [n, 3] }, dt), make({ shape: [n, 4] }, dt));
+        }),
+      LSTMCell: (dt) =>
+        TAILS.map((n) => () => {
+          const m = new torch.nn.LSTMCell(3, 4, { dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [n, 3], layout: 'strided' }, dt), [make({ shape: [n, 4] }, dt), make({ shape: [n, 4] }, dt)]);
+        }),
+      GRUCell: (dt) =>
+        TAILS.map((n) => () => {
+          const m = new torch.nn.GRUCell(3, 4, { dtype: dt as 'float32' | 'float64' });
+          leaves.push(...m.parameters());
+          return m(make({ shape: [n, 3] }, dt));
+        }),
     };
     const classes = Object.entries(torch.nn)
       .filter(([k, v]) => typeof v === 'function' && k !== 'Module')

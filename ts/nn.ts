@@ -38,6 +38,8 @@ export type {
   TransformerEncoderOptions,
   TransformerEncoderForwardOptions,
 } from './nn/transformer.js';
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './nn/rnn.js';
+export type { RNNOptions, LSTMOptions, ElmanRNNOptions, RNNCellOptions, ElmanRNNCellOptions, LSTMResult, RNNResult } from './nn/rnn.js';
 export {
   MSELoss,
   L1Loss,
