@@ -132,6 +132,31 @@ describe('optimizers: state dicts, resuming, groups', () => {
     );
   });
 
+  it('a state of the wrong size or dtype is refused before the kernel runs; options switched on later get buffers', () => {
+    const w = torch.ones(4, { requiresGrad: true });
+    const opt = new torch.optim.Adam([w], { lr: 0.1 });
+    w.sum().backward();
+    opt.step();
+    const sd = opt.stateDict();
+    sd.state['0'].exp_avg = torch.zeros(2);
+    const other = new torch.optim.Adam([w], { lr: 0.1 });
+    other.loadStateDict(sd);
+    const before = w.tolist();
+    expect(() => other.step()).toThrow(
+      "optimizer state 'exp_avg' is a float32 tensor of shape [2]; expected float32 of the parameter's shape [4]",
+    );
+    expect(w.tolist()).toEqual(before);
+    opt.paramGroups[0].amsgrad = true;
+    opt.step();
+    expect(Object.keys(opt.stateDict().state['0'])).toEqual(['step', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq']);
+    const r = new torch.optim.RMSprop([w]);
+    r.step();
+    r.paramGroups[0].momentum = 0.5;
+    r.paramGroups[0].centered = true;
+    r.step();
+    expect(Object.keys(r.stateDict().state['0']).sort()).toEqual(['grad_avg', 'momentum_buffer', 'square_avg', 'step']);
+  });
+
   it('zeroGrad zeroes in place (PyTorch 1.13 default) or sets null', () => {
     const w = torch.ones(2, { requiresGrad: true });
     const opt = new torch.optim.Adam([w]);

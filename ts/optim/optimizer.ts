@@ -10,6 +10,7 @@ import * as V from '../validate.js';
 import { legacyTypeName } from '../dtype.js';
 import * as K from '../ops/internal.js';
 import { pyFloat } from '../nn/repr.js';
+import { sameShape } from '../shape.js';
 
 /**
  * A parameter group: its parameters and its hyperparameters (camelCase: lr, momentum, betas,
@@ -174,6 +175,23 @@ export abstract class Optimizer {
     if (grad.dtype !== p.dtype) {
       throw new RuntimeErrorLike(`expected dtype ${p.dtype} for the gradient of a ${p.dtype} parameter, got ${grad.dtype}`);
     }
+    if (!sameShape(grad._shape, p._shape)) {
+      throw new RuntimeErrorLike(`the gradient's shape [${grad._shape}] does not match the parameter's [${p._shape}]`);
+    }
+    // The kernel reads and writes every state buffer over p's extent: each must be exactly p's
+    // size and dtype, contiguous (a state dict loaded from elsewhere is checked here).
+    for (const [key, v] of Object.entries(this.state.get(p) ?? {})) {
+      if (!(v instanceof Tensor) || key === 'step') continue;
+      const scalar = key === 'mu_product';
+      const ok = scalar
+        ? v.dtype === 'float32' && v.numel() === 1
+        : v.dtype === p.dtype && sameShape(v._shape, p._shape) && v.isContiguous();
+      if (!ok) {
+        throw new RuntimeErrorLike(
+          `optimizer state '${key}' is a ${v.dtype} tensor of shape [${v._shape}]; expected ${scalar ? 'a float32 scalar' : `${p.dtype} of the parameter's shape [${p._shape}]`}`,
+        );
+      }
+    }
     const gc = K.contiguousOf(grad);
     const pc = p.isContiguous() ? p : K.contiguousCopy(p);
     fn(pc, gc);
@@ -257,7 +275,9 @@ export abstract class Optimizer {
       for (const [key, value] of Object.entries(v as Record<string, unknown>)) {
         if (value instanceof Tensor) {
           if (key === 'step' && value.numel() === 1) s[key] = value.item() as number;
-          else if (key === 'step' || key === 'mu_product') s[key] = keep(value.detach().clone().contiguous());
+          else if (key === 'step') s[key] = keep(value.detach().clone().contiguous());
+          // NAdam's running product stays a float32 scalar (the kernel reads it as one).
+          else if (key === 'mu_product') s[key] = keep(value.detach().to('float32').contiguous().clone());
           else s[key] = keep(value.detach().to(p.dtype).contiguous().clone());
         } else {
           s[key] = value as number | null;

@@ -174,6 +174,8 @@ abstract class AdamBase extends Optimizer {
       if (g.amsgrad) s.max_exp_avg_sq = this.buffer(p);
       this.state.set(p, s);
     }
+    // amsgrad switched on after the state was made (PyTorch: KeyError): start its maximum at 0.
+    if (g.amsgrad && !s.max_exp_avg_sq) s.max_exp_avg_sq = this.buffer(p);
     const st = s;
     const step = (st.step as number) + 1;
     st.step = step;
@@ -319,6 +321,9 @@ export class RMSprop extends Optimizer {
       if (g.centered) s.grad_avg = this.buffer(p);
       this.state.set(p, s);
     }
+    // Options switched on after the state was made (PyTorch: KeyError): their buffers start at 0.
+    if (momentum > 0 && !s.momentum_buffer) s.momentum_buffer = this.buffer(p);
+    if (g.centered && !s.grad_avg) s.grad_avg = this.buffer(p);
     const st = s;
     st.step = (st.step as number) + 1;
     this.fused(p, grad, (pc, gc) => {
