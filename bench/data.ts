@@ -51,3 +51,24 @@ export function w9Data() {
   const b = 1 / Math.sqrt(C * K * K);
   return { x: uniform(N * C * H * W, 91), w: uniform(C * C * K * K, 92, -b, b), g: uniform(N * C * H * W, 93) };
 }
+
+/**
+ * W10: Adam (lr 1e-3, default betas, eps 1e-8) over 10M float32 parameters in 10 tensors of 1M.
+ * `--quick` (a smoke test, not a figure) shrinks the tensors to 100k before any system reads them.
+ */
+export const W10 = { tensors: 10, size: 1_000_000, lr: 1e-3 };
+/** W10 inputs: the parameters and their (fixed) gradients, tensor by tensor (made once; read-only). */
+export function w10Data(): { params: Float32Array[]; grads: Float32Array[] } {
+  W10_CACHE.data ??= makeW10();
+  return W10_CACHE.data;
+}
+const W10_CACHE: { data?: { params: Float32Array[]; grads: Float32Array[] } } = {};
+function makeW10(): { params: Float32Array[]; grads: Float32Array[] } {
+  const params: Float32Array[] = [];
+  const grads: Float32Array[] = [];
+  for (let i = 0; i < W10.tensors; i++) {
+    params.push(uniform(W10.size, 101 + i));
+    grads.push(uniform(W10.size, 201 + i, -0.1, 0.1));
+  }
+  return { params, grads };
+}

@@ -10,7 +10,7 @@ import type { Figure, Form } from './kernels.js';
 import { writeReport } from './report.js';
 import type { Row } from './report.js';
 import { cpus } from 'node:os';
-import { W9_FLOP } from './data.js';
+import { W9_FLOP, W10 } from './data.js';
 import type { Runner, System, WorkloadId } from './types.js';
 
 const args = process.argv.slice(2);
@@ -18,6 +18,8 @@ const quick = args.includes('--quick');
 const json = args.includes('--json');
 const report = args.includes('--report');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : '');
+// Before any system makes its W10 data (see data.ts).
+if (quick) W10.size = 100_000;
 const only = onlyArg ? new Set(onlyArg.split(',')) : null; // W1..W6, W4f, kernels
 
 interface Workload {
@@ -105,6 +107,15 @@ const WORKLOADS: Workload[] = [
     iters: quick ? 1 : 3,
     figure: (ms, n) => (3 * W9_FLOP * n) / (ms * 1e6),
     rtol: 1e-3,
+  },
+  {
+    id: 'W10',
+    title: 'Adam step 10M params',
+    metric: 'mparams_per_s',
+    higherIsBetter: true,
+    iters: quick ? 1 : 5,
+    figure: (ms, n) => (W10.tensors * W10.size * n) / (ms * 1e3),
+    rtol: 1e-4,
   },
 ];
 const ROUNDS = quick ? 2 : 6;

@@ -133,7 +133,23 @@ class W9:
         return {"loss": self.loss, "gx": self.x.grad.abs().sum().item(), "gw": self.w.grad.abs().sum().item()}
 
 
-MAKE = {"W1": W1, "W2": W2, "W3": W3, "W4": W4, "W4f512": lambda: W4f(512), "W4f1024": lambda: W4f(1024), "W5": W5, "W9": W9}
+class W10:
+    # torch.optim.Adam (lr 1e-3, default betas and eps; 1.13's default single-tensor loop on CPU)
+    # over 10 float32 parameters of 1M with fixed gradients.
+    def __init__(self):
+        self.ps = [load("w10p%d" % i).requires_grad_(True) for i in range(10)]
+        for i, p in enumerate(self.ps):
+            p.grad = load("w10g%d" % i)
+        self.opt = torch.optim.Adam(self.ps, lr=1e-3)
+    def run(self, n):
+        for _ in range(n):
+            self.opt.step()
+    def check(self):
+        with torch.no_grad():
+            return {"absSum": sum(p.abs().sum().item() for p in self.ps)}
+
+
+MAKE = {"W1": W1, "W2": W2, "W3": W3, "W4": W4, "W4f512": lambda: W4f(512), "W4f1024": lambda: W4f(1024), "W5": W5, "W9": W9, "W10": W10}
 live = {}
 print(json.dumps({"ready": True, "torch": torch.__version__, "blas": blas(), "threads": torch.get_num_threads()}), flush=True)
 for line in sys.stdin:

@@ -935,22 +935,40 @@ describe('no kernel reads or writes outside its operands', () => {
     expect(problems).toEqual([]);
   });
 
-  it('optimizer steps (SGD with momentum and weight decay)', () => {
+  it('optimizer steps (every torch.optim optimizer, contiguous and not)', () => {
+    const O = torch.optim;
+    type Make = (p: Tensor) => InstanceType<typeof O.Optimizer>;
+    const makers: [string, Make][] = [
+      ['SGD', (p) => new O.SGD([p], { lr: 0.1, momentum: 0.9, weightDecay: 0.01 })],
+      ['SGD nesterov', (p) => new O.SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true, maximize: true })],
+      ['Adam', (p) => new O.Adam([p], { lr: 0.1, weightDecay: 0.01 })],
+      ['Adam amsgrad', (p) => new O.Adam([p], { lr: 0.1, amsgrad: true, maximize: true })],
+      ['AdamW', (p) => new O.AdamW([p], { lr: 0.1 })],
+      ['RMSprop', (p) => new O.RMSprop([p], { lr: 0.1, momentum: 0.5, centered: true, weightDecay: 0.01 })],
+      ['Adagrad', (p) => new O.Adagrad([p], { lr: 0.1, lrDecay: 0.1, initialAccumulatorValue: 0.1 })],
+      ['Adadelta', (p) => new O.Adadelta([p], { weightDecay: 0.01 })],
+      ['Adamax', (p) => new O.Adamax([p], { weightDecay: 0.01 })],
+      ['NAdam', (p) => new O.NAdam([p], { weightDecay: 0.01 })],
+      ['RAdam', (p) => new O.RAdam([p], { weightDecay: 0.01 })],
+    ];
     const problems: string[] = [];
-    for (const dt of FLOATS) {
-      for (const inp of ONE.filter((i) => (i.layout ?? 'contiguous') === 'contiguous')) {
-        problems.push(
-          ...check(() => {
-            const p = make(inp, dt);
-            const opt = new torch.optim.SGD([p], { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
-            for (let k = 0; k < 3; k++) {
-              opt.zeroGrad();
-              p.mul(p).sum().backward();
-              opt.step();
-            }
-            return p.detach().clone();
-          }).map((q) => `SGD ${dt} [${inp.shape}]: ${q}`),
-        );
+    for (const [name, mk] of makers) {
+      for (const dt of FLOATS) {
+        for (const inp of ONE) {
+          problems.push(
+            ...check(() => {
+              // A leaf of the input's layout (a detached view keeps its strides).
+              const p = make(inp, dt).detach().requiresGrad_(true);
+              const opt = mk(p);
+              for (let k = 0; k < 3; k++) {
+                opt.zeroGrad();
+                p.mul(p).sum().backward();
+                opt.step();
+              }
+              return p.detach().clone();
+            }).map((q) => `${name} ${dt} [${inp.shape}] ${inp.layout ?? ''}: ${q}`),
+          );
+        }
       }
     }
     expect(problems).toEqual([]);

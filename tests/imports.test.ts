@@ -58,6 +58,7 @@ const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^ops\/[^/]+\.ts$/, 'ops'],
   [/^engine\.ts$/, 'engine'],
   [/^(nn|optim)\.ts$/, 'api'],
+  [/^optim\/[^/]+\.ts$/, 'api'],
   [/^nn\/[^/]+\.ts$/, 'api'],
   [/^index\.ts$/, 'facade'],
 ];

@@ -160,11 +160,11 @@ describe('no ceremony', () => {
     const opt = new torch.optim.SGD([w], { lr: 0.1 });
     w.mul(w).sum().backward();
     const before = mem().liveStorages;
-    opt.zeroGrad();
+    opt.zeroGrad({ setToNone: true });
     expect(mem().liveStorages).toBe(before - 1);
     w.mul(w).sum().backward();
     const held = w.grad!;
-    opt.zeroGrad();
+    opt.zeroGrad({ setToNone: true });
     expect(w.grad).toBeNull();
     expect(held.tolist()).toEqual([2, 4, 6]);
   });

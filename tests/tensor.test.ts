@@ -217,6 +217,8 @@ describe('ops', () => {
     torch.noGrad(() => b.sub_(b.grad!.mul(0.1)));
     expect(a.tolist()).toEqual(b.tolist());
     opt.zeroGrad();
+    expect(a.grad!.tolist()).toEqual([0, 0]);
+    opt.zeroGrad({ setToNone: true });
     expect(a.grad).toBeNull();
   });
 

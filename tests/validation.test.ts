@@ -605,9 +605,9 @@ describe('options objects: unknown keys and wrongly typed values', () => {
       "SGD.__init__() got an unexpected keyword argument 'weight_decay' (did you mean weightDecay?)",
     );
     throwsExactly(
-      () => new torch.optim.SGD([w], { lr: 0.1, nesterov: true } as never),
+      () => new torch.optim.Adam([w], { lr: 0.1, amsGrad: true } as never),
       TypeError,
-      "SGD.__init__() got an unexpected keyword argument 'nesterov' (PyTorch has it; asgrad does not support it)",
+      "Adam.__init__() got an unexpected keyword argument 'amsGrad' (did you mean amsgrad?)",
     );
     throwsExactly(() => any(F.mseLoss)(x, x, { foo: 1 }), TypeError, "mseLoss() got an unexpected keyword argument 'foo'");
     throwsExactly(

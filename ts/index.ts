@@ -3,7 +3,7 @@ import { Tensor } from './tensor.js';
 import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
 import * as nn from './nn.js';
-import { SGD } from './optim.js';
+import * as optim from './optim.js';
 import { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { init } from './core/wasm.js';
 import { getCore } from './core/wasm.js';
@@ -91,7 +91,18 @@ export const torch = {
   int64: 'int64' as const,
   bool: 'bool' as const,
   nn: { ...nn, functional: nn.functional },
-  optim: { SGD },
+  optim: {
+    Optimizer: optim.Optimizer,
+    SGD: optim.SGD,
+    Adam: optim.Adam,
+    AdamW: optim.AdamW,
+    RMSprop: optim.RMSprop,
+    Adagrad: optim.Adagrad,
+    Adadelta: optim.Adadelta,
+    Adamax: optim.Adamax,
+    NAdam: optim.NAdam,
+    RAdam: optim.RAdam,
+  },
 };
 
 export default torch;

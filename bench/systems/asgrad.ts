@@ -1,5 +1,5 @@
 import { torch, type Tensor } from '../../ts/index.js';
-import { MLP, mlpData, uniform, W2_N, W4_N, W9, w9Data } from '../data.js';
+import { MLP, mlpData, uniform, W2_N, W4_N, W9, w9Data, W10, w10Data } from '../data.js';
 import type { Runner, System } from '../types.js';
 
 const F = torch.nn.functional;
@@ -152,9 +152,32 @@ function w9(): Runner {
   };
 }
 
+/** W10: torch.optim.Adam over 10 parameters of 1M float32, with fixed gradients. */
+function w10(): Runner {
+  const d = w10Data();
+  const ps = d.params.map((p) => torch.fromArray(p, [W10.size]).requiresGrad_(true));
+  ps.forEach((p, i) => {
+    p.grad = torch.fromArray(d.grads[i], [W10.size]);
+  });
+  const opt = new torch.optim.Adam(ps, { lr: W10.lr });
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) opt.step();
+    },
+    check: () => torch.scope(() => ({ absSum: ps.reduce((s, p) => s + p.abs().sum().item(), 0) })),
+    dispose() {
+      for (const p of ps) {
+        p.grad?.dispose();
+        p.dispose();
+      }
+      for (const s of opt.state.values()) for (const v of Object.values(s)) if (v && typeof v === 'object') v.dispose();
+    },
+  };
+}
+
 export const asgrad: System = {
   system: 'asgrad',
   backend: 'wasm-simd128',
   threads: 1,
-  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W9: w9 },
+  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W9: w9, W10: w10 },
 };

@@ -2,7 +2,7 @@
 // In Node it needs init('wasm') and an await of blockUntilReady() every step.
 import { init, numpy as np, nn, grad, valueAndGrad, jit, blockUntilReady } from '@jax-js/jax';
 import type { Array as JArray } from '@jax-js/jax';
-import { MLP, mlpData, uniform, W2_N, W4_N } from '../data.js';
+import { MLP, mlpData, uniform, W2_N, W4_N, W10, w10Data } from '../data.js';
 import type { Runner, System } from '../types.js';
 
 let ready: Promise<unknown> | null = null;
@@ -143,11 +143,49 @@ function make(mode: 'eager' | 'jit'): System {
     return gradLoop(g, x);
   };
 
+  // W10: Adam written with jax-js numpy (PyTorch's formula; jax-js 0.1 has no optimizer package
+  // installed here), one call per parameter tensor; the step's scalars enter as 0-d arrays so
+  // the jit traces once.
+  const w10 = async (): Promise<Runner> => {
+    await start();
+    const d = w10Data();
+    let ps = d.params.map((p) => arr(p));
+    const gs = d.grads.map((g) => arr(g));
+    let ms = ps.map(() => np.zeros([W10.size]));
+    let vs = ps.map(() => np.zeros([W10.size]));
+    const upd = J((p: JArray, g: JArray, m: JArray, v: JArray, stepSize: JArray, bc2s: JArray) => {
+      const m2 = m.mul(0.9).add(g.ref.mul(0.1));
+      const v2 = v.mul(0.999).add(g.ref.mul(g).mul(0.001));
+      const den = np.sqrt(v2.ref).div(bc2s).add(1e-8);
+      return [p.sub(m2.ref.mul(stepSize).div(den)), m2, v2];
+    });
+    let t = 0;
+    return {
+      async run(n) {
+        for (let i = 0; i < n; i++) {
+          t++;
+          const stepSize = W10.lr / (1 - 0.9 ** t);
+          const bc2s = Math.sqrt(1 - 0.999 ** t);
+          const out = ps.map((p, k) => upd(p, gs[k].ref, ms[k], vs[k], np.array([stepSize]), np.array([bc2s])) as JArray[]);
+          ps = out.map((o) => o[0]);
+          ms = out.map((o) => o[1]);
+          vs = out.map((o) => o[2]);
+          await blockUntilReady(ps);
+        }
+      },
+      check: async () => {
+        let s = 0;
+        for (const p of ps) s += await first(np.sum(np.abs(p.ref)));
+        return { absSum: s };
+      },
+    };
+  };
+
   return {
     system: 'jax-js',
     backend: `wasm-${mode}`,
     threads: 1,
-    workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5 },
+    workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W10: w10 },
   };
 }
 

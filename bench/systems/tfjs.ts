@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
-import { MLP, mlpData, uniform, W2_N, W4_N } from '../data.js';
+import { MLP, mlpData, uniform, W2_N, W4_N, W10, w10Data } from '../data.js';
 import type { Runner, System } from '../types.js';
 
 let wasmReady = false;
@@ -157,6 +157,26 @@ function make(backend: 'wasm' | 'cpu'): System {
     return gradLoop(g, x);
   };
 
+  // W10: tf.train.adam (its eps set to PyTorch's 1e-8) applying fixed gradients to 10 variables.
+  const w10 = (): Runner => {
+    const d = w10Data();
+    const tag = `w10_${backend}_${Date.now()}`;
+    const vars = d.params.map((p, i) => tf.variable(tf.tensor1d(p), true, `${tag}_${i}`));
+    const grads = d.grads.map((g, i) => ({ name: `${tag}_${i}`, tensor: tf.tensor1d(g) }));
+    const opt = tf.train.adam(W10.lr, 0.9, 0.999, 1e-8);
+    return {
+      run(n) {
+        for (let i = 0; i < n; i++) opt.applyGradients(grads);
+        for (const v of vars) v.dataSync();
+      },
+      check: () => ({ absSum: tf.tidy(() => vars.reduce((s, v) => s + scalar(tf.sum(tf.abs(v))), 0)) }),
+      dispose: () => {
+        opt.dispose();
+        tf.dispose([...vars, ...grads.map((g) => g.tensor)]);
+      },
+    };
+  };
+
   return {
     system: 'tfjs',
     backend,
@@ -169,6 +189,8 @@ function make(backend: 'wasm' | 'cpu'): System {
       W4f512: wrap(w4f(512)),
       W4f1024: wrap(w4f(1024)),
       W5: wrap(w5),
+      // tfjs-cpu (plain JavaScript) takes about a minute per W10 round: the wasm backend stands for TF.js.
+      ...(backend === 'wasm' ? { W10: wrap(w10) } : {}),
     },
   };
 }
