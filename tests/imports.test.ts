@@ -59,6 +59,7 @@ const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^engine\.ts$/, 'engine'],
   [/^(nn|optim)\.ts$/, 'api'],
   [/^nn\/[^/]+\.ts$/, 'api'],
+  [/^optim\/[^/]+\.ts$/, 'api'],
   [/^index\.ts$/, 'facade'],
 ];
 

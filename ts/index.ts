@@ -3,7 +3,7 @@ import { Tensor } from './tensor.js';
 import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
 import * as nn from './nn.js';
-import { SGD } from './optim.js';
+import { SGD, lrScheduler } from './optim.js';
 import { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { init } from './core/wasm.js';
 import { getCore } from './core/wasm.js';
@@ -90,7 +90,7 @@ export const torch = {
   int64: 'int64' as const,
   bool: 'bool' as const,
   nn: { ...nn, functional: nn.functional },
-  optim: { SGD },
+  optim: { SGD, lrScheduler },
 };
 
 export default torch;

@@ -41,3 +41,6 @@ export {
   CosineSimilarity,
 } from './nn/losses.js';
 export type { LossOptions, WeightedLossOptions } from './nn/losses.js';
+
+/** torch.nn.utils: gradient clipping. */
+export * as utils from './nn/utils.js';

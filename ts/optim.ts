@@ -99,3 +99,6 @@ export class SGD {
     }
   }
 }
+
+/** torch.optim.lr_scheduler, as torch.optim.lrScheduler. */
+export * as lrScheduler from './optim/lr_scheduler.js';
