@@ -49,10 +49,16 @@ export const camel = (k: string): string => k.replace(/_([a-zA-Z0-9])/g, (_, c: 
 export const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 const LRS = torch.optim.lrScheduler;
-type Optimizer = { paramGroups: { lr: number; [k: string]: unknown }[]; defaults?: Record<string, unknown>; step?: () => unknown };
-type Scheduler = { step: (...a: never[]) => void; getLastLr(): number[] };
+export type Optimizer = { paramGroups: { lr: number; [k: string]: unknown }[]; defaults?: Record<string, unknown>; step?: () => unknown };
+export type Scheduler = { step: (...a: never[]) => void; getLastLr(): number[] };
 /** One scheduler step (ReduceLROnPlateau takes the metric). */
 const stepOf = (s: Scheduler, metric?: number): void => (s as unknown as { step(m?: number): void }).step(metric);
+
+/** The lr_lambda functions tests/pytorch/schedulers.py names (the same in its LAMBDAS). */
+const LAMBDAS: Record<string, (epoch: number) => number> = {
+  inv: (e) => 1.0 / (e + 1),
+  step3: (e) => (e < 3 ? 1.0 : 0.5),
+};
 
 /** The scheduler of a case, built on `opt` with the public constructors (required args positional). */
 export function makeScheduler(opt: Optimizer, s: SchedSpec): Scheduler {
@@ -86,6 +92,10 @@ export function makeScheduler(opt: Optimizer, s: SchedSpec): Scheduler {
     case 'SequentialLR': {
       const subs = (take('schedulers') as unknown as SchedSpec[]).map((c) => makeScheduler(opt, c));
       return new LRS.SequentialLR(o, subs as never, take('milestones') as number[], kw);
+    }
+    case 'LambdaLR': {
+      const f = take('lrLambda') as string | string[];
+      return new LRS.LambdaLR(o, Array.isArray(f) ? f.map((n) => LAMBDAS[n]) : LAMBDAS[f], kw);
     }
     case 'ChainedScheduler':
       return new LRS.ChainedScheduler((take('schedulers') as unknown as SchedSpec[]).map((c) => makeScheduler(opt, c)) as never);

@@ -169,13 +169,9 @@ export class OneCycleLR extends LRScheduler {
   annealStrategy: 'cos' | 'linear';
   cycleMomentum: boolean;
   useBeta1 = false;
-  // PyTorch 1.13 also saves its bound `anneal_func`; a function has no state to save, so the dict omits it.
-  protected readonly ownKeys: StateKeys = [
-    ['total_steps', 'totalSteps'],
-    ['_schedule_phases', '_schedulePhases'],
-    ['cycle_momentum', 'cycleMomentum'],
-    ['use_beta1', 'useBeta1'],
-  ];
+  // PyTorch 1.13 also saves its bound `anneal_func`; a function has no state to save, so the dict
+  // omits it. `use_beta1` exists only with cycleMomentum (as in PyTorch).
+  protected readonly ownKeys: StateKeys;
 
   constructor(optimizer: SchedulerOptimizer, maxLr: number | number[], options?: OneCycleLROptions) {
     const opt = checkOptimizer(optimizer);
@@ -264,6 +260,12 @@ export class OneCycleLR extends LRScheduler {
     this.annealStrategy = strategy;
     this.cycleMomentum = cycle;
     this.useBeta1 = useBeta1;
+    this.ownKeys = [
+      ['total_steps', 'totalSteps'],
+      ['_schedule_phases', '_schedulePhases'],
+      ['cycle_momentum', 'cycleMomentum'],
+      ...(cycle ? ([['use_beta1', 'useBeta1']] as const) : []),
+    ];
     this._initialStep();
   }
 
