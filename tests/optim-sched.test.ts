@@ -312,3 +312,89 @@ describe('tests/pytorch/schedulers.json (PyTorch 1.13): clipGradNorm_ / clipGrad
     }
   });
 });
+
+describe('lrScheduler API', () => {
+  const LRS = torch.optim.lrScheduler;
+  const opt = (lr = 0.1): Optimizer & { step(): void; calls: number } => ({
+    paramGroups: [{ lr, momentum: 0.9 }],
+    defaults: { lr, momentum: 0 },
+    calls: 0,
+    step() {
+      this.calls++;
+    },
+  });
+
+  it('options: camelCase keys, PyTorch’s unexpected-keyword text with a hint for snake_case', () => {
+    expect(() => new LRS.StepLR(opt() as never, 3, { step_size: 2 } as never)).toThrow(
+      "StepLR() got an unexpected keyword argument 'step_size'",
+    );
+    expect(() => new LRS.CosineAnnealingLR(opt() as never, 5, { eta_min: 0.1 } as never)).toThrow(
+      "CosineAnnealingLR() got an unexpected keyword argument 'eta_min' (did you mean etaMin?)",
+    );
+    expect(() => new LRS.StepLR(opt() as never, 1.5)).toThrow(TypeError);
+    expect(() => new LRS.StepLR(torch.zeros([1]) as never, 2)).toThrow('Tensor is not an Optimizer');
+  });
+
+  it('wraps optimizer.step: the order warning only when the scheduler steps first; the step still runs', () => {
+    const o = opt();
+    const s = new LRS.StepLR(o as never, 1, { gamma: 0.5 });
+    expect(warningsOf(() => s.step())).toEqual([
+      expect.stringMatching(/^Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`/),
+    ]);
+    const o2 = opt();
+    const s2 = new LRS.StepLR(o2 as never, 1, { gamma: 0.5 });
+    expect(
+      warningsOf(() => {
+        o2.step();
+        s2.step();
+        o2.step();
+        s2.step();
+      }),
+    ).toEqual([]);
+    expect(o2.calls).toBe(2);
+    expect(s2.getLastLr()).toEqual([0.025]);
+    expect(o2.paramGroups[0].initialLr).toBe(0.1);
+  });
+
+  it('verbose prints PyTorch’s lines', () => {
+    const spy = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const o = opt();
+      const s = new LRS.ExponentialLR(o as never, 0.5, { verbose: true });
+      o.step();
+      s.step();
+      const p = new LRS.ReduceLROnPlateau(o as never, { patience: 0, verbose: true });
+      p.step(1);
+      p.step(2);
+      expect(spy.mock.calls.map((c) => c[0])).toEqual([
+        'Adjusting learning rate of group 0 to 1.0000e-01.',
+        'Adjusting learning rate of group 0 to 5.0000e-02.',
+        'Epoch 00002: reducing learning rate of group 0 to 5.0000e-03.',
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('ReduceLROnPlateau takes a one-element tensor as its metric (Python’s float())', () => {
+    const o = opt();
+    const p = new LRS.ReduceLROnPlateau(o as never, { patience: 0, factor: 0.5 });
+    p.step(torch.tensor(1.0));
+    p.step(torch.tensor([2.0], { dtype: 'float64' }));
+    expect(p.getLastLr()).toEqual([0.05]);
+    expect(() => p.step('a' as never)).toThrow("float() argument must be a string or a number, not 'str'");
+  });
+
+  it('nn.utils is exported beside nn.functional; clipGradNorm_ takes a tensor or an iterable (a generator too)', () => {
+    const a = torch.tensor([3, 4]).requiresGrad_(true);
+    a.mul(a).sum().backward(); // grad [6, 8], norm 10
+    function* gen(): Generator<Tensor> {
+      yield a;
+    }
+    const total = torch.nn.utils.clipGradNorm_(gen(), 5);
+    expect(total.item()).toBeCloseTo(10, 5);
+    expect(Array.from(a.grad?.toArray() as Float32Array)).toEqual([expect.closeTo(3, 5), expect.closeTo(4, 5)]);
+    expect(() => torch.nn.utils.clipGradNorm_(5 as never, 1)).toThrow(TypeError);
+    expect(() => torch.nn.utils.clipGradNorm_([a], 1, 'two' as never)).toThrow("could not convert string to float: 'two'");
+  });
+});
