@@ -58,6 +58,7 @@ const stepOf = (s: Scheduler, metric?: number): void => (s as unknown as { step(
 const LAMBDAS: Record<string, (epoch: number) => number> = {
   inv: (e) => 1.0 / (e + 1),
   step3: (e) => (e < 3 ? 1.0 : 0.5),
+  mul9: () => 0.9,
 };
 
 /** The scheduler of a case, built on `opt` with the public constructors (required args positional). */
@@ -97,6 +98,12 @@ export function makeScheduler(opt: Optimizer, s: SchedSpec): Scheduler {
       const f = take('lrLambda') as string | string[];
       return new LRS.LambdaLR(o, Array.isArray(f) ? f.map((n) => LAMBDAS[n]) : LAMBDAS[f], kw);
     }
+    case 'MultiplicativeLR': {
+      const f = take('lrLambda') as string | string[];
+      return new LRS.MultiplicativeLR(o, Array.isArray(f) ? f.map((n) => LAMBDAS[n]) : LAMBDAS[f], kw);
+    }
+    case 'PolynomialLR':
+      return new LRS.PolynomialLR(o, kw);
     case 'ChainedScheduler':
       return new LRS.ChainedScheduler((take('schedulers') as unknown as SchedSpec[]).map((c) => makeScheduler(opt, c)) as never);
     default:

@@ -17,7 +17,7 @@ import torch
 from torch.optim import lr_scheduler as L
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LAMBDAS = {'inv': lambda e: 1.0 / (e + 1), 'step3': lambda e: 1.0 if e < 3 else 0.5}
+LAMBDAS = {'inv': lambda e: 1.0 / (e + 1), 'step3': lambda e: 1.0 if e < 3 else 0.5, 'mul9': lambda e: 0.9}
 
 
 def jsonable(v):
@@ -48,7 +48,7 @@ def make_sched(opt, s):
     if t in ('SequentialLR', 'ChainedScheduler'):
         subs = [make_sched(opt, c) for c in kw.pop('schedulers')]
         return L.ChainedScheduler(subs) if t == 'ChainedScheduler' else L.SequentialLR(opt, subs, **kw)
-    if t == 'LambdaLR':
+    if t in ('LambdaLR', 'MultiplicativeLR'):
         f = kw.pop('lr_lambda')
         kw['lr_lambda'] = [LAMBDAS[x] for x in f] if isinstance(f, list) else LAMBDAS[f]
     return getattr(L, t)(opt, **kw)
@@ -173,6 +173,10 @@ CASES = [
     ('plateau_epoch', SGD(), S('ReduceLROnPlateau', patience=0), [{'metric': 1}, {'metric': 2, 'epoch': 7}, {'metric': 3}]),
     ('lambdalr', SGD(), S('LambdaLR', lr_lambda='inv'), N(5)),
     ('lambdalr_per_group', SGD({}, {'lr': 0.2}), S('LambdaLR', lr_lambda=['inv', 'step3']), N(6)),
+    ('multiplicativelr', SGD(), S('MultiplicativeLR', lr_lambda='mul9'), N(5)),
+    ('multiplicativelr_per_group', SGD({}, {'lr': 0.2}), S('MultiplicativeLR', lr_lambda=['inv', 'mul9']), N(5)),
+    ('polynomiallr', SGD(), S('PolynomialLR', total_iters=4, power=2.0), N(7)),
+    ('polynomiallr_default_epochs', ADAM(), S('PolynomialLR'), [{}, {'epoch': 3}, {}, {'epoch': 9}]),
     ('sequential_warmup_cosine', SGD(), S('SequentialLR', schedulers=[S('LinearLR', start_factor=0.1, total_iters=3), S('CosineAnnealingLR', T_max=8)], milestones=[3]), N(12)),
     ('sequential_three', ADAM(), S('SequentialLR', schedulers=[S('ConstantLR', factor=0.5, total_iters=2), S('ExponentialLR', gamma=0.8), S('StepLR', step_size=2, gamma=0.5)], milestones=[3, 6]), N(10)),
     ('chained', SGD(), S('ChainedScheduler', schedulers=[S('ConstantLR', factor=0.1, total_iters=2), S('ExponentialLR', gamma=0.9)]), N(6)),
@@ -184,6 +188,7 @@ RESUMES = [
     ('cosine', ADAM(), S('CosineAnnealingLR', T_max=6, eta_min=0.001), N(14), 5),
     ('warm_restarts', SGD(), S('CosineAnnealingWarmRestarts', T_0=2, T_mult=2), N(12), 5),
     ('onecycle', SGD(), S('OneCycleLR', max_lr=1.0, total_steps=12), N(11), 4),
+    ('polynomial', ADAM(), S('PolynomialLR', total_iters=6, power=0.5), N(8), 2),
     ('multistep', ADAM(), S('MultiStepLR', milestones=[2, 6, 6], gamma=0.5), N(9), 3),
     ('plateau', SGD(), S('ReduceLROnPlateau', patience=1, factor=0.5, cooldown=1), [{'metric': m} for m in [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.5]], 3),
 ]
@@ -213,6 +218,7 @@ ERRORS = [
     ('plateau_threshold_mode', SGD(), S('ReduceLROnPlateau', threshold_mode='relative'), {}),
     ('plateau_min_lr_list', SGD(), S('ReduceLROnPlateau', min_lr=[0.1, 0.2]), {}),
     ('lambda_count', SGD(), S('LambdaLR', lr_lambda=['inv', 'inv']), {}),
+    ('multiplicative_count', SGD(), S('MultiplicativeLR', lr_lambda=['inv', 'inv']), {}),
     ('sequential_milestones', SGD(), S('SequentialLR', schedulers=[S('ConstantLR'), S('ExponentialLR', gamma=0.9)], milestones=[2, 4]), {}),
     ('sequential_other_optimizer', SGD(), S('SequentialLR', schedulers=[S('ConstantLR'), S('ExponentialLR', gamma=0.9)], milestones=[2]), {'other_optimizer': True}),
     ('chained_other_optimizer', SGD(), S('ChainedScheduler', schedulers=[S('ConstantLR'), S('ExponentialLR', gamma=0.9)]), {'other_optimizer': True}),

@@ -279,3 +279,70 @@ export class CosineAnnealingLR extends LRScheduler {
     return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + cos((PI * this.lastEpoch) / this.TMax))) / 2);
   }
 }
+
+const MULT_OPTS = spec('MultiplicativeLR');
+const POLY_OPTS = spec('PolynomialLR', { totalIters: 'int', power: 'number' });
+
+/** lr *= lrLambda(epoch) every epoch after the first, one function or one per group. */
+export class MultiplicativeLR extends LRScheduler {
+  lrLambdas: ((epoch: number) => number)[];
+  protected readonly ownKeys: StateKeys = [];
+
+  constructor(
+    optimizer: SchedulerOptimizer,
+    lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[],
+    options?: SchedulerOptions,
+  ) {
+    const o = opts(MULT_OPTS, options);
+    super(optimizer, o.lastEpoch ?? -1, o.verbose ?? false, 'MultiplicativeLR');
+    const n = this.optimizer.paramGroups.length;
+    if (!Array.isArray(lrLambda)) this.lrLambdas = new Array<(epoch: number) => number>(n).fill(lrLambda);
+    else {
+      if (lrLambda.length !== n) throw new V.ValueError(`Expected ${n} lr_lambdas, but got ${lrLambda.length}`);
+      this.lrLambdas = [...lrLambda];
+    }
+    for (const f of this.lrLambdas) {
+      if (typeof f !== 'function') throw new TypeError(`'${V.typeName(f)}' object is not callable`);
+    }
+    this._initialStep();
+  }
+
+  protected getLr(): number[] {
+    if (this.lastEpoch > 0) return this.groups.map((g, i) => g.lr * this.lrLambdas[i](this.lastEpoch));
+    return this.groups.map((g) => g.lr);
+  }
+
+  override stateDict(): SchedulerStateDict {
+    return { ...super.stateDict(), lr_lambdas: this.lrLambdas.map(() => null) };
+  }
+}
+
+/** lr decays as (1 - epoch / totalIters) ** power to 0 over totalIters epochs. */
+export class PolynomialLR extends LRScheduler {
+  totalIters: number;
+  power: number;
+  protected readonly ownKeys: StateKeys = [
+    ['total_iters', 'totalIters'],
+    ['power', 'power'],
+  ];
+
+  constructor(optimizer: SchedulerOptimizer, options?: SchedulerOptions & { totalIters?: number; power?: number }) {
+    const o = opts(POLY_OPTS, options);
+    super(optimizer, o.lastEpoch ?? -1, o.verbose ?? false, 'PolynomialLR');
+    this.totalIters = o.totalIters ?? 5;
+    this.power = o.power ?? 1.0;
+    this._initialStep();
+  }
+
+  protected getLr(): number[] {
+    const e = this.lastEpoch;
+    const T = this.totalIters;
+    if (e === 0 || e > T) return this.groups.map((g) => g.lr);
+    const decay = pow((1.0 - e / T) / (1.0 - (e - 1) / T), this.power);
+    return this.groups.map((g) => g.lr * decay);
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * pow(1.0 - min(this.totalIters, this.lastEpoch) / this.totalIters, this.power));
+  }
+}
