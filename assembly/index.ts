@@ -11,3 +11,4 @@ export * from "./activations";
 export * from "./conv";
 export * from "./init";
 export * from "./optim";
+export * from "./sched";

@@ -974,6 +974,34 @@ describe('no kernel reads or writes outside its operands', () => {
     expect(problems).toEqual([]);
   });
 
+  it('gradient clipping (nn.utils.clipGradNorm_ with 2, inf and p norms; clipGradValue_)', () => {
+    const problems: string[] = [];
+    for (const dt of FLOATS) {
+      for (const inp of ONE.filter((i) => (i.layout ?? 'contiguous') === 'contiguous')) {
+        for (const normType of [2, Infinity, 'inf', 1, 3, 0.5] as const) {
+          problems.push(
+            ...check(() => {
+              const a = make(inp, dt);
+              const b = make({ shape: [3] }, dt);
+              a.mul(a).sum().add(b.mul(b).sum()).backward();
+              const total = torch.nn.utils.clipGradNorm_([a, b], 0.5, normType);
+              return [(a.grad as Tensor).detach().clone(), (b.grad as Tensor).detach().clone(), total];
+            }).map((q) => `clipGradNorm_ ${dt} ${String(normType)} [${inp.shape}]: ${q}`),
+          );
+        }
+        problems.push(
+          ...check(() => {
+            const a = make(inp, dt);
+            a.mul(a).sum().backward();
+            torch.nn.utils.clipGradValue_(a, 0.3);
+            return (a.grad as Tensor).detach().clone();
+          }).map((q) => `clipGradValue_ ${dt} [${inp.shape}]: ${q}`),
+        );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('integer and boolean operands too (casts, comparisons, where, index_select, copy_)', () => {
     const cases: Case[] = [];
     for (const n of TAILS) {

@@ -60,6 +60,7 @@ const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^(nn|optim)\.ts$/, 'api'],
   [/^optim\/[^/]+\.ts$/, 'api'],
   [/^nn\/[^/]+\.ts$/, 'api'],
+  [/^optim\/[^/]+\.ts$/, 'api'],
   [/^index\.ts$/, 'facade'],
 ];
 

@@ -102,6 +102,7 @@ export const torch = {
     Adamax: optim.Adamax,
     NAdam: optim.NAdam,
     RAdam: optim.RAdam,
+    lrScheduler: optim.lrScheduler,
   },
 };
 

@@ -55,3 +55,6 @@ export {
 export type { LossOptions, WeightedLossOptions } from './nn/losses.js';
 /** torch.nn.init: in-place initialisers drawing from the seeded generator (nn/init.ts). */
 export * as init from './nn/init.js';
+
+/** torch.nn.utils: gradient clipping. */
+export * as utils from './nn/utils.js';

@@ -26,3 +26,6 @@ export {
   SGD,
   type SGDOptions,
 } from './optim/optimizers.js';
+
+/** torch.optim.lr_scheduler, as torch.optim.lrScheduler. */
+export * as lrScheduler from './optim/lr_scheduler.js';
