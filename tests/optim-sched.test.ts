@@ -1,5 +1,5 @@
 // torch.optim.lrScheduler and torch.nn.utils' gradient clipping against PyTorch 1.13: the
-// golden-train optim.json cases that have a scheduler or a clip (tests/conformance/optim_sched.ts),
+// golden-train optim.json cases that have a scheduler or a clip, checked on an optimizer double (their full trajectories run in tests/optim.test.ts),
 // and tests/pytorch/schedulers.json (tests/pytorch/schedulers.py: lr sequences, state dicts, texts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,14 +10,12 @@ import {
   camel,
   loadOptimCases,
   makeScheduler,
-  optimizerReady,
   runClipNorms,
-  runOptimCase,
   runScheduleCase,
   snake,
   type Optimizer,
   type Scheduler,
-} from './conformance/optim_sched.js';
+} from './conformance/optim.js';
 
 const CASES = loadOptimCases(shared('golden-train', 'optim.json')).filter((c) => c.scheduler || c.clip);
 
@@ -38,24 +36,6 @@ describe('golden-train optim.json: clip_grad_norm_ total norms from the given gr
   for (const c of cases) {
     it(c.name, () => {
       const r = runClipNorms(c);
-      expect(r.message ?? '').toBe('');
-      expect(r.ok).toBe(true);
-    });
-  }
-});
-
-// Optimizer types of these cases that torch.optim lacks (none: every trajectory runs).
-const NOT_YET: string[] = [];
-
-describe('golden-train optim.json: scheduler and clip trajectories with torch.optim', () => {
-  const types = [...new Set(CASES.map((c) => c.optimizer.type))].sort();
-  const ready = new Map(types.map((t) => [t, optimizerReady(t)]));
-  it('every optimizer type of these cases runs, but NOT_YET', () => {
-    expect(types.filter((t) => !ready.get(t))).toEqual(NOT_YET);
-  });
-  for (const c of CASES.filter((c) => ready.get(c.optimizer.type))) {
-    it(c.name, () => {
-      const r = runOptimCase(c);
       expect(r.message ?? '').toBe('');
       expect(r.ok).toBe(true);
     });

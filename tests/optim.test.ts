@@ -2,22 +2,14 @@
 // 1.13) and the behaviour around them (param groups, zeroGrad, stateDict / loadStateDict, messages).
 import { describe, expect, it } from 'vitest';
 import { torch, type Tensor } from '../build/ts/index.js';
-import { loadOptimCases, runOptimCase, unsupportedReason } from './conformance/optim.js';
+import { loadOptimCases, runOptimCase } from './conformance/optim.js';
 import { shared } from './shared.js';
 
 const CASES = loadOptimCases(shared('golden-train', 'optim.json'));
 
-// Cases this runner does not run yet, by what they need (LR schedulers and gradient clipping are
-// another part of the issue): exactly these, so a new kind of case cannot slip by.
-const NOT_YET = ['clip (torch.nn.utils.clip_grad_norm_)', 'clip (torch.nn.utils.clip_grad_value_)', 'scheduler (torch.optim.lrScheduler)'];
-
-describe('golden-train optim.json (PyTorch 1.13)', () => {
-  it('runs every case but those needing a scheduler or gradient clipping', () => {
-    const reasons = [...new Set(CASES.map(unsupportedReason).filter((r): r is string => r !== null))].sort();
-    expect(reasons).toEqual(NOT_YET);
-    expect(CASES.filter((c) => unsupportedReason(c) === null).length).toBe(124);
-  });
-  for (const c of CASES.filter((x) => unsupportedReason(x) === null)) {
+describe('golden-train optim.json (PyTorch 1.13): every trajectory, with its scheduler and clipping', () => {
+  it('has every case', () => expect(CASES.length).toBe(184));
+  for (const c of CASES) {
     it(c.name, () => {
       const r = runOptimCase(c);
       expect(r.message ?? '').toBe('');

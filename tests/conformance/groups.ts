@@ -4,6 +4,7 @@
 import { failingGroup, type GroupFile, type GroupLoader, type Obj } from './runner.js';
 import { runModuleCase, type ModuleCase } from './modules.js';
 import { runInitItem, type InitItem } from './init.js';
+import { runOptimCase, type OptimCase } from './optim.js';
 
 const items = <X>(file: string, kind: GroupFile['kind'], list: unknown, run: (x: X) => { name: string; ok: boolean }): GroupFile => {
   const xs = Array.isArray(list) ? (list as X[]) : [];
@@ -18,7 +19,7 @@ const later =
 export const GROUPS: Record<string, GroupLoader> = {
   modules: (file, d) => items<ModuleCase>(file, 'modules', d.cases, runModuleCase),
   init: (file, d) => items<InitItem>(file, 'init', d.items, runInitItem),
-  optim: later('cases', 11),
+  optim: (file, d) => items<OptimCase>(file, 'optim', d.cases, runOptimCase),
   training: later('traces', 11),
   safetensors: later('files', 11),
   autograd: later('cases', 12),

@@ -683,7 +683,7 @@ export function runVariant(v: Variant, where: string): Result {
 
 export interface GroupFile {
   file: string;
-  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'modules' | 'init' | 'invalid';
+  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'modules' | 'init' | 'optim' | 'invalid';
   items: { name: string; run: () => Result }[];
 }
 
