@@ -57,7 +57,8 @@ const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^ops\/index\.ts$/, 'registry'],
   [/^ops\/[^/]+\.ts$/, 'ops'],
   [/^engine\.ts$/, 'engine'],
-  [/^(nn|optim)\.ts$/, 'api'],
+  [/^(nn|optim|safetensors)\.ts$/, 'api'],
+  [/^node\.ts$/, 'facade'],
   [/^nn\/[^/]+\.ts$/, 'api'],
   [/^index\.ts$/, 'facade'],
 ];

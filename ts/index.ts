@@ -4,6 +4,7 @@ import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
 import * as nn from './nn.js';
 import { SGD } from './optim.js';
+import * as safetensors from './safetensors.js';
 import { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { init } from './core/wasm.js';
 import { getCore } from './core/wasm.js';
@@ -91,6 +92,7 @@ export const torch = {
   bool: 'bool' as const,
   nn: { ...nn, functional: nn.functional },
   optim: { SGD },
+  safetensors,
 };
 
 export default torch;
