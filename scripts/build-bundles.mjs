@@ -53,7 +53,10 @@ await build({
   ],
   logLevel: 'warning',
 });
-writeFileSync(out('asgrad.node.d.cts'), "// Types of the CommonJS `asgrad/node` entry: the same API as the ESM build.\nexport * from './ts/node.js';\n");
+writeFileSync(
+  out('asgrad.node.d.cts'),
+  "// Types of the CommonJS `asgrad/node` entry: the same API as the ESM build.\nexport * from './ts/node.js';\n",
+);
 
 await build({
   entryPoints: [join(root, 'scripts/entries/browser.ts')],
