@@ -13,6 +13,7 @@ import { loadFile, saveFile } from '../ts/node.js';
 import { fromPyTorch, buildModel } from '../examples/safetensors/roundtrip.js';
 import { fixtures } from './safetensors-fixtures.js';
 import { shared } from './shared.js';
+import { loadDir } from './conformance/runner.js';
 import { tsFiles } from './source-files.js';
 
 const st = torch.safetensors;
@@ -126,6 +127,20 @@ describe('golden-train safetensors files (written from PyTorch 1.13)', () => {
       expect(torch.memory().liveTensors).toBe(before);
     });
   }
+});
+
+describe('the conformance runner (npm run conformance -- --dir ../shared/golden-train)', () => {
+  it("runs the safetensors group: every file and every malformed file, with the manifest's counts and bytes", () => {
+    const groups = loadDir(shared('golden-train'));
+    const g = groups.find((x) => x.kind === 'safetensors');
+    expect(g?.counts).toEqual({ count: DOC.files.length, malformed: DOC.malformed.length });
+    const failures = (g?.items ?? []).map((i) => i.run()).filter((r) => !r.ok);
+    expect(failures).toEqual([]);
+    expect(g?.items.length).toBe(31);
+    const manifest = groups.find((x) => x.file === 'manifest.json');
+    const problems = (manifest?.items ?? []).map((i) => i.run().message ?? '').filter((m) => m.includes('safetensors'));
+    expect(problems).toEqual([]);
+  });
 });
 
 describe('files asgrad writes', () => {

@@ -12,13 +12,14 @@
 //
 // The op vocabulary is the op registry's: every entry with a `golden` signature (ts/ops/<kind>.ts),
 // keyed by its PyTorch name and called through the public API as the signature says.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { torch, type Tensor } from '../../build/ts/index.js';
 import type { DType } from '../../build/ts/index.js';
 // The registry of the same build: the op map below is derived from its entries.
 import { ENTRIES } from '../../build/ts/ops/index.js';
 import type { GoldenArg, OpSpec, PySignature } from '../../build/ts/ops/registry.js';
+import { safetensorsGroup } from './safetensors.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -683,8 +684,10 @@ export function runVariant(v: Variant, where: string): Result {
 
 export interface GroupFile {
   file: string;
-  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'invalid';
+  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'safetensors' | 'invalid';
   items: { name: string; run: () => Result }[];
+  /** What the manifest counts, when it is not the items (safetensors: files and malformed files). */
+  counts?: Record<string, number>;
 }
 
 const failing = (name: string, message: string): { name: string; run: () => Result } => ({
@@ -693,7 +696,7 @@ const failing = (name: string, message: string): { name: string; run: () => Resu
 });
 
 /** The runnable items of one group file; a file that is not a group gives one failing item. */
-function loadGroup(file: string, d: unknown): GroupFile {
+function loadGroup(file: string, d: unknown, dir: string): GroupFile {
   const bad = (why: string): GroupFile => ({ file, kind: 'invalid', items: [failing(file, why)] });
   if (!isObj(d)) return bad('not a JSON object');
   if (d.format !== 1) return bad(`format ${JSON.stringify(d.format)} (this runner reads format 1)`);
@@ -706,6 +709,7 @@ function loadGroup(file: string, d: unknown): GroupFile {
   if (Array.isArray(d.cases)) g = { file, kind: 'cases', items: named<Case>(d.cases, 'cases', runCase) };
   else if (Array.isArray(d.traces)) g = { file, kind: 'traces', items: named<Trace>(d.traces, 'traces', runTrace) };
   else if (Array.isArray(d.items)) g = { file, kind: 'print', items: named<PrintItem>(d.items, 'items', runPrint) };
+  else if (Array.isArray(d.files) && Array.isArray(d.malformed)) g = { file, kind: 'safetensors', ...safetensorsGroup(dir, file, d) };
   else if (Array.isArray(d.variants)) {
     const items = d.variants.map((x, i) => {
       const where = isObj(x) ? `gradfn_names/${String(x.op)}: ${String(x.variant)}` : `${file} variants[${i}]`;
@@ -737,10 +741,23 @@ function tableProblems(file: string, d: Obj): string[] {
   return problems;
 }
 
+/** Bytes of every file below `dir` (0 when it is missing: the group's own items then fail). */
+function folderBytes(dir: string): number {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).reduce(
+      (n, e) => n + (e.isDirectory() ? folderBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size),
+      0,
+    );
+  } catch {
+    return 0;
+  }
+}
+
 interface ManifestGroup {
   file: string;
   count: number;
   bytes: number;
+  [counted: string]: unknown;
 }
 
 /**
@@ -788,12 +805,17 @@ export function loadDir(dir: string): GroupFile[] {
       out.push({ file, kind: 'invalid', items: [failing(file, `not JSON: ${(e as Error).message}`)] });
       continue;
     }
-    const g = loadGroup(file, d);
+    const g = loadGroup(file, d, dir);
     const m = manifest && Object.values(manifest).find((x) => x.file === file);
     if (m) {
-      if (g.kind !== 'invalid' && g.items.length !== m.count)
-        dirProblems.push(`${file} holds ${g.items.length} items, manifest.json says ${m.count}`);
-      if (raw.length !== m.bytes) dirProblems.push(`${file} is ${raw.length} bytes, manifest.json says ${m.bytes}`);
+      for (const [k, n] of Object.entries(g.counts ?? { count: g.items.length })) {
+        if (g.kind !== 'invalid' && n !== m[k])
+          dirProblems.push(`${file} holds ${n} ${k === 'count' ? 'items' : `${k} items`}, manifest.json says ${String(m[k])}`);
+      }
+      // A group with a folder of its own (safetensors/) counts the folder's files in its bytes.
+      const size = raw.length + (typeof m.dir === 'string' ? folderBytes(join(dir, m.dir)) : 0);
+      const what = typeof m.dir === 'string' ? `${file} with ${m.dir}` : file;
+      if (size !== m.bytes) dirProblems.push(`${what} is ${size} bytes, manifest.json says ${m.bytes}`);
     }
     if (g.kind === 'gradfn_names' && isObj(d)) dirProblems.push(...tableProblems(file, d));
     if (g.kind === 'cases' && isObj(d)) for (const c of d.cases as unknown[]) if (isObj(c)) tolerances.set(String(c.name), c.tolerance);
