@@ -40,3 +40,41 @@ export function bf16_to_f32(out: usize, x: usize, n: i32): void {
 export function bool_from_u8(out: usize, x: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u8>(out + <usize>i, load<u8>(x + <usize>i) != 0 ? 1 : 0);
 }
+
+// The writer's conversions, rounding to nearest, ties to even, as PyTorch 1.13's x.half() and
+// x.bfloat16() do; NaN as PyTorch writes it (F16: sign | 0x7e00; BF16: 0xffff, what its
+// vectorised CPU cast gives every NaN).
+
+// @ts-ignore: decorator
+@inline function toHalf(u: u32): u32 {
+  const sign = (u >> 16) & 0x8000;
+  const a = u & 0x7fffffff;
+  if (a > 0x7f800000) return sign | 0x7e00;
+  // from halfway between 65504 (the largest half) and 65536 on, the result is infinite (ties: 65504 is odd)
+  if (a >= 0x477ff000) return sign | 0x7c00;
+  if (a >= 0x38800000) {
+    // normal half: rebias the exponent (127 -> 15), keep 10 of the 23 mantissa bits, round the rest
+    const r = a - 0x38000000;
+    let h = r >> 13;
+    const rest = r & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (h & 1) != 0)) h++;
+    return sign | h;
+  }
+  // subnormal half (or zero): |x| * 2^24 is exact; f32.nearest rounds it to an integer, ties to even
+  // (0x400 is the smallest normal half, encoded by the same bits)
+  return sign | <u32>nearest<f32>(reinterpret<f32>(a) * <f32>16777216.0);
+}
+
+/** out[i] = the IEEE half of the float32 x[i] (x n f32, out n little-endian u16). */
+export function f32_to_f16(out: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<u16>(out + (<usize>i << 1), <u16>toHalf(load<u32>(x + (<usize>i << 2))));
+}
+
+/** out[i] = the bfloat16 of the float32 x[i]: its top 16 bits, rounded to nearest even. */
+export function f32_to_bf16(out: usize, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const u = load<u32>(x + (<usize>i << 2));
+    const b: u32 = (u & 0x7fffffff) > 0x7f800000 ? 0xffff : (u + 0x7fff + ((u >> 16) & 1)) >> 16;
+    store<u16>(out + (<usize>i << 1), <u16>b);
+  }
+}

@@ -817,7 +817,7 @@ describe('no kernel reads or writes outside its operands', () => {
     expect(problems).toEqual([]);
   });
 
-  it('torch.safetensors: save of every dtype and layout, load with its F16 / BF16 / BOOL conversions', () => {
+  it('torch.safetensors: save of every dtype and layout (float32 also as F16 / BF16), load with its F16 / BF16 / BOOL conversions', () => {
     const st = torch.safetensors;
     /** A file of one tensor of `dtype` with n elements of deterministic bytes. */
     const file = (dtype: string, size: number, n: number): Uint8Array => {
@@ -849,6 +849,9 @@ describe('no kernel reads or writes outside its operands', () => {
           );
           return [t.a, t.b, t.c];
         });
+        if (dt === 'float32') {
+          for (const d of ['F16', 'BF16'] as const) cases.push(() => st.load(st.save({ h: make(inp, dt) }, { dtypes: d })).h);
+        }
       }
     }
     const problems = cases.flatMap((c, i) => check(c).map((p) => `case ${i}: ${p}`));

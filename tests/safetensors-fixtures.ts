@@ -12,6 +12,7 @@ export interface Fixture {
   name: string;
   tensors: Record<string, Tensor> | Map<string, Tensor>;
   metadata?: Record<string, string>;
+  dtypes?: Record<string, 'F16' | 'BF16'>;
   sha256: string;
 }
 
@@ -57,6 +58,18 @@ export function fixtures(): Fixture[] {
       sha256: 'a73c594592c41295c75f7cef1bded72a26bb482851ca9ebdfc1360889fa402c9',
     },
     {
+      name: 'half_precision',
+      tensors: {
+        w16: torch.arange(-7, 8, { dtype: 'float32' }).div(7).reshape([3, 5]),
+        wbf: torch.arange(-7, 8, { dtype: 'float32' }).div(7).reshape([5, 3]).t(),
+        specials: specialF32(),
+        kept: torch.tensor([0.1, 0.2]),
+      },
+      dtypes: { w16: 'F16', wbf: 'BF16', specials: 'F16' },
+      metadata: { format: 'pt' },
+      sha256: '0961e4bce96814cd482b154c5323c1b44a8ad69db269ca70578020c582ad4650',
+    },
+    {
       name: 'cnn_state_dict',
       tensors: (() => {
         torch.manualSeed(0);
@@ -74,7 +87,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const dir = process.argv[2] ?? 'safetensors-fixtures';
   mkdirSync(dir, { recursive: true });
   for (const f of fixtures()) {
-    const bytes = torch.safetensors.save(f.tensors, { metadata: f.metadata });
+    const bytes = torch.safetensors.save(f.tensors, { metadata: f.metadata, dtypes: f.dtypes });
     writeFileSync(join(dir, `${f.name}.safetensors`), bytes);
     const { createHash } = await import('node:crypto');
     console.log(f.name, createHash('sha256').update(bytes).digest('hex'));

@@ -5,7 +5,8 @@
 // optional "__metadata__" of string -> string, then name -> {"dtype", "shape", "data_offsets"}),
 // padded with spaces, then the data buffer, which the tensors' [begin, end) offsets tile exactly.
 // Values are little-endian, as WebAssembly memory is: F32 / F64 / I64 / BOOL move as plain byte
-// copies; F16 and BF16 are widened to float32 by the core (assembly/safetensors.ts).
+// copies; F16 and BF16 are widened to float32 by the core (assembly/safetensors.ts), which also
+// rounds float32 tensors to F16 / BF16 when `save` is asked to store them so (`dtypes`).
 //
 // The writer: tensors ordered by descending rank of the official writer's dtype enum (U64, I64,
 // F64, F32, U32, I32, BF16, F16, U16, I16, I8, U8, BOOL), then by name (code points); compact JSON,
@@ -34,6 +35,12 @@ export type NamedTensors = Readonly<Record<string, Tensor>> | ReadonlyMap<string
 export interface SaveOptions {
   /** The file's "__metadata__": string keys and string values (e.g. `{ format: 'pt' }`). */
   metadata?: Readonly<Record<string, string>> | ReadonlyMap<string, string> | null;
+  /**
+   * float32 tensors to store in half precision, by name: `{ 'fc.weight': 'F16' }`, or one of 'F16'
+   * / 'BF16' for every float32 tensor. Rounded to nearest even as PyTorch's `.half()` /
+   * `.bfloat16()` (in the core); load reads them back as float32.
+   */
+  dtypes?: 'F16' | 'BF16' | Readonly<Record<string, 'F16' | 'BF16'>> | ReadonlyMap<string, 'F16' | 'BF16'> | null;
 }
 
 /** The header entry of one tensor, as a file describes it. */
@@ -75,8 +82,11 @@ const READ_AS: Readonly<Record<string, DType>> = Object.freeze({
 
 const WRITE_AS = { float32: 'F32', float64: 'F64', int64: 'I64', bool: 'BOOL' } as const satisfies Readonly<Record<DType, string>>;
 
+/** What the writer can store: each dtype's own, and F16 / BF16 for float32 tensors (`dtypes` option). */
+type Stored = (typeof WRITE_AS)[DType] | 'F16' | 'BF16';
+
 /** Rank in the official writer's order (higher first): U64, I64, F64, F32, U32, I32, BF16, F16, U16, I16, I8, U8, BOOL. */
-const WRITE_RANK = { int64: 11, float64: 10, float32: 9, bool: 0 } as const satisfies Readonly<Record<DType, number>>;
+const WRITE_RANK = { I64: 11, F64: 10, F32: 9, BF16: 6, F16: 5, BOOL: 0 } as const satisfies Readonly<Record<Stored, number>>;
 
 /** The reference implementation's cap on the header length. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -451,7 +461,32 @@ export function load(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Record<
 
 // ---- writing ---------------------------------------------------------------------------------------
 
-const SAVE_OPTS = V.optionSpec('safetensors.save', { metadata: 'any' });
+const SAVE_OPTS = V.optionSpec('safetensors.save', { metadata: 'any', dtypes: 'any' });
+
+/** The stored dtype of each tensor: its own, or F16 / BF16 where `dtypes` asks for it. */
+function storedAs(items: readonly [string, Tensor][], dtypes: unknown, entry: string): Map<string, Stored> {
+  const out = new Map<string, Stored>();
+  for (const [name, t] of items) out.set(name, WRITE_AS[t.dtype]);
+  if (dtypes === null || dtypes === undefined) return out;
+  const half = (v: unknown): v is 'F16' | 'BF16' => v === 'F16' || v === 'BF16';
+  if (half(dtypes)) {
+    for (const [name, t] of items) if (t.dtype === 'float32') out.set(name, dtypes);
+    return out;
+  }
+  if (typeof dtypes !== 'object' || Array.isArray(dtypes) || dtypes instanceof Tensor) {
+    throw new TypeError(`${entry}: dtypes must be 'F16', 'BF16' or an object of them by tensor name, not ${V.typeName(dtypes)}`);
+  }
+  const list: [unknown, unknown][] = dtypes instanceof Map ? [...dtypes] : Object.entries(dtypes);
+  for (const [name, d] of list) {
+    const t = items.find(([k]) => k === name)?.[1];
+    if (t === undefined) throw new TypeError(`${entry}: dtypes names ${JSON.stringify(name)}, which is not one of the tensors`);
+    if (!half(d)) throw new TypeError(`${entry}: dtypes[${JSON.stringify(name)}] must be 'F16' or 'BF16', not ${JSON.stringify(d)}`);
+    if (t.dtype !== 'float32')
+      throw new TypeError(`${entry}: only float32 tensors are stored as ${d}; ${JSON.stringify(name)} is ${t.dtype}`);
+    out.set(name as string, d);
+  }
+  return out;
+}
 
 function entriesOf(tensors: unknown, entry: string): [string, Tensor][] {
   if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors) || tensors instanceof Tensor) {
@@ -487,21 +522,25 @@ function metadataOf(m: unknown, entry: string): [string, string][] {
 
 /**
  * The safetensors bytes of `tensors` (values as they are: a non-contiguous tensor is written in
- * its logical order; gradients and autograd state are not saved).
+ * its logical order; gradients and autograd state are not saved), with `metadata` as the header's
+ * "__metadata__", and float32 tensors named in `dtypes` stored as F16 / BF16.
  */
 export function save(tensors: NamedTensors, opts?: SaveOptions): Uint8Array {
   const entry = 'safetensors.save';
   V.options(SAVE_OPTS, opts);
   const items = entriesOf(tensors, entry);
   const meta = metadataOf(opts?.metadata, entry);
-  items.sort((x, y) => WRITE_RANK[y[1].dtype] - WRITE_RANK[x[1].dtype] || compareNames(x[0], y[0]));
+  const stored = storedAs(items, opts?.dtypes, entry);
+  const as = (name: string): Stored => stored.get(name) as Stored;
+  const size = (name: string, t: Tensor): number => t.numel() * (as(name) === 'F16' || as(name) === 'BF16' ? 2 : ITEM_SIZE[t.dtype]);
+  items.sort((x, y) => WRITE_RANK[as(y[0])] - WRITE_RANK[as(x[0])] || compareNames(x[0], y[0]));
   const parts: string[] = [];
   if (meta.length > 0) parts.push(`"__metadata__":{${meta.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`);
   let offset = 0;
   for (const [name, t] of items) {
-    const bytes = t.numel() * ITEM_SIZE[t.dtype];
+    const bytes = size(name, t);
     parts.push(
-      `${JSON.stringify(name)}:{"dtype":"${WRITE_AS[t.dtype]}","shape":[${t._shape.join(',')}],"data_offsets":[${offset},${offset + bytes}]}`,
+      `${JSON.stringify(name)}:{"dtype":"${as(name)}","shape":[${t._shape.join(',')}],"data_offsets":[${offset},${offset + bytes}]}`,
     );
     offset += bytes;
   }
@@ -513,13 +552,24 @@ export function save(tensors: NamedTensors, opts?: SaveOptions): Uint8Array {
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + n);
   let pos = 8 + n;
-  for (const [, t] of items) {
-    const bytes = t.numel() * ITEM_SIZE[t.dtype];
+  for (const [name, t] of items) {
+    const bytes = size(name, t);
     if (bytes === 0) continue;
     const c = t.isContiguous() ? t : contiguousCopy(t);
-    // The pointer first: bringing a spilled storage back may grow (and so detach) the buffer.
-    const p = c._ptr(entry);
-    out.set(new Uint8Array(memoryBuffer(), p, bytes), pos);
+    const kind = as(name);
+    if (kind === 'F16' || kind === 'BF16') {
+      // Converted by the core into a scratch block (made before any pointer is fetched), then copied out.
+      const half = Tensor._empty([bytes], 'bool');
+      const ph = half._ptr(entry);
+      const pc = c._ptr(entry);
+      kernel(kind === 'F16' ? 'f32_to_f16' : 'f32_to_bf16')(ph, pc, t.numel());
+      out.set(new Uint8Array(memoryBuffer(), ph, bytes), pos);
+      half.dispose();
+    } else {
+      // The pointer first: bringing a spilled storage back may grow (and so detach) the buffer.
+      const p = c._ptr(entry);
+      out.set(new Uint8Array(memoryBuffer(), p, bytes), pos);
+    }
     if (c !== t) c.dispose();
     pos += bytes;
   }

@@ -1,7 +1,7 @@
 // The safetensors group of a golden folder (golden-train/safetensors.json + safetensors/): each
 // listed file must have its stated size and sha256, load to exactly the listed tensors (dtype,
-// shape, every value; F16/BF16 as float32) and metadata, and, when asgrad can write all its dtypes
-// (not F16/BF16), be written again byte for byte from what was loaded; each malformed file must be
+// shape, every value; F16/BF16 as float32) and metadata, and be written again byte for byte from
+// what was loaded (F16/BF16 tensors stored so with save's `dtypes`); each malformed file must be
 // refused with a SafetensorError and make no tensor. Entries are checked against the format first
 // (exact key sets, data lengths equal to the shape's element count).
 import { createHash } from 'node:crypto';
@@ -55,7 +55,7 @@ function checkFile(dir: string, e: Obj): string | null {
   if (JSON.stringify(meta === null ? null : { ...meta }) !== JSON.stringify(e.metadata)) return `metadata ${JSON.stringify(meta)}`;
   const names = e.tensors.map((t) => (isObj(t) ? String(t.name) : ''));
   if (JSON.stringify(Object.keys(got).sort()) !== JSON.stringify([...names].sort())) return `tensor names ${Object.keys(got)}`;
-  let halfs = false;
+  const dtypes: Record<string, 'F16' | 'BF16'> = {};
   for (const t of e.tensors) {
     if (!isObj(t) || !sameKeys(t, TENSOR_KEYS)) return `tensor entry keys (expected ${TENSOR_KEYS})`;
     const shape = t.shape as number[];
@@ -65,17 +65,15 @@ function checkFile(dir: string, e: Obj): string | null {
     }
     const dt = String(t.dtype);
     if (!(dt in DTYPE)) return `${t.name}: dtype ${dt} is not one asgrad reads`;
-    if (dt === 'F16' || dt === 'BF16') halfs = true;
+    if (dt === 'F16' || dt === 'BF16') dtypes[String(t.name)] = dt;
     const x = got[String(t.name)];
     if (x.dtype !== DTYPE[dt]) return `${t.name}: dtype ${x.dtype}, expected ${DTYPE[dt]} (${dt})`;
     if (JSON.stringify([...x.shape]) !== JSON.stringify(shape)) return `${t.name}: shape [${[...x.shape]}], expected [${shape}]`;
     const v = values(x);
     for (let i = 0; i < v.length; i++) if (!Object.is(v[i], data[i])) return `${t.name}[${i}]: ${v[i]}, expected ${data[i]}`;
   }
-  if (!halfs) {
-    const again = torch.safetensors.save(got, { metadata: meta });
-    if (sha256(again) !== e.sha256) return "asgrad's writer does not reproduce the file byte for byte";
-  }
+  const again = torch.safetensors.save(got, { metadata: meta, dtypes });
+  if (sha256(again) !== e.sha256) return "asgrad's writer does not reproduce the file byte for byte";
   for (const x of Object.values(got)) x.dispose();
   return null;
 }
