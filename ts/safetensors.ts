@@ -428,8 +428,8 @@ function makeTensor(b: Uint8Array, start: number, info: TensorInfo): Tensor {
 }
 
 /**
- * The tensors of a safetensors file, by name (an object without prototype, names in code-point
- * order): F32 -> float32, F64 -> float64, I64 -> int64, BOOL -> bool, F16 and BF16 -> float32
+ * The tensors of a safetensors file, by name (an object without prototype, names added in
+ * code-point order; JavaScript lists integer-like names such as "10" first): F32 -> float32, F64 -> float64, I64 -> int64, BOOL -> bool, F16 and BF16 -> float32
  * (exact). A malformed file, or one holding a dtype asgrad has no tensor for (I32, U8...), is
  * refused with a SafetensorError before any tensor is made.
  */
