@@ -12,3 +12,4 @@ export * from "./conv";
 export * from "./init";
 export * from "./optim";
 export * from "./sched";
+export * from "./safetensors";

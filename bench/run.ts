@@ -5,6 +5,7 @@ import { tfjsCpu, tfjsWasm, tfjsWasmThreads } from './systems/tfjs.js';
 import { startPytorch } from './systems/pytorch.js';
 import { jaxEager, jaxJit } from './systems/jax.js';
 import { runW6 } from './w6.js';
+import { runSafetensors } from './safetensors.js';
 import { bandwidth, FORMS, matmulFigures, simdPeak } from './kernels.js';
 import type { Figure, Form } from './kernels.js';
 import { writeReport } from './report.js';
@@ -20,7 +21,7 @@ const report = args.includes('--report');
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : '');
 // Before any system makes its W10 data (see data.ts).
 if (quick) W10.size = 100_000;
-const only = onlyArg ? new Set(onlyArg.split(',')) : null; // W1..W6, W4f, kernels
+const only = onlyArg ? new Set(onlyArg.split(',')) : null; // W1..W6, W4f, kernels, safetensors
 
 interface Workload {
   id: WorkloadId;
@@ -193,9 +194,11 @@ async function main(): Promise<void> {
   const kernels: Figure[] = wantKernels
     ? [simdPeak(ROUNDS), ...bandwidth(ROUNDS), ...(await matmulFigures(sizes, ROUNDS, 'system' in torchStart ? torchStart.system : null))]
     : [];
+  const st = !only || only.has('safetensors') ? runSafetensors(quick, ROUNDS) : null;
   for (const s of systems) s.close?.();
 
   let failed = 0;
+  if (st && !st.ok) failed++;
   for (const c of results.values()) if (!c.ok) failed++;
   const label = (s: System) => `${s.system} ${s.system === 'pytorch' ? 'cpu' : s.backend}`;
 
@@ -224,6 +227,7 @@ async function main(): Promise<void> {
       }
     }
     if (w6) for (const line of w6.json) console.log(JSON.stringify(line));
+    if (st) for (const line of st.json) console.log(JSON.stringify(line));
     for (const k of kernels) console.log(JSON.stringify({ ...k, threads: 1 }));
     if (failed || (w6 && !w6.ok)) process.exitCode = 1;
     return;
@@ -276,6 +280,7 @@ async function main(): Promise<void> {
       `W2 asgrad: ${fmt((9 * 4 * 2 ** 20) / (w2.median * 1e6))} GB/s under the byte model of WORKLOADS.md (9 passes over 4 MiB per iteration; asgrad actually makes 13: 7 forward, and backward writes the broadcast gradient of z, reads it with y, doubles it, the leaf's .grad taking that buffer without a copy)`,
     );
   if (w6) out.push('', ...w6.text);
+  if (st) out.push('', ...st.text);
   if (kernels.length) {
     const peak = kernels.find((k) => k.workload === 'simd_peak');
     out.push('', `SIMD128 f32x4 mul+add peak of this machine (12 independent chains): ${fmt(peak!.median)} GFLOP/s`);

@@ -2,6 +2,7 @@
 //   build/asgrad.cjs          CommonJS (the "require" condition), reads ./asgrad.wasm beside itself
 //   build/asgrad.browser.js   ESM for pages and bundlers (the "browser" condition), .wasm embedded as base64
 //   build/asgrad.d.cts        types for the CommonJS entry
+//   build/asgrad.node.cjs     `asgrad/node` (the Node file helpers) as CommonJS, on top of asgrad.cjs
 //   build/asgrad.embedded.js  ESM for bundled programs (`asgrad/embedded`), .wasm embedded as base64
 //   build/asgrad.embedded.cjs the same as CommonJS
 //   build/examples/workerd/   the workerd example's worker bundled as wrangler would, with asgrad.wasm beside it
@@ -31,6 +32,30 @@ await build({
 writeFileSync(
   out('asgrad.d.cts'),
   "// Types of the CommonJS entry: the same API as the ESM build.\nexport * from './ts/index.js';\nexport { default } from './ts/index.js';\n",
+);
+
+// `asgrad/node` for require(): ts/node.ts with the library left to ./asgrad.cjs (one copy of asgrad
+// in the process, whichever entry is required first).
+await build({
+  entryPoints: [join(root, 'ts/node.ts')],
+  outfile: out('asgrad.node.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'es2022',
+  plugins: [
+    {
+      name: 'asgrad-cjs',
+      setup(b) {
+        b.onResolve({ filter: /^\.\/index\.js$/ }, () => ({ path: './asgrad.cjs', external: true }));
+      },
+    },
+  ],
+  logLevel: 'warning',
+});
+writeFileSync(
+  out('asgrad.node.d.cts'),
+  "// Types of the CommonJS `asgrad/node` entry: the same API as the ESM build.\nexport * from './ts/node.js';\n",
 );
 
 await build({

@@ -1002,6 +1002,47 @@ describe('no kernel reads or writes outside its operands', () => {
     expect(problems).toEqual([]);
   });
 
+  it('torch.safetensors: save of every dtype and layout (float32 also as F16 / BF16), load with its F16 / BF16 / BOOL conversions', () => {
+    const st = torch.safetensors;
+    /** A file of one tensor of `dtype` with n elements of deterministic bytes. */
+    const file = (dtype: string, size: number, n: number): Uint8Array => {
+      const h = new TextEncoder().encode(`{"x":{"dtype":"${dtype}","shape":[${n}],"data_offsets":[0,${size * n}]}}`);
+      const out = new Uint8Array(8 + h.length + size * n);
+      new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+      out.set(h, 8);
+      for (let i = 0; i < size * n; i++) out[8 + h.length + i] = (i * 37 + 11) & 0xff;
+      return out;
+    };
+    const cases: Case[] = [];
+    for (const n of [...TAILS, 9, 15, 16, 17]) {
+      for (const [dtype, size] of [
+        ['F16', 2],
+        ['BF16', 2],
+        ['BOOL', 1],
+        ['F32', 4],
+        ['F64', 8],
+        ['I64', 8],
+      ] as const) {
+        cases.push(() => st.load(file(dtype, size, n)).x);
+      }
+    }
+    for (const dt of FLOATS) {
+      for (const inp of ONE) {
+        cases.push(() => {
+          const t = st.load(
+            st.save({ a: make(inp, dt), b: make({ shape: [3], dtype: 'int64' }, dt), c: make({ shape: [5], dtype: 'bool' }, dt) }),
+          );
+          return [t.a, t.b, t.c];
+        });
+        if (dt === 'float32') {
+          for (const d of ['F16', 'BF16'] as const) cases.push(() => st.load(st.save({ h: make(inp, dt) }, { dtypes: d })).h);
+        }
+      }
+    }
+    const problems = cases.flatMap((c, i) => check(c).map((p) => `case ${i}: ${p}`));
+    expect(problems).toEqual([]);
+  });
+
   it('integer and boolean operands too (casts, comparisons, where, index_select, copy_)', () => {
     const cases: Case[] = [];
     for (const n of TAILS) {

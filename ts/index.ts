@@ -4,6 +4,7 @@ import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
 import * as nn from './nn.js';
 import * as optim from './optim.js';
+import * as safetensors from './safetensors.js';
 import { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { init } from './core/wasm.js';
 import { getCore } from './core/wasm.js';
@@ -104,6 +105,7 @@ export const torch = {
     RAdam: optim.RAdam,
     lrScheduler: optim.lrScheduler,
   },
+  safetensors,
 };
 
 export default torch;

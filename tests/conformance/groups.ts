@@ -21,6 +21,5 @@ export const GROUPS: Record<string, GroupLoader> = {
   init: (file, d) => items<InitItem>(file, 'init', d.items, runInitItem),
   optim: (file, d) => items<OptimCase>(file, 'optim', d.cases, runOptimCase),
   training: later('traces', 11),
-  safetensors: later('files', 11),
   autograd: later('cases', 12),
 };

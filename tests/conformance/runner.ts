@@ -19,6 +19,7 @@ import type { DType } from '../../build/ts/index.js';
 // The registry of the same build: the op map below is derived from its entries.
 import { ENTRIES } from '../../build/ts/ops/index.js';
 import type { GoldenArg, OpSpec, PySignature } from '../../build/ts/ops/registry.js';
+import { safetensorsGroup } from './safetensors.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Obj = { [k: string]: Json };
@@ -683,8 +684,10 @@ export function runVariant(v: Variant, where: string): Result {
 
 export interface GroupFile {
   file: string;
-  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'modules' | 'init' | 'optim' | 'invalid';
+  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'modules' | 'init' | 'optim' | 'safetensors' | 'invalid';
   items: { name: string; run: () => Result }[];
+  /** What the manifest counts, when it is not the items (safetensors: files and malformed files). */
+  counts?: Record<string, number>;
 }
 
 const failing = (name: string, message: string): { name: string; run: () => Result } => ({
@@ -693,7 +696,7 @@ const failing = (name: string, message: string): { name: string; run: () => Resu
 });
 
 /** Reads a group file whose `group` needs its own runner (modules, init, optim, ...). */
-export type GroupLoader = (file: string, d: Obj) => GroupFile;
+export type GroupLoader = (file: string, d: Obj, dir: string) => GroupFile;
 
 /** A group whose items all fail with the same reason (a group no runner reads yet). */
 export const failingGroup = (file: string, items: unknown[], why: string): GroupFile => ({
@@ -703,12 +706,12 @@ export const failingGroup = (file: string, items: unknown[], why: string): Group
 });
 
 /** The runnable items of one group file; a file that is not a group gives one failing item. */
-function loadGroup(file: string, d: unknown, loaders: Record<string, GroupLoader>): GroupFile {
+function loadGroup(file: string, d: unknown, dir: string, loaders: Record<string, GroupLoader>): GroupFile {
   const bad = (why: string): GroupFile => ({ file, kind: 'invalid', items: [failing(file, why)] });
   if (!isObj(d)) return bad('not a JSON object');
   if (d.format !== 1) return bad(`format ${JSON.stringify(d.format)} (this runner reads format 1)`);
   const own = typeof d.group === 'string' && Object.hasOwn(loaders, d.group) ? loaders[d.group] : undefined;
-  if (own) return own(file, d);
+  if (own) return own(file, d, dir);
   const named = <X>(items: unknown[], label: string, run: (x: X, where: string) => Result) =>
     items.map((x, i) => {
       const where = nameOf(x, `${file} ${label}[${i}]`);
@@ -718,6 +721,7 @@ function loadGroup(file: string, d: unknown, loaders: Record<string, GroupLoader
   if (Array.isArray(d.cases)) g = { file, kind: 'cases', items: named<Case>(d.cases, 'cases', runCase) };
   else if (Array.isArray(d.traces)) g = { file, kind: 'traces', items: named<Trace>(d.traces, 'traces', runTrace) };
   else if (Array.isArray(d.items)) g = { file, kind: 'print', items: named<PrintItem>(d.items, 'items', runPrint) };
+  else if (Array.isArray(d.files) && Array.isArray(d.malformed)) g = { file, kind: 'safetensors', ...safetensorsGroup(dir, file, d) };
   else if (Array.isArray(d.variants)) {
     const items = d.variants.map((x, i) => {
       const where = isObj(x) ? `gradfn_names/${String(x.op)}: ${String(x.variant)}` : `${file} variants[${i}]`;
@@ -749,20 +753,23 @@ function tableProblems(file: string, d: Obj): string[] {
   return problems;
 }
 
-/** The bytes of every file under a folder. */
-function folderBytes(path: string): number {
-  return readdirSync(path, { withFileTypes: true }).reduce(
-    (s, e) => s + (e.isDirectory() ? folderBytes(join(path, e.name)) : statSync(join(path, e.name)).size),
-    0,
-  );
+/** Bytes of every file below `dir` (0 when it is missing: the group's own items then fail). */
+function folderBytes(dir: string): number {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).reduce(
+      (n, e) => n + (e.isDirectory() ? folderBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size),
+      0,
+    );
+  } catch {
+    return 0;
+  }
 }
 
 interface ManifestGroup {
   file: string;
   count: number;
   bytes: number;
-  dir?: string;
-  malformed?: number;
+  [counted: string]: unknown;
 }
 
 /**
@@ -811,15 +818,17 @@ export function loadDir(dir: string, loaders: Record<string, GroupLoader> = {}):
       out.push({ file, kind: 'invalid', items: [failing(file, `not JSON: ${(e as Error).message}`)] });
       continue;
     }
-    const g = loadGroup(file, d, loaders);
+    const g = loadGroup(file, d, dir, loaders);
     const m = manifest && Object.values(manifest).find((x) => x.file === file);
     if (m) {
-      // A group with a folder of files (safetensors) counts its files and refusals, and their bytes.
-      const count = m.count + (m.malformed ?? 0);
-      if (g.kind !== 'invalid' && g.items.length !== count)
-        dirProblems.push(`${file} holds ${g.items.length} items, manifest.json says ${count}`);
-      const bytes = raw.length + (m.dir ? folderBytes(join(dir, m.dir)) : 0);
-      if (bytes !== m.bytes) dirProblems.push(`${file}${m.dir ? ` with ${m.dir}` : ''} is ${bytes} bytes, manifest.json says ${m.bytes}`);
+      for (const [k, n] of Object.entries(g.counts ?? { count: g.items.length })) {
+        if (g.kind !== 'invalid' && n !== m[k])
+          dirProblems.push(`${file} holds ${n} ${k === 'count' ? 'items' : `${k} items`}, manifest.json says ${String(m[k])}`);
+      }
+      // A group with a folder of its own (safetensors/) counts the folder's files in its bytes.
+      const size = raw.length + (typeof m.dir === 'string' ? folderBytes(join(dir, m.dir)) : 0);
+      const what = typeof m.dir === 'string' ? `${file} with ${m.dir}` : file;
+      if (size !== m.bytes) dirProblems.push(`${what} is ${size} bytes, manifest.json says ${m.bytes}`);
     }
     if (g.kind === 'gradfn_names' && isObj(d)) dirProblems.push(...tableProblems(file, d));
     if (isObj(d) && Array.isArray(d.cases)) for (const c of d.cases) if (isObj(c)) tolerances.set(String(c.name), c.tolerance);

@@ -50,12 +50,13 @@ function platformPlugin(lib: LibraryRef): Plugin {
         return { contents: `export default JSON.parse(${JSON.stringify(`{${parts.join(',')}}`)});`, loader: 'js' };
       });
       b.onResolve({ filter: /^asgrad-wasm-module$/ }, () => ({ path: './asgrad.wasm', external: true }));
-      // The conformance runner's loadDir imports node:fs; it is never called in these bundles.
-      b.onResolve({ filter: /^node:(fs|path)$/ }, (a) => ({ path: a.path, namespace: 'asgrad-stub' }));
+      // The conformance runner's loadDir (and its safetensors group) imports node:fs, node:path and
+      // node:crypto; it is never called in these bundles.
+      b.onResolve({ filter: /^node:(fs|path|crypto)$/ }, (a) => ({ path: a.path, namespace: 'asgrad-stub' }));
       b.onLoad({ filter: /.*/, namespace: 'asgrad-stub' }, () => ({
         contents:
           'const no = () => { throw new Error("no file system here"); };\n' +
-          'export const readdirSync = no, readFileSync = no, statSync = no, join = no;',
+          'export const readdirSync = no, readFileSync = no, statSync = no, join = no, createHash = no;',
         loader: 'js',
       }));
       b.onResolve({ filter: /^\.\.?\// }, (a) => {
