@@ -5,6 +5,7 @@ import { failingGroup, type GroupFile, type GroupLoader, type Obj } from './runn
 import { runModuleCase, type ModuleCase } from './modules.js';
 import { runInitItem, type InitItem } from './init.js';
 import { runOptimCase, type OptimCase } from './optim.js';
+import { runTrainingTrace, type TrainingTrace } from './training.js';
 
 const items = <X>(file: string, kind: GroupFile['kind'], list: unknown, run: (x: X) => { name: string; ok: boolean }): GroupFile => {
   const xs = Array.isArray(list) ? (list as X[]) : [];
@@ -20,6 +21,6 @@ export const GROUPS: Record<string, GroupLoader> = {
   modules: (file, d) => items<ModuleCase>(file, 'modules', d.cases, runModuleCase),
   init: (file, d) => items<InitItem>(file, 'init', d.items, runInitItem),
   optim: (file, d) => items<OptimCase>(file, 'optim', d.cases, runOptimCase),
-  training: later('traces', 11),
+  training: (file, d) => items<TrainingTrace>(file, 'training', d.traces, runTrainingTrace),
   autograd: later('cases', 12),
 };

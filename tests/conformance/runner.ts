@@ -684,7 +684,7 @@ export function runVariant(v: Variant, where: string): Result {
 
 export interface GroupFile {
   file: string;
-  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'modules' | 'init' | 'optim' | 'safetensors' | 'invalid';
+  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'modules' | 'init' | 'optim' | 'training' | 'safetensors' | 'invalid';
   items: { name: string; run: () => Result }[];
   /** What the manifest counts, when it is not the items (safetensors: files and malformed files). */
   counts?: Record<string, number>;
