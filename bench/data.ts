@@ -53,6 +53,31 @@ export function w9Data() {
 }
 
 /**
+ * W8: the small CNN of WORKLOADS.md (Conv 1->16 5x5 pad 2, ReLU, MaxPool 2, Conv 16->32 5x5 pad 2,
+ * ReLU, MaxPool 2, Flatten, Linear 1568->10) trained by Adam (lr 1e-3) on one fixed batch of 64
+ * 1x28x28 images; initial weights at PyTorch's default-init bounds (1/sqrt(fan_in)).
+ */
+export const W8 = { batch: 64, lr: 1e-3 };
+export const W8_PARAMS: [string, number[], number][] = [
+  ['0.weight', [16, 1, 5, 5], 25],
+  ['0.bias', [16], 25],
+  ['3.weight', [32, 16, 5, 5], 400],
+  ['3.bias', [32], 400],
+  ['7.weight', [10, 1568], 1568],
+  ['7.bias', [10], 1568],
+];
+export function w8Data(): { x: Float32Array; y: Int32Array; params: Float32Array[] } {
+  return {
+    x: uniform(W8.batch * 28 * 28, 81, 0, 1),
+    y: labels(W8.batch, 10, 82),
+    params: W8_PARAMS.map(([, shape, fanIn], i) => {
+      const b = 1 / Math.sqrt(fanIn);
+      return uniform(shape.reduce((a, d) => a * d, 1), 83 + i, -b, b);
+    }),
+  };
+}
+
+/**
  * W10: Adam (lr 1e-3, default betas, eps 1e-8) over 10M float32 parameters in 10 tensors of 1M.
  * `--quick` (a smoke test, not a figure) shrinks the tensors to 100k before any system reads them.
  */

@@ -101,6 +101,15 @@ const WORKLOADS: Workload[] = [
     rtol: 1e-4,
   },
   {
+    id: 'W8',
+    title: 'CNN step (Adam, batch 64)',
+    metric: 'ms_per_step',
+    higherIsBetter: false,
+    iters: quick ? 1 : 5,
+    figure: (ms, n) => ms / n,
+    rtol: 2e-3,
+  },
+  {
     id: 'W9',
     title: 'conv2d fwd+bwd',
     metric: 'gflops',

@@ -118,6 +118,31 @@ class W5:
         return {"gradSum": self.x.grad.sum().item()}
 
 
+class W8:
+    # The small CNN trained by Adam (lr 1e-3) on one fixed batch of 64 1x28x28 images.
+    def __init__(self):
+        nn = torch.nn
+        self.model = nn.Sequential(nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                                   nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                                   nn.Flatten(), nn.Linear(1568, 10))
+        shapes = [(16, 1, 5, 5), (16,), (32, 16, 5, 5), (32,), (10, 1568), (10,)]
+        names = ["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias"]
+        self.model.load_state_dict({k: load("w8p%d" % i, s) for i, (k, s) in enumerate(zip(names, shapes))})
+        self.x = load("w8x", (64, 1, 28, 28))
+        self.y = torch.from_numpy(np.fromfile(os.path.join(DATA, "w8y.bin"), dtype=np.int32).astype(np.int64))
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3); self.loss = float("nan")
+    def run(self, n):
+        for _ in range(n):
+            self.opt.zero_grad()
+            l = F.cross_entropy(self.model(self.x), self.y)
+            self.loss = l.item()
+            l.backward()
+            self.opt.step()
+    def check(self):
+        with torch.no_grad():
+            return {"loss": self.loss, "w": sum(p.abs().sum().item() for p in self.model.parameters())}
+
+
 class W9:
     def __init__(self):
         self.x = load("w9x", (16, 64, 32, 32)).requires_grad_(True)
@@ -149,7 +174,7 @@ class W10:
             return {"absSum": sum(p.abs().sum().item() for p in self.ps)}
 
 
-MAKE = {"W1": W1, "W2": W2, "W3": W3, "W4": W4, "W4f512": lambda: W4f(512), "W4f1024": lambda: W4f(1024), "W5": W5, "W9": W9, "W10": W10}
+MAKE = {"W1": W1, "W2": W2, "W3": W3, "W4": W4, "W4f512": lambda: W4f(512), "W4f1024": lambda: W4f(1024), "W5": W5, "W8": W8, "W9": W9, "W10": W10}
 live = {}
 print(json.dumps({"ready": True, "torch": torch.__version__, "blas": blas(), "threads": torch.get_num_threads()}), flush=True)
 for line in sys.stdin:

@@ -1,5 +1,5 @@
 import { torch, type Tensor } from '../../ts/index.js';
-import { MLP, mlpData, uniform, W2_N, W4_N, W9, w9Data, W10, w10Data } from '../data.js';
+import { MLP, mlpData, uniform, W2_N, W4_N, W8, W8_PARAMS, w8Data, W9, w9Data, W10, w10Data } from '../data.js';
 import type { Runner, System } from '../types.js';
 
 const F = torch.nn.functional;
@@ -125,6 +125,41 @@ function w5(): Runner {
   };
 }
 
+/** W8: the small CNN, Adam steps on one fixed batch. */
+function w8(): Runner {
+  const d = w8Data();
+  const nn = torch.nn;
+  const model = new nn.Sequential(
+    new nn.Conv2d(1, 16, 5, { padding: 2 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(16, 32, 5, { padding: 2 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(1568, 10),
+  );
+  model.loadStateDict(Object.fromEntries(W8_PARAMS.map(([k, shape], i) => [k, torch.fromArray(d.params[i], shape)])));
+  const x = torch.fromArray(d.x, [W8.batch, 1, 28, 28]);
+  const y = torch.tensor(Array.from(d.y), { dtype: 'int64' });
+  const opt = new torch.optim.Adam(model.parameters(), { lr: W8.lr });
+  let loss = NaN;
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        torch.scope(() => {
+          opt.zeroGrad();
+          const l = F.crossEntropy(model(x), y);
+          loss = l.item();
+          l.backward();
+          opt.step();
+        });
+      }
+    },
+    check: () => torch.scope(() => ({ loss, w: [...model.parameters()].reduce((s, p) => s + p.abs().sum().item(), 0) })),
+  };
+}
+
 function w9(): Runner {
   const d = w9Data();
   const { N, C, H, W, K } = W9;
@@ -179,5 +214,5 @@ export const asgrad: System = {
   system: 'asgrad',
   backend: 'wasm-simd128',
   threads: 1,
-  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W9: w9, W10: w10 },
+  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W8: w8, W9: w9, W10: w10 },
 };

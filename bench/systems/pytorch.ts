@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { mlpData, uniform, W2_N, W4_N, w9Data, w10Data } from '../data.js';
+import { mlpData, uniform, W2_N, W4_N, w8Data, w9Data, w10Data } from '../data.js';
 import type { Runner, System, WorkloadId } from '../types.js';
 
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
@@ -41,6 +41,12 @@ export async function startPytorch(): Promise<{ system: TorchSystem; info: Torch
     w9w: w9Data().w,
     w9g: w9Data().g,
   };
+  const w8 = w8Data();
+  files.w8x = w8.x;
+  files.w8y = w8.y;
+  w8.params.forEach((p, i) => {
+    files[`w8p${i}`] = p;
+  });
   const w10 = w10Data();
   w10.params.forEach((p, i) => {
     files[`w10p${i}`] = p;
@@ -82,7 +88,7 @@ export async function startPytorch(): Promise<{ system: TorchSystem; info: Torch
       check: () => ask({ cmd: 'check', w }),
     };
   };
-  const ids: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W4f512', 'W4f1024', 'W5', 'W9', 'W10'];
+  const ids: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W4f512', 'W4f1024', 'W5', 'W8', 'W9', 'W10'];
   const system: System & { mm: (n: number, form: string, iters: number) => Promise<number> } = {
     mm: async (n, form, iters) => (await ask({ cmd: 'mm', n, form, iters })).ms,
     system: 'pytorch',
