@@ -72,7 +72,12 @@ export function w8Data(): { x: Float32Array; y: Int32Array; params: Float32Array
     y: labels(W8.batch, 10, 82),
     params: W8_PARAMS.map(([, shape, fanIn], i) => {
       const b = 1 / Math.sqrt(fanIn);
-      return uniform(shape.reduce((a, d) => a * d, 1), 83 + i, -b, b);
+      return uniform(
+        shape.reduce((a, d) => a * d, 1),
+        83 + i,
+        -b,
+        b,
+      );
     }),
   };
 }

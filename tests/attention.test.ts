@@ -123,7 +123,9 @@ describe('MultiheadAttention behaviour', () => {
     [q, k, v].forEach((t, i) => {
       const want = (plain[i] as number[][][]).map((r) => r.map((row) => row.map((x) => x * (i + 2))));
       const got = (t.grad as Tensor).tolist() as number[][][];
-      got.flat(2).forEach((x, j) => expect(x).toBeCloseTo(want.flat(2)[j], 12));
+      got.flat(2).forEach((x, j) => {
+        expect(x).toBeCloseTo(want.flat(2)[j], 12);
+      });
     });
   });
 

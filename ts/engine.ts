@@ -199,7 +199,10 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
   };
   /** Sums a gradient into what output `nr` of a node has received so far. */
   const deliver = (node: Node, nr: number, gi: Tensor): void => {
-    if (node.multi === null) return addPending(node, gi);
+    if (node.multi === null) {
+      addPending(node, gi);
+      return;
+    }
     node.pendingOuts ??= new Array<Tensor | null>(node.multi.outputs).fill(null);
     const slot = { pending: node.pendingOuts[nr] };
     addPending(slot, gi);

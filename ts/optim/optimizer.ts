@@ -42,6 +42,13 @@ export interface OptimizerStateDict {
 /** The marker of a hyperparameter without default (SGD's lr in 1.13). */
 export const REQUIRED: unique symbol = Symbol('required');
 
+/** Counts one more step in a parameter's state; returns the new count. */
+export function nextStep(st: ParamState): number {
+  const step = (st.step as number) + 1;
+  st.step = step;
+  return step;
+}
+
 /** `weightDecay` -> `weight_decay`, `initialLr` -> `initial_lr`. */
 export const toSnake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 /** `weight_decay` -> `weightDecay`. */
@@ -204,6 +211,15 @@ export abstract class Optimizer {
   }
 
   /** A new state buffer like p (contiguous, of p's dtype), filled with `value`; kept across scopes. */
+  /** The parameter's state, made by `init` on its first step (or when a loaded state dict had none). */
+  protected stateOf(p: Tensor, init: () => ParamState): ParamState {
+    let s = this.state.get(p);
+    if (!s || Object.keys(s).length === 0) {
+      s = init();
+      this.state.set(p, s);
+    }
+    return s;
+  }
   protected buffer(p: Tensor, value = 0): Tensor {
     return keep(K.full(p._shape, value, p.dtype));
   }

@@ -5,7 +5,7 @@
 import type { Tensor } from '../tensor.js';
 import * as V from '../validate.js';
 import { kernelFor } from '../ops/kernels/call.js';
-import { Optimizer, REQUIRED, pyNum, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
+import { Optimizer, REQUIRED, nextStep, pyNum, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
 
 type Params = Iterable<Tensor> | Iterable<ParamGroupInput>;
 
@@ -168,17 +168,16 @@ function adamChecks(o: AdamOptions, entry: string, lr: number, wd: number): [num
 abstract class AdamBase extends Optimizer {
   protected abstract readonly decoupled: number;
   protected updateParam(p: Tensor, grad: Tensor, g: ParamGroup): void {
-    let s = this.state.get(p);
-    if (!s || Object.keys(s).length === 0) {
-      s = { step: 0, exp_avg: this.buffer(p), exp_avg_sq: this.buffer(p) } as ParamState;
-      if (g.amsgrad) s.max_exp_avg_sq = this.buffer(p);
-      this.state.set(p, s);
-    }
+    const s = this.stateOf(p, () => ({
+      step: 0,
+      exp_avg: this.buffer(p),
+      exp_avg_sq: this.buffer(p),
+      ...(g.amsgrad ? { max_exp_avg_sq: this.buffer(p) } : {}),
+    }));
     // amsgrad switched on after the state was made (PyTorch: KeyError): start its maximum at 0.
     if (g.amsgrad && !s.max_exp_avg_sq) s.max_exp_avg_sq = this.buffer(p);
     const st = s;
-    const step = (st.step as number) + 1;
-    st.step = step;
+    const step = nextStep(st);
     const [b1, b2] = g.betas as [number, number];
     this.fused(p, grad, (pc, gc) => {
       const vmax = g.amsgrad ? (st.max_exp_avg_sq as Tensor) : null;
@@ -314,13 +313,12 @@ export class RMSprop extends Optimizer {
   }
   protected updateParam(p: Tensor, grad: Tensor, g: ParamGroup): void {
     const momentum = num(g.momentum);
-    let s = this.state.get(p);
-    if (!s || Object.keys(s).length === 0) {
-      s = { step: 0, square_avg: this.buffer(p) } as ParamState;
-      if (momentum > 0) s.momentum_buffer = this.buffer(p);
-      if (g.centered) s.grad_avg = this.buffer(p);
-      this.state.set(p, s);
-    }
+    const s = this.stateOf(p, () => ({
+      step: 0,
+      square_avg: this.buffer(p),
+      ...(momentum > 0 ? { momentum_buffer: this.buffer(p) } : {}),
+      ...(g.centered ? { grad_avg: this.buffer(p) } : {}),
+    }));
     // Options switched on after the state was made (PyTorch: KeyError): their buffers start at 0.
     if (momentum > 0 && !s.momentum_buffer) s.momentum_buffer = this.buffer(p);
     if (g.centered && !s.grad_avg) s.grad_avg = this.buffer(p);
@@ -398,15 +396,9 @@ export class Adagrad extends Optimizer {
     }
   }
   protected updateParam(p: Tensor, grad: Tensor, g: ParamGroup): void {
-    let s = this.state.get(p);
-    if (!s) {
-      // A parameter of a group added later (PyTorch would fail with a KeyError here).
-      s = { step: 0, sum: this.buffer(p, num(g.initialAccumulatorValue)) };
-      this.state.set(p, s);
-    }
-    const st = s;
-    const step = (st.step as number) + 1;
-    st.step = step;
+    // A parameter of a group added later gets its state here (PyTorch would fail with a KeyError).
+    const st = this.stateOf(p, () => ({ step: 0, sum: this.buffer(p, num(g.initialAccumulatorValue)) }));
+    const step = nextStep(st);
     this.fused(p, grad, (pc, gc) => {
       kernelFor('adagrad', p.dtype)(
         pc._ptr(),
@@ -470,13 +462,8 @@ export class Adadelta extends Optimizer {
     return false;
   }
   protected updateParam(p: Tensor, grad: Tensor, g: ParamGroup): void {
-    let s = this.state.get(p);
-    if (!s || Object.keys(s).length === 0) {
-      s = { step: 0, square_avg: this.buffer(p), acc_delta: this.buffer(p) } as ParamState;
-      this.state.set(p, s);
-    }
-    const st = s;
-    st.step = (st.step as number) + 1;
+    const st = this.stateOf(p, () => ({ step: 0, square_avg: this.buffer(p), acc_delta: this.buffer(p) }));
+    nextStep(st);
     this.fused(p, grad, (pc, gc) => {
       kernelFor('adadelta', p.dtype)(
         pc._ptr(),
@@ -532,14 +519,8 @@ export class Adamax extends Optimizer {
     });
   }
   protected updateParam(p: Tensor, grad: Tensor, g: ParamGroup): void {
-    let s = this.state.get(p);
-    if (!s || Object.keys(s).length === 0) {
-      s = { step: 0, exp_avg: this.buffer(p), exp_inf: this.buffer(p) } as ParamState;
-      this.state.set(p, s);
-    }
-    const st = s;
-    const step = (st.step as number) + 1;
-    st.step = step;
+    const st = this.stateOf(p, () => ({ step: 0, exp_avg: this.buffer(p), exp_inf: this.buffer(p) }));
+    const step = nextStep(st);
     const [b1, b2] = g.betas as [number, number];
     this.fused(p, grad, (pc, gc) => {
       kernelFor('adamax', p.dtype)(
@@ -600,15 +581,9 @@ export class NAdam extends Optimizer {
     });
   }
   protected updateParam(p: Tensor, grad: Tensor, g: ParamGroup): void {
-    let s = this.state.get(p);
-    if (!s || Object.keys(s).length === 0) {
-      // mu_product is a 0-d float32 tensor in PyTorch (its products round to float32); the kernel updates it.
-      s = { step: 0, mu_product: this.scalarF32(1), exp_avg: this.buffer(p), exp_avg_sq: this.buffer(p) } as ParamState;
-      this.state.set(p, s);
-    }
-    const st = s;
-    const step = (st.step as number) + 1;
-    st.step = step;
+    // mu_product is a 0-d float32 tensor in PyTorch (its products round to float32); the kernel updates it.
+    const st = this.stateOf(p, () => ({ step: 0, mu_product: this.scalarF32(1), exp_avg: this.buffer(p), exp_avg_sq: this.buffer(p) }));
+    const step = nextStep(st);
     const [b1, b2] = g.betas as [number, number];
     this.fused(p, grad, (pc, gc) => {
       kernelFor('nadam', p.dtype)(
@@ -665,14 +640,8 @@ export class RAdam extends Optimizer {
     });
   }
   protected updateParam(p: Tensor, grad: Tensor, g: ParamGroup): void {
-    let s = this.state.get(p);
-    if (!s || Object.keys(s).length === 0) {
-      s = { step: 0, exp_avg: this.buffer(p), exp_avg_sq: this.buffer(p) } as ParamState;
-      this.state.set(p, s);
-    }
-    const st = s;
-    const step = (st.step as number) + 1;
-    st.step = step;
+    const st = this.stateOf(p, () => ({ step: 0, exp_avg: this.buffer(p), exp_avg_sq: this.buffer(p) }));
+    const step = nextStep(st);
     const [b1, b2] = g.betas as [number, number];
     this.fused(p, grad, (pc, gc) => {
       kernelFor('radam', p.dtype)(
