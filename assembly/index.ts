@@ -9,3 +9,4 @@ export * from "./peak";
 export * from "./scan";
 export * from "./activations";
 export * from "./conv";
+export * from "./pool";
