@@ -2,8 +2,10 @@
 // scatter and gather; avg_pool2d and adaptive_avg_pool2d with their adjoints.
 //
 // Geometry is read from the metadata area (META, i32), as in ./conv.ts:
-//   0 N, 1 C, 2 H, 3 W, 4 kH, 5 kW, 6 sH, 7 sW, 8 pH, 9 pW, 10 dH, 11 dW, 12 oH, 13 oW, 14 flag
-// (flag: avg_pool2d's count_include_pad).
+//   0 N, 1 C, 2 H, 3 W, 4 kH, 5 kW, 6 sH, 7 sW, 8 pH, 9 pW, 10 dH, 11 dW, 12 oH, 13 oW, 14 flag,
+//   15 divisor
+// (flag: avg_pool2d's count_include_pad; divisor: its divisor_override, 0 when none). ceil_mode
+// only changes oH/oW: a last window reaching past the input is clipped as padding is.
 //
 // Determinism: every scatter-add (the pools' adjoints) visits its sources in one fixed order
 // (n, c, output position ascending); every sum starts from +0 in window order.
@@ -78,6 +80,7 @@ import { meta } from "./memory";
 // @ts-ignore: decorator
 @inline function avgDivisor(oi: i32, oj: i32): i32 {
   let H = meta(2), W = meta(3), kH = meta(4), kW = meta(5), sH = meta(6), sW = meta(7), pH = meta(8), pW = meta(9);
+  if (meta(15) != 0) return meta(15);
   let hs = oi * sH - pH, ws = oj * sW - pW;
   let he = min<i32>(hs + kH, H + pH), we = min<i32>(ws + kW, W + pW);
   if (meta(14) != 0) return (he - hs) * (we - ws);

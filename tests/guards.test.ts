@@ -398,10 +398,21 @@ const OPS: Record<string, CaseGen> = {
   maxPool2d: (dt) => [
     () => F.maxPool2d(make({ shape: [2, 3, 7, 5] }, dt), 2),
     () => F.maxPool2d(make({ shape: [3, 6, 7] }, dt), [3, 2], { stride: [2, 1], padding: 1, dilation: [1, 2] }),
+    () => F.maxPool2d(make({ shape: [1, 2, 6, 7] }, dt), 3, { stride: 2, padding: 1, ceilMode: true, returnIndices: true })[0],
+  ],
+  maxPool1d: (dt) => [
+    () => F.maxPool1d(make({ shape: [2, 3, 7] }, dt), 2),
+    () => F.maxPool1d(make({ shape: [3, 8] }, dt), 3, { stride: 2, padding: 1, dilation: 2, ceilMode: true }),
+    () => F.maxPool1d(make({ shape: [2, 3, 7] }, dt), 3, { stride: 2, returnIndices: true })[0],
+  ],
+  avgPool1d: (dt) => [
+    () => F.avgPool1d(make({ shape: [2, 3, 7] }, dt), 2),
+    () => F.avgPool1d(make({ shape: [3, 8] }, dt), 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
   ],
   avgPool2d: (dt) => [
     () => F.avgPool2d(make({ shape: [2, 3, 7, 5] }, dt), 2),
     () => F.avgPool2d(make({ shape: [3, 6, 7] }, dt), 3, { stride: 2, padding: 1, countIncludePad: false }),
+    () => F.avgPool2d(make({ shape: [1, 2, 6, 7] }, dt), 3, { stride: 2, padding: 1, ceilMode: true, divisorOverride: 2 }),
   ],
   adaptiveAvgPool2d: (dt) => [
     () => F.adaptiveAvgPool2d(make({ shape: [2, 3, 7, 5] }, dt), [3, 2]),
@@ -725,6 +736,12 @@ describe('no kernel reads or writes outside its operands', () => {
         }),
       MaxPool2d: (dt) =>
         TAILS.filter((n) => n >= 2).map((n) => () => new torch.nn.MaxPool2d(2, { padding: 1 })(make({ shape: [1, 2, n, 3] }, dt))),
+      MaxPool1d: (dt) =>
+        TAILS.filter((n) => n >= 2).map(
+          (n) => () => new torch.nn.MaxPool1d(2, { padding: 1, ceilMode: true })(make({ shape: [2, n] }, dt)),
+        ),
+      AvgPool1d: (dt) =>
+        TAILS.filter((n) => n >= 2).map((n) => () => new torch.nn.AvgPool1d(2, { ceilMode: true })(make({ shape: [1, 2, n] }, dt))),
       AvgPool2d: (dt) =>
         TAILS.filter((n) => n >= 2).map(
           (n) => () => new torch.nn.AvgPool2d(2, { padding: 1, countIncludePad: false })(make({ shape: [1, 2, n, 3] }, dt)),

@@ -236,10 +236,55 @@ export class MaxPool2d extends Module {
     this.dilation = (a.dilation as IntOrList | undefined) ?? 1;
     this.returnIndices = (a.returnIndices as boolean | undefined) ?? false;
     this.ceilMode = (a.ceilMode as boolean | undefined) ?? false;
-    if (this.returnIndices || this.ceilMode) throw new Error('MaxPool2d: returnIndices and ceilMode are not supported');
   }
+  /** With returnIndices, [values, indices] (PyTorch's tuple; Module's forward is typed by its usual Tensor). */
   override forward(x: Tensor): Tensor {
-    return OPS.maxPool2d.fn(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation });
+    const r: Tensor | [Tensor, Tensor] = OPS.maxPool2d.fn(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
+    });
+    return r as Tensor;
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}, dilation=${pyIntOrTuple(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+/** Max over kernelSize windows of [N, C, L] (or [C, L]); stride defaults to kernelSize. */
+export class MaxPool1d extends Module {
+  readonly kernelSize: IntOrList;
+  readonly stride: IntOrList;
+  readonly padding: IntOrList;
+  readonly dilation: IntOrList;
+  readonly returnIndices: boolean;
+  readonly ceilMode: boolean;
+  constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & MaxPoolModuleOptions), opts?: MaxPoolModuleOptions) {
+    super();
+    const a = initArgs(
+      'MaxPool1d',
+      { kernelSize: 'any', stride: 'any', padding: 'any', dilation: 'any', returnIndices: 'bool', ceilMode: 'bool' },
+      [kernelSize, opts],
+    );
+    this.kernelSize = a.kernelSize as IntOrList;
+    this.stride = (a.stride as IntOrList | null | undefined) ?? this.kernelSize;
+    this.padding = (a.padding as IntOrList | undefined) ?? 0;
+    this.dilation = (a.dilation as IntOrList | undefined) ?? 1;
+    this.returnIndices = (a.returnIndices as boolean | undefined) ?? false;
+    this.ceilMode = (a.ceilMode as boolean | undefined) ?? false;
+  }
+  /** With returnIndices, [values, indices] (PyTorch's tuple; Module's forward is typed by its usual Tensor). */
+  override forward(x: Tensor): Tensor {
+    const r: Tensor | [Tensor, Tensor] = OPS.maxPool1d.fn(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
+    });
+    return r as Tensor;
   }
   override extraRepr(): string {
     return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}, dilation=${pyIntOrTuple(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
@@ -261,6 +306,7 @@ export class AvgPool2d extends Module {
   readonly padding: IntOrList;
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
   constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & AvgPoolModuleOptions), opts?: AvgPoolModuleOptions) {
     super();
     const a = initArgs(
@@ -273,13 +319,56 @@ export class AvgPool2d extends Module {
     this.padding = (a.padding as IntOrList | undefined) ?? 0;
     this.ceilMode = (a.ceilMode as boolean | undefined) ?? false;
     this.countIncludePad = (a.countIncludePad as boolean | undefined) ?? true;
-    if (this.ceilMode || (a.divisorOverride ?? null) !== null) throw new Error('AvgPool2d: ceilMode and divisorOverride are not supported');
+    this.divisorOverride = (a.divisorOverride as number | null | undefined) ?? null;
   }
   override forward(x: Tensor): Tensor {
-    return OPS.avgPool2d.fn(x, this.kernelSize, { stride: this.stride, padding: this.padding, countIncludePad: this.countIncludePad });
+    return OPS.avgPool2d.fn(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
+    });
   }
   override extraRepr(): string {
     return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}`;
+  }
+}
+
+export type AvgPool1dModuleOptions = Omit<AvgPoolModuleOptions, 'divisorOverride'>;
+
+/** PyTorch's _single: an int as a 1-tuple, a list as a tuple of its own. */
+const single = (v: IntOrList): string => (typeof v === 'number' ? `(${v},)` : pyTuple(v));
+
+/** Mean over kernelSize windows of [N, C, L] (or [C, L]); stride defaults to kernelSize. */
+export class AvgPool1d extends Module {
+  readonly kernelSize: IntOrList;
+  readonly stride: IntOrList;
+  readonly padding: IntOrList;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & AvgPool1dModuleOptions), opts?: AvgPool1dModuleOptions) {
+    super();
+    const a = initArgs('AvgPool1d', { kernelSize: 'any', stride: 'any', padding: 'any', ceilMode: 'bool', countIncludePad: 'bool' }, [
+      kernelSize,
+      opts,
+    ]);
+    this.kernelSize = a.kernelSize as IntOrList;
+    this.stride = (a.stride as IntOrList | null | undefined) ?? this.kernelSize;
+    this.padding = (a.padding as IntOrList | undefined) ?? 0;
+    this.ceilMode = (a.ceilMode as boolean | undefined) ?? false;
+    this.countIncludePad = (a.countIncludePad as boolean | undefined) ?? true;
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.avgPool1d.fn(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${single(this.kernelSize)}, stride=${single(this.stride)}, padding=${single(this.padding)}`;
   }
 }
 

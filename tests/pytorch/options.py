@@ -1,0 +1,92 @@
+# Cases for op options no public golden case covers (pool ceil_mode / return_indices /
+# divisor_override, 1-D pools, ...), computed by PyTorch 1.13 in the golden format:
+# `/usr/bin/python3 tests/pytorch/options.py` writes tests/pytorch/cases/options.json, which
+# tests/conformance.test.ts runs through the built package like every golden file.
+# Each case is one statement; float32 cases backpropagate a random gradient from its first
+# output, float64 ones the sum of it.
+import json, os
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(1)
+rng = np.random.RandomState(10)
+DT = {'float32': torch.float32, 'float64': torch.float64}
+TOL = {'float32': {'rtol': 1e-4, 'atol': 1e-5}, 'float64': {'rtol': 1e-9, 'atol': 1e-11}}
+
+
+def fr(v, dtype):
+    return [float(np.float32(x)) if dtype == 'float32' else float(x) for x in v]
+
+
+def spec(t):
+    d = {'shape': list(t.shape), 'data': t.detach().reshape(-1).tolist()}
+    if t.dtype == torch.int64: d['dtype'] = 'int64'
+    if t.dtype == torch.bool: d['dtype'] = 'bool'
+    return d
+
+
+def case(name, op, inputs, args, kwargs=None, nout=1):
+    """inputs: {name: shape | ('int64', data, shape)}; args: names or literals."""
+    out = []
+    for dtype in ('float32', 'float64'):
+        ins, env = {}, {}
+        for k, v in inputs.items():
+            if isinstance(v, tuple) and v[0] == 'int64':
+                t = torch.tensor(v[1], dtype=torch.int64).reshape(v[2])
+                ins[k] = {'shape': list(v[2]), 'data': list(v[1]), 'dtype': 'int64', 'requires_grad': False}
+            else:
+                data = fr(rng.randn(int(np.prod(v))), dtype)
+                ins[k] = {'shape': list(v), 'data': data, 'requires_grad': True}
+                t = torch.tensor(data, dtype=DT[dtype]).reshape(v).requires_grad_()
+            env[k] = t
+        fn = getattr(F, op) if hasattr(F, op) else getattr(torch, op)
+        call = [env[a] if isinstance(a, str) and a in env else a for a in args]
+        r = fn(*call, **(kwargs or {}))
+        outs = ['y'] if nout == 1 else ['y'] + ['y%d' % i for i in range(1, nout)]
+        rs = [r] if nout == 1 else list(r)
+        stmt = {'out': outs[0] if nout == 1 else outs, 'op': op, 'args': list(args)}
+        if kwargs: stmt['kwargs'] = kwargs
+        prog = [stmt]
+        values = {o: spec(t) for o, t in zip(outs, rs)}
+        if dtype == 'float32':
+            g = torch.tensor(fr(rng.randn(rs[0].numel()), dtype), dtype=DT[dtype]).reshape(rs[0].shape)
+            rs[0].backward(g)
+            backward = {'from': 'y', 'gradient': {'shape': list(g.shape), 'data': g.reshape(-1).tolist()}}
+        else:
+            s = rs[0].sum()
+            prog.append({'out': 's', 'op': 'sum', 'args': ['y']})
+            values['s'] = spec(s)
+            s.backward()
+            backward = {'from': 's', 'gradient': None}
+        grads = {k: (spec(t.grad) if t.grad is not None else None) for k, t in env.items() if t.requires_grad}
+        out.append({
+            'name': 'options/%s_%s' % (name, 'f32' if dtype == 'float32' else 'f64'),
+            'dtype': dtype, 'inputs': ins, 'program': prog, 'backward': backward,
+            'expected': {'values': values, 'grads': grads}, 'tolerance': TOL[dtype],
+        })
+    return out
+
+
+C = []
+# ---- pools: ceil_mode, return_indices, divisor_override, dilation; 1-D pools
+C += case('max_pool2d_k3_s2_p1_ceil', 'max_pool2d', {'x': [2, 3, 6, 7]}, ['x', 3], {'stride': 2, 'padding': 1, 'ceil_mode': True})
+C += case('max_pool2d_k2_s2_ceil_odd', 'max_pool2d', {'x': [1, 2, 5, 5]}, ['x', 2], {'ceil_mode': True})
+C += case('max_pool2d_k23_dil2_ceil', 'max_pool2d', {'x': [1, 2, 7, 6]}, ['x', [2, 3]], {'stride': [2, 2], 'dilation': [2, 1], 'ceil_mode': True})
+C += case('max_pool2d_indices', 'max_pool2d', {'x': [2, 2, 5, 6]}, ['x', 2], {'return_indices': True}, nout=2)
+C += case('max_pool2d_indices_unbatched_pad', 'max_pool2d', {'x': [3, 6, 5]}, ['x', 3], {'stride': 2, 'padding': 1, 'return_indices': True, 'ceil_mode': True}, nout=2)
+C += case('avg_pool2d_k3_s2_p1_ceil', 'avg_pool2d', {'x': [2, 2, 6, 7]}, ['x', 3], {'stride': 2, 'padding': 1, 'ceil_mode': True})
+C += case('avg_pool2d_k3_s2_p1_ceil_nopad', 'avg_pool2d', {'x': [2, 2, 6, 7]}, ['x', 3], {'stride': 2, 'padding': 1, 'ceil_mode': True, 'count_include_pad': False})
+C += case('avg_pool2d_k2_ceil_odd', 'avg_pool2d', {'x': [1, 2, 5, 5]}, ['x', 2], {'ceil_mode': True})
+C += case('avg_pool2d_divisor3', 'avg_pool2d', {'x': [2, 2, 6, 6]}, ['x', 3], {'stride': 2, 'padding': 1, 'divisor_override': 3})
+C += case('avg_pool2d_divisor_ceil', 'avg_pool2d', {'x': [3, 5, 5]}, ['x', 2], {'ceil_mode': True, 'divisor_override': 2})
+C += case('max_pool1d_k2', 'max_pool1d', {'x': [2, 3, 7]}, ['x', 2])
+C += case('max_pool1d_k3_s2_p1_dil2_ceil', 'max_pool1d', {'x': [3, 9]}, ['x', 3], {'stride': 2, 'padding': 1, 'dilation': 2, 'ceil_mode': True})
+C += case('max_pool1d_indices', 'max_pool1d', {'x': [2, 3, 8]}, ['x', 3], {'stride': 2, 'return_indices': True}, nout=2)
+C += case('avg_pool1d_k2', 'avg_pool1d', {'x': [2, 3, 7]}, ['x', 2])
+C += case('avg_pool1d_k3_s2_p1_ceil_nopad', 'avg_pool1d', {'x': [3, 8]}, ['x', 3], {'stride': 2, 'padding': 1, 'ceil_mode': True, 'count_include_pad': False})
+
+path = os.path.join(os.path.dirname(__file__), 'cases', 'options.json')
+with open(path, 'w') as f:
+    json.dump({'format': 1, 'group': 'options', 'cases': C}, f)
+print('%d cases -> %s' % (len(C), path))
