@@ -10,3 +10,4 @@ export * from "./scan";
 export * from "./activations";
 export * from "./conv";
 export * from "./pool";
+export * from "./pad";

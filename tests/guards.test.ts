@@ -465,7 +465,16 @@ const OPS: Record<string, CaseGen> = {
       () => F.batchNorm(make({ shape: [2, n] }, dt), torch.zeros([n], { dtype: dt }), torch.ones([n], { dtype: dt })),
     ]),
   embedding: (dt) => [1, 3, 4, 5, 8].map((n) => () => F.embedding(indexFor(n), make({ shape: [n, 3] }, dt), { paddingIdx: 0 })),
-  pad: unary((a) => F.pad(a, a.ndim ? [1, 2] : [], { value: 0.5 })),
+  pad: (dt) => [
+    ...unary((a) => F.pad(a, a.ndim ? [1, 2] : [], { value: 0.5 }))(dt),
+    ...TAILS.filter((n) => n >= 3).flatMap((n) => [
+      () => F.pad(make({ shape: [2, n] }, dt), [2, 1], { mode: 'reflect' }),
+      () => F.pad(make({ shape: [1, 2, 3, n] }, dt), [1, 2, 2, -1], { mode: 'reflect' }),
+      () => F.pad(make({ shape: [2, 2, n] }, dt), [3, -1], { mode: 'replicate' }),
+      () => F.pad(make({ shape: [1, 2, 2, 2, n] }, dt), [1, 1, 0, 2, 1, 0], { mode: 'replicate' }),
+      () => F.pad(make({ shape: [1, 2, 3, n] }, dt), [1, 2, 1, -1], { mode: 'circular' }),
+    ]),
+  ],
   dropout: unary((a) =>
     F.dropout(a, { p: 0.5 })
       .mul(0)

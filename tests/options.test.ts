@@ -3,6 +3,8 @@
 // Values and gradients: tests/pytorch/cases/options.json (tests/pytorch/options.py) and the
 // registry's gradcheck / gradgradcheck on each entry's samples.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { torch } from '../ts/index.js';
 
 const F = torch.nn.functional;
@@ -74,6 +76,101 @@ describe('pool options', () => {
     expect(String(new nn.AvgPool2d(2, { divisorOverride: 2, ceilMode: true }))).toBe('AvgPool2d(kernel_size=2, stride=2, padding=0)');
     expect(String(new nn.MaxPool2d(3, { ceilMode: true }))).toBe(
       'MaxPool2d(kernel_size=3, stride=3, padding=0, dilation=1, ceil_mode=True)',
+    );
+  });
+});
+
+interface Spec {
+  shape: number[];
+  data: number[];
+}
+interface ModuleCase {
+  name: string;
+  repr: string;
+  state: Record<string, Spec>;
+  input: Spec;
+  output: Spec;
+  grad_output: Spec;
+  grad_input: Spec;
+  grads: Record<string, Spec>;
+}
+const MODULES = JSON.parse(readFileSync(fileURLToPath(new URL('./pytorch/options_modules.json', import.meta.url)), 'utf8')) as ModuleCase[];
+const t64 = (s: Spec) => torch.tensor(s.data, { dtype: 'float64' }).reshape(s.shape);
+const close = (got: InstanceType<typeof torch.Tensor> | null | undefined, want: Spec) => {
+  expect(got?.shape).toEqual(want.shape);
+  const g = got?.dataSync() as number[];
+  const worst = Math.max(0, ...g.map((v, i) => Math.abs(v - want.data[i]) - 1e-9 * Math.abs(want.data[i])));
+  expect(worst).toBeLessThanOrEqual(1e-9);
+};
+
+const MAKE: Record<string, () => InstanceType<typeof nn.Module>> = {
+  conv2d_reflect: () => new nn.Conv2d(2, 3, 3, { padding: 1, paddingMode: 'reflect' }),
+  conv2d_replicate_pad21_stride2: () => new nn.Conv2d(2, 4, [3, 2], { stride: 2, padding: [2, 1], paddingMode: 'replicate', bias: false }),
+  conv2d_circular_same_dil2: () => new nn.Conv2d(2, 2, 3, { padding: 'same', dilation: 2, paddingMode: 'circular' }),
+  conv1d_reflect_groups: () => new nn.Conv1d(4, 2, 3, { padding: 2, groups: 2, paddingMode: 'reflect' }),
+  conv1d_circular: () => new nn.Conv1d(2, 3, 4, { padding: 3, paddingMode: 'circular' }),
+  conv1d_replicate_same_unbatched: () => new nn.Conv1d(3, 2, 4, { padding: 'same', paddingMode: 'replicate' }),
+};
+
+describe('F.pad modes and conv padding_mode', () => {
+  for (const c of MODULES) {
+    it(`${c.name}: repr, output and gradients as PyTorch 1.13's`, () => {
+      const m = MAKE[c.name]().double();
+      expect(String(m)).toBe(c.repr);
+      m.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, t64(v)])));
+      const x = t64(c.input).requiresGrad_(true);
+      const y = m(x);
+      close(y, c.output);
+      y.backward(t64(c.grad_output));
+      close(x.grad, c.grad_input);
+      for (const [k, p] of m.namedParameters()) close(p.grad, c.grads[k]);
+    });
+  }
+
+  it('node names', () => {
+    const x = r(1, 2, 3, 4).requiresGrad_(true);
+    expect(String(F.pad(x, [1, 2, 1, 0], { mode: 'reflect' }).gradFn)).toBe('<ReflectionPad2DBackward0>');
+    expect(String(F.pad(x.select(0, 0), [1, 2], { mode: 'replicate' }).gradFn)).toBe('<ReplicationPad1DBackward0>');
+    expect(String(F.pad(x, [1, 2, 1, 0], { mode: 'circular' }).gradFn)).toBe('<CopySlices>');
+    const x1 = r(2, 3).requiresGrad_(true);
+    const y = F.pad(x1, [1, 2], { mode: 'reflect' });
+    y.backward(torch.onesLike(y), { createGraph: true });
+    // The gradient depends on x1 only through reflection_pad1d_backward's self (derivative zero).
+    expect(x1.grad?.requiresGrad).toBe(true);
+  });
+
+  it('messages', () => {
+    const x = r(1, 2, 3, 4);
+    expect(() => F.pad(x, [1, 1], { mode: 'foo' as 'reflect' })).toThrow('Unrecognised padding mode foo');
+    expect(() => F.pad(x, [1, 1], { mode: 'reflect' })).toThrow(
+      'Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now',
+    );
+    expect(() => F.pad(x, [1, 1, 1, 1], { mode: 'reflect', value: 1 })).toThrow('Padding mode "reflect" doesn\'t take in value argument');
+    expect(() => F.pad(x, [4, 1, 1, 1], { mode: 'reflect' })).toThrow(
+      'Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (4, 1) at dimension 3 of input 4',
+    );
+    expect(() => F.pad(x, [1, 1, 3, 1], { mode: 'reflect' })).toThrow(
+      'Argument #6: Padding size should be less than the corresponding input dimension, but got: padding (3, 1) at dimension 2 of input 4',
+    );
+    expect(() => F.pad(x.select(0, 0), [4, 1], { mode: 'reflect' })).toThrow(
+      'Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (4, 1) at dimension 2 of input [2, 3, 4]',
+    );
+    expect(() => F.pad(x.select(0, 0), [-5, 1], { mode: 'replicate' })).toThrow('input (W: 4) is too small. Calculated output W: 0');
+    expect(() => F.pad(r(2, 0, 3), [1, 1], { mode: 'replicate' })).toThrow(
+      'Expected 2D or 3D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: [2, 0, 3]',
+    );
+    expect(() => F.pad(r(2, 0, 3), [1, 1], { mode: 'reflect' })).toThrow(
+      '2D or 3D (batch mode) tensor expected for input, but got: [ torch.FloatTensor{2,0,3} ]',
+    );
+    expect(() => F.pad(x, [5, 1, 1, 1], { mode: 'circular' })).toThrow('Padding value causes wrapping around more than once.');
+    expect(() => F.pad(x, [-3, -2, 1, 1], { mode: 'circular' })).toThrow('Negative padding value is resulting in an empty dimension');
+    expect(() => F.pad(r(3, 4), [1, 1], { mode: 'circular' })).toThrow('Invalid padding size, expected 0 but got 2');
+    expect(() => F.pad(r(2, 3, 4, 5), [1, 1, 1, 1, 1, 1], { mode: 'circular' })).toThrow('Invalid padding size, expected 4 but got 6');
+    expect(() => F.pad(torch.zeros([3, 4], { dtype: 'int64' }), [1, 1], { mode: 'reflect' })).toThrow(
+      '"reflection_pad1d" not implemented for \'Long\'',
+    );
+    expect(() => new nn.Conv2d(2, 3, 3, { paddingMode: 'foo' as 'reflect' })).toThrow(
+      "padding_mode must be one of {'zeros', 'replicate', 'reflect', 'circular'}, but got padding_mode='foo'",
     );
   });
 });

@@ -85,6 +85,39 @@ C += case('max_pool1d_k3_s2_p1_dil2_ceil', 'max_pool1d', {'x': [3, 9]}, ['x', 3]
 C += case('max_pool1d_indices', 'max_pool1d', {'x': [2, 3, 8]}, ['x', 3], {'stride': 2, 'return_indices': True}, nout=2)
 C += case('avg_pool1d_k2', 'avg_pool1d', {'x': [2, 3, 7]}, ['x', 2])
 C += case('avg_pool1d_k3_s2_p1_ceil_nopad', 'avg_pool1d', {'x': [3, 8]}, ['x', 3], {'stride': 2, 'padding': 1, 'ceil_mode': True, 'count_include_pad': False})
+# ---- F.pad modes
+C += case('pad_reflect_1d', 'pad', {'x': [2, 3, 5]}, ['x', [3, 2]], {'mode': 'reflect'})
+C += case('pad_reflect_1d_unbatched_neg', 'pad', {'x': [3, 6]}, ['x', [-2, 4]], {'mode': 'reflect'})
+C += case('pad_reflect_2d', 'pad', {'x': [2, 2, 4, 5]}, ['x', [1, 3, 2, 3]], {'mode': 'reflect'})
+C += case('pad_reflect_2d_unbatched', 'pad', {'x': [2, 3, 4]}, ['x', [2, 0, 1, 2]], {'mode': 'reflect'})
+C += case('pad_replicate_1d', 'pad', {'x': [2, 3, 4]}, ['x', [5, 1]], {'mode': 'replicate'})
+C += case('pad_replicate_2d_neg', 'pad', {'x': [1, 2, 4, 5]}, ['x', [3, -1, 2, 4]], {'mode': 'replicate'})
+C += case('pad_replicate_3d', 'pad', {'x': [1, 2, 2, 3, 3]}, ['x', [1, 2, 0, 1, 2, 1]], {'mode': 'replicate'})
+C += case('pad_circular_1d', 'pad', {'x': [2, 2, 5]}, ['x', [2, 5]], {'mode': 'circular'})
+C += case('pad_circular_2d', 'pad', {'x': [2, 2, 3, 4]}, ['x', [1, 3, 2, 1]], {'mode': 'circular'})
+C += case('pad_circular_2d_neg', 'pad', {'x': [1, 2, 4, 4]}, ['x', [-1, 2, 1, -2]], {'mode': 'circular'})
+
+# ---- modules whose forward adds to an op (conv padding_mode): float64 state, input, output and
+# gradients, for tests/options.test.ts -> tests/pytorch/options_modules.json
+M = []
+def module_case(name, make, in_shape):
+    torch.manual_seed(len(M))
+    m = make().double()
+    x = torch.randn(in_shape, dtype=torch.float64, requires_grad=True)
+    y = m(x)
+    g = torch.randn(y.shape, dtype=torch.float64)
+    y.backward(g)
+    M.append({'name': name, 'repr': repr(m), 'state': {k: spec(v) for k, v in m.state_dict().items()},
+              'input': spec(x), 'output': spec(y), 'grad_output': spec(g), 'grad_input': spec(x.grad),
+              'grads': {k: spec(p.grad) for k, p in m.named_parameters()}})
+module_case('conv2d_reflect', lambda: torch.nn.Conv2d(2, 3, 3, padding=1, padding_mode='reflect'), [2, 2, 5, 6])
+module_case('conv2d_replicate_pad21_stride2', lambda: torch.nn.Conv2d(2, 4, (3, 2), stride=2, padding=(2, 1), padding_mode='replicate', bias=False), [1, 2, 5, 5])
+module_case('conv2d_circular_same_dil2', lambda: torch.nn.Conv2d(2, 2, 3, padding='same', dilation=2, padding_mode='circular'), [1, 2, 6, 5])
+module_case('conv1d_reflect_groups', lambda: torch.nn.Conv1d(4, 2, 3, padding=2, groups=2, padding_mode='reflect'), [2, 4, 7])
+module_case('conv1d_circular', lambda: torch.nn.Conv1d(2, 3, 4, padding=3, padding_mode='circular'), [1, 2, 6])
+module_case('conv1d_replicate_same_unbatched', lambda: torch.nn.Conv1d(3, 2, 4, padding='same', padding_mode='replicate'), [3, 8])
+with open(os.path.join(os.path.dirname(__file__), 'options_modules.json'), 'w') as f:
+    json.dump(M, f)
 
 path = os.path.join(os.path.dirname(__file__), 'cases', 'options.json')
 with open(path, 'w') as f:

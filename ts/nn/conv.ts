@@ -71,7 +71,7 @@ export interface ConvModuleOptions {
   dilation?: IntOrList;
   groups?: number;
   bias?: boolean;
-  paddingMode?: 'zeros';
+  paddingMode?: 'zeros' | 'reflect' | 'replicate' | 'circular';
   dtype?: FloatDType;
 }
 export interface ConvTransposeModuleOptions {
@@ -96,7 +96,7 @@ abstract class ConvNd extends Module {
   readonly outputPadding: number[];
   readonly transposed: boolean;
   readonly groups: number;
-  readonly paddingMode: string;
+  readonly paddingMode: 'zeros' | 'reflect' | 'replicate' | 'circular';
   declare weight: Parameter;
   declare bias: Parameter | null;
   constructor(name: string, n: number, transposed: boolean, a: Record<string, unknown>) {
@@ -110,7 +110,12 @@ abstract class ConvNd extends Module {
     if (inC % groups !== 0) throw new Error('in_channels must be divisible by groups');
     if (outC % groups !== 0) throw new Error('out_channels must be divisible by groups');
     const paddingMode = (a.paddingMode as string | undefined) ?? 'zeros';
-    if (paddingMode !== 'zeros') throw new Error(`padding_mode '${paddingMode}' is not supported here (only 'zeros')`);
+    if (!['zeros', 'reflect', 'replicate', 'circular'].includes(paddingMode)) {
+      throw new V.ValueError(
+        `padding_mode must be one of {'zeros', 'replicate', 'reflect', 'circular'}, but got padding_mode='${paddingMode}'`,
+      );
+    }
+    if (transposed && paddingMode !== 'zeros') throw new V.ValueError(`Only "zeros" padding mode is supported for ${name}`);
     this.inChannels = inC;
     this.outChannels = outC;
     this.kernelSize = ntuple(a.kernelSize, n, 'kernel_size');
@@ -125,7 +130,7 @@ abstract class ConvNd extends Module {
     this.outputPadding = ntuple(a.outputPadding ?? 0, n, 'output_padding');
     this.transposed = transposed;
     this.groups = groups;
-    this.paddingMode = paddingMode;
+    this.paddingMode = paddingMode as ConvNd['paddingMode'];
     const dtype = (a.dtype as FloatDType | undefined) ?? 'float32';
     const wShape = transposed ? [inC, outC / groups, ...this.kernelSize] : [outC, inC / groups, ...this.kernelSize];
     V.size(wShape, `${name}.__init__`, 'size');
@@ -147,7 +152,27 @@ abstract class ConvNd extends Module {
     return s;
   }
   protected convOptions(): { stride: number[]; padding: number[] | 'same' | 'valid'; dilation: number[]; groups: number } {
-    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    const padding = this.paddingMode === 'zeros' ? this.padding : this.kernelSize.map(() => 0);
+    return { stride: this.stride, padding, dilation: this.dilation, groups: this.groups };
+  }
+  /** PyTorch's _reversed_padding_repeated_twice: F.pad's list for the padding ('same': left k//2 of d*(k-1)). */
+  protected padList(): number[] {
+    const n = this.kernelSize.length;
+    const out: number[] = [];
+    for (let i = n - 1; i >= 0; i--) {
+      if (this.padding === 'valid') out.push(0, 0);
+      else if (this.padding === 'same') {
+        const total = this.dilation[i] * (this.kernelSize[i] - 1);
+        const left = (total - (total % 2)) / 2;
+        out.push(left, total - left);
+      } else out.push(this.padding[i], this.padding[i]);
+    }
+    return out;
+  }
+  /** The input as the convolution reads it: padded by F.pad in paddingMode unless 'zeros'. */
+  protected padded(x: Tensor): Tensor {
+    if (this.paddingMode === 'zeros') return x;
+    return OPS.pad.fn(x, this.padList(), { mode: this.paddingMode as 'reflect' | 'replicate' | 'circular' });
   }
 }
 
@@ -162,7 +187,7 @@ export class Conv1d extends ConvNd {
     super('Conv1d', 1, false, initArgs('Conv1d', CONV_KINDS, [inChannels, outChannels, kernelSize, opts]));
   }
   override forward(x: Tensor): Tensor {
-    return OPS.conv1d.fn(x, this.weight, this.bias, this.convOptions());
+    return OPS.conv1d.fn(this.padded(x), this.weight, this.bias, this.convOptions());
   }
 }
 
@@ -177,7 +202,7 @@ export class Conv2d extends ConvNd {
     super('Conv2d', 2, false, initArgs('Conv2d', CONV_KINDS, [inChannels, outChannels, kernelSize, opts]));
   }
   override forward(x: Tensor): Tensor {
-    return OPS.conv2d.fn(x, this.weight, this.bias, this.convOptions());
+    return OPS.conv2d.fn(this.padded(x), this.weight, this.bias, this.convOptions());
   }
 }
 

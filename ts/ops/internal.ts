@@ -31,3 +31,4 @@ export {
   maxPoolGatherK,
   maxPoolK,
 } from './kernels/conv.js';
+export { type PadGeometry, padBackK, padK } from './kernels/pad.js';
