@@ -174,3 +174,43 @@ describe('F.pad modes and conv padding_mode', () => {
     );
   });
 });
+
+describe('einsum: ellipsis, diagonals, broadcasting', () => {
+  it('shapes', () => {
+    expect(torch.einsum('...ij,...jk->...ik', r(5, 2, 3), r(4, 1, 3, 4)).shape).toEqual([4, 5, 2, 4]);
+    expect(torch.einsum('...ij,...jk->ik', r(5, 2, 3), r(4, 1, 3, 4)).shape).toEqual([2, 4]);
+    expect(torch.einsum('ij->...', r(3, 3)).shape).toEqual([]);
+    expect(torch.einsum('i...->...i', r(2, 3, 4)).shape).toEqual([3, 4, 2]);
+    expect(torch.einsum('iij->ji', r(3, 3, 2)).shape).toEqual([2, 3]);
+    expect(torch.einsum('ii', r(3, 3)).shape).toEqual([]);
+  });
+
+  it('messages', () => {
+    const t =
+      (eq: string, ...xs: InstanceType<typeof torch.Tensor>[]) =>
+      () =>
+        torch.einsum(eq, ...xs);
+    expect(t('ij,jk->ik', r(2, 3), r(2, 4))).toThrow(
+      'einsum(): subscript j has size 2 for operand 1 which does not broadcast with previously seen size 3',
+    );
+    expect(t('...ij,...jk->...ik', r(5, 2, 3), r(4, 2, 3, 4))).toThrow(
+      'einsum(): dimension 1 covered by ellipsis in operand 1has size 2 which does not broadcast with previously seen ellipsis with size 5 for the respective dimension',
+    );
+    expect(t('ii->i', r(3, 4))).toThrow("einsum(): subscript i is repeated for operand 0 but the sizes don't match, 4 != 3");
+    expect(t('..i->i', r(3))).toThrow("einsum(): found '.' for operand 0 that is not part of any ellipsis");
+    expect(t('...i...->i', r(3))).toThrow("einsum(): found '.' for operand 0 for which an ellipsis was already found");
+    expect(t('i->i..', r(2))).toThrow("einsum(): found '.' for output that is not part of any ellipsis (...)");
+    expect(t('...ij', r(2))).toThrow(
+      'einsum(): the number of subscripts in the equation (2) is more than the number of dimensions (1) for operand 0',
+    );
+    expect(t('ij', r(2))).toThrow(
+      'einsum(): the number of subscripts in the equation (2) does not match the number of dimensions (1) for operand 0 and no ellipsis was given',
+    );
+    expect(t('i1->i', r(2, 3))).toThrow(
+      'einsum(): invalid subscript given at index 1 in the equation string, subscripts must be in [a-zA-Z]',
+    );
+    expect(t('ij->i1', r(2, 3))).toThrow(
+      'einsum(): invalid subscript given at index 5 in the equation string, subscripts must be in [a-zA-Z]',
+    );
+  });
+});

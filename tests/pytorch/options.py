@@ -41,8 +41,8 @@ def case(name, op, inputs, args, kwargs=None, nout=1):
                 t = torch.tensor(data, dtype=DT[dtype]).reshape(v).requires_grad_()
             env[k] = t
         fn = getattr(F, op) if hasattr(F, op) else getattr(torch, op)
-        call = [env[a] if isinstance(a, str) and a in env else a for a in args]
-        r = fn(*call, **(kwargs or {}))
+        call = [env[a] if isinstance(a, str) and a in env else [env[b] for b in a] if isinstance(a, list) and a and all(isinstance(b, str) for b in a) else a for a in args]
+        r = fn(kwargs['equation'], *call) if op == 'einsum' else fn(*call, **(kwargs or {}))
         outs = ['y'] if nout == 1 else ['y'] + ['y%d' % i for i in range(1, nout)]
         rs = [r] if nout == 1 else list(r)
         stmt = {'out': outs[0] if nout == 1 else outs, 'op': op, 'args': list(args)}
@@ -96,6 +96,23 @@ C += case('pad_replicate_3d', 'pad', {'x': [1, 2, 2, 3, 3]}, ['x', [1, 2, 0, 1, 
 C += case('pad_circular_1d', 'pad', {'x': [2, 2, 5]}, ['x', [2, 5]], {'mode': 'circular'})
 C += case('pad_circular_2d', 'pad', {'x': [2, 2, 3, 4]}, ['x', [1, 3, 2, 1]], {'mode': 'circular'})
 C += case('pad_circular_2d_neg', 'pad', {'x': [1, 2, 4, 4]}, ['x', [-1, 2, 1, -2]], {'mode': 'circular'})
+
+# ---- einsum: ellipsis (broadcasting), diagonals, implicit output
+def einsum_case(name, eq, shapes):
+    names = ['a', 'b', 'c'][:len(shapes)]
+    return case(name, 'einsum', dict(zip(names, shapes)), [names], {'equation': eq})
+C += einsum_case('einsum_ellipsis_batched_matmul', '...ij,...jk->...ik', [[3, 2, 3], [2, 1, 3, 4]])
+C += einsum_case('einsum_ellipsis_implicit', '...ij,...jk', [[2, 3], [4, 3, 2]])
+C += einsum_case('einsum_ellipsis_middle_summed', 'b...d,b...d->b', [[2, 3, 4], [2, 1, 4]])
+C += einsum_case('einsum_ellipsis_out_last', 'i...->...i', [[2, 3, 4]])
+C += einsum_case('einsum_diagonal', 'ii->i', [[4, 4]])
+C += einsum_case('einsum_trace', 'ii->', [[3, 3]])
+C += einsum_case('einsum_trace_implicit', 'ii', [[3, 3]])
+C += einsum_case('einsum_batch_diagonal', 'bii->bi', [[2, 3, 3]])
+C += einsum_case('einsum_diag_ellipsis', 'i...i->...', [[3, 2, 3]])
+C += einsum_case('einsum_diag_times', 'iij,jk->ik', [[3, 3, 2], [2, 4]])
+C += einsum_case('einsum_broadcast_letter', 'ij,jk->ik', [[2, 1], [3, 4]])
+C += einsum_case('einsum_implicit_upper', 'Ab,bc', [[2, 3], [3, 4]])
 
 # ---- modules whose forward adds to an op (conv padding_mode): float64 state, input, output and
 # gradients, for tests/options.test.ts -> tests/pytorch/options_modules.json
