@@ -214,3 +214,20 @@ describe('einsum: ellipsis, diagonals, broadcasting', () => {
     );
   });
 });
+
+describe("torch.norm p='fro' / 'nuc'", () => {
+  it('node names and messages', () => {
+    const x = r(3, 4).requiresGrad_(true);
+    expect(String(torch.norm(x, 'fro').gradFn)).toBe('<NormBackward1>');
+    expect(String(torch.norm(x, 'fro', 1).gradFn)).toBe('<NormBackward1>');
+    expect(String(torch.norm(x, 'fro', [0, 1]).gradFn)).toBe('<SqrtBackward0>');
+    expect(torch.norm(x, 'fro', null, true).shape).toEqual([1, 1]);
+    expect(() => torch.norm(x, 'foo' as 'fro')).toThrow("only valid string values are 'fro' and 'nuc', found foo");
+    expect(() => torch.norm(r(2, 3, 4), 'fro', [0, 1, 2])).toThrow('Expected at most 2 dimensions, but got 3 dimensions instead.');
+    expect(() => torch.norm(x, 'fro', [1, -1])).toThrow('Expected dims to be different, got [1, -1] instead');
+    expect(() => torch.norm(r(3), 'nuc')).toThrow('Expected a tensor with 2 dimensions, but got a tensor with 1 dimension instead.');
+    expect(() => torch.norm(r(2, 3, 4), 'nuc', [0])).toThrow("nuclear norm requires a 'dim' argument of size 2");
+    expect(() => torch.norm(r(2, 3, 4), 'nuc', [1, 1])).toThrow('duplicate or invalid dimensions');
+    expect(() => torch.norm(x, 'nuc')).toThrow("norm(): p='nuc'");
+  });
+});

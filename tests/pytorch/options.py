@@ -40,7 +40,7 @@ def case(name, op, inputs, args, kwargs=None, nout=1):
                 ins[k] = {'shape': list(v), 'data': data, 'requires_grad': True}
                 t = torch.tensor(data, dtype=DT[dtype]).reshape(v).requires_grad_()
             env[k] = t
-        fn = getattr(F, op) if hasattr(F, op) else getattr(torch, op)
+        fn = getattr(torch, op) if op in ('norm', 'einsum') else getattr(F, op)
         call = [env[a] if isinstance(a, str) and a in env else [env[b] for b in a] if isinstance(a, list) and a and all(isinstance(b, str) for b in a) else a for a in args]
         r = fn(kwargs['equation'], *call) if op == 'einsum' else fn(*call, **(kwargs or {}))
         outs = ['y'] if nout == 1 else ['y'] + ['y%d' % i for i in range(1, nout)]
@@ -113,6 +113,15 @@ C += einsum_case('einsum_diag_ellipsis', 'i...i->...', [[3, 2, 3]])
 C += einsum_case('einsum_diag_times', 'iij,jk->ik', [[3, 3, 2], [2, 4]])
 C += einsum_case('einsum_broadcast_letter', 'ij,jk->ik', [[2, 1], [3, 4]])
 C += einsum_case('einsum_implicit_upper', 'Ab,bc', [[2, 3], [3, 4]])
+
+# ---- torch.norm p='fro'
+C += case('norm_fro_all', 'norm', {'x': [3, 4]}, ['x'], {'p': 'fro'})
+C += case('norm_fro_all_keepdim', 'norm', {'x': [2, 3, 4]}, ['x'], {'p': 'fro', 'keepdim': True})
+C += case('norm_fro_dim1', 'norm', {'x': [3, 4]}, ['x'], {'p': 'fro', 'dim': 1})
+C += case('norm_fro_dims02', 'norm', {'x': [2, 3, 4]}, ['x'], {'p': 'fro', 'dim': [0, 2]})
+C += case('norm_fro_dims_keepdim', 'norm', {'x': [2, 3, 4]}, ['x'], {'p': 'fro', 'dim': [-1, 1], 'keepdim': True})
+C += case('norm_default_dims', 'norm', {'x': [2, 3, 4]}, ['x'], {'dim': [2, 0]})
+C += case('norm_p2_keepdim_all', 'norm', {'x': [3, 4]}, ['x'], {'p': 2, 'keepdim': True})
 
 # ---- modules whose forward adds to an op (conv padding_mode): float64 state, input, output and
 # gradients, for tests/options.test.ts -> tests/pytorch/options_modules.json
