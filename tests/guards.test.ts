@@ -464,7 +464,12 @@ const OPS: Record<string, CaseGen> = {
         ),
       () => F.batchNorm(make({ shape: [2, n] }, dt), torch.zeros([n], { dtype: dt }), torch.ones([n], { dtype: dt })),
     ]),
-  embedding: (dt) => [1, 3, 4, 5, 8].map((n) => () => F.embedding(indexFor(n), make({ shape: [n, 3] }, dt), { paddingIdx: 0 })),
+  embedding: (dt) => [
+    ...[1, 3, 4, 5, 8].map((n) => () => F.embedding(indexFor(n), make({ shape: [n, 3] }, dt), { paddingIdx: 0 })),
+    ...[1, 3, 4, 5, 8].map(
+      (n) => () => F.embedding(indexFor(n), make({ shape: [n, 3] }, dt), { maxNorm: 0.5, normType: 1, scaleGradByFreq: true }),
+    ),
+  ],
   pad: (dt) => [
     ...unary((a) => F.pad(a, a.ndim ? [1, 2] : [], { value: 0.5 }))(dt),
     ...TAILS.filter((n) => n >= 3).flatMap((n) => [

@@ -231,3 +231,42 @@ describe("torch.norm p='fro' / 'nuc'", () => {
     expect(() => torch.norm(x, 'nuc')).toThrow("norm(): p='nuc'");
   });
 });
+
+describe('embedding maxNorm / scaleGradByFreq, nn.Embedding options and fromPretrained', () => {
+  it('reprs (PyTorch 1.13 printed these)', () => {
+    expect(String(new nn.Embedding(5, 3, { maxNorm: 1.0, normType: 1.0, scaleGradByFreq: true, paddingIdx: 0 }))).toBe(
+      'Embedding(5, 3, padding_idx=0, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True)',
+    );
+    expect(String(new nn.Embedding(5, 3, { normType: 1 }))).toBe('Embedding(5, 3, norm_type=1.0)');
+    const w = torch.randn([4, 3]);
+    const e = nn.Embedding.fromPretrained(w, { paddingIdx: 1, maxNorm: 1.5 });
+    expect(String(e)).toBe('Embedding(4, 3, padding_idx=1, max_norm=1.5)');
+    expect(e.weight.requiresGrad).toBe(false);
+    expect(nn.Embedding.fromPretrained(w, { freeze: false }).weight.requiresGrad).toBe(true);
+    expect(() => nn.Embedding.fromPretrained(torch.randn([4]))).toThrow('Embeddings parameter is expected to be 2-dimensional');
+  });
+
+  it('fromPretrained shares the tensor (PyTorch: Parameter(_weight)); maxNorm renormalises it in place', () => {
+    const w = torch.tensor([
+      [3, 4],
+      [0.3, 0.4],
+      [6, 8],
+    ]);
+    const e = nn.Embedding.fromPretrained(w, { maxNorm: 1 });
+    const y = e(torch.tensor([0, 1, 0], { dtype: 'int64' }));
+    // Row 0 (norm 5) becomes (3, 4) * 1 / (5 + 1e-7); row 2 is not referenced and stays.
+    expect(w.dataSync()[0]).toBeCloseTo(0.6, 6);
+    expect(w.dataSync()[4]).toBe(6);
+    expect(y.shape).toEqual([3, 2]);
+    expect(w.dataSync()[2]).toBeCloseTo(0.3, 7);
+  });
+
+  it('module gradient scaled by frequency', () => {
+    const e = new nn.Embedding(4, 2, { scaleGradByFreq: true });
+    e(torch.tensor([1, 1, 1, 3], { dtype: 'int64' }))
+      .sum()
+      .backward();
+    const g = e.weight.grad?.dataSync() as number[];
+    expect(g.map((v) => Math.round(v * 1e6) / 1e6)).toEqual([0, 0, 1, 1, 0, 0, 1, 1]);
+  });
+});

@@ -26,7 +26,7 @@ def spec(t):
     return d
 
 
-def case(name, op, inputs, args, kwargs=None, nout=1):
+def case(name, op, inputs, args, kwargs=None, nout=1, after=()):
     """inputs: {name: shape | ('int64', data, shape)}; args: names or literals."""
     out = []
     for dtype in ('float32', 'float64'):
@@ -49,6 +49,9 @@ def case(name, op, inputs, args, kwargs=None, nout=1):
         if kwargs: stmt['kwargs'] = kwargs
         prog = [stmt]
         values = {o: spec(t) for o, t in zip(outs, rs)}
+        for a in after:  # clones of inputs after the op (an in-place effect, e.g. max_norm's renorm)
+            prog.append({'out': a + '_after', 'op': 'clone', 'args': [a]})
+            values[a + '_after'] = spec(env[a].detach().clone())
         if dtype == 'float32':
             g = torch.tensor(fr(rng.randn(rs[0].numel()), dtype), dtype=DT[dtype]).reshape(rs[0].shape)
             rs[0].backward(g)
@@ -122,6 +125,14 @@ C += case('norm_fro_dims02', 'norm', {'x': [2, 3, 4]}, ['x'], {'p': 'fro', 'dim'
 C += case('norm_fro_dims_keepdim', 'norm', {'x': [2, 3, 4]}, ['x'], {'p': 'fro', 'dim': [-1, 1], 'keepdim': True})
 C += case('norm_default_dims', 'norm', {'x': [2, 3, 4]}, ['x'], {'dim': [2, 0]})
 C += case('norm_p2_keepdim_all', 'norm', {'x': [3, 4]}, ['x'], {'p': 2, 'keepdim': True})
+
+# ---- F.embedding max_norm (renormalises the referenced rows in place) and scale_grad_by_freq
+IDX = ('int64', [0, 2, 2, 4, 2, 0], [2, 3])
+C += case('embedding_max_norm', 'embedding', {'idx': IDX, 'w': [6, 3]}, ['idx', 'w'], {'max_norm': 1.0}, after=['w'])
+C += case('embedding_max_norm_p1', 'embedding', {'idx': IDX, 'w': [6, 3]}, ['idx', 'w'], {'max_norm': 1.5, 'norm_type': 1.0}, after=['w'])
+C += case('embedding_scale_grad_by_freq', 'embedding', {'idx': IDX, 'w': [6, 3]}, ['idx', 'w'], {'scale_grad_by_freq': True})
+C += case('embedding_all_options', 'embedding', {'idx': IDX, 'w': [6, 3]}, ['idx', 'w'],
+          {'padding_idx': 2, 'max_norm': 0.8, 'norm_type': 3.0, 'scale_grad_by_freq': True}, after=['w'])
 
 # ---- modules whose forward adds to an op (conv padding_mode): float64 state, input, output and
 # gradients, for tests/options.test.ts -> tests/pytorch/options_modules.json

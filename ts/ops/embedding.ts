@@ -7,17 +7,52 @@ import { withTemps } from '../scope.js';
 import { isFloating } from '../dtype.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
-import { compare } from './binary.js';
+import { compare, logicalAnd, where } from './binary.js';
 import { indexAdd, indexSelect } from './indexing.js';
 import { reshape } from './views.js';
 import { defineOp } from './registry.js';
 
-const EMBEDDING_OPTS = V.optionSpec('embedding', { paddingIdx: 'optNumber' }, ['maxNorm', 'normType', 'scaleGradByFreq', 'sparse']);
+const EMBEDDING_OPTS = V.optionSpec(
+  'embedding',
+  { paddingIdx: 'optNumber', maxNorm: 'optNumber', normType: 'number', scaleGradByFreq: 'bool' },
+  ['sparse'],
+);
 const PAD_OPTS = V.optionSpec('pad', { value: 'optNumber', mode: 'any' });
 const DROPOUT_OPTS = V.optionSpec('dropout', { p: 'number', training: 'bool' }, ['inplace']);
 
-/** F.embedding(indices, weight, { paddingIdx }): rows of weight; the padding row gets no gradient. */
-export function embedding(input: Tensor, weight: Tensor, opts?: { paddingIdx?: number | null }): Tensor {
+export interface EmbeddingFnOptions {
+  paddingIdx?: number | null;
+  /** Rows referenced by the input whose normType-norm exceeds this are first rescaled in place (no grad). */
+  maxNorm?: number | null;
+  normType?: number;
+  /** Each row's gradient divided by how often its index occurs in the input. */
+  scaleGradByFreq?: boolean;
+}
+
+/** How often each row is referenced: zeros(rows).index_add(0, idx, ones). */
+function counts(idx: Tensor, rows: number, dtype: Tensor['dtype']): Tensor {
+  return K.indexAddK(K.full([idx.numel()], 1, dtype), 0, idx, [rows]);
+}
+
+/**
+ * PyTorch's embedding_renorm_ (under no_grad): each row the input references whose norm exceeds
+ * maxNorm is multiplied by maxNorm / (norm + 1e-7) (computed in double, as PyTorch's scale).
+ */
+function renorm(weight: Tensor, idx: Tensor, maxNorm: number, normType: number): void {
+  noGrad(() =>
+    withTemps(() => {
+      const rows = weight._shape[0];
+      const used = compare('gt', counts(idx, rows, 'float64'), 0);
+      const n = K.castTo(weight.norm(normType, 1), 'float64');
+      const scale = K.binary('div', K.full([], maxNorm, 'float64'), K.binary('add', n, K.full([], 1e-7, 'float64')));
+      const apply = K.castTo(where(logicalAnd(used, compare('gt', n, maxNorm)), scale, 1), weight.dtype);
+      weight.mul_(apply.reshape([rows, 1]));
+    }),
+  );
+}
+
+/** F.embedding(indices, weight, { paddingIdx, maxNorm, normType, scaleGradByFreq }): rows of weight; the padding row gets no gradient. */
+export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingFnOptions): Tensor {
   V.tensor(input, 'embedding', 'input', 1);
   V.tensor(weight, 'embedding', 'weight', 2);
   V.options(EMBEDDING_OPTS, opts);
@@ -34,6 +69,9 @@ export function embedding(input: Tensor, weight: Tensor, opts?: { paddingIdx?: n
     if (pad < 0) pad += rows;
   }
   const flat = reshape(input, [-1]);
+  const maxNorm = opts?.maxNorm ?? null;
+  if (maxNorm !== null) renorm(weight, flat, maxNorm, opts?.normType ?? 2);
+  const byFreq = opts?.scaleGradByFreq ?? false;
   const y = noGrad(() => withTemps(() => reshape(indexSelect(weight, 0, flat), [...input._shape, d]).contiguous()));
   const padRow = pad;
   return record(
@@ -42,7 +80,15 @@ export function embedding(input: Tensor, weight: Tensor, opts?: { paddingIdx?: n
     [weight],
     () => [flat],
     (g, [idx]) => {
-      let gw = indexAdd(reshape(g, [-1, d]), 0, idx, [rows, d]);
+      let rowsG = reshape(g, [-1, d]);
+      if (byFreq) {
+        // PyTorch adds grad[i] * (1 / count[index[i]]) (the scale in double, then the dtype's).
+        const inv = noGrad(() =>
+          withTemps(() => K.castTo(K.binary('div', K.full([], 1, 'float64'), indexSelect(counts(idx, rows, 'float64'), 0, idx)), g.dtype)),
+        );
+        rowsG = rowsG.mul(inv.reshape([-1, 1]));
+      }
+      let gw = indexAdd(rowsG, 0, idx, [rows, d]);
       if (padRow !== null) {
         const keep = noGrad(() =>
           compare('ne', K.rangeK('arange', rows, 0, 1, gw.dtype), padRow)
@@ -266,7 +312,7 @@ export const EMBEDDING_OPS = {
     saves: 'indices',
     torch: false,
     functional: { embedding: true },
-    golden: { args: [['T', 'T']], kwargs: ['padding_idx'], via: 'functional' },
+    golden: { args: [['T', 'T']], kwargs: ['padding_idx', 'max_norm', 'norm_type', 'scale_grad_by_freq'], via: 'functional' },
     test: {
       grad: 'twice',
       samples: [
