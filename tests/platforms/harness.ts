@@ -55,7 +55,7 @@ function platformPlugin(lib: LibraryRef): Plugin {
       b.onLoad({ filter: /.*/, namespace: 'asgrad-stub' }, () => ({
         contents:
           'const no = () => { throw new Error("no file system here"); };\n' +
-          'export const readdirSync = no, readFileSync = no, join = no;',
+          'export const readdirSync = no, readFileSync = no, statSync = no, join = no;',
         loader: 'js',
       }));
       b.onResolve({ filter: /^\.\.?\// }, (a) => {
