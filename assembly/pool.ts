@@ -1,5 +1,6 @@
 // Pooling over [N, C, H, W] (contiguous operands): max_pool2d (values + int64 indices), its
-// scatter and gather; avg_pool2d and adaptive_avg_pool2d with their adjoints.
+// scatter and gather; avg_pool2d and adaptive_avg_pool2d with their adjoints; adaptive_max_pool2d
+// (values + indices: its adjoints are max_pool2d's scatter and gather).
 //
 // Geometry is read from the metadata area (META, i32), as in ./conv.ts:
 //   0 N, 1 C, 2 H, 3 W, 4 kH, 5 kW, 6 sH, 7 sW, 8 pH, 9 pW, 10 dH, 11 dW, 12 oH, 13 oW, 14 flag,
@@ -157,6 +158,37 @@ import { meta } from "./memory";
   }
 }
 
+/** adaptive_max_pool2d: out [N*C, oH, oW] and int64 indices (h * W + w within the plane); windows
+ *  as adaptive_avg_pool2d's; NaN wins (PyTorch's rule: val > max || isnan(val)). */
+// @ts-ignore: decorator
+@inline function adaptiveMaxT<T>(out: usize, idx: usize, x: usize): void {
+  let P = meta(0) * meta(1), H = meta(2), W = meta(3), oH = meta(12), oW = meta(13);
+  let o = 0;
+  for (let p = 0; p < P; p++) {
+    let plane = x + boff<T>(p * H * W);
+    for (let oi = 0; oi < oH; oi++) {
+      let hs = (oi * H) / oH, he = ((oi + 1) * H + oH - 1) / oH;
+      for (let oj = 0; oj < oW; oj++) {
+        let ws = (oj * W) / oW, we = ((oj + 1) * W + oW - 1) / oW;
+        let best: T = <T>(-Infinity);
+        let bi = hs * W + ws;
+        for (let h = hs; h < he; h++) {
+          for (let w = ws; w < we; w++) {
+            let v = ld<T>(plane, h * W + w);
+            if (v > best || v != v) {
+              best = v;
+              bi = h * W + w;
+            }
+          }
+        }
+        st<T>(out, o, best);
+        st<i64>(idx, o, <i64>bi);
+        o++;
+      }
+    }
+  }
+}
+
 export function max_pool2d_f32(out: usize, idx: usize, x: usize): void { maxPoolT<f32>(out, idx, x); }
 export function max_pool2d_f64(out: usize, idx: usize, x: usize): void { maxPoolT<f64>(out, idx, x); }
 export function max_pool2d_back_f32(out: usize, g: usize, idx: usize): void { maxPoolBackT<f32>(out, g, idx); }
@@ -171,3 +203,5 @@ export function adaptive_avg_pool2d_f32(out: usize, x: usize): void { adaptiveAv
 export function adaptive_avg_pool2d_f64(out: usize, x: usize): void { adaptiveAvgT<f64>(out, x, false); }
 export function adaptive_avg_pool2d_back_f32(out: usize, g: usize): void { adaptiveAvgT<f32>(out, g, true); }
 export function adaptive_avg_pool2d_back_f64(out: usize, g: usize): void { adaptiveAvgT<f64>(out, g, true); }
+export function adaptive_max_pool2d_f32(out: usize, idx: usize, x: usize): void { adaptiveMaxT<f32>(out, idx, x); }
+export function adaptive_max_pool2d_f64(out: usize, idx: usize, x: usize): void { adaptiveMaxT<f64>(out, idx, x); }

@@ -414,6 +414,10 @@ const OPS: Record<string, CaseGen> = {
     () => F.avgPool2d(make({ shape: [3, 6, 7] }, dt), 3, { stride: 2, padding: 1, countIncludePad: false }),
     () => F.avgPool2d(make({ shape: [1, 2, 6, 7] }, dt), 3, { stride: 2, padding: 1, ceilMode: true, divisorOverride: 2 }),
   ],
+  adaptiveMaxPool2d: (dt) => [
+    () => F.adaptiveMaxPool2d(make({ shape: [2, 3, 7, 5] }, dt), [3, 2]),
+    () => F.adaptiveMaxPool2d(make({ shape: [3, 5, 7] }, dt), 4, { returnIndices: true })[0],
+  ],
   adaptiveAvgPool2d: (dt) => [
     () => F.adaptiveAvgPool2d(make({ shape: [2, 3, 7, 5] }, dt), [3, 2]),
     () => F.adaptiveAvgPool2d(make({ shape: [3, 5, 7] }, dt), 4),
@@ -760,6 +764,8 @@ describe('no kernel reads or writes outside its operands', () => {
         TAILS.filter((n) => n >= 2).map(
           (n) => () => new torch.nn.AvgPool2d(2, { padding: 1, countIncludePad: false })(make({ shape: [1, 2, n, 3] }, dt)),
         ),
+      AdaptiveMaxPool2d: (dt) =>
+        TAILS.filter((n) => n >= 1).map((n) => () => new torch.nn.AdaptiveMaxPool2d([2, null])(make({ shape: [1, 2, n, 4] }, dt))),
       AdaptiveAvgPool2d: (dt) =>
         TAILS.filter((n) => n >= 1).map((n) => () => new torch.nn.AdaptiveAvgPool2d([2, 3])(make({ shape: [1, 2, n, 4] }, dt))),
       BatchNorm1d: (dt) =>

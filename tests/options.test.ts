@@ -270,3 +270,31 @@ describe('embedding maxNorm / scaleGradByFreq, nn.Embedding options and fromPret
     expect(g.map((v) => Math.round(v * 1e6) / 1e6)).toEqual([0, 0, 1, 1, 0, 0, 1, 1]);
   });
 });
+
+describe('adaptive_max_pool2d', () => {
+  it('node names, reprs, messages (PyTorch 1.13)', () => {
+    const x = r(1, 2, 5, 7).requiresGrad_(true);
+    expect(String(F.adaptiveMaxPool2d(x, [2, 3]).gradFn)).toBe('<AdaptiveMaxPool2DBackward0>');
+    expect(F.adaptiveMaxPool2d(r(2, 5, 7), [2, null]).shape).toEqual([2, 2, 7]);
+    const [y, i] = F.adaptiveMaxPool2d(r(2, 5, 7), 2, { returnIndices: true });
+    expect(y.shape).toEqual([2, 2, 2]);
+    expect(i.dtype).toBe('int64');
+    expect(String(new nn.AdaptiveMaxPool2d(2))).toBe('AdaptiveMaxPool2d(output_size=2)');
+    expect(String(new nn.AdaptiveMaxPool2d([2, null], { returnIndices: true }))).toBe('AdaptiveMaxPool2d(output_size=(2, None))');
+    expect(() => F.adaptiveMaxPool2d(r(5, 7), 2)).toThrow('adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: [5, 7]');
+    expect(() => F.adaptiveMaxPool2d(r(2, 5, 7), [2, 3, 4])).toThrow('Input dimension should be at least 4');
+    expect(() => F.adaptiveMaxPool2d(r(2, 0, 5, 7), [2, 3])).toThrow(
+      'adaptive_max_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes [2, 0, 5, 7] with dimension 1 being empty',
+    );
+    expect(() => F.adaptiveMaxPool2d(r(2, 5, 7), [-1, 2])).toThrow('Trying to create tensor with negative dimension -1: [2, -1, 2]');
+    const nan = torch.tensor([
+      [
+        [1, Number.NaN, 3],
+        [4, 5, Number.NaN],
+      ],
+    ]);
+    const [v, j] = F.adaptiveMaxPool2d(nan, 1, { returnIndices: true });
+    expect(Number.isNaN(v.item() as number)).toBe(true);
+    expect(j.item()).toBe(5);
+  });
+});

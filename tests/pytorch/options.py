@@ -88,6 +88,9 @@ C += case('max_pool1d_k3_s2_p1_dil2_ceil', 'max_pool1d', {'x': [3, 9]}, ['x', 3]
 C += case('max_pool1d_indices', 'max_pool1d', {'x': [2, 3, 8]}, ['x', 3], {'stride': 2, 'return_indices': True}, nout=2)
 C += case('avg_pool1d_k2', 'avg_pool1d', {'x': [2, 3, 7]}, ['x', 2])
 C += case('avg_pool1d_k3_s2_p1_ceil_nopad', 'avg_pool1d', {'x': [3, 8]}, ['x', 3], {'stride': 2, 'padding': 1, 'ceil_mode': True, 'count_include_pad': False})
+C += case('adaptive_max_pool2d_23', 'adaptive_max_pool2d', {'x': [2, 3, 5, 7]}, ['x', [2, 3]])
+C += case('adaptive_max_pool2d_indices_unbatched', 'adaptive_max_pool2d', {'x': [3, 6, 6]}, ['x', 4], {'return_indices': True}, nout=2)
+
 # ---- F.pad modes
 C += case('pad_reflect_1d', 'pad', {'x': [2, 3, 5]}, ['x', [3, 2]], {'mode': 'reflect'})
 C += case('pad_reflect_1d_unbatched_neg', 'pad', {'x': [3, 6]}, ['x', [-2, 4]], {'mode': 'reflect'})

@@ -412,3 +412,27 @@ export class AdaptiveAvgPool2d extends Module {
     return `output_size=${pyIntOrTuple(this.outputSize)}`;
   }
 }
+
+/** Max over adaptive windows giving an outputSize [H, W] (an int means square, null keeps that size). */
+export class AdaptiveMaxPool2d extends Module {
+  readonly outputSize: number | (number | null)[];
+  readonly returnIndices: boolean;
+  constructor(
+    outputSize: number | (number | null)[] | { outputSize: number | (number | null)[]; returnIndices?: boolean },
+    opts?: { returnIndices?: boolean },
+  ) {
+    super();
+    const a = initArgs('AdaptiveMaxPool2d', { outputSize: 'any', returnIndices: 'bool' }, [outputSize, opts]);
+    this.outputSize = a.outputSize as number | (number | null)[];
+    this.returnIndices = (a.returnIndices as boolean | undefined) ?? false;
+  }
+  /** With returnIndices, [values, indices] (PyTorch's tuple; Module's forward is typed by its usual Tensor). */
+  override forward(x: Tensor): Tensor {
+    const r: Tensor | [Tensor, Tensor] = OPS.adaptiveMaxPool2d.fn(x, this.outputSize, { returnIndices: this.returnIndices });
+    return r as Tensor;
+  }
+  override extraRepr(): string {
+    const v = this.outputSize;
+    return `output_size=${typeof v === 'number' ? v : `(${v.map((e) => (e === null ? 'None' : String(e))).join(', ')})`}`;
+  }
+}

@@ -32,3 +32,4 @@ export {
   maxPoolK,
 } from './kernels/conv.js';
 export { type PadGeometry, padBackK, padK } from './kernels/pad.js';
+export { adaptiveMaxK } from './kernels/pool.js';

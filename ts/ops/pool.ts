@@ -242,6 +242,7 @@ export interface AvgPool1dOptions {
   readonly countIncludePad?: boolean;
 }
 const MAX1_OPTS = V.optionSpec('maxPool1d', { stride: 'any', padding: 'any', dilation: 'any', ceilMode: 'bool', returnIndices: 'bool' });
+const ADAPTIVE_MAX_OPTS = V.optionSpec('adaptiveMaxPool2d', { returnIndices: 'bool' });
 const AVG1_OPTS = V.optionSpec('avgPool1d', { stride: 'any', padding: 'any', ceilMode: 'bool', countIncludePad: 'bool' });
 
 /** PyTorch's check1d: an int or a list of one int (an empty stride list means the kernel size). */
@@ -388,6 +389,83 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: IntOrPair): Tensor 
   return adaptiveOf(input, g, outShape(input, g));
 }
 
+// ---- adaptive_max_pool2d ---------------------------------------------------------------------
+
+/** An output size of 1-2 entries, null standing for the input's size (PyTorch's _list_with_default). */
+function adaptiveSize(outputSize: unknown, x: Tensor, entry: string): [number, number] {
+  if (isInt(outputSize)) return [outputSize, outputSize];
+  if (!Array.isArray(outputSize)) throw new TypeError(`object of type '${V.typeName(outputSize)}' has no len()`);
+  if (x.ndim <= outputSize.length) throw new V.ValueError(`Input dimension should be at least ${outputSize.length + 1}`);
+  const tail = x._shape.slice(x.ndim - outputSize.length);
+  const full = outputSize.map((v, i) => (v === null || v === undefined ? tail[i] : v));
+  if (!full.every(isInt)) throw new TypeError(`${entry}(): argument 'output_size' must be tuple of ints`);
+  if (full.length !== 2) throw new Error(`${entry}(): internal error: output_size.size() must be 2`);
+  return [full[0], full[1]];
+}
+
+/** torch.nn.functional.adaptive_max_pool2d(input, outputSize, { returnIndices }). */
+export function adaptiveMaxPool2d(
+  input: Tensor,
+  outputSize: number | readonly (number | null)[],
+  opts: { readonly returnIndices: true },
+): [Tensor, Tensor];
+export function adaptiveMaxPool2d(
+  input: Tensor,
+  outputSize: number | readonly (number | null)[],
+  opts?: { readonly returnIndices?: boolean },
+): Tensor;
+export function adaptiveMaxPool2d(
+  input: Tensor,
+  outputSize: number | readonly (number | null)[],
+  opts?: { readonly returnIndices?: boolean },
+): Tensor | [Tensor, Tensor] {
+  V.tensor(input, 'adaptiveMaxPool2d', 'input', 1);
+  V.options(ADAPTIVE_MAX_OPTS, opts);
+  const o = adaptiveSize(outputSize, input, 'adaptive_max_pool2d');
+  if (input.ndim !== 3 && input.ndim !== 4)
+    throw new Error(`adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: [${input._shape.join(', ')}]`);
+  for (let i = 1; i < input.ndim; i++) {
+    if (input._shape[i] === 0) {
+      throw new Error(
+        `adaptive_max_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes [${input._shape.join(', ')}] with dimension ${i} being empty`,
+      );
+    }
+  }
+  if (o[0] < 0 || o[1] < 0) {
+    const s = [...input._shape.slice(0, input.ndim - 2), ...o];
+    throw new Error(`Trying to create tensor with negative dimension ${o[0] < 0 ? o[0] : o[1]}: [${s.join(', ')}]`);
+  }
+  if (input.dtype !== 'float32' && input.dtype !== 'float64')
+    throw new Error(`"adaptive_max_pool2d" not implemented for '${input.dtype === 'int64' ? 'Long' : 'Bool'}'`);
+  const s = input._shape;
+  const [N, C, H, W] = input.ndim === 4 ? [s[0], s[1], s[2], s[3]] : [1, s[0], s[1], s[2]];
+  const g: K.Geometry = { N, C, H, W, k: [1, 1], s: [1, 1], p: [0, 0], d: [1, 1], o };
+  const [y4, idx4] = K.adaptiveMaxK(input, g);
+  const shape = outShape(input, g);
+  const y = shaped(y4, shape);
+  const idx = shaped(idx4, shape);
+  const out = record(
+    'AdaptiveMaxPool2DBackward0',
+    y,
+    [input],
+    () => [input, idx],
+    (gy, [x, ix]) => [adaptiveMaxScatter(gy, ix, g, x._shape)],
+  );
+  return opts?.returnIndices ? [out, idx] : out;
+}
+
+/** gy scattered to the maxima (adaptive_max_pool2d's gradient), differentiable in gy. */
+function adaptiveMaxScatter(gy: Tensor, idx: Tensor, g: K.Geometry, shape: readonly number[]): Tensor {
+  const gx = noGrad(() => shaped(K.maxPoolBackK(gy, idx, g), shape));
+  return record(
+    'AdaptiveMaxPool2DBackwardBackward0',
+    gx,
+    [gy],
+    () => [],
+    (gg) => [maxPoolGather(gg, idx, g, gy._shape)],
+  );
+}
+
 // ---- entries ---------------------------------------------------------------------------------
 
 const POOL = { kind: 'nn', dtype: 'same', torch: false } as const satisfies Partial<OpSpec>;
@@ -486,6 +564,22 @@ export const POOL_OPS = {
           note: 'unbatched, ceil mode',
         },
       ],
+    },
+  }),
+  adaptiveMaxPool2d: defineOp({
+    ...POOL,
+    name: 'adaptiveMaxPool2d',
+    py: 'adaptive_max_pool2d',
+    fn: adaptiveMaxPool2d,
+    doc: 'Max over the windows that split H and W into outputSize parts (null: keep that size); returnIndices gives the int64 indices too.',
+    nodes: ['AdaptiveMaxPool2DBackward0'],
+    kernels: ['adaptive_max_pool2d', 'max_pool2d_back', 'max_pool2d_gather'],
+    saves: 'input and the indices of the maxima',
+    functional: { adaptiveMaxPool2d: true },
+    golden: { args: [['T', 'IL']], kwargs: ['return_indices'], via: 'functional' },
+    test: {
+      grad: 'twice',
+      samples: [{ args: [{ shape: [2, 2, 5, 7] }, [2, 3]] }, { args: [{ shape: [2, 6, 6] }, 4], note: 'unbatched, overlapping windows' }],
     },
   }),
   adaptiveAvgPool2d: defineOp({
