@@ -189,6 +189,28 @@ import { meta } from "./memory";
   }
 }
 
+/** max_unpool2d: out [N*C, oH*oW] = zeros, then out[p, idx[p, i]] = x[p, i] in i order (a repeated
+ *  index keeps the last value); the input planes are [H, W] (meta 2, 3), the output's [oH, oW].
+ *  Every index is checked first: with one outside [0, oH*oW), nothing is written and the position
+ *  of the last such index is returned (PyTorch reports the last it met); else -1. */
+// @ts-ignore: decorator
+@inline function maxUnpoolT<T>(out: usize, x: usize, idx: usize): i32 {
+  let P = meta(0) * meta(1), L = meta(2) * meta(3), O = meta(12) * meta(13);
+  let n = P * L;
+  let bad = -1;
+  for (let i = 0; i < n; i++) {
+    let v = ld<i64>(idx, i);
+    if (v < 0 || v >= <i64>O) bad = i;
+  }
+  if (bad >= 0) return bad;
+  let total = P * O;
+  for (let i = 0; i < total; i++) st<T>(out, i, <T>0);
+  for (let p = 0; p < P; p++) {
+    for (let i = 0; i < L; i++) st<T>(out, p * O + <i32>ld<i64>(idx, p * L + i), ld<T>(x, p * L + i));
+  }
+  return -1;
+}
+
 export function max_pool2d_f32(out: usize, idx: usize, x: usize): void { maxPoolT<f32>(out, idx, x); }
 export function max_pool2d_f64(out: usize, idx: usize, x: usize): void { maxPoolT<f64>(out, idx, x); }
 export function max_pool2d_back_f32(out: usize, g: usize, idx: usize): void { maxPoolBackT<f32>(out, g, idx); }
@@ -205,3 +227,5 @@ export function adaptive_avg_pool2d_back_f32(out: usize, g: usize): void { adapt
 export function adaptive_avg_pool2d_back_f64(out: usize, g: usize): void { adaptiveAvgT<f64>(out, g, true); }
 export function adaptive_max_pool2d_f32(out: usize, idx: usize, x: usize): void { adaptiveMaxT<f32>(out, idx, x); }
 export function adaptive_max_pool2d_f64(out: usize, idx: usize, x: usize): void { adaptiveMaxT<f64>(out, idx, x); }
+export function max_unpool2d_f32(out: usize, x: usize, idx: usize): i32 { return maxUnpoolT<f32>(out, x, idx); }
+export function max_unpool2d_f64(out: usize, x: usize, idx: usize): i32 { return maxUnpoolT<f64>(out, x, idx); }

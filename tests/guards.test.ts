@@ -418,6 +418,16 @@ const OPS: Record<string, CaseGen> = {
     () => F.adaptiveMaxPool2d(make({ shape: [2, 3, 7, 5] }, dt), [3, 2]),
     () => F.adaptiveMaxPool2d(make({ shape: [3, 5, 7] }, dt), 4, { returnIndices: true })[0],
   ],
+  maxUnpool2d: (dt) => [
+    () => {
+      const [y, i] = F.maxPool2d(make({ shape: [2, 3, 7, 5] }, dt), 2, { returnIndices: true });
+      return F.maxUnpool2d(y, i, 2, { outputSize: [7, 5] });
+    },
+    () => {
+      const [y, i] = F.maxPool2d(make({ shape: [3, 5, 7] }, dt), 3, { stride: 1, padding: 1, returnIndices: true });
+      return F.maxUnpool2d(y, i, 3, { stride: 1, padding: 1 });
+    },
+  ],
   adaptiveAvgPool2d: (dt) => [
     () => F.adaptiveAvgPool2d(make({ shape: [2, 3, 7, 5] }, dt), [3, 2]),
     () => F.adaptiveAvgPool2d(make({ shape: [3, 5, 7] }, dt), 4),
@@ -766,6 +776,11 @@ describe('no kernel reads or writes outside its operands', () => {
         ),
       AdaptiveMaxPool2d: (dt) =>
         TAILS.filter((n) => n >= 1).map((n) => () => new torch.nn.AdaptiveMaxPool2d([2, null])(make({ shape: [1, 2, n, 4] }, dt))),
+      MaxUnpool2d: (dt) =>
+        TAILS.filter((n) => n >= 2).map((n) => () => {
+          const [y, i] = F.maxPool2d(make({ shape: [1, 2, n, 4] }, dt), 2, { returnIndices: true });
+          return new torch.nn.MaxUnpool2d(2)(y, i);
+        }),
       AdaptiveAvgPool2d: (dt) =>
         TAILS.filter((n) => n >= 1).map((n) => () => new torch.nn.AdaptiveAvgPool2d([2, 3])(make({ shape: [1, 2, n, 4] }, dt))),
       BatchNorm1d: (dt) =>

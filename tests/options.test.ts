@@ -298,3 +298,26 @@ describe('adaptive_max_pool2d', () => {
     expect(j.item()).toBe(5);
   });
 });
+
+describe('max_unpool2d', () => {
+  it('reprs and messages (PyTorch 1.13)', () => {
+    expect(String(new nn.MaxUnpool2d(2))).toBe('MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))');
+    expect(String(new nn.MaxUnpool2d([2, 3], { stride: 1, padding: [0, 1] }))).toBe(
+      'MaxUnpool2d(kernel_size=(2, 3), stride=(1, 1), padding=(0, 1))',
+    );
+    const [y, i] = F.maxPool2d(r(1, 2, 4, 4), 2, { returnIndices: true });
+    expect(String(F.maxUnpool2d(y.requiresGrad_(true), i, 2).gradFn)).toBe('<MaxUnpool2DBackward0>');
+    expect(F.maxUnpool2d(y, i, 2, { outputSize: [1, 2, 5, 5] }).shape).toEqual([1, 2, 5, 5]);
+    expect(() => F.maxUnpool2d(y, i, 2, { outputSize: [6, 6] })).toThrow('invalid output_size "(6, 6)" (dim 0 must be between 2 and 6)');
+    expect(() => F.maxUnpool2d(y, i.to('float32'), 2)).toThrow('elements in indices should be type int64 but got: Float');
+    expect(() => F.maxUnpool2d(y, i.narrow(3, 0, 1), 2)).toThrow(
+      'Expected shape of indices to be same as that of the input tensor ([1, 2, 2, 2]) but got indices tensor with shape: [1, 2, 2, 1]',
+    );
+    // PyTorch reports the last invalid index it met.
+    const last = (i.reshape([-1]).select(0, 7).item() as number) + 20;
+    expect(() => F.maxUnpool2d(y, i.add(20), 2)).toThrow(`Found an invalid max index: ${last} (output volumes are of size 4x4`);
+    expect(() => F.maxUnpool2d(y.select(0, 0).select(0, 0), i.select(0, 0).select(0, 0), 2)).toThrow(
+      'Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with 2 dimensions.',
+    );
+  });
+});

@@ -32,6 +32,7 @@ export {
   AvgPool2d,
   AdaptiveAvgPool2d,
   AdaptiveMaxPool2d,
+  MaxUnpool2d,
 } from './nn/conv.js';
 export type { ConvModuleOptions, ConvTransposeModuleOptions, MaxPoolModuleOptions, AvgPoolModuleOptions } from './nn/conv.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Embedding } from './nn/norm.js';

@@ -91,6 +91,29 @@ C += case('avg_pool1d_k3_s2_p1_ceil_nopad', 'avg_pool1d', {'x': [3, 8]}, ['x', 3
 C += case('adaptive_max_pool2d_23', 'adaptive_max_pool2d', {'x': [2, 3, 5, 7]}, ['x', [2, 3]])
 C += case('adaptive_max_pool2d_indices_unbatched', 'adaptive_max_pool2d', {'x': [3, 6, 6]}, ['x', 4], {'return_indices': True}, nout=2)
 
+def unpool_case(name, xshape, k, kw):
+    out = []
+    for dtype in ('float32', 'float64'):
+        torch.manual_seed(len(C) + len(out))
+        x0 = torch.randn(xshape, dtype=DT[dtype])
+        y0, i0 = F.max_pool2d(x0, k, return_indices=True, **{kk: v for kk, v in kw.items() if kk in ('stride', 'padding')})
+        data = fr(rng.randn(y0.numel()), dtype)
+        y = torch.tensor(data, dtype=DT[dtype]).reshape(y0.shape).requires_grad_()
+        u = F.max_unpool2d(y, i0, k, **kw)
+        ins = {'y': {'shape': list(y.shape), 'data': data, 'requires_grad': True},
+               'i': {'shape': list(i0.shape), 'data': i0.reshape(-1).tolist(), 'dtype': 'int64', 'requires_grad': False}}
+        stmt = {'out': 'u', 'op': 'max_unpool2d', 'args': ['y', 'i', k]}
+        if kw: stmt['kwargs'] = {kk: (list(v) if isinstance(v, tuple) else v) for kk, v in kw.items()}
+        g = torch.tensor(fr(rng.randn(u.numel()), dtype), dtype=DT[dtype]).reshape(u.shape)
+        u.backward(g)
+        out.append({'name': 'options/%s_%s' % (name, 'f32' if dtype == 'float32' else 'f64'), 'dtype': dtype, 'inputs': ins,
+                    'program': [stmt], 'backward': {'from': 'u', 'gradient': spec(g)},
+                    'expected': {'values': {'u': spec(u)}, 'grads': {'y': spec(y.grad)}}, 'tolerance': TOL[dtype]})
+    return out
+C += unpool_case('max_unpool2d_k2', [2, 2, 4, 6], 2, {})
+C += unpool_case('max_unpool2d_k3_s2_size', [1, 2, 5, 5], 3, {'stride': 2, 'output_size': [5, 5]})
+C += unpool_case('max_unpool2d_overlap_unbatched', [2, 5, 4], 3, {'stride': 1, 'padding': 1})
+
 # ---- F.pad modes
 C += case('pad_reflect_1d', 'pad', {'x': [2, 3, 5]}, ['x', [3, 2]], {'mode': 'reflect'})
 C += case('pad_reflect_1d_unbatched_neg', 'pad', {'x': [3, 6]}, ['x', [-2, 4]], {'mode': 'reflect'})

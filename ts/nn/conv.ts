@@ -436,3 +436,32 @@ export class AdaptiveMaxPool2d extends Module {
     return `output_size=${typeof v === 'number' ? v : `(${v.map((e) => (e === null ? 'None' : String(e))).join(', ')})`}`;
   }
 }
+
+/** max_pool2d's partial inverse over [N, C, H, W] (or [C, H, W]): call as unpool(x, indices, outputSize?). */
+export class MaxUnpool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  constructor(
+    kernelSize: IntOrList | { kernelSize: IntOrList; stride?: IntOrList | null; padding?: IntOrList },
+    opts?: { stride?: IntOrList | null; padding?: IntOrList },
+  ) {
+    super();
+    const a = initArgs('MaxUnpool2d', { kernelSize: 'any', stride: 'any', padding: 'any' }, [kernelSize, opts]);
+    const two = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] : [(v as number[])[0], (v as number[])[1]]);
+    this.kernelSize = two(a.kernelSize);
+    this.stride = two((a.stride as IntOrList | null | undefined) ?? a.kernelSize);
+    this.padding = two(a.padding ?? 0);
+  }
+  override forward(x: Tensor, indices?: Tensor, outputSize?: Tensor): Tensor {
+    const os = outputSize as unknown as number[] | undefined;
+    return OPS.maxUnpool2d.fn(x, indices as Tensor, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      outputSize: os ?? null,
+    });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
+  }
+}

@@ -32,4 +32,4 @@ export {
   maxPoolK,
 } from './kernels/conv.js';
 export { type PadGeometry, padBackK, padK } from './kernels/pad.js';
-export { adaptiveMaxK } from './kernels/pool.js';
+export { adaptiveMaxK, maxUnpoolK } from './kernels/pool.js';

@@ -466,6 +466,77 @@ function adaptiveMaxScatter(gy: Tensor, idx: Tensor, g: K.Geometry, shape: reado
   );
 }
 
+// ---- max_unpool2d ---------------------------------------------------------------------------
+
+export interface MaxUnpoolOptions {
+  readonly stride?: IntOrPair | null;
+  readonly padding?: IntOrPair;
+  /** The output's [H, W] (or the input's full shape); default (in - 1) * stride - 2 * padding + kernel. */
+  readonly outputSize?: readonly number[] | null;
+}
+const UNPOOL_OPTS = V.optionSpec('maxUnpool2d', { stride: 'any', padding: 'any', outputSize: 'any' });
+
+/** torch.nn.functional.max_unpool2d(input, indices, kernelSize, { stride, padding, outputSize }). */
+export function maxUnpool2d(input: Tensor, indices: Tensor, kernelSize: IntOrPair, opts?: MaxUnpoolOptions): Tensor {
+  V.tensor(input, 'maxUnpool2d', 'input', 1);
+  V.tensor(indices, 'maxUnpool2d', 'indices', 2);
+  V.options(UNPOOL_OPTS, opts);
+  const k = need(pair(kernelSize), 'max_unpool2d: kernel_size must either be a single int, or a tuple of two ints');
+  const noStride = opts?.stride === undefined || opts?.stride === null;
+  const s = noStride ? k : need(pair(opts?.stride), 'max_unpool2d: stride must either be a single int, or a tuple of two ints');
+  const p = need(pair(opts?.padding ?? 0), 'max_unpool2d: padding must either be a single int, or a tuple of two ints');
+  // PyTorch's _unpool_output_size.
+  const sp = input._shape.slice(input.ndim - 2);
+  const dflt = sp.map((n, i) => (n - 1) * s[i] - 2 * p[i] + k[i]);
+  let o: [number, number] = [dflt[0], dflt[1]];
+  const given = opts?.outputSize ?? null;
+  if (given !== null) {
+    const os = given.length === 4 || (given.length === 3 && input.ndim === 3) ? given.slice(given.length - 2) : given;
+    if (os.length !== 2) {
+      throw new V.ValueError(`output_size should be a sequence containing 2 or 4 elements, but it has a length of '${given.length}'`);
+    }
+    for (let d = 0; d < 2; d++) {
+      const lo = dflt[d] - s[d];
+      const hi = dflt[d] + s[d];
+      if (!(lo < os[d] && os[d] < hi)) {
+        throw new V.ValueError(`invalid output_size "(${os.join(', ')})" (dim ${d} must be between ${lo} and ${hi})`);
+      }
+    }
+    o = [os[0], os[1]];
+  }
+  if (indices.dtype !== 'int64') {
+    throw new Error(`elements in indices should be type int64 but got: ${V.scalarName(indices.dtype)}`);
+  }
+  if (input.ndim !== 3 && input.ndim !== 4) {
+    throw new Error(`Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with ${input.ndim} dimensions.`);
+  }
+  if (input._shape.join() !== indices._shape.join()) {
+    throw new Error(
+      `Expected shape of indices to be same as that of the input tensor ([${input._shape.join(', ')}]) but got indices tensor with shape: [${indices._shape.join(', ')}]`,
+    );
+  }
+  if (input.dtype !== 'float32' && input.dtype !== 'float64')
+    throw new Error(`"max_unpooling2d_forward_out" not implemented for '${input.dtype === 'int64' ? 'Long' : 'Bool'}'`);
+  const sh = input._shape;
+  const [N, C, H, W] = input.ndim === 4 ? [sh[0], sh[1], sh[2], sh[3]] : [1, sh[0], sh[1], sh[2]];
+  const g: K.Geometry = { N, C, H, W, k: [1, 1], s: [1, 1], p: [0, 0], d: [1, 1], o };
+  const [y4, bad] = K.maxUnpoolK(input, indices, g);
+  if (y4 === null) {
+    const v = noGrad(() => indices.reshape([-1]).select(0, bad).item());
+    throw new Error(`Found an invalid max index: ${v} (output volumes are of size ${o[0]}x${o[1]}`);
+  }
+  const y = shaped(y4, outShape(input, g));
+  // The gradient reads gy at the indices: max_pool2d's gather over planes [oH, oW] giving [H, W].
+  const back: K.Geometry = { N, C, H: o[0], W: o[1], k: [1, 1], s: [1, 1], p: [0, 0], d: [1, 1], o: [H, W] };
+  return record(
+    'MaxUnpool2DBackward0',
+    y,
+    [input],
+    () => [indices],
+    (gy, [ix]) => [maxPoolGather(gy, ix, back, input._shape)],
+  );
+}
+
 // ---- entries ---------------------------------------------------------------------------------
 
 const POOL = { kind: 'nn', dtype: 'same', torch: false } as const satisfies Partial<OpSpec>;
@@ -580,6 +651,33 @@ export const POOL_OPS = {
     test: {
       grad: 'twice',
       samples: [{ args: [{ shape: [2, 2, 5, 7] }, [2, 3]] }, { args: [{ shape: [2, 6, 6] }, 4], note: 'unbatched, overlapping windows' }],
+    },
+  }),
+  maxUnpool2d: defineOp({
+    ...POOL,
+    name: 'maxUnpool2d',
+    py: 'max_unpool2d',
+    fn: maxUnpool2d,
+    doc: "max_pool2d's partial inverse: the values placed at their indices in zeros of the unpooled size.",
+    nodes: ['MaxUnpool2DBackward0', 'MaxPool2DWithIndicesBackward0'],
+    kernels: ['max_unpool2d', 'max_pool2d_gather', 'max_pool2d_back'],
+    saves: 'the indices',
+    functional: { maxUnpool2d: true },
+    golden: { args: [['T', 'T', 'IL']], kwargs: ['stride', 'padding', 'output_size'], via: 'functional' },
+    test: {
+      grad: 'twice',
+      samples: [
+        { args: [{ shape: [1, 2, 2, 3] }, { ints: [0, 3, 5, 13, 9, 15, 4, 1, 10, 12, 17, 23], shape: [1, 2, 2, 3] }, 2] },
+        {
+          args: [
+            { shape: [2, 2, 2] },
+            { ints: [0, 6, 14, 20, 2, 7, 24, 18], shape: [2, 2, 2] },
+            3,
+            { options: { stride: 2, outputSize: [5, 5] } },
+          ],
+          note: 'unbatched, output size given',
+        },
+      ],
     },
   }),
   adaptiveAvgPool2d: defineOp({
