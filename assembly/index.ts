@@ -13,3 +13,5 @@ export * from "./init";
 export * from "./optim";
 export * from "./sched";
 export * from "./safetensors";
+export * from "./pool";
+export * from "./pad";

@@ -398,10 +398,35 @@ const OPS: Record<string, CaseGen> = {
   maxPool2d: (dt) => [
     () => F.maxPool2d(make({ shape: [2, 3, 7, 5] }, dt), 2),
     () => F.maxPool2d(make({ shape: [3, 6, 7] }, dt), [3, 2], { stride: [2, 1], padding: 1, dilation: [1, 2] }),
+    () => F.maxPool2d(make({ shape: [1, 2, 6, 7] }, dt), 3, { stride: 2, padding: 1, ceilMode: true, returnIndices: true })[0],
+  ],
+  maxPool1d: (dt) => [
+    () => F.maxPool1d(make({ shape: [2, 3, 7] }, dt), 2),
+    () => F.maxPool1d(make({ shape: [3, 8] }, dt), 3, { stride: 2, padding: 1, dilation: 2, ceilMode: true }),
+    () => F.maxPool1d(make({ shape: [2, 3, 7] }, dt), 3, { stride: 2, returnIndices: true })[0],
+  ],
+  avgPool1d: (dt) => [
+    () => F.avgPool1d(make({ shape: [2, 3, 7] }, dt), 2),
+    () => F.avgPool1d(make({ shape: [3, 8] }, dt), 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
   ],
   avgPool2d: (dt) => [
     () => F.avgPool2d(make({ shape: [2, 3, 7, 5] }, dt), 2),
     () => F.avgPool2d(make({ shape: [3, 6, 7] }, dt), 3, { stride: 2, padding: 1, countIncludePad: false }),
+    () => F.avgPool2d(make({ shape: [1, 2, 6, 7] }, dt), 3, { stride: 2, padding: 1, ceilMode: true, divisorOverride: 2 }),
+  ],
+  adaptiveMaxPool2d: (dt) => [
+    () => F.adaptiveMaxPool2d(make({ shape: [2, 3, 7, 5] }, dt), [3, 2]),
+    () => F.adaptiveMaxPool2d(make({ shape: [3, 5, 7] }, dt), 4, { returnIndices: true })[0],
+  ],
+  maxUnpool2d: (dt) => [
+    () => {
+      const [y, i] = F.maxPool2d(make({ shape: [2, 3, 7, 5] }, dt), 2, { returnIndices: true });
+      return F.maxUnpool2d(y, i, 2, { outputSize: [7, 5] });
+    },
+    () => {
+      const [y, i] = F.maxPool2d(make({ shape: [3, 5, 7] }, dt), 3, { stride: 1, padding: 1, returnIndices: true });
+      return F.maxUnpool2d(y, i, 3, { stride: 1, padding: 1 });
+    },
   ],
   adaptiveAvgPool2d: (dt) => [
     () => F.adaptiveAvgPool2d(make({ shape: [2, 3, 7, 5] }, dt), [3, 2]),
@@ -453,8 +478,22 @@ const OPS: Record<string, CaseGen> = {
         ),
       () => F.batchNorm(make({ shape: [2, n] }, dt), torch.zeros([n], { dtype: dt }), torch.ones([n], { dtype: dt })),
     ]),
-  embedding: (dt) => [1, 3, 4, 5, 8].map((n) => () => F.embedding(indexFor(n), make({ shape: [n, 3] }, dt), { paddingIdx: 0 })),
-  pad: unary((a) => F.pad(a, a.ndim ? [1, 2] : [], { value: 0.5 })),
+  embedding: (dt) => [
+    ...[1, 3, 4, 5, 8].map((n) => () => F.embedding(indexFor(n), make({ shape: [n, 3] }, dt), { paddingIdx: 0 })),
+    ...[1, 3, 4, 5, 8].map(
+      (n) => () => F.embedding(indexFor(n), make({ shape: [n, 3] }, dt), { maxNorm: 0.5, normType: 1, scaleGradByFreq: true }),
+    ),
+  ],
+  pad: (dt) => [
+    ...unary((a) => F.pad(a, a.ndim ? [1, 2] : [], { value: 0.5 }))(dt),
+    ...TAILS.filter((n) => n >= 3).flatMap((n) => [
+      () => F.pad(make({ shape: [2, n] }, dt), [2, 1], { mode: 'reflect' }),
+      () => F.pad(make({ shape: [1, 2, 3, n] }, dt), [1, 2, 2, -1], { mode: 'reflect' }),
+      () => F.pad(make({ shape: [2, 2, n] }, dt), [3, -1], { mode: 'replicate' }),
+      () => F.pad(make({ shape: [1, 2, 2, 2, n] }, dt), [1, 1, 0, 2, 1, 0], { mode: 'replicate' }),
+      () => F.pad(make({ shape: [1, 2, 3, n] }, dt), [1, 2, 1, -1], { mode: 'circular' }),
+    ]),
+  ],
   dropout: unary((a) =>
     F.dropout(a, { p: 0.5 })
       .mul(0)
@@ -725,10 +764,23 @@ describe('no kernel reads or writes outside its operands', () => {
         }),
       MaxPool2d: (dt) =>
         TAILS.filter((n) => n >= 2).map((n) => () => new torch.nn.MaxPool2d(2, { padding: 1 })(make({ shape: [1, 2, n, 3] }, dt))),
+      MaxPool1d: (dt) =>
+        TAILS.filter((n) => n >= 2).map(
+          (n) => () => new torch.nn.MaxPool1d(2, { padding: 1, ceilMode: true })(make({ shape: [2, n] }, dt)),
+        ),
+      AvgPool1d: (dt) =>
+        TAILS.filter((n) => n >= 2).map((n) => () => new torch.nn.AvgPool1d(2, { ceilMode: true })(make({ shape: [1, 2, n] }, dt))),
       AvgPool2d: (dt) =>
         TAILS.filter((n) => n >= 2).map(
           (n) => () => new torch.nn.AvgPool2d(2, { padding: 1, countIncludePad: false })(make({ shape: [1, 2, n, 3] }, dt)),
         ),
+      AdaptiveMaxPool2d: (dt) =>
+        TAILS.filter((n) => n >= 1).map((n) => () => new torch.nn.AdaptiveMaxPool2d([2, null])(make({ shape: [1, 2, n, 4] }, dt))),
+      MaxUnpool2d: (dt) =>
+        TAILS.filter((n) => n >= 2).map((n) => () => {
+          const [y, i] = F.maxPool2d(make({ shape: [1, 2, n, 4] }, dt), 2, { returnIndices: true });
+          return new torch.nn.MaxUnpool2d(2)(y, i);
+        }),
       AdaptiveAvgPool2d: (dt) =>
         TAILS.filter((n) => n >= 1).map((n) => () => new torch.nn.AdaptiveAvgPool2d([2, 3])(make({ shape: [1, 2, n, 4] }, dt))),
       BatchNorm1d: (dt) =>

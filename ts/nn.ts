@@ -23,7 +23,18 @@ export {
   LogSoftmax,
   Dropout,
 } from './nn/layers.js';
-export { Conv1d, Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './nn/conv.js';
+export {
+  Conv1d,
+  Conv2d,
+  ConvTranspose2d,
+  MaxPool1d,
+  MaxPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
+  MaxUnpool2d,
+} from './nn/conv.js';
 export type { ConvModuleOptions, ConvTransposeModuleOptions, MaxPoolModuleOptions, AvgPoolModuleOptions } from './nn/conv.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Embedding } from './nn/norm.js';
 export type { BatchNormOptions, LayerNormOptions, GroupNormOptions, EmbeddingOptions } from './nn/norm.js';

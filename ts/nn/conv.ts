@@ -54,7 +54,7 @@ export interface ConvModuleOptions {
   dilation?: IntOrList;
   groups?: number;
   bias?: boolean;
-  paddingMode?: 'zeros';
+  paddingMode?: 'zeros' | 'reflect' | 'replicate' | 'circular';
   dtype?: FloatDType;
 }
 export interface ConvTransposeModuleOptions {
@@ -79,7 +79,7 @@ abstract class ConvNd extends Module {
   readonly outputPadding: number[];
   readonly transposed: boolean;
   readonly groups: number;
-  readonly paddingMode: string;
+  readonly paddingMode: 'zeros' | 'reflect' | 'replicate' | 'circular';
   declare weight: Parameter;
   declare bias: Parameter | null;
   constructor(name: string, n: number, transposed: boolean, a: Record<string, unknown>) {
@@ -93,7 +93,12 @@ abstract class ConvNd extends Module {
     if (inC % groups !== 0) throw new Error('in_channels must be divisible by groups');
     if (outC % groups !== 0) throw new Error('out_channels must be divisible by groups');
     const paddingMode = (a.paddingMode as string | undefined) ?? 'zeros';
-    if (paddingMode !== 'zeros') throw new Error(`padding_mode '${paddingMode}' is not supported here (only 'zeros')`);
+    if (!['zeros', 'reflect', 'replicate', 'circular'].includes(paddingMode)) {
+      throw new V.ValueError(
+        `padding_mode must be one of {'zeros', 'replicate', 'reflect', 'circular'}, but got padding_mode='${paddingMode}'`,
+      );
+    }
+    if (transposed && paddingMode !== 'zeros') throw new V.ValueError(`Only "zeros" padding mode is supported for ${name}`);
     this.inChannels = inC;
     this.outChannels = outC;
     this.kernelSize = ntuple(a.kernelSize, n, 'kernel_size');
@@ -108,7 +113,7 @@ abstract class ConvNd extends Module {
     this.outputPadding = ntuple(a.outputPadding ?? 0, n, 'output_padding');
     this.transposed = transposed;
     this.groups = groups;
-    this.paddingMode = paddingMode;
+    this.paddingMode = paddingMode as ConvNd['paddingMode'];
     const dtype = (a.dtype as FloatDType | undefined) ?? 'float32';
     const wShape = transposed ? [inC, outC / groups, ...this.kernelSize] : [outC, inC / groups, ...this.kernelSize];
     V.size(wShape, `${name}.__init__`, 'size');
@@ -136,7 +141,27 @@ abstract class ConvNd extends Module {
     return s;
   }
   protected convOptions(): { stride: number[]; padding: number[] | 'same' | 'valid'; dilation: number[]; groups: number } {
-    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    const padding = this.paddingMode === 'zeros' ? this.padding : this.kernelSize.map(() => 0);
+    return { stride: this.stride, padding, dilation: this.dilation, groups: this.groups };
+  }
+  /** PyTorch's _reversed_padding_repeated_twice: F.pad's list for the padding ('same': left k//2 of d*(k-1)). */
+  protected padList(): number[] {
+    const n = this.kernelSize.length;
+    const out: number[] = [];
+    for (let i = n - 1; i >= 0; i--) {
+      if (this.padding === 'valid') out.push(0, 0);
+      else if (this.padding === 'same') {
+        const total = this.dilation[i] * (this.kernelSize[i] - 1);
+        const left = (total - (total % 2)) / 2;
+        out.push(left, total - left);
+      } else out.push(this.padding[i], this.padding[i]);
+    }
+    return out;
+  }
+  /** The input as the convolution reads it: padded by F.pad in paddingMode unless 'zeros'. */
+  protected padded(x: Tensor): Tensor {
+    if (this.paddingMode === 'zeros') return x;
+    return OPS.pad.fn(x, this.padList(), { mode: this.paddingMode as 'reflect' | 'replicate' | 'circular' });
   }
 }
 
@@ -151,7 +176,7 @@ export class Conv1d extends ConvNd {
     super('Conv1d', 1, false, initArgs('Conv1d', CONV_KINDS, [inChannels, outChannels, kernelSize, opts]));
   }
   override forward(x: Tensor): Tensor {
-    return OPS.conv1d.fn(x, this.weight, this.bias, this.convOptions());
+    return OPS.conv1d.fn(this.padded(x), this.weight, this.bias, this.convOptions());
   }
 }
 
@@ -166,7 +191,7 @@ export class Conv2d extends ConvNd {
     super('Conv2d', 2, false, initArgs('Conv2d', CONV_KINDS, [inChannels, outChannels, kernelSize, opts]));
   }
   override forward(x: Tensor): Tensor {
-    return OPS.conv2d.fn(x, this.weight, this.bias, this.convOptions());
+    return OPS.conv2d.fn(this.padded(x), this.weight, this.bias, this.convOptions());
   }
 }
 
@@ -225,10 +250,55 @@ export class MaxPool2d extends Module {
     this.dilation = (a.dilation as IntOrList | undefined) ?? 1;
     this.returnIndices = (a.returnIndices as boolean | undefined) ?? false;
     this.ceilMode = (a.ceilMode as boolean | undefined) ?? false;
-    if (this.returnIndices || this.ceilMode) throw new Error('MaxPool2d: returnIndices and ceilMode are not supported');
   }
+  /** With returnIndices, [values, indices] (PyTorch's tuple; Module's forward is typed by its usual Tensor). */
   override forward(x: Tensor): Tensor {
-    return OPS.maxPool2d.fn(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation });
+    const r: Tensor | [Tensor, Tensor] = OPS.maxPool2d.fn(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
+    });
+    return r as Tensor;
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}, dilation=${pyIntOrTuple(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+/** Max over kernelSize windows of [N, C, L] (or [C, L]); stride defaults to kernelSize. */
+export class MaxPool1d extends Module {
+  readonly kernelSize: IntOrList;
+  readonly stride: IntOrList;
+  readonly padding: IntOrList;
+  readonly dilation: IntOrList;
+  readonly returnIndices: boolean;
+  readonly ceilMode: boolean;
+  constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & MaxPoolModuleOptions), opts?: MaxPoolModuleOptions) {
+    super();
+    const a = initArgs(
+      'MaxPool1d',
+      { kernelSize: 'any', stride: 'any', padding: 'any', dilation: 'any', returnIndices: 'bool', ceilMode: 'bool' },
+      [kernelSize, opts],
+    );
+    this.kernelSize = a.kernelSize as IntOrList;
+    this.stride = (a.stride as IntOrList | null | undefined) ?? this.kernelSize;
+    this.padding = (a.padding as IntOrList | undefined) ?? 0;
+    this.dilation = (a.dilation as IntOrList | undefined) ?? 1;
+    this.returnIndices = (a.returnIndices as boolean | undefined) ?? false;
+    this.ceilMode = (a.ceilMode as boolean | undefined) ?? false;
+  }
+  /** With returnIndices, [values, indices] (PyTorch's tuple; Module's forward is typed by its usual Tensor). */
+  override forward(x: Tensor): Tensor {
+    const r: Tensor | [Tensor, Tensor] = OPS.maxPool1d.fn(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
+    });
+    return r as Tensor;
   }
   override extraRepr(): string {
     return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}, dilation=${pyIntOrTuple(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
@@ -250,6 +320,7 @@ export class AvgPool2d extends Module {
   readonly padding: IntOrList;
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
   constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & AvgPoolModuleOptions), opts?: AvgPoolModuleOptions) {
     super();
     const a = initArgs(
@@ -262,13 +333,56 @@ export class AvgPool2d extends Module {
     this.padding = (a.padding as IntOrList | undefined) ?? 0;
     this.ceilMode = (a.ceilMode as boolean | undefined) ?? false;
     this.countIncludePad = (a.countIncludePad as boolean | undefined) ?? true;
-    if (this.ceilMode || (a.divisorOverride ?? null) !== null) throw new Error('AvgPool2d: ceilMode and divisorOverride are not supported');
+    this.divisorOverride = (a.divisorOverride as number | null | undefined) ?? null;
   }
   override forward(x: Tensor): Tensor {
-    return OPS.avgPool2d.fn(x, this.kernelSize, { stride: this.stride, padding: this.padding, countIncludePad: this.countIncludePad });
+    return OPS.avgPool2d.fn(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
+    });
   }
   override extraRepr(): string {
     return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}`;
+  }
+}
+
+export type AvgPool1dModuleOptions = Omit<AvgPoolModuleOptions, 'divisorOverride'>;
+
+/** PyTorch's _single: an int as a 1-tuple, a list as a tuple of its own. */
+const single = (v: IntOrList): string => (typeof v === 'number' ? `(${v},)` : pyTuple(v));
+
+/** Mean over kernelSize windows of [N, C, L] (or [C, L]); stride defaults to kernelSize. */
+export class AvgPool1d extends Module {
+  readonly kernelSize: IntOrList;
+  readonly stride: IntOrList;
+  readonly padding: IntOrList;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & AvgPool1dModuleOptions), opts?: AvgPool1dModuleOptions) {
+    super();
+    const a = initArgs('AvgPool1d', { kernelSize: 'any', stride: 'any', padding: 'any', ceilMode: 'bool', countIncludePad: 'bool' }, [
+      kernelSize,
+      opts,
+    ]);
+    this.kernelSize = a.kernelSize as IntOrList;
+    this.stride = (a.stride as IntOrList | null | undefined) ?? this.kernelSize;
+    this.padding = (a.padding as IntOrList | undefined) ?? 0;
+    this.ceilMode = (a.ceilMode as boolean | undefined) ?? false;
+    this.countIncludePad = (a.countIncludePad as boolean | undefined) ?? true;
+  }
+  override forward(x: Tensor): Tensor {
+    return OPS.avgPool1d.fn(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${single(this.kernelSize)}, stride=${single(this.stride)}, padding=${single(this.padding)}`;
   }
 }
 
@@ -285,5 +399,58 @@ export class AdaptiveAvgPool2d extends Module {
   }
   override extraRepr(): string {
     return `output_size=${pyIntOrTuple(this.outputSize)}`;
+  }
+}
+
+/** Max over adaptive windows giving an outputSize [H, W] (an int means square, null keeps that size). */
+export class AdaptiveMaxPool2d extends Module {
+  readonly outputSize: number | (number | null)[];
+  readonly returnIndices: boolean;
+  constructor(
+    outputSize: number | (number | null)[] | { outputSize: number | (number | null)[]; returnIndices?: boolean },
+    opts?: { returnIndices?: boolean },
+  ) {
+    super();
+    const a = initArgs('AdaptiveMaxPool2d', { outputSize: 'any', returnIndices: 'bool' }, [outputSize, opts]);
+    this.outputSize = a.outputSize as number | (number | null)[];
+    this.returnIndices = (a.returnIndices as boolean | undefined) ?? false;
+  }
+  /** With returnIndices, [values, indices] (PyTorch's tuple; Module's forward is typed by its usual Tensor). */
+  override forward(x: Tensor): Tensor {
+    const r: Tensor | [Tensor, Tensor] = OPS.adaptiveMaxPool2d.fn(x, this.outputSize, { returnIndices: this.returnIndices });
+    return r as Tensor;
+  }
+  override extraRepr(): string {
+    const v = this.outputSize;
+    return `output_size=${typeof v === 'number' ? v : `(${v.map((e) => (e === null ? 'None' : String(e))).join(', ')})`}`;
+  }
+}
+
+/** max_pool2d's partial inverse over [N, C, H, W] (or [C, H, W]): call as unpool(x, indices, outputSize?). */
+export class MaxUnpool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  constructor(
+    kernelSize: IntOrList | { kernelSize: IntOrList; stride?: IntOrList | null; padding?: IntOrList },
+    opts?: { stride?: IntOrList | null; padding?: IntOrList },
+  ) {
+    super();
+    const a = initArgs('MaxUnpool2d', { kernelSize: 'any', stride: 'any', padding: 'any' }, [kernelSize, opts]);
+    const two = (v: unknown): [number, number] => (typeof v === 'number' ? [v, v] : [(v as number[])[0], (v as number[])[1]]);
+    this.kernelSize = two(a.kernelSize);
+    this.stride = two((a.stride as IntOrList | null | undefined) ?? a.kernelSize);
+    this.padding = two(a.padding ?? 0);
+  }
+  override forward(x: Tensor, indices?: Tensor, outputSize?: Tensor): Tensor {
+    const os = outputSize as unknown as number[] | undefined;
+    return OPS.maxUnpool2d.fn(x, indices as Tensor, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      outputSize: os ?? null,
+    });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
   }
 }

@@ -236,14 +236,34 @@ export class GroupNorm extends Module {
 
 export interface EmbeddingOptions {
   paddingIdx?: number | null;
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  sparse?: boolean;
   dtype?: FloatDType;
 }
+
+export interface FromPretrainedOptions {
+  /** Default true: the weight does not require grad. */
+  freeze?: boolean;
+  paddingIdx?: number | null;
+  maxNorm?: number | null;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+  sparse?: boolean;
+}
+
+const PRETRAINED = Symbol('asgrad.embedding.pretrained');
 
 /** A lookup table [numEmbeddings, embeddingDim] initialised N(0, 1); the paddingIdx row is zero. */
 export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;
+  readonly maxNorm: number | null;
+  readonly normType: number;
+  readonly scaleGradByFreq: boolean;
+  readonly sparse: boolean;
   declare weight: Parameter;
   constructor(
     numEmbeddings: number | ({ numEmbeddings: number; embeddingDim: number } & EmbeddingOptions),
@@ -251,11 +271,27 @@ export class Embedding extends Module {
     opts?: EmbeddingOptions,
   ) {
     super();
-    const a = initArgs('Embedding', { numEmbeddings: 'int', embeddingDim: 'int', paddingIdx: 'any', dtype: 'dtype' }, [
-      numEmbeddings,
-      embeddingDim,
-      opts,
-    ]);
+    const pre = (opts as { [PRETRAINED]?: { weight: Tensor; freeze: boolean } } | undefined)?.[PRETRAINED];
+    const plain = pre ? { ...opts } : opts;
+    const a = initArgs(
+      'Embedding',
+      {
+        numEmbeddings: 'int',
+        embeddingDim: 'int',
+        paddingIdx: 'any',
+        maxNorm: 'optNumber',
+        normType: 'number',
+        scaleGradByFreq: 'bool',
+        sparse: 'bool',
+        dtype: 'dtype',
+      },
+      [numEmbeddings, embeddingDim, plain],
+    );
+    this.maxNorm = (a.maxNorm as number | null | undefined) ?? null;
+    this.normType = (a.normType as number | undefined) ?? 2;
+    this.scaleGradByFreq = (a.scaleGradByFreq as boolean | undefined) ?? false;
+    this.sparse = (a.sparse as boolean | undefined) ?? false;
+    if (this.sparse) throw new Error('asgrad: Embedding(sparse=True) (sparse gradients) is not supported');
     const n = a.numEmbeddings as number;
     const d = a.embeddingDim as number;
     V.int(n, 'Embedding.__init__', 'num_embeddings', 1);
@@ -274,6 +310,11 @@ export class Embedding extends Module {
     this.paddingIdx = pad;
     const dtype = floatDType(a.dtype);
     V.size([n, d], 'Embedding.__init__', 'size');
+    if (pre) {
+      // from_pretrained: the given tensor itself becomes the weight (PyTorch's Parameter(_weight)).
+      this.weight = asParameter(pre.weight.detach(), !pre.freeze);
+      return;
+    }
     this.weight = asParameter(OPS.empty.fn([n, d], { dtype }));
     this.resetParameters();
   }
@@ -289,11 +330,36 @@ export class Embedding extends Module {
       );
   }
   override forward(x: Tensor): Tensor {
-    return OPS.embedding.fn(x, this.weight, { paddingIdx: this.paddingIdx });
+    return OPS.embedding.fn(x, this.weight, {
+      paddingIdx: this.paddingIdx,
+      maxNorm: this.maxNorm,
+      normType: this.normType,
+      scaleGradByFreq: this.scaleGradByFreq,
+    });
   }
   override extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
+    if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    if (this.scaleGradByFreq) s += ', scale_grad_by_freq=True';
     return s;
+  }
+
+  /** nn.Embedding.from_pretrained(embeddings, { freeze = true, paddingIdx, maxNorm, ... }): the tensor is the weight. */
+  static fromPretrained(embeddings: Tensor, opts?: FromPretrainedOptions): Embedding {
+    V.tensor(embeddings, 'Embedding.from_pretrained', 'embeddings', 1);
+    if (embeddings.ndim !== 2) {
+      const e = new Error('Embeddings parameter is expected to be 2-dimensional');
+      e.name = 'AssertionError';
+      throw e;
+    }
+    const { freeze, ...rest } = opts ?? {};
+    if (freeze !== undefined) V.bool(freeze, 'Embedding.from_pretrained', 'freeze', 2);
+    const [rows, cols] = embeddings.shape;
+    return new Embedding(rows, cols, {
+      ...rest,
+      [PRETRAINED]: { weight: embeddings, freeze: freeze ?? true },
+    } as EmbeddingOptions);
   }
 }

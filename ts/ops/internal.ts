@@ -31,3 +31,5 @@ export {
   maxPoolGatherK,
   maxPoolK,
 } from './kernels/conv.js';
+export { type PadGeometry, padBackK, padK } from './kernels/pad.js';
+export { adaptiveMaxK, maxUnpoolK } from './kernels/pool.js';

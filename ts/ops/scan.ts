@@ -16,13 +16,17 @@ export interface DimOpts {
   dim?: number;
   keepdim?: boolean;
 }
-export interface NormOpts extends DimOpts {
-  p?: number;
+export interface NormOpts {
+  /** A number (vector norm), 'fro' (Frobenius) or 'nuc' (nuclear: needs an SVD, which asgrad lacks). */
+  p?: number | 'fro' | 'nuc';
+  dim?: number | readonly number[];
+  keepdim?: boolean;
 }
 
 export const dimOpts = (entry: string): V.OptionSpec => V.optionSpec(entry, { dim: 'int', keepdim: 'bool' }, ['dtype', 'out']);
 const PROD_OPTS = dimOpts('prod');
-const NORM_OPTS = V.optionSpec('norm', { p: 'number', dim: 'int', keepdim: 'bool' }, ['dtype', 'out']);
+const NORM_OPTS = V.optionSpec('norm', { p: 'any', dim: 'any', keepdim: 'bool' }, ['dtype', 'out']);
+const NORM_DIM_OPTS = V.optionSpec('norm', { dim: 'int', keepdim: 'bool' }, ['dtype', 'out']);
 
 export interface DimSpec {
   /** The normalised dim, or null for all elements. */
@@ -144,21 +148,43 @@ export function cumsum(x: Tensor, dim: number | { dim: number }): Tensor {
 
 // ---- norm ---------------------------------------------------------------------------------------
 
-export function norm(x: Tensor, p?: number | NormOpts | null, dim?: number | null, keepdim?: boolean): Tensor {
+/** The dims of a dim argument given as a list (PyTorch's IntArrayRef), normalised. */
+function dimList(x: Tensor, dims: readonly number[]): number[] {
+  for (const d of dims) V.int(d, 'norm', 'dim', 3);
+  return dims.map((d) => normDim(d, x.ndim));
+}
+
+/** torch.norm(x, p = 'fro', dim, keepdim): PyTorch 1.13's torch.norm dispatch over p and dim. */
+export function norm(
+  x: Tensor,
+  p?: number | 'fro' | 'nuc' | NormOpts | null,
+  dim?: number | readonly number[] | null,
+  keepdim?: boolean,
+): Tensor {
   V.tensor(x, 'norm', 'input', 1);
   let o: NormOpts;
   if (V.isOptions(p)) {
     V.options(NORM_OPTS, p);
     o = p as NormOpts;
   } else {
-    V.optNumber(p, 'norm', 'p', 2);
+    if (typeof p !== 'string') V.optNumber(p, 'norm', 'p', 2);
     o = { p: p ?? undefined, dim: dim ?? undefined, keepdim };
   }
+  if (o.p !== undefined && o.p !== null && typeof o.p !== 'number' && typeof o.p !== 'string') {
+    throw new TypeError(`norm(): argument 'p' must be Number or str, not ${V.typeName(o.p)}`);
+  }
+  // p's default is 'fro' (a dim list of two: sqrt(sum(x * x))); p = null is 2.
+  if (typeof o.p === 'string' || (o.p === undefined && Array.isArray(o.dim))) return stringNorm(x, o.p ?? 'fro', o.dim, o.keepdim ?? false);
   const ord = o.p ?? 2;
   if (!isFloating(x.dtype)) {
     throw new Error(`norm(): input dtype should be either floating point or complex. Got ${V.scalarName(x.dtype)} instead.`);
   }
-  const s = parseDim(x, o.dim ?? null, o.dim === undefined ? undefined : o.keepdim, NORM_OPTS);
+  let d1 = o.dim;
+  if (Array.isArray(d1)) {
+    if (d1.length !== 1) throw new Error('asgrad: norm() with a numeric p reduces over one dim or all of them (a dim list of one)');
+    d1 = d1[0] as number;
+  }
+  const s = parseDim(x, (d1 as number | undefined) ?? null, o.keepdim, NORM_DIM_OPTS);
   const dims = s.dim === null ? [] : [s.dim];
   const y = withTemps(() => {
     if (ord === 2) return K.unary('sqrt', K.reduce('sum', K.binary('mul', x, x), dims, s.keepdim));
@@ -201,6 +227,35 @@ export function norm(x: Tensor, p?: number | NormOpts | null, dim?: number | nul
       return [sx.sign().mul(gu.div(count).mul(mask))];
     },
   );
+}
+
+/** p = 'fro' (Frobenius: the 2-norm of all elements or over one dim; over two dims sqrt(sum(x * x))) or 'nuc'. */
+function stringNorm(x: Tensor, p: string, dim: number | readonly number[] | undefined, keepdim: boolean): Tensor {
+  if (p !== 'fro' && p !== 'nuc') throw new Error(`only valid string values are 'fro' and 'nuc', found ${p}`);
+  const dims = dim === undefined ? undefined : typeof dim === 'number' ? [dim] : [...dim];
+  if (p === 'fro') {
+    if (dims === undefined || dims.length <= 1) {
+      return dims?.length ? norm(x, { p: 2, dim: dims[0], keepdim }) : norm(x, 2, null, keepdim);
+    }
+    if (dims.length > 2) throw new Error(`Expected at most 2 dimensions, but got ${dims.length} dimensions instead.`);
+    const [a, b] = dimList(x, dims);
+    if (a === b) throw new Error(`Expected dims to be different, got [${dims.join(', ')}] instead`);
+    if (!isFloating(x.dtype)) {
+      throw new Error(`norm(): input dtype should be either floating point or complex. Got ${V.scalarName(x.dtype)} instead.`);
+    }
+    return x.mul(x).sum([a, b], keepdim).sqrt();
+  }
+  // The nuclear norm is the sum of the singular values: PyTorch's checks, then no SVD to compute it.
+  if (dims === undefined) {
+    if (x.ndim !== 2) {
+      throw new Error(`Expected a tensor with 2 dimensions, but got a tensor with ${x.ndim} dimension${x.ndim === 1 ? '' : 's'} instead.`);
+    }
+  } else {
+    if (dims.length !== 2) throw new Error("nuclear norm requires a 'dim' argument of size 2");
+    const [a, b] = dimList(x, dims);
+    if (a === b) throw new Error('duplicate or invalid dimensions');
+  }
+  throw new Error("norm(): p='nuc' is the sum of singular values, which needs an SVD (torch.linalg.svd), and asgrad has none yet");
 }
 
 // ---- gather, masked_fill ------------------------------------------------------------------------
@@ -327,8 +382,8 @@ export const SCAN_OPS = {
     py: 'norm',
     kind: 'reduction',
     fn: norm,
-    doc: 'Vector norm (any p, inf, -inf, 0) of all elements or along one dim.',
-    nodes: ['NormBackward1'],
+    doc: "Vector norm (any p, inf, -inf, 0) of all elements or along one dim; p='fro' also over two dims ('nuc' needs an SVD: not yet).",
+    nodes: ['NormBackward1', 'SqrtBackward0', 'SumBackward1', 'MulBackward0'],
     kernels: ['sqrt', 'abs', 'sum', 'max', 'min', 'mul', 'pow'],
     dtype: 'same',
     saves: 'self and result',
@@ -344,6 +399,10 @@ export const SCAN_OPS = {
         { args: [{ shape: [3, 4] }, 3, 1], note: 'p=3' },
         { args: [{ shape: [3, 4], domain: [0.5, 1.5] }, 1.5], note: 'p=1.5' },
         { args: [{ shape: [3, 4], domain: [0.5, 1.5] }, 0.5, 0], note: 'p=0.5' },
+        { args: [{ shape: [2, 3, 4] }, 'fro', [0, 2]], note: "p='fro' over two dims" },
+        { args: [{ shape: [2, 3, 4] }, 'fro', [-1, 1], true], note: "p='fro' over two dims, keepdim" },
+        { args: [{ shape: [3, 4] }, 'fro', 1], note: "p='fro' over one dim" },
+        { args: [{ shape: [3, 4] }, 2, null, true], note: 'all dims, keepdim' },
       ],
     },
   }),

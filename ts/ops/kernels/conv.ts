@@ -17,10 +17,12 @@ export interface Geometry {
   readonly o: readonly [number, number];
   /** avg_pool2d's count_include_pad. */
   readonly flag?: boolean;
+  /** avg_pool2d's divisor_override (absent: none). */
+  readonly div?: number;
 }
 
 function geometry(g: Geometry): void {
-  writeMeta([g.N, g.C, g.H, g.W, ...g.k, ...g.s, ...g.p, ...g.d, ...g.o, g.flag ? 1 : 0]);
+  writeMeta([g.N, g.C, g.H, g.W, ...g.k, ...g.s, ...g.p, ...g.d, ...g.o, g.flag ? 1 : 0, g.div ?? 0]);
 }
 
 /** Runs `name` with (out, ...operands made contiguous) and returns out. */
