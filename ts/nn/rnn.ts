@@ -1,8 +1,8 @@
 // Recurrent modules: RNN (tanh / relu), LSTM (with projections) and GRU, multi-layer and
 // bidirectional, and the single-step cells RNNCell, LSTMCell and GRUCell. Composed from differentiable
-// ops (linear, narrow, sigmoid, tanh, relu, mul, add, stack, cat, dropout) as PyTorch 1.13's CPU
+// ops (linear, unbind, narrow, sigmoid, tanh, relu, mul, add, stack, cat, dropout) as PyTorch 1.13's CPU
 // implementation (aten/src/ATen/native/RNN.cpp) composes them: the input projection of a whole layer
-// is one linear over every time step; each step adds the hidden projection and applies the gates
+// is one linear over every time step, unbound into its steps; each step adds the hidden projection and applies the gates
 // (LSTM i, f, g, o; GRU r, z, n with n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (h - n) * z + n).
 // Parameter names, order, default initialisation, argument checks and the repr are PyTorch's.
 import type { Tensor } from '../tensor.js';
@@ -233,8 +233,9 @@ abstract class RNNBase extends Module {
         let h = h0.select(0, k);
         let c = c0 ? c0.select(0, k) : null;
         const ys: Tensor[] = new Array(steps);
-        const xs: Tensor[] = new Array(steps);
-        stepViews(xp, 0, steps, xs);
+        // The time steps as views of one UnbindBackward0 node, as PyTorch's CPU RNN takes them: its
+        // backward stacks the steps' gradients once.
+        const xs = OPS.unbind.fn(xp, 0);
         for (let i = 0; i < steps; i++) {
           const t = d === 0 ? i : steps - 1 - i;
           const xt = xs[t];
@@ -290,21 +291,6 @@ abstract class RNNBase extends Module {
     if (this.bidirectional !== false) s += `, bidirectional=${pyBool(this.bidirectional)}`;
     return s;
   }
-}
-
-/**
- * The time steps of `xp` [T, ...] as views, taken from halves of halves: the gradient of a step view
- * is dense over its parent only, so backward costs O(T log T) per element of a step instead of the
- * O(T^2) of T selects of the whole (each gradient is exact: the other entries add zeros).
- */
-function stepViews(xp: Tensor, lo: number, n: number, out: Tensor[]): void {
-  if (n <= 2) {
-    for (let i = 0; i < n; i++) out[lo + i] = xp.select(0, i);
-    return;
-  }
-  const h = n >> 1;
-  stepViews(xp.narrow(0, 0, h), lo, h, out);
-  stepViews(xp.narrow(0, h, n - h), lo + h, n - h, out);
 }
 
 /** linear(h, w_hh, b_hh) + the precomputed input projection (RNN.cpp's order of the sum). */
