@@ -387,6 +387,22 @@ const OPS: Record<string, CaseGen> = {
         )
       : a.mul(2),
   ),
+  unsafeSplit: unary((a) =>
+    a.ndim
+      ? torch.cat(
+          a.unsafeSplit(2, -1).map((v) => v.mul(2)),
+          -1,
+        )
+      : a.mul(2),
+  ),
+  unsafeChunk: unary((a) =>
+    a.ndim
+      ? torch.cat(
+          a.unsafeChunk(3, 0).map((v) => v.mul(2)),
+          0,
+        )
+      : a.mul(2),
+  ),
   contiguous: unary((a) => a.contiguous()),
   clone: unary((a) => a.clone()),
   detach: unary((a) => a.detach().mul(a)),

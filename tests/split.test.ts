@@ -1,4 +1,4 @@
-// torch.unbind / split / chunk (ts/ops/split.ts) against PyTorch 1.13: tests/pytorch/split.py wrote
+// torch.unbind / split / chunk / unsafeSplit / unsafeChunk (ts/ops/split.ts) against PyTorch 1.13: tests/pytorch/split.py wrote
 // tests/pytorch/split.json (outputs, node names and output numbers, the input's gradient when only
 // some outputs receive one, the argument errors, the errors of in-place modification of an output,
 // and the node names of an LSTM's graph). Values and gradients are copies and sums of exact values:
@@ -11,7 +11,7 @@ import type { Node } from '../ts/autograd.js';
 type DT = 'float32' | 'float64';
 interface Case {
   name: string;
-  op: 'unbind' | 'split' | 'chunk';
+  op: 'unbind' | 'split' | 'chunk' | 'unsafe_chunk' | 'unsafe_split';
   dtype: DT;
   args: (number | number[])[];
   input: { shape: number[]; data: number[] };
@@ -24,14 +24,15 @@ interface Ref {
   cases: Case[];
   errors: { op: Case['op']; shape: number[]; args: (number | number[])[]; type: string; message: string }[];
   inplace: Record<string, string | null>;
-  lstm: { output: string; h: string; c: string; names: string[] };
+  graphs: { LSTM: string[]; GRU: string[] };
 }
 const REF = JSON.parse(readFileSync(new URL('./pytorch/split.json', import.meta.url), 'utf8')) as Ref;
 
 const values = (t: Tensor): number[] => Array.from(t.double().dataSync() as ArrayLike<number>);
 const tensor = (shape: number[], data: number[], dtype: DT): Tensor => torch.tensor(data, { dtype }).reshape(shape).clone();
+const JS = { unbind: 'unbind', split: 'split', chunk: 'chunk', unsafe_chunk: 'unsafeChunk', unsafe_split: 'unsafeSplit' } as const;
 const call = (op: Case['op'], x: Tensor, args: readonly (number | number[])[]): Tensor[] =>
-  (torch[op] as (x: Tensor, ...a: unknown[]) => Tensor[])(x, ...args);
+  (torch[JS[op]] as (x: Tensor, ...a: unknown[]) => Tensor[])(x, ...args);
 
 describe('unbind / split / chunk: PyTorch 1.13 cases (tests/pytorch/split.py)', () => {
   for (const c of REF.cases) {
@@ -48,7 +49,8 @@ describe('unbind / split / chunk: PyTorch 1.13 cases (tests/pytorch/split.py)', 
           expect(o.gradFn?.name).toBe(want.grad_fn);
           expect(o._outputNr).toBe(want.output_nr);
           expect(o._storage).toBe(x._storage);
-          expect(o._base).toBe(x);
+          // unsafe_split / unsafe_chunk: the same storage, but no view for autograd.
+          expect(o._base).toBe(want.is_view ? x : null);
         });
         // One node for all outputs.
         expect(new Set(outs.map((o) => o.gradFn)).size).toBe(outs.length ? 1 : 0);
@@ -146,6 +148,8 @@ describe('unbind / split / chunk: in-place modification of an output, as PyTorch
       r[0].add_(1);
     },
     no_grad_anywhere: () => torch.randn([4, 3]).unbind(0)[0].add_(1),
+    unsafe_chunk_output_add_: () => y().unsafeChunk(2)[0].add_(1),
+    unsafe_chunk_of_leaf_add_: () => torch.randn([4, 3]).requiresGrad_().unsafeChunk(2)[1].add_(1),
     base_written_then_grad_fn: () => {
       const b = y();
       const r = b.unbind(0);
@@ -170,24 +174,28 @@ describe('unbind / split / chunk: in-place modification of an output, as PyTorch
   }
 });
 
-describe('nn.LSTM takes its time steps with unbind, as PyTorch', () => {
-  it('the graph has the nodes of PyTorch 1.13', () =>
+describe("nn.LSTM and nn.GRU: the nodes of their graphs are PyTorch's (unbind for the steps, unsafe_chunk for the gates)", () => {
+  const namesOf = (ts: Tensor[]): string[] => {
+    const names = new Set<string>();
+    const stack: Node[] = ts.flatMap((t) => (t.gradFn ? [t.gradFn] : []));
+    const seen = new Set<Node>();
+    while (stack.length) {
+      const n = stack.pop() as Node;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      names.add(n.name);
+      for (const e of n.next) if (e !== null && !('dtype' in e)) stack.push(e);
+    }
+    return [...names].sort();
+  };
+  it('LSTM', () =>
     torch.scope(() => {
-      torch.manualSeed(0);
-      const lstm = new torch.nn.LSTM(2, 3);
-      const [out, [h, c]] = lstm(torch.randn([4, 1, 2]).requiresGrad_()) as [Tensor, [Tensor, Tensor]];
-      expect([out.gradFn?.name, h.gradFn?.name, c.gradFn?.name]).toEqual([REF.lstm.output, REF.lstm.h, REF.lstm.c]);
-      const names = new Set<string>();
-      const stack: Node[] = [out, h, c].flatMap((t) => (t.gradFn ? [t.gradFn] : []));
-      const seen = new Set<Node>();
-      while (stack.length) {
-        const n = stack.pop() as Node;
-        if (seen.has(n)) continue;
-        seen.add(n);
-        names.add(n.name);
-        for (const e of n.next) if (e !== null && !('dtype' in e)) stack.push(e);
-      }
-      expect(names.has('UnbindBackward0')).toBe(true);
-      expect(REF.lstm.names).toContain('UnbindBackward0');
+      const [out, [h, c]] = new torch.nn.LSTM(2, 3)(torch.randn([4, 1, 2]).requiresGrad_()) as [Tensor, [Tensor, Tensor]];
+      expect(namesOf([out, h, c])).toEqual(REF.graphs.LSTM);
+    }));
+  it('GRU', () =>
+    torch.scope(() => {
+      const [out, h] = new torch.nn.GRU(2, 3)(torch.randn([4, 1, 2]).requiresGrad_()) as [Tensor, Tensor];
+      expect(namesOf([out, h])).toEqual(REF.graphs.GRU);
     }));
 });

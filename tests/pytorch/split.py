@@ -1,7 +1,8 @@
 # PyTorch 1.13 reference for tests/split.test.ts: torch.unbind / split / chunk (ts/ops/split.ts) —
 # output shapes and values, node names and output numbers, the input's gradient when only some
 # outputs receive one (the others count as zeros), float32 and float64; the argument errors; and the
-# errors of in-place modification of an output (multi-output views).
+# errors of in-place modification of an output (multi-output views); unsafe_split / unsafe_chunk,
+# whose outputs are not views; the node names of an LSTM's and a GRU's graph.
 # Run: /usr/bin/python3 tests/pytorch/split.py > tests/pytorch/split.json
 import json
 import torch
@@ -29,6 +30,9 @@ CASES = [
     ("chunk_exact", "chunk", [6], [3], [1, 2]),
     ("chunk_empty_dim", "chunk", [0, 3], [3], [0, 1, 2]),
     ("split_zero_empty", "split", [0, 3], [0], [0]),
+    ("unsafe_chunk_gates", "unsafe_chunk", [2, 8], [4, 1], [0, 3]),
+    ("unsafe_chunk_empty_dim", "unsafe_chunk", [0, 2], [2], [1]),
+    ("unsafe_split_int", "unsafe_split", [5, 3], [2], [1, 2]),
 ]
 
 cases = []
@@ -126,21 +130,28 @@ SCENARIOS = {
     "nograd_made": nograd_made,
     "no_grad_anywhere": no_grad_anywhere,
     "base_written_then_grad_fn": base_written,
+    "unsafe_chunk_output_add_": lambda: y().unsafe_chunk(2)[0].add_(1),
+    "unsafe_chunk_of_leaf_add_": lambda: torch.randn(4, 3, requires_grad=True).unsafe_chunk(2)[1].add_(1),
 }
 inplace = {k: scenario(f) for k, f in SCENARIOS.items()}
 
-# The node names of an LSTM's graph (time steps taken with unbind, as PyTorch's CPU RNN does).
-lstm = torch.nn.LSTM(2, 3)
-out, (h, c) = lstm(torch.randn(4, 1, 2, requires_grad=True))
-names, stack, seen = set(), [out.grad_fn, h.grad_fn, c.grad_fn], set()
-while stack:
-    fn = stack.pop()
-    if fn is None or fn in seen:
-        continue
-    seen.add(fn)
-    if fn.name() != "torch::autograd::AccumulateGrad":
-        names.add(fn.name())
-    stack.extend(f for f, _ in fn.next_functions)
-lstm_nodes = {"output": out.grad_fn.name(), "h": h.grad_fn.name(), "c": c.grad_fn.name(), "names": sorted(names)}
+# The node names of the graphs of an LSTM and a GRU (time steps taken with unbind, gates with
+# unsafe_chunk, as PyTorch's CPU RNN does).
+def graph_names(*ts):
+    names, stack, seen = set(), [t.grad_fn for t in ts], set()
+    while stack:
+        fn = stack.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        if fn.name() != "torch::autograd::AccumulateGrad":
+            names.add(fn.name())
+        stack.extend(f for f, _ in fn.next_functions)
+    return sorted(names)
 
-print(json.dumps({"torch": torch.__version__, "cases": cases, "errors": errors, "inplace": inplace, "lstm": lstm_nodes}, indent=1))
+
+out, (h, c) = torch.nn.LSTM(2, 3)(torch.randn(4, 1, 2, requires_grad=True))
+gout, gh = torch.nn.GRU(2, 3)(torch.randn(4, 1, 2, requires_grad=True))
+graphs = {"LSTM": graph_names(out, h, c), "GRU": graph_names(gout, gh)}
+
+print(json.dumps({"torch": torch.__version__, "cases": cases, "errors": errors, "inplace": inplace, "graphs": graphs}, indent=1))

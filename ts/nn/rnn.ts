@@ -1,6 +1,6 @@
 // Recurrent modules: RNN (tanh / relu), LSTM (with projections) and GRU, multi-layer and
 // bidirectional, and the single-step cells RNNCell, LSTMCell and GRUCell. Composed from differentiable
-// ops (linear, unbind, narrow, sigmoid, tanh, relu, mul, add, stack, cat, dropout) as PyTorch 1.13's CPU
+// ops (linear, unbind, unsafe_chunk, sigmoid, tanh, relu, mul, add, stack, cat, dropout) as PyTorch 1.13's CPU
 // implementation (aten/src/ATen/native/RNN.cpp) composes them: the input projection of a whole layer
 // is one linear over every time step, unbound into its steps; each step adds the hidden projection and applies the gates
 // (LSTM i, f, g, o; GRU r, z, n with n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (h - n) * z + n).
@@ -304,32 +304,24 @@ function rnnStep(xt: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null, relu: b
 }
 
 function lstmStep(xt: Tensor, h: Tensor, c: Tensor, whh: Tensor, bhh: Tensor | null, whr: Tensor | null): [Tensor, Tensor] {
-  const g = gates(xt, h, whh, bhh);
-  const n = c.shape[c.ndim - 1];
-  const i = g.narrow(1, 0, n).sigmoid();
-  const f = g.narrow(1, n, n).sigmoid();
-  const cg = g.narrow(1, 2 * n, n).tanh();
-  const o = g.narrow(1, 3 * n, n).sigmoid();
+  // The gates as RNN.cpp's LSTMCell takes them: unsafe_chunk(4, 1) (one UnsafeSplitBackward0 node).
+  const [gi, gf, gc, go] = OPS.unsafeChunk.fn(gates(xt, h, whh, bhh), 4, 1);
+  const i = gi.sigmoid();
+  const f = gf.sigmoid();
+  const cg = gc.tanh();
+  const o = go.sigmoid();
   const cy = f.mul(c).add(i.mul(cg));
   const hy = o.mul(cy.tanh());
   return [whr ? hy.matmul(whr.t()) : hy, cy];
 }
 
 function gruStep(xt: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null): Tensor {
-  const hg = OPS.linear.fn(h, whh, bhh);
-  const n = h.shape[h.ndim - 1];
-  const r = hg
-    .narrow(1, 0, n)
-    .add(xt.narrow(1, 0, n))
-    .sigmoid();
-  const z = hg
-    .narrow(1, n, n)
-    .add(xt.narrow(1, n, n))
-    .sigmoid();
-  const ng = xt
-    .narrow(1, 2 * n, n)
-    .add(hg.narrow(1, 2 * n, n).mul(r))
-    .tanh();
+  // RNN.cpp's GRUCell: both projections split with unsafe_chunk(3, 1).
+  const [ir, iz, inn] = OPS.unsafeChunk.fn(xt, 3, 1);
+  const [hr, hz, hn] = OPS.unsafeChunk.fn(OPS.linear.fn(h, whh, bhh), 3, 1);
+  const r = hr.add(ir).sigmoid();
+  const z = hz.add(iz).sigmoid();
+  const ng = inn.add(hn.mul(r)).tanh();
   return h.sub(ng).mul(z).add(ng);
 }
 

@@ -68,8 +68,11 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
   );
 }
 
-/** Views of x along d of these lengths, recorded as one node `name`. */
-function pieces(x: Tensor, d: number, lengths: readonly number[], name: string): Tensor[] {
+/**
+ * Views of x along d of these lengths, recorded as one node `name`; `unsafe` (unsafe_split /
+ * unsafe_chunk): handles on x's storage that autograd does not track as views of x.
+ */
+function pieces(x: Tensor, d: number, lengths: readonly number[], name: string, unsafe: boolean): Tensor[] {
   const outs: Tensor[] = [];
   const shapes: number[][] = [];
   let start = 0;
@@ -83,7 +86,7 @@ function pieces(x: Tensor, d: number, lengths: readonly number[], name: string):
   const dtype = x.dtype;
   return recordMulti(
     name,
-    multiViews(x, outs),
+    unsafe ? outs : multiViews(x, outs),
     [x],
     () => [],
     (gs) => {
@@ -102,7 +105,7 @@ function ceilDiv(a: number, b: number): number {
 }
 
 /** split with an int size: ceil(size / splitSize) pieces (at least one), the last one shorter. */
-function splitBySize(x: Tensor, splitSize: number, dim: number): Tensor[] {
+function splitBySize(x: Tensor, splitSize: number, dim: number, unsafe = false): Tensor[] {
   if (x.ndim === 0) throw new Error('split expects at least a 1-dimensional tensor');
   if (splitSize < 0) throw new Error(`split expects split_size be non-negative, but got split_size=${splitSize}`);
   const d = normDim(dim, x.ndim);
@@ -113,10 +116,10 @@ function splitBySize(x: Tensor, splitSize: number, dim: number): Tensor[] {
   const n = splitSize === 0 || size === 0 ? 1 : ceilDiv(size, splitSize);
   const lengths = new Array<number>(n).fill(splitSize);
   lengths[n - 1] = splitSize - (splitSize * n - size);
-  return pieces(x, d, lengths, 'SplitBackward0');
+  return pieces(x, d, lengths, unsafe ? 'UnsafeSplitBackward0' : 'SplitBackward0', unsafe);
 }
 
-function splitWithSizes(x: Tensor, sizes: readonly number[], dim: number): Tensor[] {
+function splitWithSizes(x: Tensor, sizes: readonly number[], dim: number, unsafe = false): Tensor[] {
   if (x.ndim === 0) throw new Error('split expects at least a 1-dimensional tensor');
   const d = normDim(dim, x.ndim);
   const shown = `[${sizes.join(', ')}]`;
@@ -129,7 +132,7 @@ function splitWithSizes(x: Tensor, sizes: readonly number[], dim: number): Tenso
       `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${dim}), but got split_sizes=${shown}`,
     );
   }
-  return pieces(x, d, sizes, 'SplitWithSizesBackward0');
+  return pieces(x, d, sizes, unsafe ? 'UnsafeSplitWithSizesBackward0' : 'SplitWithSizesBackward0', unsafe);
 }
 
 export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
@@ -148,13 +151,38 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   V.tensor(x, 'chunk', 'input', 1);
   V.int(chunks, 'chunk', 'chunks', 1);
   V.int(dim, 'chunk', 'dim', 2);
+  return chunkImpl(x, chunks, dim, false);
+}
+
+function chunkImpl(x: Tensor, chunks: number, dim: number, unsafe: boolean): Tensor[] {
   if (x.ndim === 0) throw new Error('chunk expects at least a 1-dimensional tensor');
   if (chunks <= 0) throw new Error(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
   const size = x._shape[normDim(dim, x.ndim)];
   const each = ceilDiv(size, chunks);
   // An empty dim keeps the number of chunks: split_with_sizes of `chunks` empty pieces.
-  if (each === 0 && size === 0) return splitWithSizes(x, new Array<number>(chunks).fill(0), dim);
-  return splitBySize(x, each, dim);
+  if (each === 0 && size === 0) return splitWithSizes(x, new Array<number>(chunks).fill(0), dim, unsafe);
+  return splitBySize(x, each, dim, unsafe);
+}
+
+/**
+ * unsafe_split: split whose outputs autograd does not track as views of the input (no base; an
+ * in-place op on one is recorded as on any tensor). They share its storage and, unlike PyTorch's
+ * (which get version counters of their own), its version counter: a write is seen by what saved the
+ * input.
+ */
+export function unsafeSplit(x: Tensor, splitSize: number, dim = 0): Tensor[] {
+  V.tensor(x, 'unsafe_split', 'input', 1);
+  V.int(splitSize, 'unsafe_split', 'split_size', 1);
+  V.int(dim, 'unsafe_split', 'dim', 2);
+  return splitBySize(x, splitSize, dim, true);
+}
+
+/** unsafe_chunk: chunk by unsafe_split (what PyTorch's LSTM and GRU cells split their gates with). */
+export function unsafeChunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  V.tensor(x, 'unsafe_chunk', 'input', 1);
+  V.int(chunks, 'unsafe_chunk', 'chunks', 1);
+  V.int(dim, 'unsafe_chunk', 'dim', 2);
+  return chunkImpl(x, chunks, dim, true);
 }
 
 // ---- entries -----------------------------------------------------------------------------------
@@ -225,5 +253,27 @@ export const SPLIT_OPS = {
       grad: 'twice',
       samples: [{ args: [{ shape: [5, 3] }, 3] }, { args: [{ shape: [3, 6] }, 4, 1], note: 'fewer chunks than asked' }],
     },
+  }),
+  unsafeSplit: defineOp({
+    ...VIEW,
+    name: 'unsafeSplit',
+    py: 'unsafe_split',
+    fn: unsafeSplit,
+    doc: 'split by an int size whose outputs autograd does not track as views (they share the version counter).',
+    nodes: ['UnsafeSplitBackward0'],
+    dtype: 'same',
+    methods: { unsafeSplit: true },
+    test: { grad: 'twice', samples: [{ args: [{ shape: [5, 3] }, 2] }, { args: [{ shape: [3, 5] }, 3, -1], note: 'last dim' }] },
+  }),
+  unsafeChunk: defineOp({
+    ...VIEW,
+    name: 'unsafeChunk',
+    py: 'unsafe_chunk',
+    fn: unsafeChunk,
+    doc: "chunk by unsafe_split (outputs not tracked as views; PyTorch's LSTM / GRU gates).",
+    nodes: ['UnsafeSplitBackward0', 'UnsafeSplitWithSizesBackward0'],
+    dtype: 'same',
+    methods: { unsafeChunk: true },
+    test: { grad: 'twice', samples: [{ args: [{ shape: [2, 8] }, 4, 1] }, { args: [{ shape: [5, 3] }, 3] }] },
   }),
 } as const;
