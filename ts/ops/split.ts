@@ -3,6 +3,8 @@
 // ONE multi-output node (recordMulti); its rule stacks / concatenates the outputs' gradients, with
 // zeros for outputs that received none (PyTorch's unbind_backward / split_backward). The outputs
 // are PyTorch's MULTI_OUTPUT_NODE views: in-place modification of one is refused (./inplace.ts).
+// unsafeSplit / unsafeChunk record UnsafeSplit* nodes and their outputs are no views for autograd
+// (what PyTorch's LSTM and GRU cells split their gates with).
 import type { Tensor } from '../tensor.js';
 import { recordMulti } from '../autograd.js';
 import { isGradEnabled } from '../grad_mode.js';
@@ -27,7 +29,11 @@ function multiViews(x: Tensor, outs: Tensor[]): Tensor[] {
 }
 
 /** Each gradient, or zeros of its output's shape where none arrived (disposed by `done`). */
-function filled(gs: readonly (Tensor | null)[], shapes: readonly (readonly number[])[], dtype: Tensor['dtype']) {
+function filled(
+  gs: readonly (Tensor | null)[],
+  shapes: readonly (readonly number[])[],
+  dtype: Tensor['dtype'],
+): { all: Tensor[]; done: () => void } {
   const zeros: Tensor[] = [];
   const all = gs.map((g, i) => {
     if (g) return g;
