@@ -363,6 +363,46 @@ const OPS: Record<string, CaseGen> = {
   indexSelect: unary((a) => (a.ndim ? a.indexSelect(0, indexFor(a._shape[0])) : a.indexSelect(0, idx([0, 0])))),
   cat: binary((a, b) => torch.cat([a.reshape(-1), b.reshape(-1), a.reshape(-1)], 0)),
   stack: unary((a) => torch.stack([a, a.mul(2), a], 0)),
+  unbind: unary((a) =>
+    a.ndim
+      ? torch.stack(
+          a.unbind(-1).map((v) => v.mul(2)),
+          -1,
+        )
+      : a.mul(2),
+  ),
+  split: unary((a) =>
+    a.ndim
+      ? torch.cat(
+          [...a.split(2, -1), ...a.split([a._shape[a.ndim - 1], 0], -1)].map((v) => v.mul(2)),
+          -1,
+        )
+      : a.mul(2),
+  ),
+  chunk: unary((a) =>
+    a.ndim
+      ? torch.cat(
+          a.chunk(3, 0).map((v) => v.mul(2)),
+          0,
+        )
+      : a.mul(2),
+  ),
+  unsafeSplit: unary((a) =>
+    a.ndim
+      ? torch.cat(
+          a.unsafeSplit(2, -1).map((v) => v.mul(2)),
+          -1,
+        )
+      : a.mul(2),
+  ),
+  unsafeChunk: unary((a) =>
+    a.ndim
+      ? torch.cat(
+          a.unsafeChunk(3, 0).map((v) => v.mul(2)),
+          0,
+        )
+      : a.mul(2),
+  ),
   contiguous: unary((a) => a.contiguous()),
   clone: unary((a) => a.clone()),
   detach: unary((a) => a.detach().mul(a)),

@@ -49,6 +49,11 @@ export class Tensor {
   _base: Tensor | null = null;
   /** @internal A view made (or derived from one made) in no-grad mode: PyTorch forbids rebasing it. */
   _noGradView = false;
+  /**
+   * @internal An output (or a view of one) of an op returning several views (unbind, split, chunk)
+   * made in grad mode: PyTorch's MULTI_OUTPUT_NODE views, which refuse in-place modification.
+   */
+  _multiView = false;
   /** @internal For a view: the version its grad_fn was made at; on a mismatch it is remade (AsStridedBackward0). */
   _attrVersion = 0;
   /** @internal Engine bookkeeping: references to this gradient in the current backward pass. */
@@ -109,6 +114,7 @@ export class Tensor {
   _markView(src: Tensor): this {
     this._base = src._base ?? src;
     this._noGradView = (src._base !== null && src._noGradView) || !isGradEnabled();
+    this._multiView = src._base !== null && src._multiView && isGradEnabled();
     this._attrVersion = this._storage.version;
     return this;
   }

@@ -1,8 +1,8 @@
 // Recurrent modules: RNN (tanh / relu), LSTM (with projections) and GRU, multi-layer and
 // bidirectional, and the single-step cells RNNCell, LSTMCell and GRUCell. Composed from differentiable
-// ops (linear, narrow, sigmoid, tanh, relu, mul, add, stack, cat, dropout) as PyTorch 1.13's CPU
+// ops (linear, unbind, unsafe_chunk, sigmoid, tanh, relu, mul, add, stack, cat, dropout) as PyTorch 1.13's CPU
 // implementation (aten/src/ATen/native/RNN.cpp) composes them: the input projection of a whole layer
-// is one linear over every time step; each step adds the hidden projection and applies the gates
+// is one linear over every time step, unbound into its steps; each step adds the hidden projection and applies the gates
 // (LSTM i, f, g, o; GRU r, z, n with n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (h - n) * z + n).
 // Parameter names, order, default initialisation, argument checks and the repr are PyTorch's.
 import type { Tensor } from '../tensor.js';
@@ -233,8 +233,9 @@ abstract class RNNBase extends Module {
         let h = h0.select(0, k);
         let c = c0 ? c0.select(0, k) : null;
         const ys: Tensor[] = new Array(steps);
-        const xs: Tensor[] = new Array(steps);
-        stepViews(xp, 0, steps, xs);
+        // The time steps as views of one UnbindBackward0 node, as PyTorch's CPU RNN takes them: its
+        // backward stacks the steps' gradients once.
+        const xs = OPS.unbind.fn(xp, 0);
         for (let i = 0; i < steps; i++) {
           const t = d === 0 ? i : steps - 1 - i;
           const xt = xs[t];
@@ -292,21 +293,6 @@ abstract class RNNBase extends Module {
   }
 }
 
-/**
- * The time steps of `xp` [T, ...] as views, taken from halves of halves: the gradient of a step view
- * is dense over its parent only, so backward costs O(T log T) per element of a step instead of the
- * O(T^2) of T selects of the whole (each gradient is exact: the other entries add zeros).
- */
-function stepViews(xp: Tensor, lo: number, n: number, out: Tensor[]): void {
-  if (n <= 2) {
-    for (let i = 0; i < n; i++) out[lo + i] = xp.select(0, i);
-    return;
-  }
-  const h = n >> 1;
-  stepViews(xp.narrow(0, 0, h), lo, h, out);
-  stepViews(xp.narrow(0, h, n - h), lo + h, n - h, out);
-}
-
 /** linear(h, w_hh, b_hh) + the precomputed input projection (RNN.cpp's order of the sum). */
 function gates(xt: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null): Tensor {
   return OPS.linear.fn(h, whh, bhh).add(xt);
@@ -318,32 +304,24 @@ function rnnStep(xt: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null, relu: b
 }
 
 function lstmStep(xt: Tensor, h: Tensor, c: Tensor, whh: Tensor, bhh: Tensor | null, whr: Tensor | null): [Tensor, Tensor] {
-  const g = gates(xt, h, whh, bhh);
-  const n = c.shape[c.ndim - 1];
-  const i = g.narrow(1, 0, n).sigmoid();
-  const f = g.narrow(1, n, n).sigmoid();
-  const cg = g.narrow(1, 2 * n, n).tanh();
-  const o = g.narrow(1, 3 * n, n).sigmoid();
+  // The gates as RNN.cpp's LSTMCell takes them: unsafe_chunk(4, 1) (one UnsafeSplitBackward0 node).
+  const [gi, gf, gc, go] = OPS.unsafeChunk.fn(gates(xt, h, whh, bhh), 4, 1);
+  const i = gi.sigmoid();
+  const f = gf.sigmoid();
+  const cg = gc.tanh();
+  const o = go.sigmoid();
   const cy = f.mul(c).add(i.mul(cg));
   const hy = o.mul(cy.tanh());
   return [whr ? hy.matmul(whr.t()) : hy, cy];
 }
 
 function gruStep(xt: Tensor, h: Tensor, whh: Tensor, bhh: Tensor | null): Tensor {
-  const hg = OPS.linear.fn(h, whh, bhh);
-  const n = h.shape[h.ndim - 1];
-  const r = hg
-    .narrow(1, 0, n)
-    .add(xt.narrow(1, 0, n))
-    .sigmoid();
-  const z = hg
-    .narrow(1, n, n)
-    .add(xt.narrow(1, n, n))
-    .sigmoid();
-  const ng = xt
-    .narrow(1, 2 * n, n)
-    .add(hg.narrow(1, 2 * n, n).mul(r))
-    .tanh();
+  // RNN.cpp's GRUCell: both projections split with unsafe_chunk(3, 1).
+  const [ir, iz, inn] = OPS.unsafeChunk.fn(xt, 3, 1);
+  const [hr, hz, hn] = OPS.unsafeChunk.fn(OPS.linear.fn(h, whh, bhh), 3, 1);
+  const r = hr.add(ir).sigmoid();
+  const z = hz.add(iz).sigmoid();
+  const ng = inn.add(hn.mul(r)).tanh();
   return h.sub(ng).mul(z).add(ng);
 }
 

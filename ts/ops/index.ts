@@ -34,6 +34,7 @@ import { EMBEDDING_OPS } from './embedding.js';
 import { CONV_OPS } from './conv.js';
 import { CONV_TRANSPOSE_OPS } from './conv_transpose.js';
 import { POOL_OPS } from './pool.js';
+import { SPLIT_OPS } from './split.js';
 
 export const OPS = {
   ...CREATION_OPS,
@@ -61,6 +62,7 @@ export const OPS = {
   ...CONV_OPS,
   ...CONV_TRANSPOSE_OPS,
   ...POOL_OPS,
+  ...SPLIT_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */
 export const ENTRIES: readonly OpSpec[] = Object.values(OPS);

@@ -112,11 +112,27 @@ function noGradViewMessage(view: Tensor, what: string): string {
 }
 
 /**
+ * PyTorch's refusal to rebase an output of an op returning several views (unbind, split, chunk) or a
+ * view of one: `what` is "is being" (it is written) or "its base or another view of its base has been".
+ */
+function multiViewMessage(view: Tensor, what: string): string {
+  const fn = view._rawGradFn();
+  const head = fn
+    ? `Output ${view._outputNr} of ${fn.name} is a view and ${what} modified inplace.`
+    : `A view was created in no_grad mode and ${what} modified inplace with grad mode enabled.`;
+  return (
+    `${head} This view is the output of a function that returns multiple views. Such functions do not allow ` +
+    'the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.'
+  );
+}
+
+/**
  * @internal A view's grad_fn after its storage was written since it was set: AsStridedBackward0
  * from the base's current history (PyTorch remakes it at the view's next grad_fn access).
  */
 export function regenerateViewGradFn(view: Tensor, base: Tensor): void {
   if (view._noGradView) throw new AutogradError(noGradViewMessage(view, 'its base or another view of its base has been'));
+  if (view._multiView) throw new AutogradError(multiViewMessage(view, 'its base or another view of its base has been'));
   const bg = geometryOf(base);
   const vg = geometryOf(view);
   const node = new Node('AsStridedBackward0', [base._edge()], [{ shape: base._shape, dtype: base.dtype }], (g) => [viewScatter(g, bg, vg)]);
@@ -173,6 +189,7 @@ function checkInplace(self: Tensor, others: readonly Operand[]): boolean {
   const base = self._base;
   if (base !== null) {
     if (self._noGradView) throw new AutogradError(noGradViewMessage(self, 'is being'));
+    if (self._multiView) throw new AutogradError(multiViewMessage(self, 'is being'));
     if (self.requiresGrad && base.isLeaf) {
       throw new AutogradError('a view of a leaf Variable that requires grad is being used in an in-place operation.');
     }
