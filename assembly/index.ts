@@ -10,3 +10,5 @@ export * from "./scan";
 export * from "./activations";
 export * from "./conv";
 export * from "./init";
+export * from "./xlogy";
+export * from "./masked";

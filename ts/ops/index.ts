@@ -34,6 +34,8 @@ import { EMBEDDING_OPS } from './embedding.js';
 import { CONV_OPS } from './conv.js';
 import { CONV_TRANSPOSE_OPS } from './conv_transpose.js';
 import { POOL_OPS } from './pool.js';
+import { XLOGY_OPS } from './xlogy.js';
+import { MASKED_OPS } from './masked.js';
 
 export const OPS = {
   ...CREATION_OPS,
@@ -61,6 +63,8 @@ export const OPS = {
   ...CONV_OPS,
   ...CONV_TRANSPOSE_OPS,
   ...POOL_OPS,
+  ...XLOGY_OPS,
+  ...MASKED_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */
 export const ENTRIES: readonly OpSpec[] = Object.values(OPS);
