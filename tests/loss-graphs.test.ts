@@ -1,0 +1,102 @@
+// The autograd graphs of kl_div, cross_entropy (label smoothing, weight, ignore_index, K-dim),
+// xlogy's three forms and the bool-mask ops, node for node against the graphs PyTorch 1.13 records
+// for the same programs (tests/pytorch/loss_graphs.json, written by tests/pytorch/loss_graphs.py,
+// which holds the same table of cases).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Tensor, nn, torch } from '../ts/index.js';
+import { Node } from '../ts/autograd.js';
+
+const F = nn.functional;
+const REF: { graphs: Record<string, string[]> } = JSON.parse(
+  readFileSync(fileURLToPath(new URL('./pytorch/loss_graphs.json', import.meta.url)), 'utf8'),
+);
+
+/** The graph from t's grad_fn, written as loss_graphs.py writes PyTorch's. */
+function walk(t: Tensor): string[] {
+  // A leaf stands for its AccumulateGrad node (one per leaf, as PyTorch's).
+  const seen = new Set<Node | Tensor>();
+  const out: string[] = [];
+  const visit = (e: Node | Tensor | null, depth: number): void => {
+    if (e === null) return;
+    const name = e instanceof Tensor ? 'AccumulateGrad' : e.name;
+    const pad = '  '.repeat(depth);
+    if (seen.has(e)) {
+      out.push(`${pad}${name} *`);
+      return;
+    }
+    out.push(pad + name);
+    seen.add(e);
+    if (e instanceof Node) for (const n of e.next) visit(n, depth + 1);
+  };
+  visit(t.gradFn, 0);
+  return out;
+}
+
+const leaf = (shape: number[], grad = true): Tensor => torch.rand(shape, { dtype: 'float64' }).requiresGrad_(grad);
+const cls = (vals: number[], shape?: number[]): Tensor => {
+  const t = torch.tensor(vals.map(BigInt));
+  return shape ? t.reshape(shape) : t;
+};
+const bools = (v: boolean[] | boolean[][]): Tensor => torch.tensor(v);
+function indexPut(x: Tensor, mask: Tensor, v: Tensor | number): Tensor {
+  const y = x.mul(1);
+  y.indexPut_([mask], v);
+  return y;
+}
+
+const CASES: Record<string, () => Tensor> = {
+  'kl_div mean': () => F.klDiv(leaf([2, 3]), leaf([2, 3]), { reduction: 'mean' }),
+  'kl_div sum': () => F.klDiv(leaf([2, 3]), leaf([2, 3]), { reduction: 'sum' }),
+  'kl_div none': () => F.klDiv(leaf([2, 3]), leaf([2, 3]), { reduction: 'none' }),
+  'kl_div batchmean': () => F.klDiv(leaf([2, 3]), leaf([2, 3]), { reduction: 'batchmean' }),
+  'kl_div batchmean, target without grad': () => F.klDiv(leaf([2, 3]), leaf([2, 3], false), { reduction: 'batchmean' }),
+  'kl_div log_target': () => F.klDiv(leaf([2, 3]), leaf([2, 3]), { reduction: 'batchmean', logTarget: true }),
+  cross_entropy: () => F.crossEntropy(leaf([4, 3]), cls([0, 2, 1, 2])),
+  'cross_entropy ls mean': () => F.crossEntropy(leaf([4, 3]), cls([0, 2, 1, 2]), { labelSmoothing: 0.1 }),
+  'cross_entropy ls sum': () => F.crossEntropy(leaf([4, 3]), cls([0, 2, 1, 2]), { reduction: 'sum', labelSmoothing: 0.1 }),
+  'cross_entropy ls none': () => F.crossEntropy(leaf([4, 3]), cls([0, 2, 1, 2]), { reduction: 'none', labelSmoothing: 0.1 }),
+  'cross_entropy ls ignore_index': () => F.crossEntropy(leaf([4, 3]), cls([0, 2, 1, 2]), { ignoreIndex: 1, labelSmoothing: 0.2 }),
+  'cross_entropy ls weight mean': () => F.crossEntropy(leaf([4, 3]), cls([0, 2, 1, 2]), { weight: leaf([3], false), labelSmoothing: 0.1 }),
+  'cross_entropy ls weight sum': () =>
+    F.crossEntropy(leaf([4, 3]), cls([0, 2, 1, 2]), { weight: leaf([3], false), reduction: 'sum', labelSmoothing: 0.1 }),
+  'cross_entropy ls weight none ignore_index': () =>
+    F.crossEntropy(leaf([4, 3]), cls([0, 2, 1, 2]), { weight: leaf([3], false), reduction: 'none', ignoreIndex: 2, labelSmoothing: 0.1 }),
+  'cross_entropy ls K-dim': () =>
+    F.crossEntropy(leaf([2, 3, 4]), cls([0, 2, 1, 2, 1, 1, 0, 2], [2, 4]), { ignoreIndex: 1, labelSmoothing: 0.2 }),
+  'cross_entropy ls 4-D weight': () =>
+    F.crossEntropy(leaf([2, 3, 2, 2]), cls([0, 2, 1, 2, 1, 1, 0, 2], [2, 2, 2]), { weight: leaf([3], false), labelSmoothing: 0.3 }),
+  'cross_entropy ls one sample': () => F.crossEntropy(leaf([3]), cls([1], []), { labelSmoothing: 0.1 }),
+  xlogy: () => torch.xlogy(leaf([2, 3]), leaf([3])),
+  'xlogy number self': () => torch.xlogy(2.5, leaf([3])),
+  'xlogy number other': () => torch.xlogy(leaf([3]), 3),
+  masked_select: () => torch.maskedSelect(leaf([2, 3]), bools([true, false, true])),
+  'index_put_ mask': () => indexPut(leaf([2, 3]), bools([false, true]), leaf([3])),
+  'index_put_ number': () =>
+    indexPut(
+      leaf([2, 3]),
+      bools([
+        [false, true, true],
+        [true, false, false],
+      ]),
+      0.5,
+    ),
+  masked_fill_: () =>
+    leaf([2, 3])
+      .mul(1)
+      .maskedFill_(bools([true, false, true]), 0.5),
+};
+
+describe('graphs of losses and mask ops, against PyTorch 1.13 (tests/pytorch/loss_graphs.json)', () => {
+  it('the fixture and this table hold the same cases', () => {
+    expect(Object.keys(CASES).sort()).toEqual(Object.keys(REF.graphs).sort());
+  });
+  for (const [name, run] of Object.entries(CASES)) {
+    it(name, () => {
+      torch.scope(() => {
+        expect(walk(run())).toEqual(REF.graphs[name]);
+      });
+    });
+  }
+});
