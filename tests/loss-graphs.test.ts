@@ -100,3 +100,75 @@ describe('graphs of losses and mask ops, against PyTorch 1.13 (tests/pytorch/los
     });
   }
 });
+
+// Values, gradients and messages printed by PyTorch 1.13 for the same programs.
+describe('xlogy and the bool-mask ops: values, gradients and messages as PyTorch 1.13', () => {
+  it("xlogy's gradients at 0, inf and NaN", () => {
+    torch.scope(() => {
+      const x = torch.tensor([0, 0, 0, 1], { requiresGrad: true });
+      const y = torch.tensor([Number.POSITIVE_INFINITY, 2, 0, Number.NaN], { requiresGrad: true });
+      torch.xlogy(x, y).sum().backward();
+      expect(x.grad!.tolist()).toEqual([Number.POSITIVE_INFINITY, Math.fround(Math.log(2)), 0, Number.NaN]);
+      expect(y.grad!.tolist()).toEqual([0, 0, Number.NaN, Number.NaN]);
+      expect(() => torch.xlogy(2, 3.5)).toThrow(
+        'xlogy() received an invalid combination of arguments - got (int, float), but expected one of:\n' +
+          ' * (Tensor input, Tensor other, *, Tensor out)\n' +
+          ' * (Number self, Tensor other, *, Tensor out)\n' +
+          ' * (Tensor input, Number other, *, Tensor out)\n',
+      );
+    });
+  });
+  it('masked_select broadcasts its input and sums the gradient back', () => {
+    torch.scope(() => {
+      const a = torch.tensor([[1], [2]], { requiresGrad: true });
+      const m = torch.maskedSelect(a, torch.tensor([true, false, true]));
+      expect(m.tolist()).toEqual([1, 1, 2, 2]);
+      m.mul(torch.tensor([1, 2, 3, 4]))
+        .sum()
+        .backward();
+      expect(a.grad!.tolist()).toEqual([[3], [7]]);
+      expect(() => torch.maskedSelect(a, torch.tensor([1n, 0n, 1n]))).toThrow('masked_select: expected BoolTensor or ByteTensor for mask');
+    });
+  });
+  it("x[mask] = v: values' gradient summed over the rows written, self's zero there", () => {
+    torch.scope(() => {
+      const x = torch.tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { requiresGrad: true },
+      );
+      const v = torch.tensor([7, 8, 9], { requiresGrad: true });
+      const y = x.mul(1);
+      y.indexPut_([torch.tensor([true, true])], v);
+      expect(y.tolist()).toEqual([
+        [7, 8, 9],
+        [7, 8, 9],
+      ]);
+      y.mul(
+        torch.tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+      )
+        .sum()
+        .backward();
+      expect(x.grad!.tolist()).toEqual([
+        [0, 0, 0],
+        [0, 0, 0],
+      ]);
+      expect(v.grad!.tolist()).toEqual([5, 7, 9]);
+      const z = x.detach().clone();
+      expect(() => z.indexPut_([torch.tensor([true, false, true])], torch.tensor(1))).toThrow(
+        'The shape of the mask [3] at index 0 does not match the shape of the indexed tensor [2, 3] at index 0',
+      );
+      expect(() => z.indexPut_([torch.tensor([true, false])], torch.tensor([1, 2]))).toThrow(
+        'shape mismatch: value tensor of shape [2] cannot be broadcast to indexing result of shape [1, 3]',
+      );
+      expect(() => z.indexPut_([torch.tensor([true, false])], torch.tensor([1, 2, 3], { dtype: 'float64' }))).toThrow(
+        'Index put requires the source and destination dtypes match, got Float for the destination and Double for the source.',
+      );
+    });
+  });
+});

@@ -11,6 +11,7 @@ import * as K from './internal.js';
 import * as V from '../validate.js';
 import { checkInplace, checkInplaceWrite, rebaseHistory } from './inplace.js';
 import { maskedFill } from './scan.js';
+import { IndexError } from '../nn/errors.js';
 import { type OpSpec, defineOp } from './registry.js';
 
 /** A fresh contiguous result t under another shape of the same numel (t is consumed). */
@@ -110,11 +111,11 @@ export function indexPut_<T extends Tensor>(self: T, indices: readonly Tensor[],
   V.bool(accumulate, 'index_put_', 'accumulate');
   if (accumulate) throw new Error('index_put_(): accumulate=True is not supported with a bool mask here');
   if (self.ndim === 0 || mask.ndim > self.ndim) {
-    throw new RangeError(`too many indices for tensor of dimension ${self.ndim} (got ${Math.max(1, mask.ndim)})`);
+    throw new IndexError(`too many indices for tensor of dimension ${self.ndim} (got ${Math.max(1, mask.ndim)})`);
   }
   for (let i = 0; i < mask.ndim; i++) {
     if (mask._shape[i] !== self._shape[i]) {
-      throw new RangeError(
+      throw new IndexError(
         `The shape of the mask ${shapeStr(mask._shape)} at index ${i} does not match the shape of the indexed tensor ${shapeStr(self._shape)} at index ${i}`,
       );
     }
