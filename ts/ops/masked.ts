@@ -11,8 +11,12 @@ import * as K from './internal.js';
 import * as V from '../validate.js';
 import { checkInplace, checkInplaceWrite, rebaseHistory } from './inplace.js';
 import { maskedFill } from './scan.js';
-import { IndexError } from '../nn/errors.js';
 import { type OpSpec, defineOp } from './registry.js';
+
+/** Python's IndexError, which PyTorch raises for a mask that does not fit. */
+class IndexError extends Error {
+  override name = 'IndexError';
+}
 
 /** A fresh contiguous result t under another shape of the same numel (t is consumed). */
 function reshapedFresh(t: Tensor, shape: readonly number[]): Tensor {
@@ -111,7 +115,7 @@ export function indexPut_<T extends Tensor>(self: T, indices: readonly Tensor[],
   V.bool(accumulate, 'index_put_', 'accumulate');
   if (accumulate) throw new Error('index_put_(): accumulate=True is not supported with a bool mask here');
   if (self.ndim === 0 || mask.ndim > self.ndim) {
-    throw new IndexError(`too many indices for tensor of dimension ${self.ndim} (got ${Math.max(1, mask.ndim)})`);
+    throw new IndexError(`too many indices for tensor of dimension ${self.ndim} (got 1)`);
   }
   for (let i = 0; i < mask.ndim; i++) {
     if (mask._shape[i] !== self._shape[i]) {
