@@ -118,6 +118,20 @@ describe('xlogy and the bool-mask ops: values, gradients and messages as PyTorch
       );
     });
   });
+  it('a class weight that requires grad is refused (nll_loss is not differentiable in it)', () => {
+    torch.scope(() => {
+      const w = torch.rand([3]).requiresGrad_(true);
+      const msg = (f: string): string =>
+        `The function '${f}' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True.`;
+      expect(() => F.crossEntropy(torch.rand([4, 3]), cls([0, 2, 1, 2]), { weight: w, labelSmoothing: 0.1 })).toThrow(
+        msg('nll_loss_forward'),
+      );
+      expect(() => F.nllLoss(torch.rand([2, 3, 4]), cls([0, 2, 1, 2, 1, 1, 0, 2], [2, 4]), { weight: w })).toThrow(
+        msg('nll_loss2d_forward'),
+      );
+      expect(torch.noGrad(() => F.nllLoss(torch.rand([4, 3]), cls([0, 2, 1, 2]), { weight: w })).ndim).toBe(0);
+    });
+  });
   it('masked_select broadcasts its input and sums the gradient back', () => {
     torch.scope(() => {
       const a = torch.tensor([[1], [2]], { requiresGrad: true });

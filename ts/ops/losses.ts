@@ -1,9 +1,9 @@
 // Losses: mse, nll, cross entropy (binary cross entropy with logits is in ./losses_more.ts). Each takes `reduction`
 // ('mean' | 'sum' | 'none') positionally; nn.functional's forms take it in an options object.
 import type { Tensor } from '../tensor.js';
-import { record } from '../autograd.js';
+import { AutogradError, record } from '../autograd.js';
 import type { DType } from '../dtype.js';
-import { noGrad } from '../grad_mode.js';
+import { isGradEnabled, noGrad } from '../grad_mode.js';
 import { withTemps } from '../scope.js';
 import { contiguousStrides, sameShape } from '../shape.js';
 import * as K from './internal.js';
@@ -117,6 +117,12 @@ export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'me
   V.optTensor(weight, 'nllLoss', 'weight', 3);
   V.int(ignoreIndex, 'nllLoss', 'ignoreIndex');
   V.nllOperands(logp, target, weight);
+  if (weight?.requiresGrad && isGradEnabled()) {
+    const fn = logp.ndim <= 2 ? 'nll_loss_forward' : 'nll_loss2d_forward';
+    throw new AutogradError(
+      `The function '${fn}' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True.`,
+    );
+  }
   return withTemps(() => {
     const d = logp.ndim;
     // PyTorch's nll_loss_nd: 3-D and > 4-D inputs go through nll_loss2d as [N, C, 1, -1] views.
