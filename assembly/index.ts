@@ -15,3 +15,5 @@ export * from "./sched";
 export * from "./safetensors";
 export * from "./pool";
 export * from "./pad";
+export * from "./xlogy";
+export * from "./masked";

@@ -310,6 +310,9 @@ const OPS: Record<string, CaseGen> = {
     return a.gather(0, (n ? idx([n - 1, 0, n - 1]) : idx([])).reshape([n ? 3 : 0, ...rest.map(() => 1)]).expand([n ? 3 : 0, ...rest]));
   }),
   maskedFill: binary((a, b) => a.maskedFill(b.detach().gt(0), 0.5)),
+  maskedSelect: binary((a, b) => a.maskedSelect(b.detach().gt(0))),
+  maskedFill_: unary((a) => a.mul(1).maskedFill_(a.detach().gt(0), 0.5)),
+  indexPut_: unary((a) => (a.ndim ? a.mul(1).indexPut_([a.detach().gt(0)], 0.5) : a.mul(1))),
   // products
   matmul: (dt) => [
     ...mmCases((a, b) => a.matmul(b))(dt),
@@ -1194,6 +1197,12 @@ const INPLACE: Record<string, [(v: Tensor) => Tensor, (v: Tensor) => Tensor]> = 
   zero_: [(v) => v.zero_(), (v) => v.mul(0).add(0)], // (+0: x * 0 is -0 for negative x)
   fill_: [(v) => v.fill_(7.25), (v) => v.mul(0).add(7.25)],
   copy_: [(v) => v.copy_(torch.full(v._shape.slice(-1), -9, { dtype: 'float64' })), (v) => v.mul(0).add(-9)],
+  maskedFill_: [(v) => v.maskedFill_(v.gt(-5), 7.25), (v) => v.maskedFill(v.gt(-5), 7.25)],
+  // (a 0-d tensor takes no index: index_put_ refuses it, as PyTorch's)
+  indexPut_: [
+    (v) => (v.ndim ? v.indexPut_([v.gt(-5)], 7.25) : v.fill_(7.25)),
+    (v) => (v.ndim ? v.maskedFill(v.gt(-5), 7.25) : v.mul(0).add(7.25)),
+  ],
 };
 
 describe('in-place ops on views write only inside the view', () => {

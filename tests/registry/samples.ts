@@ -152,6 +152,10 @@ export function build(e: OpSpec, c: Case): Built {
           const t = torch.tensor([...a.bools]);
           return () => t;
         }
+        if ('masks' in a) {
+          const ts = a.masks.map((m) => torch.tensor([...m]));
+          return () => ts;
+        }
         if ('list' in a) {
           const parts = a.list.map((p) => view(leaf(p), p.shape.length));
           return (ls, contiguous) => parts.map((p) => p(ls, contiguous));

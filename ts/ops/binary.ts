@@ -84,6 +84,19 @@ export const mul = defineBinary('mul', 'MulBackward0', CROSS, (g, a, b, n): Grad
   if (n[0] && n[1] && a._origin !== null && a._origin === b._origin) return [g.mul(b).mul(2), null];
   return [n[0] ? g.mul(b) : null, n[1] ? g.mul(a) : null];
 });
+/**
+ * `tensor * scalar` as ATen's C++ writes it inside composite ops (mul.Scalar): one node,
+ * MulBackward1 (Python's `x * 2` and x.mul(2) wrap the number into a tensor: MulBackward0).
+ */
+export function mulScalar(x: Tensor, s: number | Tensor): Tensor {
+  return mulScalarK(x, s);
+}
+const mulScalarK = defineBinary(
+  'mul',
+  'MulBackward1',
+  (ra) => [false, ra],
+  (g, _a, b, n): Grads => [n[0] ? mulScalar(g, b) : null, null],
+);
 const divK = defineBinary(
   'div',
   'DivBackward0',

@@ -35,6 +35,8 @@ import { CONV_OPS } from './conv.js';
 import { CONV_TRANSPOSE_OPS } from './conv_transpose.js';
 import { POOL_OPS } from './pool.js';
 import { SPLIT_OPS } from './split.js';
+import { XLOGY_OPS } from './xlogy.js';
+import { MASKED_OPS } from './masked.js';
 
 export const OPS = {
   ...CREATION_OPS,
@@ -63,6 +65,8 @@ export const OPS = {
   ...CONV_TRANSPOSE_OPS,
   ...POOL_OPS,
   ...SPLIT_OPS,
+  ...XLOGY_OPS,
+  ...MASKED_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */
 export const ENTRIES: readonly OpSpec[] = Object.values(OPS);

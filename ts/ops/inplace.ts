@@ -150,7 +150,7 @@ function inplaceNode(name: string, inputs: readonly (Tensor | null)[], rule: Bac
 }
 
 /** After an in-place op wrote `self` (version already bumped): `fn` becomes the history of what it holds. */
-function rebaseHistory(self: Tensor, fn: Node): void {
+export function rebaseHistory(self: Tensor, fn: Node): void {
   const base = self._base;
   if (base === null) {
     self._setGradFn(fn);
@@ -182,7 +182,7 @@ function rebaseHistory(self: Tensor, fn: Node): void {
  * PyTorch's check_inplace, before anything runs: whether the op is recorded, after refusing what
  * autograd forbids (views made in no-grad mode, views of leaves and leaves that require grad).
  */
-function checkInplace(self: Tensor, others: readonly Operand[]): boolean {
+export function checkInplace(self: Tensor, others: readonly Operand[]): boolean {
   self._check('in-place op');
   if (!isGradEnabled()) return false;
   if (!self.requiresGrad && !others.some((o) => o instanceof Tensor && o.requiresGrad)) return false;
@@ -201,7 +201,7 @@ function checkInplace(self: Tensor, others: readonly Operand[]): boolean {
 }
 
 /** The kernel's checks before it writes `self` from `src`: no self-overlap, the broadcast shape fits. */
-function checkInplaceWrite(self: Tensor, src: Tensor | null): void {
+export function checkInplaceWrite(self: Tensor, src: Tensor | null): void {
   if (self.numel() > 0 && repeatedDims(geometryOf(self)).length) throw new Error(OVERLAP_MSG);
   if (src !== null) V.broadcastInto(self._shape, src._shape);
 }

@@ -1,15 +1,16 @@
 // Losses: mse, nll, cross entropy (binary cross entropy with logits is in ./losses_more.ts). Each takes `reduction`
 // ('mean' | 'sum' | 'none') positionally; nn.functional's forms take it in an options object.
 import type { Tensor } from '../tensor.js';
-import { record } from '../autograd.js';
+import { AutogradError, record } from '../autograd.js';
 import type { DType } from '../dtype.js';
-import { noGrad } from '../grad_mode.js';
+import { isGradEnabled, noGrad } from '../grad_mode.js';
 import { withTemps } from '../scope.js';
 import { contiguousStrides, sameShape } from '../shape.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
 import { operand, promote } from './operands.js';
-import { compare, where } from './binary.js';
+import { compare, mulScalar, where } from './binary.js';
+import { indexPut_, maskedSelect } from './masked.js';
 import { zerosLike } from './creation.js';
 import { logSoftmax } from './nn_functional.js';
 import { type OpSpec, defineOp } from './registry.js';
@@ -116,6 +117,12 @@ export function nllLoss(logp: Tensor, target: Tensor, reduction: Reduction = 'me
   V.optTensor(weight, 'nllLoss', 'weight', 3);
   V.int(ignoreIndex, 'nllLoss', 'ignoreIndex');
   V.nllOperands(logp, target, weight);
+  if (weight?.requiresGrad && isGradEnabled()) {
+    const fn = logp.ndim <= 2 ? 'nll_loss_forward' : 'nll_loss2d_forward';
+    throw new AutogradError(
+      `The function '${fn}' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True.`,
+    );
+  }
   return withTemps(() => {
     const d = logp.ndim;
     // PyTorch's nll_loss_nd: 3-D and > 4-D inputs go through nll_loss2d as [N, C, 1, -1] views.
@@ -244,22 +251,25 @@ export function crossEntropy(
     const logp = logSoftmax(input, classDim);
     const nll = nllLoss(logp, target, reduction, weight, ignoreIndex);
     if (!(labelSmoothing > 0)) return nll;
+    // cross_entropy_loss_label_smoothing of ATen (LossNLL.cpp), node for node.
     const C = input._shape[classDim];
+    const ignoreMask = compare('eq', target, ignoreIndex);
     const wv = weight ? weight.view(input.ndim > 1 ? input._shape.map((d, i) => (i === 1 ? d : 1)) : [-1]) : null;
     const smooth = neg((wv ? logp.mul(wv) : logp).sum(classDim));
-    const ignored = compare('eq', target, ignoreIndex);
-    const loss = where(ignored, 0, smooth);
+    // smooth_loss.index_put_({ignore_mask}, 0.0): a 0-d one goes through a view (CopySlices).
+    if (smooth.ndim === 0) indexPut_(smooth.unsqueeze(0), [ignoreMask.unsqueeze(0)], 0);
+    else indexPut_(smooth, [ignoreMask], 0);
     let ret: Tensor;
-    if (reduction === 'none') ret = loss;
-    else if (reduction === 'sum') ret = loss.sum();
-    else {
-      // Divided by the total weight of the targets not ignored (their count without weights).
+    if (reduction === 'none') ret = smooth;
+    else if (reduction === 'sum') ret = smooth.sum();
+    else if (weight) {
+      // Divided by the total weight of the targets not ignored.
       const x4 = input.ndim === 3 || input.ndim > 4 ? input.contiguous().view([input._shape[0], C, 1, -1]) : input;
       const t4 = x4 === input ? target : target.contiguous().view([input._shape[0], 1, -1]);
-      const total = noGrad(() => picks(x4, t4, weight ?? null, ignoreIndex).w.sum());
-      ret = loss.sum().div(total);
-    }
-    return nll.mul(1 - labelSmoothing).add(ret.mul(labelSmoothing / C));
+      const total = noGrad(() => picks(x4, t4, weight, ignoreIndex).w.sum());
+      ret = smooth.sum().div(total);
+    } else ret = maskedSelect(smooth, compare('ne', target, ignoreIndex)).mean();
+    return mulScalar(nll, 1 - labelSmoothing).add(mulScalar(ret, labelSmoothing / C));
   });
 }
 
@@ -349,7 +359,7 @@ export const LOSS_OPS = {
     py: 'cross_entropy',
     fn: crossEntropy,
     doc: 'log_softmax then nll_loss over class dim 1 (or 0 for a vector).',
-    // Label smoothing adds PyTorch's composition (its masked_fill_ is a where here).
+    // Label smoothing adds PyTorch 1.13's composition (cross_entropy_loss_label_smoothing).
     nodes: [
       'LogSoftmaxBackward0',
       'NllLossBackward0',
@@ -357,14 +367,19 @@ export const LOSS_OPS = {
       'ViewBackward0',
       'CloneBackward0',
       'AddBackward0',
+      'MulBackward1',
       'MulBackward0',
-      'DivBackward0',
-      'SumBackward0',
-      'SumBackward1',
+      'MeanBackward0',
+      'MaskedSelectBackward0',
+      'IndexPutBackward0',
+      'CopySlices',
       'NegBackward0',
-      'WhereBackward0',
+      'SumBackward1',
+      'SumBackward0',
+      'DivBackward0',
+      'UnsqueezeBackward0',
     ],
-    kernels: ['log_softmax', 'index_select_b8'],
+    kernels: ['log_softmax', 'index_select_b8', 'mask_positions', 'index_put_b4', 'index_put_b8'],
     dtype: 'same',
     saves: 'as log_softmax and nll_loss',
     golden: {

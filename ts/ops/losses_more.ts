@@ -9,6 +9,7 @@ import { withTemps } from '../scope.js';
 import { broadcastShapes, sameShape } from '../shape.js';
 import * as V from '../validate.js';
 import { compare, logicalAnd, where } from './binary.js';
+import { xlogy } from './xlogy.js';
 import type { Reduction } from './losses.js';
 import { type OpSpec, type PySignature, defineOp } from './registry.js';
 
@@ -177,12 +178,7 @@ export function klDiv(input: Tensor, target: Tensor, reduction: KlReduction = 'm
   return withTemps(() => {
     let l: Tensor;
     if (logTarget) l = target.exp().mul(target.sub(input));
-    else {
-      // xlogy(t, t): 0 where t is 0.
-      const xlogy = (t: Tensor): Tensor => where(compare('eq', t, 0), 0, t.mul(t.log()));
-      const tlogt = target.requiresGrad ? xlogy(target) : noGrad(() => xlogy(target));
-      l = tlogt.sub(target.mul(input));
-    }
+    else l = xlogy(target, target).sub(target.mul(input));
     if (reduction === 'batchmean') return input.ndim === 0 ? l.sum() : l.sum().div(input._shape[0]);
     return reduce(l, reduction);
   });
@@ -329,18 +325,9 @@ export const LOSS_MORE_OPS = {
     py: 'kl_div',
     fn: klDiv,
     doc: "Kullback-Leibler divergence of log-probabilities from a target ('batchmean' too; logTarget).",
-    // xlogy(t, t) is where(t == 0, 0, t log t) here (PyTorch: XlogyBackward0), recorded when the target requires grad.
-    nodes: [
-      'SubBackward0',
-      'MulBackward0',
-      'MeanBackward0',
-      'SumBackward0',
-      'DivBackward0',
-      'ExpBackward0',
-      'WhereBackward0',
-      'LogBackward0',
-    ],
-    kernels: ['log', 'exp', 'mul', 'sub', 'where', 'sum', 'mean', 'div'],
+    // xlogy(t, t) (XlogyBackward0) is recorded when the target requires grad.
+    nodes: ['SubBackward0', 'MulBackward0', 'MeanBackward0', 'SumBackward0', 'DivBackward0', 'ExpBackward0', 'XlogyBackward0'],
+    kernels: ['xlogy', 'exp', 'mul', 'sub', 'sum', 'mean', 'div'],
     dtype: 'promote',
     saves: 'as its composition',
     golden: { args: [['T', 'T']], kwargs: ['reduction', 'log_target'], via: 'functional' },

@@ -35,6 +35,8 @@ export type SampleArg =
   | { readonly ints: readonly number[]; readonly shape?: readonly number[] }
   /** A bool tensor holding these values (conditions, masks). */
   | { readonly bools: readonly boolean[] }
+  /** A list of bool tensors holding these values (index_put_'s indices). */
+  | { readonly masks: readonly (readonly boolean[])[] }
   /** The very tensor passed as argument `same` of this sample (x * x: both operands one leaf). */
   | { readonly same: number }
   /** A list of tensors (cat, stack). */
