@@ -142,8 +142,6 @@ function fmt(v: number): string {
 }
 
 async function main(): Promise<void> {
-  // W6 measures memory: it runs first, before the large workloads (W9) have grown the heap.
-  const w6 = !only || only.has('W6') ? await runW6(quick) : null;
   const systems: System[] = [asgrad, tfjsWasm, tfjsCpu, jaxEager, jaxJit];
   const torchStart = await startPytorch();
   let torchNote = '';
@@ -176,6 +174,9 @@ async function main(): Promise<void> {
     }
     if (!json) process.stderr.write(`${w.id} done\n`);
   }
+
+  // W6 (memory) after the others: every runner has released what it made (W9's dispose below).
+  const w6 = !only || only.has('W6') ? await runW6(quick) : null;
 
   const wantKernels = !only || only.has('kernels');
   const sizes = quick ? [64, 256] : [64, 128, 256, 512, 1024];
