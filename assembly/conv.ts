@@ -6,11 +6,49 @@
 //   0 N, 1 C, 2 H, 3 W, 4 kH, 5 kW, 6 sH, 7 sW, 8 pH, 9 pW, 10 dH, 11 dW, 12 oH, 13 oW, 14 flag
 // (flag: avg_pool2d's count_include_pad).
 //
+// Stride-1 columns (the common case) move whole runs of a row: im2col copies each run between its
+// zero-padded ends, col2im adds it back with v128 adds (each element still receives its terms one
+// by one, in the order below).
+//
 // Determinism: every scatter-add (col2im, the pools' adjoints) visits its sources in one fixed
 // order (n, c, kernel offset, output position ascending); every sum starts from +0 in window order.
 
-import { ld, st, boff } from "./math";
+import { ld, st, boff, lanes } from "./math";
 import { meta } from "./memory";
+
+/** n elements of T at d set to +0. */
+// @ts-ignore: decorator
+@inline function zeroRow<T>(d: usize, n: i32): void {
+  let L = lanes<T>();
+  let z = v128.splat<T>(<T>0);
+  let i = 0;
+  for (; i + L <= n; i += L) v128.store(d + boff<T>(i), z);
+  for (; i < n; i++) st<T>(d, i, <T>0);
+}
+
+/** n elements of T from s to d (the ranges do not overlap). */
+// @ts-ignore: decorator
+@inline function copyRow<T>(d: usize, s: usize, n: i32): void {
+  let L = lanes<T>();
+  let i = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    let a = v128.load(s + boff<T>(i));
+    let b = v128.load(s + boff<T>(i), 16);
+    v128.store(d + boff<T>(i), a);
+    v128.store(d + boff<T>(i), b, 16);
+  }
+  for (; i + L <= n; i += L) v128.store(d + boff<T>(i), v128.load(s + boff<T>(i)));
+  for (; i < n; i++) st<T>(d, i, ld<T>(s, i));
+}
+
+/** d[i] += s[i] for i < n (each element one rounded add). */
+// @ts-ignore: decorator
+@inline function addRow<T>(d: usize, s: usize, n: i32): void {
+  let L = lanes<T>();
+  let i = 0;
+  for (; i + L <= n; i += L) v128.store(d + boff<T>(i), v128.add<T>(v128.load(d + boff<T>(i)), v128.load(s + boff<T>(i))));
+  for (; i < n; i++) st<T>(d, i, ld<T>(d, i) + ld<T>(s, i));
+}
 
 /** cols [N, C*kH*kW, oH*oW] of x [N, C, H, W]; zero where the window reads padding. */
 // @ts-ignore: decorator
@@ -24,10 +62,22 @@ import { meta } from "./memory";
       let plane = x + boff<T>((n * C + c) * H * W);
       for (let ki = 0; ki < kH; ki++) {
         for (let kj = 0; kj < kW; kj++) {
+          // Output columns oj whose input column oj*sW - pW + kj*dW is inside [0, W).
+          let lo = 0, hi = oW;
+          if (sW == 1) {
+            lo = min<i32>(max<i32>(pW - kj * dW, 0), oW);
+            hi = max<i32>(min<i32>(W + pW - kj * dW, oW), lo);
+          }
           for (let oi = 0; oi < oH; oi++) {
             let ih = oi * sH - pH + ki * dH;
             if (ih < 0 || ih >= H) {
-              for (let oj = 0; oj < oW; oj++) st<T>(out, o + oj, <T>0);
+              zeroRow<T>(out + boff<T>(o), oW);
+            } else if (sW == 1) {
+              // stride 1: zeros, one contiguous run of the input row, zeros
+              let d = out + boff<T>(o);
+              zeroRow<T>(d, lo);
+              copyRow<T>(d + boff<T>(lo), plane + boff<T>(ih * W + lo - pW + kj * dW), hi - lo);
+              zeroRow<T>(d + boff<T>(hi), oW - hi);
             } else {
               let row = plane + boff<T>(ih * W);
               let iw = kj * dW - pW;
@@ -51,16 +101,24 @@ import { meta } from "./memory";
   let sH = meta(6), sW = meta(7), pH = meta(8), pW = meta(9), dH = meta(10), dW = meta(11);
   let oH = meta(12), oW = meta(13);
   let total = N * C * H * W;
-  for (let i = 0; i < total; i++) st<T>(out, i, <T>0);
+  zeroRow<T>(out, total);
   let o = 0;
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       let plane = out + boff<T>((n * C + c) * H * W);
       for (let ki = 0; ki < kH; ki++) {
         for (let kj = 0; kj < kW; kj++) {
+          let lo = 0, hi = oW;
+          if (sW == 1) {
+            lo = min<i32>(max<i32>(pW - kj * dW, 0), oW);
+            hi = max<i32>(min<i32>(W + pW - kj * dW, oW), lo);
+          }
           for (let oi = 0; oi < oH; oi++) {
             let ih = oi * sH - pH + ki * dH;
-            if (ih >= 0 && ih < H) {
+            if (ih >= 0 && ih < H && sW == 1) {
+              // stride 1: one contiguous run (each element still receives its terms in the same order)
+              addRow<T>(plane + boff<T>(ih * W + lo - pW + kj * dW), col + boff<T>(o + lo), hi - lo);
+            } else if (ih >= 0 && ih < H) {
               let row = plane + boff<T>(ih * W);
               let iw = kj * dW - pW;
               for (let oj = 0; oj < oW; oj++) {

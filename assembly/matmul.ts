@@ -3,7 +3,8 @@
 //
 // Determinism: every output element is accumulated from +0 in increasing k order, each product
 // rounded and then added (no FMA), so the result equals the plain scalar triple loop bit for bit
-// whatever the blocking. K is split into chunks of KC; the first chunk starts its accumulators at
+// whatever the blocking. K is split into (nearly) equal chunks of at most KC (576 = 3 x 192, not
+// 256 + 256 + 64); the first chunk starts its accumulators at
 // +0, every later chunk reloads them from `out` (where the previous chunk stored the exact partial
 // sum in T) and continues in increasing k. Chunks are never summed separately.
 //
@@ -20,7 +21,8 @@
 //   Edge tiles (fewer than MR rows or NR columns) run the same kernel on a staging tile and copy
 //   only the valid part, so the padded rows/columns are computed but never stored.
 // Transposed operands (G·Bᵀ: b_rs = 1; Aᵀ·G: a_rs = 1) are read through their strides by the
-// packing loops directly; nothing is materialised. If the scratch area cannot be allocated, a
+// packing loops directly; nothing is materialised. In f32, the packings that gather across rows
+// (Bᵀ into row panels, row-major A into k-major panels) move 4 x 4 blocks transposed in registers. If the scratch area cannot be allocated, a
 // scalar triple loop (same order, same bits) is used.
 
 import { ld, st, boff, lanes } from "./math";
@@ -65,6 +67,24 @@ const TILE: usize = memory.data(256, 16);
   return v128.load64_splat(p, 56);
 }
 
+/** f32: the 4 x 4 block whose row r is the 4 floats at s + r * ss, stored transposed: row r of the
+ *  result (the r-th float of every source row) at d + r * ds. */
+// @ts-ignore: decorator
+@inline function transpose4(d: usize, ds: usize, s: usize, ss: usize): void {
+  let r0 = v128.load(s);
+  let r1 = v128.load(s + ss);
+  let r2 = v128.load(s + 2 * ss);
+  let r3 = v128.load(s + 3 * ss);
+  let t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  let t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  let t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  let t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<i64>(t0, t1, 0, 2));
+  v128.store(d + ds, v128.shuffle<i64>(t0, t1, 1, 3));
+  v128.store(d + 2 * ds, v128.shuffle<i64>(t2, t3, 0, 2));
+  v128.store(d + 3 * ds, v128.shuffle<i64>(t2, t3, 1, 3));
+}
+
 /** Packs B(k0 .. k0+kc, j0 .. j0+nc) (b already offset to (k0, j0)) into micro-panels. */
 // @ts-ignore: decorator
 @inline function packB<T>(dst: usize, b: usize, kc: i32, nc: i32, rs: i32, cs: i32): void {
@@ -88,6 +108,20 @@ const TILE: usize = memory.data(256, 16);
         let c = 0;
         for (; c < jw; c++) st<T>(d, c, ld<T>(s, c));
         for (; c < W; c++) st<T>(d, c, <T>0);
+      }
+    } else if (sizeof<T>() == 4 && rs == 1 && jw == W) {
+      // Bᵀ (f32): runs of 4 k of 4 columns at a time, transposed in registers
+      let cb: usize = boff<T>(cs);
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        let sp = src + boff<T>(k);
+        let d = panel + boff<T>(k * W);
+        transpose4(d, 32, sp, cb);
+        transpose4(d + 16, 32, sp + 4 * cb, cb);
+      }
+      for (; k < kc; k++) {
+        let d = panel + boff<T>(k * W);
+        for (let c = 0; c < W; c++) st<T>(d, c, ld<T>(src + <usize>c * cb, k));
       }
     } else {
       // column by column: contiguous reads when rs == 1 (Bᵀ)
@@ -117,7 +151,17 @@ const TILE: usize = memory.data(256, 16);
       for (let k = 0; k < kc; k++) {
         let s = src + boff<T>(k * cs);
         let d = panel + boff<T>(k * MR);
-        for (let r = 0; r < MR; r++) st<T>(d, r, ld<T>(s, r));
+        v128.store(d, v128.load(s));
+        if (sizeof<T>() == 8) v128.store(d, v128.load(s, 16), 16);
+      }
+    } else if (sizeof<T>() == 4 && mr == MR && cs == 1) {
+      // A (f32, rows contiguous): runs of 4 k of the 4 rows, transposed in registers
+      let rb: usize = boff<T>(rs);
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) transpose4(panel + boff<T>(k * MR), 16, src + boff<T>(k), rb);
+      for (; k < kc; k++) {
+        let d = panel + boff<T>(k * MR);
+        for (let r = 0; r < MR; r++) st<T>(d, r, ld<T>(src + <usize>r * rb, k));
       }
     } else {
       let r = 0;
@@ -218,8 +262,13 @@ const TILE: usize = memory.data(256, 16);
     return;
   }
   let W = 2 * lanes<T>();
-  let NC = NCB / (KC * sizeof<T>()); // a multiple of W
-  let kcMax = min<i32>(K, KC);
+  // K in chunks of (nearly) equal length, at most KC; columns in blocks of equal width (a multiple
+  // of W) whose packed B fits NCB. (Any chunking gives the same bits: see the header.)
+  let kChunks = (K + KC - 1) / KC;
+  let kcMax = (K + kChunks - 1) / kChunks;
+  let ncCap = max<i32>(W, NCB / (kcMax * sizeof<T>()) / W * W);
+  let nBlocks = (N + ncCap - 1) / ncCap;
+  let NC = min<i32>(ncCap, ((N + nBlocks - 1) / nBlocks + W - 1) / W * W);
   let ncMax = min<i32>((N + W - 1) / W * W, NC);
   let mcMax = min<i32>((M + MR - 1) / MR * MR, MC);
   let bBytes: u64 = <u64>kcMax * <u64>ncMax * sizeof<T>();
@@ -243,15 +292,15 @@ const TILE: usize = memory.data(256, 16);
   let pB = pk;
   let pA = pk + <usize>bBytes;
   // B packed once for all batches when it is broadcast and fits one block
-  let bOnce = b_bs == 0 && K <= KC && N <= NC;
+  let bOnce = b_bs == 0 && kChunks == 1 && N <= NC;
   // A packed once per batch (once in all when broadcast) when it fits one block
-  let aOnce = M <= MC && K <= KC;
+  let aOnce = M <= MC && kChunks == 1;
   for (let bt = 0; bt < batch; bt++) {
     let ob = out + boff<T>(bt * mn);
     let ab = a + boff<T>(bt * a_bs);
     let bb = b + boff<T>(bt * b_bs);
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      let kc = min<i32>(KC, K - k0);
+    for (let k0 = 0; k0 < K; k0 += kcMax) {
+      let kc = min<i32>(kcMax, K - k0);
       let first = k0 == 0;
       for (let j0 = 0; j0 < N; j0 += NC) {
         let nc = min<i32>(NC, N - j0);

@@ -7,12 +7,22 @@ export interface Runner {
   run(iters: number): void | number | Promise<void | number>;
   check(): Record<string, number> | Promise<Record<string, number>>;
   dispose?(): void;
+  /**
+   * A system far slower than the others on this workload: its rounds run one iteration each, and
+   * fewer of them; under --quick it is not timed at all (the value says why).
+   */
+  slow?: string;
+}
+
+/** A workload a system cannot run: reported as unsupported, with the reason (not left out). */
+export interface Unsupported {
+  unsupported: string;
 }
 
 export interface System {
   system: string;
   backend: string;
   threads: number;
-  workloads: Partial<Record<WorkloadId, () => Runner | Promise<Runner>>>;
+  workloads: Partial<Record<WorkloadId, () => Runner | Unsupported | Promise<Runner | Unsupported>>>;
   close?(): void;
 }

@@ -198,6 +198,36 @@ describe('no ceremony', () => {
     expect(v.tolist()).toEqual([10, 11, 12]);
   });
 
+  it('leaves a large backward spilled and brought back are still freed by dispose (counts survive a spill)', () => {
+    // The conv's im2col columns (16 x 576 x 1024 float32 = 36 MiB, made in forward and again in
+    // backward) outweigh MIN_VOLUME: allocation-driven generations
+    // end in the middle of the step and spill the leaves (untouched meanwhile); using them again
+    // brings them back. Their handles must still be counted, so dispose frees the bytes.
+    const run = (): void => {
+      const x = torch.randn([16, 64, 32, 32], { requiresGrad: true });
+      const w = torch.randn([4, 64, 3, 3], { requiresGrad: true });
+      const g = torch.randn([16, 4, 32, 32]);
+      const spills = mem().spills;
+      for (let i = 0; i < 3; i++) {
+        torch.scope(() => {
+          const loss = torch.nn.functional.conv2d(x, w, null, { padding: 1 }).mul(g).sum();
+          loss.item();
+          loss.backward();
+        });
+      }
+      expect(mem().spills).toBeGreaterThan(spills); // the case under test did happen
+      expect(x.grad!.shape).toEqual([16, 64, 32, 32]);
+      for (const t of [x.grad, w.grad, x, w, g]) t?.dispose();
+    };
+    // The products' packing area (allocated once, grown when too small) first takes its largest size.
+    torch.scope(() => void torch.randn([128, 512]).matmul(torch.randn([512, 1024])));
+    const before = mem();
+    run();
+    expect(mem().liveTensors).toBe(before.liveTensors);
+    expect(mem().liveStorages).toBe(before.liveStorages);
+    expect(mem().allocatedBytes).toBe(before.allocatedBytes);
+  });
+
   it('10,000 epochs of the seed regression with no dispose keep memory flat', () => {
     const X = torch.tensor([1, 2, 3, 4]);
     const Y = torch.tensor([2, 4, 6, 8]);

@@ -145,9 +145,8 @@ function allocOrEvict(bytes: number, keepFrom: number): number {
 }
 
 /**
- * What the FinalizationRegistry holds for the handles of a storage. A spill retires the ticket
- * (so the registry no longer keeps the storage, and its spilled bytes, alive); handles that touch
- * the storage again attach under its new ticket.
+ * What the FinalizationRegistry holds for the handles of a storage. A recount retires the ticket;
+ * handles that touch the storage again attach under its new ticket.
  */
 class Ticket {
   constructor(public storage: Storage | null) {}
@@ -161,7 +160,7 @@ export class Storage {
   /** Handles attached under the current ticket. */
   refs = 0;
   ticket: Ticket = new Ticket(this);
-  /** False once the storage has been spilled: handles from before may still exist uncounted. */
+  /** False once the storage has been recounted: handles from before may still exist uncounted. */
   private exactRefs = true;
   /** PyTorch's version counter: shared by all views of the storage, bumped by in-place ops. */
   version = 0;
@@ -216,17 +215,22 @@ export class Storage {
   /** Counts one more handle; it should be registered (registerHandle) if it may become garbage. */
   attach(): Ticket {
     this.refs++;
-    stats.liveTensors++;
+    if (!this.spill) stats.liveTensors++;
     return this.ticket;
   }
 
   /** One counted handle is gone (disposed or collected). */
   detach(): void {
-    if (this.refs <= 0 || this.spill) return;
+    if (this.refs <= 0) return;
     this.refs--;
-    stats.liveTensors--;
+    if (!this.spill) stats.liveTensors--;
     if (this.refs > 0) return;
     if (this.exactRefs) {
+      if (this.spill) {
+        // Spilled and now without a handle: the JS copy goes too.
+        this.spill = null;
+        return;
+      }
       release(this);
       this.ptr = 0;
       removeResident(this);
@@ -250,12 +254,19 @@ export class Storage {
     this.ticket = new Ticket(this);
   }
 
-  /** Whether every live handle is counted (no spill or recount since the storage was made). */
+  /** Whether every live handle is counted (no recount since the storage was made). */
   get refsExact(): boolean {
     return this.exactRefs;
   }
 
-  /** Moves the bytes into a JS buffer (which the JS collector accounts for) and frees the block. */
+  /**
+   * Moves the bytes into a JS buffer (which the JS collector accounts for) and frees the block.
+   * The count of handles and the ticket stay as they are: every handle is still counted, so when
+   * the storage comes back the last counted handle going away frees it at once (handles disposed
+   * meanwhile uncount themselves; the last one drops the JS copy). Handles that become garbage
+   * while it is out take the copy with them (the registry's callback, or the collector when
+   * nothing else refers to the storage).
+   */
   spillOut(): void {
     if (this.spill) return;
     // A fresh buffer filled with set() is cheaper than slice() of the memory in V8.
@@ -268,10 +279,6 @@ export class Storage {
     stats.liveStorages--;
     stats.liveTensors -= this.refs;
     stats.spills++;
-    this.refs = 0;
-    this.exactRefs = false;
-    this.ticket.storage = null;
-    this.ticket = new Ticket(this);
   }
 
   private restore(): void {
@@ -281,6 +288,7 @@ export class Storage {
     new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
     addResident(this);
     stats.liveStorages++;
+    stats.liveTensors += this.refs;
     stats.restores++;
     this.tenure = Math.min(this.tenure * 2, MAX_TENURE);
   }

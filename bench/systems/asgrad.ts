@@ -180,7 +180,7 @@ function w9(): Runner {
       }
     },
     check: () => torch.scope(() => ({ loss, gx: x.grad!.abs().sum().item(), gw: w.grad!.abs().sum().item() })),
-    // Released at once (16 MiB), so that the memory figures of later workloads (W6) start clean.
+    // Released at once (8 MiB and its gradients), so that later workloads (W6's memory figures) start clean.
     dispose() {
       for (const t of [x.grad, w.grad, x, w, G]) t?.dispose();
     },

@@ -1,8 +1,8 @@
 // jax-js 0.1 on its wasm device, eager and jit, with its reference-counted ownership (`.ref`).
 // In Node it needs init('wasm') and an await of blockUntilReady() every step.
-import { init, numpy as np, nn, grad, valueAndGrad, jit, blockUntilReady } from '@jax-js/jax';
+import { init, numpy as np, nn, lax, grad, valueAndGrad, jit, blockUntilReady } from '@jax-js/jax';
 import type { Array as JArray } from '@jax-js/jax';
-import { MLP, mlpData, uniform, W2_N, W4_N, W10, w10Data } from '../data.js';
+import { MLP, mlpData, uniform, W2_N, W4_N, W9, w9Data, W10, w10Data } from '../data.js';
 import type { Runner, System } from '../types.js';
 
 let ready: Promise<unknown> | null = null;
@@ -178,6 +178,35 @@ function make(mode: 'eager' | 'jit'): System {
         for (const p of ps) s += await first(np.sum(np.abs(p.ref)));
         return { absSum: s };
       },
+  const w9 = async (): Promise<Runner> => {
+    await start();
+    const d = w9Data();
+    const { N, C, H, W, K } = W9;
+    const x = arr(d.x, [N, C, H, W]);
+    const w = arr(d.w, [C, C, K, K]);
+    const G = arr(d.g, [N, C, H, W]);
+    const loss = (x: JArray, w: JArray) => np.sum(lax.conv(x, w, [1, 1], 'SAME').mul(G.ref));
+    const vg = J((x: JArray, w: JArray) => {
+      const [v, gs] = valueAndGrad(loss, { argnums: [0, 1] })(x, w) as unknown as [JArray, JArray[]];
+      return [v, gs[0], gs[1]];
+    });
+    let res: JArray[] = [];
+    let lossValue = NaN;
+    return {
+      async run(n) {
+        for (let i = 0; i < n; i++) {
+          for (const r of res) r.dispose();
+          res = vg(x.ref, w.ref) as JArray[];
+          lossValue = await first(res[0]);
+          await blockUntilReady(res);
+        }
+      },
+      check: async () => ({
+        loss: lossValue,
+        gx: await first(np.sum(np.abs(res[1].ref))),
+        gw: await first(np.sum(np.abs(res[2].ref))),
+      }),
+      slow: 'jax-js takes tens of seconds per W9 iteration',
     };
   };
 
@@ -186,6 +215,7 @@ function make(mode: 'eager' | 'jit'): System {
     backend: `wasm-${mode}`,
     threads: 1,
     workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W10: w10 },
+    workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W9: w9 },
   };
 }
 

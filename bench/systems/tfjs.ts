@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
-import { MLP, mlpData, uniform, W2_N, W4_N, W10, w10Data } from '../data.js';
-import type { Runner, System } from '../types.js';
+import { MLP, mlpData, uniform, W2_N, W4_N, W9, w9Data, W10, w10Data } from '../data.js';
+import type { Runner, System, Unsupported } from '../types.js';
 
 let wasmReady = false;
 
@@ -58,10 +58,12 @@ function gradLoop(g: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): Runner {
 
 function make(backend: 'wasm' | 'cpu'): System {
   // Every runner switches to its backend first, since the systems are interleaved.
-  const wrap = (f: () => Runner) => async (): Promise<Runner> => {
+  const wrap = (f: () => Runner | Unsupported) => async (): Promise<Runner | Unsupported> => {
     await use(backend);
     const r = f();
+    if ('unsupported' in r) return r;
     return {
+      slow: r.slow,
       async run(n) {
         await use(backend);
         await r.run(n);
@@ -174,6 +176,37 @@ function make(backend: 'wasm' | 'cpu'): System {
         opt.dispose();
         tf.dispose([...vars, ...grads.map((g) => g.tensor)]);
       },
+  const w9 = (): Runner | Unsupported => {
+    const d = w9Data();
+    const { N, C, H, W, K } = W9;
+    // TF.js convolves NHWC inputs with [kH, kW, in, out] filters: the same values, transposed.
+    const x = tf.variable(tf.tidy(() => tf.transpose(tf.tensor4d(d.x, [N, C, H, W]), [0, 2, 3, 1])));
+    const w = tf.variable(tf.tidy(() => tf.transpose(tf.tensor4d(d.w, [C, C, K, K]), [2, 3, 1, 0])));
+    const G = tf.tidy(() => tf.transpose(tf.tensor4d(d.g, [N, C, H, W]), [0, 2, 3, 1]));
+    const f = () => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), G)) as tf.Scalar;
+    let loss = NaN;
+    let grads: tf.NamedTensorMap = {};
+    const step = () => {
+      for (const g of Object.values(grads)) g.dispose();
+      const r = tf.variableGrads(f, [x, w]);
+      loss = scalar(r.value);
+      r.value.dispose();
+      grads = r.grads;
+    };
+    const dispose = () => tf.dispose([x, w, G, ...Object.values(grads)]);
+    try {
+      step(); // the gradients TF.js cannot compute fail here (wasm: no Conv2DBackpropFilter kernel)
+    } catch (e) {
+      dispose();
+      return { unsupported: `conv2d's weight gradient fails: ${(e as Error).message}` };
+    }
+    const absSum = (t: tf.Tensor) => tf.tidy(() => scalar(tf.sum(tf.abs(t))));
+    return {
+      run(n) {
+        for (let i = 0; i < n; i++) step();
+      },
+      check: () => ({ loss, gx: absSum(grads[x.name]), gw: absSum(grads[w.name]) }),
+      dispose,
     };
   };
 
@@ -189,8 +222,9 @@ function make(backend: 'wasm' | 'cpu'): System {
       W4f512: wrap(w4f(512)),
       W4f1024: wrap(w4f(1024)),
       W5: wrap(w5),
-      // tfjs-cpu (plain JavaScript) takes about a minute per W10 round: the wasm backend stands for TF.js.
-      ...(backend === 'wasm' ? { W10: wrap(w10) } : {}),
+      // tfjs-cpu (plain JavaScript) takes about a minute per W10 round and minutes per W9 run: the wasm
+      // backend stands for TF.js there (for W9 it reports why it cannot run it).
+      ...(backend === 'wasm' ? { W9: wrap(w9), W10: wrap(w10) } : {}),
     },
   };
 }

@@ -13,7 +13,7 @@
 // The count is taken per storage the test's tensors use (its handles on it now against those it had
 // when the test first reached it), not as the difference of the global liveTensors before and
 // after: that moves for reasons of other tests (a module-level tensor spilled during this test
-// leaves the count, touching it again brings it back; the library's cache of scalar constants
+// leaves the global count until it is touched again; the library's cache of scalar constants
 // fills and evicts), so it cannot tell a leak from a spill.
 //
 // A test that must run without it (one about what happens to tensors nobody disposes, which a scope
@@ -123,7 +123,7 @@ aroundEach(async (runTest, ctx) => {
   let live = 0;
   const where: string[] = [];
   for (const [s, n] of start) {
-    // A storage spilled or recounted at some point (refsExact false) no longer counts every handle:
+    // A storage recounted at some point (refsExact false) no longer counts every handle:
     // a handle from before it touches it again is counted anew (a cached constant, a module-level
     // tensor), so its count says nothing about this test.
     if (!s.refsExact || s.refs <= n) continue;

@@ -6,6 +6,7 @@ import { noGrad } from '../grad_mode.js';
 import { getCore } from '../core/wasm.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
+import { contiguousStrides } from '../shape.js';
 import type { TensorLike, TensorOptions, TypedData } from './operands.js';
 import { type OpSpec, defineOp } from './registry.js';
 
@@ -105,8 +106,16 @@ export function fromArray(data: TypedData, shape?: readonly number[], opts?: Ten
   if (!ArrayBuffer.isView(data) || data instanceof DataView) throw V.argTypeError('fromArray', 'data', 1, 'a typed array', data);
   if (shape !== undefined) V.viewShape(shape, 'fromArray', 'shape');
   V.options(FROM_ARRAY_OPTS, opts);
-  const t = tensor(data, opts);
-  return shape ? t.reshape(shape as number[]) : t;
+  if (!shape) return tensor(data, opts);
+  // Shaped as a tensor of its own: no view of a dropped 1-D handle (which would keep the storage
+  // counted after the result is disposed), and a leaf when it requires grad.
+  const flat = tensor(data, opts?.dtype ? { dtype: opts.dtype } : undefined);
+  const v = flat.reshape(shape as number[]); // checks the size, resolves -1
+  const dims = v._shape;
+  v.dispose();
+  const t = flat._view(dims, contiguousStrides(dims), 0);
+  flat.dispose();
+  return finish(t, opts ?? NO_OPTS);
 }
 
 export type ShapeArgs = (number | readonly number[] | TensorOptions)[];

@@ -207,8 +207,8 @@ export function norm(
       if (ord === 0) return [null]; // PyTorch returns an undefined gradient (x.grad stays null)
       if (ord === 1) return [sx.sign().mul(gu)];
       if (ord === 2) return [sx.mul(where(atZero, 0, gu.div(r)))];
-      const ax = sx.abs();
       if (ord !== Infinity && ord !== -Infinity) {
+        const ax = sx.abs();
         // PyTorch's norm_backward for a general p (three ranges of p).
         if (ord < 1)
           return [
@@ -221,8 +221,9 @@ export function norm(
         const scale = where(atZero, 0, gu.div(r.pow(ord - 1)));
         return [(ord < 2 ? sx.sign().mul(ax.pow(ord - 1)) : sx.mul(ax.pow(ord - 2))).mul(scale)];
       }
-      // Derivative of amax(abs(x)): split evenly among the elements at the max (or NaN).
-      const mask = compare('eq', ax, r).to(g.dtype);
+      // Derivative of amax(abs(x)): split evenly among the elements at the max (or NaN). The mask
+      // has no gradient: |x| by the kernel, recording no node (whose saved x would outlive the rule).
+      const mask = compare('eq', K.unary('abs', sx), r).to(g.dtype);
       const count = s.dim === null ? mask.sum() : mask.sum(s.dim, true);
       return [sx.sign().mul(gu.div(count).mul(mask))];
     },
