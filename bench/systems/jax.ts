@@ -178,6 +178,9 @@ function make(mode: 'eager' | 'jit'): System {
         for (const p of ps) s += await first(np.sum(np.abs(p.ref)));
         return { absSum: s };
       },
+    };
+  };
+
   const w9 = async (): Promise<Runner> => {
     await start();
     const d = w9Data();
@@ -214,8 +217,7 @@ function make(mode: 'eager' | 'jit'): System {
     system: 'jax-js',
     backend: `wasm-${mode}`,
     threads: 1,
-    workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W10: w10 },
-    workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W9: w9 },
+    workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W9: w9, W10: w10 },
   };
 }
 

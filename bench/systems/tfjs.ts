@@ -176,6 +176,9 @@ function make(backend: 'wasm' | 'cpu'): System {
         opt.dispose();
         tf.dispose([...vars, ...grads.map((g) => g.tensor)]);
       },
+    };
+  };
+
   const w9 = (): Runner | Unsupported => {
     const d = w9Data();
     const { N, C, H, W, K } = W9;
