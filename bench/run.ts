@@ -170,6 +170,9 @@ function fmt(v: number): string {
 const NOT_TIMED = { median: NaN, min: NaN, max: NaN, n: 0, check: {}, ok: true } as const;
 
 async function main(): Promise<void> {
+  // W6 measures memory in a fresh process state: first, before other workloads (asgrad's and the
+  // peers') have grown heaps and tuned the spill volume, so its figures do not depend on what ran before.
+  const w6 = !only || only.has('W6') ? await runW6(quick) : null;
   const systems: System[] = [asgrad, tfjsWasm, tfjsCpu, jaxEager, jaxJit];
   const torchStart = await startPytorch();
   let torchNote = '';
@@ -221,8 +224,6 @@ async function main(): Promise<void> {
     if (w.id === 'W9') w9Peak = simdPeak(ROUNDS);
   }
 
-  // W6 (memory) after the others: every runner has released what it made (W9's dispose below).
-  const w6 = !only || only.has('W6') ? await runW6(quick) : null;
 
   const wantKernels = !only || only.has('kernels');
   const sizes = quick ? [64, 256] : [64, 128, 256, 512, 1024];
