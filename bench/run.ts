@@ -224,7 +224,6 @@ async function main(): Promise<void> {
     if (w.id === 'W9') w9Peak = simdPeak(ROUNDS);
   }
 
-
   const wantKernels = !only || only.has('kernels');
   const sizes = quick ? [64, 256] : [64, 128, 256, 512, 1024];
   const kernels: Figure[] = wantKernels
