@@ -108,6 +108,8 @@ export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
   const a = torch.fromArray(uniform(n, 51));
   const b = torch.fromArray(uniform(n, 52));
   const dst = torch.zeros(n);
+  const lw = torch.fromArray(uniform(1024, 53));
+  const lb = torch.fromArray(uniform(1024, 54));
   const copy = kernel('copy_bytes');
   const ops: [string, number, () => Tensor | undefined][] = [
     ['memory.copy', 8, () => void copy(dst._ptr(), a._ptr(), 4 * n)],
@@ -116,6 +118,11 @@ export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
     ['row broadcast add', 8, () => a.view(2048, 2048).add(b.narrow(0, 0, 2048))],
     ['relu', 8, () => a.relu()],
     ['sum', 4, () => a.sum()],
+    // Row-wise normalisations over rows of 1024: each reads x and writes y once at best (the goal
+    // of issue 10: near the elementwise bandwidth).
+    ['layer_norm rows 1024', 8, () => torch.nn.functional.layerNorm(a.view(4096, 1024), [1024], lw, lb)],
+    ['softmax rows 1024', 8, () => a.view(4096, 1024).softmax(-1)],
+    ['log_softmax rows 1024', 8, () => a.view(4096, 1024).logSoftmax(-1)],
   ];
   const out: Figure[] = [];
   for (const [name, bytes, f] of ops) {

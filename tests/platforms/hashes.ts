@@ -26,7 +26,7 @@ export type GoldenFiles = Record<string, { group?: string; cases?: Case[]; trace
 export const GOLDEN_FILES = ['seed', 'binary', 'unary', 'reduce', 'linalg_shape', 'nn', 'compose', 'seed_traces'];
 
 /** Every group the check prints, in order. */
-export const GROUPS = [...GOLDEN_FILES, 'rng', 'mlp'];
+export const GROUPS = [...GOLDEN_FILES, 'rng', 'mlp', 'train'];
 
 /** Feeds a tensor's dtype, shape and raw little-endian bytes (NaN payloads canonicalised) to the hash. */
 function hashTensor(h: Sha256, label: string, t: Tensor | null | undefined): void {
@@ -135,6 +135,63 @@ function hashMlp(h: Sha256): void {
   for (const [i, p] of params.entries()) hashTensor(h, `param ${i}`, p);
 }
 
+/**
+ * The layers and optimizers of a training run: a small CNN (conv, batch norm, pools, GELU, LSTM-free)
+ * trained 4 steps by each optimizer of torch.optim with a scheduler and norm clipping, from the
+ * seeded generator; every loss and final parameter is hashed.
+ */
+function hashTrain(h: Sha256): void {
+  const nn = torch.nn;
+  const O = torch.optim;
+  const S = O.lrScheduler;
+  type Opt = InstanceType<typeof O.Optimizer>;
+  const makers: [string, (ps: Tensor[]) => Opt][] = [
+    ['SGD', (ps) => new O.SGD(ps, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 })],
+    ['Adam', (ps) => new O.Adam(ps, { lr: 0.01, amsgrad: true })],
+    ['AdamW', (ps) => new O.AdamW(ps, { lr: 0.01 })],
+    ['RMSprop', (ps) => new O.RMSprop(ps, { lr: 0.01, centered: true, momentum: 0.5 })],
+    ['Adagrad', (ps) => new O.Adagrad(ps, { lr: 0.1 })],
+    ['Adadelta', (ps) => new O.Adadelta(ps)],
+    ['Adamax', (ps) => new O.Adamax(ps)],
+    ['NAdam', (ps) => new O.NAdam(ps)],
+    ['RAdam', (ps) => new O.RAdam(ps)],
+  ];
+  for (const [name, make] of makers) {
+    torch.scope(() => {
+      torch.manualSeed(7);
+      const model = new nn.Sequential(
+        new nn.Conv2d(2, 4, 3, { padding: 1 }),
+        new nn.BatchNorm2d(4),
+        new nn.GELU(),
+        new nn.MaxPool2d(2),
+        new nn.Conv2d(4, 6, 3, { padding: 'same', paddingMode: 'reflect' }),
+        new nn.ReLU(),
+        new nn.AdaptiveAvgPool2d(1),
+        new nn.Flatten(),
+        new nn.LayerNorm(6),
+        new nn.Linear(6, 3),
+      );
+      const x = torch.randn([5, 2, 8, 8]);
+      const y = torch.tensor([0, 2, 1, 1, 0], { dtype: 'int64' });
+      const opt = make([...model.parameters()]);
+      // Adagrad and Adadelta have neither momentum nor betas for OneCycleLR to cycle.
+      const sched = new S.OneCycleLR(opt, 0.05, { totalSteps: 4, cycleMomentum: name !== 'Adagrad' && name !== 'Adadelta' });
+      for (let step = 0; step < 4; step++) {
+        torch.scope(() => {
+          opt.zeroGrad();
+          const loss = nn.functional.crossEntropy(model(x), y, { labelSmoothing: 0.1 });
+          loss.backward();
+          hashTensor(h, `${name} loss ${step}`, loss);
+          hashTensor(h, `${name} norm ${step}`, nn.utils.clipGradNorm_(model.parameters(), 1.0));
+          opt.step();
+          sched.step();
+        });
+      }
+      for (const [k, t] of Object.entries(model.stateDict())) hashTensor(h, `${name} ${k}`, t);
+    });
+  }
+}
+
 /** One SHA-256 (hex) per group of GROUPS. `golden` maps a file's base name (e.g. 'binary') to its parsed JSON. */
 export function computeHashes(golden: GoldenFiles): Record<string, string> {
   const out: Record<string, string> = {};
@@ -154,5 +211,8 @@ export function computeHashes(golden: GoldenFiles): Record<string, string> {
   const mlp = new Sha256();
   torch.scope(() => hashMlp(mlp));
   out.mlp = mlp.digest();
+  const train = new Sha256();
+  torch.scope(() => hashTrain(train));
+  out.train = train.digest();
   return out;
 }
