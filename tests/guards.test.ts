@@ -409,6 +409,12 @@ const OPS: Record<string, CaseGen> = {
   contiguous: unary((a) => a.contiguous()),
   clone: unary((a) => a.clone()),
   detach: unary((a) => a.detach().mul(a)),
+  registerHook: unary((a) => {
+    const x = a.detach().requiresGrad_(true);
+    x.registerHook((g) => g.mul(2));
+    x.mul(x).sum().backward();
+    return x.grad as Tensor;
+  }),
   to: unary((a) => a.to(a.dtype === 'float64' ? 'float32' : 'float64')),
   float: unary((a) => a.float().mul(2)),
   double: unary((a) => a.double().mul(2)),

@@ -59,9 +59,9 @@ const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^engine\.ts$/, 'engine'],
   [/^(nn|optim|safetensors)\.ts$/, 'api'],
   [/^optim\/[^/]+\.ts$/, 'api'],
+  [/^autograd_(api|functional)\.ts$/, 'api'],
   [/^node\.ts$/, 'facade'],
   [/^nn\/[^/]+\.ts$/, 'api'],
-  [/^optim\/[^/]+\.ts$/, 'api'],
   [/^index\.ts$/, 'facade'],
 ];
 

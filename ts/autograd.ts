@@ -13,6 +13,30 @@ export type MultiBackwardRule = (gs: readonly (Tensor | null)[], saved: readonly
 /** Where a gradient flows: a node, a leaf tensor (AccumulateGrad), or nowhere. */
 export type EdgeTarget = Node | Tensor | null;
 
+/** A hook's handle: `remove()` unregisters it (PyTorch's RemovableHandle). */
+export class RemovableHandle {
+  constructor(private readonly table: Map<RemovableHandle, unknown>) {}
+  remove(): void {
+    this.table.delete(this);
+  }
+}
+
+/** A tensor hook: sees the gradient of its tensor and may return a replacement. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing (Python's None).
+export type TensorHook = (grad: Tensor) => Tensor | null | undefined | void;
+export type HookTable = Map<RemovableHandle, TensorHook>;
+
+/** Runs hooks in registration order, each on the previous one's result (PyTorch's tensor pre-hooks). */
+export function runHooks(table: HookTable | null | undefined, g: Tensor): Tensor {
+  if (!table) return g;
+  let out = g;
+  for (const hook of [...table.values()]) {
+    const r = hook(out);
+    if (r !== undefined && r !== null) out = r;
+  }
+  return out;
+}
+
 export class AutogradError extends Error {
   override name = 'RuntimeError';
 }
@@ -49,6 +73,8 @@ export class Node {
    * and its rule. Null for the usual one-output node, whose rule is `rule`.
    */
   multi: { outputs: number; rule: MultiBackwardRule } | null = null;
+  /** Hooks of the tensors this node made, by output number (registerHook on a non-leaf). */
+  preHooks: Map<number, HookTable> | null = null;
 
   constructor(
     readonly name: string,

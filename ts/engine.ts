@@ -3,7 +3,7 @@
 // ./autograd.ts, counting dependencies, accumulating into leaves, and summing each gradient down to
 // its input's (broadcast) shape in one place.
 import { Tensor, type BackwardOpts } from './tensor.js';
-import { Node, AutogradError } from './autograd.js';
+import { Node, AutogradError, runHooks } from './autograd.js';
 import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import type { DType } from './dtype.js';
 import { sameShape, fmtShape, type Shape } from './shape.js';
@@ -70,6 +70,9 @@ function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean, steal = fals
 
 class ReadyQueue {
   private items: Node[] = [];
+  has(n: Node): boolean {
+    return this.items.includes(n);
+  }
   push(n: Node): void {
     // Latest-created first, as PyTorch's engine orders ready nodes by sequence number.
     let i = this.items.length;
@@ -130,26 +133,53 @@ export function backward(root: Tensor, gradient?: Tensor | null, opts?: Backward
 }
 
 export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean, createGraph: boolean): void {
-  const edge = root._edge();
-  if (edge === null) {
-    throw new AutogradError('element 0 of tensors does not require grad and does not have a grad_fn');
-  }
-  if (!(edge instanceof Node)) {
-    accumulateInto(edge, castGrad(gradient, edge.dtype), createGraph);
-    return;
-  }
-  // Count, for every node reachable from the root, how many edges lead into it. The counts and
-  // pending gradients live on the nodes (marked with this pass's number), not in maps.
+  runEngine([root], [gradient], retainGraph, createGraph, null);
+}
+
+/**
+ * One backward pass from several roots (each with its gradient). With `capture` (autograd.grad's
+ * inputs), the gradients reaching those tensors are returned instead of accumulated into any
+ * `.grad`, and only the nodes on a path to them run; otherwise leaves accumulate as backward does.
+ */
+export function runEngine(
+  roots: readonly Tensor[],
+  gradients: readonly Tensor[],
+  retainGraph: boolean,
+  createGraph: boolean,
+  capture: readonly Tensor[] | null,
+): (Tensor | null)[] {
+  const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
+  /** Where each captured tensor's gradient is read: its leaf, or (node, output) of a non-leaf. */
+  const leafCapture = new Map<Tensor, number[]>();
+  const nodeCapture = new Map<Node, [number, number][]>();
+  capture?.forEach((t, i) => {
+    const e = t._edge();
+    if (e instanceof Node) {
+      const list = nodeCapture.get(e) ?? [];
+      list.push([t._outputNr, i]);
+      nodeCapture.set(e, list);
+    } else if (e) leafCapture.set(e, [...(leafCapture.get(e) ?? []), i]);
+  });
   const pass = ++A.pass;
-  edge.visit = pass;
-  edge.deps = 0;
-  edge.pending = null;
-  edge.pendingOuts = null;
-  // Leaves count their incoming edges too: as PyTorch's AccumulateGrad nodes, a leaf takes the sum
-  // of everything it receives in this pass once it has all of it (so a backward that fails midway
-  // leaves it untouched, and .grad + (a + b) rounds as PyTorch's does).
+  // Count, for every node reachable from the roots, how many edges lead into it. The counts and
+  // pending gradients live on the nodes (marked with this pass's number), not in maps.
   const leaves = new Map<Tensor, { deps: number; pending: Tensor | null }>();
-  const stack: Node[] = [edge];
+  const nodes: Node[] = [];
+  const stack: Node[] = [];
+  const visit = (n: Node): void => {
+    if (n.visit === pass) return;
+    n.visit = pass;
+    n.deps = 0;
+    n.pending = null;
+    n.pendingOuts = null;
+    nodes.push(n);
+    stack.push(n);
+  };
+  roots.forEach((r, k) => {
+    const e = r._edge();
+    if (e === null) throw new AutogradError(`element ${k} of tensors does not require grad and does not have a grad_fn`);
+    if (e instanceof Node) visit(e);
+  });
   while (stack.length) {
     const n = stack.pop() as Node;
     for (const t of n.next) {
@@ -160,30 +190,40 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
         else leaves.set(t, { deps: 1, pending: null });
         continue;
       }
-      if (t.visit !== pass) {
-        t.visit = pass;
-        t.deps = 0;
-        t.pending = null;
-        t.pendingOuts = null;
-        stack.push(t);
-      }
+      visit(t);
       t.deps++;
     }
   }
-  if (edge.multi) {
-    edge.pendingOuts = new Array<Tensor | null>(edge.multi.outputs).fill(null);
-    edge.pendingOuts[root._outputNr] = gradient;
-  } else edge.pending = gradient;
+  // With capture, a node runs only if a captured tensor is at or below it (PyTorch's exec_info).
+  const needed = new Set<Node>();
+  if (capture) {
+    const memo = new Map<Node, boolean>();
+    const leads = (n: Node): boolean => {
+      const m = memo.get(n);
+      if (m !== undefined) return m;
+      memo.set(n, false);
+      let r = false;
+      for (const t of n.next) {
+        if (t === null) continue;
+        if (t instanceof Node ? nodeCapture.has(t) || leads(t) : leafCapture.has(t)) r = true;
+      }
+      memo.set(n, r);
+      return r;
+    };
+    for (const n of nodes) if (leads(n)) needed.add(n);
+  }
   // Gradients in flight are the engine's own: each is disposed once nothing pending refers to it
-  // (unless createGraph, where they are part of the new graph, or it is the caller's gradient).
+  // (unless createGraph, where they are part of the new graph, or it is a caller's gradient).
+  const callers = new Set(gradients);
   const hold = (t: Tensor): void => {
     t._flowUses = (t._flowPass === pass ? t._flowUses : 0) + 1;
     t._flowPass = pass;
   };
   const drop = (t: Tensor): void => {
     if (--t._flowUses > 0) return;
-    if (!createGraph && t !== gradient && !t._heldAsGrad) t.dispose();
+    if (!createGraph && !callers.has(t) && !t._heldAsGrad && !keepCaptured.has(t)) t.dispose();
   };
+  const keepCaptured = new Set<Tensor>();
   /** Sums a gradient into what a node or leaf has received so far in this pass. */
   const addPending = (slot: { pending: Tensor | null }, gi: Tensor): void => {
     const prev = slot.pending;
@@ -208,9 +248,45 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
     addPending(slot, gi);
     node.pendingOuts[nr] = slot.pending;
   };
-  hold(gradient);
+  const take = (i: number, g: Tensor): void => {
+    captured[i] = g;
+    keepCaptured.add(g);
+  };
   const ready = new ReadyQueue();
-  ready.push(edge);
+  const readyLeaves: Tensor[] = [];
+  /** A leaf that has all its gradient: accumulated (backward) or captured (grad). */
+  const finishLeaf = (leaf: Tensor): void => {
+    const st = leaves.get(leaf) as { deps: number; pending: Tensor | null };
+    const sum = st.pending;
+    if (!sum) return;
+    st.pending = null;
+    if (capture) {
+      // PyTorch 1.13 captures a leaf's gradient before its hooks (they run for accumulation only).
+      for (const i of leafCapture.get(leaf) ?? []) take(i, sum);
+    } else {
+      const hooked = runHooks(leaf._hooks, sum);
+      const sole = hooked === sum && !createGraph && !callers.has(sum) && sum._flowUses === 1;
+      accumulateInto(leaf, hooked, createGraph, sole);
+    }
+    drop(sum);
+  };
+  roots.forEach((r, k) => {
+    const e = r._edge();
+    const g = gradients[k];
+    hold(g);
+    if (e instanceof Node) deliver(e, r._outputNr, g);
+    else if (e) {
+      // A leaf root: its gradient is the caller's, as PyTorch's AccumulateGrad root.
+      const st = leaves.get(e) ?? { deps: 0, pending: null };
+      leaves.set(e, st);
+      addPending(st, castGrad(g, e.dtype));
+    }
+  });
+  for (const r of roots) {
+    const e = r._edge();
+    if (e instanceof Node && e.deps === 0 && !ready.has(e)) ready.push(e);
+  }
+  for (const [leaf, st] of leaves) if (st.deps === 0) finishLeaf(leaf);
   const prevMode = isGradEnabled();
   setGradEnabled(createGraph);
   try {
@@ -219,21 +295,31 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
       node.pending = null;
       const gs = node.pendingOuts;
       node.pendingOuts = null;
+      const caps = nodeCapture.get(node);
+      if (caps)
+        for (const [nr, i] of caps) {
+          const gi = node.multi ? (gs?.[nr] ?? null) : g;
+          if (gi) take(i, gi);
+        }
+      const run = !capture || needed.has(node);
       let grads: readonly (Tensor | null)[] = NO_GRADS;
       const multi = node.multi;
-      if (multi && gs) {
-        if (node.retained) for (const t of node.retained) if (gs[t._outputNr]) accumulateInto(t, gs[t._outputNr] as Tensor, createGraph);
+      // The tensors' hooks (registration order), then retain_grad sees the hooked gradient.
+      const hooks = run ? node.preHooks : null;
+      if (run && multi && gs) {
+        const hs = hooks ? gs.map((x, nr) => (x ? runHooks(hooks.get(nr), x) : x)) : gs;
+        if (node.retained) for (const t of node.retained) if (hs[t._outputNr]) accumulateInto(t, hs[t._outputNr] as Tensor, createGraph);
         const saved = node.unpack();
-        grads = withTemps(() => multi.rule(gs, saved, node.needs));
-      } else if (g) {
-        if (node.retained) for (const t of node.retained) accumulateInto(t, g, createGraph);
+        grads = withTemps(() => multi.rule(hs, saved, node.needs));
+      } else if (run && g) {
+        const h = hooks ? runHooks(hooks.get(0), g) : g;
+        if (node.retained) for (const t of node.retained) accumulateInto(t, h, createGraph);
         const saved = node.unpack();
-        grads = withTemps(() => node.rule(g, saved, node.needs));
+        grads = withTemps(() => node.rule(h, saved, node.needs));
       }
-      if (!retainGraph) node.release();
+      if (run && !retainGraph) node.release();
       for (const gi of grads) if (gi) hold(gi);
-      const readyLeaves: Tensor[] = [];
-      for (let i = 0; i < node.next.length; i++) {
+      for (let i = 0; run && i < node.next.length; i++) {
         const target = node.next[i];
         const raw = grads[i] ?? null;
         if (!target) continue;
@@ -268,17 +354,10 @@ export function runBackward(root: Tensor, gradient: Tensor, retainGraph: boolean
       if (g) drop(g);
       if (gs) for (const x of gs) if (x) drop(x);
       // Leaves that have all their gradient accumulate it now (PyTorch runs AccumulateGrad first).
-      for (const leaf of readyLeaves) {
-        const st = leaves.get(leaf) as { deps: number; pending: Tensor | null };
-        const sum = st.pending;
-        if (!sum) continue;
-        st.pending = null;
-        const sole = !createGraph && sum !== gradient && sum._flowUses === 1;
-        accumulateInto(leaf, sum, createGraph, sole);
-        drop(sum);
-      }
+      for (const leaf of readyLeaves.splice(0)) finishLeaf(leaf);
     }
   } finally {
     setGradEnabled(prevMode);
   }
+  return captured;
 }

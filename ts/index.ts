@@ -1,5 +1,7 @@
 // asgrad: PyTorch's tensors and autograd, computed by a WebAssembly core.
 import { Tensor } from './tensor.js';
+import { grad, backwardAll } from './autograd_api.js';
+import * as functional from './autograd_functional.js';
 import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
 import * as nn from './nn.js';
@@ -15,6 +17,8 @@ import * as V from './validate.js';
 import type { Tensor as TensorT } from './tensor.js';
 
 export type { DType } from './dtype.js';
+export type { GradOptions } from './autograd_api.js';
+export type { TensorFunction, FunctionalOptions, JacobianOptions } from './autograd_functional.js';
 export type { TensorOptions, TensorLike, Scalar } from './ops/operands.js';
 export type { Reduction } from './ops/losses.js';
 export type { AlphaOptions } from './ops/binary.js';
@@ -71,6 +75,8 @@ export const torch = {
   memory,
   setMemoryLimit,
   resetPeakMemory,
+  /** torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)` and `functional` (jacobian, hessian, vjp, jvp, hvp, vhp). */
+  autograd: { grad, backward: backwardAll, functional },
   scope: <T>(fn: () => T): T => scope(V.callback(fn, 'scope')),
   keep: <T extends TensorT>(t: T): T => {
     V.tensor(t, 'keep', 'tensor', 1);

@@ -5,7 +5,7 @@ import type { Ticket } from './storage.js';
 import { trackInScope, setTensorCheck } from './scope.js';
 import { type DType, ITEM_SIZE } from './dtype.js';
 import { Size, checkViewBounds, contiguousStrides, isContiguous, numelOf, normDimNoScalar } from './shape.js';
-import { type Node, AutogradError, type EdgeTarget } from './autograd.js';
+import { type Node, AutogradError, type EdgeTarget, RemovableHandle, type HookTable, type TensorHook } from './autograd.js';
 import { isGradEnabled, withGradMode } from './grad_mode.js';
 import { late } from './late.js';
 import { TENSOR } from './brand.js';
@@ -235,6 +235,31 @@ export class Tensor {
   }
   get retainsGrad(): boolean {
     return this._retainsGrad;
+  }
+  /** @internal The hooks of a leaf (a non-leaf's live on its grad_fn). */
+  _hooks: HookTable | null = null;
+  /**
+   * Registers a hook that sees this tensor's gradient in backward and may return a replacement
+   * (PyTorch's register_hook); `remove()` on the handle unregisters it.
+   */
+  registerHook(hook: TensorHook): RemovableHandle {
+    V.callback(hook, 'register_hook');
+    this._check('register_hook');
+    if (!this.requiresGrad) throw new AutogradError("cannot register a hook on a tensor that doesn't require gradient");
+    const fn = this.gradFn;
+    let table: HookTable;
+    if (fn) {
+      fn.preHooks ??= new Map();
+      table = fn.preHooks.get(this._outputNr) ?? new Map();
+      fn.preHooks.set(this._outputNr, table);
+    } else {
+      const leaf = this._leafTarget;
+      leaf._hooks ??= new Map();
+      table = leaf._hooks;
+    }
+    const h = new RemovableHandle(table as Map<RemovableHandle, unknown>);
+    table.set(h, hook);
+    return h;
   }
   retainGrad(): void {
     if (!this.requiresGrad) throw new AutogradError("can't retain_grad on Tensor that has requires_grad=False");

@@ -217,7 +217,7 @@ function signatureOf(s: Stmt): readonly ArgKind[] {
   return sig;
 }
 
-function runStmt(s: Stmt, env: Map<string, Tensor>): Tensor | readonly Tensor[] {
+export function runStmt(s: Stmt, env: Map<string, Tensor>): Tensor | readonly Tensor[] {
   const def = OPS[s.op];
   if (!def) throw new Error(`unknown op '${s.op}'`);
   const sig = signatureOf(s);
@@ -684,7 +684,7 @@ export function runVariant(v: Variant, where: string): Result {
 
 export interface GroupFile {
   file: string;
-  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'modules' | 'init' | 'optim' | 'training' | 'safetensors' | 'invalid';
+  kind: 'cases' | 'traces' | 'print' | 'gradfn_names' | 'modules' | 'init' | 'optim' | 'training' | 'autograd' | 'safetensors' | 'invalid';
   items: { name: string; run: () => Result }[];
   /** What the manifest counts, when it is not the items (safetensors: files and malformed files). */
   counts?: Record<string, number>;

@@ -6,13 +6,8 @@ import { isGradEnabled } from '../grad_mode.js';
 import { keep } from '../scope.js';
 import type { Module } from './module.js';
 
-/** A hook's handle: `remove()` unregisters it (PyTorch's RemovableHandle). */
-export class RemovableHandle {
-  constructor(private readonly table: Map<RemovableHandle, unknown>) {}
-  remove(): void {
-    this.table.delete(this);
-  }
-}
+import { RemovableHandle } from '../autograd.js';
+export { RemovableHandle };
 
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing (Python's None).
 export type ForwardPreHook = (module: Module, inputs: Tensor[]) => Tensor | Tensor[] | null | undefined | void;

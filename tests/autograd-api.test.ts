@@ -1,0 +1,80 @@
+// torch.autograd: grad, backward over several roots, tensor hooks, retained grads and the functional
+// transforms, against ../shared/golden-train/autograd.json (PyTorch 1.13), plus behaviour around them.
+import { describe, expect, it } from 'vitest';
+import { torch, type Tensor } from '../build/ts/index.js';
+import { loadAutogradCases, runAutogradCase } from './conformance/autograd.js';
+import { shared } from './shared.js';
+
+const CASES = loadAutogradCases(shared('golden-train', 'autograd.json'));
+
+describe('golden-train autograd.json (PyTorch 1.13)', () => {
+  it('has every case', () => expect(CASES.length).toBe(161));
+  for (const c of CASES) {
+    it(c.name, () => {
+      const r = runAutogradCase(c);
+      expect(r.message ?? '').toBe('');
+      expect(r.ok).toBe(true);
+    });
+  }
+});
+
+const f64 = (xs: number[], requiresGrad = true): Tensor => torch.tensor(xs, { dtype: 'float64', requiresGrad });
+
+describe('torch.autograd behaviour', () => {
+  it('grad does not touch .grad; backward over several roots sums into it once', () => {
+    const x = f64([1, 2, 3]);
+    const [g] = torch.autograd.grad(x.pow(3).sum(), x);
+    expect(g?.tolist()).toEqual([3, 12, 27]);
+    expect(x.grad).toBe(null);
+    const a = x.mul(2);
+    torch.autograd.backward([a, a.sum().mul(3)], [torch.ones([3], { dtype: 'float64' }), null]);
+    expect(x.grad?.tolist()).toEqual([8, 8, 8]);
+  });
+  it('a root that is also inside another root waits for its whole gradient', () => {
+    const x = f64([2]);
+    const y = x.mul(3);
+    const z = y.square();
+    // d/dx of (y + z) = 3 + 2*y*3 = 3 + 36
+    torch.autograd.backward([y, z], [f64([1], false), f64([1], false)]);
+    expect(x.grad?.tolist()).toEqual([39]);
+  });
+  it('hooks: a non-leaf hook replaces the gradient flowing on, a leaf hook what accumulates; remove() unregisters', () => {
+    const x = f64([1, 2]);
+    const y = x.mul(3);
+    const h = y.registerHook((g) => g.mul(10));
+    const seen: number[][] = [];
+    x.registerHook((g) => {
+      seen.push(g.tolist() as number[]);
+      return g.add(1);
+    });
+    y.sum().backward();
+    expect(seen).toEqual([[30, 30]]);
+    expect(x.grad?.tolist()).toEqual([31, 31]);
+    h.remove();
+    x.grad = null;
+    x.mul(3).sum().backward();
+    expect((x.grad as Tensor | null)?.tolist()).toEqual([4, 4]);
+    expect(() => f64([1], false).registerHook((g) => g)).toThrow("cannot register a hook on a tensor that doesn't require gradient");
+  });
+  it("grad's errors are PyTorch's", () => {
+    const x = f64([1, 2]);
+    const u = f64([1]);
+    expect(() => torch.autograd.grad(x.sum(), [x, u])).toThrow(
+      'One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.',
+    );
+    expect(torch.autograd.grad(x.sum(), [x, u], { allowUnused: true })[1]).toBe(null);
+    expect(() => torch.autograd.grad(x.mul(2), x)).toThrow('grad can be implicitly created only for scalar outputs');
+    expect(() => torch.autograd.grad(x.sum(), f64([1], false))).toThrow('One of the differentiated Tensors does not require grad');
+    expect(() => torch.autograd.grad(x.sum(), x, { only: true } as never)).toThrow("grad() got an unexpected keyword argument 'only'");
+  });
+  it('functional: the Hessian of sum(x^3) is diag(6x); hvp equals H v', () => {
+    const x = f64([1, 2], false);
+    const f = (t: Tensor) => t.pow(3).sum();
+    expect((torch.autograd.functional.hessian(f, x) as Tensor).tolist()).toEqual([
+      [6, 0],
+      [0, 12],
+    ]);
+    const [, hv] = torch.autograd.functional.hvp(f, x, f64([1, 1], false));
+    expect((hv as Tensor).tolist()).toEqual([6, 12]);
+  });
+});
