@@ -21,6 +21,10 @@ import { meta } from "./memory";
   let P = meta(0) * meta(1), H = meta(2), W = meta(3), kH = meta(4), kW = meta(5);
   let sH = meta(6), sW = meta(7), pH = meta(8), pW = meta(9), dH = meta(10), dW = meta(11);
   let oH = meta(12), oW = meta(13);
+  if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1 && 2 * oH <= H && 2 * oW <= W) {
+    maxPool2x2T<T>(out, idx, x, P, H, W, oH, oW);
+    return;
+  }
   let o = 0;
   for (let p = 0; p < P; p++) {
     let plane = x + boff<T>(p * H * W);
@@ -51,12 +55,90 @@ import { meta } from "./memory";
   }
 }
 
+/** max_pool2d with 2x2 windows, stride 2, no padding or dilation, every window inside the input:
+ *  the same scan as maxPoolT (window order (0,0), (0,1), (1,0), (1,1), from -inf) unrolled. */
+// @ts-ignore: decorator
+@inline function maxPool2x2T<T>(out: usize, idx: usize, x: usize, P: i32, H: i32, W: i32, oH: i32, oW: i32): void {
+  let o = 0;
+  for (let p = 0; p < P; p++) {
+    let plane = x + boff<T>(p * H * W);
+    for (let oi = 0; oi < oH; oi++) {
+      let r0 = 2 * oi * W;
+      let r1 = r0 + W;
+      let ro = out + boff<T>(o);
+      let ri = idx + (<usize>o << 3);
+      let oj = 0;
+      if (sizeof<T>() == 4) {
+        // four windows at once: lanes = output columns; the same scan per lane
+        let ninf = f32x4.splat(-Infinity);
+        let lane = i32x4(0, 2, 4, 6);
+        for (; oj + 4 <= oW; oj += 4) {
+          let c = 2 * oj;
+          let p0 = plane + boff<T>(r0 + c);
+          let p1 = plane + boff<T>(r1 + c);
+          let u = v128.load(p0);
+          let u2 = v128.load(p0, 16);
+          let l = v128.load(p1);
+          let l2 = v128.load(p1, 16);
+          let i0 = i32x4.add(i32x4.splat(r0 + c), lane);
+          let i1 = i32x4.add(i32x4.splat(r1 + c), lane);
+          let one = i32x4.splat(1);
+          let best = ninf;
+          let bi = i0;
+          let v = v128.shuffle<f32>(u, u2, 0, 2, 4, 6);
+          let m = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+          best = v128.bitselect(v, best, m);
+          v = v128.shuffle<f32>(u, u2, 1, 3, 5, 7);
+          m = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+          best = v128.bitselect(v, best, m);
+          bi = v128.bitselect(i32x4.add(i0, one), bi, m);
+          v = v128.shuffle<f32>(l, l2, 0, 2, 4, 6);
+          m = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+          best = v128.bitselect(v, best, m);
+          bi = v128.bitselect(i1, bi, m);
+          v = v128.shuffle<f32>(l, l2, 1, 3, 5, 7);
+          m = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+          best = v128.bitselect(v, best, m);
+          bi = v128.bitselect(i32x4.add(i1, one), bi, m);
+          v128.store(ro + boff<T>(oj), best);
+          v128.store(ri + (<usize>oj << 3), i64x2.extend_low_i32x4_s(bi));
+          v128.store(ri + (<usize>oj << 3), i64x2.extend_high_i32x4_s(bi), 16);
+        }
+      }
+      for (; oj < oW; oj++) {
+        let c = 2 * oj;
+        // branch-free: the maxima of random data defeat branch prediction
+        let best: T = <T>(-Infinity);
+        let bi = r0 + c;
+        let v = ld<T>(plane, r0 + c);
+        let m = (v > best) | (v != v);
+        best = select<T>(v, best, m);
+        bi = select<i32>(r0 + c, bi, m);
+        v = ld<T>(plane, r0 + c + 1);
+        m = (v > best) | (v != v);
+        best = select<T>(v, best, m);
+        bi = select<i32>(r0 + c + 1, bi, m);
+        v = ld<T>(plane, r1 + c);
+        m = (v > best) | (v != v);
+        best = select<T>(v, best, m);
+        bi = select<i32>(r1 + c, bi, m);
+        v = ld<T>(plane, r1 + c + 1);
+        m = (v > best) | (v != v);
+        best = select<T>(v, best, m);
+        bi = select<i32>(r1 + c + 1, bi, m);
+        st<T>(ro, oj, best);
+        store<i64>(ri + (<usize>oj << 3), <i64>bi);
+      }
+      o += oW;
+    }
+  }
+}
+
 /** out [N*C, H*W] = zeros, then out[p, idx[p, o]] += g[p, o] in o order (max_pool2d's adjoint). */
 // @ts-ignore: decorator
 @inline function maxPoolBackT<T>(out: usize, g: usize, idx: usize): void {
   let P = meta(0) * meta(1), HW = meta(2) * meta(3), L = meta(12) * meta(13);
-  let total = P * HW;
-  for (let i = 0; i < total; i++) st<T>(out, i, <T>0);
+  memory.fill(out, 0, boff<T>(P * HW));
   for (let p = 0; p < P; p++) {
     let d = out + boff<T>(p * HW);
     for (let o = 0; o < L; o++) {

@@ -4,7 +4,7 @@
 // (products, and im2col / col2im, each the other's adjoint), so double backward works.
 import type { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
-import { noGrad } from '../grad_mode.js';
+import { isGradEnabled, noGrad } from '../grad_mode.js';
 import { withTemps } from '../scope.js';
 import { isTensor } from '../brand.js';
 import * as K from './internal.js';
@@ -181,9 +181,13 @@ export function col2im(cols: Tensor, g: K.Geometry): Tensor {
 function convForward(x4: Tensor, w4: Tensor, bias: Tensor | null, g: K.Geometry, groups: number): Tensor {
   return noGrad(() =>
     withTemps(() => {
+      const cout = w4._shape[0];
+      if (groups === 1) {
+        const y1 = K.convGemmK(x4, w4, g, cout);
+        return bias ? y1.add(bias.view([1, cout, 1])) : y1;
+      }
       const cols = K.im2colK(x4, g);
       const wc = K.contiguousOf(w4);
-      const cout = w4._shape[0];
       const cog = cout / groups;
       const ckg = (g.C / groups) * g.k[0] * g.k[1];
       const L = g.o[0] * g.o[1];
@@ -256,6 +260,14 @@ function convBackward(gy: Tensor, x: Tensor, w: Tensor, g: K.Geometry, groups: n
   const L = g.o[0] * g.o[1];
   let gx: Tensor | null = null;
   let gw: Tensor | null = null;
+  if (groups === 1 && !isGradEnabled()) {
+    // Not differentiated further: per-sample kernels (same products and order, no full columns).
+    const x4 = x.ndim === 4 ? x : x.reshape([g.N, g.C, g.H, g.W]);
+    if (need[0]) gx = noGrad(() => K.convGradInputK(gy, w, g, cout)).reshape(x._shape);
+    if (need[1]) gw = K.convGradWeightK(gy, x4, g, cout).reshape([g.N, 1, cout, ckg]).sum(0).reshape(w._shape);
+    const gb0 = need[2] ? gy.sum(gy.ndim === 4 ? [0, 2, 3] : [0, 2]) : null;
+    return [gx, gw, gb0];
+  }
   if (need[0]) {
     const wt = w.reshape([groups, cog, ckg]).transpose(1, 2);
     const cols = perGroup(wt, gy, g.N, groups, ckg, cog, L).reshape([g.N, g.C * g.k[0] * g.k[1], L]);

@@ -80,3 +80,104 @@ export function maxPoolK(x: Tensor, g: Geometry): [Tensor, Tensor] {
   if (xc !== x) xc.dispose();
   return [out, idx];
 }
+
+/**
+ * The convolution of x [N, C, H, W] (groups 1) by w [cout, C*kH*kW] (any contiguous shape): [N,
+ * cout, oH*oW], one sample at a time: its columns (im2col into one reused [C*kH*kW, oH*oW] buffer,
+ * small enough to stay in cache) times w, written straight into the sample's slice of the result.
+ * Each sample's product is the one the batched GEMM computes (same K chunks, same order): the
+ * same bits as im2colK followed by a broadcast matmul, without the [N, C*kH*kW, oH*oW] columns.
+ */
+export function convGemmK(x: Tensor, w: Tensor, g: Geometry, cout: number): Tensor {
+  const dtype = x.dtype;
+  const ck = g.C * g.k[0] * g.k[1];
+  const l = L(g);
+  const out = empty([g.N, cout, l], dtype);
+  if (out.numel() === 0) return out;
+  const xc = contiguousOf(x);
+  const wc = contiguousOf(w);
+  const cols = empty([ck, l], dtype);
+  const es = dtype === 'float64' ? 8 : 4;
+  const im = kernelFor('im2col', dtype);
+  const mm = kernelFor('matmul', dtype);
+  const px = xc._ptr('im2col');
+  const pw = wc._ptr('matmul');
+  const pc = cols._ptr();
+  const po = out._ptr();
+  const one = { ...g, N: 1 };
+  for (let n = 0; n < g.N; n++) {
+    geometry(one);
+    im(pc, px + n * g.C * g.H * g.W * es);
+    mm(po + n * cout * l * es, pw, pc, 1, cout, ck, l, 0, ck, 1, 0, l, 1);
+  }
+  cols.dispose();
+  if (xc !== x) xc.dispose();
+  if (wc !== w) wc.dispose();
+  return out;
+}
+
+/**
+ * Per-sample products of the weight gradient of a groups-1 convolution: out[n] = gy[n] [cout, L]
+ * times cols(x[n])ᵀ [L, C*kH*kW], each sample's columns built into one reused buffer. The caller
+ * sums over n: the same products (same order) as the batched gy @ colsᵀ, without the full columns.
+ */
+export function convGradWeightK(gy: Tensor, x: Tensor, g: Geometry, cout: number): Tensor {
+  const dtype = x.dtype;
+  const ck = g.C * g.k[0] * g.k[1];
+  const l = L(g);
+  const out = empty([g.N, cout, ck], dtype);
+  if (out.numel() === 0) return out;
+  const xc = contiguousOf(x);
+  const gc = contiguousOf(gy);
+  const cols = empty([ck, l], dtype);
+  const es = dtype === 'float64' ? 8 : 4;
+  const im = kernelFor('im2col', dtype);
+  const mm = kernelFor('matmul', dtype);
+  const px = xc._ptr('im2col');
+  const pg = gc._ptr('matmul');
+  const pc = cols._ptr();
+  const po = out._ptr();
+  const one = { ...g, N: 1 };
+  for (let n = 0; n < g.N; n++) {
+    geometry(one);
+    im(pc, px + n * g.C * g.H * g.W * es);
+    mm(po + n * cout * ck * es, pg + n * cout * l * es, pc, 1, cout, l, ck, 0, l, 1, 0, 1, l);
+  }
+  cols.dispose();
+  if (xc !== x) xc.dispose();
+  if (gc !== gy) gc.dispose();
+  return out;
+}
+
+/**
+ * The input gradient of a groups-1 convolution: per sample, wᵀ [C*kH*kW, cout] times gy[n] [cout,
+ * L] into one reused column buffer, then col2im into the sample's planes: the same products and
+ * the same scatter order as the batched product followed by col2im.
+ */
+export function convGradInputK(gy: Tensor, w: Tensor, g: Geometry, cout: number): Tensor {
+  const dtype = gy.dtype;
+  const ck = g.C * g.k[0] * g.k[1];
+  const l = L(g);
+  const out = empty([g.N, g.C, g.H, g.W], dtype);
+  if (out.numel() === 0) return out;
+  const wc = contiguousOf(w);
+  const gc = contiguousOf(gy);
+  const cols = empty([ck, l], dtype);
+  const es = dtype === 'float64' ? 8 : 4;
+  const ci = kernelFor('col2im', dtype);
+  const mm = kernelFor('matmul', dtype);
+  const pw = wc._ptr('matmul');
+  const pg = gc._ptr('matmul');
+  const pc = cols._ptr();
+  const po = out._ptr();
+  const one = { ...g, N: 1 };
+  for (let n = 0; n < g.N; n++) {
+    mm(pc, pw, pg + n * cout * l * es, 1, ck, cout, l, 0, 1, ck, 0, l, 1);
+    geometry(one);
+    ci(po + n * g.C * g.H * g.W * es, pc);
+  }
+  cols.dispose();
+  if (wc !== w) wc.dispose();
+  if (gc !== gy) gc.dispose();
+  return out;
+}
