@@ -56,6 +56,25 @@ describe('torch.autograd behaviour', () => {
     expect((x.grad as Tensor | null)?.tolist()).toEqual([4, 4]);
     expect(() => f64([1], false).registerHook((g) => g)).toThrow("cannot register a hook on a tensor that doesn't require gradient");
   });
+  it('gradFn.nextFunctions: (node, output number) per input, AccumulateGrad for leaves (one per leaf), null where none', () => {
+    const x = f64([1, 1, 1]);
+    const w = f64([1, 1, 1]);
+    const y = x.mul(w).sum().mul(2);
+    const [[sumNode, nr], [none]] = y.gradFn?.nextFunctions ?? [];
+    expect([String(sumNode), nr, none]).toEqual(['<SumBackward0>', 0, null]);
+    const [[mul]] = (sumNode as NonNullable<typeof sumNode>).nextFunctions;
+    const [[ax], [aw]] = (mul as NonNullable<typeof mul>).nextFunctions;
+    expect([String(ax), String(aw)]).toEqual(['<AccumulateGrad>', '<AccumulateGrad>']);
+    expect((ax as { variable: Tensor }).variable).toBe(x);
+    expect(x.mul(3).gradFn?.nextFunctions[0][0]).toBe(ax);
+    // A node with several outputs: which output each input came from (PyTorch: (UnbindBackward0, 1), (UnbindBackward0, 2)).
+    const parts = torch.ones([4], { requiresGrad: true }).unbind(0);
+    const prod = parts[1].mul(parts[2]);
+    expect(prod.gradFn?.nextFunctions.map(([n, k]) => [String(n), k])).toEqual([
+      ['<UnbindBackward0>', 1],
+      ['<UnbindBackward0>', 2],
+    ]);
+  });
   it("grad's errors are PyTorch's", () => {
     const x = f64([1, 2]);
     const u = f64([1]);

@@ -104,6 +104,19 @@ export class Node {
     return `<${this.name}>`;
   }
 
+  /**
+   * PyTorch's `grad_fn.next_functions`: for each input, the node its gradient goes to and which
+   * output of that node it is: another node, a leaf's AccumulateGrad, or null.
+   */
+  get nextFunctions(): [Node | AccumulateGrad | null, number][] {
+    return this.next.map((t, i) => {
+      if (t === null) return [null, 0];
+      if (t instanceof Node) return [t, this.nextNr[i]];
+      t._accumulateGrad ??= new AccumulateGrad(t);
+      return [t._accumulateGrad, 0];
+    });
+  }
+
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
@@ -142,6 +155,21 @@ export class Node {
     this.inner?.release();
     if (this.saved) for (const t of this.saved) t._releaseSaved();
     this.saved = this.hadSaved ? null : [];
+  }
+}
+
+/** The node that accumulates into a leaf's `.grad` (PyTorch's AccumulateGrad): what `nextFunctions` shows for a leaf. */
+export class AccumulateGrad {
+  readonly name = 'AccumulateGrad';
+  constructor(readonly variable: Tensor) {}
+  get nextFunctions(): [] {
+    return [];
+  }
+  toString(): string {
+    return '<AccumulateGrad>';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 }
 

@@ -5,7 +5,15 @@ import type { Ticket } from './storage.js';
 import { trackInScope, setTensorCheck } from './scope.js';
 import { type DType, ITEM_SIZE } from './dtype.js';
 import { Size, checkViewBounds, contiguousStrides, isContiguous, numelOf, normDimNoScalar } from './shape.js';
-import { type Node, AutogradError, type EdgeTarget, RemovableHandle, type HookTable, type TensorHook } from './autograd.js';
+import {
+  type AccumulateGrad,
+  type Node,
+  AutogradError,
+  type EdgeTarget,
+  RemovableHandle,
+  type HookTable,
+  type TensorHook,
+} from './autograd.js';
 import { isGradEnabled, withGradMode } from './grad_mode.js';
 import { late } from './late.js';
 import { TENSOR } from './brand.js';
@@ -236,6 +244,8 @@ export class Tensor {
   get retainsGrad(): boolean {
     return this._retainsGrad;
   }
+  /** @internal The AccumulateGrad node `nextFunctions` shows for this leaf (one per leaf, as PyTorch's). */
+  _accumulateGrad: AccumulateGrad | null = null;
   /** @internal The hooks of a leaf (a non-leaf's live on its grad_fn). */
   _hooks: HookTable | null = null;
   /**
