@@ -17,3 +17,4 @@ export * from "./pool";
 export * from "./pad";
 export * from "./xlogy";
 export * from "./masked";
+export * from "./norm_rows";

@@ -20,6 +20,7 @@
 // (so a row -0, +0 gives -0 for both amax and amin), which wasm's min/max (-0 < +0) do not.
 
 import { ld, st, boff, lanes, texp, tlog } from "./math";
+import { expf4Any } from "./vexp";
 
 // ------------------------------------------------------------------------------ sum / mean
 
@@ -319,9 +320,88 @@ export function logsumexp_f64(out: usize, x: usize, outer: i32, n: i32, inner: i
 export function var_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32, correction: f64): void { varT<f32>(out, x, outer, n, inner, correction); }
 export function var_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32, correction: f64): void { varT<f64>(out, x, outer, n, inner, correction); }
 
+/** Max of a contiguous run (wasm max is commutative and associative, NaN and signed zeros
+ *  included, so the lane order gives the sequential result). */
+// @ts-ignore: decorator
+@inline function runMax<T>(p: usize, n: i32): T {
+  let k = 0;
+  let m: T = <T>-Infinity;
+  if (sizeof<T>() == 4) {
+    if (n >= 4) {
+      let v = v128.load(p);
+      for (k = 4; k + 4 <= n; k += 4) v = f32x4.max(v, v128.load(p + boff<T>(k)));
+      m = <T>max<f32>(max<f32>(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max<f32>(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+    }
+  } else {
+    if (n >= 2) {
+      let v = v128.load(p);
+      for (k = 2; k + 2 <= n; k += 2) v = f64x2.max(v, v128.load(p + boff<T>(k)));
+      m = <T>max<f64>(f64x2.extract_lane(v, 0), f64x2.extract_lane(v, 1));
+    }
+  }
+  for (; k < n; k++) m = max<T>(m, ld<T>(p, k));
+  return m;
+}
+
+/** softmax / log_softmax of one contiguous row, with the same operations and the same sequential
+ *  f64 sum as the generic path (exp by expf4Any: the scalar exp's bits in every lane). */
+// @ts-ignore: decorator
+@inline function softmaxRow<T>(q: usize, p: usize, n: i32, isLog: bool): void {
+  let m = runMax<T>(p, n);
+  let s: f64 = 0;
+  let k = 0;
+  if (sizeof<T>() == 4) {
+    let mv = f32x4.splat(<f32>m);
+    for (; k + 4 <= n; k += 4) {
+      let e = expf4Any(f32x4.sub(v128.load(p + boff<T>(k)), mv));
+      if (!isLog) v128.store(q + boff<T>(k), e);
+      s += <f64>f32x4.extract_lane(e, 0);
+      s += <f64>f32x4.extract_lane(e, 1);
+      s += <f64>f32x4.extract_lane(e, 2);
+      s += <f64>f32x4.extract_lane(e, 3);
+    }
+  }
+  for (; k < n; k++) {
+    let e = texp<T>(ld<T>(p, k) - m);
+    if (!isLog) st<T>(q, k, e);
+    s += <f64>e;
+  }
+  k = 0;
+  if (isLog) {
+    let lse = tlog<T>(<T>s);
+    if (sizeof<T>() == 4) {
+      let mv = f32x4.splat(<f32>m);
+      let lv = f32x4.splat(<f32>lse);
+      for (; k + 4 <= n; k += 4) v128.store(q + boff<T>(k), f32x4.sub(f32x4.sub(v128.load(p + boff<T>(k)), mv), lv));
+    } else {
+      let mv = f64x2.splat(<f64>m);
+      let lv = f64x2.splat(<f64>lse);
+      for (; k + 2 <= n; k += 2) v128.store(q + boff<T>(k), f64x2.sub(f64x2.sub(v128.load(p + boff<T>(k)), mv), lv));
+    }
+    for (; k < n; k++) st<T>(q, k, (ld<T>(p, k) - m) - lse);
+  } else {
+    let sv = f64x2.splat(s);
+    if (sizeof<T>() == 4) {
+      for (; k + 4 <= n; k += 4) {
+        let v = v128.load(q + boff<T>(k));
+        let lo = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v), sv));
+        let hi = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), sv));
+        v128.store(q + boff<T>(k), v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
+      }
+    } else {
+      for (; k + 2 <= n; k += 2) v128.store(q + boff<T>(k), f64x2.div(v128.load(q + boff<T>(k)), sv));
+    }
+    for (; k < n; k++) st<T>(q, k, <T>(<f64>ld<T>(q, k) / s));
+  }
+}
+
 // @ts-ignore: decorator
 @inline function softmaxT<T>(out: usize, x: usize, outer: i32, n: i32, inner: i32, isLog: bool): void {
   if (n <= 0) return;
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) softmaxRow<T>(out + boff<T>(o * n), x + boff<T>(o * n), n, isLog);
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let off = o * n * inner + i;

@@ -56,21 +56,24 @@ function normalize(
   bias: Tensor | null,
   p: NormPlan,
   stats?: { mean: Tensor; rstd: Tensor },
+  fused?: () => Tensor,
 ): Tensor {
   const xhatOf = (xs: Tensor): { xhat: Tensor; rstd: Tensor; grouped: boolean } => {
     if (stats) return { xhat: xs.sub(stats.mean).mul(stats.rstd), rstd: stats.rstd, grouped: false };
     const s = standardize(xs, p);
     return { xhat: s.xhat, rstd: s.rstd, grouped: true };
   };
-  const y = noGrad(() =>
-    withTemps(() => {
-      const { xhat } = xhatOf(x);
-      let out = reshape(xhat, p.shape);
-      if (weight) out = out.mul(affine(weight, p));
-      if (bias) out = out.add(affine(bias, p));
-      return out === xhat ? K.contiguousCopy(out) : out;
-    }),
-  );
+  const y = fused
+    ? fused()
+    : noGrad(() =>
+        withTemps(() => {
+          const { xhat } = xhatOf(x);
+          let out = reshape(xhat, p.shape);
+          if (weight) out = out.mul(affine(weight, p));
+          if (bias) out = out.add(affine(bias, p));
+          return out === xhat ? K.contiguousCopy(out) : out;
+        }),
+      );
   return record(
     node,
     y,
@@ -143,7 +146,13 @@ export function layerNorm(
     affineDims: Array.from({ length: lead }, (_, i) => i),
     eps: opts?.eps ?? 1e-5,
   };
-  return normalize('NativeLayerNormBackward0', x, weight ?? null, bias ?? null, plan);
+  const w = weight ?? null;
+  const b = bias ?? null;
+  // One normalised dim over contiguous rows, affine of x's dtype: the fused kernel (same bits).
+  const fusable =
+    k === 1 && x.isContiguous() && x.numel() > 0 && [w, b].every((t) => t === null || (t.isContiguous() && t.dtype === x.dtype));
+  const fused = fusable ? () => K.layerNormRowsK(x, normalizedShape[0], w, b, plan.eps) : undefined;
+  return normalize('NativeLayerNormBackward0', x, w, b, plan, undefined, fused);
 }
 
 /** The plan of a per-channel affine over [N, C, *]. */
@@ -246,7 +255,7 @@ export const NORM_OPS = {
     fn: layerNorm,
     doc: 'Standardises over the trailing normalizedShape dims, then weight * x + bias.',
     nodes: ['NativeLayerNormBackward0'],
-    kernels: [],
+    kernels: ['layer_norm_rows'],
     dtype: 'same',
     saves: 'input, weight',
     torch: false,
