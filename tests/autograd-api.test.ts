@@ -97,3 +97,62 @@ describe('torch.autograd behaviour', () => {
     expect((hv as Tensor).tolist()).toEqual([6, 12]);
   });
 });
+
+describe('torch.autograd.Function (custom ops)', () => {
+  class MyExp extends torch.autograd.Function {
+    static override forward(ctx: InstanceType<typeof torch.autograd.FunctionCtx>, x: Tensor, k: number): Tensor {
+      const y = x.exp().mul(k);
+      ctx.saveForBackward(y);
+      return y;
+    }
+    static override backward(ctx: InstanceType<typeof torch.autograd.FunctionCtx>, g: Tensor): (Tensor | null)[] {
+      const [y] = ctx.savedTensors;
+      return [g.mul(y), null];
+    }
+  }
+  it("records one <NameBackward> node; first and second derivatives are PyTorch 1.13's", () => {
+    const x = f64([0.5, -1.0, 2.0]);
+    const y = MyExp.apply<Tensor>(x, 3.0);
+    expect(String(y.gradFn)).toBe('<MyExpBackward>');
+    const [g] = torch.autograd.grad(y.sum(), x, { createGraph: true });
+    const want = [4.946163812100385, 1.103638323514327, 22.16716829679195];
+    ((g as Tensor).tolist() as number[]).forEach((v, i) => {
+      expect(v).toBeCloseTo(want[i], 12);
+    });
+    const [h] = torch.autograd.grad((g as Tensor).sum(), x);
+    ((h as Tensor).tolist() as number[]).forEach((v, i) => {
+      expect(v).toBeCloseTo(want[i], 12);
+    });
+  });
+  it("needsInputGrad, markNonDifferentiable and PyTorch's message for a wrong number of gradients", () => {
+    const seen: boolean[][] = [];
+    class Two extends torch.autograd.Function {
+      static override forward(ctx: InstanceType<typeof torch.autograd.FunctionCtx>, a: Tensor, b: Tensor): Tensor[] {
+        seen.push(ctx.needsInputGrad);
+        const idx = a.gt(0);
+        ctx.markNonDifferentiable(idx);
+        return [a.mul(b), idx];
+      }
+      static override backward(_ctx: InstanceType<typeof torch.autograd.FunctionCtx>, g: Tensor): Tensor[] {
+        return [g.mul(2), g.mul(3)];
+      }
+    }
+    const a = f64([1, -2]);
+    const [p, mask] = Two.apply<Tensor[]>(a, f64([5, 5], false));
+    expect(seen).toEqual([[true, false]]);
+    expect(mask.requiresGrad).toBe(false);
+    p.sum().backward();
+    expect(a.grad?.tolist()).toEqual([2, 2]);
+    class Bad extends torch.autograd.Function {
+      static override forward(_ctx: InstanceType<typeof torch.autograd.FunctionCtx>, x: Tensor, k: number): Tensor {
+        return x.mul(k);
+      }
+      static override backward(_ctx: InstanceType<typeof torch.autograd.FunctionCtx>, g: Tensor): Tensor {
+        return g;
+      }
+    }
+    expect(() => Bad.apply<Tensor>(a, 2.0).sum().backward()).toThrow(
+      'function BadBackward returned an incorrect number of gradients (expected 2, got 1)',
+    );
+  });
+});

@@ -2,6 +2,7 @@
 import { Tensor } from './tensor.js';
 import { grad, backwardAll } from './autograd_api.js';
 import * as functional from './autograd_functional.js';
+import { AutogradFunction, FunctionCtx } from './autograd_function.js';
 import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
 import * as nn from './nn.js';
@@ -76,7 +77,7 @@ export const torch = {
   setMemoryLimit,
   resetPeakMemory,
   /** torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)` and `functional` (jacobian, hessian, vjp, jvp, hvp, vhp). */
-  autograd: { grad, backward: backwardAll, functional },
+  autograd: { grad, backward: backwardAll, functional, Function: AutogradFunction, FunctionCtx },
   scope: <T>(fn: () => T): T => scope(V.callback(fn, 'scope')),
   keep: <T extends TensorT>(t: T): T => {
     V.tensor(t, 'keep', 'tensor', 1);
