@@ -21,6 +21,13 @@ export class RemovableHandle {
   }
 }
 
+/** Adds `hook` to `table` (run in registration order) and returns the handle that removes it. */
+export function addHook<H>(table: Map<RemovableHandle, H>, hook: H): RemovableHandle {
+  const h = new RemovableHandle(table as Map<RemovableHandle, unknown>);
+  table.set(h, hook);
+  return h;
+}
+
 /** A tensor hook: sees the gradient of its tensor and may return a replacement. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing (Python's None).
 export type TensorHook = (grad: Tensor) => Tensor | null | undefined | void;

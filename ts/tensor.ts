@@ -10,7 +10,8 @@ import {
   type Node,
   AutogradError,
   type EdgeTarget,
-  RemovableHandle,
+  type RemovableHandle,
+  addHook,
   type HookTable,
   type TensorHook,
 } from './autograd.js';
@@ -267,9 +268,7 @@ export class Tensor {
       leaf._hooks ??= new Map();
       table = leaf._hooks;
     }
-    const h = new RemovableHandle(table as Map<RemovableHandle, unknown>);
-    table.set(h, hook);
-    return h;
+    return addHook(table, hook);
   }
   retainGrad(): void {
     if (!this.requiresGrad) throw new AutogradError("can't retain_grad on Tensor that has requires_grad=False");

@@ -8,6 +8,7 @@ import { withTemps } from '../scope.js';
 import { legacyTypeName, type DType } from '../dtype.js';
 import * as V from '../validate.js';
 import { KeyError } from './errors.js';
+import { addHook } from '../autograd.js';
 import { asParameter, isParameter } from './parameter.js';
 import { type BackwardHook, type ForwardHook, type ForwardPreHook, type HookTables, RemovableHandle, callModule } from './hooks.js';
 
@@ -375,17 +376,11 @@ export class Module {
 
   registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
     V.callback(hook, 'register_forward_pre_hook');
-    const t = this[INTERNALS].preHooks;
-    const h = new RemovableHandle(t as Map<RemovableHandle, unknown>);
-    t.set(h, hook);
-    return h;
+    return addHook(this[INTERNALS].preHooks, hook);
   }
   registerForwardHook(hook: ForwardHook): RemovableHandle {
     V.callback(hook, 'register_forward_hook');
-    const t = this[INTERNALS].hooks;
-    const h = new RemovableHandle(t as Map<RemovableHandle, unknown>);
-    t.set(h, hook);
-    return h;
+    return addHook(this[INTERNALS].hooks, hook);
   }
   /**
    * hook(module, gradInput, gradOutput) runs when the gradients with respect to the module's tensor
@@ -393,10 +388,7 @@ export class Module {
    */
   registerFullBackwardHook(hook: BackwardHook): RemovableHandle {
     V.callback(hook, 'register_full_backward_hook');
-    const t = this[INTERNALS].backwardHooks;
-    const h = new RemovableHandle(t as Map<RemovableHandle, unknown>);
-    t.set(h, hook);
-    return h;
+    return addHook(this[INTERNALS].backwardHooks, hook);
   }
 
   // ---- printing -------------------------------------------------------------------------------------

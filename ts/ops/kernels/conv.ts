@@ -2,6 +2,7 @@
 // operands and the geometry, written to the metadata area.
 import type { Tensor } from '../../tensor.js';
 import { kernelFor, writeMeta } from './call.js';
+import type { KernelFn } from '../../core/wasm.js';
 import { contiguousOf, empty } from './memory.js';
 
 /** A 2-D window geometry over [N, C, H, W] giving [oH, oW] (dilation 1 for the pools). */
@@ -89,30 +90,47 @@ export function maxPoolK(x: Tensor, g: Geometry): [Tensor, Tensor] {
  * same bits as im2colK followed by a broadcast matmul, without the [N, C*kH*kW, oH*oW] columns.
  */
 export function convGemmK(x: Tensor, w: Tensor, g: Geometry, cout: number): Tensor {
-  const dtype = x.dtype;
-  const ck = g.C * g.k[0] * g.k[1];
   const l = L(g);
-  const out = empty([g.N, cout, l], dtype);
+  const ck = g.C * g.k[0] * g.k[1];
+  return perSample(x, w, g, [g.N, cout, l], (mm, po, pw, pc, n, es) =>
+    mm(po + n * cout * l * es, pw, pc, 1, cout, ck, l, 0, ck, 1, 0, l, 1),
+  );
+}
+
+/**
+ * The loop both per-sample products share: each sample's columns (im2col into one reused
+ * [C*kH*kW, oH*oW] buffer), then `product` with the matmul kernel, the result's, the other
+ * operand's and the columns' addresses, the sample and the element size.
+ */
+function perSample(
+  x: Tensor,
+  other: Tensor,
+  g: Geometry,
+  shape: number[],
+  product: (mm: KernelFn, po: number, pother: number, pc: number, n: number, es: number) => void,
+): Tensor {
+  const dtype = x.dtype;
+  const out = empty(shape, dtype);
   if (out.numel() === 0) return out;
   const xc = contiguousOf(x);
-  const wc = contiguousOf(w);
-  const cols = empty([ck, l], dtype);
+  const oc = contiguousOf(other);
+  const cols = empty([g.C * g.k[0] * g.k[1], L(g)], dtype);
   const es = dtype === 'float64' ? 8 : 4;
   const im = kernelFor('im2col', dtype);
   const mm = kernelFor('matmul', dtype);
   const px = xc._ptr('im2col');
-  const pw = wc._ptr('matmul');
+  const pother = oc._ptr('matmul');
   const pc = cols._ptr();
   const po = out._ptr();
   const one = { ...g, N: 1 };
   for (let n = 0; n < g.N; n++) {
     geometry(one);
     im(pc, px + n * g.C * g.H * g.W * es);
-    mm(po + n * cout * l * es, pw, pc, 1, cout, ck, l, 0, ck, 1, 0, l, 1);
+    product(mm, po, pother, pc, n, es);
   }
   cols.dispose();
   if (xc !== x) xc.dispose();
-  if (wc !== w) wc.dispose();
+  if (oc !== other) oc.dispose();
   return out;
 }
 
@@ -122,31 +140,11 @@ export function convGemmK(x: Tensor, w: Tensor, g: Geometry, cout: number): Tens
  * sums over n: the same products (same order) as the batched gy @ colsᵀ, without the full columns.
  */
 export function convGradWeightK(gy: Tensor, x: Tensor, g: Geometry, cout: number): Tensor {
-  const dtype = x.dtype;
-  const ck = g.C * g.k[0] * g.k[1];
   const l = L(g);
-  const out = empty([g.N, cout, ck], dtype);
-  if (out.numel() === 0) return out;
-  const xc = contiguousOf(x);
-  const gc = contiguousOf(gy);
-  const cols = empty([ck, l], dtype);
-  const es = dtype === 'float64' ? 8 : 4;
-  const im = kernelFor('im2col', dtype);
-  const mm = kernelFor('matmul', dtype);
-  const px = xc._ptr('im2col');
-  const pg = gc._ptr('matmul');
-  const pc = cols._ptr();
-  const po = out._ptr();
-  const one = { ...g, N: 1 };
-  for (let n = 0; n < g.N; n++) {
-    geometry(one);
-    im(pc, px + n * g.C * g.H * g.W * es);
-    mm(po + n * cout * ck * es, pg + n * cout * l * es, pc, 1, cout, l, ck, 0, l, 1, 0, 1, l);
-  }
-  cols.dispose();
-  if (xc !== x) xc.dispose();
-  if (gc !== gy) gc.dispose();
-  return out;
+  const ck = g.C * g.k[0] * g.k[1];
+  return perSample(x, gy, g, [g.N, cout, ck], (mm, po, pg, pc, n, es) =>
+    mm(po + n * cout * ck * es, pg + n * cout * l * es, pc, 1, cout, l, ck, 0, l, 1, 0, 1, l),
+  );
 }
 
 /**
