@@ -3,6 +3,7 @@ import { Tensor } from './tensor.js';
 import { grad, backwardAll } from './autograd_api.js';
 import * as functional from './autograd_functional.js';
 import { AutogradFunction, FunctionCtx } from './autograd_function.js';
+import { toDot, toSvg } from './autograd_graph.js';
 import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
 import * as nn from './nn.js';
@@ -19,6 +20,7 @@ import type { Tensor as TensorT } from './tensor.js';
 
 export type { DType } from './dtype.js';
 export type { GradOptions } from './autograd_api.js';
+export type { GraphOptions, GraphParams } from './autograd_graph.js';
 export type { TensorFunction, FunctionalOptions, JacobianOptions } from './autograd_functional.js';
 export type { TensorOptions, TensorLike, Scalar } from './ops/operands.js';
 export type { Reduction } from './ops/losses.js';
@@ -76,8 +78,11 @@ export const torch = {
   memory,
   setMemoryLimit,
   resetPeakMemory,
-  /** torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)` and `functional` (jacobian, hessian, vjp, jvp, hvp, vhp). */
-  autograd: { grad, backward: backwardAll, functional, Function: AutogradFunction, FunctionCtx },
+  /**
+   * torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)`, `functional`
+   * (jacobian, hessian, vjp, jvp, hvp, vhp) and `graph` (the graph as DOT or SVG: toDot, toSvg).
+   */
+  autograd: { grad, backward: backwardAll, functional, Function: AutogradFunction, FunctionCtx, graph: { toDot, toSvg } },
   scope: <T>(fn: () => T): T => scope(V.callback(fn, 'scope')),
   keep: <T extends TensorT>(t: T): T => {
     V.tensor(t, 'keep', 'tensor', 1);
