@@ -374,7 +374,7 @@ describe('toSvg', () => {
       expect(t.y + t.h, e.title).toBeLessThan(h.y);
       const [, x0, y0] = /M([\d.]+),([\d.]+)/.exec(e.body) ?? [];
       expect(Number(y0)).toBeCloseTo(t.y + t.h, 5);
-      expect(Math.abs(Number(x0) - (t.x + t.w / 2))).toBeLessThanOrEqual(4);
+      expect(Math.abs(Number(x0) - (t.x + t.w / 2))).toBeLessThanOrEqual(5);
     }
     // The two uses of y are two arrows, side by side.
     const twice = es.filter((e) => e.title === 'AddBackward0-&gt;MulBackward0');

@@ -488,7 +488,7 @@ function writeSvg(g: Graph, L: Layout): string {
   g.edges.forEach((e, i) => {
     const chain = L.chains[i];
     const count = copies.get(chain.join(',')) ?? 1;
-    const shift = (copyNr[i] - (count - 1) / 2) * 8;
+    const shift = (copyNr[i] - (count - 1) / 2) * 10;
     const pts = chain.map((k, j) => {
       const v = lnodes[k];
       const y = j === 0 ? bottom(v) : j === chain.length - 1 ? top(v) : cy(v);
