@@ -455,7 +455,7 @@ function layout(g: Graph): Layout {
 
 // ---------------------------------------------------------------- SVG
 
-const COLORS: Record<Exclude<Fill, null>, string> = {
+const COLORS: Readonly<Record<Exclude<Fill, null>, string>> = {
   darkolivegreen1: '#caff70',
   darkolivegreen3: '#a2cd5a',
   lightblue: '#add8e6',
