@@ -404,6 +404,24 @@ describe('toSvg', () => {
     expect(toSvg(v)).toContain('stroke-dasharray');
   });
 
+  it('with saved tensors (a saved leaf, a saved output), every arrow still points down and saved boxes sit below their node', () => {
+    const a = torch.ones([2, 2], rg);
+    const b = a.mul(2);
+    const r = b.exp().mul(b.sin()).add(b).div(a);
+    for (const out of [r.sum(), a.exp()]) {
+      const svg = toSvg(out, { params: { a }, showSaved: true });
+      const byId = new Map(boxes(svg).map((x) => [x.id, x]));
+      const es = edgesOf(svg);
+      expect(es.some((e) => !e.body.includes('<polygon'))).toBe(true);
+      for (const e of es) {
+        const t = byId.get(e.tail) as Box;
+        const h = byId.get(e.head) as Box;
+        if (e.body.includes('<polygon')) expect(t.y + t.h, e.title).toBeLessThan(h.y);
+        else if (h.fill === '#ffa500') expect(t.y + t.h, e.title).toBeLessThan(h.y);
+      }
+    }
+  });
+
   it('is deterministic, escapes names and draws an empty list as an empty picture', () => {
     const { out, x } = seed();
     expect(toSvg(out, { params: { x } })).toBe(toSvg(out, { params: { x } }));

@@ -263,11 +263,14 @@ function rankNodes(n: number, edges: readonly [number, number][]): number[] {
   return rank;
 }
 
-/** Edges of the layout, each tail above its head: DFS from the nodes in order, back edges reversed. */
-function acyclic(n: number, edges: readonly GEdge[]): { pairs: [number, number][]; reversed: boolean[] } {
+/**
+ * Directed edges of the layout, each tail above its head: a DFS from the nodes in order, back edges
+ * reversed. (An autograd graph has no cycle; this keeps the layout total whatever it is given.)
+ */
+function acyclic(n: number, edges: readonly GEdge[], use: readonly boolean[]): boolean[] {
   const out: number[][] = Array.from({ length: n }, () => []);
   edges.forEach((e, i) => {
-    out[e.tail].push(i);
+    if (use[i]) out[e.tail].push(i);
   });
   const state = new Array<number>(n).fill(0);
   const reversed = edges.map(() => false);
@@ -293,8 +296,7 @@ function acyclic(n: number, edges: readonly GEdge[]): { pairs: [number, number][
       }
     }
   }
-  const pairs = edges.map((e, i): [number, number] => (reversed[i] ? [e.head, e.tail] : [e.tail, e.head]));
-  return { pairs, reversed };
+  return reversed;
 }
 
 /** Crossings between a rank and the next: pairs of edges whose ends come in opposite orders. */
@@ -324,11 +326,30 @@ interface Layout {
 
 function layout(g: Graph): Layout {
   const n = g.nodes.length;
-  const { pairs, reversed } = acyclic(n, g.edges);
+  // Ranks come from the arrows only. A saved tensor's line has no direction: it may join a node to a
+  // leaf or an output drawn anywhere (and, taken as an arrow, could close a cycle), so it is drawn
+  // between wherever its ends are; a box that only has such lines (an intermediate saved tensor)
+  // goes one rank below the lowest node that saved it.
+  const directed = g.edges.map((e) => e.style !== 'none');
+  const reversed = acyclic(n, g.edges, directed);
   // Duplicate edges (an input used twice) count once for ranking and ordering; all are drawn.
   const uniq = new Map<string, [number, number]>();
-  for (const p of pairs) uniq.set(`${p[0]}>${p[1]}`, p);
+  g.edges.forEach((e, i) => {
+    if (directed[i])
+      uniq.set(reversed[i] ? `${e.head}>${e.tail}` : `${e.tail}>${e.head}`, reversed[i] ? [e.head, e.tail] : [e.tail, e.head]);
+  });
   const rank = rankNodes(n, [...uniq.values()]);
+  const hasArrow = new Array<boolean>(n).fill(false);
+  g.edges.forEach((e, i) => {
+    if (directed[i]) hasArrow[e.tail] = hasArrow[e.head] = true;
+  });
+  g.edges.forEach((e, i) => {
+    if (!directed[i] && !hasArrow[e.head]) rank[e.head] = Math.max(rank[e.head], rank[e.tail] + 1);
+  });
+  const pairs = g.edges.map((e, i): [number, number] => {
+    if (!directed[i]) reversed[i] = rank[e.tail] > rank[e.head];
+    return reversed[i] ? [e.head, e.tail] : [e.tail, e.head];
+  });
   const lnodes: LNode[] = g.nodes.map((node, i) => {
     const lines = shownLines(node);
     const w = Math.max(...lines.map((l) => l.length), 1) * CHAR_W + 2 * PAD_X;
@@ -346,10 +367,12 @@ function layout(g: Graph): Layout {
         chain.push(lnodes.length - 1);
       }
       chain.push(b);
-      for (let k = 0; k + 1 < chain.length; k++) {
-        lnodes[chain[k]].down.push(chain[k + 1]);
-        lnodes[chain[k + 1]].up.push(chain[k]);
-      }
+      // A line within one rank (a saved leaf beside the node that saved it) orders nothing.
+      if (rank[a] !== rank[b])
+        for (let k = 0; k + 1 < chain.length; k++) {
+          lnodes[chain[k]].down.push(chain[k + 1]);
+          lnodes[chain[k + 1]].up.push(chain[k]);
+        }
       chainOf.set(key, chain);
     }
     return chain;
@@ -489,11 +512,19 @@ function writeSvg(g: Graph, L: Layout): string {
     const chain = L.chains[i];
     const count = copies.get(chain.join(',')) ?? 1;
     const shift = (copyNr[i] - (count - 1) / 2) * 10;
-    const pts = chain.map((k, j) => {
-      const v = lnodes[k];
-      const y = j === 0 ? bottom(v) : j === chain.length - 1 ? top(v) : cy(v);
-      return [v.x + shift, y] as [number, number];
-    });
+    const [first, last] = [lnodes[chain[0]], lnodes[chain[chain.length - 1]]];
+    const level = first.rank === last.rank;
+    const pts = level
+      ? // Within one rank: from the side of one box to the facing side of the other.
+        [first, last].map((v, j) => {
+          const toward = (j === 0 ? last.x : first.x) > v.x ? 1 : -1;
+          return [v.x + (toward * v.w) / 2, cy(v) + shift] as [number, number];
+        })
+      : chain.map((k, j) => {
+          const v = lnodes[k];
+          const y = j === 0 ? bottom(v) : j === chain.length - 1 ? top(v) : cy(v);
+          return [v.x + shift, y] as [number, number];
+        });
     // The arrowhead sits at the edge's head: the end of the chain, or its start if the edge was turned round.
     const arrow = e.style !== 'none';
     const atEnd = !L.reversed[i];
@@ -506,7 +537,7 @@ function writeSvg(g: Graph, L: Layout): string {
       const [x0, y0] = pts[k - 1];
       const [x1, y1] = pts[k];
       const m = (y1 - y0) / 2;
-      d += `C${num(x0)},${num(y0 + m)} ${num(x1)},${num(y1 - m)} ${num(x1)},${num(y1)}`;
+      d += level ? `L${num(x1)},${num(y1)}` : `C${num(x0)},${num(y0 + m)} ${num(x1)},${num(y1 - m)} ${num(x1)},${num(y1)}`;
     }
     const dash = e.style === 'dotted' ? ' stroke-dasharray="2,3"' : '';
     out.push(`<g class="edge" data-tail="${e.tail}" data-head="${e.head}">`);
