@@ -257,6 +257,18 @@ describe('toDot against the nextFunctions walk', () => {
   });
 });
 
+describe('a deep graph', () => {
+  it('a chain of 20000 nodes (deeper than a recursive walk could go) is drawn whole', () => {
+    const x = torch.ones(2, rg);
+    let y = x;
+    for (let i = 0; i < 20000; i++) y = y.mul(1);
+    const g = parseDot(toDot(y, { params: { x } }));
+    expect(g.nodes.length).toBe(20000 + 3);
+    expect(g.edges.length).toBe(20000 + 2);
+    expect(g.nodes.at(-1)).toEqual({ label: ['x', ' (2)'], fill: 'lightblue' });
+  });
+});
+
 describe('toDot showSaved', () => {
   it("each node's saved tensors, orange, joined to it by a line without arrowhead; a tensor saved twice is one box", () => {
     const x = torch.ones(3, rg);

@@ -123,8 +123,8 @@ function buildGraph(outs: readonly Tensor[], names: Map<Tensor, string>, showSav
   };
   const varLines = (t: Tensor, name?: string): string[] => [cut(name ?? names.get(t) ?? '', max), ` ${shapeText(t)}`];
 
-  const addFn = (fn: Node | AccumulateGrad): void => {
-    if (seen.has(fn)) return;
+  /** Declares a node as make_dot's add_nodes does on entry: its saved tensors, its leaf, itself. */
+  const enter = (fn: Node | AccumulateGrad): void => {
     seen.add(fn);
     if (showSaved && fn instanceof Node && fn.saved) {
       fn.saved.forEach((s, i) => {
@@ -141,10 +141,27 @@ function buildGraph(outs: readonly Tensor[], names: Map<Tensor, string>, showSav
       edge(fn.variable, fn);
     }
     declare(fn, [fn.name], null);
-    for (const [u] of fn.nextFunctions) {
+  };
+  // make_dot's recursion (an edge to each input, then the input's own walk) with an explicit
+  // stack: a graph can be deeper than the JS call stack (a long unrolled loop).
+  const addFn = (root: Node | AccumulateGrad): void => {
+    if (seen.has(root)) return;
+    enter(root);
+    const stack: { fn: Node | AccumulateGrad; next: (Node | AccumulateGrad | null)[]; k: number }[] = [
+      { fn: root, next: root.nextFunctions.map(([u]) => u), k: 0 },
+    ];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.k === top.next.length) {
+        stack.pop();
+        continue;
+      }
+      const u = top.next[top.k++];
       if (u === null) continue;
-      edge(u, fn);
-      addFn(u);
+      edge(u, top.fn);
+      if (seen.has(u)) continue;
+      enter(u);
+      stack.push({ fn: u, next: u.nextFunctions.map(([v]) => v), k: 0 });
     }
   };
   const addTensor = (t: Tensor, fill: Fill): void => {
@@ -247,8 +264,8 @@ function rankNodes(n: number, edges: readonly [number, number][]): number[] {
   const indeg = inn.map((l) => l.length);
   const queue: number[] = [];
   for (let i = 0; i < n; i++) if (indeg[i] === 0) queue.push(i);
-  while (queue.length > 0) {
-    const v = queue.shift() as number;
+  for (let head = 0; head < queue.length; head++) {
+    const v = queue[head];
     order.push(v);
     for (const w of out[v]) if (--indeg[w] === 0) queue.push(w);
   }
@@ -299,17 +316,29 @@ function acyclic(n: number, edges: readonly GEdge[], use: readonly boolean[]): b
   return reversed;
 }
 
-/** Crossings between a rank and the next: pairs of edges whose ends come in opposite orders. */
+/**
+ * Crossings between a rank and the next: pairs of edges whose ends come in opposite orders, counted
+ * as the inversions of the lower ends once the edges are sorted by their upper ends (a Fenwick tree:
+ * n log n, so a rank of thousands of leaves stays cheap).
+ */
 function crossings(upper: readonly LNode[], nodes: readonly LNode[]): number {
   const segs: [number, number][] = [];
-  for (const u of upper) for (const d of u.down) segs.push([u.order, nodes[d].order]);
-  let c = 0;
-  for (let i = 0; i < segs.length; i++)
-    for (let j = i + 1; j < segs.length; j++) {
-      const [a1, b1] = segs[i];
-      const [a2, b2] = segs[j];
-      if ((a1 - a2) * (b1 - b2) < 0) c++;
+  let width = 0;
+  for (const u of upper)
+    for (const d of u.down) {
+      const o = nodes[d].order;
+      segs.push([u.order, o]);
+      width = Math.max(width, o + 1);
     }
+  segs.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+  const tree = new Array<number>(width + 1).fill(0);
+  let c = 0;
+  segs.forEach(([, b], seen) => {
+    let below = 0;
+    for (let i = b + 1; i > 0; i -= i & -i) below += tree[i];
+    c += seen - below;
+    for (let i = b + 1; i <= width; i += i & -i) tree[i]++;
+  });
   return c;
 }
 
@@ -377,7 +406,8 @@ function layout(g: Graph): Layout {
     }
     return chain;
   });
-  const nRanks = Math.max(0, ...lnodes.map((v) => v.rank)) + 1;
+  let nRanks = 1;
+  for (const v of lnodes) nRanks = Math.max(nRanks, v.rank + 1);
   const ranks: LNode[][] = Array.from({ length: nRanks }, () => []);
   // Initial order: make_dot's numbering (outputs first), dummies after the node they leave.
   for (const v of lnodes) ranks[v.rank].push(v);
@@ -458,7 +488,7 @@ function layout(g: Graph): Layout {
   }
   if (lnodes.length === 0) minX = maxX = 0;
   for (const v of lnodes) v.x = Math.round((v.x - minX + MARGIN) * 100) / 100;
-  const rankH = ranks.map((row) => Math.max(LINE_H, ...row.map((v) => v.h)));
+  const rankH = ranks.map((row) => row.reduce((h, v) => Math.max(h, v.h), LINE_H));
   const rankY: number[] = [];
   let y = MARGIN;
   for (let r = 0; r < nRanks; r++) {
