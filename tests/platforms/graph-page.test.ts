@@ -3,12 +3,13 @@
 // to it has PyTorch's graph: the boxes and edges of tests/pytorch/graph.json's `seed` case (walked
 // from PyTorch's own grad_fn chain), laid out top to bottom, each label inside its box as the
 // browser renders it. The page (program, printout, graph) is saved as docs/graph.png, the picture
-// the README shows.
+// the README shows. And a bigger graph drawn in the page is the same SVG text as in Node.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shared } from '../shared.js';
 import { ROOT, startContext, withChromium, type Context } from './harness.js';
+import { torch } from '../../ts/index.js';
 
 interface RefGraph {
   nodes: { label: string[]; fill: string | null }[];
@@ -17,6 +18,15 @@ interface RefGraph {
 const REF = (
   JSON.parse(readFileSync(join(ROOT, 'tests/pytorch/graph.json'), 'utf8')) as { cases: (RefGraph & { name: string })[] }
 ).cases.find((c) => c.name === 'seed') as RefGraph;
+
+/** A graph with a bit of everything the layout handles (shared nodes, saved tensors, long edges), run in Node and in the page. */
+const PROGRAM = `
+  const a = torch.ones([2, 2], { requiresGrad: true });
+  const b = a.mul(2);
+  const r = b.exp().mul(b.sin()).add(b).div(a);
+  const lin = new torch.nn.Linear(2, 3);
+  const out = lin.call(r).tanh().sum();
+  return torch.autograd.graph.toSvg(out, { params: [['a', a], ...lin.namedParameters()], showSaved: true });`;
 
 interface PageGraph {
   printout: string;
@@ -67,9 +77,13 @@ describe('examples/browser in Chromium: the seed walkthrough and its graph', () 
         const losses = [...document.querySelectorAll('#losses li')].map((li) => Number(li.dataset.loss));
         return { printout: document.getElementById('printout').textContent, nodes, edges, losses };
       })()`)) as PageGraph;
+      const svg = (await page.evaluate(`(async () => {
+        const { torch } = await import('${ctx.base}/build/asgrad.browser.js');
+        return (() => {${PROGRAM}})();
+      })()`)) as string;
       await page.locator('#seed').screenshot({ path: join(ROOT, 'docs/graph.png') });
       expect(errors).toEqual([]);
-      return read;
+      return { ...read, svg };
     });
 
     expect(got.printout).toBe(readFileSync(shared('seed', 'expected', '01_chain_rule.txt'), 'utf8').trimEnd());
@@ -96,6 +110,8 @@ describe('examples/browser in Chromium: the seed walkthrough and its graph', () 
     expect(Math.min(...ys)).toBe(nodes[6].box.y);
     expect(Math.max(...ys)).toBe(nodes[0].box.y);
     for (const n of nodes) for (const w of n.textWidths) expect(w, n.title).toBeLessThanOrEqual(n.box.width - 4);
+    // The same SVG, character for character, as Node draws.
+    expect(got.svg).toBe(new Function('torch', PROGRAM)(torch) as string);
     // The page's other program still trains (as tests/platforms/harness.ts's example check wants).
     expect(got.losses.length).toBeGreaterThan(2);
     expect(got.losses.at(-1)).toBeLessThan((got.losses[0] as number) * 1e-3);
