@@ -319,6 +319,21 @@ describe('MNIST / FashionMNIST: the IDX reader', () => {
     }
   });
 
+  it('fromIdx: the same dataset from the bytes, synchronously; gzipped bytes are refused', () => {
+    const ds = torch.datasets.FashionMNIST.fromIdx(idx(8, [3, 2, 2], IMG), idx(8, [3], [7, 0, 9]), { limit: 2 });
+    expect(ds.data.shape).toEqual([2, 1, 2, 2]);
+    expect(Array.from(ds.data.toArray() as Float32Array)).toEqual(IMG.slice(0, 8).map((v) => Math.fround(Math.fround(v) / 255)));
+    expect(ints(ds.targets)).toEqual([7, 0]);
+    expect(ds.classes[0]).toBe('T-shirt/top');
+    expect(() => torch.datasets.MNIST.fromIdx(gzipSync(idx(8, [3, 2, 2], IMG)), idx(8, [3], [7, 0, 9]))).toThrow(
+      'MNIST.fromIdx: images is gzipped: decompress it first, or use load()',
+    );
+    expect(() => torch.datasets.MNIST.fromIdx(idx(8, [3, 2, 2], IMG), idx(8, [3], [7, 0, 9]), { limit: -1 })).toThrow(
+      'MNIST.fromIdx: limit must be a non-negative int, got -1',
+    );
+    ds.dispose();
+  });
+
   it('malformed files give errors that name the file and the fault', () => {
     const P = torch.datasets.parseIdx;
     expect(() => P(new Uint8Array([1, 2]), 3, 'f')).toThrow('f: not an IDX file (2 bytes');
