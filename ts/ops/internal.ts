@@ -9,6 +9,7 @@ export {
   contiguousOf,
   copyInto,
   empty,
+  fillWith,
   fromTyped,
   full,
   randomK,
