@@ -1,0 +1,282 @@
+// The training side of the Fashion-MNIST page, in a module Web Worker: every tensor lives here, so
+// the page's thread only draws and answers input while a step runs.
+//
+// Messages in:  {type: 'init', dataBase, evalSize} · {type: 'start', model, seed, maxSteps, evalEvery}
+//               {type: 'stop'} · {type: 'reset'} · {type: 'save'} · {type: 'load', bytes, name}
+// Messages out: {type: 'status', text} · {type: 'ready', ...} · {type: 'progress', points, ...}
+//               {type: 'eval', ...} · {type: 'stopped', ...} · {type: 'weights', bytes, name}
+//               {type: 'loaded', ...} · {type: 'error', message}
+import { torch } from '../../build/asgrad.browser.js';
+import { loadFashionMNIST, MEAN, STD } from './data.js';
+
+const nn = torch.nn;
+const F = nn.functional;
+const BATCH = 64;
+const GRID = 40; // test images shown in the page's grid
+
+/** The issue's recipes: exactly these Sequentials, so PyTorch's state-dict keys load as they are. */
+const RECIPES = {
+  mlp: {
+    build: () => new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10)),
+    optimizer: (params) => new torch.optim.SGD(params, { lr: 0.01, momentum: 0.9 }),
+    epochs: 5,
+  },
+  cnn: {
+    build: () =>
+      new nn.Sequential(
+        new nn.Conv2d(1, 16, 5, { padding: 2 }),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Conv2d(16, 32, 5, { padding: 2 }),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Flatten(),
+        new nn.Linear(1568, 10),
+      ),
+    optimizer: (params) => new torch.optim.Adam(params, { lr: 1e-3 }),
+    epochs: 1,
+  },
+};
+
+let data = null; // { trainX, trainY, testX, testY } tensors, kept for the worker's life
+let evalSize = 1000;
+let run = null; // the model being trained and where its loop stands
+let running = false;
+
+const post = (msg, transfer) => postMessage(msg, transfer ?? []);
+const status = (text) => post({ type: 'status', text });
+
+// A zero-delay yield (setTimeout is clamped to 4 ms when nested): lets 'stop' and 'save' messages in
+// between two steps.
+const channel = new MessageChannel();
+const waiting = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+const yieldToEvents = () =>
+  new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(null);
+  });
+
+/** A seeded Fisher–Yates order of 0..n-1 (index bookkeeping, not tensor math), as an int64 tensor. */
+function permutation(n, seed) {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    // xorshift32: enough to shuffle the order of batches reproducibly.
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = next() % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return torch.tensor(order, { dtype: 'int64' });
+}
+
+function newRun(kind, seed) {
+  const recipe = RECIPES[kind];
+  if (!recipe) throw new Error(`unknown model ${JSON.stringify(kind)}: mlp or cnn`);
+  disposeRun();
+  torch.manualSeed(seed);
+  const model = recipe.build();
+  return {
+    kind,
+    seed,
+    model,
+    opt: recipe.optimizer(model.parameters()),
+    step: 0,
+    epoch: 0,
+    order: null,
+    pos: 0,
+    source: `${kind.toUpperCase()} trained here (seed ${seed})`,
+  };
+}
+
+function disposeRun() {
+  if (!run) return;
+  run.order?.dispose();
+  for (const t of Object.values(run.model.stateDict())) t.dispose();
+  run = null;
+}
+
+/** One SGD/Adam step on the next batch; returns [loss, correct in the batch, batch size]. */
+function trainStep(r) {
+  const n = data.trainX.shape[0];
+  if (r.order === null || r.pos >= n) {
+    r.order?.dispose();
+    r.order = permutation(n, r.seed * 1000 + r.epoch + 1);
+    r.epoch += 1;
+    r.pos = 0;
+  }
+  const size = Math.min(BATCH, n - r.pos);
+  const out = torch.scope(() => {
+    const idx = r.order.narrow(0, r.pos, size);
+    const x = data.trainX.indexSelect(0, idx);
+    const y = data.trainY.indexSelect(0, idx);
+    r.opt.zeroGrad();
+    const logits = r.model(x);
+    const loss = F.crossEntropy(logits, y);
+    loss.backward();
+    r.opt.step();
+    return [loss.item(), logits.argmax(1).eq(y).sum().item()];
+  });
+  r.pos += size;
+  r.step += 1;
+  return [out[0], out[1], size];
+}
+
+/** Predictions of test images [start, start + count): the class of each and its softmax probability. */
+function predict(model, start, count) {
+  return torch.noGrad(() =>
+    torch.scope(() => {
+      const logits = model(data.testX.narrow(0, start, count));
+      const probs = F.softmax(logits, 1);
+      const best = probs.max(1);
+      return {
+        classes: Array.from(best.indices.toArray(), Number),
+        probs: Array.from(best.values.toArray()),
+        correct: best.indices
+          .eq(data.testY.narrow(0, start, count))
+          .sum()
+          .item(),
+      };
+    }),
+  );
+}
+
+/** Accuracy on the first `size` test images, in chunks so 'stop' can get in; the grid's predictions. */
+async function evaluate(model, size, onChunk) {
+  model.eval();
+  let correct = 0;
+  let grid = null;
+  const chunk = 500;
+  for (let start = 0; start < size; start += chunk) {
+    const p = predict(model, start, Math.min(chunk, size - start));
+    correct += p.correct;
+    if (start === 0) grid = { classes: p.classes.slice(0, GRID), probs: p.probs.slice(0, GRID) };
+    onChunk?.(start + chunk);
+    await yieldToEvents();
+  }
+  model.train();
+  return { correct, total: size, accuracy: correct / size, grid };
+}
+
+async function postEval(r, size) {
+  const e = await evaluate(r.model, size);
+  post({ type: 'eval', step: r.step, epoch: r.epoch, ...e });
+}
+
+async function train(opts) {
+  if (running) return;
+  if (!run || run.kind !== opts.model) run = newRun(opts.model, opts.seed);
+  const r = run;
+  const perEpoch = Math.ceil(data.trainX.shape[0] / BATCH);
+  const maxSteps = opts.maxSteps > 0 ? opts.maxSteps : RECIPES[r.kind].epochs * perEpoch;
+  running = true;
+  post({ type: 'running', model: r.kind, step: r.step, maxSteps, perEpoch });
+  if (r.step === 0) await postEval(r, evalSize);
+  let points = [];
+  let lastPost = performance.now();
+  let windowStart = lastPost;
+  let windowSamples = 0;
+  try {
+    while (running && r.step < maxSteps) {
+      const [loss, correct, size] = trainStep(r);
+      points.push([r.step, loss, correct / size]);
+      windowSamples += size;
+      const now = performance.now();
+      if (now - lastPost > 100 || r.step === maxSteps) {
+        const rate = (1000 * windowSamples) / Math.max(1, now - windowStart);
+        post({ type: 'progress', points, step: r.step, epoch: r.epoch, maxSteps, perEpoch, samplesPerSecond: rate });
+        points = [];
+        lastPost = now;
+        if (now - windowStart > 2000) {
+          windowStart = now;
+          windowSamples = 0;
+        }
+      }
+      if (r.step % opts.evalEvery === 0 || r.step === maxSteps) await postEval(r, evalSize);
+      await yieldToEvents();
+    }
+  } finally {
+    running = false;
+    if (points.length) post({ type: 'progress', points, step: r.step, epoch: r.epoch, maxSteps, perEpoch, samplesPerSecond: 0 });
+    post({ type: 'stopped', step: r.step, finished: r.step >= maxSteps, memory: torch.memory() });
+  }
+}
+
+/** Which recipe a state dict belongs to, from its keys and shapes (PyTorch's files have the same). */
+function recipeOf(tensors) {
+  const w0 = tensors['0.weight'];
+  if (w0 && w0.shape.length === 4) return 'cnn';
+  if (tensors['1.weight']?.shape.join('x') === '256x784') return 'mlp';
+  const keys = Object.entries(tensors).map(([k, t]) => `${k} [${t.shape.join(', ')}]`);
+  throw new Error(`these weights fit neither recipe (MLP: 1.weight [256, 784]...; CNN: 0.weight [16, 1, 5, 5]...): ${keys.join(', ')}`);
+}
+
+async function loadWeights(bytes, name) {
+  const tensors = torch.safetensors.load(new Uint8Array(bytes));
+  try {
+    const kind = recipeOf(tensors);
+    const r = newRun(kind, 0);
+    r.model.loadStateDict(tensors);
+    r.source = `${kind.toUpperCase()} loaded from ${name}`;
+    run = r;
+  } finally {
+    for (const t of Object.values(tensors)) t.dispose();
+  }
+  const total = data.testX.shape[0];
+  status(`evaluating ${name} on the ${total.toLocaleString('en')} test images…`);
+  const e = await evaluate(run.model, total, (done) => status(`evaluating ${name}: ${Math.min(done, total)} / ${total}`));
+  post({ type: 'loaded', name, model: run.kind, ...e });
+}
+
+async function init(msg) {
+  evalSize = msg.evalSize;
+  status(`loading Fashion-MNIST from ${msg.dataBase}…`);
+  const t0 = performance.now();
+  data = await loadFashionMNIST(msg.dataBase, (text) => status(text));
+  // The grid's images back in [0, 255] (computed in the core; the page only paints them).
+  const pixels = torch.scope(() => data.testX.narrow(0, 0, GRID).mul(STD).add(MEAN).mul(255).contiguous().toArray());
+  post({
+    type: 'ready',
+    nTrain: data.trainX.shape[0],
+    nTest: data.testX.shape[0],
+    seconds: (performance.now() - t0) / 1000,
+    grid: { pixels, labels: Array.from(data.testY.narrow(0, 0, GRID).toArray(), Number) },
+  });
+}
+
+const handlers = {
+  init,
+  start: (msg) => train(msg),
+  stop: () => {
+    running = false;
+  },
+  reset: () => {
+    running = false;
+    disposeRun();
+  },
+  save: () => {
+    if (!run) throw new Error('no model yet: start training or load weights first');
+    const bytes = torch.safetensors.save(run.model.stateDict(), { metadata: { format: 'pt' } });
+    post({ type: 'weights', bytes, name: `fashion-mnist-${run.kind}-step${run.step}.safetensors` }, [bytes.buffer]);
+  },
+  load: async (msg) => {
+    if (running) throw new Error('stop training before loading weights');
+    await loadWeights(msg.bytes, msg.name);
+  },
+};
+
+self.onmessage = async (event) => {
+  const msg = event.data;
+  try {
+    await handlers[msg.type](msg);
+  } catch (e) {
+    post({ type: 'error', during: msg.type, message: String(e?.message ?? e) });
+  }
+};
