@@ -212,10 +212,27 @@ describe('examples/fashion-mnist in Chromium', () => {
     await page.screenshot({ path: join(ROOT, 'docs/fashion-mnist.png'), fullPage: true });
   }, 120_000);
 
+  it('Start resumes the same model, Stop stops it between two steps', async () => {
+    await page.click('#start');
+    await page.waitForFunction((n) => Number(document.body.dataset.step) > n + 20, STEPS, { timeout: 30_000 });
+    await page.click('#stop');
+    await page.waitForFunction(() => document.body.dataset.phase === 'stopped', undefined, { timeout: 10_000 });
+    const stopped = await state();
+    await page.waitForTimeout(500);
+    const later = await state();
+    expect(later.step).toBe(stopped.step);
+    expect(stopped.step).toBeGreaterThan(STEPS + 20);
+    expect(stopped.step).toBeLessThan(2 * STEPS);
+    // One plot point per step, continuing the first run's (the model was resumed, not replaced).
+    expect(later.loss.x).toEqual(Array.from({ length: stopped.step }, (_, i) => i + 1));
+    expect(later.evals[later.evals.length - 1].step).toBeGreaterThanOrEqual(STEPS);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('downloads the weights as safetensors and loads them back: the same count as asgrad in Node', async () => {
     await page.waitForFunction(() => document.body.dataset.phase === 'stopped', undefined, { timeout: 30_000 });
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
-    expect(download.suggestedFilename()).toBe(`fashion-mnist-mlp-step${STEPS}.safetensors`);
+    expect(download.suggestedFilename()).toBe(`fashion-mnist-mlp-step${(await state()).step}.safetensors`);
     const file = join(home, download.suggestedFilename());
     await download.saveAs(file);
     const bytes = new Uint8Array(readFileSync(file));

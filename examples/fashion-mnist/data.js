@@ -48,7 +48,7 @@ async function split(base, prefix, report) {
   if (img.dims[0] !== lbl.dims[0]) throw new Error(`${imgName} has ${img.dims[0]} images but ${lblName} ${lbl.dims[0]} labels`);
   // Bytes to float32 is the one conversion done in JavaScript (the core has no uint8 dtype); the
   // scaling and normalisation run in the core, in place.
-  const x = torch.fromArray(Float32Array.from(img.items), [img.dims[0], 1, img.dims[1], img.dims[2]]);
+  const x = torch.fromArray(new Float32Array(img.items), [img.dims[0], 1, img.dims[1], img.dims[2]]);
   x.div_(255).sub_(MEAN).div_(STD);
   const y = torch.fromArray(lbl.items); // int64, as PyTorch's class labels
   return { x, y };

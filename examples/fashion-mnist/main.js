@@ -273,18 +273,17 @@ function start() {
 
 $('start').addEventListener('click', start);
 $('stop').addEventListener('click', () => send({ type: 'stop' }));
-$('reset').addEventListener('click', () => {
+function reset() {
   send({ type: 'reset' });
   clearPlots();
   state.step = 0;
   $('step').textContent = '0';
   $('accuracy').textContent = '–';
   setStatus('reset: Start trains a new model.');
-});
-$('model').addEventListener('change', () => {
-  // Another recipe starts from scratch (the worker makes a new model when the kind changes).
-  clearPlots();
-});
+}
+$('reset').addEventListener('click', reset);
+// Another recipe or seed starts from scratch; Start after Stop resumes the same model.
+for (const id of ['model', 'seed']) $(id).addEventListener('change', reset);
 $('download').addEventListener('click', () => send({ type: 'save' }));
 
 async function loadBytes(name, bytes, reference = null) {

@@ -175,7 +175,8 @@ async function train(opts) {
   if (!run || run.kind !== opts.model) run = newRun(opts.model, opts.seed);
   const r = run;
   const perEpoch = Math.ceil(data.trainX.shape[0] / BATCH);
-  const maxSteps = opts.maxSteps > 0 ? opts.maxSteps : RECIPES[r.kind].epochs * perEpoch;
+  // `steps` more from here, or on to the end of the recipe's epochs.
+  const maxSteps = opts.maxSteps > 0 ? r.step + opts.maxSteps : RECIPES[r.kind].epochs * perEpoch;
   running = true;
   post({ type: 'running', model: r.kind, step: r.step, maxSteps, perEpoch });
   if (r.step === 0) await postEval(r, evalSize);
