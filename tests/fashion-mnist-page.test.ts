@@ -140,6 +140,20 @@ describe('examples/fashion-mnist in Chromium', () => {
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
+  it('names the folder and how to get the files when the data is missing', async () => {
+    const other = await browser!.newPage();
+    try {
+      await other.goto(`${base}?data=/data/fashion-mnist/nowhere/`);
+      await other.waitForFunction(() => document.body.dataset.phase === 'error', undefined, { timeout: 20_000 });
+      const text = await other.textContent('#status');
+      expect(text).toContain(`train-images-idx3-ubyte(.gz) is missing at ${new URL('/data/fashion-mnist/nowhere/', base).href} (HTTP 404)`);
+      expect(text).toContain('apt-get install dataset-fashion-mnist');
+      expect(await other.isDisabled('#start')).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('trains in a worker: plots fill, accuracy rises, the page answers input meanwhile', async () => {
     await page.goto(`${base}?model=mlp&seed=0&steps=${STEPS}&evalEvery=${EVAL_EVERY}&evalSize=1000&autostart=1`);
     await page

@@ -54,6 +54,8 @@ function setStatus(text, isError = false) {
 
 // ---- plots ---------------------------------------------------------------------------------------
 
+// Whole steps only on the x axis.
+const STEP_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000];
 const chartWidth = () => Math.max(320, Math.min(500, (document.body.clientWidth - 20) / 2));
 
 function lossChart() {
@@ -66,7 +68,7 @@ function lossChart() {
       { label: 'batch loss', stroke: '#9bc', width: 1, points: { show: false } },
       { label: 'mean of 50', stroke: '#c33', width: 2, points: { show: false } },
     ],
-    axes: [{ label: 'step' }, { size: 50 }],
+    axes: [{ label: 'step', incrs: STEP_TICKS }, { size: 50 }],
   };
   return new uPlot(opts, [state.loss.x, state.loss.batch, state.loss.mean], $('loss-chart'));
 }
@@ -83,7 +85,7 @@ let charts = {
         { label: 'train (mean of 50 batches) %', stroke: '#69c', width: 1, points: { show: false } },
         { label: 'test %', stroke: '#2a2', width: 2, spanGaps: true, points: { show: true, size: 6 } },
       ],
-      axes: [{ label: 'step' }, { size: 50 }],
+      axes: [{ label: 'step', incrs: STEP_TICKS }, { size: 50 }],
     },
     [state.acc.x, state.acc.train, state.acc.test],
     $('accuracy-chart'),
