@@ -44,6 +44,10 @@ let browser: Browser | undefined;
 let page: Page;
 let home = '';
 const errors: string[] = [];
+/** The worker's live tensors once the data is loaded, and after the first training run. */
+let liveAtReady = 0;
+let liveAfterTraining = 0;
+const liveTensors = async (): Promise<number> => Number(await page.evaluate(() => document.body.dataset.liveTensors));
 
 /** Starts the example's server on a free port; resolves to the URL it prints. */
 function startServer(): Promise<string> {
@@ -162,6 +166,9 @@ describe('examples/fashion-mnist in Chromium', () => {
         throw new Error(`training did not start: ${await page.textContent('#status')} ${errors.join('; ')}`);
       });
 
+    liveAtReady = await liveTensors();
+    expect(liveAtReady).toBeGreaterThanOrEqual(4); // the two splits' images and labels
+
     // Input while the worker trains: a click on the log-scale box is handled, frames keep coming.
     await page.waitForFunction(() => Number(document.body.dataset.step ?? 0) > 0, undefined, { timeout: 20_000 });
     const before = await state();
@@ -185,6 +192,10 @@ describe('examples/fashion-mnist in Chromium', () => {
     expect(errors).toEqual([]);
     expect(s.step).toBe(STEPS);
     expect(s.loss.x.length).toBe(STEPS);
+    // The model, its gradients, the momentum buffers, the epoch's order: nothing per step.
+    liveAfterTraining = await liveTensors();
+    expect(liveAfterTraining - liveAtReady).toBeGreaterThanOrEqual(8);
+    expect(liveAfterTraining - liveAtReady).toBeLessThanOrEqual(20);
 
     // The plots: uPlot's data has the points, and the canvases show them (not blank).
     const plotted = await page.evaluate(() => {
@@ -240,6 +251,8 @@ describe('examples/fashion-mnist in Chromium', () => {
     // One plot point per step, continuing the first run's (the model was resumed, not replaced).
     expect(later.loss.x).toEqual(Array.from({ length: stopped.step }, (_, i) => i + 1));
     expect(later.evals[later.evals.length - 1].step).toBeGreaterThanOrEqual(STEPS);
+    // Not one per step (20+ steps ran): a few handles may await the garbage collector's finalizers.
+    expect(await liveTensors()).toBeLessThanOrEqual(liveAfterTraining + 4);
     expect(errors).toEqual([]);
   }, 60_000);
 
@@ -263,6 +276,8 @@ describe('examples/fashion-mnist in Chromium', () => {
     const inPage = Number(await page.evaluate(() => document.body.dataset.loadedCorrect));
     expect(inPage).toBe(correctInNode(bytes));
     expect(inPage).toBeGreaterThan(7000);
+    // The trained model was released when the loaded one replaced it (no optimizer state yet).
+    expect(await liveTensors()).toBeLessThan(liveAfterTraining);
     expect(errors).toEqual([]);
   }, 60_000);
 

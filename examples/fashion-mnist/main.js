@@ -204,10 +204,18 @@ function onEval(msg) {
   dirty = true;
 }
 
+/** The worker's WebAssembly memory: flat while training, unless tensors leak. */
+function showMemory(m) {
+  if (!m) return;
+  $('memory').textContent = `${(m.allocatedBytes / 2 ** 20).toFixed(0)} MiB in ${m.liveTensors} tensors`;
+  document.body.dataset.liveTensors = String(m.liveTensors);
+}
+
 const handlers = {
   status: (msg) => setStatus(msg.text),
   ready: (msg) => {
     buildGrid(msg.grid);
+    showMemory(msg.memory);
     setStatus(
       `${msg.nTrain.toLocaleString('en')} training and ${msg.nTest.toLocaleString('en')} test images loaded from ${dataBase.href} ` +
         `in ${msg.seconds.toFixed(1)} s.`,
@@ -222,6 +230,7 @@ const handlers = {
   progress: onProgress,
   eval: onEval,
   stopped: (msg) => {
+    showMemory(msg.memory);
     setPhase('stopped');
     setStatus(`${msg.finished ? 'finished' : 'stopped'} at step ${msg.step}.`);
     redraw();
@@ -252,6 +261,7 @@ const handlers = {
       `${msg.model.toUpperCase()} loaded from ${msg.name}: ${msg.correct} / ${msg.total} test images right (${pct(msg.accuracy)}).${versus}`,
     );
     state.lastLoad = { ...state.lastLoad, ...msg };
+    showMemory(msg.memory);
     document.body.dataset.loadedCorrect = String(msg.correct);
     showPredictions(msg.grid);
     setPhase('stopped');

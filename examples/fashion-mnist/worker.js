@@ -98,8 +98,14 @@ function newRun(kind, seed) {
 
 function disposeRun() {
   if (!run) return;
+  // Its memory back at once (a reset, another recipe, loaded weights): the parameters, their
+  // gradients, the optimizer's buffers and the epoch's order.
   run.order?.dispose();
-  for (const t of Object.values(run.model.stateDict())) t.dispose();
+  for (const state of run.opt.state.values()) for (const v of Object.values(state)) if (v instanceof torch.Tensor) v.dispose();
+  for (const p of run.model.parameters()) {
+    p.grad?.dispose();
+    p.dispose();
+  }
   run = null;
 }
 
@@ -233,7 +239,7 @@ async function loadWeights(bytes, name) {
   const total = data.testX.shape[0];
   status(`evaluating ${name} on the ${total.toLocaleString('en')} test images…`);
   const e = await evaluate(run.model, total, (done) => status(`evaluating ${name}: ${Math.min(done, total)} / ${total}`));
-  post({ type: 'loaded', name, model: run.kind, ...e });
+  post({ type: 'loaded', name, model: run.kind, ...e, memory: torch.memory() });
 }
 
 async function init(msg) {
@@ -248,6 +254,7 @@ async function init(msg) {
     nTrain: data.trainX.shape[0],
     nTest: data.testX.shape[0],
     seconds: (performance.now() - t0) / 1000,
+    memory: torch.memory(),
     grid: { pixels, labels: Array.from(data.testY.narrow(0, 0, GRID).toArray(), Number) },
   });
 }
@@ -264,7 +271,7 @@ const handlers = {
   },
   save: () => {
     if (!run) throw new Error('no model yet: start training or load weights first');
-    const bytes = torch.safetensors.save(run.model.stateDict(), { metadata: { format: 'pt' } });
+    const bytes = torch.scope(() => torch.safetensors.save(run.model.stateDict(), { metadata: { format: 'pt' } }));
     post({ type: 'weights', bytes, name: `fashion-mnist-${run.kind}-step${run.step}.safetensors` }, [bytes.buffer]);
   },
   load: async (msg) => {
