@@ -62,6 +62,7 @@ const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^autograd_(api|functional|function)\.ts$/, 'api'],
   [/^node\.ts$/, 'facade'],
   [/^nn\/[^/]+\.ts$/, 'api'],
+  [/^data\/[^/]+\.ts$/, 'api'],
   [/^index\.ts$/, 'facade'],
 ];
 

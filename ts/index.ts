@@ -5,6 +5,10 @@ import * as functional from './autograd_functional.js';
 import { AutogradFunction, FunctionCtx } from './autograd_function.js';
 import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
+import { Generator, defaultGenerator, getRngState, setRngState, initialSeed } from './ops/random.js';
+import { Dataset, TensorDataset, Subset, randomSplit } from './data/dataset.js';
+import { DataLoader, defaultCollate } from './data/dataloader.js';
+import { MNIST, FashionMNIST, parseIdx } from './data/mnist.js';
 import * as nn from './nn.js';
 import * as optim from './optim.js';
 import * as safetensors from './safetensors.js';
@@ -25,6 +29,11 @@ export type { Reduction } from './ops/losses.js';
 export type { AlphaOptions } from './ops/binary.js';
 export type { ReduceDims, ReduceOpts, VarOpts } from './ops/reduction.js';
 export type { InitOptions } from './core/wasm.js';
+export type { RandomOptions } from './ops/random.js';
+export type { DatasetLike } from './data/dataset.js';
+export type { DataLoaderOptions } from './data/dataloader.js';
+export type { DataSource, MNISTLoadOptions, IdxHeader } from './data/mnist.js';
+export { Generator, Dataset, TensorDataset, Subset, DataLoader, MNIST, FashionMNIST };
 // Also loads the declaration that gives Tensor its registry methods (ops/index.ts).
 export type { TensorMethods, TorchOps, Functional } from './ops/index.js';
 export { Tensor, Size, nn };
@@ -84,6 +93,17 @@ export const torch = {
     return keep(t);
   },
   manualSeed,
+  /** torch.Generator: an independent seeded random stream (`new torch.Generator().manualSeed(0)`). */
+  Generator,
+  /** The global stream that torch.manualSeed seeds and random ops use without a `generator`. */
+  defaultGenerator,
+  getRngState,
+  setRngState,
+  initialSeed,
+  /** torch.utils.data: datasets and the DataLoader. */
+  utils: { data: { Dataset, TensorDataset, Subset, randomSplit, DataLoader, defaultCollate } },
+  /** torchvision.datasets' counterparts: `await torch.datasets.FashionMNIST.load(root, { train })`. */
+  datasets: { MNIST, FashionMNIST, parseIdx },
   // grad mode
   noGrad: <T>(fn: () => T): T => noGrad(V.callback(fn, 'noGrad')),
   enableGrad: <T>(fn: () => T): T => enableGrad(V.callback(fn, 'enableGrad')),
