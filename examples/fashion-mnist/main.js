@@ -1,9 +1,9 @@
 // The page's thread: controls, plots (uPlot) and the grid of test images. It holds no tensor: the
 // worker (worker.js) loads the data and trains, and posts what there is to draw.
 import uPlot from '../../node_modules/uplot/dist/uPlot.esm.js';
-import { CLASSES } from './classes.js';
 
 const params = new URLSearchParams(location.search);
+let CLASSES = []; // the data set's class names, from the worker
 const $ = (id) => document.getElementById(id);
 const intParam = (name, fallback) => {
   const v = Number(params.get(name));
@@ -214,6 +214,7 @@ function showMemory(m) {
 const handlers = {
   status: (msg) => setStatus(msg.text),
   ready: (msg) => {
+    CLASSES = msg.classes;
     buildGrid(msg.grid);
     showMemory(msg.memory);
     setStatus(

@@ -7,12 +7,14 @@
 //               {type: 'eval', ...} · {type: 'stopped', ...} · {type: 'weights', bytes, name}
 //               {type: 'loaded', ...} · {type: 'error', message}
 import { torch } from '../../build/asgrad.browser.js';
-import { loadFashionMNIST, MEAN, STD } from './data.js';
 
 const nn = torch.nn;
 const F = nn.functional;
 const BATCH = 64;
 const GRID = 40; // test images shown in the page's grid
+// The recipes' normalisation of the [0, 1] pixels (Fashion-MNIST's training mean and std).
+const MEAN = 0.286;
+const STD = 0.353;
 
 /** The issue's recipes: exactly these Sequentials, so PyTorch's state-dict keys load as they are. */
 const RECIPES = {
@@ -38,7 +40,7 @@ const RECIPES = {
   },
 };
 
-let data = null; // { trainX, trainY, testX, testY } tensors, kept for the worker's life
+let data = null; // { train, test }: torch.datasets.FashionMNIST, kept for the worker's life
 let evalSize = 1000;
 let run = null; // the model being trained and where its loop stands
 let running = false;
@@ -57,26 +59,6 @@ const yieldToEvents = () =>
     channel.port2.postMessage(null);
   });
 
-/** A seeded Fisher–Yates order of 0..n-1 (index bookkeeping, not tensor math), as an int64 tensor. */
-function permutation(n, seed) {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    // xorshift32: enough to shuffle the order of batches reproducibly.
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = next() % (i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return torch.tensor(order, { dtype: 'int64' });
-}
-
 function newRun(kind, seed) {
   const recipe = RECIPES[kind];
   if (!recipe) throw new Error(`unknown model ${JSON.stringify(kind)}: mlp or cnn`);
@@ -88,10 +70,16 @@ function newRun(kind, seed) {
     seed,
     model,
     opt: recipe.optimizer(model.parameters()),
+    // Batches of 64 in a new random order every epoch, from the run's own generator (PyTorch's
+    // DataLoader(train, batch_size=64, shuffle=True, generator=g)); one index_select per batch.
+    loader: new torch.utils.data.DataLoader(data.train, {
+      batchSize: BATCH,
+      shuffle: true,
+      generator: new torch.Generator().manualSeed(seed),
+    }),
+    batches: null, // this epoch's iterator
     step: 0,
     epoch: 0,
-    order: null,
-    pos: 0,
     source: `${kind.toUpperCase()} trained here (seed ${seed})`,
   };
 }
@@ -100,7 +88,7 @@ function disposeRun() {
   if (!run) return;
   // Its memory back at once (a reset, another recipe, loaded weights): the parameters, their
   // gradients, the optimizer's buffers and the epoch's order.
-  run.order?.dispose();
+  run.batches?.return(); // releases the epoch's order
   for (const state of run.opt.state.values()) for (const v of Object.values(state)) if (v instanceof torch.Tensor) v.dispose();
   for (const p of run.model.parameters()) {
     p.grad?.dispose();
@@ -111,42 +99,43 @@ function disposeRun() {
 
 /** One SGD/Adam step on the next batch; returns [loss, correct in the batch, batch size]. */
 function trainStep(r) {
-  const n = data.trainX.shape[0];
-  if (r.order === null || r.pos >= n) {
-    r.order?.dispose();
-    r.order = permutation(n, r.seed * 1000 + r.epoch + 1);
+  let next = r.batches?.next();
+  if (!next || next.done) {
+    r.batches = r.loader[Symbol.iterator]();
     r.epoch += 1;
-    r.pos = 0;
+    next = r.batches.next();
   }
-  const size = Math.min(BATCH, n - r.pos);
-  const out = torch.scope(() => {
-    const idx = r.order.narrow(0, r.pos, size);
-    const x = data.trainX.indexSelect(0, idx);
-    const y = data.trainY.indexSelect(0, idx);
-    r.opt.zeroGrad();
-    const logits = r.model(x);
-    const loss = F.crossEntropy(logits, y);
-    loss.backward();
-    r.opt.step();
-    return [loss.item(), logits.argmax(1).eq(y).sum().item()];
-  });
-  r.pos += size;
-  r.step += 1;
-  return [out[0], out[1], size];
+  const [x, y] = next.value;
+  try {
+    const out = torch.scope(() => {
+      r.opt.zeroGrad();
+      const logits = r.model(x);
+      const loss = F.crossEntropy(logits, y);
+      loss.backward();
+      r.opt.step();
+      return [loss.item(), logits.argmax(1).eq(y).sum().item()];
+    });
+    r.step += 1;
+    return [out[0], out[1], x.shape[0]];
+  } finally {
+    // The loader's batches are the caller's to release.
+    x.dispose();
+    y.dispose();
+  }
 }
 
 /** Predictions of test images [start, start + count): the class of each and its softmax probability. */
 function predict(model, start, count) {
   return torch.noGrad(() =>
     torch.scope(() => {
-      const logits = model(data.testX.narrow(0, start, count));
+      const logits = model(data.test.data.narrow(0, start, count));
       const probs = F.softmax(logits, 1);
       const best = probs.max(1);
       return {
         classes: Array.from(best.indices.toArray(), Number),
         probs: Array.from(best.values.toArray()),
         correct: best.indices
-          .eq(data.testY.narrow(0, start, count))
+          .eq(data.test.targets.narrow(0, start, count))
           .sum()
           .item(),
       };
@@ -180,7 +169,7 @@ async function train(opts) {
   if (running) return;
   if (!run || run.kind !== opts.model) run = newRun(opts.model, opts.seed);
   const r = run;
-  const perEpoch = Math.ceil(data.trainX.shape[0] / BATCH);
+  const perEpoch = r.loader.length;
   // `steps` more from here, or on to the end of the recipe's epochs.
   const maxSteps = opts.maxSteps > 0 ? r.step + opts.maxSteps : RECIPES[r.kind].epochs * perEpoch;
   running = true;
@@ -236,7 +225,7 @@ async function loadWeights(bytes, name) {
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
   }
-  const total = data.testX.shape[0];
+  const total = data.test.data.shape[0];
   status(`evaluating ${name} on the ${total.toLocaleString('en')} test images…`);
   const e = await evaluate(run.model, total, (done) => status(`evaluating ${name}: ${Math.min(done, total)} / ${total}`));
   post({ type: 'loaded', name, model: run.kind, ...e, memory: torch.memory() });
@@ -246,16 +235,21 @@ async function init(msg) {
   evalSize = msg.evalSize;
   status(`loading Fashion-MNIST from ${msg.dataBase}…`);
   const t0 = performance.now();
-  data = await loadFashionMNIST(msg.dataBase, (text) => status(text));
+  const normalize = { mean: MEAN, std: STD };
+  const train = await torch.datasets.FashionMNIST.load(msg.dataBase, { train: true, normalize });
+  status(`loading the test images from ${msg.dataBase}…`);
+  const test = await torch.datasets.FashionMNIST.load(msg.dataBase, { train: false, normalize });
+  data = { train, test };
   // The grid's images back in [0, 255] (computed in the core; the page only paints them).
-  const pixels = torch.scope(() => data.testX.narrow(0, 0, GRID).mul(STD).add(MEAN).mul(255).contiguous().toArray());
+  const pixels = torch.scope(() => data.test.data.narrow(0, 0, GRID).mul(STD).add(MEAN).mul(255).contiguous().toArray());
   post({
     type: 'ready',
-    nTrain: data.trainX.shape[0],
-    nTest: data.testX.shape[0],
+    nTrain: data.train.length,
+    nTest: data.test.length,
+    classes: data.train.classes,
     seconds: (performance.now() - t0) / 1000,
     memory: torch.memory(),
-    grid: { pixels, labels: Array.from(data.testY.narrow(0, 0, GRID).toArray(), Number) },
+    grid: { pixels, labels: Array.from(data.test.targets.narrow(0, 0, GRID).toArray(), Number) },
   });
 }
 
