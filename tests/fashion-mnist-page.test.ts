@@ -144,6 +144,29 @@ describe('examples/fashion-mnist in Chromium', () => {
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
+  it("the server shares the page's files and the data set, nothing else", async () => {
+    const origin = new URL(base).origin;
+    const status = async (path: string): Promise<number> => (await fetch(`${origin}${path}`)).status;
+    expect(await status('/examples/fashion-mnist/worker.js')).toBe(200);
+    expect(await status('/build/asgrad.browser.js')).toBe(200);
+    expect(await status('/node_modules/uplot/dist/uPlot.esm.js')).toBe(200);
+    const labels = await fetch(`${origin}/data/fashion-mnist/t10k-labels-idx1-ubyte.gz`);
+    expect(new Uint8Array(await labels.arrayBuffer())).toEqual(new Uint8Array(readFileSync(join(DATA, 't10k-labels-idx1-ubyte.gz'))));
+    // An encoded slash survives URL parsing: the server itself must keep `..` inside its folders.
+    for (const path of [
+      '/package.json',
+      '/ts/index.ts',
+      '/node_modules/vitest/package.json',
+      '/data/fashion-mnist/..%2f..%2f..%2f..%2fetc%2fpasswd',
+      '/examples/..%2fpackage.json',
+      '/node_modules/uplot/dist/..%2fpackage.json',
+    ]) {
+      expect(await status(path), path).toBe(404);
+    }
+    const root = await fetch(`${origin}/`, { redirect: 'manual' });
+    expect([root.status, root.headers.get('location')]).toEqual([302, '/examples/fashion-mnist/']);
+  });
+
   it('names the folder and how to get the files when the data is missing', async () => {
     const other = await browser!.newPage();
     try {
