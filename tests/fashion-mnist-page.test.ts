@@ -15,7 +15,7 @@
 // Needs `npm run build` (build/asgrad.browser.js), /usr/bin/chromium and the data set in
 // /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist, which .ci/run installs).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -303,6 +303,45 @@ describe('examples/fashion-mnist in Chromium', () => {
     // The trained model was released when the loaded one replaced it (no optimizer state yet).
     expect(await liveTensors()).toBeLessThan(liveAfterTraining);
     expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('refuses a file that is not safetensors or fits neither recipe, and keeps the model', async () => {
+    const live = await liveTensors();
+    const before = await page.evaluate(() => document.body.dataset.loadedCorrect);
+    const cases: [string, Uint8Array, string][] = [
+      ['truncated.safetensors', new Uint8Array([1, 2, 3]), 'SafetensorError'],
+      [
+        'other.safetensors',
+        torch.scope(() => torch.safetensors.save({ 'fc.weight': torch.zeros(10, 784) })),
+        'these weights fit neither recipe (MLP: 1.weight [256, 784]...; CNN: 0.weight [16, 1, 5, 5]...): fc.weight [10, 784]',
+      ],
+      [
+        'wrong-shape.safetensors',
+        torch.scope(() =>
+          torch.safetensors.save({
+            '1.weight': torch.zeros(256, 784),
+            '1.bias': torch.zeros(256),
+            '3.weight': torch.zeros(10, 255),
+            '3.bias': torch.zeros(10),
+          }),
+        ),
+        'size mismatch for 3.weight',
+      ],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const file = join(home, name);
+      writeFileSync(file, bytes);
+      await page.evaluate(() => delete document.body.dataset.error);
+      await page.setInputFiles('#load', file);
+      await page.waitForFunction(() => document.body.dataset.error !== undefined, undefined, { timeout: 10_000 });
+      expect(await page.textContent('#status'), name).toContain(message);
+      expect(await page.evaluate(() => document.body.dataset.phase)).toBe('stopped');
+    }
+    expect(await page.evaluate(() => document.body.dataset.loadedCorrect)).toBe(before);
+    expect(await liveTensors()).toBeLessThanOrEqual(live + 4);
+    // The model loaded before is still the one in use.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(download.suggestedFilename()).toBe('fashion-mnist-mlp-step0.safetensors');
   }, 60_000);
 
   it("PyTorch's trained MLP gets PyTorch's accuracy in the page", async () => {

@@ -62,7 +62,6 @@ const yieldToEvents = () =>
 function newRun(kind, seed) {
   const recipe = RECIPES[kind];
   if (!recipe) throw new Error(`unknown model ${JSON.stringify(kind)}: mlp or cnn`);
-  disposeRun();
   torch.manualSeed(seed);
   const model = recipe.build();
   return {
@@ -80,20 +79,21 @@ function newRun(kind, seed) {
     batches: null, // this epoch's iterator
     step: 0,
     epoch: 0,
-    source: `${kind.toUpperCase()} trained here (seed ${seed})`,
   };
 }
 
-function disposeRun() {
-  if (!run) return;
-  // Its memory back at once (a reset, another recipe, loaded weights): the parameters, their
-  // gradients, the optimizer's buffers and the epoch's order.
-  run.batches?.return(); // releases the epoch's order
-  for (const state of run.opt.state.values()) for (const v of Object.values(state)) if (v instanceof torch.Tensor) v.dispose();
-  for (const p of run.model.parameters()) {
+/** A run's memory back at once (a reset, another recipe, loaded weights), not when the GC gets to it. */
+function release(r) {
+  r.batches?.return(); // releases the epoch's order
+  for (const state of r.opt.state.values()) for (const v of Object.values(state)) if (v instanceof torch.Tensor) v.dispose();
+  for (const p of r.model.parameters()) {
     p.grad?.dispose();
     p.dispose();
   }
+}
+
+function disposeRun() {
+  if (run) release(run);
   run = null;
 }
 
@@ -167,7 +167,10 @@ async function postEval(r, size) {
 
 async function train(opts) {
   if (running) return;
-  if (!run || run.kind !== opts.model) run = newRun(opts.model, opts.seed);
+  if (!run || run.kind !== opts.model) {
+    disposeRun();
+    run = newRun(opts.model, opts.seed);
+  }
   const r = run;
   const perEpoch = r.loader.length;
   // `steps` more from here, or on to the end of the recipe's epochs.
@@ -217,10 +220,14 @@ function recipeOf(tensors) {
 async function loadWeights(bytes, name) {
   const tensors = torch.safetensors.load(new Uint8Array(bytes));
   try {
-    const kind = recipeOf(tensors);
-    const r = newRun(kind, 0);
-    r.model.loadStateDict(tensors);
-    r.source = `${kind.toUpperCase()} loaded from ${name}`;
+    const r = newRun(recipeOf(tensors), 0);
+    try {
+      r.model.loadStateDict(tensors);
+    } catch (e) {
+      release(r); // the current model stays
+      throw e;
+    }
+    disposeRun();
     run = r;
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
@@ -260,7 +267,7 @@ const handlers = {
     running = false;
   },
   reset: () => {
-    running = false;
+    if (running) throw new Error('stop training before a reset');
     disposeRun();
   },
   save: () => {
@@ -279,6 +286,7 @@ self.onmessage = async (event) => {
   try {
     await handlers[msg.type](msg);
   } catch (e) {
-    post({ type: 'error', during: msg.type, message: String(e?.message ?? e) });
+    const named = e?.name && e.name !== 'Error' ? `${e.name}: ` : '';
+    post({ type: 'error', during: msg.type, message: `${named}${e?.message ?? e}` });
   }
 };
