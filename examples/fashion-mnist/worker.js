@@ -180,23 +180,22 @@ async function train(opts) {
   if (r.step === 0) await postEval(r, evalSize);
   let points = [];
   let lastPost = performance.now();
-  let windowStart = lastPost;
-  let windowSamples = 0;
+  // Throughput of the training steps alone (evaluations and waits excluded), since this Start.
+  let stepMs = 0;
+  let samples = 0;
   try {
     while (running && r.step < maxSteps) {
+      const t0 = performance.now();
       const [loss, correct, size] = trainStep(r);
-      points.push([r.step, loss, correct / size]);
-      windowSamples += size;
       const now = performance.now();
+      stepMs += now - t0;
+      samples += size;
+      points.push([r.step, loss, correct / size]);
       if (now - lastPost > 100 || r.step === maxSteps) {
-        const rate = (1000 * windowSamples) / Math.max(1, now - windowStart);
+        const rate = (1000 * samples) / stepMs;
         post({ type: 'progress', points, step: r.step, epoch: r.epoch, maxSteps, perEpoch, samplesPerSecond: rate });
         points = [];
         lastPost = now;
-        if (now - windowStart > 2000) {
-          windowStart = now;
-          windowSamples = 0;
-        }
       }
       if (r.step % opts.evalEvery === 0 || r.step === maxSteps) await postEval(r, evalSize);
       await yieldToEvents();
