@@ -2,7 +2,8 @@
 // randomSplit, DataLoader, defaultCollate) and the MNIST-family datasets' IDX reader. Messages and
 // lengths are PyTorch 1.13's (computed with /usr/bin/python3, quoted beside each case); the
 // Fashion-MNIST figures are from Python reading the same files with gzip + numpy.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -316,6 +317,53 @@ describe('MNIST / FashionMNIST: the IDX reader', () => {
       expect((lim.data.toArray() as Float32Array)[1]).toBeCloseTo((1 - 0.5) / 0.25, 6);
       ds.dispose();
       lim.dispose();
+    }
+  });
+
+  it('fromIdx: the same dataset from the bytes, synchronously; gzipped bytes are refused', () => {
+    const ds = torch.datasets.FashionMNIST.fromIdx(idx(8, [3, 2, 2], IMG), idx(8, [3], [7, 0, 9]), { limit: 2 });
+    expect(ds.data.shape).toEqual([2, 1, 2, 2]);
+    expect(Array.from(ds.data.toArray() as Float32Array)).toEqual(IMG.slice(0, 8).map((v) => Math.fround(Math.fround(v) / 255)));
+    expect(ints(ds.targets)).toEqual([7, 0]);
+    expect(ds.classes[0]).toBe('T-shirt/top');
+    expect(() => torch.datasets.MNIST.fromIdx(gzipSync(idx(8, [3, 2, 2], IMG)), idx(8, [3], [7, 0, 9]))).toThrow(
+      'MNIST.fromIdx: images is gzipped: decompress it first, or use load()',
+    );
+    expect(() => torch.datasets.MNIST.fromIdx(idx(8, [3, 2, 2], IMG), idx(8, [3], [7, 0, 9]), { limit: -1 })).toThrow(
+      'MNIST.fromIdx: limit must be a non-negative int, got -1',
+    );
+    ds.dispose();
+  });
+
+  it('a URL base as a browser reads it: fetch, gzip by DecompressionStream (no node:fs or node:zlib), .gz tried first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asgrad-idx-'));
+    writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(idx(8, [3, 2, 2], IMG)));
+    writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), idx(8, [3], [7, 0, 9]));
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      const f = join(dir, (req.url ?? '').replace(/^\/data\//, ''));
+      if (req.url?.startsWith('/data/') && existsSync(f)) res.end(readFileSync(f));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const proc = process as { getBuiltinModule?: unknown };
+    const saved = proc.getBuiltinModule;
+    proc.getBuiltinModule = () => undefined; // a host without Node's modules
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/data`;
+      const ds = await torch.datasets.MNIST.load(base, { train: false });
+      expect(Array.from(ds.data.toArray() as Float32Array)).toEqual(IMG.map((v) => Math.fround(Math.fround(v) / 255)));
+      expect(ints(ds.targets)).toEqual([7, 0, 9]);
+      expect(asked.sort()).toEqual(['/data/t10k-images-idx3-ubyte.gz', '/data/t10k-labels-idx1-ubyte', '/data/t10k-labels-idx1-ubyte.gz']);
+      ds.dispose();
+      const err = await torch.datasets.MNIST.load(`${base}/none/`).catch((e: Error) => e);
+      expect((err as Error).message).toContain(
+        `MNIST: cannot find train-images-idx3-ubyte (or train-images-idx3-ubyte.gz) in ${base}/none/ (tried ${base}/none/train-images-idx3-ubyte.gz, ${base}/none/train-images-idx3-ubyte)`,
+      );
+    } finally {
+      proc.getBuiltinModule = saved;
+      server.close();
     }
   });
 

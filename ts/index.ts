@@ -31,7 +31,7 @@ export type { ReduceDims, ReduceOpts, VarOpts } from './ops/reduction.js';
 export type { InitOptions } from './core/wasm.js';
 export type { RandomOptions } from './ops/random.js';
 export type { DatasetLike } from './data/dataset.js';
-export type { DataLoaderOptions } from './data/dataloader.js';
+export type { DataLoaderOptions, Collated } from './data/dataloader.js';
 export type { DataSource, MNISTLoadOptions, IdxHeader } from './data/mnist.js';
 export { Generator, Dataset, TensorDataset, Subset, DataLoader, MNIST, FashionMNIST };
 // Also loads the declaration that gives Tensor its registry methods (ops/index.ts).

@@ -40,6 +40,19 @@ export function defaultCollate(batch: readonly unknown[]): unknown {
   );
 }
 
+/** The type defaultCollate makes of a batch of samples of type T. */
+export type Collated<T> = T extends Tensor
+  ? Tensor
+  : T extends number | bigint | boolean
+    ? Tensor
+    : T extends string
+      ? string[]
+      : T extends readonly unknown[]
+        ? { -readonly [K in keyof T]: Collated<T[K]> }
+        : T extends object
+          ? { [K in keyof T]: Collated<T[K]> }
+          : unknown;
+
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1); null yields the samples one by one, uncollated (PyTorch's batch_size=None). */
   batchSize?: number | null;
@@ -70,7 +83,7 @@ const LOADER_OPTS = V.optionSpec('DataLoader', { batchSize: 'any', shuffle: 'any
  * is `len(loader)`. With the default collate and a dataset that has `getBatch` (TensorDataset,
  * the image datasets, Subsets of them) each batch is one index_select per tensor.
  */
-export class DataLoader<T = unknown, B = unknown> implements Iterable<B> {
+export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
   readonly dataset: DatasetLike<T>;
   readonly batchSize: number | null;
   readonly shuffle: boolean;

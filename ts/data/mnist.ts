@@ -187,6 +187,15 @@ export class MNIST extends TensorDataset {
     return new MNIST(data, targets, train);
   }
 
+  /**
+   * The dataset from the bytes of the two uncompressed IDX files (images, labels), synchronously:
+   * for hosts that got the bytes themselves (a worker handed them, a bundle embeds them).
+   */
+  static fromIdx(images: Uint8Array, labels: Uint8Array, opts?: MNISTLoadOptions): MNIST {
+    const { data, targets, train } = fromBytes(MNIST.info, images, labels, opts);
+    return new MNIST(data, targets, train);
+  }
+
   /** Frees `data` and `targets`. */
   dispose(): void {
     this.data.dispose();
@@ -194,49 +203,71 @@ export class MNIST extends TensorDataset {
   }
 }
 
-async function loadFamily(
-  info: FamilyInfo,
-  root: DataSource,
-  opts?: MNISTLoadOptions,
-): Promise<{ data: Tensor; targets: Tensor; train: boolean }> {
-  {
-    if (typeof root !== 'string' && !(root instanceof URL))
-      throw new TypeError(`${info.name}.load: root must be a folder path or URL, not ${V.typeName(root)}`);
-    V.options({ ...LOAD_OPTS, entry: `${info.name}.load` }, opts);
-    const train = opts?.train ?? true;
-    const norm = opts?.normalize ?? null;
-    if (norm !== null && (typeof norm !== 'object' || typeof norm.mean !== 'number' || typeof norm.std !== 'number'))
-      throw new TypeError(`${info.name}.load: normalize must be { mean: number, std: number }`);
-    const limit = opts?.limit ?? null;
-    if (limit !== null && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0))
-      throw new TypeError(`${info.name}.load: limit must be a non-negative int, got ${String(limit)}`);
-    const prefix = train ? 'train' : 't10k';
-    const files = [`${prefix}-images-idx3-ubyte`, `${prefix}-labels-idx1-ubyte`];
-    const read = async (name: string): Promise<Uint8Array> => {
-      let got: { bytes: Uint8Array; tried: string[] };
-      try {
-        got = await readOne(root, name);
-      } catch (e) {
-        const tried = (e as { tried?: string[] }).tried;
-        if (!tried) throw e;
-        throw new Error(
-          `${info.name}: cannot find ${name} (or ${name}.gz) in ${String(root)} (tried ${tried.join(', ')}). ` +
-            `To get the files: ${info.howToGet}.`,
-        );
-      }
-      return gunzipIfNeeded(got.bytes, name);
-    };
-    const [imgBytes, lblBytes] = await Promise.all(files.map(read));
-    const img = parseIdx(imgBytes, 3, files[0]);
-    const lbl = parseIdx(lblBytes, 1, files[1]);
-    const [n, rows, cols] = img.dims;
-    if (lbl.dims[0] !== n) throw new Error(`${info.name}: ${files[0]} holds ${n} images but ${files[1]} holds ${lbl.dims[0]} labels`);
-    const count = limit === null ? n : Math.min(limit, n);
-    const data = bytesToTensor(imgBytes.subarray(img.offset, img.offset + count * rows * cols), [count, 1, rows, cols], 'images');
-    if (norm) noGrad(() => data.sub_(norm.mean).div_(norm.std));
-    const targets = bytesToTensor(lblBytes.subarray(lbl.offset, lbl.offset + count), [count], 'labels');
-    return { data, targets, train };
+interface Loaded {
+  data: Tensor;
+  targets: Tensor;
+  train: boolean;
+}
+
+function checkLoadOptions(info: FamilyInfo, entry: string, opts?: MNISTLoadOptions): void {
+  V.options({ ...LOAD_OPTS, entry: `${info.name}.${entry}` }, opts);
+  const norm = opts?.normalize ?? null;
+  if (norm !== null && (typeof norm !== 'object' || typeof norm.mean !== 'number' || typeof norm.std !== 'number'))
+    throw new TypeError(`${info.name}.${entry}: normalize must be { mean: number, std: number }`);
+  const limit = opts?.limit ?? null;
+  if (limit !== null && (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0))
+    throw new TypeError(`${info.name}.${entry}: limit must be a non-negative int, got ${String(limit)}`);
+}
+
+/** The tensors of a split from its two uncompressed IDX files (checked first). */
+function fromBytes(info: FamilyInfo, imgBytes: Uint8Array, lblBytes: Uint8Array, opts?: MNISTLoadOptions, names?: string[]): Loaded {
+  if (!(imgBytes instanceof Uint8Array) || !(lblBytes instanceof Uint8Array))
+    throw new TypeError(`${info.name}.fromIdx: images and labels must be Uint8Arrays (the IDX files' bytes)`);
+  checkLoadOptions(info, names ? 'load' : 'fromIdx', opts);
+  const train = opts?.train ?? true;
+  const norm = opts?.normalize ?? null;
+  const limit = opts?.limit ?? null;
+  const [imgName, lblName] = names ?? ['images', 'labels'];
+  for (const [b, what] of [
+    [imgBytes, imgName],
+    [lblBytes, lblName],
+  ] as const) {
+    if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b)
+      throw new Error(`${info.name}.fromIdx: ${what} is gzipped: decompress it first, or use load()`);
   }
+  const img = parseIdx(imgBytes, 3, imgName);
+  const lbl = parseIdx(lblBytes, 1, lblName);
+  const [n, rows, cols] = img.dims;
+  if (lbl.dims[0] !== n) throw new Error(`${info.name}: ${imgName} holds ${n} images but ${lblName} holds ${lbl.dims[0]} labels`);
+  const count = limit === null ? n : Math.min(limit, n);
+  const data = bytesToTensor(imgBytes.subarray(img.offset, img.offset + count * rows * cols), [count, 1, rows, cols], 'images');
+  if (norm) noGrad(() => data.sub_(norm.mean).div_(norm.std));
+  const targets = bytesToTensor(lblBytes.subarray(lbl.offset, lbl.offset + count), [count], 'labels');
+  return { data, targets, train };
+}
+
+async function loadFamily(info: FamilyInfo, root: DataSource, opts?: MNISTLoadOptions): Promise<Loaded> {
+  if (typeof root !== 'string' && !(root instanceof URL))
+    throw new TypeError(`${info.name}.load: root must be a folder path or URL, not ${V.typeName(root)}`);
+  checkLoadOptions(info, 'load', opts);
+  const prefix = (opts?.train ?? true) ? 'train' : 't10k';
+  const files = [`${prefix}-images-idx3-ubyte`, `${prefix}-labels-idx1-ubyte`];
+  const read = async (name: string): Promise<Uint8Array> => {
+    let got: { bytes: Uint8Array; tried: string[] };
+    try {
+      got = await readOne(root, name);
+    } catch (e) {
+      const tried = (e as { tried?: string[] }).tried;
+      if (!tried) throw e;
+      throw new Error(
+        `${info.name}: cannot find ${name} (or ${name}.gz) in ${String(root)} (tried ${tried.join(', ')}). ` +
+          `To get the files: ${info.howToGet}.`,
+      );
+    }
+    return gunzipIfNeeded(got.bytes, name);
+  };
+  const [imgBytes, lblBytes] = await Promise.all(files.map(read));
+  return fromBytes(info, imgBytes, lblBytes, opts, files);
 }
 
 /** torchvision.datasets.FashionMNIST's counterpart (Zalando's 28x28 clothing images, 10 classes). */
@@ -247,6 +278,11 @@ export class FashionMNIST extends MNIST {
     howToGet:
       "on Debian/Ubuntu `apt-get install dataset-fashion-mnist` puts them in /usr/share/datasets/fashion-mnist; or download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz from http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/ (Zalando's Fashion-MNIST) into the folder",
   };
+
+  static override fromIdx(images: Uint8Array, labels: Uint8Array, opts?: MNISTLoadOptions): FashionMNIST {
+    const { data, targets, train } = fromBytes(FashionMNIST.info, images, labels, opts);
+    return new FashionMNIST(data, targets, train);
+  }
 
   static override async load(root: DataSource, opts?: MNISTLoadOptions): Promise<FashionMNIST> {
     const { data, targets, train } = await loadFamily(FashionMNIST.info, root, opts);
