@@ -221,6 +221,8 @@ function intArg(v: unknown, name: string, pos: number): bigint {
  * torch.randint(high, size, opts) / randint(low, high, size, opts): integers drawn uniformly from
  * [low, high) (low defaults to 0), int64 unless `dtype` says otherwise.
  */
+export function randint(high: number | bigint, size: readonly number[], opts?: RandomOptions): Tensor;
+export function randint(low: number | bigint, high: number | bigint, size: readonly number[], opts?: RandomOptions): Tensor;
 export function randint(...args: unknown[]): Tensor {
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--;
