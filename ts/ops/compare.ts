@@ -29,7 +29,7 @@ export function compare(op: CompareOp, x: Tensor | Scalar, y: Tensor | Scalar): 
   });
 }
 
-/** @internal (backward rules only) */
+/** For backward rules only: not part of the public surface (a module-level export, so not @internal: re-exports would dangle in the .d.ts). */
 export function logicalAnd(a: Tensor, b: Tensor): Tensor {
   return K.binary('logical_and', a.to('bool'), b.to('bool'), 'bool', 'logical_and_u8');
 }
