@@ -73,3 +73,64 @@ export interface Documented { a: number }
     }
   });
 });
+
+describe('published declarations (build/ts, stripInternal)', () => {
+  const dts = join(ROOT, 'build/ts/index.d.ts');
+
+  it('leave out @internal members, and a strict consumer compiles against them', () => {
+    expect(existsSync(dts), 'run `npm run build` first').toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'asgrad-consumer-'));
+    try {
+      const file = join(dir, 'consumer.ts');
+      const from = (p: string) => JSON.stringify(join(ROOT, 'build/ts', p));
+      writeFileSync(
+        file,
+        `import torch, { Tensor, nn, optim, type DType, type TensorOptions } from ${from('index.js')};
+import { saveFile, loadFile } from ${from('node.js')};
+
+class Net extends torch.nn.Module {
+  fc = new torch.nn.Linear(4, 2);
+  override forward(x: Tensor): Tensor {
+    return this.fc.forward(x).relu();
+  }
+}
+const net = new Net();
+const opt: optim.Optimizer = new torch.optim.SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
+const sched = new torch.optim.lrScheduler.StepLR(opt, 1, { gamma: 0.5 });
+const opts: TensorOptions = { dtype: 'float64' };
+const x = torch.randn([3, 4], opts);
+const y: Tensor = torch.scope(() => net.forward(x).sum());
+y.backward();
+opt.step();
+sched.step();
+const dt: DType = x.dtype;
+const lin: nn.Linear = new nn.Linear(2, 2);
+const n = torch.noGrad(() => lin.forward(torch.ones(1, 2)).sum().item());
+saveFile('unused.safetensors', { w: lin.weight });
+const back: Record<string, Tensor> = loadFile('unused.safetensors');
+const labels = torch.tensor([1n, 2n]);
+console.log(dt, n, back, labels, torch.nn.functional.relu(x).shape, net.stateDict());
+// @ts-expect-error internal members are not in the published declarations
+x._storage;
+`,
+      );
+      const program = ts.createProgram([file], {
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false, // the .d.ts files themselves are checked: a stripped type they name fails here
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.esnext.disposable.d.ts'],
+        types: ['node'],
+        typeRoots: [join(ROOT, 'node_modules/@types')],
+      });
+      const errors = ts
+        .getPreEmitDiagnostics(program)
+        .map((d) => `${d.file ? `${d.file.fileName}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+      expect(errors).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

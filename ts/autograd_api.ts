@@ -22,7 +22,7 @@ const GRAD_OPTS = V.optionSpec('grad', { gradOutputs: 'any', retainGraph: 'bool'
 ]);
 const AUTOGRAD_BACKWARD_OPTS = V.optionSpec('backward', { retainGraph: 'bool', createGraph: 'bool' }, ['gradVariables', 'inputs']);
 
-type TensorOrTensors = Tensor | readonly Tensor[];
+export type TensorOrTensors = Tensor | readonly Tensor[];
 const asList = (x: TensorOrTensors, what: string): Tensor[] => {
   const xs = x instanceof Tensor ? [x] : Array.isArray(x) ? [...x] : null;
   if (xs === null) throw new TypeError(`${what} must be a Tensor or a list of Tensors, not ${V.typeName(x)}`);

@@ -10,6 +10,7 @@ import { grad } from './autograd_api.js';
 
 /** A function of tensors returning a tensor or a tuple (array) of them. */
 export type TensorFunction = (...inputs: Tensor[]) => Tensor | Tensor[];
+/** One tensor or a list of them (a list gives results per element, as a Python tuple). @inline */
 type Inputs = Tensor | Tensor[];
 export interface FunctionalOptions {
   createGraph?: boolean;

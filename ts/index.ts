@@ -26,8 +26,25 @@ export type { AlphaOptions } from './ops/binary.js';
 export type { ReduceDims, ReduceOpts, VarOpts } from './ops/reduction.js';
 export type { InitOptions } from './core/wasm.js';
 // Also loads the declaration that gives Tensor its registry methods (ops/index.ts).
-export type { TensorMethods, TorchOps, Functional } from './ops/index.js';
-export { Tensor, Size, nn };
+export type { TensorMethods, TensorProperties, TorchOps, Functional } from './ops/index.js';
+// The types the ops' signatures name, so that the API reference can show (and link) them.
+export type { BackwardOpts, NestedList } from './tensor.js';
+export type { TensorHook, RemovableHandle } from './autograd.js';
+export type { AutogradFunction, FunctionCtx } from './autograd_function.js';
+/** torch.autograd.functional (the `torch.autograd.functional` object), as a namespace of types for the reference. */
+export type * as autogradFunctional from './autograd_functional.js';
+export type { TensorOrTensors } from './autograd_api.js';
+export type { NestedNumbers, TypedData } from './ops/operands.js';
+export type { ShapeArgs } from './ops/creation.js';
+export type { ValuesIndices } from './ops/extrema.js';
+export type { DimOpts, NormOpts } from './ops/scan.js';
+export type { NllOpts } from './ops/losses.js';
+export type { KlReduction } from './ops/losses_more.js';
+export type { ConvOptions } from './ops/conv.js';
+export type { ConvTransposeOptions } from './ops/conv_transpose.js';
+export type { IntOrPair, MaxPoolOptions, AvgPoolOptions, MaxPool1dOptions, AvgPool1dOptions, MaxUnpoolOptions } from './ops/pool.js';
+export type { EmbeddingFnOptions, PadMode } from './ops/embedding.js';
+export { Tensor, Size, nn, optim, safetensors };
 
 export interface MemoryInfo {
   /** Size of the WASM linear memory. */
@@ -98,7 +115,7 @@ export const torch = {
   float64: 'float64' as const,
   int64: 'int64' as const,
   bool: 'bool' as const,
-  nn: { ...nn, functional: nn.functional },
+  nn: { ...nn, functional: nn.functional } as typeof nn,
   optim: {
     Optimizer: optim.Optimizer,
     SGD: optim.SGD,

@@ -26,12 +26,16 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /** The undocumented public names reachable from `entries` (paths to .ts files), in walk order. */
 export function undocumented(entries: readonly string[], tsconfig = resolve(ROOT, 'tsconfig.build.json')): Missing[] {
-  const parsed = ts.getParsedCommandLineOfConfigFile(tsconfig, {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    tsconfig,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  });
+  );
   if (!parsed) throw new Error(`cannot read ${tsconfig}`);
   const program = ts.createProgram([...entries], { ...parsed.options, noEmit: true });
   const checker = program.getTypeChecker();
@@ -62,8 +66,7 @@ export function undocumented(entries: readonly string[], tsconfig = resolve(ROOT
   const hasTag = (s: ts.Symbol, tags: readonly string[]): boolean =>
     (s.declarations ?? []).some((d) => docsOf(d).some((j) => (j.tags ?? []).some((t) => tags.includes(t.tagName.text))));
   const documented = (s: ts.Symbol): boolean =>
-    ts.displayPartsToString(s.getDocumentationComment(checker)).trim() !== '' ||
-    (s.declarations ?? []).some((d) => hasText(docsOf(d)));
+    ts.displayPartsToString(s.getDocumentationComment(checker)).trim() !== '' || (s.declarations ?? []).some((d) => hasText(docsOf(d)));
 
   /** Whether `s` (an alias, a property naming a value, or the value) carries a comment somewhere along the way. */
   function documentedThrough(s: ts.Symbol): boolean {

@@ -15,6 +15,7 @@ import { initArgs } from './args.js';
 import { AssertionError } from './errors.js';
 import { pyTuple } from './repr.js';
 
+/** A floating dtype (parameters are float32 or float64). @inline */
 type FloatDType = 'float32' | 'float64';
 
 /** nn.modules.linear.NonDynamicallyQuantizableLinear: a Linear under another name (MultiheadAttention's out_proj). */

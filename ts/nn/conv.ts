@@ -9,7 +9,9 @@ import { initArgs } from './args.js';
 import { pyBool, pyTuple } from './repr.js';
 import { resetKaimingUniform } from './layers.js';
 
+/** One int for every dimension, or one per dimension. @inline */
 type IntOrList = number | readonly number[];
+/** A floating dtype (parameters are float32 or float64). @inline */
 type FloatDType = 'float32' | 'float64';
 
 /** An int or a list as n ints (PyTorch's _single / _pair). */

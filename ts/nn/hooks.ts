@@ -13,6 +13,7 @@ export { RemovableHandle };
 export type ForwardPreHook = (module: Module, inputs: Tensor[]) => Tensor | Tensor[] | null | undefined | void;
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing (Python's None).
 export type ForwardHook = (module: Module, inputs: Tensor[], output: Tensor) => Tensor | null | undefined | void;
+/** Gradients by position (null where none flows). @inline */
 type GradList = (Tensor | null)[];
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing (Python's None).
 export type BackwardHook = (module: Module, gradInput: GradList, gradOutput: GradList) => GradList | null | undefined | void;

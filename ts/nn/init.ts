@@ -215,6 +215,7 @@ export function normal_<T extends Tensor>(tensor: T, mean?: number | { mean?: nu
   return tensor;
 }
 
+/** trunc_normal_'s keyword arguments. @inline */
 interface TruncNormalOptions {
   mean?: number;
   std?: number;

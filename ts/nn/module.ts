@@ -99,6 +99,7 @@ export interface Module {
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 export class Module {
   declare training: boolean;
+  /** @internal */
   declare [INTERNALS]: Internals;
 
   constructor() {

@@ -12,6 +12,7 @@ import * as init from './init.js';
 import { initArgs } from './args.js';
 import { pyBool, pyFloat, pyTuple } from './repr.js';
 
+/** A floating dtype (parameters are float32 or float64). @inline */
 type FloatDType = 'float32' | 'float64';
 
 function floatDType(d: unknown): FloatDType {

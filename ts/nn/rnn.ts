@@ -16,12 +16,14 @@ import { initArgs } from './args.js';
 import { IndexError } from './errors.js';
 import { pyBool, pyFloat, pyTuple } from './repr.js';
 
+/** A floating dtype (parameters are float32 or float64). @inline */
 type FloatDType = 'float32' | 'float64';
 
 /** Python's AssertionError (the cells assert the input's dimensions). */
 export class AssertionError extends Error {
   override name = 'AssertionError';
 }
+/** PyTorch's RNNBase mode string. @inline */
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
 /** The options of nn.RNN / nn.LSTM / nn.GRU after input_size and hidden_size (PyTorch's keyword names). */

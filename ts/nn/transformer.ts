@@ -13,7 +13,9 @@ import { MultiheadAttention } from './attention.js';
 import { initArgs } from './args.js';
 import { AssertionError, IndexError } from './errors.js';
 
+/** A floating dtype (parameters are float32 or float64). @inline */
 type FloatDType = 'float32' | 'float64';
+/** The feed-forward activation: a name, a function or a module. @inline */
 type Activation = 'relu' | 'gelu' | ((x: Tensor) => Tensor) | Module;
 
 export interface TransformerEncoderLayerOptions {

@@ -14,6 +14,7 @@ import { contiguousStrides, sameShape } from '../shape.js';
 import { bmm } from './linalg.js';
 import { type OpSpec, defineOp } from './registry.js';
 
+/** One int for both spatial dimensions, or one per dimension. @inline */
 export type IntOrPair = number | readonly number[];
 export interface ConvOptions {
   readonly stride?: IntOrPair;

@@ -273,7 +273,7 @@ export function crossEntropy(
   });
 }
 
-type NllOpts = { reduction?: Reduction; weight?: Tensor | null; ignoreIndex?: number };
+export type NllOpts = { reduction?: Reduction; weight?: Tensor | null; ignoreIndex?: number };
 const NLL_OPTS = V.optionSpec('nllLoss', { reduction: 'reduction', weight: 'optTensor', ignoreIndex: 'int' }, ['sizeAverage', 'reduce']);
 const CE_OPTS = V.optionSpec(
   'crossEntropy',

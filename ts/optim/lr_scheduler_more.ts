@@ -165,6 +165,7 @@ const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number
 /** The 1cycle policy: lr up from maxLr/divFactor to maxLr, then down to its /finalDivFactor; momentum the other way. */
 export class OneCycleLR extends LRScheduler {
   totalSteps: number;
+  /** @internal */
   _schedulePhases: Phase[];
   annealStrategy: 'cos' | 'linear';
   cycleMomentum: boolean;

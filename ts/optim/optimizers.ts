@@ -7,6 +7,7 @@ import * as V from '../validate.js';
 import { kernelFor } from '../ops/kernels/call.js';
 import { Optimizer, REQUIRED, nextStep, pyNum, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
 
+/** What an optimizer takes: parameters, or parameter groups with their own options. @inline */
 type Params = Iterable<Tensor> | Iterable<ParamGroupInput>;
 
 function nonNeg(v: number, what: string): void {
