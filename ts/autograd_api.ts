@@ -8,6 +8,7 @@ import * as V from './validate.js';
 import { full } from './ops/internal.js';
 import { runEngine } from './engine.js';
 
+/** Keyword arguments of `torch.autograd.grad`: PyTorch's `grad_outputs`, `retain_graph`, `create_graph`, `allow_unused` (camelCase). */
 export interface GradOptions {
   /** One gradient per output (null: ones for a scalar output), as grad_outputs. */
   gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
@@ -22,6 +23,7 @@ const GRAD_OPTS = V.optionSpec('grad', { gradOutputs: 'any', retainGraph: 'bool'
 ]);
 const AUTOGRAD_BACKWARD_OPTS = V.optionSpec('backward', { retainGraph: 'bool', createGraph: 'bool' }, ['gradVariables', 'inputs']);
 
+/** One tensor or a list of tensors, as PyTorch's `_TensorOrTensors`. */
 export type TensorOrTensors = Tensor | readonly Tensor[];
 const asList = (x: TensorOrTensors, what: string): Tensor[] => {
   const xs = x instanceof Tensor ? [x] : Array.isArray(x) ? [...x] : null;

@@ -44,8 +44,15 @@ export type { ConvOptions } from './ops/conv.js';
 export type { ConvTransposeOptions } from './ops/conv_transpose.js';
 export type { IntOrPair, MaxPoolOptions, AvgPoolOptions, MaxPool1dOptions, AvgPool1dOptions, MaxUnpoolOptions } from './ops/pool.js';
 export type { EmbeddingFnOptions, PadMode } from './ops/embedding.js';
-export { Tensor, Size, nn, optim, safetensors };
+export { Tensor, Size };
+/** torch.nn: Module, the layers, losses and containers, `nn.functional`, `nn.init` and `nn.utils` (also `torch.nn`). */
+export { nn };
+/** torch.optim: the optimizers and `lrScheduler` (PyTorch's `torch.optim.lr_scheduler`) (also `torch.optim`). */
+export { optim };
+/** The safetensors format: `save(tensors)` -> bytes, `load(bytes)` -> named tensors (also `torch.safetensors`; files: `asgrad/node`). */
+export { safetensors };
 
+/** What `torch.memory()` reports about the WebAssembly memory and the live tensors. */
 export interface MemoryInfo {
   /** Size of the WASM linear memory. */
   wasmBytes: number;
@@ -62,6 +69,7 @@ export interface MemoryInfo {
   restores: number;
 }
 
+/** Memory statistics of the WebAssembly core and the live tensors (compare PyTorch's `torch.cuda.memory_allocated()`). */
 function memory(): MemoryInfo {
   const c = getCore();
   return {
@@ -86,7 +94,14 @@ function resetPeakMemory(): void {
   getCore().reset_peak();
 }
 
+/**
+ * PyTorch's `torch` module: `import torch from 'asgrad'`, then `torch.tensor(...)`, `torch.nn.Linear`,
+ * `torch.optim.SGD`... The ops (`torch.add`, `torch.matmul`...) come from the op registry (see TorchOps);
+ * PyTorch's snake_case names are camelCase (`torch.zeros_like` is `torch.zerosLike`) and keyword
+ * arguments go in a last options object (`torch.sum(x, { dim: 1, keepdim: true })`).
+ */
 export const torch = {
+  /** The tensor class (PyTorch's `torch.Tensor`), for `instanceof` and static use. */
   Tensor,
   Size,
   init,
@@ -94,28 +109,51 @@ export const torch = {
   setMemoryLimit,
   resetPeakMemory,
   /** torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)` and `functional` (jacobian, hessian, vjp, jvp, hvp, vhp). */
-  autograd: { grad, backward: backwardAll, functional, Function: AutogradFunction, FunctionCtx },
+  autograd: {
+    grad,
+    backward: backwardAll,
+    /** PyTorch's `torch.autograd.functional`: jacobian, hessian, vjp, jvp, hvp, vhp. */
+    functional,
+    Function: AutogradFunction,
+    FunctionCtx,
+  },
+  /**
+   * Runs `fn` and then disposes every tensor made inside it except those it returns (or `keep`s):
+   * JavaScript has no reference counting, so this is how loops free their temporaries. No PyTorch
+   * counterpart (tf.tidy in TensorFlow.js).
+   */
   scope: <T>(fn: () => T): T => scope(V.callback(fn, 'scope')),
+  /** Marks a tensor to survive every enclosing `torch.scope`, and returns it. */
   keep: <T extends TensorT>(t: T): T => {
     V.tensor(t, 'keep', 'tensor', 1);
     return keep(t);
   },
   manualSeed,
   // grad mode
+  /** Runs `fn` with gradient tracking off and returns its result: PyTorch's `with torch.no_grad():`. */
   noGrad: <T>(fn: () => T): T => noGrad(V.callback(fn, 'noGrad')),
+  /** Runs `fn` with gradient tracking on and returns its result: PyTorch's `with torch.enable_grad():`. */
   enableGrad: <T>(fn: () => T): T => enableGrad(V.callback(fn, 'enableGrad')),
   isGradEnabled,
+  /** Turns gradient tracking on or off until changed again (PyTorch's `torch.set_grad_enabled(mode)`). */
   setGradEnabled: (enabled: boolean): void => {
     if (typeof enabled !== 'boolean') throw new TypeError(`enabled must be a bool (got ${V.typeName(enabled)})`);
     setGradEnabled(enabled);
   },
   // every op of the registry exported as torch.<name> (ops/index.ts)
   ...torchOps,
+  /** PyTorch's `torch.float32` (the default dtype), here the string `'float32'`. */
   float32: 'float32' as const,
+  /** PyTorch's `torch.float64`, here the string `'float64'`. */
   float64: 'float64' as const,
+  /** PyTorch's `torch.int64` (class labels, indices; `torch.tensor([1n, 2n])`), here the string `'int64'`. */
   int64: 'int64' as const,
+  /** PyTorch's `torch.bool`, here the string `'bool'`. */
   bool: 'bool' as const,
+  /** PyTorch's `torch.nn`: modules, losses, `functional`, `init`, `utils`. */
+  // Typed as the namespace (the value is a plain copy of it): the reference then links torch.nn to nn.
   nn: { ...nn, functional: nn.functional } as typeof nn,
+  /** PyTorch's `torch.optim`: the optimizers and `lrScheduler` (`torch.optim.lr_scheduler`). */
   optim: {
     Optimizer: optim.Optimizer,
     SGD: optim.SGD,
@@ -127,8 +165,10 @@ export const torch = {
     Adamax: optim.Adamax,
     NAdam: optim.NAdam,
     RAdam: optim.RAdam,
+    /** PyTorch's `torch.optim.lr_scheduler`: StepLR, CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau... */
     lrScheduler: optim.lrScheduler,
   },
+  /** The safetensors format (Hugging Face's `safetensors.torch`): `save(tensors)` -> bytes, `load(bytes)` -> named tensors. */
   safetensors,
 };
 

@@ -50,6 +50,7 @@ const CONVT_KINDS = {
   dtype: 'dtype',
 } as const;
 
+/** Keyword arguments of Conv1d / Conv2d: PyTorch's `stride`, `padding`, `dilation`, `groups`, `bias`, `padding_mode`, `dtype` (camelCase). */
 export interface ConvModuleOptions {
   stride?: IntOrList;
   padding?: IntOrList | 'same' | 'valid';
@@ -59,6 +60,7 @@ export interface ConvModuleOptions {
   paddingMode?: 'zeros' | 'reflect' | 'replicate' | 'circular';
   dtype?: FloatDType;
 }
+/** Keyword arguments of ConvTranspose2d: PyTorch's `stride`, `padding`, `output_padding`, `groups`, `bias`, `dilation`, `dtype` (camelCase). */
 export interface ConvTransposeModuleOptions {
   stride?: IntOrList;
   padding?: IntOrList;
@@ -72,17 +74,29 @@ export interface ConvTransposeModuleOptions {
 
 /** The common part of Conv1d, Conv2d and ConvTranspose2d (PyTorch's _ConvNd). */
 abstract class ConvNd extends Module {
+  /** Channels of the input (PyTorch's `in_channels`). */
   readonly inChannels: number;
+  /** Channels of the output (PyTorch's `out_channels`). */
   readonly outChannels: number;
+  /** The kernel's spatial size, one int per dim (PyTorch's `kernel_size`). */
   readonly kernelSize: number[];
+  /** The stride, one int per dim. */
   readonly stride: number[];
+  /** The padding, one int per dim, or `'same'` / `'valid'`. */
   readonly padding: number[] | 'same' | 'valid';
+  /** The spacing between kernel elements, one int per dim. */
   readonly dilation: number[];
+  /** Extra size added to one side of a transposed convolution's output (PyTorch's `output_padding`). */
   readonly outputPadding: number[];
+  /** Whether this is a transposed convolution (ConvTranspose2d). */
   readonly transposed: boolean;
+  /** Blocked connections from input channels to output channels (PyTorch's `groups`). */
   readonly groups: number;
+  /** How the input is padded (PyTorch's `padding_mode`). */
   readonly paddingMode: 'zeros' | 'reflect' | 'replicate' | 'circular';
+  /** The kernel weights, [outChannels, inChannels / groups, ...kernelSize] ([inChannels, outChannels / groups, ...] when transposed). */
   declare weight: Parameter;
+  /** The bias, [outChannels], or null when made with `bias: false`. */
   declare bias: Parameter | null;
   constructor(name: string, n: number, transposed: boolean, a: Record<string, unknown>) {
     super();
@@ -223,6 +237,7 @@ export class ConvTranspose2d extends ConvNd {
 /** An int prints as itself, a list as a Python tuple (the module keeps what it was given). */
 const pyIntOrTuple = (v: IntOrList): string => (typeof v === 'number' ? String(v) : pyTuple(v));
 
+/** Keyword arguments of MaxPool1d / MaxPool2d: PyTorch's `stride`, `padding`, `dilation`, `return_indices`, `ceil_mode` (camelCase). */
 export interface MaxPoolModuleOptions {
   stride?: IntOrList | null;
   padding?: IntOrList;
@@ -233,11 +248,17 @@ export interface MaxPoolModuleOptions {
 
 /** Max over kernelSize windows of [N, C, H, W] (or [C, H, W]); stride defaults to kernelSize. */
 export class MaxPool2d extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   readonly kernelSize: IntOrList;
+  /** The window's stride (default: kernelSize). */
   readonly stride: IntOrList;
+  /** Implicit negative-infinity padding on both sides. */
   readonly padding: IntOrList;
+  /** The spacing between window elements. */
   readonly dilation: IntOrList;
+  /** Whether forward also returns the argmax indices (for MaxUnpool; PyTorch's `return_indices`). */
   readonly returnIndices: boolean;
+  /** Whether the output size rounds up (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
   constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & MaxPoolModuleOptions), opts?: MaxPoolModuleOptions) {
     super();
@@ -271,11 +292,17 @@ export class MaxPool2d extends Module {
 
 /** Max over kernelSize windows of [N, C, L] (or [C, L]); stride defaults to kernelSize. */
 export class MaxPool1d extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   readonly kernelSize: IntOrList;
+  /** The window's stride (default: kernelSize). */
   readonly stride: IntOrList;
+  /** Implicit negative-infinity padding on both sides. */
   readonly padding: IntOrList;
+  /** The spacing between window elements. */
   readonly dilation: IntOrList;
+  /** Whether forward also returns the argmax indices (for MaxUnpool; PyTorch's `return_indices`). */
   readonly returnIndices: boolean;
+  /** Whether the output size rounds up (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
   constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & MaxPoolModuleOptions), opts?: MaxPoolModuleOptions) {
     super();
@@ -307,6 +334,7 @@ export class MaxPool1d extends Module {
   }
 }
 
+/** Keyword arguments of AvgPool2d: PyTorch's `stride`, `padding`, `ceil_mode`, `count_include_pad`, `divisor_override` (camelCase). */
 export interface AvgPoolModuleOptions {
   stride?: IntOrList | null;
   padding?: IntOrList;
@@ -317,11 +345,17 @@ export interface AvgPoolModuleOptions {
 
 /** Mean over kernelSize windows of [N, C, H, W] (or [C, H, W]); stride defaults to kernelSize. */
 export class AvgPool2d extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   readonly kernelSize: IntOrList;
+  /** The window's stride (default: kernelSize). */
   readonly stride: IntOrList;
+  /** Implicit zero padding on both sides. */
   readonly padding: IntOrList;
+  /** Whether the output size rounds up (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
+  /** Whether the zero padding counts in the average's divisor (PyTorch's `count_include_pad`). */
   readonly countIncludePad: boolean;
+  /** A divisor used instead of the window size (PyTorch's `divisor_override`), or null. */
   readonly divisorOverride: number | null;
   constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & AvgPoolModuleOptions), opts?: AvgPoolModuleOptions) {
     super();
@@ -351,6 +385,7 @@ export class AvgPool2d extends Module {
   }
 }
 
+/** Keyword arguments of AvgPool1d (AvgPool2d's without `divisorOverride`, as PyTorch). */
 export type AvgPool1dModuleOptions = Omit<AvgPoolModuleOptions, 'divisorOverride'>;
 
 /** PyTorch's _single: an int as a 1-tuple, a list as a tuple of its own. */
@@ -358,10 +393,15 @@ const single = (v: IntOrList): string => (typeof v === 'number' ? `(${v},)` : py
 
 /** Mean over kernelSize windows of [N, C, L] (or [C, L]); stride defaults to kernelSize. */
 export class AvgPool1d extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   readonly kernelSize: IntOrList;
+  /** The window's stride (default: kernelSize). */
   readonly stride: IntOrList;
+  /** Implicit zero padding on both sides. */
   readonly padding: IntOrList;
+  /** Whether the output size rounds up (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
+  /** Whether the zero padding counts in the average's divisor (PyTorch's `count_include_pad`). */
   readonly countIncludePad: boolean;
   constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & AvgPool1dModuleOptions), opts?: AvgPool1dModuleOptions) {
     super();
@@ -390,6 +430,7 @@ export class AvgPool1d extends Module {
 
 /** Mean over adaptive windows giving an outputSize [H, W] (an int means square). */
 export class AdaptiveAvgPool2d extends Module {
+  /** The output's spatial size (PyTorch's `output_size`). */
   readonly outputSize: IntOrList;
   constructor(outputSize: IntOrList | { outputSize: IntOrList }) {
     super();
@@ -406,7 +447,9 @@ export class AdaptiveAvgPool2d extends Module {
 
 /** Max over adaptive windows giving an outputSize [H, W] (an int means square, null keeps that size). */
 export class AdaptiveMaxPool2d extends Module {
+  /** The output's spatial size; null keeps the input's size in that dim (PyTorch's `output_size`). */
   readonly outputSize: number | (number | null)[];
+  /** Whether forward also returns the argmax indices (PyTorch's `return_indices`). */
   readonly returnIndices: boolean;
   constructor(
     outputSize: number | (number | null)[] | { outputSize: number | (number | null)[]; returnIndices?: boolean },
@@ -430,8 +473,11 @@ export class AdaptiveMaxPool2d extends Module {
 
 /** max_pool2d's partial inverse over [N, C, H, W] (or [C, H, W]): call as unpool(x, indices, outputSize?). */
 export class MaxUnpool2d extends Module {
+  /** The pooling window size that made the indices (PyTorch's `kernel_size`). */
   readonly kernelSize: [number, number];
+  /** The pooling stride that made the indices. */
   readonly stride: [number, number];
+  /** The pooling padding that made the indices. */
   readonly padding: [number, number];
   constructor(
     kernelSize: IntOrList | { kernelSize: IntOrList; stride?: IntOrList | null; padding?: IntOrList },

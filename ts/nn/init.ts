@@ -356,6 +356,7 @@ export function xavierNormal_<T extends Tensor>(tensor: T, gain?: number | { gai
   return tensor;
 }
 
+/** Keyword arguments of the kaiming initialisers: PyTorch's `a`, `mode`, `nonlinearity`. */
 export interface KaimingOptions {
   /** The negative slope of the rectifier after this layer (only used with 'leaky_relu'). */
   a?: number;

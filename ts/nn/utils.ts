@@ -13,6 +13,7 @@ import * as V from '../validate.js';
 /** A tensor or an iterable of tensors (PyTorch's `_tensor_or_tensors`). */
 export type TensorOrTensors = Tensor | Iterable<Tensor>;
 
+/** Keyword arguments of `clipGradNorm_`: PyTorch's `norm_type`, `error_if_nonfinite` (camelCase). */
 export interface ClipGradNormOptions {
   normType?: number | 'inf';
   errorIfNonfinite?: boolean;

@@ -16,6 +16,7 @@ import { type OpSpec, defineOp } from './registry.js';
 
 /** One int for both spatial dimensions, or one per dimension. @inline */
 export type IntOrPair = number | readonly number[];
+/** Keyword arguments of `conv1d` / `conv2d`: PyTorch's `bias`, `stride`, `padding` (ints, `'same'` or `'valid'`), `dilation`, `groups`. */
 export interface ConvOptions {
   readonly stride?: IntOrPair;
   readonly padding?: IntOrPair | 'same' | 'valid';

@@ -14,6 +14,7 @@ import { CONV, type IntOrPair, fmt, im2col, intList, perGroup, sumOuter } from '
 
 // ---- conv_transpose2d --------------------------------------------------------------------------
 
+/** Keyword arguments of `conv_transpose2d`: PyTorch's `bias`, `stride`, `padding`, `output_padding`, `groups`, `dilation` (camelCase). */
 export interface ConvTransposeOptions {
   readonly stride?: IntOrPair;
   readonly padding?: IntOrPair;

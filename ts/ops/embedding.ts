@@ -20,6 +20,7 @@ const EMBEDDING_OPTS = V.optionSpec(
 const PAD_OPTS = V.optionSpec('pad', { value: 'optNumber', mode: 'any' });
 const DROPOUT_OPTS = V.optionSpec('dropout', { p: 'number', training: 'bool' }, ['inplace']);
 
+/** Keyword arguments of `F.embedding`: PyTorch's `padding_idx`, `max_norm`, `norm_type`, `scale_grad_by_freq` (camelCase; `sparse` is not supported). */
 export interface EmbeddingFnOptions {
   paddingIdx?: number | null;
   /** Rows referenced by the input whose normType-norm exceeds this are first rescaled in place (no grad). */
@@ -102,6 +103,7 @@ export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingFnOptio
   );
 }
 
+/** `F.pad`'s mode, as PyTorch. */
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 const PAD_MODES: readonly string[] = ['constant', 'reflect', 'replicate', 'circular'];
 

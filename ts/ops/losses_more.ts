@@ -164,6 +164,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, reduction: Red
   });
 }
 
+/** `kl_div`'s reduction: a Reduction or PyTorch's `'batchmean'`. */
 export type KlReduction = Red | 'batchmean';
 
 /**

@@ -10,7 +10,9 @@ import * as V from '../validate.js';
 import { fresh, idiv } from './conv.js';
 import { type OpSpec, defineOp } from './registry.js';
 
+/** One int for both spatial dimensions, or one per dimension (PyTorch's `_size_2_t`). */
 export type IntOrPair = number | readonly number[];
+/** Keyword arguments of `max_pool2d`: PyTorch's `stride`, `padding`, `dilation`, `ceil_mode`, `return_indices` (camelCase). */
 export interface MaxPoolOptions {
   readonly stride?: IntOrPair | null;
   readonly padding?: IntOrPair;
@@ -20,6 +22,7 @@ export interface MaxPoolOptions {
   /** Also return the int64 indices of the maxima (flattened within each plane). */
   readonly returnIndices?: boolean;
 }
+/** Keyword arguments of `avg_pool2d`: PyTorch's `stride`, `padding`, `ceil_mode`, `count_include_pad`, `divisor_override` (camelCase). */
 export interface AvgPoolOptions {
   readonly stride?: IntOrPair | null;
   readonly padding?: IntOrPair;
@@ -228,6 +231,7 @@ export function avgPool2d(input: Tensor, kernelSize: IntOrPair, opts?: AvgPoolOp
 
 // ---- max_pool1d / avg_pool1d: PyTorch's unsqueeze(-2), the 2-D pool over [.., 1, L], squeeze(-2) ----
 
+/** Keyword arguments of `max_pool1d` (as MaxPoolOptions, one spatial dimension). */
 export interface MaxPool1dOptions {
   readonly stride?: number | readonly number[] | null;
   readonly padding?: number | readonly number[];
@@ -235,6 +239,7 @@ export interface MaxPool1dOptions {
   readonly ceilMode?: boolean;
   readonly returnIndices?: boolean;
 }
+/** Keyword arguments of `avg_pool1d` (as AvgPoolOptions without `divisorOverride`). */
 export interface AvgPool1dOptions {
   readonly stride?: number | readonly number[] | null;
   readonly padding?: number | readonly number[];
@@ -468,6 +473,7 @@ function adaptiveMaxScatter(gy: Tensor, idx: Tensor, g: K.Geometry, shape: reado
 
 // ---- max_unpool2d ---------------------------------------------------------------------------
 
+/** Keyword arguments of `max_unpool2d`: PyTorch's `stride`, `padding`, `output_size` (camelCase). */
 export interface MaxUnpoolOptions {
   readonly stride?: IntOrPair | null;
   readonly padding?: IntOrPair;

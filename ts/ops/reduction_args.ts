@@ -4,11 +4,14 @@ import type { Tensor } from '../tensor.js';
 import { normDim, numelOf, type Shape } from '../shape.js';
 import * as V from '../validate.js';
 
+/** A reduction's `dim`: one dimension or a list of them (negative counts from the end). */
 export type ReduceDims = number | readonly number[];
+/** Keyword arguments of reductions (`sum`, `mean`...): PyTorch's `dim`, `keepdim`. */
 export interface ReduceOpts {
   dim?: ReduceDims;
   keepdim?: boolean;
 }
+/** Keyword arguments of `var` / `std`: adds PyTorch's `unbiased` and `correction`. */
 export interface VarOpts extends ReduceOpts {
   unbiased?: boolean;
   correction?: number;

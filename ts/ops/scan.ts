@@ -12,10 +12,12 @@ import * as V from '../validate.js';
 import { compare, where } from './compare.js';
 import { type OpSpec, defineOp } from './registry.js';
 
+/** Keyword arguments with PyTorch's `dim` and `keepdim` (argmax, argmin). */
 export interface DimOpts {
   dim?: number;
   keepdim?: boolean;
 }
+/** Keyword arguments of `norm`: PyTorch's `p`, `dim`, `keepdim`. */
 export interface NormOpts {
   /** A number (vector norm), 'fro' (Frobenius) or 'nuc' (nuclear: needs an SVD, which asgrad lacks). */
   p?: number | 'fro' | 'nuc';

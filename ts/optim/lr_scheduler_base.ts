@@ -134,12 +134,19 @@ export function snapshot(v: unknown): unknown {
 
 /** torch.optim.lr_scheduler._LRScheduler. */
 export abstract class LRScheduler {
+  /** The optimizer whose learning rates this scheduler sets. */
   readonly optimizer: SchedulerOptimizer;
+  /** Each group's initial learning rate (PyTorch's `base_lrs`). */
   baseLrs: number[];
+  /** The number of the last epoch (step) taken (PyTorch's `last_epoch`). */
   lastEpoch: number;
+  /** Whether each update is printed (PyTorch's deprecated `verbose`). */
   verbose: boolean;
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _stepCount = 0;
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _getLrCalledWithinStep = false;
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _lastLr: number[] = [];
   /** Which warnings this scheduler has shown. */
   _warned?: Set<string>;
@@ -208,6 +215,7 @@ export abstract class LRScheduler {
     else if (((this.optimizer as Counted)[STEP_COUNT] ?? 0) < 1) warnOnce(this, ORDER_WARNING);
   }
 
+  /** Advances one epoch and sets the groups' learning rates (PyTorch's `scheduler.step()`; call it after `optimizer.step()`). */
   step(epoch?: number): void {
     if (epoch !== undefined) V.number(epoch, `${this.constructor.name}.step`, 'epoch');
     this.checkOrder();

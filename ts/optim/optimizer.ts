@@ -64,9 +64,11 @@ function paramTypeError(what: string): TypeError {
   return new TypeError(`optimizer can only optimize Tensors, but one of the params is ${what}`);
 }
 
+/** PyTorch's `torch.optim.Optimizer`, the base of the optimizers: `step()`, `zeroGrad()`, `paramGroups`, `state`, `stateDict()` / `loadStateDict()`, `addParamGroup()`. */
 export abstract class Optimizer {
   /** The constructor's options with their defaults, camelCase (`REQUIRED` where there is none). */
   readonly defaults: Record<string, unknown>;
+  /** The parameter groups, each with its params and its own options (PyTorch's `param_groups`; change `lr` here to adjust it). */
   paramGroups: ParamGroup[] = [];
   /** Per-parameter state (created lazily by step(), as PyTorch). */
   state: Map<Tensor, ParamState> = new Map();

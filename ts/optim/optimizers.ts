@@ -44,6 +44,7 @@ const num = (v: unknown): number => v as number;
 
 // ---- SGD ---------------------------------------------------------------------------------------
 
+/** Keyword arguments of SGD: PyTorch's `lr`, `momentum`, `dampening`, `weight_decay`, `nesterov`, `maximize` (camelCase). */
 export interface SGDOptions {
   lr?: number;
   momentum?: number;
@@ -65,6 +66,7 @@ const SGD_OPTS = V.optionSpec('SGD.__init__', {
   differentiable: 'any',
 });
 
+/** PyTorch's `torch.optim.SGD(params, lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`: stochastic gradient descent, with momentum and Nesterov momentum. Keyword arguments go in one options object, camelCase: `new SGD(model.parameters(), { lr: 0.01 })`. */
 export class SGD extends Optimizer {
   protected readonly kind = 'SGD';
   constructor(params: Params, opts: SGDOptions = {}) {
@@ -130,6 +132,7 @@ export class SGD extends Optimizer {
 
 // ---- Adam / AdamW ------------------------------------------------------------------------------
 
+/** Keyword arguments of Adam: PyTorch's `lr`, `betas`, `eps`, `weight_decay`, `amsgrad`, `maximize` (camelCase). */
 export interface AdamOptions {
   lr?: number;
   betas?: [number, number];
@@ -209,6 +212,7 @@ function bump(s: ParamState): void {
   for (const v of Object.values(s)) if (v && typeof v === 'object') v._storage.version++;
 }
 
+/** PyTorch's `torch.optim.Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, amsgrad=False, maximize=False)`. Keyword arguments go in one options object, camelCase: `new Adam(model.parameters(), { lr: 0.01 })`. */
 export class Adam extends AdamBase {
   protected readonly kind = 'Adam';
   protected readonly decoupled = 0;
@@ -233,8 +237,10 @@ export class Adam extends AdamBase {
   }
 }
 
+/** Keyword arguments of AdamW (Adam's, as PyTorch). */
 export type AdamWOptions = Omit<AdamOptions, 'differentiable' | 'fused'>;
 
+/** PyTorch's `torch.optim.AdamW(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01, amsgrad=False, maximize=False)`: Adam with decoupled weight decay. Keyword arguments go in one options object, camelCase: `new AdamW(model.parameters(), { lr: 0.01 })`. */
 export class AdamW extends AdamBase {
   protected readonly kind = 'AdamW';
   protected readonly decoupled = 1;
@@ -259,6 +265,7 @@ export class AdamW extends AdamBase {
 
 // ---- RMSprop -----------------------------------------------------------------------------------
 
+/** Keyword arguments of RMSprop: PyTorch's `lr`, `alpha`, `eps`, `weight_decay`, `momentum`, `centered`, `maximize` (camelCase). */
 export interface RMSpropOptions {
   lr?: number;
   alpha?: number;
@@ -282,6 +289,7 @@ const RMSPROP_OPTS = V.optionSpec('RMSprop.__init__', {
   differentiable: 'any',
 });
 
+/** PyTorch's `torch.optim.RMSprop(params, lr=0.01, alpha=0.99, eps=1e-08, weight_decay=0, momentum=0, centered=False, maximize=False)`. Keyword arguments go in one options object, camelCase: `new RMSprop(model.parameters(), { lr: 0.01 })`. */
 export class RMSprop extends Optimizer {
   protected readonly kind = 'RMSprop';
   constructor(params: Params, opts: RMSpropOptions = {}) {
@@ -348,6 +356,7 @@ export class RMSprop extends Optimizer {
 
 // ---- Adagrad -----------------------------------------------------------------------------------
 
+/** Keyword arguments of Adagrad: PyTorch's `lr`, `lr_decay`, `weight_decay`, `initial_accumulator_value`, `eps`, `maximize` (camelCase). */
 export interface AdagradOptions {
   lr?: number;
   lrDecay?: number;
@@ -367,6 +376,7 @@ const ADAGRAD_OPTS = V.optionSpec('Adagrad.__init__', {
   maximize: 'bool',
 });
 
+/** PyTorch's `torch.optim.Adagrad(params, lr=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, maximize=False)`. Keyword arguments go in one options object, camelCase: `new Adagrad(model.parameters(), { lr: 0.01 })`. */
 export class Adagrad extends Optimizer {
   protected readonly kind = 'Adagrad';
   constructor(params: Params, opts: AdagradOptions = {}) {
@@ -420,6 +430,7 @@ export class Adagrad extends Optimizer {
 
 // ---- Adadelta ----------------------------------------------------------------------------------
 
+/** Keyword arguments of Adadelta: PyTorch's `lr`, `rho`, `eps`, `weight_decay`, `maximize` (camelCase). */
 export interface AdadeltaOptions {
   lr?: number;
   rho?: number;
@@ -437,6 +448,7 @@ const ADADELTA_OPTS = V.optionSpec('Adadelta.__init__', {
   maximize: 'bool',
 });
 
+/** PyTorch's `torch.optim.Adadelta(params, lr=1.0, rho=0.9, eps=1e-06, weight_decay=0, maximize=False)`. Keyword arguments go in one options object, camelCase: `new Adadelta(model.parameters(), { lr: 0.01 })`. */
 export class Adadelta extends Optimizer {
   protected readonly kind = 'Adadelta';
   constructor(params: Params, opts: AdadeltaOptions = {}) {
@@ -485,6 +497,7 @@ export class Adadelta extends Optimizer {
 
 // ---- Adamax ------------------------------------------------------------------------------------
 
+/** Keyword arguments of Adamax: PyTorch's `lr`, `betas`, `eps`, `weight_decay`, `maximize` (camelCase). */
 export interface AdamaxOptions {
   lr?: number;
   betas?: [number, number];
@@ -502,6 +515,7 @@ const ADAMAX_OPTS = V.optionSpec('Adamax.__init__', {
   maximize: 'bool',
 });
 
+/** PyTorch's `torch.optim.Adamax(params, lr=0.002, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, maximize=False)`: Adam with the infinity norm. Keyword arguments go in one options object, camelCase: `new Adamax(model.parameters(), { lr: 0.01 })`. */
 export class Adamax extends Optimizer {
   protected readonly kind = 'Adamax';
   constructor(params: Params, opts: AdamaxOptions = {}) {
@@ -545,6 +559,7 @@ export class Adamax extends Optimizer {
 
 // ---- NAdam -------------------------------------------------------------------------------------
 
+/** Keyword arguments of NAdam: PyTorch's `lr`, `betas`, `eps`, `weight_decay`, `momentum_decay` (camelCase). */
 export interface NAdamOptions {
   lr?: number;
   betas?: [number, number];
@@ -562,6 +577,7 @@ const NADAM_OPTS = V.optionSpec('NAdam.__init__', {
   foreach: 'any',
 });
 
+/** PyTorch's `torch.optim.NAdam(params, lr=0.002, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, momentum_decay=0.004)`: Adam with Nesterov momentum. Keyword arguments go in one options object, camelCase: `new NAdam(model.parameters(), { lr: 0.01 })`. */
 export class NAdam extends Optimizer {
   protected readonly kind = 'NAdam';
   constructor(params: Params, opts: NAdamOptions = {}) {
@@ -609,6 +625,7 @@ export class NAdam extends Optimizer {
 
 // ---- RAdam -------------------------------------------------------------------------------------
 
+/** Keyword arguments of RAdam: PyTorch's `lr`, `betas`, `eps`, `weight_decay` (camelCase). */
 export interface RAdamOptions {
   lr?: number;
   betas?: [number, number];
@@ -624,6 +641,7 @@ const RADAM_OPTS = V.optionSpec('RAdam.__init__', {
   foreach: 'any',
 });
 
+/** PyTorch's `torch.optim.RAdam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0)`: rectified Adam. Keyword arguments go in one options object, camelCase: `new RAdam(model.parameters(), { lr: 0.01 })`. */
 export class RAdam extends Optimizer {
   protected readonly kind = 'RAdam';
   constructor(params: Params, opts: RAdamOptions = {}) {
