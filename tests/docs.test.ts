@@ -1,11 +1,13 @@
 // Documentation (issue 13, part 7): every public name has a doc comment, the published declarations
 // leave out `@internal` members yet still compile for a consumer, and the "From PyTorch" page's
 // examples run.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import * as asgrad from '../ts/index.js';
+import * as asgradNode from '../ts/node.js';
 import { ENTRIES, undocumented } from './docs/coverage.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -133,4 +135,42 @@ x._storage;
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+// The page's ```ts blocks, each run as a module whose `asgrad` / `asgrad/node` imports are this
+// copy of the library; each `console.log(...)` line ends in `// → text` and must print that text.
+describe('docs/from-pytorch.md', () => {
+  const page = readFileSync(join(ROOT, 'docs/from-pytorch.md'), 'utf8');
+  const blocks = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+
+  it('has examples', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(8);
+  });
+
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
+  for (const [i, block] of blocks.entries()) {
+    const first = block.split('\n').find((l) => l.includes('// →')) ?? '';
+    it(`example ${i + 1} runs and prints what it says (${first.slice(first.indexOf('// →') + 5, first.indexOf('// →') + 50)})`, async () => {
+      const expected = block
+        .split('\n')
+        .filter((l) => l.includes('console.log('))
+        .map((l) => l.slice(l.indexOf('// →') + 4).trim());
+      const js = ts.transpileModule(block, {
+        compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: false },
+      }).outputText;
+      const body = js
+        .replace(/^import\s+(\w+)\s*,?\s*(\{[^}]*\})?\s*from\s*'asgrad';?$/gm, (_m, def: string, named?: string) =>
+          [`const ${def} = __asgrad.default;`, named ? `const ${named.replace(/\btype\s+\w+\s*,?/g, '')} = __asgrad;` : ''].join('\n'),
+        )
+        .replace(/^import\s*(\{[^}]*\})\s*from\s*'asgrad';?$/gm, 'const $1 = __asgrad;')
+        .replace(/^import\s*(\{[^}]*\})\s*from\s*'asgrad\/node';?$/gm, 'const $1 = __asgradNode;')
+        .replace(/\bconsole\.log\(/g, '__log(');
+      expect(body).not.toMatch(/^\s*import\s/m);
+      const printed: string[] = [];
+      // Multi-line output (a matrix's repr) is written on one line in the page.
+      const log = (...args: unknown[]) => printed.push(args.map((a) => String(a).replace(/\s*\n\s*/g, ' ')).join(' '));
+      await new AsyncFunction('__asgrad', '__asgradNode', '__log', body)(asgrad, asgradNode, log);
+      expect(printed).toEqual(expected);
+    });
+  }
 });
