@@ -99,6 +99,7 @@ function resetPeakMemory(): void {
  * `torch.optim.SGD`... The ops (`torch.add`, `torch.matmul`...) come from the op registry (see TorchOps);
  * PyTorch's snake_case names are camelCase (`torch.zeros_like` is `torch.zerosLike`) and keyword
  * arguments go in a last options object (`torch.sum(x, { dim: 1, keepdim: true })`).
+ * @namespace
  */
 export const torch = {
   /** The tensor class (PyTorch's `torch.Tensor`), for `instanceof` and static use. */
