@@ -12,7 +12,9 @@ import { runEngine } from './engine.js';
 export interface GradOptions {
   /** One gradient per output (null: ones for a scalar output), as grad_outputs. */
   gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
+  /** Keep the graph's saved tensors for another backward (PyTorch's `retain_graph`). */
   retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order derivatives (PyTorch's `create_graph`). */
   createGraph?: boolean;
   /** Null (instead of an error) for an input the outputs do not depend on. */
   allowUnused?: boolean;

@@ -14,6 +14,7 @@ export type TensorFunction = (...inputs: Tensor[]) => Tensor | Tensor[];
 type Inputs = Tensor | Tensor[];
 /** Keyword arguments shared by `torch.autograd.functional` (PyTorch's `create_graph`, `strict`, camelCase). */
 export interface FunctionalOptions {
+  /** Record the backward pass itself, for higher-order derivatives (PyTorch's `create_graph`). */
   createGraph?: boolean;
   /** asgrad runs the non-strict path only: `strict: true` is refused. */
   strict?: boolean;
@@ -22,6 +23,7 @@ export interface FunctionalOptions {
 export interface JacobianOptions extends FunctionalOptions {
   /** PyTorch's speed hint (vmap over the rows): accepted; the rows are computed one backward pass each. */
   vectorize?: boolean;
+  /** `'reverse-mode'` (the one computed) or `'forward-mode'` (PyTorch's `strategy`). */
   strategy?: 'reverse-mode' | 'forward-mode';
 }
 

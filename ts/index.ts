@@ -58,6 +58,7 @@ export interface MemoryInfo {
   wasmBytes: number;
   /** Bytes in live allocator blocks (tensor storages and the kernels' scratch arena). */
   allocatedBytes: number;
+  /** The highest allocatedBytes since start or resetPeakMemory(). */
   peakAllocatedBytes: number;
   /** Undisposed tensor handles whose storage is in WASM memory. */
   liveTensors: number;

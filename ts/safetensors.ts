@@ -46,9 +46,13 @@ export interface SaveOptions {
 
 /** The header entry of one tensor, as a file describes it. */
 export interface TensorInfo {
+  /** The tensor's name in the file. */
   name: string;
+  /** The file's dtype name (`'F32'`, `'I64'`...). */
   dtype: string;
+  /** The tensor's shape. */
   shape: number[];
+  /** [begin, end) of the tensor's bytes in the data buffer (PyTorch's `data_offsets`). */
   dataOffsets: [number, number];
 }
 

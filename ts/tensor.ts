@@ -24,7 +24,9 @@ import { DISPOSE, TENSOR_BRAND, rt, type CopyInfo } from './runtime.js';
 
 /** Keyword arguments of `Tensor.backward`: PyTorch's `retain_graph`, `create_graph` (camelCase). */
 export interface BackwardOpts {
+  /** Keep the graph's saved tensors for another backward (PyTorch's `retain_graph`). */
   retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order derivatives (PyTorch's `create_graph`). */
   createGraph?: boolean;
 }
 

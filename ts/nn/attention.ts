@@ -23,21 +23,33 @@ export class NonDynamicallyQuantizableLinear extends Linear {}
 
 /** Keyword arguments of MultiheadAttention: PyTorch's `dropout`, `bias`, `add_bias_kv`, `add_zero_attn`, `kdim`, `vdim`, `batch_first`, `dtype` (camelCase). */
 export interface MultiheadAttentionOptions {
+  /** Dropout probability (PyTorch's `dropout`). */
   dropout?: number;
+  /** Whether the projections have biases (PyTorch's `bias`). */
   bias?: boolean;
+  /** Add learned biases to the keys' and values' sequences (PyTorch's `add_bias_kv`). */
   addBiasKv?: boolean;
+  /** Append a zero batch to keys and values (PyTorch's `add_zero_attn`). */
   addZeroAttn?: boolean;
+  /** Features of the keys (PyTorch's `kdim`, default embedDim). */
   kdim?: number | null;
+  /** Features of the values (PyTorch's `vdim`, default embedDim). */
   vdim?: number | null;
+  /** Inputs and outputs are [batch, seq, feature] (PyTorch's `batch_first`). */
   batchFirst?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
 /** Keyword arguments of `MultiheadAttention.forward`: PyTorch's `key_padding_mask`, `need_weights`, `attn_mask`, `average_attn_weights` (camelCase). */
 export interface MultiheadAttentionForwardOptions {
+  /** [batch, source length] mask of the keys to ignore (PyTorch's `key_padding_mask`). */
   keyPaddingMask?: Tensor | null;
+  /** Also return the attention weights (PyTorch's `need_weights`). */
   needWeights?: boolean;
+  /** Additive or boolean mask of the attention, [L, S] or [N * heads, L, S] (PyTorch's `attn_mask`). */
   attnMask?: Tensor | null;
+  /** Average the returned weights over the heads (PyTorch's `average_attn_weights`). */
   averageAttnWeights?: boolean;
 }
 

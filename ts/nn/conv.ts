@@ -52,23 +52,38 @@ const CONVT_KINDS = {
 
 /** Keyword arguments of Conv1d / Conv2d: PyTorch's `stride`, `padding`, `dilation`, `groups`, `bias`, `padding_mode`, `dtype` (camelCase). */
 export interface ConvModuleOptions {
+  /** Stride of the convolution, one int or one per dimension (default 1). */
   stride?: IntOrList;
+  /** Implicit padding on both sides, one int or one per dimension, or `'same'` / `'valid'` (default 0). */
   padding?: IntOrList | 'same' | 'valid';
+  /** Spacing between window elements (PyTorch's `dilation`). */
   dilation?: IntOrList;
+  /** Blocked connections from input to output channels (PyTorch's `groups`). */
   groups?: number;
+  /** Whether to learn an additive bias (PyTorch's `bias`, default true). */
   bias?: boolean;
+  /** `'zeros'`, `'reflect'`, `'replicate'` or `'circular'` (PyTorch's `padding_mode`). */
   paddingMode?: 'zeros' | 'reflect' | 'replicate' | 'circular';
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 /** Keyword arguments of ConvTranspose2d: PyTorch's `stride`, `padding`, `output_padding`, `groups`, `bias`, `dilation`, `dtype` (camelCase). */
 export interface ConvTransposeModuleOptions {
+  /** Stride of the convolution, one int or one per dimension (default 1). */
   stride?: IntOrList;
+  /** `dilation * (kernel_size - 1) - padding` zero padding on both sides of the input (PyTorch's `padding`). */
   padding?: IntOrList;
+  /** Extra size added to one side of the output (PyTorch's `output_padding`). */
   outputPadding?: IntOrList;
+  /** Blocked connections from input to output channels (PyTorch's `groups`). */
   groups?: number;
+  /** Whether to learn an additive bias (PyTorch's `bias`, default true). */
   bias?: boolean;
+  /** Spacing between window elements (PyTorch's `dilation`). */
   dilation?: IntOrList;
+  /** `'zeros'`, `'reflect'`, `'replicate'` or `'circular'` (PyTorch's `padding_mode`). */
   paddingMode?: 'zeros';
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
@@ -239,10 +254,15 @@ const pyIntOrTuple = (v: IntOrList): string => (typeof v === 'number' ? String(v
 
 /** Keyword arguments of MaxPool1d / MaxPool2d: PyTorch's `stride`, `padding`, `dilation`, `return_indices`, `ceil_mode` (camelCase). */
 export interface MaxPoolModuleOptions {
+  /** Stride of the window, one int or one per dimension (default: kernelSize). */
   stride?: IntOrList | null;
+  /** Padding on both sides, one int or one per dimension. */
   padding?: IntOrList;
+  /** Spacing between window elements (PyTorch's `dilation`). */
   dilation?: IntOrList;
+  /** Also return the argmax indices (PyTorch's `return_indices`). */
   returnIndices?: boolean;
+  /** Round the output size up (PyTorch's `ceil_mode`). */
   ceilMode?: boolean;
 }
 
@@ -336,10 +356,15 @@ export class MaxPool1d extends Module {
 
 /** Keyword arguments of AvgPool2d: PyTorch's `stride`, `padding`, `ceil_mode`, `count_include_pad`, `divisor_override` (camelCase). */
 export interface AvgPoolModuleOptions {
+  /** Stride of the window, one int or one per dimension (default: kernelSize). */
   stride?: IntOrList | null;
+  /** Padding on both sides, one int or one per dimension. */
   padding?: IntOrList;
+  /** Round the output size up (PyTorch's `ceil_mode`). */
   ceilMode?: boolean;
+  /** Count the zero padding in the average's divisor (PyTorch's `count_include_pad`). */
   countIncludePad?: boolean;
+  /** Divide by this instead of the window size (PyTorch's `divisor_override`). */
   divisorOverride?: number | null;
 }
 

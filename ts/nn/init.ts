@@ -360,7 +360,9 @@ export function xavierNormal_<T extends Tensor>(tensor: T, gain?: number | { gai
 export interface KaimingOptions {
   /** The negative slope of the rectifier after this layer (only used with 'leaky_relu'). */
   a?: number;
+  /** `'fan_in'` (default) keeps the forward variance, `'fan_out'` the backward's. */
   mode?: 'fan_in' | 'fan_out';
+  /** The activation after the layer (`'leaky_relu'` by default, or `'relu'`...). */
   nonlinearity?: string;
 }
 

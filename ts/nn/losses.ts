@@ -26,10 +26,12 @@ const KL_OPTS = spec('KLDivLoss', { logTarget: 'bool' });
 
 /** Keyword arguments of the losses: PyTorch's `reduction`. */
 export interface LossOptions {
+  /** How per-element losses are reduced: `'mean'` (default), `'sum'` or `'none'`. */
   reduction?: Reduction;
 }
 /** Keyword arguments of the weighted losses: `reduction` and a `weight` tensor. */
 export interface WeightedLossOptions extends LossOptions {
+  /** A weight per class, or null. */
   weight?: Tensor | null;
 }
 

@@ -26,10 +26,15 @@ const filled = (shape: number[], v: 0 | 1, dtype: FloatDType): Parameter =>
 
 /** Keyword arguments of BatchNorm1d / BatchNorm2d: PyTorch's `eps`, `momentum`, `affine`, `track_running_stats`, `dtype` (camelCase). */
 export interface BatchNormOptions {
+  /** Added to the variance for stability. */
   eps?: number;
+  /** Weight of the new batch in the running statistics; null for a cumulative average. */
   momentum?: number | null;
+  /** Learn a per-channel weight and bias (PyTorch's `affine`). */
   affine?: boolean;
+  /** Keep running statistics, used in eval mode (PyTorch's `track_running_stats`). */
   trackRunningStats?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 const BN_KINDS = {
@@ -155,8 +160,11 @@ export class BatchNorm2d extends BatchNormBase {
 
 /** Keyword arguments of LayerNorm: PyTorch's `eps`, `elementwise_affine`, `dtype` (camelCase). */
 export interface LayerNormOptions {
+  /** Added to the variance for stability. */
   eps?: number;
+  /** Learn a weight and bias of normalizedShape (PyTorch's `elementwise_affine`). */
   elementwiseAffine?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
@@ -205,8 +213,11 @@ export class LayerNorm extends Module {
 
 /** Keyword arguments of GroupNorm: PyTorch's `eps`, `affine`, `dtype`. */
 export interface GroupNormOptions {
+  /** Added to the variance for stability. */
   eps?: number;
+  /** Learn a per-channel weight and bias (PyTorch's `affine`). */
   affine?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
@@ -261,11 +272,17 @@ export class GroupNorm extends Module {
 
 /** Keyword arguments of Embedding: PyTorch's `padding_idx`, `max_norm`, `norm_type`, `scale_grad_by_freq`, `sparse`, `dtype` (camelCase). */
 export interface EmbeddingOptions {
+  /** The index whose row gets no gradient (PyTorch's `padding_idx`). */
   paddingIdx?: number | null;
+  /** Rows looked up are renormalised to at most this norm (PyTorch's `max_norm`). */
   maxNorm?: number | null;
+  /** The p of the p-norm (PyTorch's `norm_type`). */
   normType?: number;
+  /** Scale gradients by the inverse frequency of the indices in the batch (PyTorch's `scale_grad_by_freq`). */
   scaleGradByFreq?: boolean;
+  /** PyTorch's sparse gradients (`sparse`): the gradient is dense here. */
   sparse?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
@@ -273,10 +290,15 @@ export interface EmbeddingOptions {
 export interface FromPretrainedOptions {
   /** Default true: the weight does not require grad. */
   freeze?: boolean;
+  /** The index whose row gets no gradient (PyTorch's `padding_idx`). */
   paddingIdx?: number | null;
+  /** Rows looked up are renormalised to at most this norm (PyTorch's `max_norm`). */
   maxNorm?: number | null;
+  /** The p of the p-norm (PyTorch's `norm_type`). */
   normType?: number;
+  /** Scale gradients by the inverse frequency of the indices in the batch (PyTorch's `scale_grad_by_freq`). */
   scaleGradByFreq?: boolean;
+  /** PyTorch's sparse gradients (`sparse`): the gradient is dense here. */
   sparse?: boolean;
 }
 

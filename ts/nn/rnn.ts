@@ -28,28 +28,39 @@ type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
 /** The options of nn.RNN / nn.LSTM / nn.GRU after input_size and hidden_size (PyTorch's keyword names). */
 export interface RNNOptions {
+  /** Number of stacked recurrent layers (PyTorch's `num_layers`). */
   numLayers?: number;
+  /** Whether to learn an additive bias (PyTorch's `bias`, default true). */
   bias?: boolean;
+  /** Inputs and outputs are [batch, seq, feature] (PyTorch's `batch_first`). */
   batchFirst?: boolean;
+  /** Dropout probability (PyTorch's `dropout`). */
   dropout?: number;
+  /** Also run each layer backwards in time (PyTorch's `bidirectional`). */
   bidirectional?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 /** Keyword arguments of LSTM: RNNOptions and PyTorch's `proj_size` (camelCase). */
 export interface LSTMOptions extends RNNOptions {
+  /** LSTM projection size, 0 for none (PyTorch's `proj_size`). */
   projSize?: number;
 }
 /** Keyword arguments of RNN: RNNOptions and PyTorch's `nonlinearity`. */
 export interface ElmanRNNOptions extends RNNOptions {
+  /** The activation, `'tanh'` or `'relu'` (PyTorch's `nonlinearity`). */
   nonlinearity?: 'tanh' | 'relu';
 }
 /** Keyword arguments of the cells (LSTMCell, GRUCell): PyTorch's `bias`, `dtype`. */
 export interface RNNCellOptions {
+  /** Whether to learn an additive bias (PyTorch's `bias`, default true). */
   bias?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 /** Keyword arguments of RNNCell: RNNCellOptions and PyTorch's `nonlinearity`. */
 export interface ElmanRNNCellOptions extends RNNCellOptions {
+  /** The activation, `'tanh'` or `'relu'` (PyTorch's `nonlinearity`). */
   nonlinearity?: 'tanh' | 'relu';
 }
 

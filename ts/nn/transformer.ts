@@ -20,18 +20,27 @@ type Activation = 'relu' | 'gelu' | ((x: Tensor) => Tensor) | Module;
 
 /** Keyword arguments of TransformerEncoderLayer: PyTorch's `dim_feedforward`, `dropout`, `activation`, `layer_norm_eps`, `batch_first`, `norm_first`, `dtype` (camelCase). */
 export interface TransformerEncoderLayerOptions {
+  /** Width of the feed-forward network (PyTorch's `dim_feedforward`, default 2048). */
   dimFeedforward?: number;
+  /** Dropout probability (PyTorch's `dropout`). */
   dropout?: number;
+  /** The feed-forward activation: `'relu'` (default), `'gelu'`, a function or a module. */
   activation?: Activation;
+  /** eps of the layer norms (PyTorch's `layer_norm_eps`). */
   layerNormEps?: number;
+  /** Inputs and outputs are [batch, seq, feature] (PyTorch's `batch_first`). */
   batchFirst?: boolean;
+  /** Apply layer norm before attention and feed-forward (PyTorch's `norm_first`). */
   normFirst?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
 /** Keyword arguments of `TransformerEncoderLayer.forward`: PyTorch's `src_mask`, `src_key_padding_mask` (camelCase). */
 export interface TransformerEncoderLayerForwardOptions {
+  /** Additive or boolean attention mask, [seq, seq] (PyTorch's `src_mask`). */
   srcMask?: Tensor | null;
+  /** [batch, seq] mask of the keys to ignore (PyTorch's `src_key_padding_mask`). */
   srcKeyPaddingMask?: Tensor | null;
 }
 
@@ -160,14 +169,19 @@ export class TransformerEncoderLayer extends Module {
 
 /** Keyword arguments of TransformerEncoder: PyTorch's `norm`, `enable_nested_tensor`, `mask_check` (camelCase). */
 export interface TransformerEncoderOptions {
+  /** A final normalisation module, or null. */
   norm?: Module | null;
+  /** PyTorch's `enable_nested_tensor` (accepted; asgrad has no nested tensors). */
   enableNestedTensor?: boolean;
+  /** PyTorch's `mask_check`. */
   maskCheck?: boolean;
 }
 
 /** Keyword arguments of `TransformerEncoder.forward`: PyTorch's `mask`, `src_key_padding_mask` (camelCase). */
 export interface TransformerEncoderForwardOptions {
+  /** Attention mask, [seq, seq] (PyTorch's `mask`). */
   mask?: Tensor | null;
+  /** [batch, seq] mask of the keys to ignore (PyTorch's `src_key_padding_mask`). */
   srcKeyPaddingMask?: Tensor | null;
 }
 

@@ -22,9 +22,11 @@ const DROPOUT_OPTS = V.optionSpec('dropout', { p: 'number', training: 'bool' }, 
 
 /** Keyword arguments of `F.embedding`: PyTorch's `padding_idx`, `max_norm`, `norm_type`, `scale_grad_by_freq` (camelCase; `sparse` is not supported). */
 export interface EmbeddingFnOptions {
+  /** The index whose row gets no gradient (PyTorch's `padding_idx`). */
   paddingIdx?: number | null;
   /** Rows referenced by the input whose normType-norm exceeds this are first rescaled in place (no grad). */
   maxNorm?: number | null;
+  /** The p of the p-norm (PyTorch's `norm_type`). */
   normType?: number;
   /** Each row's gradient divided by how often its index occurs in the input. */
   scaleGradByFreq?: boolean;

@@ -20,7 +20,9 @@ export type TensorLike = Tensor | NestedNumbers | TypedData;
 
 /** Keyword arguments of the tensor factories (`torch.zeros(2, 3, { dtype: 'float64', requiresGrad: true })`): PyTorch's `dtype`, `requires_grad`. */
 export interface TensorOptions {
+  /** The dtype of the result (PyTorch's `dtype`; float32 by default for numbers). */
   dtype?: DType;
+  /** Record operations on the tensor for autograd (PyTorch's `requires_grad`). */
   requiresGrad?: boolean;
 }
 

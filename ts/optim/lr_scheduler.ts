@@ -29,7 +29,9 @@ export type {
 
 /** The options every epoch-based scheduler takes. */
 export interface SchedulerOptions {
+  /** The index of the last epoch, to resume a schedule (PyTorch's `last_epoch`, default -1). */
   lastEpoch?: number;
+  /** Print each update (PyTorch's deprecated `verbose`). */
   verbose?: boolean;
 }
 

@@ -7,6 +7,7 @@ import * as V from '../validate.js';
 
 /** One parameter group as a scheduler sees it: `lr` and the keys it adds (initialLr, maxLr, momentum...). */
 export interface SchedulerParamGroup {
+  /** This group's learning rate. */
   lr: number;
   [k: string]: unknown;
 }
@@ -17,8 +18,11 @@ export interface SchedulerParamGroup {
  * and its `step` (wrapped, as PyTorch wraps it, to count calls for the order warning).
  */
 export interface SchedulerOptimizer {
+  /** The optimizer's parameter groups. */
   paramGroups: SchedulerParamGroup[];
+  /** The optimizer's default options. */
   defaults?: Record<string, unknown>;
+  /** The optimizer's step (the scheduler wraps it to count the calls, as PyTorch does). */
   step?: (...args: never[]) => unknown;
 }
 

@@ -23,7 +23,9 @@ import {
 } from './lr_scheduler_base.js';
 
 interface BaseOptions {
+  /** The index of the last epoch, to resume a schedule (PyTorch's `last_epoch`, default -1). */
   lastEpoch?: number;
+  /** Print each update (PyTorch's deprecated `verbose`). */
   verbose?: boolean;
 }
 
@@ -31,7 +33,9 @@ interface BaseOptions {
 
 /** Keyword arguments of CosineAnnealingWarmRestarts: PyTorch's `T_mult`, `eta_min`, `last_epoch`, `verbose` (camelCase). */
 export interface CosineAnnealingWarmRestartsOptions extends BaseOptions {
+  /** Factor by which each cycle is longer than the previous one (PyTorch's `T_mult`). */
   TMult?: number;
+  /** The minimum learning rate (PyTorch's `eta_min`). */
   etaMin?: number;
 }
 const WR_OPTS = V.optionSpec('CosineAnnealingWarmRestarts', { TMult: 'number', etaMin: 'number', lastEpoch: 'int', verbose: 'bool' });
@@ -119,16 +123,27 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
 
 /** Keyword arguments of OneCycleLR: PyTorch's `total_steps` or `epochs` and `steps_per_epoch`, `pct_start`, `anneal_strategy`, `cycle_momentum`, momenta, `div_factor`, `final_div_factor`, `three_phase` (camelCase). */
 export interface OneCycleLROptions extends BaseOptions {
+  /** Total number of steps in the cycle (PyTorch's `total_steps`); or give epochs and stepsPerEpoch. */
   totalSteps?: number | null;
+  /** Number of epochs, with stepsPerEpoch, when totalSteps is not given. */
   epochs?: number | null;
+  /** Steps per epoch, with epochs, when totalSteps is not given (PyTorch's `steps_per_epoch`). */
   stepsPerEpoch?: number | null;
+  /** Fraction of the cycle spent increasing the rate (PyTorch's `pct_start`). */
   pctStart?: number;
+  /** `'cos'` or `'linear'` annealing (PyTorch's `anneal_strategy`). */
   annealStrategy?: 'cos' | 'linear';
+  /** Cycle momentum inversely to the rate (PyTorch's `cycle_momentum`). */
   cycleMomentum?: boolean;
+  /** Lower momentum of the cycle (PyTorch's `base_momentum`). */
   baseMomentum?: number | number[];
+  /** Upper momentum of the cycle (PyTorch's `max_momentum`). */
   maxMomentum?: number | number[];
+  /** The initial rate is maxLr / divFactor (PyTorch's `div_factor`). */
   divFactor?: number;
+  /** The final rate is initial_lr / finalDivFactor (PyTorch's `final_div_factor`). */
   finalDivFactor?: number;
+  /** Use a third phase annihilating the rate (PyTorch's `three_phase`). */
   threePhase?: boolean;
 }
 const ONECYCLE_OPTS = V.optionSpec('OneCycleLR', {
@@ -320,14 +335,23 @@ export class OneCycleLR extends LRScheduler {
 
 /** Keyword arguments of ReduceLROnPlateau: PyTorch's `mode`, `factor`, `patience`, `threshold`, `threshold_mode`, `cooldown`, `min_lr`, `eps`, `verbose` (camelCase). */
 export interface ReduceLROnPlateauOptions {
+  /** `'min'`: reduce when the metric stops decreasing; `'max'`: when it stops increasing. */
   mode?: 'min' | 'max';
+  /** Factor by which the rate is reduced (new_lr = lr * factor). */
   factor?: number;
+  /** Epochs without improvement before the rate is reduced. */
   patience?: number;
+  /** The least change that counts as an improvement. */
   threshold?: number;
+  /** `'rel'`: improvement relative to best; `'abs'`: absolute (PyTorch's `threshold_mode`). */
   thresholdMode?: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before watching again. */
   cooldown?: number;
+  /** Lower bound of the rate, one for all groups or one per group (PyTorch's `min_lr`). */
   minLr?: number | number[];
+  /** Updates smaller than this are ignored. */
   eps?: number;
+  /** Print each update (PyTorch's deprecated `verbose`). */
   verbose?: boolean;
 }
 const PLATEAU_OPTS = V.optionSpec('ReduceLROnPlateau', {
@@ -524,7 +548,9 @@ function childStates(children: readonly Child[]): SchedulerStateDict[] {
 
 /** Keyword arguments of SequentialLR: PyTorch's `last_epoch`, `verbose` (camelCase). */
 export interface SequentialLROptions {
+  /** The index of the last epoch, to resume a schedule (PyTorch's `last_epoch`, default -1). */
   lastEpoch?: number;
+  /** Print each update (PyTorch's deprecated `verbose`). */
   verbose?: boolean;
 }
 const SEQ_OPTS = V.optionSpec('SequentialLR', { lastEpoch: 'int', verbose: 'bool' });

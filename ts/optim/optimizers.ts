@@ -46,13 +46,21 @@ const num = (v: unknown): number => v as number;
 
 /** Keyword arguments of SGD: PyTorch's `lr`, `momentum`, `dampening`, `weight_decay`, `nesterov`, `maximize` (camelCase). */
 export interface SGDOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Momentum factor (PyTorch's `momentum`). */
   momentum?: number;
+  /** Dampening of the momentum (PyTorch's `dampening`). */
   dampening?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** Use Nesterov momentum (PyTorch's `nesterov`). */
   nesterov?: boolean;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** PyTorch's `differentiable` (autograd through the step): only false is supported. */
   differentiable?: boolean;
 }
 const SGD_OPTS = V.optionSpec('SGD.__init__', {
@@ -134,15 +142,25 @@ export class SGD extends Optimizer {
 
 /** Keyword arguments of Adam: PyTorch's `lr`, `betas`, `eps`, `weight_decay`, `amsgrad`, `maximize` (camelCase). */
 export interface AdamOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Coefficients of the running averages of the gradient and its square (PyTorch's `betas`). */
   betas?: [number, number];
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** Use the AMSGrad variant (PyTorch's `amsgrad`). */
   amsgrad?: boolean;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
+  /** PyTorch's `capturable` (CUDA graphs): only false is supported. */
   capturable?: boolean;
+  /** PyTorch's `differentiable` (autograd through the step): only false is supported. */
   differentiable?: boolean;
+  /** PyTorch's `fused`: accepted; the step is one fused kernel per parameter here. */
   fused?: boolean;
 }
 const adamSpec = (entry: string, withDiff: boolean) =>
@@ -267,14 +285,23 @@ export class AdamW extends AdamBase {
 
 /** Keyword arguments of RMSprop: PyTorch's `lr`, `alpha`, `eps`, `weight_decay`, `momentum`, `centered`, `maximize` (camelCase). */
 export interface RMSpropOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Smoothing constant (PyTorch's `alpha`). */
   alpha?: number;
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** Momentum factor (PyTorch's `momentum`). */
   momentum?: number;
+  /** Normalise by the estimated variance of the gradient (PyTorch's `centered`). */
   centered?: boolean;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
+  /** PyTorch's `differentiable` (autograd through the step): only false is supported. */
   differentiable?: boolean;
 }
 const RMSPROP_OPTS = V.optionSpec('RMSprop.__init__', {
@@ -358,12 +385,19 @@ export class RMSprop extends Optimizer {
 
 /** Keyword arguments of Adagrad: PyTorch's `lr`, `lr_decay`, `weight_decay`, `initial_accumulator_value`, `eps`, `maximize` (camelCase). */
 export interface AdagradOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Learning rate decay (PyTorch's `lr_decay`). */
   lrDecay?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** Starting value of the sum of squares (PyTorch's `initial_accumulator_value`). */
   initialAccumulatorValue?: number;
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 const ADAGRAD_OPTS = V.optionSpec('Adagrad.__init__', {
@@ -432,11 +466,17 @@ export class Adagrad extends Optimizer {
 
 /** Keyword arguments of Adadelta: PyTorch's `lr`, `rho`, `eps`, `weight_decay`, `maximize` (camelCase). */
 export interface AdadeltaOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Coefficient of the running averages (PyTorch's `rho`). */
   rho?: number;
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 const ADADELTA_OPTS = V.optionSpec('Adadelta.__init__', {
@@ -499,11 +539,17 @@ export class Adadelta extends Optimizer {
 
 /** Keyword arguments of Adamax: PyTorch's `lr`, `betas`, `eps`, `weight_decay`, `maximize` (camelCase). */
 export interface AdamaxOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Coefficients of the running averages of the gradient and its square (PyTorch's `betas`). */
   betas?: [number, number];
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 const ADAMAX_OPTS = V.optionSpec('Adamax.__init__', {
@@ -561,11 +607,17 @@ export class Adamax extends Optimizer {
 
 /** Keyword arguments of NAdam: PyTorch's `lr`, `betas`, `eps`, `weight_decay`, `momentum_decay` (camelCase). */
 export interface NAdamOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Coefficients of the running averages of the gradient and its square (PyTorch's `betas`). */
   betas?: [number, number];
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** Momentum decay (PyTorch's `momentum_decay`). */
   momentumDecay?: number;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
 }
 const NADAM_OPTS = V.optionSpec('NAdam.__init__', {
@@ -627,10 +679,15 @@ export class NAdam extends Optimizer {
 
 /** Keyword arguments of RAdam: PyTorch's `lr`, `betas`, `eps`, `weight_decay` (camelCase). */
 export interface RAdamOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Coefficients of the running averages of the gradient and its square (PyTorch's `betas`). */
   betas?: [number, number];
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
 }
 const RADAM_OPTS = V.optionSpec('RAdam.__init__', {
