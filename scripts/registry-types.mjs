@@ -6,6 +6,9 @@
 // and tsc gives up. This script reads the entries' syntax instead (no type checking): each method is
 // typed from its op's declaration (`typeof fn`, receiver dropped), so nothing is written twice and
 // an entry is all an op needs. Run by `npm run build:ts` and `npm run typecheck` before tsc.
+//
+// Each generated member carries its entry's `doc` and PyTorch name as a doc comment, so editors and
+// the API reference (`npm run docs`) show the registry's own words without writing them twice.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -21,10 +24,20 @@ const MADE = {
   compareOp: { fn: '(x: Tensor | Scalar, y: Tensor | Scalar) => Tensor', method: '(other: Tensor | Scalar) => Tensor' },
 };
 
-const methods = new Map();
-const properties = new Map();
-const torchOps = new Map();
-const functional = new Map();
+/** The entry being read: its doc string and PyTorch name, recorded with every member it adds. */
+let current = { name: '', doc: '', py: '' };
+/** A name -> type map that also remembers the doc of the entry that set each name. */
+class Members extends Map {
+  docs = new Map();
+  set(k, v) {
+    this.docs.set(k, current);
+    return super.set(k, v);
+  }
+}
+const methods = new Members();
+const properties = new Members();
+const torchOps = new Members();
+const functional = new Members();
 const imports = new Map(); // file -> Set of names
 const fail = (file, node, msg) => {
   const sf = node.getSourceFile();
@@ -78,6 +91,9 @@ function entry(file, src, call) {
     name = spec.get('name')?.text;
   }
   if (!name) fail(file, call, 'an entry names itself with a string literal');
+  const docArg = maker === 'compareOp' ? call.arguments[1] : spec.get('doc');
+  const py = spec.get('py');
+  current = { name, doc: literal(docArg) ?? '', py: (py && literal(py)) ?? name };
   const made = MADE[maker];
   const fnType = made ? made.fn : typeOf(file, spec.get('fn'), src);
   const methodType = made ? made.method : asMethod(fnType);
@@ -116,6 +132,17 @@ function entry(file, src, call) {
   }
   if (made && spec.get('aliases')) fail(file, call, 'aliases of a made entry: use defineOp');
 }
+/** The text of a string literal (or a concatenation of them), else undefined. */
+function literal(node) {
+  if (!node) return undefined;
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    const l = literal(node.left);
+    const r = literal(node.right);
+    return l === undefined || r === undefined ? undefined : l + r;
+  }
+  return undefined;
+}
 function into(map, k, v) {
   map.set(k, v);
 }
@@ -140,7 +167,18 @@ for (const file of readdirSync(dir).sort()) {
 }
 
 const key = (k) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k));
-const block = (map, fmt) => [...map].map(([k, t]) => `  ${fmt(key(k), t)};`).join('\n');
+const snake = (k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** A doc comment: the entry's doc, then how PyTorch spells this member (`where` prefixes the name). */
+function comment(map, k, where) {
+  const { name, doc, py } = map.docs.get(k);
+  // The entry's own name is its `py`; other names (aliases, other method spellings) are camelCase
+  // renderings of PyTorch's snake_case ones.
+  const pyName = k === name ? py : snake(k);
+  const text = doc ? `${doc}\n\nPyTorch: \`${where}${pyName}\`.` : `PyTorch: \`${where}${pyName}\`.`;
+  const lines = text.replace(/\*\//g, '*\\/').split('\n');
+  return `  /**\n${lines.map((l) => (l ? `   * ${l}` : '   *')).join('\n')}\n   */\n`;
+}
+const block = (map, fmt, where) => [...map].map(([k, t]) => `${comment(map, k, where)}  ${fmt(key(k), t)};`).join('\n');
 const importLines = [...imports]
   .map(
     ([file, names]) =>
@@ -166,22 +204,22 @@ type AsMethod<F> = F extends { (...args: infer A1): infer R1; (...args: infer A2
 
 /** Tensor's methods from the registry (each entry's \`methods\`). */
 export interface TensorMethods {
-${block(methods, (k, t) => `${k}: ${t}`)}
+${block(methods, (k, t) => `${k}: ${t}`, 'Tensor.')}
 }
 
 /** Tensor's read-only properties from the registry (each entry's \`properties\`). */
 export interface TensorProperties {
-${block(properties, (k, t) => `readonly ${k}: ${t}`)}
+${block(properties, (k, t) => `readonly ${k}: ${t}`, 'Tensor.')}
 }
 
 /** \`torch.*\` ops from the registry (entries not marked \`torch: false\`, and \`aliases\`). */
 export interface TorchOps {
-${block(torchOps, (k, t) => `${k}: ${t}`)}
+${block(torchOps, (k, t) => `${k}: ${t}`, 'torch.')}
 }
 
 /** \`nn.functional\` from the registry (each entry's \`functional\`). */
 export interface Functional {
-${block(functional, (k, t) => `${k}: ${t}`)}
+${block(functional, (k, t) => `${k}: ${t}`, 'torch.nn.functional.')}
 }
 `;
 writeFileSync(target, out);

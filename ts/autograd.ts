@@ -16,6 +16,7 @@ export type EdgeTarget = Node | Tensor | null;
 /** A hook's handle: `remove()` unregisters it (PyTorch's RemovableHandle). */
 export class RemovableHandle {
   constructor(private readonly table: Map<RemovableHandle, unknown>) {}
+  /** Unregisters the hook (PyTorch's `handle.remove()`); removing twice does nothing. */
   remove(): void {
     this.table.delete(this);
   }

@@ -8,10 +8,13 @@ import * as V from './validate.js';
 import { full } from './ops/internal.js';
 import { runEngine } from './engine.js';
 
+/** Keyword arguments of `torch.autograd.grad`: PyTorch's `grad_outputs`, `retain_graph`, `create_graph`, `allow_unused` (camelCase). */
 export interface GradOptions {
   /** One gradient per output (null: ones for a scalar output), as grad_outputs. */
   gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
+  /** Keep the graph's saved tensors for another backward (PyTorch's `retain_graph`). */
   retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order derivatives (PyTorch's `create_graph`). */
   createGraph?: boolean;
   /** Null (instead of an error) for an input the outputs do not depend on. */
   allowUnused?: boolean;
@@ -22,7 +25,8 @@ const GRAD_OPTS = V.optionSpec('grad', { gradOutputs: 'any', retainGraph: 'bool'
 ]);
 const AUTOGRAD_BACKWARD_OPTS = V.optionSpec('backward', { retainGraph: 'bool', createGraph: 'bool' }, ['gradVariables', 'inputs']);
 
-type TensorOrTensors = Tensor | readonly Tensor[];
+/** One tensor or a list of tensors, as PyTorch's `_TensorOrTensors`. */
+export type TensorOrTensors = Tensor | readonly Tensor[];
 const asList = (x: TensorOrTensors, what: string): Tensor[] => {
   const xs = x instanceof Tensor ? [x] : Array.isArray(x) ? [...x] : null;
   if (xs === null) throw new TypeError(`${what} must be a Tensor or a list of Tensors, not ${V.typeName(x)}`);

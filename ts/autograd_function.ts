@@ -47,14 +47,17 @@ type Grad = Tensor | null | undefined;
  */
 // biome-ignore lint/complexity/noStaticOnlyClass: PyTorch's API: subclasses override static forward/backward and call MyFn.apply.
 export class AutogradFunction {
+  /** Override: computes the outputs from the arguments of `apply` (PyTorch's `forward(ctx, *args)`); save what backward needs with `ctx.saveForBackward`. */
   static forward(_ctx: FunctionCtx, ..._args: unknown[]): Tensor | Tensor[] {
     throw new Error('You must implement the forward function for custom autograd.Function.');
   }
+  /** Override: one gradient (or null) per argument of `apply`, from the gradients of the outputs (PyTorch's `backward(ctx, *grad_outputs)`). */
   static backward(_ctx: FunctionCtx, ..._grads: Tensor[]): Grad | Grad[] {
     throw new Error(
       'You must implement either the backward or vjp method for your custom autograd.Function to use it with backward mode AD.',
     );
   }
+  /** Runs the subclass's forward and records one `<NameBackward>` node for it (PyTorch's `MyFn.apply(*args)`). */
   static apply<T extends Tensor | Tensor[]>(this: typeof AutogradFunction, ...args: unknown[]): T {
     // The subclass apply was called on (its forward, backward and name): static dispatch, as PyTorch's.
     // biome-ignore lint/complexity/noUselessThisAlias: the rule closure below runs later, on this class.

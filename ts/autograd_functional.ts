@@ -10,15 +10,20 @@ import { grad } from './autograd_api.js';
 
 /** A function of tensors returning a tensor or a tuple (array) of them. */
 export type TensorFunction = (...inputs: Tensor[]) => Tensor | Tensor[];
+/** One tensor or a list of them (a list gives results per element, as a Python tuple). @inline */
 type Inputs = Tensor | Tensor[];
+/** Keyword arguments shared by `torch.autograd.functional` (PyTorch's `create_graph`, `strict`, camelCase). */
 export interface FunctionalOptions {
+  /** Record the backward pass itself, for higher-order derivatives (PyTorch's `create_graph`). */
   createGraph?: boolean;
   /** asgrad runs the non-strict path only: `strict: true` is refused. */
   strict?: boolean;
 }
+/** Keyword arguments of `jacobian` / `hessian` (adds PyTorch's `vectorize` and `strategy`). */
 export interface JacobianOptions extends FunctionalOptions {
   /** PyTorch's speed hint (vmap over the rows): accepted; the rows are computed one backward pass each. */
   vectorize?: boolean;
+  /** `'reverse-mode'` (the one computed) or `'forward-mode'` (PyTorch's `strategy`). */
   strategy?: 'reverse-mode' | 'forward-mode';
 }
 

@@ -1,3 +1,4 @@
+/** A tensor's element type: PyTorch's torch.float32 / float64 / int64 / bool, spelled as strings (`torch.float32` is `'float32'`). */
 export type DType = 'float32' | 'float64' | 'int64' | 'bool';
 
 // Literal sizes, so a kernel name built from one (`copy_b${ITEM_SIZE[dtype]}`) is checked against the core's exports.

@@ -5,6 +5,7 @@ import { rt } from './runtime.js';
 
 const G = rt.grad;
 
+/** Whether gradient tracking is on (PyTorch's `torch.is_grad_enabled()`). */
 export function isGradEnabled(): boolean {
   return G.enabled;
 }

@@ -37,14 +37,39 @@ export type { DataLoaderOptions, Collated } from './data/dataloader.js';
 export type { DataSource, MNISTLoadOptions, IdxHeader } from './data/mnist.js';
 export { Generator, Dataset, TensorDataset, Subset, DataLoader, MNIST, FashionMNIST };
 // Also loads the declaration that gives Tensor its registry methods (ops/index.ts).
-export type { TensorMethods, TorchOps, Functional } from './ops/index.js';
-export { Tensor, Size, nn };
+export type { TensorMethods, TensorProperties, TorchOps, Functional } from './ops/index.js';
+// The types the ops' signatures name, so that the API reference can show (and link) them.
+export type { BackwardOpts, NestedList } from './tensor.js';
+export type { TensorHook, RemovableHandle } from './autograd.js';
+export type { AutogradFunction, FunctionCtx } from './autograd_function.js';
+/** torch.autograd.functional (the `torch.autograd.functional` object), as a namespace of types for the reference. */
+export type * as autogradFunctional from './autograd_functional.js';
+export type { TensorOrTensors } from './autograd_api.js';
+export type { NestedNumbers, TypedData } from './ops/operands.js';
+export type { ShapeArgs } from './ops/creation.js';
+export type { ValuesIndices } from './ops/extrema.js';
+export type { DimOpts, NormOpts } from './ops/scan.js';
+export type { NllOpts } from './ops/losses.js';
+export type { KlReduction } from './ops/losses_more.js';
+export type { ConvOptions } from './ops/conv.js';
+export type { ConvTransposeOptions } from './ops/conv_transpose.js';
+export type { IntOrPair, MaxPoolOptions, AvgPoolOptions, MaxPool1dOptions, AvgPool1dOptions, MaxUnpoolOptions } from './ops/pool.js';
+export type { EmbeddingFnOptions, PadMode } from './ops/embedding.js';
+export { Tensor, Size };
+/** torch.nn: Module, the layers, losses and containers, `nn.functional`, `nn.init` and `nn.utils` (also `torch.nn`). */
+export { nn };
+/** torch.optim: the optimizers and `lrScheduler` (PyTorch's `torch.optim.lr_scheduler`) (also `torch.optim`). */
+export { optim };
+/** The safetensors format: `save(tensors)` -> bytes, `load(bytes)` -> named tensors (also `torch.safetensors`; files: `asgrad/node`). */
+export { safetensors };
 
+/** What `torch.memory()` reports about the WebAssembly memory and the live tensors. */
 export interface MemoryInfo {
   /** Size of the WASM linear memory. */
   wasmBytes: number;
   /** Bytes in live allocator blocks (tensor storages and the kernels' scratch arena). */
   allocatedBytes: number;
+  /** The highest allocatedBytes since start or resetPeakMemory(). */
   peakAllocatedBytes: number;
   /** Undisposed tensor handles whose storage is in WASM memory. */
   liveTensors: number;
@@ -56,6 +81,7 @@ export interface MemoryInfo {
   restores: number;
 }
 
+/** Memory statistics of the WebAssembly core and the live tensors (compare PyTorch's `torch.cuda.memory_allocated()`). */
 function memory(): MemoryInfo {
   const c = getCore();
   return {
@@ -80,19 +106,39 @@ function resetPeakMemory(): void {
   getCore().reset_peak();
 }
 
+/**
+ * PyTorch's `torch` module: `import torch from 'asgrad'`, then `torch.tensor(...)`, `torch.nn.Linear`,
+ * `torch.optim.SGD`... The ops (`torch.add`, `torch.matmul`...) come from the op registry (see TorchOps);
+ * PyTorch's snake_case names are camelCase (`torch.zeros_like` is `torch.zerosLike`) and keyword
+ * arguments go in a last options object (`torch.sum(x, { dim: 1, keepdim: true })`).
+ * @namespace
+ */
 export const torch = {
+  /** The tensor class (PyTorch's `torch.Tensor`), for `instanceof` and static use. */
   Tensor,
   Size,
   init,
   memory,
   setMemoryLimit,
   resetPeakMemory,
+  /** torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)`, `functional` and `graph`. */
+  autograd: {
+    grad,
+    backward: backwardAll,
+    /** PyTorch's `torch.autograd.functional`: jacobian, hessian, vjp, jvp, hvp, vhp. */
+    functional,
+    Function: AutogradFunction,
+    FunctionCtx,
+    /** The graph as a picture (torchviz's make_dot): `toDot(output, opts)` gives DOT text, `toSvg(output, opts)` a standalone SVG. */
+    graph: { toDot, toSvg },
+  },
   /**
-   * torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)`, `functional`
-   * (jacobian, hessian, vjp, jvp, hvp, vhp) and `graph` (the graph as DOT or SVG: toDot, toSvg).
+   * Runs `fn` and then disposes every tensor made inside it except those it returns (or `keep`s):
+   * JavaScript has no reference counting, so this is how loops free their temporaries. No PyTorch
+   * counterpart (tf.tidy in TensorFlow.js).
    */
-  autograd: { grad, backward: backwardAll, functional, Function: AutogradFunction, FunctionCtx, graph: { toDot, toSvg } },
   scope: <T>(fn: () => T): T => scope(V.callback(fn, 'scope')),
+  /** Marks a tensor to survive every enclosing `torch.scope`, and returns it. */
   keep: <T extends TensorT>(t: T): T => {
     V.tensor(t, 'keep', 'tensor', 1);
     return keep(t);
@@ -110,20 +156,30 @@ export const torch = {
   /** torchvision.datasets' counterparts: `await torch.datasets.FashionMNIST.load(root, { train })`. */
   datasets: { MNIST, FashionMNIST, parseIdx },
   // grad mode
+  /** Runs `fn` with gradient tracking off and returns its result: PyTorch's `with torch.no_grad():`. */
   noGrad: <T>(fn: () => T): T => noGrad(V.callback(fn, 'noGrad')),
+  /** Runs `fn` with gradient tracking on and returns its result: PyTorch's `with torch.enable_grad():`. */
   enableGrad: <T>(fn: () => T): T => enableGrad(V.callback(fn, 'enableGrad')),
   isGradEnabled,
+  /** Turns gradient tracking on or off until changed again (PyTorch's `torch.set_grad_enabled(mode)`). */
   setGradEnabled: (enabled: boolean): void => {
     if (typeof enabled !== 'boolean') throw new TypeError(`enabled must be a bool (got ${V.typeName(enabled)})`);
     setGradEnabled(enabled);
   },
   // every op of the registry exported as torch.<name> (ops/index.ts)
   ...torchOps,
+  /** PyTorch's `torch.float32` (the default dtype), here the string `'float32'`. */
   float32: 'float32' as const,
+  /** PyTorch's `torch.float64`, here the string `'float64'`. */
   float64: 'float64' as const,
+  /** PyTorch's `torch.int64` (class labels, indices; `torch.tensor([1n, 2n])`), here the string `'int64'`. */
   int64: 'int64' as const,
+  /** PyTorch's `torch.bool`, here the string `'bool'`. */
   bool: 'bool' as const,
-  nn: { ...nn, functional: nn.functional },
+  /** PyTorch's `torch.nn`: modules, losses, `functional`, `init`, `utils`. */
+  // Typed as the namespace (the value is a plain copy of it): the reference then links torch.nn to nn.
+  nn: { ...nn, functional: nn.functional } as typeof nn,
+  /** PyTorch's `torch.optim`: the optimizers and `lrScheduler` (`torch.optim.lr_scheduler`). */
   optim: {
     Optimizer: optim.Optimizer,
     SGD: optim.SGD,
@@ -135,8 +191,10 @@ export const torch = {
     Adamax: optim.Adamax,
     NAdam: optim.NAdam,
     RAdam: optim.RAdam,
+    /** PyTorch's `torch.optim.lr_scheduler`: StepLR, CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau... */
     lrScheduler: optim.lrScheduler,
   },
+  /** The safetensors format (Hugging Face's `safetensors.torch`): `save(tensors)` -> bytes, `load(bytes)` -> named tensors. */
   safetensors,
 };
 

@@ -35,9 +35,15 @@ export {
   AdaptiveMaxPool2d,
   MaxUnpool2d,
 } from './nn/conv.js';
-export type { ConvModuleOptions, ConvTransposeModuleOptions, MaxPoolModuleOptions, AvgPoolModuleOptions } from './nn/conv.js';
+export type {
+  ConvModuleOptions,
+  ConvTransposeModuleOptions,
+  MaxPoolModuleOptions,
+  AvgPoolModuleOptions,
+  AvgPool1dModuleOptions,
+} from './nn/conv.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, Embedding } from './nn/norm.js';
-export type { BatchNormOptions, LayerNormOptions, GroupNormOptions, EmbeddingOptions } from './nn/norm.js';
+export type { BatchNormOptions, LayerNormOptions, GroupNormOptions, EmbeddingOptions, FromPretrainedOptions } from './nn/norm.js';
 export { GELU, SiLU, ELU, Softplus, Hardtanh } from './nn/activations.js';
 export { Sequential, ModuleList, ModuleDict } from './nn/containers.js';
 export { MultiheadAttention } from './nn/attention.js';

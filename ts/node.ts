@@ -17,4 +17,5 @@ export function loadFile(path: string | URL): Record<string, Tensor> {
   return torch.safetensors.load(readFileSync(path));
 }
 
+/** safetensors files on disk: `saveFile(path, tensors)` and `loadFile(path)` (Hugging Face's `safetensors.torch.save_file` / `load_file`). */
 export const safetensors = { saveFile, loadFile } as const;

@@ -32,6 +32,7 @@ export class SafetensorError extends Error {
 /** Tensors to save: a plain object or a Map from name to Tensor (a model's stateDict() is one). */
 export type NamedTensors = Readonly<Record<string, Tensor>> | ReadonlyMap<string, Tensor>;
 
+/** Options of `safetensors.save`: the header's `metadata` (string -> string) and the stored `dtypes` by name (float32 tensors may be stored as F16 / BF16). */
 export interface SaveOptions {
   /** The file's "__metadata__": string keys and string values (e.g. `{ format: 'pt' }`). */
   metadata?: Readonly<Record<string, string>> | ReadonlyMap<string, string> | null;
@@ -45,9 +46,13 @@ export interface SaveOptions {
 
 /** The header entry of one tensor, as a file describes it. */
 export interface TensorInfo {
+  /** The tensor's name in the file. */
   name: string;
+  /** The file's dtype name (`'F32'`, `'I64'`...). */
   dtype: string;
+  /** The tensor's shape. */
   shape: number[];
+  /** [begin, end) of the tensor's bytes in the data buffer (PyTorch's `data_offsets`). */
   dataOffsets: [number, number];
 }
 

@@ -22,13 +22,17 @@ import * as V from './validate.js';
 import * as values from './values.js';
 import { DISPOSE, TENSOR_BRAND, rt, type CopyInfo } from './runtime.js';
 
+/** Keyword arguments of `Tensor.backward`: PyTorch's `retain_graph`, `create_graph` (camelCase). */
 export interface BackwardOpts {
+  /** Keep the graph's saved tensors for another backward (PyTorch's `retain_graph`). */
   retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order derivatives (PyTorch's `create_graph`). */
   createGraph?: boolean;
 }
 
 const REGISTER_MIN_BYTES = 4096;
 
+/** PyTorch's `torch.Tensor`: a strided view of a storage in the WebAssembly core, with autograd. Made by the factories (`torch.tensor`, `torch.zeros`...); the op methods (`x.add(y)`, `x.sum()`...) come from the op registry (see TensorMethods). Free its memory with `dispose()` or `torch.scope`. */
 export class Tensor {
   /** @internal */ _storage: Storage;
   /** @internal Never mutated (shared freely between handles). */ _shape: readonly number[];
@@ -38,6 +42,7 @@ export class Tensor {
   /** @internal The storage ticket this handle is counted under (stale after a spill). */
   private _ticket: Ticket;
   private _registered = false;
+  /** The element type (PyTorch's `Tensor.dtype`, a string here: `'float32'`...). */
   readonly dtype: DType;
   private _requiresGrad = false;
   private _gradFn: Node | null = null;
@@ -130,19 +135,24 @@ export class Tensor {
 
   // ---- metadata -------------------------------------------------------------------------------
 
+  /** The sizes, as a `torch.Size` (PyTorch's `Tensor.shape`). */
   get shape(): Size {
     this._size ??= Size.from(this._shape);
     return this._size;
   }
+  /** The number of dimensions (PyTorch's `Tensor.ndim`). */
   get ndim(): number {
     return this._shape.length;
   }
+  /** The number of dimensions (PyTorch's `Tensor.dim()`). */
   dim(): number {
     return this._shape.length;
   }
+  /** The number of elements (PyTorch's `Tensor.numel()`). */
   numel(): number {
     return numelOf(this._shape);
   }
+  /** The sizes as a `torch.Size`, or the size of one dimension (PyTorch's `Tensor.size(dim=None)`). */
   size(): Size;
   size(dim: number): number;
   size(dim?: number): Size | number {
@@ -150,6 +160,7 @@ export class Tensor {
     V.int(dim, 'size', 'dim', 1);
     return this._shape[normDimNoScalar(dim, this.ndim)];
   }
+  /** The strides in elements, or the stride of one dimension (PyTorch's `Tensor.stride(dim=None)`). */
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
@@ -157,9 +168,11 @@ export class Tensor {
     V.int(dim, 'stride', 'dim', 1);
     return this._strides[normDimNoScalar(dim, this.ndim)];
   }
+  /** The offset of the first element in the storage, in elements (PyTorch's `Tensor.storage_offset()`). */
   storageOffset(): number {
     return this._offset;
   }
+  /** Whether the elements are in row-major order without gaps (PyTorch's `Tensor.is_contiguous()`). */
   isContiguous(): boolean {
     return isContiguous(this._shape, this._strides);
   }
@@ -196,6 +209,7 @@ export class Tensor {
     // PyTorch 1.13's attribute setter and requires_grad_() word the dtype error differently.
     this._setRequiresGrad(v, 'only Tensors of floating point and complex dtype can require gradients');
   }
+  /** Sets `requiresGrad` in place and returns the tensor (PyTorch's `Tensor.requires_grad_()`); only leaves can stop requiring grad. */
   requiresGrad_(requiresGrad = true): this {
     V.bool(requiresGrad, 'requiresGrad_', 'requires_grad', 1);
     return this._setRequiresGrad(requiresGrad, 'only Tensors of floating point dtype can require gradients');
@@ -223,6 +237,7 @@ export class Tensor {
     if (this._attrVersion !== this._storage.version) late.regenerateViewGradFn(this, base);
     return this._gradFn;
   }
+  /** Whether the tensor is a leaf of the graph: made by the user, or not requiring grad (PyTorch's `Tensor.is_leaf`). */
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
@@ -242,6 +257,7 @@ export class Tensor {
   _gradInternal(): Tensor | null {
     return this._grad;
   }
+  /** Whether this non-leaf keeps its `.grad` after backward (PyTorch's `Tensor.retains_grad`). */
   get retainsGrad(): boolean {
     return this._retainsGrad;
   }
@@ -270,6 +286,7 @@ export class Tensor {
     }
     return addHook(table, hook);
   }
+  /** Makes a non-leaf keep its `.grad` after backward (PyTorch's `Tensor.retain_grad()`). */
   retainGrad(): void {
     if (!this.requiresGrad) throw new AutogradError("can't retain_grad on Tensor that has requires_grad=False");
     const fn = this.gradFn;
@@ -356,10 +373,12 @@ export class Tensor {
     return withGradMode(false, () => late.contiguousCopy(this));
   }
 
+  /** Accumulates the gradient of this tensor into the leaves' `.grad` (PyTorch's `Tensor.backward(gradient=None, retain_graph=None, create_graph=False)`; a scalar needs no `gradient`). */
   backward(gradient?: Tensor | null, opts?: BackwardOpts): void {
     late.backward(this, gradient, opts);
   }
 
+  /** A tensor sharing this one's storage, cut from the graph (PyTorch's `Tensor.detach()`). */
   detach(): Tensor {
     return this._view(this._shape, this._strides, this._offset);
   }
@@ -385,6 +404,7 @@ export class Tensor {
     (this as { dtype: DType }).dtype = src.dtype;
     this._ticket = src._storage.attach();
   }
+  /** Cuts this tensor from the graph in place (PyTorch's `Tensor.detach_()`). */
   detach_(): this {
     this._gradFn = null;
     this._requiresGrad = false;
@@ -400,6 +420,7 @@ export class Tensor {
     if (this._registered) unregisterHandle(this);
     if (this._ticket === this._storage.ticket) this._storage.detach();
   }
+  /** Whether `dispose()` (or the end of a `torch.scope`) has released this handle. */
   get isDisposed(): boolean {
     return this._disposed;
   }
@@ -426,6 +447,7 @@ export class Tensor {
   tolist(): NestedList {
     return values.tolist(this);
   }
+  /** The value of a one-element tensor as a JavaScript number (PyTorch's `Tensor.item()`). */
   item(): number {
     return values.item(this);
   }
@@ -437,6 +459,7 @@ export class Tensor {
   }
 }
 
+/** What `tolist()` returns: a number or boolean, or nested arrays of them (PyTorch's nested lists). */
 export type NestedList = number | boolean | NestedList[];
 
 export class DisposedError extends Error {

@@ -38,6 +38,7 @@ export type CoreExports = Pick<
   | 'set_limit_bytes'
 >;
 
+/** Where `torch.init` gets the WebAssembly core from (none needed in Node, which reads build/asgrad.wasm). */
 export interface InitOptions {
   /** A precompiled module (required on Cloudflare workers, which forbid compiling bytes). */
   module?: WebAssembly.Module;

@@ -9,7 +9,9 @@ import { pyFloat } from './repr.js';
 
 const inplaceRepr = (inplace: boolean): string => (inplace ? ', inplace=True' : '');
 
+/** PyTorch's `nn.GELU(approximate='none')`: x * Phi(x), or its tanh approximation. */
 export class GELU extends Module {
+  /** `'none'` (exact, with erf) or `'tanh'`. */
   readonly approximate: 'none' | 'tanh';
   constructor(approximate?: 'none' | 'tanh' | { approximate?: 'none' | 'tanh' }) {
     super();
@@ -26,7 +28,9 @@ export class GELU extends Module {
   }
 }
 
+/** PyTorch's `nn.SiLU(inplace=False)`: x * sigmoid(x). */
 export class SiLU extends Module {
+  /** Whether the activation overwrites its input (PyTorch's `inplace`). */
   readonly inplace: boolean;
   constructor(inplace?: boolean | { inplace?: boolean }) {
     super();
@@ -41,8 +45,11 @@ export class SiLU extends Module {
   }
 }
 
+/** PyTorch's `nn.ELU(alpha=1.0, inplace=False)`: x for x > 0, alpha * (exp(x) - 1) otherwise. */
 export class ELU extends Module {
+  /** Scale of the negative part: ELU tends to -alpha for large negative inputs. */
   readonly alpha: number;
+  /** Whether the activation overwrites its input (PyTorch's `inplace`). */
   readonly inplace: boolean;
   constructor(alpha?: number | { alpha?: number; inplace?: boolean }, inplace?: boolean) {
     super();
@@ -61,7 +68,9 @@ export class ELU extends Module {
 
 /** Softplus(beta, threshold); its defaults print as PyTorch's integer defaults (beta=1, threshold=20). */
 export class Softplus extends Module {
+  /** log(1 + exp(beta * x)) / beta. */
   readonly beta: number;
+  /** Above beta * x > threshold, Softplus is the identity. */
   readonly threshold: number;
   readonly #given: { beta: boolean; threshold: boolean };
   constructor(beta?: number | { beta?: number; threshold?: number }, threshold?: number) {
@@ -83,9 +92,13 @@ export class Softplus extends Module {
   }
 }
 
+/** PyTorch's `nn.Hardtanh(min_val=-1.0, max_val=1.0, inplace=False)`: x clamped to [minVal, maxVal]. */
 export class Hardtanh extends Module {
+  /** The lower bound (PyTorch's `min_val`). */
   readonly minVal: number;
+  /** The upper bound (PyTorch's `max_val`). */
   readonly maxVal: number;
+  /** Whether the activation overwrites its input (PyTorch's `inplace`). */
   readonly inplace: boolean;
   constructor(minVal?: number | { minVal?: number; maxVal?: number; inplace?: boolean }, maxVal?: number, inplace?: boolean) {
     super();

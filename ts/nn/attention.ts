@@ -15,26 +15,41 @@ import { initArgs } from './args.js';
 import { AssertionError } from './errors.js';
 import { pyTuple } from './repr.js';
 
+/** A floating dtype (parameters are float32 or float64). @inline */
 type FloatDType = 'float32' | 'float64';
 
 /** nn.modules.linear.NonDynamicallyQuantizableLinear: a Linear under another name (MultiheadAttention's out_proj). */
 export class NonDynamicallyQuantizableLinear extends Linear {}
 
+/** Keyword arguments of MultiheadAttention: PyTorch's `dropout`, `bias`, `add_bias_kv`, `add_zero_attn`, `kdim`, `vdim`, `batch_first`, `dtype` (camelCase). */
 export interface MultiheadAttentionOptions {
+  /** Dropout probability (PyTorch's `dropout`). */
   dropout?: number;
+  /** Whether the projections have biases (PyTorch's `bias`). */
   bias?: boolean;
+  /** Add learned biases to the keys' and values' sequences (PyTorch's `add_bias_kv`). */
   addBiasKv?: boolean;
+  /** Append a zero batch to keys and values (PyTorch's `add_zero_attn`). */
   addZeroAttn?: boolean;
+  /** Features of the keys (PyTorch's `kdim`, default embedDim). */
   kdim?: number | null;
+  /** Features of the values (PyTorch's `vdim`, default embedDim). */
   vdim?: number | null;
+  /** Inputs and outputs are [batch, seq, feature] (PyTorch's `batch_first`). */
   batchFirst?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
+/** Keyword arguments of `MultiheadAttention.forward`: PyTorch's `key_padding_mask`, `need_weights`, `attn_mask`, `average_attn_weights` (camelCase). */
 export interface MultiheadAttentionForwardOptions {
+  /** [batch, source length] mask of the keys to ignore (PyTorch's `key_padding_mask`). */
   keyPaddingMask?: Tensor | null;
+  /** Also return the attention weights (PyTorch's `need_weights`). */
   needWeights?: boolean;
+  /** Additive or boolean mask of the attention, [L, S] or [N * heads, L, S] (PyTorch's `attn_mask`). */
   attnMask?: Tensor | null;
+  /** Average the returned weights over the heads (PyTorch's `average_attn_weights`). */
   averageAttnWeights?: boolean;
 }
 
@@ -95,14 +110,23 @@ export interface MultiheadAttention {
 }
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above gives the call its types.
 export class MultiheadAttention extends Module {
+  /** Size of the model (PyTorch's `embed_dim`). */
   readonly embedDim: number;
+  /** Size of the keys' features (PyTorch's `kdim`; default embedDim). */
   readonly kdim: number;
+  /** Size of the values' features (PyTorch's `vdim`; default embedDim). */
   readonly vdim: number;
+  /** Number of parallel heads (PyTorch's `num_heads`); embedDim is split across them. */
   readonly numHeads: number;
+  /** Dropout probability on the attention weights. */
   readonly dropout: number;
+  /** Whether inputs are [batch, seq, feature] (PyTorch's `batch_first`). */
   readonly batchFirst: boolean;
+  /** embedDim / numHeads (PyTorch's `head_dim`). */
   readonly headDim: number;
+  /** Whether a zero batch of keys and values is appended (PyTorch's `add_zero_attn`). */
   readonly addZeroAttn: boolean;
+  /** The output projection (PyTorch's `out_proj`, the state-dict key `out_proj.weight`). */
   declare out_proj: NonDynamicallyQuantizableLinear;
   constructor(
     embedDim: number | ({ embedDim: number; numHeads: number } & MultiheadAttentionOptions),
@@ -163,27 +187,35 @@ export class MultiheadAttention extends Module {
   private param(k: string): Tensor | null {
     return ((this as unknown as Record<string, Tensor | null | undefined>)[k] ?? null) as Tensor | null;
   }
+  /** The packed q/k/v input projection, [3 * embedDim, embedDim] (PyTorch's `in_proj_weight`); null when kdim or vdim differ from embedDim. */
   get inProjWeight(): Tensor | null {
     return this.param('in_proj_weight');
   }
+  /** The packed input projection bias (PyTorch's `in_proj_bias`), null without bias. */
   get inProjBias(): Tensor | null {
     return this.param('in_proj_bias');
   }
+  /** The query projection when kdim or vdim differ from embedDim (PyTorch's `q_proj_weight`), else null. */
   get qProjWeight(): Tensor | null {
     return this.param('q_proj_weight');
   }
+  /** The key projection when kdim or vdim differ from embedDim (PyTorch's `k_proj_weight`), else null. */
   get kProjWeight(): Tensor | null {
     return this.param('k_proj_weight');
   }
+  /** The value projection when kdim or vdim differ from embedDim (PyTorch's `v_proj_weight`), else null. */
   get vProjWeight(): Tensor | null {
     return this.param('v_proj_weight');
   }
+  /** The bias added to the keys' sequence with `addBiasKv` (PyTorch's `bias_k`), else null. */
   get biasK(): Tensor | null {
     return this.param('bias_k');
   }
+  /** The bias added to the values' sequence with `addBiasKv` (PyTorch's `bias_v`), else null. */
   get biasV(): Tensor | null {
     return this.param('bias_v');
   }
+  /** The output projection, camelCase spelling of `out_proj`. */
   get outProj(): NonDynamicallyQuantizableLinear {
     return this.out_proj;
   }

@@ -62,6 +62,7 @@ export class Sequential extends Module {
     const [a, b] = sliceRange(e.length, start, stop);
     return new Sequential(Object.fromEntries(e.slice(a, b)));
   }
+  /** Adds a module at the end (PyTorch's `Sequential.append`). */
   append(module: Module): this {
     this.addModule(String(this.length), moduleArg(module));
     return this;
@@ -82,6 +83,7 @@ export class ModuleList extends Module {
   override get length(): number {
     return entries(this).length;
   }
+  /** The module at `idx` (negative counts from the end): PyTorch's `modules[idx]`. */
   at(idx: number): Module {
     const e = entries(this);
     return e[absIndex(idx, e.length, 'ModuleList')][1];
@@ -92,10 +94,12 @@ export class ModuleList extends Module {
     const [a, b] = sliceRange(e.length, start, stop);
     return new ModuleList(e.slice(a, b).map(([, m]) => m));
   }
+  /** Adds a module at the end (PyTorch's `ModuleList.append`). */
   append(module: Module): this {
     this.addModule(String(this.length), moduleArg(module));
     return this;
   }
+  /** Adds modules at the end (PyTorch's `ModuleList.extend`). */
   extend(modules: Iterable<Module>): this {
     if (modules === null || typeof (modules as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
       throw new TypeError(`ModuleList.extend should be called with an iterable, but got ${V.typeName(modules)}`);
@@ -119,18 +123,22 @@ export class ModuleDict extends Module {
   override get length(): number {
     return entries(this).length;
   }
+  /** The module under `key` (PyTorch's `modules[key]`; a missing key throws KeyError). */
   get(key: string): Module {
     const m = entries(this).find(([k]) => k === key);
     if (!m) throw new KeyError(`'${key}'`);
     return m[1];
   }
+  /** Sets the module under `key` (PyTorch's `modules[key] = module`). */
   set(key: string, module: Module): this {
     this.addModule(key, moduleArg(module));
     return this;
   }
+  /** Whether `key` is present (PyTorch's `key in modules`). */
   has(key: string): boolean {
     return entries(this).some(([k]) => k === key);
   }
+  /** Sets each entry of `modules` (PyTorch's `ModuleDict.update`). */
   update(modules: Record<string, Module>): this {
     if (!V.isOptions(modules)) {
       throw new TypeError(`ModuleDict.update should be called with an iterable of key/value pairs, but got ${V.typeName(modules)}`);
@@ -138,12 +146,15 @@ export class ModuleDict extends Module {
     for (const [k, m] of Object.entries(modules)) this.set(k, m);
     return this;
   }
+  /** The keys, in insertion order. */
   keys(): string[] {
     return entries(this).map(([k]) => k);
   }
+  /** The modules, in insertion order. */
   values(): Module[] {
     return entries(this).map(([, m]) => m);
   }
+  /** `[key, module]` pairs, in insertion order. */
   items(): [string, Module][] {
     return entries(this);
   }

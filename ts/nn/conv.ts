@@ -9,7 +9,9 @@ import { initArgs } from './args.js';
 import { pyBool, pyTuple } from './repr.js';
 import { resetKaimingUniform } from './layers.js';
 
+/** One int for every dimension, or one per dimension. @inline */
 type IntOrList = number | readonly number[];
+/** A floating dtype (parameters are float32 or float64). @inline */
 type FloatDType = 'float32' | 'float64';
 
 /** An int or a list as n ints (PyTorch's _single / _pair). */
@@ -48,39 +50,68 @@ const CONVT_KINDS = {
   dtype: 'dtype',
 } as const;
 
+/** Keyword arguments of Conv1d / Conv2d: PyTorch's `stride`, `padding`, `dilation`, `groups`, `bias`, `padding_mode`, `dtype` (camelCase). */
 export interface ConvModuleOptions {
+  /** Stride of the convolution, one int or one per dimension (default 1). */
   stride?: IntOrList;
+  /** Implicit padding on both sides, one int or one per dimension, or `'same'` / `'valid'` (default 0). */
   padding?: IntOrList | 'same' | 'valid';
+  /** Spacing between window elements (PyTorch's `dilation`). */
   dilation?: IntOrList;
+  /** Blocked connections from input to output channels (PyTorch's `groups`). */
   groups?: number;
+  /** Whether to learn an additive bias (PyTorch's `bias`, default true). */
   bias?: boolean;
+  /** `'zeros'`, `'reflect'`, `'replicate'` or `'circular'` (PyTorch's `padding_mode`). */
   paddingMode?: 'zeros' | 'reflect' | 'replicate' | 'circular';
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
+/** Keyword arguments of ConvTranspose2d: PyTorch's `stride`, `padding`, `output_padding`, `groups`, `bias`, `dilation`, `dtype` (camelCase). */
 export interface ConvTransposeModuleOptions {
+  /** Stride of the convolution, one int or one per dimension (default 1). */
   stride?: IntOrList;
+  /** `dilation * (kernel_size - 1) - padding` zero padding on both sides of the input (PyTorch's `padding`). */
   padding?: IntOrList;
+  /** Extra size added to one side of the output (PyTorch's `output_padding`). */
   outputPadding?: IntOrList;
+  /** Blocked connections from input to output channels (PyTorch's `groups`). */
   groups?: number;
+  /** Whether to learn an additive bias (PyTorch's `bias`, default true). */
   bias?: boolean;
+  /** Spacing between window elements (PyTorch's `dilation`). */
   dilation?: IntOrList;
+  /** `'zeros'`, `'reflect'`, `'replicate'` or `'circular'` (PyTorch's `padding_mode`). */
   paddingMode?: 'zeros';
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
 /** The common part of Conv1d, Conv2d and ConvTranspose2d (PyTorch's _ConvNd). */
 abstract class ConvNd extends Module {
+  /** Channels of the input (PyTorch's `in_channels`). */
   readonly inChannels: number;
+  /** Channels of the output (PyTorch's `out_channels`). */
   readonly outChannels: number;
+  /** The kernel's spatial size, one int per dim (PyTorch's `kernel_size`). */
   readonly kernelSize: number[];
+  /** The stride, one int per dim. */
   readonly stride: number[];
+  /** The padding, one int per dim, or `'same'` / `'valid'`. */
   readonly padding: number[] | 'same' | 'valid';
+  /** The spacing between kernel elements, one int per dim. */
   readonly dilation: number[];
+  /** Extra size added to one side of a transposed convolution's output (PyTorch's `output_padding`). */
   readonly outputPadding: number[];
+  /** Whether this is a transposed convolution (ConvTranspose2d). */
   readonly transposed: boolean;
+  /** Blocked connections from input channels to output channels (PyTorch's `groups`). */
   readonly groups: number;
+  /** How the input is padded (PyTorch's `padding_mode`). */
   readonly paddingMode: 'zeros' | 'reflect' | 'replicate' | 'circular';
+  /** The kernel weights, [outChannels, inChannels / groups, ...kernelSize] ([inChannels, outChannels / groups, ...] when transposed). */
   declare weight: Parameter;
+  /** The bias, [outChannels], or null when made with `bias: false`. */
   declare bias: Parameter | null;
   constructor(name: string, n: number, transposed: boolean, a: Record<string, unknown>) {
     super();
@@ -221,21 +252,33 @@ export class ConvTranspose2d extends ConvNd {
 /** An int prints as itself, a list as a Python tuple (the module keeps what it was given). */
 const pyIntOrTuple = (v: IntOrList): string => (typeof v === 'number' ? String(v) : pyTuple(v));
 
+/** Keyword arguments of MaxPool1d / MaxPool2d: PyTorch's `stride`, `padding`, `dilation`, `return_indices`, `ceil_mode` (camelCase). */
 export interface MaxPoolModuleOptions {
+  /** Stride of the window, one int or one per dimension (default: kernelSize). */
   stride?: IntOrList | null;
+  /** Padding on both sides, one int or one per dimension. */
   padding?: IntOrList;
+  /** Spacing between window elements (PyTorch's `dilation`). */
   dilation?: IntOrList;
+  /** Also return the argmax indices (PyTorch's `return_indices`). */
   returnIndices?: boolean;
+  /** Round the output size up (PyTorch's `ceil_mode`). */
   ceilMode?: boolean;
 }
 
 /** Max over kernelSize windows of [N, C, H, W] (or [C, H, W]); stride defaults to kernelSize. */
 export class MaxPool2d extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   readonly kernelSize: IntOrList;
+  /** The window's stride (default: kernelSize). */
   readonly stride: IntOrList;
+  /** Implicit negative-infinity padding on both sides. */
   readonly padding: IntOrList;
+  /** The spacing between window elements. */
   readonly dilation: IntOrList;
+  /** Whether forward also returns the argmax indices (for MaxUnpool; PyTorch's `return_indices`). */
   readonly returnIndices: boolean;
+  /** Whether the output size rounds up (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
   constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & MaxPoolModuleOptions), opts?: MaxPoolModuleOptions) {
     super();
@@ -269,11 +312,17 @@ export class MaxPool2d extends Module {
 
 /** Max over kernelSize windows of [N, C, L] (or [C, L]); stride defaults to kernelSize. */
 export class MaxPool1d extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   readonly kernelSize: IntOrList;
+  /** The window's stride (default: kernelSize). */
   readonly stride: IntOrList;
+  /** Implicit negative-infinity padding on both sides. */
   readonly padding: IntOrList;
+  /** The spacing between window elements. */
   readonly dilation: IntOrList;
+  /** Whether forward also returns the argmax indices (for MaxUnpool; PyTorch's `return_indices`). */
   readonly returnIndices: boolean;
+  /** Whether the output size rounds up (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
   constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & MaxPoolModuleOptions), opts?: MaxPoolModuleOptions) {
     super();
@@ -305,21 +354,33 @@ export class MaxPool1d extends Module {
   }
 }
 
+/** Keyword arguments of AvgPool2d: PyTorch's `stride`, `padding`, `ceil_mode`, `count_include_pad`, `divisor_override` (camelCase). */
 export interface AvgPoolModuleOptions {
+  /** Stride of the window, one int or one per dimension (default: kernelSize). */
   stride?: IntOrList | null;
+  /** Padding on both sides, one int or one per dimension. */
   padding?: IntOrList;
+  /** Round the output size up (PyTorch's `ceil_mode`). */
   ceilMode?: boolean;
+  /** Count the zero padding in the average's divisor (PyTorch's `count_include_pad`). */
   countIncludePad?: boolean;
+  /** Divide by this instead of the window size (PyTorch's `divisor_override`). */
   divisorOverride?: number | null;
 }
 
 /** Mean over kernelSize windows of [N, C, H, W] (or [C, H, W]); stride defaults to kernelSize. */
 export class AvgPool2d extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   readonly kernelSize: IntOrList;
+  /** The window's stride (default: kernelSize). */
   readonly stride: IntOrList;
+  /** Implicit zero padding on both sides. */
   readonly padding: IntOrList;
+  /** Whether the output size rounds up (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
+  /** Whether the zero padding counts in the average's divisor (PyTorch's `count_include_pad`). */
   readonly countIncludePad: boolean;
+  /** A divisor used instead of the window size (PyTorch's `divisor_override`), or null. */
   readonly divisorOverride: number | null;
   constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & AvgPoolModuleOptions), opts?: AvgPoolModuleOptions) {
     super();
@@ -349,6 +410,7 @@ export class AvgPool2d extends Module {
   }
 }
 
+/** Keyword arguments of AvgPool1d (AvgPool2d's without `divisorOverride`, as PyTorch). */
 export type AvgPool1dModuleOptions = Omit<AvgPoolModuleOptions, 'divisorOverride'>;
 
 /** PyTorch's _single: an int as a 1-tuple, a list as a tuple of its own. */
@@ -356,10 +418,15 @@ const single = (v: IntOrList): string => (typeof v === 'number' ? `(${v},)` : py
 
 /** Mean over kernelSize windows of [N, C, L] (or [C, L]); stride defaults to kernelSize. */
 export class AvgPool1d extends Module {
+  /** The window size (PyTorch's `kernel_size`). */
   readonly kernelSize: IntOrList;
+  /** The window's stride (default: kernelSize). */
   readonly stride: IntOrList;
+  /** Implicit zero padding on both sides. */
   readonly padding: IntOrList;
+  /** Whether the output size rounds up (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
+  /** Whether the zero padding counts in the average's divisor (PyTorch's `count_include_pad`). */
   readonly countIncludePad: boolean;
   constructor(kernelSize: IntOrList | ({ kernelSize: IntOrList } & AvgPool1dModuleOptions), opts?: AvgPool1dModuleOptions) {
     super();
@@ -388,6 +455,7 @@ export class AvgPool1d extends Module {
 
 /** Mean over adaptive windows giving an outputSize [H, W] (an int means square). */
 export class AdaptiveAvgPool2d extends Module {
+  /** The output's spatial size (PyTorch's `output_size`). */
   readonly outputSize: IntOrList;
   constructor(outputSize: IntOrList | { outputSize: IntOrList }) {
     super();
@@ -404,7 +472,9 @@ export class AdaptiveAvgPool2d extends Module {
 
 /** Max over adaptive windows giving an outputSize [H, W] (an int means square, null keeps that size). */
 export class AdaptiveMaxPool2d extends Module {
+  /** The output's spatial size; null keeps the input's size in that dim (PyTorch's `output_size`). */
   readonly outputSize: number | (number | null)[];
+  /** Whether forward also returns the argmax indices (PyTorch's `return_indices`). */
   readonly returnIndices: boolean;
   constructor(
     outputSize: number | (number | null)[] | { outputSize: number | (number | null)[]; returnIndices?: boolean },
@@ -428,8 +498,11 @@ export class AdaptiveMaxPool2d extends Module {
 
 /** max_pool2d's partial inverse over [N, C, H, W] (or [C, H, W]): call as unpool(x, indices, outputSize?). */
 export class MaxUnpool2d extends Module {
+  /** The pooling window size that made the indices (PyTorch's `kernel_size`). */
   readonly kernelSize: [number, number];
+  /** The pooling stride that made the indices. */
   readonly stride: [number, number];
+  /** The pooling padding that made the indices. */
   readonly padding: [number, number];
   constructor(
     kernelSize: IntOrList | { kernelSize: IntOrList; stride?: IntOrList | null; padding?: IntOrList },

@@ -9,11 +9,15 @@ import type { Module } from './module.js';
 import { RemovableHandle } from '../autograd.js';
 export { RemovableHandle };
 
+/** A forward pre-hook: `(module, inputs)`, returning new inputs or nothing. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing (Python's None).
 export type ForwardPreHook = (module: Module, inputs: Tensor[]) => Tensor | Tensor[] | null | undefined | void;
+/** A forward hook: `(module, inputs, output)`, returning a new output or nothing. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing (Python's None).
 export type ForwardHook = (module: Module, inputs: Tensor[], output: Tensor) => Tensor | null | undefined | void;
+/** Gradients by position (null where none flows). @inline */
 type GradList = (Tensor | null)[];
+/** A full backward hook: `(module, gradInput, gradOutput)`, returning new input gradients or nothing. */
 // biome-ignore lint/suspicious/noConfusingVoidType: a hook may return nothing (Python's None).
 export type BackwardHook = (module: Module, gradInput: GradList, gradOutput: GradList) => GradList | null | undefined | void;
 

@@ -215,6 +215,7 @@ export function normal_<T extends Tensor>(tensor: T, mean?: number | { mean?: nu
   return tensor;
 }
 
+/** trunc_normal_'s keyword arguments. @inline */
 interface TruncNormalOptions {
   mean?: number;
   std?: number;
@@ -355,10 +356,13 @@ export function xavierNormal_<T extends Tensor>(tensor: T, gain?: number | { gai
   return tensor;
 }
 
+/** Keyword arguments of the kaiming initialisers: PyTorch's `a`, `mode`, `nonlinearity`. */
 export interface KaimingOptions {
   /** The negative slope of the rectifier after this layer (only used with 'leaky_relu'). */
   a?: number;
+  /** `'fan_in'` (default) keeps the forward variance, `'fan_out'` the backward's. */
   mode?: 'fan_in' | 'fan_out';
+  /** The activation after the layer (`'leaky_relu'` by default, or `'relu'`...). */
   nonlinearity?: string;
 }
 

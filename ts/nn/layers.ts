@@ -28,9 +28,13 @@ const LINEAR_OPTS = V.optionSpec('Linear.__init__', { bias: 'bool', dtype: 'dtyp
 
 /** y = x W^T + b, initialised like PyTorch: U(-1/sqrt(in), 1/sqrt(in)) from the seeded RNG. */
 export class Linear extends Module {
+  /** Size of each input sample (PyTorch's `in_features`). */
   readonly inFeatures: number;
+  /** Size of each output sample (PyTorch's `out_features`). */
   readonly outFeatures: number;
+  /** The weight, [outFeatures, inFeatures]. */
   declare weight: Parameter;
+  /** The bias, [outFeatures], or null when made with `bias: false`. */
   declare bias: Parameter | null;
   constructor(inFeatures: number, outFeatures: number, opts?: { bias?: boolean; dtype?: 'float32' | 'float64' }) {
     super();
@@ -70,10 +74,15 @@ const BILINEAR_OPTS = V.optionSpec('Bilinear.__init__', { bias: 'bool', dtype: '
  * follow from theirs): x1 @ A viewed [in1, out*in2], times x2 broadcast over out, summed over in2.
  */
 export class Bilinear extends Module {
+  /** Size of the first input's samples (PyTorch's `in1_features`). */
   readonly in1Features: number;
+  /** Size of the second input's samples (PyTorch's `in2_features`). */
   readonly in2Features: number;
+  /** Size of each output sample (PyTorch's `out_features`). */
   readonly outFeatures: number;
+  /** The weight, [outFeatures, in1Features, in2Features]. */
   declare weight: Parameter;
+  /** The bias, [outFeatures], or null when made with `bias: false`. */
   declare bias: Parameter | null;
   constructor(in1: number, in2: number, out: number, opts?: { bias?: boolean; dtype?: 'float32' | 'float64' }) {
     super();
@@ -127,8 +136,11 @@ export class Identity extends Module {
   }
 }
 
+/** PyTorch's `nn.Flatten(start_dim=1, end_dim=-1)`: flattens the dims from startDim to endDim into one. */
 export class Flatten extends Module {
+  /** The first dim flattened (PyTorch's `start_dim`). */
   readonly startDim: number;
+  /** The last dim flattened (PyTorch's `end_dim`). */
   readonly endDim: number;
   constructor(startDim?: number | { startDim?: number; endDim?: number }, endDim?: number) {
     super();
@@ -146,8 +158,11 @@ export class Flatten extends Module {
   }
 }
 
+/** PyTorch's `nn.Unflatten(dim, unflattened_size)`: splits one dim into several. */
 export class Unflatten extends Module {
+  /** The dim that is split. */
   readonly dim: number;
+  /** The sizes it is split into (PyTorch's `unflattened_size`). */
   readonly unflattenedSize: readonly number[];
   constructor(dim: number | { dim: number; unflattenedSize: readonly number[] }, unflattenedSize?: readonly number[]) {
     super();
@@ -173,6 +188,7 @@ export class Unflatten extends Module {
 
 /** An activation whose constructor takes only `inplace` (PyTorch's ReLU prints it when true). */
 abstract class Activation extends Module {
+  /** Whether the activation overwrites its input (PyTorch's `inplace`). */
   readonly inplace: boolean;
   constructor(name: string, args: unknown[], printInplace: boolean) {
     super();
@@ -181,6 +197,7 @@ abstract class Activation extends Module {
   }
 }
 
+/** PyTorch's `nn.ReLU(inplace=False)`: max(x, 0). */
 export class ReLU extends Activation {
   constructor(inplace?: boolean | { inplace?: boolean }) {
     super('ReLU', [inplace], true);
@@ -193,6 +210,7 @@ export class ReLU extends Activation {
   }
 }
 
+/** PyTorch's `nn.Tanh()`. */
 export class Tanh extends Activation {
   constructor() {
     super('Tanh', [], false);
@@ -202,6 +220,7 @@ export class Tanh extends Activation {
   }
 }
 
+/** PyTorch's `nn.Sigmoid()`. */
 export class Sigmoid extends Activation {
   constructor() {
     super('Sigmoid', [], false);
@@ -211,8 +230,11 @@ export class Sigmoid extends Activation {
   }
 }
 
+/** PyTorch's `nn.LeakyReLU(negative_slope=0.01, inplace=False)`. */
 export class LeakyReLU extends Module {
+  /** The slope for negative inputs (PyTorch's `negative_slope`). */
   readonly negativeSlope: number;
+  /** Whether the activation overwrites its input (PyTorch's `inplace`). */
   readonly inplace: boolean;
   constructor(negativeSlope?: number | { negativeSlope?: number; inplace?: boolean }, inplace?: boolean) {
     super();
@@ -235,6 +257,7 @@ function implicitDim(ndim: number): number {
 }
 
 abstract class SoftmaxLike extends Module {
+  /** The dim normalised over (null: PyTorch's legacy implicit choice, with its warning). */
   readonly dim: number | null;
   constructor(name: string, dim: number | null | { dim?: number | null } | undefined) {
     super();
@@ -252,6 +275,7 @@ abstract class SoftmaxLike extends Module {
   }
 }
 
+/** PyTorch's `nn.Softmax(dim=None)`: exp(x) / sum(exp(x)) along dim. */
 export class Softmax extends SoftmaxLike {
   constructor(dim?: number | null | { dim?: number | null }) {
     super('Softmax', dim);
@@ -261,6 +285,7 @@ export class Softmax extends SoftmaxLike {
   }
 }
 
+/** PyTorch's `nn.LogSoftmax(dim=None)`: log(softmax(x)) along dim, computed stably. */
 export class LogSoftmax extends SoftmaxLike {
   constructor(dim?: number | null | { dim?: number | null }) {
     super('LogSoftmax', dim);
@@ -275,7 +300,9 @@ export class LogSoftmax extends SoftmaxLike {
  * generator) and scales the rest by 1/(1-p); in eval mode, the input itself.
  */
 export class Dropout extends Module {
+  /** The probability of zeroing an element in training. */
   readonly p: number;
+  /** Whether dropout overwrites its input (PyTorch's `inplace`). */
   readonly inplace: boolean;
   constructor(p?: number | { p?: number; inplace?: boolean }, inplace?: boolean) {
     super();

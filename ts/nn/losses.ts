@@ -24,15 +24,20 @@ const BCE_OPTS = spec('BCELoss', { weight: 'optTensor' });
 const BCE_LOGITS_OPTS = spec('BCEWithLogitsLoss', { weight: 'optTensor', posWeight: 'optTensor' });
 const KL_OPTS = spec('KLDivLoss', { logTarget: 'bool' });
 
+/** Keyword arguments of the losses: PyTorch's `reduction`. */
 export interface LossOptions {
+  /** How per-element losses are reduced: `'mean'` (default), `'sum'` or `'none'`. */
   reduction?: Reduction;
 }
+/** Keyword arguments of the weighted losses: `reduction` and a `weight` tensor. */
 export interface WeightedLossOptions extends LossOptions {
+  /** A weight per class, or null. */
   weight?: Tensor | null;
 }
 
 /** A loss module: (input, target) -> loss, with `reduction` ('mean' unless given). */
 export abstract class Loss extends Module {
+  /** How the per-element losses are reduced: `'mean'`, `'sum'` or `'none'`. */
   readonly reduction: Reduction;
   constructor(opts: LossOptions | undefined, optSpec: V.OptionSpec) {
     super();
@@ -44,6 +49,7 @@ export abstract class Loss extends Module {
 
 /** A loss with class weights, registered as the buffer `weight` (absent from stateDict() when null). */
 abstract class WeightedLoss extends Loss {
+  /** A weight per class (or per element for BCE), or null. */
   declare weight: Tensor | null;
   constructor(opts: WeightedLossOptions | undefined, optSpec: V.OptionSpec) {
     super(opts, optSpec);
@@ -51,6 +57,7 @@ abstract class WeightedLoss extends Loss {
   }
 }
 
+/** PyTorch's `nn.MSELoss(reduction='mean')`: mean squared error. */
 export class MSELoss extends Loss {
   constructor(opts?: LossOptions) {
     super(opts, MSE_OPTS);
@@ -60,6 +67,7 @@ export class MSELoss extends Loss {
   }
 }
 
+/** PyTorch's `nn.L1Loss(reduction='mean')`: mean absolute error. */
 export class L1Loss extends Loss {
   constructor(opts?: LossOptions) {
     super(opts, L1_OPTS);
@@ -69,7 +77,9 @@ export class L1Loss extends Loss {
   }
 }
 
+/** PyTorch's `nn.SmoothL1Loss(reduction='mean', beta=1.0)`: quadratic below beta, linear above. */
 export class SmoothL1Loss extends Loss {
+  /** Where the loss turns from quadratic to linear. */
   readonly beta: number;
   constructor(opts?: LossOptions & { beta?: number }) {
     super(opts, SMOOTH_L1_OPTS);
@@ -80,7 +90,9 @@ export class SmoothL1Loss extends Loss {
   }
 }
 
+/** PyTorch's `nn.HuberLoss(reduction='mean', delta=1.0)`. */
 export class HuberLoss extends Loss {
+  /** Where the loss turns from quadratic to linear. */
   readonly delta: number;
   constructor(opts?: LossOptions & { delta?: number }) {
     super(opts, HUBER_OPTS);
@@ -91,7 +103,9 @@ export class HuberLoss extends Loss {
   }
 }
 
+/** PyTorch's `nn.NLLLoss(weight=None, ignore_index=-100, reduction='mean')`: negative log likelihood of log-probabilities. */
 export class NLLLoss extends WeightedLoss {
+  /** A target class that contributes nothing (PyTorch's `ignore_index`). */
   readonly ignoreIndex: number;
   constructor(opts?: WeightedLossOptions & { ignoreIndex?: number }) {
     super(opts, NLL_OPTS);
@@ -102,8 +116,11 @@ export class NLLLoss extends WeightedLoss {
   }
 }
 
+/** PyTorch's `nn.CrossEntropyLoss(weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0)`: log_softmax then nll_loss; targets are int64 class indices (`torch.tensor([1n, 2n])`) or class probabilities. */
 export class CrossEntropyLoss extends WeightedLoss {
+  /** A target class that contributes nothing (PyTorch's `ignore_index`). */
   readonly ignoreIndex: number;
+  /** Amount of label smoothing, in [0, 1] (PyTorch's `label_smoothing`). */
   readonly labelSmoothing: number;
   constructor(opts?: WeightedLossOptions & { ignoreIndex?: number; labelSmoothing?: number }) {
     super(opts, CE_OPTS);
@@ -115,6 +132,7 @@ export class CrossEntropyLoss extends WeightedLoss {
   }
 }
 
+/** PyTorch's `nn.BCELoss(weight=None, reduction='mean')`: binary cross entropy of probabilities. */
 export class BCELoss extends WeightedLoss {
   constructor(opts?: WeightedLossOptions) {
     super(opts, BCE_OPTS);
@@ -126,7 +144,9 @@ export class BCELoss extends WeightedLoss {
 
 /** BCEWithLogitsLoss: `weight` and `posWeight` are buffers (PyTorch's weight, pos_weight). */
 export class BCEWithLogitsLoss extends Loss {
+  /** A weight per element (broadcast), or null. */
   declare weight: Tensor | null;
+  /** A weight of the positive examples per class (PyTorch's `pos_weight`), or null. */
   declare pos_weight: Tensor | null;
   constructor(opts?: WeightedLossOptions & { posWeight?: Tensor | null }) {
     super(opts, BCE_LOGITS_OPTS);
@@ -138,8 +158,11 @@ export class BCEWithLogitsLoss extends Loss {
   }
 }
 
+/** PyTorch's `nn.KLDivLoss(reduction='mean', log_target=False)`: KL divergence, the input being log-probabilities. */
 export class KLDivLoss extends Module {
+  /** `'mean'`, `'sum'`, `'none'` or `'batchmean'` (the mathematically correct one). */
   readonly reduction: KlReduction;
+  /** Whether the target is given as log-probabilities (PyTorch's `log_target`). */
   readonly logTarget: boolean;
   constructor(opts?: { reduction?: KlReduction; logTarget?: boolean }) {
     super();
@@ -154,7 +177,9 @@ export class KLDivLoss extends Module {
 
 /** CosineSimilarity(dim = 1, eps = 1e-8): cosine similarity of its two inputs along `dim`. */
 export class CosineSimilarity extends Module {
+  /** The dim along which similarity is computed. */
   readonly dim: number;
+  /** Lower bound of the norms, against division by zero. */
   readonly eps: number;
   constructor(dim?: number | { dim?: number; eps?: number }, eps?: number) {
     super();

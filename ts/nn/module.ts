@@ -92,13 +92,16 @@ function setData(t: Tensor, dtype: DType): void {
 }
 
 // A module is callable: a function object with Module's prototype.
+/** PyTorch's `torch.nn.Module`: subclass it, create submodules and Parameters as fields in the constructor, write `forward`. An instance is callable (`model(x)` runs the hooks and forward, as PyTorch's `__call__`). */
 export interface Module {
   // biome-ignore lint/style/useShorthandFunctionType: the interface merges with the class below.
   (...inputs: Tensor[]): Tensor;
 }
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 export class Module {
+  /** Training mode (PyTorch's `Module.training`): set by `train()` / `eval()`; Dropout and BatchNorm read it. */
   declare training: boolean;
+  /** @internal */
   declare [INTERNALS]: Internals;
 
   constructor() {
@@ -134,6 +137,7 @@ export class Module {
 
   // ---- registration ---------------------------------------------------------------------------
 
+  /** Registers a buffer: state saved in `stateDict()` but not trained (PyTorch's `register_buffer(name, tensor, persistent=True)`). */
   registerBuffer(name: string, tensor: Tensor | null, opts?: { persistent?: boolean }): void {
     const s = sync(this);
     checkName('buffer', this, name, s.buffers);
@@ -148,6 +152,7 @@ export class Module {
     fieldsOf(this)[name] = tensor;
   }
 
+  /** Registers a parameter under `name` (PyTorch's `register_parameter`); assigning a Parameter to a field does the same. */
   registerParameter(name: string, param: Tensor | null): void {
     const s = sync(this);
     checkName('parameter', this, name, s.parameters);
@@ -186,6 +191,7 @@ export class Module {
     }
     return out;
   }
+  /** The direct submodules (PyTorch's `Module.children()`, as an array). */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -202,6 +208,7 @@ export class Module {
     visit(this, opts?.prefix ?? '');
     return out;
   }
+  /** This module and all its submodules, depth first (PyTorch's `Module.modules()`, as an array). */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -223,24 +230,29 @@ export class Module {
   namedParameters(opts?: { prefix?: string; recurse?: boolean }): [string, Tensor][] {
     return this.namedMembers('parameters', opts);
   }
+  /** The parameters of this module and, unless `{ recurse: false }`, its submodules (PyTorch's `Module.parameters()`, as an array). */
   parameters(opts?: { recurse?: boolean }): Tensor[] {
     return this.namedParameters(opts).map(([, p]) => p);
   }
+  /** `[name, buffer]` pairs (PyTorch's `Module.named_buffers(prefix='', recurse=True)`). */
   namedBuffers(opts?: { prefix?: string; recurse?: boolean }): [string, Tensor][] {
     return this.namedMembers('buffers', opts);
   }
+  /** The buffers (PyTorch's `Module.buffers(recurse=True)`, as an array). */
   buffers(opts?: { recurse?: boolean }): Tensor[] {
     return this.namedBuffers(opts).map(([, b]) => b);
   }
 
   // ---- state ------------------------------------------------------------------------------------
 
+  /** Sets training mode on this module and its submodules (PyTorch's `Module.train(mode=True)`). */
   train(mode = true): this {
     if (typeof mode !== 'boolean') throw new V.ValueError('training mode is expected to be boolean');
     this.training = mode;
     for (const c of this.children()) c.train(mode);
     return this;
   }
+  /** Sets evaluation mode: `train(false)` (PyTorch's `Module.eval()`). */
   eval(): this {
     return this.train(false);
   }
@@ -253,6 +265,7 @@ export class Module {
       else noGrad(() => g.zero_());
     }
   }
+  /** Sets `requiresGrad` on every parameter (PyTorch's `Module.requires_grad_()`). */
   requiresGrad_(requiresGrad = true): this {
     for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
     return this;
@@ -292,9 +305,11 @@ export class Module {
     }
     return this;
   }
+  /** Casts the floating parameters and buffers to float64 in place (PyTorch's `Module.double()`). */
   double(): this {
     return this.to({ dtype: 'float64' });
   }
+  /** Casts the floating parameters and buffers to float32 in place (PyTorch's `Module.float()`). */
   float(): this {
     return this.to({ dtype: 'float32' });
   }
@@ -374,10 +389,12 @@ export class Module {
 
   // ---- hooks --------------------------------------------------------------------------------------
 
+  /** Runs `hook(module, inputs)` before each forward; it may return replacement inputs (PyTorch's `register_forward_pre_hook`). */
   registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
     V.callback(hook, 'register_forward_pre_hook');
     return addHook(this[INTERNALS].preHooks, hook);
   }
+  /** Runs `hook(module, inputs, output)` after each forward; it may return a replacement output (PyTorch's `register_forward_hook`). */
   registerForwardHook(hook: ForwardHook): RemovableHandle {
     V.callback(hook, 'register_forward_hook');
     return addHook(this[INTERNALS].hooks, hook);
@@ -397,6 +414,7 @@ export class Module {
   extraRepr(): string {
     return '';
   }
+  /** The module tree as PyTorch prints it (`print(model)`). */
   toString(): string {
     const extra = this.extraRepr();
     const extraLines = extra ? extra.split('\n') : [];

@@ -12,6 +12,7 @@ import * as init from './init.js';
 import { initArgs } from './args.js';
 import { pyBool, pyFloat, pyTuple } from './repr.js';
 
+/** A floating dtype (parameters are float32 or float64). @inline */
 type FloatDType = 'float32' | 'float64';
 
 function floatDType(d: unknown): FloatDType {
@@ -23,11 +24,17 @@ function floatDType(d: unknown): FloatDType {
 const filled = (shape: number[], v: 0 | 1, dtype: FloatDType): Parameter =>
   asParameter(noGrad(() => (v ? OPS.ones.fn(shape, { dtype }) : OPS.zeros.fn(shape, { dtype }))));
 
+/** Keyword arguments of BatchNorm1d / BatchNorm2d: PyTorch's `eps`, `momentum`, `affine`, `track_running_stats`, `dtype` (camelCase). */
 export interface BatchNormOptions {
+  /** Added to the variance for stability. */
   eps?: number;
+  /** Weight of the new batch in the running statistics; null for a cumulative average. */
   momentum?: number | null;
+  /** Learn a per-channel weight and bias (PyTorch's `affine`). */
   affine?: boolean;
+  /** Keep running statistics, used in eval mode (PyTorch's `track_running_stats`). */
   trackRunningStats?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 const BN_KINDS = {
@@ -41,12 +48,19 @@ const BN_KINDS = {
 
 /** PyTorch's _BatchNorm: weight/bias (affine), running_mean/running_var/num_batches_tracked buffers. */
 abstract class BatchNormBase extends Module {
+  /** Channels of the input (PyTorch's `num_features`). */
   readonly numFeatures: number;
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /** Weight of the new batch in the running statistics; null: a cumulative average (PyTorch's `momentum`). */
   readonly momentum: number | null;
+  /** Whether the module has a learnable weight and bias. */
   readonly affine: boolean;
+  /** Whether running statistics are kept (and used in eval mode) (PyTorch's `track_running_stats`). */
   readonly trackRunningStats: boolean;
+  /** The scale, [numFeatures], or null without affine. */
   declare weight: Parameter | null;
+  /** The shift, [numFeatures], or null without affine. */
   declare bias: Parameter | null;
   constructor(name: string, args: readonly unknown[]) {
     super();
@@ -79,12 +93,15 @@ abstract class BatchNormBase extends Module {
   private buf(k: string): Tensor | null {
     return (this as unknown as Record<string, Tensor | null>)[k] ?? null;
   }
+  /** The running mean buffer (PyTorch's `running_mean`), null without trackRunningStats. */
   get runningMean(): Tensor | null {
     return this.buf('running_mean');
   }
+  /** The running variance buffer (PyTorch's `running_var`), null without trackRunningStats. */
   get runningVar(): Tensor | null {
     return this.buf('running_var');
   }
+  /** How many batches have updated the statistics, an int64 scalar (PyTorch's `num_batches_tracked`). */
   get numBatchesTracked(): Tensor | null {
     return this.buf('num_batches_tracked');
   }
@@ -141,18 +158,27 @@ export class BatchNorm2d extends BatchNormBase {
   }
 }
 
+/** Keyword arguments of LayerNorm: PyTorch's `eps`, `elementwise_affine`, `dtype` (camelCase). */
 export interface LayerNormOptions {
+  /** Added to the variance for stability. */
   eps?: number;
+  /** Learn a weight and bias of normalizedShape (PyTorch's `elementwise_affine`). */
   elementwiseAffine?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
 /** Standardises over the trailing normalizedShape dims; weight ones, bias zeros. */
 export class LayerNorm extends Module {
+  /** The trailing shape normalised over (PyTorch's `normalized_shape`). */
   readonly normalizedShape: number[];
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /** Whether the module has a learnable weight and bias (PyTorch's `elementwise_affine`). */
   readonly elementwiseAffine: boolean;
+  /** The scale, of normalizedShape, or null without elementwiseAffine. */
   declare weight: Parameter | null;
+  /** The shift, of normalizedShape, or null without elementwiseAffine. */
   declare bias: Parameter | null;
   constructor(
     normalizedShape: number | readonly number[] | ({ normalizedShape: number | readonly number[] } & LayerNormOptions),
@@ -185,19 +211,29 @@ export class LayerNorm extends Module {
   }
 }
 
+/** Keyword arguments of GroupNorm: PyTorch's `eps`, `affine`, `dtype`. */
 export interface GroupNormOptions {
+  /** Added to the variance for stability. */
   eps?: number;
+  /** Learn a per-channel weight and bias (PyTorch's `affine`). */
   affine?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
 /** Standardises [N, C, *] over groups of C / numGroups channels; per-channel weight ones, bias zeros. */
 export class GroupNorm extends Module {
+  /** The number of channel groups (PyTorch's `num_groups`). */
   readonly numGroups: number;
+  /** Channels of the input (PyTorch's `num_channels`). */
   readonly numChannels: number;
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /** Whether the module has a learnable per-channel weight and bias. */
   readonly affine: boolean;
+  /** The scale, [numChannels], or null without affine. */
   declare weight: Parameter | null;
+  /** The shift, [numChannels], or null without affine. */
   declare bias: Parameter | null;
   constructor(
     numGroups: number | ({ numGroups: number; numChannels: number } & GroupNormOptions),
@@ -234,22 +270,35 @@ export class GroupNorm extends Module {
   }
 }
 
+/** Keyword arguments of Embedding: PyTorch's `padding_idx`, `max_norm`, `norm_type`, `scale_grad_by_freq`, `sparse`, `dtype` (camelCase). */
 export interface EmbeddingOptions {
+  /** The index whose row gets no gradient (PyTorch's `padding_idx`). */
   paddingIdx?: number | null;
+  /** Rows looked up are renormalised to at most this norm (PyTorch's `max_norm`). */
   maxNorm?: number | null;
+  /** The p of the p-norm (PyTorch's `norm_type`). */
   normType?: number;
+  /** Scale gradients by the inverse frequency of the indices in the batch (PyTorch's `scale_grad_by_freq`). */
   scaleGradByFreq?: boolean;
+  /** PyTorch's sparse gradients (`sparse`): the gradient is dense here. */
   sparse?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
+/** Keyword arguments of `Embedding.fromPretrained`: PyTorch's `freeze` and Embedding's options. */
 export interface FromPretrainedOptions {
   /** Default true: the weight does not require grad. */
   freeze?: boolean;
+  /** The index whose row gets no gradient (PyTorch's `padding_idx`). */
   paddingIdx?: number | null;
+  /** Rows looked up are renormalised to at most this norm (PyTorch's `max_norm`). */
   maxNorm?: number | null;
+  /** The p of the p-norm (PyTorch's `norm_type`). */
   normType?: number;
+  /** Scale gradients by the inverse frequency of the indices in the batch (PyTorch's `scale_grad_by_freq`). */
   scaleGradByFreq?: boolean;
+  /** PyTorch's sparse gradients (`sparse`): the gradient is dense here. */
   sparse?: boolean;
 }
 
@@ -257,13 +306,21 @@ const PRETRAINED = Symbol('asgrad.embedding.pretrained');
 
 /** A lookup table [numEmbeddings, embeddingDim] initialised N(0, 1); the paddingIdx row is zero. */
 export class Embedding extends Module {
+  /** Size of the dictionary (PyTorch's `num_embeddings`). */
   readonly numEmbeddings: number;
+  /** Size of each embedding vector (PyTorch's `embedding_dim`). */
   readonly embeddingDim: number;
+  /** The index whose row gets no gradient (PyTorch's `padding_idx`), or null. */
   readonly paddingIdx: number | null;
+  /** Rows looked up are renormalised to at most this norm (PyTorch's `max_norm`), or null. */
   readonly maxNorm: number | null;
+  /** The p of the maxNorm norm (PyTorch's `norm_type`). */
   readonly normType: number;
+  /** Whether gradients are scaled by the inverse frequency of the words in the batch (PyTorch's `scale_grad_by_freq`). */
   readonly scaleGradByFreq: boolean;
+  /** PyTorch's `sparse` (sparse gradients); kept for state and printing, the gradient is dense. */
   readonly sparse: boolean;
+  /** The embeddings, [numEmbeddings, embeddingDim]. */
   declare weight: Parameter;
   constructor(
     numEmbeddings: number | ({ numEmbeddings: number; embeddingDim: number } & EmbeddingOptions),

@@ -16,34 +16,51 @@ import { initArgs } from './args.js';
 import { IndexError } from './errors.js';
 import { pyBool, pyFloat, pyTuple } from './repr.js';
 
+/** A floating dtype (parameters are float32 or float64). @inline */
 type FloatDType = 'float32' | 'float64';
 
 /** Python's AssertionError (the cells assert the input's dimensions). */
 export class AssertionError extends Error {
   override name = 'AssertionError';
 }
+/** PyTorch's RNNBase mode string. @inline */
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
 /** The options of nn.RNN / nn.LSTM / nn.GRU after input_size and hidden_size (PyTorch's keyword names). */
 export interface RNNOptions {
+  /** Number of stacked recurrent layers (PyTorch's `num_layers`). */
   numLayers?: number;
+  /** Whether to learn an additive bias (PyTorch's `bias`, default true). */
   bias?: boolean;
+  /** Inputs and outputs are [batch, seq, feature] (PyTorch's `batch_first`). */
   batchFirst?: boolean;
+  /** Dropout probability (PyTorch's `dropout`). */
   dropout?: number;
+  /** Also run each layer backwards in time (PyTorch's `bidirectional`). */
   bidirectional?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
+/** Keyword arguments of LSTM: RNNOptions and PyTorch's `proj_size` (camelCase). */
 export interface LSTMOptions extends RNNOptions {
+  /** LSTM projection size, 0 for none (PyTorch's `proj_size`). */
   projSize?: number;
 }
+/** Keyword arguments of RNN: RNNOptions and PyTorch's `nonlinearity`. */
 export interface ElmanRNNOptions extends RNNOptions {
+  /** The activation, `'tanh'` or `'relu'` (PyTorch's `nonlinearity`). */
   nonlinearity?: 'tanh' | 'relu';
 }
+/** Keyword arguments of the cells (LSTMCell, GRUCell): PyTorch's `bias`, `dtype`. */
 export interface RNNCellOptions {
+  /** Whether to learn an additive bias (PyTorch's `bias`, default true). */
   bias?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
+/** Keyword arguments of RNNCell: RNNCellOptions and PyTorch's `nonlinearity`. */
 export interface ElmanRNNCellOptions extends RNNCellOptions {
+  /** The activation, `'tanh'` or `'relu'` (PyTorch's `nonlinearity`). */
   nonlinearity?: 'tanh' | 'relu';
 }
 
@@ -102,14 +119,23 @@ const RNN_KINDS = {
 
 /** PyTorch's RNNBase: the parameters of every layer and direction, the checks and the layer loop. */
 abstract class RNNBase extends Module {
+  /** PyTorch's RNNBase mode (`'RNN_TANH'`, `'RNN_RELU'`, `'LSTM'`, `'GRU'`). */
   readonly mode: Mode;
+  /** Features of the input (PyTorch's `input_size`). */
   readonly inputSize: number;
+  /** Features of the hidden state (PyTorch's `hidden_size`). */
   readonly hiddenSize: number;
+  /** Number of stacked recurrent layers (PyTorch's `num_layers`). */
   readonly numLayers: number;
+  /** Whether the layers have biases (`bias_ih_l*`, `bias_hh_l*`). */
   readonly bias: boolean;
+  /** Whether inputs and outputs are [batch, seq, feature] (PyTorch's `batch_first`). */
   readonly batchFirst: boolean;
+  /** Dropout probability on the outputs of each layer but the last. */
   readonly dropout: number;
+  /** Whether each layer also runs backwards in time. */
   readonly bidirectional: boolean;
+  /** LSTM's projection size, 0 for none (PyTorch's `proj_size`). */
   readonly projSize: number;
   /** The parameter names of each layer and direction (PyTorch's _all_weights). */
   private readonly weightNames: readonly (readonly string[])[];
@@ -334,6 +360,7 @@ export interface RNN {
 }
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface types the call of the module.
 export class RNN extends RNNBase {
+  /** The activation of the Elman RNN: `'tanh'` or `'relu'`. */
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(
     inputSize: number | ElmanRNNOptions,
@@ -434,12 +461,19 @@ const CELL_KINDS = { inputSize: 'int', hiddenSize: 'int', bias: 'bool' } as cons
 
 /** PyTorch's RNNCellBase: weight_ih [chunks*H, in], weight_hh [chunks*H, H], bias_ih, bias_hh. */
 abstract class RNNCellBase extends Module {
+  /** Features of the input (PyTorch's `input_size`). */
   readonly inputSize: number;
+  /** Features of the hidden state (PyTorch's `hidden_size`). */
   readonly hiddenSize: number;
+  /** Whether the cell has biases. */
   readonly bias: boolean;
+  /** Input-to-hidden weights, [gates * hiddenSize, inputSize] (PyTorch's `weight_ih`). */
   declare weight_ih: Parameter;
+  /** Hidden-to-hidden weights, [gates * hiddenSize, hiddenSize] (PyTorch's `weight_hh`). */
   declare weight_hh: Parameter;
+  /** Input-to-hidden bias (PyTorch's `bias_ih`), null without bias. */
   declare bias_ih: Parameter | null;
+  /** Hidden-to-hidden bias (PyTorch's `bias_hh`), null without bias. */
   declare bias_hh: Parameter | null;
   constructor(name: string, chunks: number, args: readonly unknown[], extra: Record<string, V.OptKind> = {}) {
     super();
@@ -502,6 +536,7 @@ abstract class RNNCellBase extends Module {
 
 /** One step of the Elman RNN: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu). */
 export class RNNCell extends RNNCellBase {
+  /** The cell's activation: `'tanh'` or `'relu'`. */
   readonly nonlinearity: string;
   constructor(
     inputSize: number | ElmanRNNCellOptions,

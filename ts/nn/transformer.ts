@@ -13,21 +13,34 @@ import { MultiheadAttention } from './attention.js';
 import { initArgs } from './args.js';
 import { AssertionError, IndexError } from './errors.js';
 
+/** A floating dtype (parameters are float32 or float64). @inline */
 type FloatDType = 'float32' | 'float64';
+/** The feed-forward activation: a name, a function or a module. @inline */
 type Activation = 'relu' | 'gelu' | ((x: Tensor) => Tensor) | Module;
 
+/** Keyword arguments of TransformerEncoderLayer: PyTorch's `dim_feedforward`, `dropout`, `activation`, `layer_norm_eps`, `batch_first`, `norm_first`, `dtype` (camelCase). */
 export interface TransformerEncoderLayerOptions {
+  /** Width of the feed-forward network (PyTorch's `dim_feedforward`, default 2048). */
   dimFeedforward?: number;
+  /** Dropout probability (PyTorch's `dropout`). */
   dropout?: number;
+  /** The feed-forward activation: `'relu'` (default), `'gelu'`, a function or a module. */
   activation?: Activation;
+  /** eps of the layer norms (PyTorch's `layer_norm_eps`). */
   layerNormEps?: number;
+  /** Inputs and outputs are [batch, seq, feature] (PyTorch's `batch_first`). */
   batchFirst?: boolean;
+  /** Apply layer norm before attention and feed-forward (PyTorch's `norm_first`). */
   normFirst?: boolean;
+  /** dtype of the parameters (`'float32'` by default, or `'float64'`). */
   dtype?: FloatDType;
 }
 
+/** Keyword arguments of `TransformerEncoderLayer.forward`: PyTorch's `src_mask`, `src_key_padding_mask` (camelCase). */
 export interface TransformerEncoderLayerForwardOptions {
+  /** Additive or boolean attention mask, [seq, seq] (PyTorch's `src_mask`). */
   srcMask?: Tensor | null;
+  /** [batch, seq] mask of the keys to ignore (PyTorch's `src_key_padding_mask`). */
   srcKeyPaddingMask?: Tensor | null;
 }
 
@@ -63,17 +76,27 @@ export interface TransformerEncoderLayer {
 }
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above gives the call its types.
 export class TransformerEncoderLayer extends Module {
+  /** The self-attention block (PyTorch's `self_attn`, its state-dict key). */
   declare self_attn: MultiheadAttention;
+  /** The feed-forward network's first layer, d_model -> dim_feedforward. */
   declare linear1: Linear;
+  /** Dropout inside the feed-forward network. */
   declare dropout: Dropout;
+  /** The feed-forward network's second layer, dim_feedforward -> d_model. */
   declare linear2: Linear;
+  /** Whether layer norm comes before attention and feed-forward (PyTorch's `norm_first`). */
   readonly normFirst: boolean;
+  /** The layer norm around the attention block. */
   declare norm1: LayerNorm;
+  /** The layer norm around the feed-forward block. */
   declare norm2: LayerNorm;
+  /** Dropout after the attention block. */
   declare dropout1: Dropout;
+  /** Dropout after the feed-forward block. */
   declare dropout2: Dropout;
   /** PyTorch's activation_relu_or_gelu: 1 for relu, 2 for gelu, 0 for another activation. */
   readonly activationReluOrGelu: 0 | 1 | 2;
+  /** The feed-forward activation (relu by default). */
   declare activation: ((x: Tensor) => Tensor) | Module;
   constructor(
     dModel: number | ({ dModel: number; nhead: number } & TransformerEncoderLayerOptions),
@@ -144,14 +167,21 @@ export class TransformerEncoderLayer extends Module {
   }
 }
 
+/** Keyword arguments of TransformerEncoder: PyTorch's `norm`, `enable_nested_tensor`, `mask_check` (camelCase). */
 export interface TransformerEncoderOptions {
+  /** A final normalisation module, or null. */
   norm?: Module | null;
+  /** PyTorch's `enable_nested_tensor` (accepted; asgrad has no nested tensors). */
   enableNestedTensor?: boolean;
+  /** PyTorch's `mask_check`. */
   maskCheck?: boolean;
 }
 
+/** Keyword arguments of `TransformerEncoder.forward`: PyTorch's `mask`, `src_key_padding_mask` (camelCase). */
 export interface TransformerEncoderForwardOptions {
+  /** Attention mask, [seq, seq] (PyTorch's `mask`). */
   mask?: Tensor | null;
+  /** [batch, seq] mask of the keys to ignore (PyTorch's `src_key_padding_mask`). */
   srcKeyPaddingMask?: Tensor | null;
 }
 
@@ -168,10 +198,15 @@ export interface TransformerEncoder {
 }
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above gives the call its types.
 export class TransformerEncoder extends Module {
+  /** The stacked copies of the encoder layer. */
   declare layers: ModuleList;
+  /** How many layers are stacked (PyTorch's `num_layers`). */
   readonly numLayers: number;
+  /** A final normalisation module, or null. */
   declare norm: Module | null;
+  /** PyTorch's `enable_nested_tensor` (accepted; asgrad has no nested tensors). */
   readonly enableNestedTensor: boolean;
+  /** PyTorch's `mask_check`. */
   readonly maskCheck: boolean;
   constructor(
     encoderLayer: Module | ({ encoderLayer: Module; numLayers: number } & TransformerEncoderOptions),

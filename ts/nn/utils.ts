@@ -13,8 +13,11 @@ import * as V from '../validate.js';
 /** A tensor or an iterable of tensors (PyTorch's `_tensor_or_tensors`). */
 export type TensorOrTensors = Tensor | Iterable<Tensor>;
 
+/** Keyword arguments of `clipGradNorm_`: PyTorch's `norm_type`, `error_if_nonfinite` (camelCase). */
 export interface ClipGradNormOptions {
+  /** The p of the norm: a number or `'inf'` (PyTorch's `norm_type`, default 2). */
   normType?: number | 'inf';
+  /** Throw when the total norm is NaN or infinite (PyTorch's `error_if_nonfinite`). */
   errorIfNonfinite?: boolean;
 }
 const CLIP_NORM_OPTS = V.optionSpec('clip_grad_norm_', { normType: 'any', errorIfNonfinite: 'bool' });

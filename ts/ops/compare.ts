@@ -29,7 +29,7 @@ export function compare(op: CompareOp, x: Tensor | Scalar, y: Tensor | Scalar): 
   });
 }
 
-/** @internal (backward rules only) */
+/** For backward rules only: not part of the public surface (not marked internal: stripping it would leave its re-export in binary.d.ts dangling). */
 export function logicalAnd(a: Tensor, b: Tensor): Tensor {
   return K.binary('logical_and', a.to('bool'), b.to('bool'), 'bool', 'logical_and_u8');
 }

@@ -14,11 +14,17 @@ import { contiguousStrides, sameShape } from '../shape.js';
 import { bmm } from './linalg.js';
 import { type OpSpec, defineOp } from './registry.js';
 
+/** One int for both spatial dimensions, or one per dimension. @inline */
 export type IntOrPair = number | readonly number[];
+/** Keyword arguments of `conv1d` / `conv2d`: PyTorch's `bias`, `stride`, `padding` (ints, `'same'` or `'valid'`), `dilation`, `groups`. */
 export interface ConvOptions {
+  /** Stride of the convolution, one int or one per dimension (default 1). */
   readonly stride?: IntOrPair;
+  /** Implicit padding on both sides, one int or one per dimension, or `'same'` / `'valid'` (default 0). */
   readonly padding?: IntOrPair | 'same' | 'valid';
+  /** Spacing between window elements (PyTorch's `dilation`). */
   readonly dilation?: IntOrPair;
+  /** Blocked connections from input to output channels (PyTorch's `groups`). */
   readonly groups?: number;
 }
 

@@ -14,11 +14,17 @@ import { CONV, type IntOrPair, fmt, im2col, intList, perGroup, sumOuter } from '
 
 // ---- conv_transpose2d --------------------------------------------------------------------------
 
+/** Keyword arguments of `conv_transpose2d`: PyTorch's `bias`, `stride`, `padding`, `output_padding`, `groups`, `dilation` (camelCase). */
 export interface ConvTransposeOptions {
+  /** Stride of the convolution, one int or one per dimension (default 1). */
   readonly stride?: IntOrPair;
+  /** `dilation * (kernel_size - 1) - padding` zero padding on both sides of the input (PyTorch's `padding`). */
   readonly padding?: IntOrPair;
+  /** Extra size added to one side of the output (PyTorch's `output_padding`). */
   readonly outputPadding?: IntOrPair;
+  /** Blocked connections from input to output channels (PyTorch's `groups`). */
   readonly groups?: number;
+  /** Spacing between window elements (PyTorch's `dilation`). */
   readonly dilation?: IntOrPair;
 }
 const CONVT_OPTS = V.optionSpec('convTranspose2d', { stride: 'any', padding: 'any', outputPadding: 'any', groups: 'int', dilation: 'any' });

@@ -121,6 +121,7 @@ export function fromArray(data: TypedData, shape?: readonly number[], opts?: Ten
   return finish(t, opts ?? NO_OPTS);
 }
 
+/** A shape given as numbers (`zeros(2, 3)`) or as one list (`zeros([2, 3])`), optionally followed by TensorOptions. */
 export type ShapeArgs = (number | readonly number[] | TensorOptions)[];
 /** rand / randn: the sizes, then options that may name a `generator`. */
 export type RandomShapeArgs = (number | readonly number[] | RandomOptions)[];
@@ -270,6 +271,7 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
   return finish(K.rangeK('linspace', steps, +start, +end, dtype), o);
 }
 
+/** Seeds the random generator of rand, randn, dropout and nn.init (PyTorch's `torch.manual_seed(seed)`): the same seed gives the same numbers in every runtime. */
 export function manualSeed(seed: number | bigint): void {
   if (typeof seed === 'number') {
     if (!Number.isFinite(seed)) throw V.argTypeError('manualSeed', 'seed', 1, 'int', seed);

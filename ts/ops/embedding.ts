@@ -20,10 +20,13 @@ const EMBEDDING_OPTS = V.optionSpec(
 const PAD_OPTS = V.optionSpec('pad', { value: 'optNumber', mode: 'any' });
 const DROPOUT_OPTS = V.optionSpec('dropout', { p: 'number', training: 'bool' }, ['inplace']);
 
+/** Keyword arguments of `F.embedding`: PyTorch's `padding_idx`, `max_norm`, `norm_type`, `scale_grad_by_freq` (camelCase; `sparse` is not supported). */
 export interface EmbeddingFnOptions {
+  /** The index whose row gets no gradient (PyTorch's `padding_idx`). */
   paddingIdx?: number | null;
   /** Rows referenced by the input whose normType-norm exceeds this are first rescaled in place (no grad). */
   maxNorm?: number | null;
+  /** The p of the p-norm (PyTorch's `norm_type`). */
   normType?: number;
   /** Each row's gradient divided by how often its index occurs in the input. */
   scaleGradByFreq?: boolean;
@@ -102,6 +105,7 @@ export function embedding(input: Tensor, weight: Tensor, opts?: EmbeddingFnOptio
   );
 }
 
+/** `F.pad`'s mode, as PyTorch. */
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 const PAD_MODES: readonly string[] = ['constant', 'reflect', 'replicate', 'circular'];
 

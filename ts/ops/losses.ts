@@ -36,6 +36,7 @@ export function functionalLoss(
   return (input: Tensor, target: Tensor, opts?: { reduction?: Reduction }): Tensor => loss(input, target, lossReduction(opts, spec));
 }
 
+/** A loss's `reduction`, as PyTorch: `'mean'` (default), `'sum'` or `'none'`. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 /** A loss's operands and reduction, checked before anything is computed. */
@@ -273,7 +274,8 @@ export function crossEntropy(
   });
 }
 
-type NllOpts = { reduction?: Reduction; weight?: Tensor | null; ignoreIndex?: number };
+/** Keyword arguments of `nll_loss` / `cross_entropy`: PyTorch's `reduction`, `weight`, `ignore_index` (camelCase). */
+export type NllOpts = { reduction?: Reduction; weight?: Tensor | null; ignoreIndex?: number };
 const NLL_OPTS = V.optionSpec('nllLoss', { reduction: 'reduction', weight: 'optTensor', ignoreIndex: 'int' }, ['sizeAverage', 'reduce']);
 const CE_OPTS = V.optionSpec(
   'crossEntropy',

@@ -13,6 +13,7 @@ import { xlogy } from './xlogy.js';
 import type { Reduction } from './losses.js';
 import { type OpSpec, type PySignature, defineOp } from './registry.js';
 
+/** A loss's reduction. @inline */
 export type Red = Reduction;
 
 /** Applies a loss reduction with differentiable ops (MeanBackward0 / SumBackward0 as PyTorch). */
@@ -163,6 +164,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, reduction: Red
   });
 }
 
+/** `kl_div`'s reduction: a Reduction or PyTorch's `'batchmean'`. */
 export type KlReduction = Red | 'batchmean';
 
 /**

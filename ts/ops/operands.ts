@@ -9,13 +9,20 @@ import { tensor } from './creation.js';
 import { defineOp } from './registry.js';
 import { rt } from '../runtime.js';
 
+/** A Python number as an operand: a JavaScript number, or a boolean (PyTorch's bool scalar). */
 export type Scalar = number | boolean;
+/** Nested arrays of numbers, booleans or bigints (bigints make int64 tensors: `torch.tensor([1n, 2n])`). */
 export type NestedNumbers = number | boolean | bigint | readonly NestedNumbers[];
+/** Typed arrays `torch.tensor` / `torch.fromArray` copy from (Float32Array -> float32, Float64Array -> float64, BigInt64Array -> int64...). */
 export type TypedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array;
+/** What `torch.tensor` accepts: a tensor, nested arrays of numbers / booleans / bigints, or a typed array. */
 export type TensorLike = Tensor | NestedNumbers | TypedData;
 
+/** Keyword arguments of the tensor factories (`torch.zeros(2, 3, { dtype: 'float64', requiresGrad: true })`): PyTorch's `dtype`, `requires_grad`. */
 export interface TensorOptions {
+  /** The dtype of the result (PyTorch's `dtype`; float32 by default for numbers). */
   dtype?: DType;
+  /** Record operations on the tensor for autograd (PyTorch's `requires_grad`). */
   requiresGrad?: boolean;
 }
 

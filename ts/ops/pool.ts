@@ -10,20 +10,30 @@ import * as V from '../validate.js';
 import { fresh, idiv } from './conv.js';
 import { type OpSpec, defineOp } from './registry.js';
 
+/** One int for both spatial dimensions, or one per dimension (PyTorch's `_size_2_t`). */
 export type IntOrPair = number | readonly number[];
+/** Keyword arguments of `max_pool2d`: PyTorch's `stride`, `padding`, `dilation`, `ceil_mode`, `return_indices` (camelCase). */
 export interface MaxPoolOptions {
+  /** Stride of the window, one int or one per dimension. */
   readonly stride?: IntOrPair | null;
+  /** Padding on both sides, one int or one per dimension. */
   readonly padding?: IntOrPair;
+  /** Spacing between window elements (PyTorch's `dilation`). */
   readonly dilation?: IntOrPair;
   /** Output size rounded up: a last window may start in the input (or left padding) and run past it. */
   readonly ceilMode?: boolean;
   /** Also return the int64 indices of the maxima (flattened within each plane). */
   readonly returnIndices?: boolean;
 }
+/** Keyword arguments of `avg_pool2d`: PyTorch's `stride`, `padding`, `ceil_mode`, `count_include_pad`, `divisor_override` (camelCase). */
 export interface AvgPoolOptions {
+  /** Stride of the window, one int or one per dimension. */
   readonly stride?: IntOrPair | null;
+  /** Padding on both sides, one int or one per dimension. */
   readonly padding?: IntOrPair;
+  /** Round the output size up (PyTorch's `ceil_mode`). */
   readonly ceilMode?: boolean;
+  /** Count the zero padding in the average's divisor (PyTorch's `count_include_pad`). */
   readonly countIncludePad?: boolean;
   /** Divide every window's sum by this int instead of its size. */
   readonly divisorOverride?: number | null;
@@ -228,17 +238,28 @@ export function avgPool2d(input: Tensor, kernelSize: IntOrPair, opts?: AvgPoolOp
 
 // ---- max_pool1d / avg_pool1d: PyTorch's unsqueeze(-2), the 2-D pool over [.., 1, L], squeeze(-2) ----
 
+/** Keyword arguments of `max_pool1d` (as MaxPoolOptions, one spatial dimension). */
 export interface MaxPool1dOptions {
+  /** Stride of the window, one int or one per dimension. */
   readonly stride?: number | readonly number[] | null;
+  /** Padding on both sides, one int or one per dimension. */
   readonly padding?: number | readonly number[];
+  /** Spacing between window elements (PyTorch's `dilation`). */
   readonly dilation?: number | readonly number[];
+  /** Round the output size up (PyTorch's `ceil_mode`). */
   readonly ceilMode?: boolean;
+  /** Also return the argmax indices (PyTorch's `return_indices`). */
   readonly returnIndices?: boolean;
 }
+/** Keyword arguments of `avg_pool1d` (as AvgPoolOptions without `divisorOverride`). */
 export interface AvgPool1dOptions {
+  /** Stride of the window, one int or one per dimension. */
   readonly stride?: number | readonly number[] | null;
+  /** Padding on both sides, one int or one per dimension. */
   readonly padding?: number | readonly number[];
+  /** Round the output size up (PyTorch's `ceil_mode`). */
   readonly ceilMode?: boolean;
+  /** Count the zero padding in the average's divisor (PyTorch's `count_include_pad`). */
   readonly countIncludePad?: boolean;
 }
 const MAX1_OPTS = V.optionSpec('maxPool1d', { stride: 'any', padding: 'any', dilation: 'any', ceilMode: 'bool', returnIndices: 'bool' });
@@ -468,8 +489,11 @@ function adaptiveMaxScatter(gy: Tensor, idx: Tensor, g: K.Geometry, shape: reado
 
 // ---- max_unpool2d ---------------------------------------------------------------------------
 
+/** Keyword arguments of `max_unpool2d`: PyTorch's `stride`, `padding`, `output_size` (camelCase). */
 export interface MaxUnpoolOptions {
+  /** Stride of the window, one int or one per dimension. */
   readonly stride?: IntOrPair | null;
+  /** Padding on both sides, one int or one per dimension. */
   readonly padding?: IntOrPair;
   /** The output's [H, W] (or the input's full shape); default (in - 1) * stride - 2 * padding + kernel. */
   readonly outputSize?: readonly number[] | null;

@@ -4,13 +4,20 @@ import type { Tensor } from '../tensor.js';
 import { normDim, numelOf, type Shape } from '../shape.js';
 import * as V from '../validate.js';
 
+/** A reduction's `dim`: one dimension or a list of them (negative counts from the end). */
 export type ReduceDims = number | readonly number[];
+/** Keyword arguments of reductions (`sum`, `mean`...): PyTorch's `dim`, `keepdim`. */
 export interface ReduceOpts {
+  /** The dimension(s) to reduce (PyTorch's `dim`; negative counts from the end; default all). */
   dim?: ReduceDims;
+  /** Keep reduced dimensions with size 1 (PyTorch's `keepdim`). */
   keepdim?: boolean;
 }
+/** Keyword arguments of `var` / `std`: adds PyTorch's `unbiased` and `correction`. */
 export interface VarOpts extends ReduceOpts {
+  /** Bessel's correction, dividing by N - 1 (PyTorch's `unbiased`). */
   unbiased?: boolean;
+  /** Subtracted from N in the divisor (PyTorch's `correction`). */
   correction?: number;
 }
 

@@ -12,14 +12,20 @@ import * as V from '../validate.js';
 import { compare, where } from './compare.js';
 import { type OpSpec, defineOp } from './registry.js';
 
+/** Keyword arguments with PyTorch's `dim` and `keepdim` (argmax, argmin). */
 export interface DimOpts {
+  /** The dimension to reduce (PyTorch's `dim`). */
   dim?: number;
+  /** Keep reduced dimensions with size 1 (PyTorch's `keepdim`). */
   keepdim?: boolean;
 }
+/** Keyword arguments of `norm`: PyTorch's `p`, `dim`, `keepdim`. */
 export interface NormOpts {
   /** A number (vector norm), 'fro' (Frobenius) or 'nuc' (nuclear: needs an SVD, which asgrad lacks). */
   p?: number | 'fro' | 'nuc';
+  /** The dimension(s) to reduce (PyTorch's `dim`; negative counts from the end). */
   dim?: number | readonly number[];
+  /** Keep reduced dimensions with size 1 (PyTorch's `keepdim`). */
   keepdim?: boolean;
 }
 

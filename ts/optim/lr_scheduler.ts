@@ -29,7 +29,9 @@ export type {
 
 /** The options every epoch-based scheduler takes. */
 export interface SchedulerOptions {
+  /** The index of the last epoch, to resume a schedule (PyTorch's `last_epoch`, default -1). */
   lastEpoch?: number;
+  /** Print each update (PyTorch's deprecated `verbose`). */
   verbose?: boolean;
 }
 
@@ -51,6 +53,7 @@ function opts<T extends SchedulerOptions>(s: V.OptionSpec, o: T | undefined): T 
 
 /** lr = initial lr * lrLambda(epoch), one function or one per group. */
 export class LambdaLR extends LRScheduler {
+  /** The function of the epoch giving each group's factor (PyTorch's `lr_lambdas`). */
   lrLambdas: ((epoch: number) => number)[];
   protected readonly ownKeys: StateKeys = [];
 
@@ -85,7 +88,9 @@ export class LambdaLR extends LRScheduler {
 
 /** lr *= gamma every stepSize epochs. */
 export class StepLR extends LRScheduler {
+  /** Period of the decay, in epochs (PyTorch's `step_size`). */
   stepSize: number;
+  /** Factor of each decay. */
   gamma: number;
   protected readonly ownKeys: StateKeys = [
     ['step_size', 'stepSize'],
@@ -115,6 +120,7 @@ export class StepLR extends LRScheduler {
 export class MultiStepLR extends LRScheduler {
   /** PyTorch's Counter: milestone -> how often it is listed. */
   milestones: Map<number, number>;
+  /** Factor of each decay. */
   gamma: number;
   protected readonly ownKeys: StateKeys = [
     ['milestones', 'milestones'],
@@ -154,7 +160,9 @@ export class MultiStepLR extends LRScheduler {
 
 /** lr = initial lr * factor until totalIters, then the initial lr. */
 export class ConstantLR extends LRScheduler {
+  /** The factor applied until totalIters. */
   factor: number;
+  /** Epochs the factor applies for (PyTorch's `total_iters`). */
   totalIters: number;
   protected readonly ownKeys: StateKeys = [
     ['factor', 'factor'],
@@ -184,8 +192,11 @@ export class ConstantLR extends LRScheduler {
 
 /** lr goes linearly from initial lr * startFactor to initial lr * endFactor over totalIters. */
 export class LinearLR extends LRScheduler {
+  /** The factor at the first epoch (PyTorch's `start_factor`). */
   startFactor: number;
+  /** The factor reached at totalIters (PyTorch's `end_factor`). */
   endFactor: number;
+  /** Epochs of the linear change (PyTorch's `total_iters`). */
   totalIters: number;
   protected readonly ownKeys: StateKeys = [
     ['start_factor', 'startFactor'],
@@ -224,6 +235,7 @@ export class LinearLR extends LRScheduler {
 
 /** lr *= gamma every epoch. */
 export class ExponentialLR extends LRScheduler {
+  /** Factor of the decay each epoch. */
   gamma: number;
   protected readonly ownKeys: StateKeys = [['gamma', 'gamma']];
 
@@ -247,7 +259,9 @@ export class ExponentialLR extends LRScheduler {
 
 /** Cosine annealing to etaMin over TMax epochs, in PyTorch 1.13's recursive form (it continues past TMax). */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Half period of the cosine, in epochs (PyTorch's `T_max`). */
   TMax: number;
+  /** The minimum learning rate (PyTorch's `eta_min`). */
   etaMin: number;
   protected readonly ownKeys: StateKeys = [
     ['T_max', 'TMax'],
@@ -285,6 +299,7 @@ const POLY_OPTS = spec('PolynomialLR', { totalIters: 'int', power: 'number' });
 
 /** lr *= lrLambda(epoch) every epoch after the first, one function or one per group. */
 export class MultiplicativeLR extends LRScheduler {
+  /** The function of the epoch giving each group's multiplicative factor (PyTorch's `lr_lambdas`). */
   lrLambdas: ((epoch: number) => number)[];
   protected readonly ownKeys: StateKeys = [];
 
@@ -319,7 +334,9 @@ export class MultiplicativeLR extends LRScheduler {
 
 /** lr decays as (1 - epoch / totalIters) ** power to 0 over totalIters epochs. */
 export class PolynomialLR extends LRScheduler {
+  /** Epochs of the decay (PyTorch's `total_iters`). */
   totalIters: number;
+  /** The power of the polynomial. */
   power: number;
   protected readonly ownKeys: StateKeys = [
     ['total_iters', 'totalIters'],

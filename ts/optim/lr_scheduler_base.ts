@@ -7,6 +7,7 @@ import * as V from '../validate.js';
 
 /** One parameter group as a scheduler sees it: `lr` and the keys it adds (initialLr, maxLr, momentum...). */
 export interface SchedulerParamGroup {
+  /** This group's learning rate. */
   lr: number;
   [k: string]: unknown;
 }
@@ -17,8 +18,11 @@ export interface SchedulerParamGroup {
  * and its `step` (wrapped, as PyTorch wraps it, to count calls for the order warning).
  */
 export interface SchedulerOptimizer {
+  /** The optimizer's parameter groups. */
   paramGroups: SchedulerParamGroup[];
+  /** The optimizer's default options. */
   defaults?: Record<string, unknown>;
+  /** The optimizer's step (the scheduler wraps it to count the calls, as PyTorch does). */
   step?: (...args: never[]) => unknown;
 }
 
@@ -134,12 +138,19 @@ export function snapshot(v: unknown): unknown {
 
 /** torch.optim.lr_scheduler._LRScheduler. */
 export abstract class LRScheduler {
+  /** The optimizer whose learning rates this scheduler sets. */
   readonly optimizer: SchedulerOptimizer;
+  /** Each group's initial learning rate (PyTorch's `base_lrs`). */
   baseLrs: number[];
+  /** The number of the last epoch (step) taken (PyTorch's `last_epoch`). */
   lastEpoch: number;
+  /** Whether each update is printed (PyTorch's deprecated `verbose`). */
   verbose: boolean;
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _stepCount = 0;
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _getLrCalledWithinStep = false;
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _lastLr: number[] = [];
   /** Which warnings this scheduler has shown. */
   _warned?: Set<string>;
@@ -208,6 +219,7 @@ export abstract class LRScheduler {
     else if (((this.optimizer as Counted)[STEP_COUNT] ?? 0) < 1) warnOnce(this, ORDER_WARNING);
   }
 
+  /** Advances one epoch and sets the groups' learning rates (PyTorch's `scheduler.step()`; call it after `optimizer.step()`). */
   step(epoch?: number): void {
     if (epoch !== undefined) V.number(epoch, `${this.constructor.name}.step`, 'epoch');
     this.checkOrder();

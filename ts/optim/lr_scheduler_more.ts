@@ -23,24 +23,34 @@ import {
 } from './lr_scheduler_base.js';
 
 interface BaseOptions {
+  /** The index of the last epoch, to resume a schedule (PyTorch's `last_epoch`, default -1). */
   lastEpoch?: number;
+  /** Print each update (PyTorch's deprecated `verbose`). */
   verbose?: boolean;
 }
 
 // ---- CosineAnnealingWarmRestarts ----------------------------------------------------------------
 
+/** Keyword arguments of CosineAnnealingWarmRestarts: PyTorch's `T_mult`, `eta_min`, `last_epoch`, `verbose` (camelCase). */
 export interface CosineAnnealingWarmRestartsOptions extends BaseOptions {
+  /** Factor by which each cycle is longer than the previous one (PyTorch's `T_mult`). */
   TMult?: number;
+  /** The minimum learning rate (PyTorch's `eta_min`). */
   etaMin?: number;
 }
 const WR_OPTS = V.optionSpec('CosineAnnealingWarmRestarts', { TMult: 'number', etaMin: 'number', lastEpoch: 'int', verbose: 'bool' });
 
 /** Cosine annealing restarted every T_i epochs (T_0, then T_i * TMult). */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
+  /** Epochs until the first restart (PyTorch's `T_0`). */
   T0: number;
+  /** Epochs in the current cycle (PyTorch's `T_i`). */
   Ti: number;
+  /** Factor by which each cycle is longer than the previous one (PyTorch's `T_mult`). */
   TMult: number;
+  /** The minimum learning rate (PyTorch's `eta_min`). */
   etaMin: number;
+  /** Epochs since the last restart (PyTorch's `T_cur`). */
   Tcur: number;
   protected readonly ownKeys: StateKeys = [
     ['T_0', 'T0'],
@@ -111,17 +121,29 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
 
 // ---- OneCycleLR ---------------------------------------------------------------------------------
 
+/** Keyword arguments of OneCycleLR: PyTorch's `total_steps` or `epochs` and `steps_per_epoch`, `pct_start`, `anneal_strategy`, `cycle_momentum`, momenta, `div_factor`, `final_div_factor`, `three_phase` (camelCase). */
 export interface OneCycleLROptions extends BaseOptions {
+  /** Total number of steps in the cycle (PyTorch's `total_steps`); or give epochs and stepsPerEpoch. */
   totalSteps?: number | null;
+  /** Number of epochs, with stepsPerEpoch, when totalSteps is not given. */
   epochs?: number | null;
+  /** Steps per epoch, with epochs, when totalSteps is not given (PyTorch's `steps_per_epoch`). */
   stepsPerEpoch?: number | null;
+  /** Fraction of the cycle spent increasing the rate (PyTorch's `pct_start`). */
   pctStart?: number;
+  /** `'cos'` or `'linear'` annealing (PyTorch's `anneal_strategy`). */
   annealStrategy?: 'cos' | 'linear';
+  /** Cycle momentum inversely to the rate (PyTorch's `cycle_momentum`). */
   cycleMomentum?: boolean;
+  /** Lower momentum of the cycle (PyTorch's `base_momentum`). */
   baseMomentum?: number | number[];
+  /** Upper momentum of the cycle (PyTorch's `max_momentum`). */
   maxMomentum?: number | number[];
+  /** The initial rate is maxLr / divFactor (PyTorch's `div_factor`). */
   divFactor?: number;
+  /** The final rate is initial_lr / finalDivFactor (PyTorch's `final_div_factor`). */
   finalDivFactor?: number;
+  /** Use a third phase annihilating the rate (PyTorch's `three_phase`). */
   threePhase?: boolean;
 }
 const ONECYCLE_OPTS = V.optionSpec('OneCycleLR', {
@@ -164,10 +186,15 @@ const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number
 
 /** The 1cycle policy: lr up from maxLr/divFactor to maxLr, then down to its /finalDivFactor; momentum the other way. */
 export class OneCycleLR extends LRScheduler {
+  /** The number of steps in the cycle (PyTorch's `total_steps`). */
   totalSteps: number;
+  /** @internal */
   _schedulePhases: Phase[];
+  /** How the rate is annealed: `'cos'` or `'linear'` (PyTorch's `anneal_strategy`). */
   annealStrategy: 'cos' | 'linear';
+  /** Whether momentum (or Adam's beta1) cycles inversely to the rate (PyTorch's `cycle_momentum`). */
   cycleMomentum: boolean;
+  /** Whether the optimizer's momentum is Adam's `betas[0]` (PyTorch's `use_beta1`). */
   useBeta1 = false;
   // PyTorch 1.13 also saves its bound `anneal_func`; a function has no state to save, so the dict
   // omits it. `use_beta1` exists only with cycleMomentum (as in PyTorch).
@@ -306,15 +333,25 @@ export class OneCycleLR extends LRScheduler {
 
 // ---- ReduceLROnPlateau --------------------------------------------------------------------------
 
+/** Keyword arguments of ReduceLROnPlateau: PyTorch's `mode`, `factor`, `patience`, `threshold`, `threshold_mode`, `cooldown`, `min_lr`, `eps`, `verbose` (camelCase). */
 export interface ReduceLROnPlateauOptions {
+  /** `'min'`: reduce when the metric stops decreasing; `'max'`: when it stops increasing. */
   mode?: 'min' | 'max';
+  /** Factor by which the rate is reduced (new_lr = lr * factor). */
   factor?: number;
+  /** Epochs without improvement before the rate is reduced. */
   patience?: number;
+  /** The least change that counts as an improvement. */
   threshold?: number;
+  /** `'rel'`: improvement relative to best; `'abs'`: absolute (PyTorch's `threshold_mode`). */
   thresholdMode?: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before watching again. */
   cooldown?: number;
+  /** Lower bound of the rate, one for all groups or one per group (PyTorch's `min_lr`). */
   minLr?: number | number[];
+  /** Updates smaller than this are ignored. */
   eps?: number;
+  /** Print each update (PyTorch's deprecated `verbose`). */
   verbose?: boolean;
 }
 const PLATEAU_OPTS = V.optionSpec('ReduceLROnPlateau', {
@@ -349,22 +386,39 @@ const PLATEAU_KEYS = [
 
 /** Reduces the lr by `factor` once a metric has stopped improving for `patience` epochs. */
 export class ReduceLROnPlateau {
+  /** The optimizer whose learning rates this scheduler reduces. */
   readonly optimizer: SchedulerOptimizer;
+  /** Factor by which the rate is reduced (new_lr = lr * factor). */
   factor: number;
+  /** Each group's lower bound on the rate (PyTorch's `min_lrs`). */
   minLrs: number[];
+  /** Epochs without improvement before the rate is reduced. */
   patience: number;
+  /** Whether each reduction is printed (PyTorch's deprecated `verbose`). */
   verbose: boolean;
+  /** Epochs to wait after a reduction before watching again. */
   cooldown: number;
+  /** Epochs of cooldown left (PyTorch's `cooldown_counter`). */
   cooldownCounter = 0;
+  /** `'min'`: reduce when the metric stops decreasing; `'max'`: when it stops increasing. */
   mode: 'min' | 'max';
+  /** The least change that counts as an improvement. */
   threshold: number;
+  /** Whether threshold is relative (`'rel'`) or absolute (`'abs'`) (PyTorch's `threshold_mode`). */
   thresholdMode: 'rel' | 'abs';
+  /** The best metric seen so far. */
   best = 0;
+  /** Epochs since the last improvement (PyTorch's `num_bad_epochs`). */
   numBadEpochs = 0;
+  /** The worst value for the mode (infinity for `'min'`), where `best` starts (PyTorch's `mode_worse`). */
   modeWorse = 0;
+  /** Updates smaller than this are ignored. */
   eps: number;
+  /** The number of the last epoch (PyTorch's `last_epoch`). */
   lastEpoch = 0;
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _lastLr?: number[];
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _warned?: Set<string>;
 
   constructor(optimizer: SchedulerOptimizer, options?: ReduceLROnPlateauOptions) {
@@ -408,10 +462,12 @@ export class ReduceLROnPlateau {
     this.numBadEpochs = 0;
   }
 
+  /** Whether a cooldown is running (PyTorch's `in_cooldown`). */
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }
 
+  /** Whether metric `a` improves on `best` under the mode and threshold (PyTorch's `is_better`). */
   isBetter(a: number, best: number): boolean {
     if (this.mode === 'min' && this.thresholdMode === 'rel') return a < best * (1 - this.threshold);
     if (this.mode === 'min') return a < best - this.threshold;
@@ -465,6 +521,7 @@ export class ReduceLROnPlateau {
     return [...this._lastLr];
   }
 
+  /** The scheduler's state as a plain object (PyTorch's `state_dict()`). */
   stateDict(): SchedulerStateDict {
     const me = this as unknown as Record<string, unknown>;
     const out: SchedulerStateDict = {};
@@ -472,6 +529,7 @@ export class ReduceLROnPlateau {
     return out;
   }
 
+  /** Restores a state from `stateDict()` (PyTorch's `load_state_dict`). */
   loadStateDict(stateDict: SchedulerStateDict): void {
     const me = this as unknown as Record<string, unknown>;
     for (const [py, field] of PLATEAU_KEYS) if (py in stateDict) me[field] = snapshot(stateDict[py]);
@@ -488,18 +546,26 @@ function childStates(children: readonly Child[]): SchedulerStateDict[] {
   return children.map((s) => s.stateDict());
 }
 
+/** Keyword arguments of SequentialLR: PyTorch's `last_epoch`, `verbose` (camelCase). */
 export interface SequentialLROptions {
+  /** The index of the last epoch, to resume a schedule (PyTorch's `last_epoch`, default -1). */
   lastEpoch?: number;
+  /** Print each update (PyTorch's deprecated `verbose`). */
   verbose?: boolean;
 }
 const SEQ_OPTS = V.optionSpec('SequentialLR', { lastEpoch: 'int', verbose: 'bool' });
 
 /** Runs `schedulers[i]` between milestones[i-1] and milestones[i] (1.13: the next one starts with step(0)). */
 export class SequentialLR {
+  /** The optimizer the schedulers share. */
   readonly optimizer: SchedulerOptimizer;
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _schedulers: Child[];
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _milestones: number[];
+  /** The number of the last epoch (PyTorch's `last_epoch`). */
   lastEpoch: number;
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _lastLr: number[];
 
   constructor(optimizer: SchedulerOptimizer, schedulers: LRScheduler[], milestones: number[], options?: SequentialLROptions) {
@@ -533,6 +599,7 @@ export class SequentialLR {
     this._lastLr = schedulers[0].getLastLr();
   }
 
+  /** Advances one epoch with the scheduler of the current milestone (PyTorch's `step()`). */
   step(): void {
     this.lastEpoch += 1;
     const idx = bisectRight(this._milestones, this.lastEpoch);
@@ -542,10 +609,12 @@ export class SequentialLR {
     this._lastLr = s.getLastLr();
   }
 
+  /** The learning rates the last step set (PyTorch's `get_last_lr()`). */
   getLastLr(): number[] {
     return [...this._lastLr];
   }
 
+  /** The scheduler's state as a plain object (PyTorch's `state_dict()`). */
   stateDict(): SchedulerStateDict {
     return {
       _milestones: [...this._milestones],
@@ -555,6 +624,7 @@ export class SequentialLR {
     };
   }
 
+  /** Restores a state from `stateDict()` (PyTorch's `load_state_dict`). */
   loadStateDict(stateDict: SchedulerStateDict): void {
     if ('_milestones' in stateDict) this._milestones = [...(stateDict._milestones as number[])];
     if ('last_epoch' in stateDict) this.lastEpoch = stateDict.last_epoch as number;
@@ -566,8 +636,11 @@ export class SequentialLR {
 
 /** Steps every scheduler in turn each step: their factors multiply. */
 export class ChainedScheduler {
+  /** The optimizer the schedulers share. */
   readonly optimizer: SchedulerOptimizer;
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _schedulers: Child[];
+  /** @internal PyTorch's private state of the same name (saved in stateDict()). */
   _lastLr: number[];
 
   constructor(schedulers: LRScheduler[]) {
@@ -584,19 +657,23 @@ export class ChainedScheduler {
     this._lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** Steps every scheduler of the chain, in order (PyTorch's `step()`). */
   step(): void {
     for (const s of this._schedulers) s.step();
     this._lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The learning rates the last step set (PyTorch's `get_last_lr()`). */
   getLastLr(): number[] {
     return [...this._lastLr];
   }
 
+  /** The scheduler's state as a plain object (PyTorch's `state_dict()`). */
   stateDict(): SchedulerStateDict {
     return { _last_lr: [...this._lastLr], _schedulers: childStates(this._schedulers) };
   }
 
+  /** Restores a state from `stateDict()` (PyTorch's `load_state_dict`). */
   loadStateDict(stateDict: SchedulerStateDict): void {
     if ('_last_lr' in stateDict) this._lastLr = [...(stateDict._last_lr as number[])];
     const subs = stateDict._schedulers as SchedulerStateDict[];

@@ -19,13 +19,16 @@ import { sameShape } from '../shape.js';
  * stateDict() in snake_case (`initialLr` -> `initial_lr`).
  */
 export interface ParamGroup {
+  /** The parameters of the group. */
   params: Tensor[];
+  /** This group's learning rate. */
   lr: number;
   [key: string]: unknown;
 }
 
 /** A group as given to the constructor or addParamGroup: params and any per-group options. */
 export interface ParamGroupInput {
+  /** The parameters of the group. */
   params: Iterable<Tensor> | Tensor;
   [key: string]: unknown;
 }
@@ -35,7 +38,9 @@ export type ParamState = Record<string, Tensor | number | null>;
 
 /** PyTorch's optimizer state_dict: `state` keyed by parameter index, groups in snake_case. */
 export interface OptimizerStateDict {
+  /** Per-parameter state, keyed by parameter index (PyTorch's `state`). */
   state: Record<string, ParamState>;
+  /** The parameter groups' options, params as indices (PyTorch's `param_groups`). */
   param_groups: Record<string, unknown>[];
 }
 
@@ -64,9 +69,11 @@ function paramTypeError(what: string): TypeError {
   return new TypeError(`optimizer can only optimize Tensors, but one of the params is ${what}`);
 }
 
+/** PyTorch's `torch.optim.Optimizer`, the base of the optimizers: `step()`, `zeroGrad()`, `paramGroups`, `state`, `stateDict()` / `loadStateDict()`, `addParamGroup()`. */
 export abstract class Optimizer {
   /** The constructor's options with their defaults, camelCase (`REQUIRED` where there is none). */
   readonly defaults: Record<string, unknown>;
+  /** The parameter groups, each with its params and its own options (PyTorch's `param_groups`; change `lr` here to adjust it). */
   paramGroups: ParamGroup[] = [];
   /** Per-parameter state (created lazily by step(), as PyTorch). */
   state: Map<Tensor, ParamState> = new Map();

@@ -7,6 +7,7 @@ import * as V from '../validate.js';
 import { kernelFor } from '../ops/kernels/call.js';
 import { Optimizer, REQUIRED, nextStep, pyNum, type ParamGroup, type ParamGroupInput, type ParamState } from './optimizer.js';
 
+/** What an optimizer takes: parameters, or parameter groups with their own options. @inline */
 type Params = Iterable<Tensor> | Iterable<ParamGroupInput>;
 
 function nonNeg(v: number, what: string): void {
@@ -43,14 +44,23 @@ const num = (v: unknown): number => v as number;
 
 // ---- SGD ---------------------------------------------------------------------------------------
 
+/** Keyword arguments of SGD: PyTorch's `lr`, `momentum`, `dampening`, `weight_decay`, `nesterov`, `maximize` (camelCase). */
 export interface SGDOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Momentum factor (PyTorch's `momentum`). */
   momentum?: number;
+  /** Dampening of the momentum (PyTorch's `dampening`). */
   dampening?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** Use Nesterov momentum (PyTorch's `nesterov`). */
   nesterov?: boolean;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** PyTorch's `differentiable` (autograd through the step): only false is supported. */
   differentiable?: boolean;
 }
 const SGD_OPTS = V.optionSpec('SGD.__init__', {
@@ -64,6 +74,7 @@ const SGD_OPTS = V.optionSpec('SGD.__init__', {
   differentiable: 'any',
 });
 
+/** PyTorch's `torch.optim.SGD(params, lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`: stochastic gradient descent, with momentum and Nesterov momentum. Keyword arguments go in one options object, camelCase: `new SGD(model.parameters(), { lr: 0.01 })`. */
 export class SGD extends Optimizer {
   protected readonly kind = 'SGD';
   constructor(params: Params, opts: SGDOptions = {}) {
@@ -129,16 +140,27 @@ export class SGD extends Optimizer {
 
 // ---- Adam / AdamW ------------------------------------------------------------------------------
 
+/** Keyword arguments of Adam: PyTorch's `lr`, `betas`, `eps`, `weight_decay`, `amsgrad`, `maximize` (camelCase). */
 export interface AdamOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Coefficients of the running averages of the gradient and its square (PyTorch's `betas`). */
   betas?: [number, number];
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** Use the AMSGrad variant (PyTorch's `amsgrad`). */
   amsgrad?: boolean;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
+  /** PyTorch's `capturable` (CUDA graphs): only false is supported. */
   capturable?: boolean;
+  /** PyTorch's `differentiable` (autograd through the step): only false is supported. */
   differentiable?: boolean;
+  /** PyTorch's `fused`: accepted; the step is one fused kernel per parameter here. */
   fused?: boolean;
 }
 const adamSpec = (entry: string, withDiff: boolean) =>
@@ -208,6 +230,7 @@ function bump(s: ParamState): void {
   for (const v of Object.values(s)) if (v && typeof v === 'object') v._storage.version++;
 }
 
+/** PyTorch's `torch.optim.Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, amsgrad=False, maximize=False)`. Keyword arguments go in one options object, camelCase: `new Adam(model.parameters(), { lr: 0.01 })`. */
 export class Adam extends AdamBase {
   protected readonly kind = 'Adam';
   protected readonly decoupled = 0;
@@ -232,8 +255,10 @@ export class Adam extends AdamBase {
   }
 }
 
+/** Keyword arguments of AdamW (Adam's, as PyTorch). */
 export type AdamWOptions = Omit<AdamOptions, 'differentiable' | 'fused'>;
 
+/** PyTorch's `torch.optim.AdamW(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01, amsgrad=False, maximize=False)`: Adam with decoupled weight decay. Keyword arguments go in one options object, camelCase: `new AdamW(model.parameters(), { lr: 0.01 })`. */
 export class AdamW extends AdamBase {
   protected readonly kind = 'AdamW';
   protected readonly decoupled = 1;
@@ -258,15 +283,25 @@ export class AdamW extends AdamBase {
 
 // ---- RMSprop -----------------------------------------------------------------------------------
 
+/** Keyword arguments of RMSprop: PyTorch's `lr`, `alpha`, `eps`, `weight_decay`, `momentum`, `centered`, `maximize` (camelCase). */
 export interface RMSpropOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Smoothing constant (PyTorch's `alpha`). */
   alpha?: number;
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** Momentum factor (PyTorch's `momentum`). */
   momentum?: number;
+  /** Normalise by the estimated variance of the gradient (PyTorch's `centered`). */
   centered?: boolean;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
+  /** PyTorch's `differentiable` (autograd through the step): only false is supported. */
   differentiable?: boolean;
 }
 const RMSPROP_OPTS = V.optionSpec('RMSprop.__init__', {
@@ -281,6 +316,7 @@ const RMSPROP_OPTS = V.optionSpec('RMSprop.__init__', {
   differentiable: 'any',
 });
 
+/** PyTorch's `torch.optim.RMSprop(params, lr=0.01, alpha=0.99, eps=1e-08, weight_decay=0, momentum=0, centered=False, maximize=False)`. Keyword arguments go in one options object, camelCase: `new RMSprop(model.parameters(), { lr: 0.01 })`. */
 export class RMSprop extends Optimizer {
   protected readonly kind = 'RMSprop';
   constructor(params: Params, opts: RMSpropOptions = {}) {
@@ -347,13 +383,21 @@ export class RMSprop extends Optimizer {
 
 // ---- Adagrad -----------------------------------------------------------------------------------
 
+/** Keyword arguments of Adagrad: PyTorch's `lr`, `lr_decay`, `weight_decay`, `initial_accumulator_value`, `eps`, `maximize` (camelCase). */
 export interface AdagradOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Learning rate decay (PyTorch's `lr_decay`). */
   lrDecay?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** Starting value of the sum of squares (PyTorch's `initial_accumulator_value`). */
   initialAccumulatorValue?: number;
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 const ADAGRAD_OPTS = V.optionSpec('Adagrad.__init__', {
@@ -366,6 +410,7 @@ const ADAGRAD_OPTS = V.optionSpec('Adagrad.__init__', {
   maximize: 'bool',
 });
 
+/** PyTorch's `torch.optim.Adagrad(params, lr=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, maximize=False)`. Keyword arguments go in one options object, camelCase: `new Adagrad(model.parameters(), { lr: 0.01 })`. */
 export class Adagrad extends Optimizer {
   protected readonly kind = 'Adagrad';
   constructor(params: Params, opts: AdagradOptions = {}) {
@@ -419,12 +464,19 @@ export class Adagrad extends Optimizer {
 
 // ---- Adadelta ----------------------------------------------------------------------------------
 
+/** Keyword arguments of Adadelta: PyTorch's `lr`, `rho`, `eps`, `weight_decay`, `maximize` (camelCase). */
 export interface AdadeltaOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Coefficient of the running averages (PyTorch's `rho`). */
   rho?: number;
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 const ADADELTA_OPTS = V.optionSpec('Adadelta.__init__', {
@@ -436,6 +488,7 @@ const ADADELTA_OPTS = V.optionSpec('Adadelta.__init__', {
   maximize: 'bool',
 });
 
+/** PyTorch's `torch.optim.Adadelta(params, lr=1.0, rho=0.9, eps=1e-06, weight_decay=0, maximize=False)`. Keyword arguments go in one options object, camelCase: `new Adadelta(model.parameters(), { lr: 0.01 })`. */
 export class Adadelta extends Optimizer {
   protected readonly kind = 'Adadelta';
   constructor(params: Params, opts: AdadeltaOptions = {}) {
@@ -484,12 +537,19 @@ export class Adadelta extends Optimizer {
 
 // ---- Adamax ------------------------------------------------------------------------------------
 
+/** Keyword arguments of Adamax: PyTorch's `lr`, `betas`, `eps`, `weight_decay`, `maximize` (camelCase). */
 export interface AdamaxOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Coefficients of the running averages of the gradient and its square (PyTorch's `betas`). */
   betas?: [number, number];
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
+  /** Maximise the objective instead of minimising it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 const ADAMAX_OPTS = V.optionSpec('Adamax.__init__', {
@@ -501,6 +561,7 @@ const ADAMAX_OPTS = V.optionSpec('Adamax.__init__', {
   maximize: 'bool',
 });
 
+/** PyTorch's `torch.optim.Adamax(params, lr=0.002, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, maximize=False)`: Adam with the infinity norm. Keyword arguments go in one options object, camelCase: `new Adamax(model.parameters(), { lr: 0.01 })`. */
 export class Adamax extends Optimizer {
   protected readonly kind = 'Adamax';
   constructor(params: Params, opts: AdamaxOptions = {}) {
@@ -544,12 +605,19 @@ export class Adamax extends Optimizer {
 
 // ---- NAdam -------------------------------------------------------------------------------------
 
+/** Keyword arguments of NAdam: PyTorch's `lr`, `betas`, `eps`, `weight_decay`, `momentum_decay` (camelCase). */
 export interface NAdamOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Coefficients of the running averages of the gradient and its square (PyTorch's `betas`). */
   betas?: [number, number];
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** Momentum decay (PyTorch's `momentum_decay`). */
   momentumDecay?: number;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
 }
 const NADAM_OPTS = V.optionSpec('NAdam.__init__', {
@@ -561,6 +629,7 @@ const NADAM_OPTS = V.optionSpec('NAdam.__init__', {
   foreach: 'any',
 });
 
+/** PyTorch's `torch.optim.NAdam(params, lr=0.002, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, momentum_decay=0.004)`: Adam with Nesterov momentum. Keyword arguments go in one options object, camelCase: `new NAdam(model.parameters(), { lr: 0.01 })`. */
 export class NAdam extends Optimizer {
   protected readonly kind = 'NAdam';
   constructor(params: Params, opts: NAdamOptions = {}) {
@@ -608,11 +677,17 @@ export class NAdam extends Optimizer {
 
 // ---- RAdam -------------------------------------------------------------------------------------
 
+/** Keyword arguments of RAdam: PyTorch's `lr`, `betas`, `eps`, `weight_decay` (camelCase). */
 export interface RAdamOptions {
+  /** Learning rate (PyTorch's `lr`). */
   lr?: number;
+  /** Coefficients of the running averages of the gradient and its square (PyTorch's `betas`). */
   betas?: [number, number];
+  /** Term added to the denominator for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay, PyTorch's `weight_decay` (an L2 penalty; decoupled from the gradient in AdamW). */
   weightDecay?: number;
+  /** PyTorch's `foreach` implementation switch: accepted; the step is one fused kernel per parameter here. */
   foreach?: boolean | null;
 }
 const RADAM_OPTS = V.optionSpec('RAdam.__init__', {
@@ -623,6 +698,7 @@ const RADAM_OPTS = V.optionSpec('RAdam.__init__', {
   foreach: 'any',
 });
 
+/** PyTorch's `torch.optim.RAdam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0)`: rectified Adam. Keyword arguments go in one options object, camelCase: `new RAdam(model.parameters(), { lr: 0.01 })`. */
 export class RAdam extends Optimizer {
   protected readonly kind = 'RAdam';
   constructor(params: Params, opts: RAdamOptions = {}) {
