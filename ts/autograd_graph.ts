@@ -11,6 +11,7 @@ import * as V from './validate.js';
 /** Parameter names for the leaves: `{ weight: w }`, a Map, or `[name, tensor]` pairs (`model.namedParameters()`). */
 export type GraphParams = Readonly<Record<string, Tensor>> | Iterable<readonly [string, Tensor]>;
 
+/** Options of `torch.autograd.graph.toDot` / `toSvg` (torchviz make_dot's params and show_saved). */
 export interface GraphOptions {
   /** Names the leaves' boxes show (a leaf that is not listed gets an empty name, as in torchviz). */
   params?: GraphParams;

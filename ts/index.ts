@@ -34,7 +34,7 @@ export type { InitOptions } from './core/wasm.js';
 export type { RandomOptions } from './ops/random.js';
 export type { DatasetLike } from './data/dataset.js';
 export type { DataLoaderOptions, Collated } from './data/dataloader.js';
-export type { DataSource, MNISTLoadOptions, IdxHeader } from './data/mnist.js';
+export type { DataSource, MNISTLoadOptions, IdxHeader, FamilyInfo } from './data/mnist.js';
 export { Generator, Dataset, TensorDataset, Subset, DataLoader, MNIST, FashionMNIST };
 // Also loads the declaration that gives Tensor its registry methods (ops/index.ts).
 export type { TensorMethods, TensorProperties, TorchOps, Functional } from './ops/index.js';
@@ -46,7 +46,7 @@ export type { AutogradFunction, FunctionCtx } from './autograd_function.js';
 export type * as autogradFunctional from './autograd_functional.js';
 export type { TensorOrTensors } from './autograd_api.js';
 export type { NestedNumbers, TypedData } from './ops/operands.js';
-export type { ShapeArgs } from './ops/creation.js';
+export type { ShapeArgs, RandomShapeArgs } from './ops/creation.js';
 export type { ValuesIndices } from './ops/extrema.js';
 export type { DimOpts, NormOpts } from './ops/scan.js';
 export type { NllOpts } from './ops/losses.js';
@@ -152,7 +152,10 @@ export const torch = {
   setRngState,
   initialSeed,
   /** torch.utils.data: datasets and the DataLoader. */
-  utils: { data: { Dataset, TensorDataset, Subset, randomSplit, DataLoader, defaultCollate } },
+  utils: {
+    /** PyTorch's torch.utils.data: Dataset, TensorDataset, Subset, randomSplit, DataLoader, defaultCollate. */
+    data: { Dataset, TensorDataset, Subset, randomSplit, DataLoader, defaultCollate },
+  },
   /** torchvision.datasets' counterparts: `await torch.datasets.FashionMNIST.load(root, { train })`. */
   datasets: { MNIST, FashionMNIST, parseIdx },
   // grad mode

@@ -53,6 +53,7 @@ export type Collated<T> = T extends Tensor
           ? { [K in keyof T]: Collated<T[K]> }
           : unknown;
 
+/** Options of `new DataLoader(dataset, opts)`: PyTorch's keyword arguments in camelCase. */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1); null yields the samples one by one, uncollated (PyTorch's batch_size=None). */
   batchSize?: number | null;
@@ -84,11 +85,17 @@ const LOADER_OPTS = V.optionSpec('DataLoader', { batchSize: 'any', shuffle: 'any
  * the image datasets, Subsets of them) each batch is one index_select per tensor.
  */
 export class DataLoader<T = unknown, B = Collated<T>> implements Iterable<B> {
+  /** The dataset the batches come from. */
   readonly dataset: DatasetLike<T>;
+  /** Samples per batch, or null for samples one by one (PyTorch's batch_size). */
   readonly batchSize: number | null;
+  /** Whether each epoch visits the samples in a new random order. */
   readonly shuffle: boolean;
+  /** Whether a last batch smaller than batchSize is left out. */
   readonly dropLast: boolean;
+  /** The stream shuffling draws from (null: the global generator, as PyTorch). */
   readonly generator: Generator | null;
+  /** Turns a list of samples into a batch (default: defaultCollate). */
   readonly collateFn: (samples: T[]) => B;
   readonly #defaultCollate: boolean;
 

@@ -44,6 +44,7 @@ function checkDataset(d: unknown, entry: string): void {
  * the caller disposes). The tensors stay the caller's: the dataset neither copies nor disposes them.
  */
 export class TensorDataset extends Dataset<Tensor[]> {
+  /** The tensors given to the constructor (PyTorch's `.tensors`), all with the same first dimension. */
   readonly tensors: readonly Tensor[];
   constructor(...tensors: Tensor[]) {
     super();
@@ -67,7 +68,9 @@ export class TensorDataset extends Dataset<Tensor[]> {
 
 /** torch.utils.data.Subset: the samples of `dataset` at `indices`, in that order. */
 export class Subset<T> extends Dataset<T> {
+  /** The dataset the subset draws from. */
   readonly dataset: DatasetLike<T>;
+  /** Positions in `dataset`, in the order the subset yields them. */
   readonly indices: readonly number[];
   constructor(dataset: DatasetLike<T>, indices: readonly number[]) {
     super();

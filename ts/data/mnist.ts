@@ -11,6 +11,7 @@ import { TensorDataset } from './dataset.js';
 /** Where the files are: a folder path or a URL (base) string, or a URL. */
 export type DataSource = string | URL;
 
+/** Options of `MNIST.load` / `FashionMNIST.load`. */
 export interface MNISTLoadOptions {
   /** The training split (60,000 images) or the test split (10,000). Default true. */
   train?: boolean;
@@ -27,7 +28,8 @@ const LOAD_OPTS = V.optionSpec('MNIST.load', { train: 'bool', normalize: 'any', 
 ]);
 
 /** What distinguishes one dataset of the family from another. */
-interface FamilyInfo {
+/** What tells one IDX image family from another: its name, class names and where to get its files. */
+export interface FamilyInfo {
   name: string;
   classes: readonly string[];
   /** How to get the files, for the missing-file error. */
@@ -161,15 +163,20 @@ function bytesToTensor(bytes: Uint8Array, shape: number[], kind: 'images' | 'lab
  * `data` ([N, 1, 28, 28]) and `targets` ([N]) are the dataset's own tensors: `dispose()` frees them.
  */
 export class MNIST extends TensorDataset {
+  /** The family's name, class names and how to get its files (used in messages). */
   static readonly info: FamilyInfo = {
     name: 'MNIST',
     classes: ['0 - zero', '1 - one', '2 - two', '3 - three', '4 - four', '5 - five', '6 - six', '7 - seven', '8 - eight', '9 - nine'],
     howToGet:
       'download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz from https://ossci-datasets.s3.amazonaws.com/mnist/ into it',
   };
+  /** The images, float32 [N, 1, 28, 28]. */
   readonly data: Tensor;
+  /** The labels, int64 [N]. */
   readonly targets: Tensor;
+  /** Whether this is the training split. */
   readonly train: boolean;
+  /** The class names, by label (torchvision's `classes`). */
   readonly classes: readonly string[];
 
   /** Wraps tensors already loaded (`load` is the usual way in): images [N, 1, 28, 28], labels [N]. */
@@ -272,6 +279,7 @@ async function loadFamily(info: FamilyInfo, root: DataSource, opts?: MNISTLoadOp
 
 /** torchvision.datasets.FashionMNIST's counterpart (Zalando's 28x28 clothing images, 10 classes). */
 export class FashionMNIST extends MNIST {
+  /** Fashion-MNIST's name, class names and download instructions. */
   static override readonly info: FamilyInfo = {
     name: 'FashionMNIST',
     classes: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],

@@ -131,10 +131,12 @@ export class Generator {
     return w;
   }
 
+  /** Always 'cpu' (PyTorch's Generator.device): the core is one CPU device. */
   get device(): string {
     return 'cpu';
   }
 
+  /** What Python's repr of a Generator prints. */
   toString(): string {
     return '<torch._C.Generator object>';
   }
@@ -168,7 +170,9 @@ export function withGenerator<T>(g: Generator | null | undefined, fn: () => T): 
   return g ? g.run(fn) : fn();
 }
 
+/** Options of the random ops: dtype and requiresGrad as for creation, and the stream to draw from. */
 export interface RandomOptions extends TensorOptions {
+  /** The Generator to draw from (default: the global one that torch.manualSeed seeds). */
   generator?: Generator | null;
 }
 
