@@ -5,6 +5,7 @@ import { isGradEnabled } from './grad_mode.js';
 import { legacyTypeName, type DType } from './dtype.js';
 import { fmtShape } from './shape.js';
 import { rt } from './runtime.js';
+import { type AnomalyTrace, anomalyTrace } from './anomaly_mode.js';
 
 export type BackwardRule = (g: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
 /** The rule of a node with several outputs: one gradient per output, null where none arrived. */
@@ -50,11 +51,14 @@ export class AutogradError extends Error {
 
 /** Node sequence numbers: rt.autograd (ts/runtime.ts). */
 const A = rt.autograd;
+const ANOMALY = rt.anomaly;
 /** The output numbers of a node whose inputs all come from one-output nodes (shared, never written). */
 const ZEROS: readonly number[] = Object.freeze(new Array<number>(16).fill(0));
 
 export class Node {
   readonly seq = A.nodeSeq++;
+  /** Where the forward made this node, kept while anomaly detection is on (torch.autograd.detectAnomaly). */
+  readonly anomaly: AnomalyTrace | null = ANOMALY.enabled ? anomalyTrace() : null;
   saved: Tensor[] | null;
   private savedVersions: number[];
   private hadSaved: boolean;

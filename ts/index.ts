@@ -3,6 +3,7 @@ import { Tensor } from './tensor.js';
 import { grad, backwardAll } from './autograd_api.js';
 import * as functional from './autograd_functional.js';
 import { AutogradFunction, FunctionCtx } from './autograd_function.js';
+import { detectAnomaly, isAnomalyCheckNanEnabled, isAnomalyEnabled, setDetectAnomaly } from './anomaly_mode.js';
 import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
 import * as nn from './nn.js';
@@ -19,6 +20,7 @@ import type { Tensor as TensorT } from './tensor.js';
 
 export type { DType } from './dtype.js';
 export type { GradOptions } from './autograd_api.js';
+export type { AnomalyOptions } from './anomaly_mode.js';
 export type { TensorFunction, FunctionalOptions, JacobianOptions } from './autograd_functional.js';
 export type { TensorOptions, TensorLike, Scalar } from './ops/operands.js';
 export type { Reduction } from './ops/losses.js';
@@ -76,8 +78,22 @@ export const torch = {
   memory,
   setMemoryLimit,
   resetPeakMemory,
-  /** torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)` and `functional` (jacobian, hessian, vjp, jvp, hvp, vhp). */
-  autograd: { grad, backward: backwardAll, functional, Function: AutogradFunction, FunctionCtx },
+  /**
+   * torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)`, `functional`
+   * (jacobian, hessian, vjp, jvp, hvp, vhp), custom `Function`, and anomaly detection
+   * (`detectAnomaly(fn, { checkNan })`, `setDetectAnomaly(mode, { checkNan })`, `isAnomalyEnabled()`).
+   */
+  autograd: {
+    grad,
+    backward: backwardAll,
+    functional,
+    Function: AutogradFunction,
+    FunctionCtx,
+    detectAnomaly,
+    setDetectAnomaly,
+    isAnomalyEnabled,
+    isAnomalyCheckNanEnabled,
+  },
   scope: <T>(fn: () => T): T => scope(V.callback(fn, 'scope')),
   keep: <T extends TensorT>(t: T): T => {
     V.tensor(t, 'keep', 'tensor', 1);
@@ -88,6 +104,8 @@ export const torch = {
   noGrad: <T>(fn: () => T): T => noGrad(V.callback(fn, 'noGrad')),
   enableGrad: <T>(fn: () => T): T => enableGrad(V.callback(fn, 'enableGrad')),
   isGradEnabled,
+  isAnomalyEnabled,
+  isAnomalyCheckNanEnabled,
   setGradEnabled: (enabled: boolean): void => {
     if (typeof enabled !== 'boolean') throw new TypeError(`enabled must be a bool (got ${V.typeName(enabled)})`);
     setGradEnabled(enabled);
