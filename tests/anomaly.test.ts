@@ -172,8 +172,8 @@ describe('anomaly mode: other errors and switches', () => {
     y.mul(0).backward();
     expect(x.grad?.tolist()).toEqual([Number.NaN]);
     torch.autograd.setDetectAnomaly(false);
-    expect(torch.isAnomalyEnabled()).toBe(false);
-    expect(torch.isAnomalyCheckNanEnabled()).toBe(true);
+    expect(torch.autograd.isAnomalyEnabled()).toBe(false);
+    expect(torch.autograd.isAnomalyCheckNanEnabled()).toBe(true);
     const z = f64([0]);
     const w = z.log();
     expect((w.gradFn as unknown as { anomaly: unknown }).anomaly).toBe(null);

@@ -59,7 +59,7 @@ const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^engine\.ts$/, 'engine'],
   [/^(nn|optim|safetensors)\.ts$/, 'api'],
   [/^optim\/[^/]+\.ts$/, 'api'],
-  [/^autograd_(api|functional|function)\.ts$/, 'api'],
+  [/^autograd_(api|functional|function|gradcheck)\.ts$/, 'api'],
   [/^node\.ts$/, 'facade'],
   [/^nn\/[^/]+\.ts$/, 'api'],
   [/^index\.ts$/, 'facade'],

@@ -3,6 +3,7 @@ import { Tensor } from './tensor.js';
 import { grad, backwardAll } from './autograd_api.js';
 import * as functional from './autograd_functional.js';
 import { AutogradFunction, FunctionCtx } from './autograd_function.js';
+import { GradcheckError, gradcheck, gradgradcheck } from './autograd_gradcheck.js';
 import { detectAnomaly, isAnomalyCheckNanEnabled, isAnomalyEnabled, setDetectAnomaly } from './anomaly_mode.js';
 import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
@@ -21,6 +22,7 @@ import type { Tensor as TensorT } from './tensor.js';
 export type { DType } from './dtype.js';
 export type { GradOptions } from './autograd_api.js';
 export type { AnomalyOptions } from './anomaly_mode.js';
+export type { GradcheckOptions, GradgradcheckOptions } from './autograd_gradcheck.js';
 export type { TensorFunction, FunctionalOptions, JacobianOptions } from './autograd_functional.js';
 export type { TensorOptions, TensorLike, Scalar } from './ops/operands.js';
 export type { Reduction } from './ops/losses.js';
@@ -80,8 +82,9 @@ export const torch = {
   resetPeakMemory,
   /**
    * torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)`, `functional`
-   * (jacobian, hessian, vjp, jvp, hvp, vhp), custom `Function`, and anomaly detection
-   * (`detectAnomaly(fn, { checkNan })`, `setDetectAnomaly(mode, { checkNan })`, `isAnomalyEnabled()`).
+   * (jacobian, hessian, vjp, jvp, hvp, vhp), custom `Function`, anomaly detection
+   * (`detectAnomaly(fn, { checkNan })`, `setDetectAnomaly(mode, { checkNan })`, `isAnomalyEnabled()`),
+   * and `gradcheck` / `gradgradcheck` (raising `GradcheckError`).
    */
   autograd: {
     grad,
@@ -93,6 +96,9 @@ export const torch = {
     setDetectAnomaly,
     isAnomalyEnabled,
     isAnomalyCheckNanEnabled,
+    gradcheck,
+    gradgradcheck,
+    GradcheckError,
   },
   scope: <T>(fn: () => T): T => scope(V.callback(fn, 'scope')),
   keep: <T extends TensorT>(t: T): T => {
@@ -104,8 +110,6 @@ export const torch = {
   noGrad: <T>(fn: () => T): T => noGrad(V.callback(fn, 'noGrad')),
   enableGrad: <T>(fn: () => T): T => enableGrad(V.callback(fn, 'enableGrad')),
   isGradEnabled,
-  isAnomalyEnabled,
-  isAnomalyCheckNanEnabled,
   setGradEnabled: (enabled: boolean): void => {
     if (typeof enabled !== 'boolean') throw new TypeError(`enabled must be a bool (got ${V.typeName(enabled)})`);
     setGradEnabled(enabled);
