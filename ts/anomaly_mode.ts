@@ -120,19 +120,19 @@ export function warnAnomaly(node: Node): void {
   const trace = node.anomaly;
   if (trace === null) {
     warn(
-      `Error detected in ${node.name}. No forward pass information available. Enable detect anomaly during forward pass for more information.`,
+      `Error detected in ${node.name()}. No forward pass information available. Enable detect anomaly during forward pass for more information.`,
     );
     return;
   }
-  warn(`Error detected in ${node.name}. Traceback of forward call that caused the error:\n${trace.stack}`);
+  warn(`Error detected in ${node.name()}. Traceback of forward call that caused the error:\n${trace.stack}`);
   for (let p = trace.parent; p !== null; p = p.anomaly?.parent ?? null) {
     warn(
-      `\n\nPrevious calculation was induced by ${p.name}. Traceback of forward call that induced the previous calculation:\n${p.anomaly?.stack ?? ''}`,
+      `\n\nPrevious calculation was induced by ${p.name()}. Traceback of forward call that induced the previous calculation:\n${p.anomaly?.stack ?? ''}`,
     );
   }
 }
 
 /** PyTorch's message for a node whose backward returned NaN in its `i`th output (an input's gradient). */
 export function nanMessage(node: Node, i: number): string {
-  return `Function '${node.name}' returned nan values in its ${i}th output.`;
+  return `Function '${node.name()}' returned nan values in its ${i}th output.`;
 }

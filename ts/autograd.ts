@@ -88,7 +88,8 @@ export class Node {
   preHooks: Map<number, HookTable> | null = null;
 
   constructor(
-    readonly name: string,
+    /** PyTorch's node name (`MulBackward0`): read it with name(), PyTorch's method. */
+    readonly nodeName: string,
     readonly next: EdgeTarget[],
     readonly inputMeta: { shape: readonly number[]; dtype: DType }[],
     readonly rule: BackwardRule,
@@ -111,8 +112,13 @@ export class Node {
     this.hadSaved = freed;
   }
 
+  /** PyTorch's `grad_fn.name()`: the node's name (`MulBackward0`). */
+  name(): string {
+    return this.nodeName;
+  }
+
   toString(): string {
-    return `<${this.name}>`;
+    return `<${this.name()}>`;
   }
 
   /**
@@ -148,7 +154,7 @@ export class Node {
       if (v !== this.savedVersions[i]) {
         // PyTorch names the node that produced the variable: this one for a saved output, the
         // variable's current grad_fn for a saved input.
-        const name = t._savedOutput ? this.name : (t._origin ?? t).gradFn?.name;
+        const name = t._savedOutput ? this.name() : (t._origin ?? t).gradFn?.name();
         const owner = name ? `, which is output ${(t._origin ?? t)._outputNr} of ${name},` : '';
         throw new AutogradError(
           `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
@@ -171,8 +177,11 @@ export class Node {
 
 /** The node that accumulates into a leaf's `.grad` (PyTorch's AccumulateGrad): what `nextFunctions` shows for a leaf. */
 export class AccumulateGrad {
-  readonly name = 'AccumulateGrad';
   constructor(readonly variable: Tensor) {}
+  /** PyTorch's `name()`, its C++ class name (it prints as `<AccumulateGrad>`). */
+  name(): string {
+    return 'torch::autograd::AccumulateGrad';
+  }
   get nextFunctions(): [] {
     return [];
   }

@@ -347,7 +347,7 @@ export function runEngine(
               // any other shape is the rule's error.
               if (!expandableTo(meta.shape, gi._shape)) {
                 throw new AutogradError(
-                  `Function ${node.name} returned an invalid gradient at index ${i} - got ${fmtShape(gi._shape)} but expected shape compatible with ${fmtShape(meta.shape)}`,
+                  `Function ${node.name()} returned an invalid gradient at index ${i} - got ${fmtShape(gi._shape)} but expected shape compatible with ${fmtShape(meta.shape)}`,
                 );
               }
               gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
