@@ -1,5 +1,5 @@
 // The node names of double-backward graphs (what `torch.autograd.grad(y, x, { createGraph: true })[0].gradFn`
-// is), against PyTorch 1.13. Expected values from:
+// is), against PyTorch 1.13 (gelu: the same with F.gelu(x) / F.gelu(x, approximate='tanh')). Expected values from:
 //   x = torch.randn(1, 2, 4, 4, dtype=torch.float64, requires_grad=True); y = F.max_pool2d(x, 2)  (avg_pool2d,
 //   adaptive_max_pool2d(x, 2), adaptive_avg_pool2d(x, 2))
 //   g, = torch.autograd.grad((y * torch.randn_like(y)).sum(), x, create_graph=True)
@@ -19,6 +19,26 @@ describe('second-order node names (PyTorch 1.13)', () => {
     ['adaptive_max_pool2d', (x) => F.adaptiveMaxPool2d(x, 2), 'AdaptiveMaxPool2DBackward0', 'AdaptiveMaxPool2DBackwardBackward0'],
     ['adaptive_avg_pool2d', (x) => F.adaptiveAvgPool2d(x, 2), 'AdaptiveAvgPool2DBackward0', 'AdaptiveAvgPool2DBackwardBackward0'],
   ];
+  // gelu (both approximations): GeluBackwardBackward0 with [None, AccumulateGrad]; its second
+  // derivative is not zero, so only the names and edges are checked here (values: third-order.test.ts, registry.test.ts).
+  const gelus: [string, (x: Tensor) => Tensor][] = [
+    ['gelu', (x) => F.gelu(x)],
+    ['gelu tanh', (x) => F.gelu(x, { approximate: 'tanh' })],
+  ];
+  for (const [name, f] of gelus) {
+    it(`${name}: GeluBackwardBackward0, at every order`, () => {
+      torch.manualSeed(0);
+      const x = torch.randn([1, 2, 4, 4], { dtype: 'float64', requiresGrad: true });
+      const y = f(x);
+      expect(y.gradFn?.name()).toBe('GeluBackward0');
+      const [g] = torch.autograd.grad(y.mul(torch.randnLike(y)).sum(), x, { createGraph: true });
+      expect(g?.gradFn?.name()).toBe('GeluBackwardBackward0');
+      expect(g?.gradFn?.nextFunctions.map(([n]) => n?.name() ?? null)).toEqual([null, 'torch::autograd::AccumulateGrad']);
+      expect(torch.autograd.gradgradcheck((t: Tensor) => torch.autograd.grad(f(t).sum(), t, { createGraph: true })[0] as Tensor, [x])).toBe(
+        true,
+      );
+    });
+  }
   for (const [name, f, first, second] of cases) {
     it(`${name}: ${second}, an edge to the input, zeros sent to it`, () => {
       torch.manualSeed(0);
