@@ -184,7 +184,7 @@ function unravel(k: number, shape: readonly number[]): number[] {
   const idx = new Array<number>(shape.length);
   for (let d = shape.length - 1; d >= 0; d--) {
     idx[d] = k % shape[d];
-    k = Math.floor(k / shape[d]);
+    k = (k - idx[d]) / shape[d];
   }
   return idx;
 }
@@ -297,7 +297,7 @@ function analyticalJacobians(args: readonly unknown[], output: Tensor, s: Settin
 
 /** Python's repr of a float (0.0, 1e-06, 0.5): exponent form below 1e-4 and from 1e16. */
 function pyFloat(v: number): string {
-  const a = Math.abs(v);
+  const a = v < 0 ? -v : v;
   if (v !== 0 && Number.isFinite(v) && (a < 1e-4 || a >= 1e16)) return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
   return Number.isInteger(v) ? `${v}.0` : String(v);
 }
