@@ -14,7 +14,7 @@
 // order (n, c, kernel offset, output position ascending); every sum starts from +0 in window order.
 
 import { ld, st, boff, lanes } from "./math";
-import { meta } from "./memory";
+import { meta, scratch } from "./memory";
 
 /** n elements of T at d set to +0. */
 // @ts-ignore: decorator
@@ -50,12 +50,63 @@ import { meta } from "./memory";
   for (; i < n; i++) st<T>(d, i, ld<T>(d, i) + ld<T>(s, i));
 }
 
+/** n (>= lanes) elements of T from s to d: whole vectors, the last one overlapping the one before. */
+// @ts-ignore: decorator
+@inline function copyRowV<T>(d: usize, s: usize, n: i32): void {
+  let L = lanes<T>();
+  let i = 0;
+  for (; i + L <= n; i += L) v128.store(d + boff<T>(i), v128.load(s + boff<T>(i)));
+  if (i < n) v128.store(d + boff<T>(n - L), v128.load(s + boff<T>(n - L)));
+}
+
+/**
+ * im2col for stride 1 and dilation 1 with rows of at least one vector: each plane is first copied
+ * into a zero-bordered (H + 2pH) x (W + 2pW) scratch plane, so that every column row is one plain
+ * run of oW elements (no padding cases, whole vectors). Same values, same order as below. False
+ * when the scratch plane cannot be allocated (the caller then takes the general loop).
+ */
+// @ts-ignore: decorator
+@inline function im2colPadded<T>(out: usize, x: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, pH: i32, pW: i32, oH: i32, oW: i32): bool {
+  let Hp = H + 2 * pH, Wp = W + 2 * pW;
+  let padded = pH != 0 || pW != 0;
+  let buf: usize = 0;
+  if (padded) {
+    buf = scratch(<usize>Hp * <usize>Wp * sizeof<T>());
+    if (buf == 0) return false;
+    zeroRow<T>(buf, Hp * Wp);
+  }
+  let o = 0;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      let plane = x + boff<T>((n * C + c) * H * W);
+      let src = plane;
+      if (padded) {
+        // the border stays zero: only the interior is rewritten for each plane
+        for (let r = 0; r < H; r++) copyRow<T>(buf + boff<T>((r + pH) * Wp + pW), plane + boff<T>(r * W), W);
+        src = buf;
+      }
+      for (let ki = 0; ki < kH; ki++) {
+        for (let kj = 0; kj < kW; kj++) {
+          for (let oi = 0; oi < oH; oi++) {
+            copyRowV<T>(out + boff<T>(o), src + boff<T>((oi + ki) * Wp + kj), oW);
+            o += oW;
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
 /** cols [N, C*kH*kW, oH*oW] of x [N, C, H, W]; zero where the window reads padding. */
 // @ts-ignore: decorator
 @inline function im2colT<T>(out: usize, x: usize): void {
   let N = meta(0), C = meta(1), H = meta(2), W = meta(3), kH = meta(4), kW = meta(5);
   let sH = meta(6), sW = meta(7), pH = meta(8), pW = meta(9), dH = meta(10), dW = meta(11);
   let oH = meta(12), oW = meta(13);
+  if (sH == 1 && sW == 1 && dH == 1 && dW == 1 && oW >= lanes<T>() && oH > 0 && oH == H + 2 * pH - kH + 1 && oW == W + 2 * pW - kW + 1) {
+    if (im2colPadded<T>(out, x, N, C, H, W, kH, kW, pH, pW, oH, oW)) return;
+  }
   let o = 0;
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {

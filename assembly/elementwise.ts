@@ -444,4 +444,21 @@ export function logical_or_u8(out: usize, a: usize, b: usize, ndim: i32): void {
   }
 }
 export function where_f32(out: usize, cond: usize, a: usize, b: usize, ndim: i32): void { whereT<f32>(out, cond, a, b, ndim); }
+
+// relu's gradient (threshold_backward(g, y, 0)) over n contiguous elements: y <= 0 ? +0 : g. The
+// bits of `where(y <= 0, 0, g)`: the same comparison (NaN fails it and keeps g) and g's own bits
+// otherwise, in one pass and no mask in memory.
+// @ts-ignore: decorator
+@inline function thresholdBackT<T>(out: usize, g: usize, y: usize, n: i32): void {
+  let L = lanes<T>();
+  let z = v128.splat<T>(<T>0);
+  let i = 0;
+  for (; i + L <= n; i += L) {
+    let o = boff<T>(i);
+    v128.store(out + o, v128.andnot(v128.load(g + o), v128.le<T>(v128.load(y + o), z)));
+  }
+  for (; i < n; i++) st<T>(out, i, ld<T>(y, i) <= <T>0 ? <T>0 : ld<T>(g, i));
+}
+export function threshold_backward_f32(out: usize, g: usize, y: usize, n: i32): void { thresholdBackT<f32>(out, g, y, n); }
+export function threshold_backward_f64(out: usize, g: usize, y: usize, n: i32): void { thresholdBackT<f64>(out, g, y, n); }
 export function where_f64(out: usize, cond: usize, a: usize, b: usize, ndim: i32): void { whereT<f64>(out, cond, a, b, ndim); }

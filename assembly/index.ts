@@ -18,3 +18,4 @@ export * from "./pad";
 export * from "./xlogy";
 export * from "./masked";
 export * from "./norm_rows";
+export * from "./data";

@@ -24,7 +24,26 @@ import { ld, st, boff, lanes } from "./math";
   nesterov: i32, maximize: i32, first: i32,
 ): void {
   let tmom = <T>momentum, tdamp = <T>(1.0 - dampening), twd = <T>wd, tnlr = <T>(-lr);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  const L = lanes<T>();
+  // L lanes at a time: per lane the same IEEE operations, in the same order, as the scalar loop.
+  let vmom = v128.splat<T>(tmom), vdamp = v128.splat<T>(tdamp), vwd = v128.splat<T>(twd), vnlr = v128.splat<T>(tnlr);
+  for (; i + L <= n; i += L) {
+    let o = boff<T>(i);
+    let pv = v128.load(p + o);
+    let d = v128.load(g + o);
+    if (maximize) d = v128.neg<T>(d);
+    if (wd != 0) d = v128.add<T>(d, v128.mul<T>(vwd, pv));
+    if (momentum != 0) {
+      let b = d;
+      if (!first) b = v128.add<T>(v128.mul<T>(v128.load(buf + o), vmom), v128.mul<T>(vdamp, d));
+      v128.store(buf + o, b);
+      if (nesterov) d = v128.add<T>(d, v128.mul<T>(vmom, b));
+      else d = b;
+    }
+    v128.store(p + o, v128.add<T>(pv, v128.mul<T>(vnlr, d)));
+  }
+  for (; i < n; i++) {
     let pv = ld<T>(p, i);
     let d = ld<T>(g, i);
     if (maximize) d = -d;

@@ -21,6 +21,7 @@ let s2: u64 = 0;
 let s3: u64 = 0;
 let seeded: bool = false;
 let smState: u64 = 0;
+let seedValue: u64 = 0;
 
 // @ts-ignore: decorator
 @inline function splitmix64(): u64 {
@@ -59,7 +60,43 @@ function seed64(seed: u64): void {
 }
 
 export function rng_seed(lo: u32, hi: u32): void {
-  seed64((<u64>hi << 32) | <u64>lo);
+  seedValue = (<u64>hi << 32) | <u64>lo;
+  seed64(seedValue);
+}
+
+// The generator's whole state as 32-bit words, so a JS-side torch.Generator can swap its own stream
+// in and out of the core around a call: words 0..7 are s0..s3 (low half first), 8..9 the seed it
+// was given, 10 whether it was seeded (an unseeded core acts as seeded with 0).
+export function rng_state_get(i: i32): u32 {
+  if (i < 8) {
+    let w = i >> 1;
+    let v = w == 0 ? s0 : w == 1 ? s1 : w == 2 ? s2 : s3;
+    return <u32>(i & 1 ? v >> 32 : v);
+  }
+  if (i < 10) return <u32>(i & 1 ? seedValue >> 32 : seedValue);
+  return seeded ? 1 : 0;
+}
+export function rng_state_set(i: i32, v: u32): void {
+  if (i < 10) {
+    let shift: u64 = i & 1 ? 32 : 0;
+    let mask: u64 = ~(<u64>0xFFFFFFFF << shift);
+    let bits = <u64>v << shift;
+    let w = i >> 1;
+    if (w == 0) s0 = (s0 & mask) | bits;
+    else if (w == 1) s1 = (s1 & mask) | bits;
+    else if (w == 2) s2 = (s2 & mask) | bits;
+    else if (w == 3) s3 = (s3 & mask) | bits;
+    else seedValue = (seedValue & mask) | bits;
+  } else seeded = v != 0;
+}
+
+// randint_i64: n draws in [low, low + range), range > 0 as an unsigned 64-bit count: low + r % range
+// for one 64-bit draw r each (PyTorch's random_from_to: a modulo of a raw draw).
+export function randint_i64(out: usize, n: i32, lowLo: u32, lowHi: u32, rangeLo: u32, rangeHi: u32): void {
+  if (!seeded) seed64(0);
+  let low = (<u64>lowHi << 32) | <u64>lowLo;
+  let range = (<u64>rangeHi << 32) | <u64>rangeLo;
+  for (let i = 0; i < n; i++) store<u64>(out + (<usize>i << 3), low + next() % range);
 }
 
 // @ts-ignore: decorator

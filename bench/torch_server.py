@@ -118,6 +118,41 @@ class W5:
         return {"gradSum": self.x.grad.sum().item()}
 
 
+class W7:
+    # One Fashion-MNIST epoch of the MLP, batches sliced in order from the tensors in memory.
+    def __init__(self, cfg):
+        import gzip
+        n, i, h, o = cfg["images"], cfg["inF"], cfg["hidden"], cfg["out"]
+        d = "/usr/share/datasets/fashion-mnist"
+        with gzip.open(os.path.join(d, "train-images-idx3-ubyte.gz")) as f:
+            px = np.frombuffer(f.read(), dtype=np.uint8, offset=16)[: n * i]
+        with gzip.open(os.path.join(d, "train-labels-idx1-ubyte.gz")) as f:
+            lb = np.frombuffer(f.read(), dtype=np.uint8, offset=8)[:n]
+        # In float64, rounded once to float32: the values bench/fmnist.ts computes.
+        x = ((px.astype(np.float64) / 255 - cfg["mean"]) / cfg["std"]).astype(np.float32)
+        self.X = torch.from_numpy(x).reshape(n, 1, 28, 28)
+        self.Y = torch.from_numpy(lb.astype(np.int64))
+        nn = torch.nn
+        self.model = nn.Sequential(nn.Flatten(), nn.Linear(i, h), nn.ReLU(), nn.Linear(h, o))
+        self.model.load_state_dict({"1.weight": load("w7w1", (h, i)), "1.bias": load("w7b1"),
+                                    "3.weight": load("w7w2", (o, h)), "3.bias": load("w7b2")})
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=cfg["lr"], momentum=cfg["momentum"])
+        self.batch = cfg["batch"]; self.losses = []
+    def run(self, n):
+        X, Y, b = self.X, self.Y, self.batch
+        for _ in range(n):
+            total = 0.0; steps = 0
+            for s in range(0, X.shape[0], b):
+                loss = F.cross_entropy(self.model(X[s:s + b]), Y[s:s + b])
+                self.opt.zero_grad()
+                loss.backward()
+                self.opt.step()
+                total += loss.item(); steps += 1
+            self.losses.append(total / steps)
+    def check(self):
+        return {"firstEpochLoss": self.losses[0]}
+
+
 class W8:
     # The small CNN trained by Adam (lr 1e-3) on one fixed batch of 64 1x28x28 images.
     def __init__(self):
@@ -174,7 +209,7 @@ class W10:
             return {"absSum": sum(p.abs().sum().item() for p in self.ps)}
 
 
-MAKE = {"W1": W1, "W2": W2, "W3": W3, "W4": W4, "W4f512": lambda: W4f(512), "W4f1024": lambda: W4f(1024), "W5": W5, "W8": W8, "W9": W9, "W10": W10}
+MAKE = {"W1": W1, "W2": W2, "W3": W3, "W4": W4, "W4f512": lambda: W4f(512), "W4f1024": lambda: W4f(1024), "W5": W5, "W7": None, "W8": W8, "W9": W9, "W10": W10}
 live = {}
 print(json.dumps({"ready": True, "torch": torch.__version__, "blas": blas(), "threads": torch.get_num_threads()}), flush=True)
 for line in sys.stdin:
@@ -192,7 +227,7 @@ for line in sys.stdin:
         continue
     w = cmd["w"]
     if cmd["cmd"] == "setup":
-        live[w] = MAKE[w]()
+        live[w] = W7(cmd["w7"]) if w == "W7" else MAKE[w]()
         out = {}
     elif cmd["cmd"] == "run":
         t0 = time.perf_counter()

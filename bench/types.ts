@@ -1,4 +1,4 @@
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W4f512' | 'W4f1024' | 'W5' | 'W8' | 'W9' | 'W10';
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W4f512' | 'W4f1024' | 'W5' | 'W7' | 'W8' | 'W9' | 'W10';
 
 /** One prepared workload of one system: `run(n)` does n iterations; `check()` reads results. */
 export interface Runner {

@@ -5,10 +5,11 @@
 //   build/asgrad.node.cjs     `asgrad/node` (the Node file helpers) as CommonJS, on top of asgrad.cjs
 //   build/asgrad.embedded.js  ESM for bundled programs (`asgrad/embedded`), .wasm embedded as base64
 //   build/asgrad.embedded.cjs the same as CommonJS
+//   build/cli.mjs             the `asgrad` command (train / eval Fashion-MNIST), on top of build/ts/
 //   build/examples/workerd/   the workerd example's worker bundled as wrangler would, with asgrad.wasm beside it
 // and prints the sizes (raw and gzipped).
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -90,6 +91,28 @@ for (const [format, file] of [
     logLevel: 'warning',
   });
 }
+
+// The `asgrad` command (package.json "bin"): cli/bin.ts with the library left to the ESM build
+// (./ts/index.js, ./ts/node.js beside it in build/), so the command and a program share one copy.
+await build({
+  entryPoints: [join(root, 'cli/bin.ts')],
+  outfile: out('cli.mjs'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'es2022',
+  banner: { js: '#!/usr/bin/env node' },
+  plugins: [
+    {
+      name: 'asgrad-esm',
+      setup(b) {
+        b.onResolve({ filter: /^\.\.\/ts\/(index|node)\.js$/ }, (a) => ({ path: a.path.replace('../ts/', './ts/'), external: true }));
+      },
+    },
+  ],
+  logLevel: 'warning',
+});
+chmodSync(out('cli.mjs'), 0o755);
 
 // The workerd example, bundled like wrangler does: `asgrad` resolved with the workerd condition,
 // the .wasm kept as a separate module the config provides (workers cannot compile bytes at run time).

@@ -29,7 +29,7 @@ describe('benchmark', () => {
       );
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
     const workloads = new Set(lines.filter((l) => l.system === 'asgrad').map((l) => l.workload));
-    for (const w of ['W1', 'W2', 'W3', 'W4', 'W4f', 'W5', 'W6', 'W8', 'W9', 'W10', 'safetensors', 'matmul', 'bandwidth', 'simd_peak'])
+    for (const w of ['W1', 'W2', 'W3', 'W4', 'W4f', 'W5', 'W6', 'W7', 'W8', 'W9', 'W10', 'safetensors', 'matmul', 'bandwidth', 'simd_peak'])
       expect(workloads).toContain(w);
     const systems = new Set(lines.map((l) => l.system));
     for (const s of ['asgrad', 'tfjs', 'jax-js']) expect(systems).toContain(s);

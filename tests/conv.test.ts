@@ -132,3 +132,49 @@ describe('pooling', () => {
     for (const [f, msg] of cases) expect(f).toThrow(msg);
   });
 });
+
+describe('convolution bits', () => {
+  // Every output element is the sum over (c, ki, kj) in increasing order from +0, each product and
+  // each addition rounded once (docs/design.md): written out here with Math.fround, it must match
+  // bit for bit, through the padded-plane im2col (stride 1) and the general one (stride 2, dilation 2).
+  const cases = [
+    { H: 6, W: 3, k: 3, p: [1, 1], s: 1, d: 1 },
+    { H: 5, W: 4, k: 3, p: [0, 0], s: 1, d: 1 },
+    { H: 7, W: 14, k: 5, p: [2, 2], s: 1, d: 1 },
+    { H: 9, W: 9, k: 3, p: [1, 2], s: 1, d: 1 },
+    { H: 9, W: 10, k: 3, p: [1, 1], s: 2, d: 1 },
+    { H: 9, W: 10, k: 3, p: [2, 2], s: 1, d: 2 },
+  ];
+  for (const c of cases) {
+    it(`float32 x [2, 3, ${c.H}, ${c.W}], kernel ${c.k}, padding ${c.p}, stride ${c.s}, dilation ${c.d}`, () => {
+      torch.manualSeed(c.H * 100 + c.W);
+      const [N, C, Co] = [2, 3, 4];
+      const x = torch.randn([N, C, c.H, c.W]);
+      const w = torch.randn([Co, C, c.k, c.k]);
+      const y = torch.nn.functional.conv2d(x, w, null, { padding: c.p, stride: c.s, dilation: c.d });
+      const [oH, oW] = y.shape.slice(2);
+      const xv = x.reshape([-1]).tolist() as number[];
+      const wv = w.reshape([-1]).tolist() as number[];
+      const f = Math.fround;
+      const want: number[] = [];
+      for (let n = 0; n < N; n++)
+        for (let co = 0; co < Co; co++)
+          for (let oi = 0; oi < oH; oi++)
+            for (let oj = 0; oj < oW; oj++) {
+              let s = 0;
+              for (let ci = 0; ci < C; ci++)
+                for (let ki = 0; ki < c.k; ki++)
+                  for (let kj = 0; kj < c.k; kj++) {
+                    const ih = oi * c.s - c.p[0] + ki * c.d;
+                    const iw = oj * c.s - c.p[1] + kj * c.d;
+                    const xe = ih >= 0 && ih < c.H && iw >= 0 && iw < c.W ? xv[((n * C + ci) * c.H + ih) * c.W + iw] : 0;
+                    s = f(s + f(wv[((co * C + ci) * c.k + ki) * c.k + kj] * xe));
+                  }
+              want.push(s);
+            }
+      const got = y.reshape([-1]).tolist() as number[];
+      expect(got.findIndex((v, i) => !Object.is(v, want[i]))).toBe(-1);
+      for (const t of [x, w, y]) t.dispose();
+    });
+  }
+});

@@ -59,9 +59,10 @@ const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^engine\.ts$/, 'engine'],
   [/^(nn|optim|safetensors)\.ts$/, 'api'],
   [/^optim\/[^/]+\.ts$/, 'api'],
-  [/^autograd_(api|functional|function|gradcheck)\.ts$/, 'api'],
+  [/^autograd_(api|functional|function|gradcheck|graph)\.ts$/, 'api'],
   [/^node\.ts$/, 'facade'],
   [/^nn\/[^/]+\.ts$/, 'api'],
+  [/^data\/[^/]+\.ts$/, 'api'],
   [/^index\.ts$/, 'facade'],
 ];
 

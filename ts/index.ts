@@ -5,8 +5,13 @@ import * as functional from './autograd_functional.js';
 import { AutogradFunction, FunctionCtx } from './autograd_function.js';
 import { GradcheckError, gradcheck, gradgradcheck } from './autograd_gradcheck.js';
 import { detectAnomaly, isAnomalyCheckNanEnabled, isAnomalyEnabled, setDetectAnomaly } from './anomaly_mode.js';
+import { toDot, toSvg } from './autograd_graph.js';
 import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
+import { Generator, defaultGenerator, getRngState, setRngState, initialSeed } from './ops/random.js';
+import { Dataset, TensorDataset, Subset, randomSplit } from './data/dataset.js';
+import { DataLoader, defaultCollate } from './data/dataloader.js';
+import { MNIST, FashionMNIST, parseIdx } from './data/mnist.js';
 import * as nn from './nn.js';
 import * as optim from './optim.js';
 import * as safetensors from './safetensors.js';
@@ -23,12 +28,18 @@ export type { DType } from './dtype.js';
 export type { GradOptions } from './autograd_api.js';
 export type { AnomalyOptions } from './anomaly_mode.js';
 export type { GradcheckOptions, GradgradcheckOptions } from './autograd_gradcheck.js';
+export type { GraphOptions, GraphParams } from './autograd_graph.js';
 export type { TensorFunction, FunctionalOptions, JacobianOptions } from './autograd_functional.js';
 export type { TensorOptions, TensorLike, Scalar } from './ops/operands.js';
 export type { Reduction } from './ops/losses.js';
 export type { AlphaOptions } from './ops/binary.js';
 export type { ReduceDims, ReduceOpts, VarOpts } from './ops/reduction.js';
 export type { InitOptions } from './core/wasm.js';
+export type { RandomOptions } from './ops/random.js';
+export type { DatasetLike } from './data/dataset.js';
+export type { DataLoaderOptions, Collated } from './data/dataloader.js';
+export type { DataSource, MNISTLoadOptions, IdxHeader } from './data/mnist.js';
+export { Generator, Dataset, TensorDataset, Subset, DataLoader, MNIST, FashionMNIST };
 // Also loads the declaration that gives Tensor its registry methods (ops/index.ts).
 export type { TensorMethods, TorchOps, Functional } from './ops/index.js';
 export { Tensor, Size, nn };
@@ -82,9 +93,9 @@ export const torch = {
   resetPeakMemory,
   /**
    * torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)`, `functional`
-   * (jacobian, hessian, vjp, jvp, hvp, vhp), custom `Function`, anomaly detection
-   * (`detectAnomaly(fn, { checkNan })`, `setDetectAnomaly(mode, { checkNan })`, `isAnomalyEnabled()`),
-   * and `gradcheck` / `gradgradcheck` (raising `GradcheckError`).
+   * (jacobian, hessian, vjp, jvp, hvp, vhp), custom `Function`, `graph` (the graph as DOT or SVG:
+   * toDot, toSvg), anomaly detection (`detectAnomaly(fn, { checkNan })`, `setDetectAnomaly(mode,
+   * { checkNan })`, `isAnomalyEnabled()`), and `gradcheck` / `gradgradcheck` (raising `GradcheckError`).
    */
   autograd: {
     grad,
@@ -92,6 +103,7 @@ export const torch = {
     functional,
     Function: AutogradFunction,
     FunctionCtx,
+    graph: { toDot, toSvg },
     detectAnomaly,
     setDetectAnomaly,
     isAnomalyEnabled,
@@ -106,6 +118,17 @@ export const torch = {
     return keep(t);
   },
   manualSeed,
+  /** torch.Generator: an independent seeded random stream (`new torch.Generator().manualSeed(0)`). */
+  Generator,
+  /** The global stream that torch.manualSeed seeds and random ops use without a `generator`. */
+  defaultGenerator,
+  getRngState,
+  setRngState,
+  initialSeed,
+  /** torch.utils.data: datasets and the DataLoader. */
+  utils: { data: { Dataset, TensorDataset, Subset, randomSplit, DataLoader, defaultCollate } },
+  /** torchvision.datasets' counterparts: `await torch.datasets.FashionMNIST.load(root, { train })`. */
+  datasets: { MNIST, FashionMNIST, parseIdx },
   // grad mode
   noGrad: <T>(fn: () => T): T => noGrad(V.callback(fn, 'noGrad')),
   enableGrad: <T>(fn: () => T): T => enableGrad(V.callback(fn, 'enableGrad')),

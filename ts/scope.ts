@@ -33,7 +33,10 @@ export function trackInScope(t: Tensor): void {
   }
   t._register();
   const s = als ? als.getStore() : stack[stack.length - 1];
-  if (s) s.tensors.push(t);
+  if (s) {
+    s.tensors.push(t);
+    t._storage.markScoped();
+  }
 }
 
 function userScope(): Scope | null {
@@ -113,8 +116,11 @@ function close(scope: Scope, result: unknown): void {
     }
     if (scope.internal && !S.temps) t._register();
     if (!isReturned) continue;
-    if (scope.internal) (S.temps ?? userScope())?.tensors.push(t);
-    else scope.parent?.tensors.push(t);
+    const to = scope.internal ? (S.temps ?? userScope()) : scope.parent;
+    if (to) {
+      to.tensors.push(t);
+      if (!to.internal) t._storage.markScoped();
+    }
   }
   scope.tensors.length = 0;
 }

@@ -49,6 +49,8 @@ const MAX_TENURE = 64;
  * dropped storages are resident at any time.
  */
 export { MIN_COUNT, MIN_VOLUME };
+/** Natural boundaries a storage held by a user scope is spared after it joined (see advanceGeneration). */
+const SCOPED_GRACE = 2;
 /**
  * A storage in constant use that gathers handles nobody disposes (views, the saved aliases of
  * graphs that never see backward) is recounted at a boundary once it has more than this many.
@@ -170,6 +172,8 @@ export class Storage {
   born = M.generation;
   /** The natural epoch in which a graph last saved it (see SAVED_GRACE). */
   savedEpoch = -1e9;
+  /** The natural epoch in which a handle on it joined a user scope (torch.scope; see SCOPED_GRACE). */
+  scopedEpoch = -1e9;
   /** Generations it may stay untouched before it is spilled (doubles each time it comes back). */
   private tenure = 1;
   private spill: Uint8Array | null = null;
@@ -210,6 +214,11 @@ export class Storage {
   /** A graph node saved a handle on it (backward will read it). */
   markSaved(): void {
     this.savedEpoch = M.naturalEpoch;
+  }
+
+  /** A handle on it joined a user scope, which will dispose it (unless it survives the scope). */
+  markScoped(): void {
+    this.scopedEpoch = M.naturalEpoch;
   }
 
   /** Counts one more handle; it should be registered (registerHandle) if it may become garbage. */
@@ -340,12 +349,18 @@ export function advanceGeneration(reason: 'natural' | 'count' | 'volume' = 'natu
     reason === 'natural' || (reason === 'count' && M.countBoundariesSinceNatural <= SAVED_GRACE)
       ? M.naturalEpoch - 1
       : Number.POSITIVE_INFINITY;
+  // Storages a user scope holds, joined since the two natural boundaries before this one, are
+  // spared at natural boundaries: a step wrapped in torch.scope (forward, backward, step) passes
+  // two of them, and the scope disposes its dropped results right after; spilling them first would
+  // copy every activation out for nothing. A scope around a whole loop still sees them spilled,
+  // one natural boundary later.
+  const keepScopedFrom = M.naturalEpoch - SCOPED_GRACE;
   // Long-lived: resident storages made before the generation that just ended.
   let oldBytes = 0;
   let oldCount = 0;
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
-    if (s.staleAt(M.generation) && s.savedEpoch < keepSavedFrom) {
+    if (s.staleAt(M.generation) && s.savedEpoch < keepSavedFrom && !(reason === 'natural' && s.scopedEpoch >= keepScopedFrom)) {
       s.spillOut();
       continue;
     }

@@ -1,6 +1,7 @@
 import { torch, type Tensor } from '../../ts/index.js';
 import { MLP, mlpData, uniform, W2_N, W4_N, W8, W8_PARAMS, w8Data, W9, w9Data, W10, w10Data } from '../data.js';
-import type { Runner, System } from '../types.js';
+import { W7, w7Data, w7Missing, w7Params, w7Steps } from '../fmnist.js';
+import type { Runner, System, Unsupported } from '../types.js';
 
 const F = torch.nn.functional;
 
@@ -125,6 +126,54 @@ function w5(): Runner {
   };
 }
 
+/**
+ * W7: one Fashion-MNIST epoch of the MLP, written as a PyTorch user would (batches sliced from the
+ * tensors in memory, in order; the loss read every step as a progress bar does).
+ */
+function w7(): Runner | Unsupported {
+  const missing = w7Missing();
+  if (missing) return { unsupported: missing };
+  const d = w7Data();
+  const p = w7Params();
+  const { inF, hidden, out, batch } = W7;
+  const nn = torch.nn;
+  const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(inF, hidden), new nn.ReLU(), new nn.Linear(hidden, out));
+  model.loadStateDict({
+    '1.weight': torch.fromArray(p.w1, [hidden, inF]),
+    '1.bias': torch.fromArray(p.b1),
+    '3.weight': torch.fromArray(p.w2, [out, hidden]),
+    '3.bias': torch.fromArray(p.b2),
+  });
+  const X = torch.fromArray(d.x, [W7.images, 1, 28, 28]);
+  const Y = torch.fromArray(BigInt64Array.from(d.y, (v) => BigInt(v)));
+  const opt = new torch.optim.SGD(model.parameters(), { lr: W7.lr, momentum: W7.momentum });
+  const losses: number[] = [];
+  return {
+    run(n) {
+      for (let e = 0; e < n; e++) {
+        let sum = 0;
+        for (let s = 0; s < w7Steps(); s++) {
+          torch.scope(() => {
+            const len = Math.min(batch, W7.images - s * batch);
+            const loss = F.crossEntropy(model(X.narrow(0, s * batch, len)), Y.narrow(0, s * batch, len));
+            opt.zeroGrad();
+            loss.backward();
+            opt.step();
+            sum += loss.item();
+          });
+        }
+        losses.push(sum / w7Steps());
+      }
+    },
+    // The first epoch started from the same weights in every system (slow peers run fewer epochs).
+    check: () => ({ firstEpochLoss: losses[0] }),
+    dispose() {
+      X.dispose();
+      Y.dispose();
+    },
+  };
+}
+
 /** W8: the small CNN, Adam steps on one fixed batch. */
 function w8(): Runner {
   const d = w8Data();
@@ -214,5 +263,5 @@ export const asgrad: System = {
   system: 'asgrad',
   backend: 'wasm-simd128',
   threads: 1,
-  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W8: w8, W9: w9, W10: w10 },
+  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W7: w7, W8: w8, W9: w9, W10: w10 },
 };

@@ -3,7 +3,8 @@
 import { init, numpy as np, nn, lax, grad, valueAndGrad, jit, blockUntilReady } from '@jax-js/jax';
 import type { Array as JArray } from '@jax-js/jax';
 import { MLP, mlpData, uniform, W2_N, W4_N, W9, w9Data, W10, w10Data } from '../data.js';
-import type { Runner, System } from '../types.js';
+import { W7, w7Data, w7Missing, w7Params, w7Steps } from '../fmnist.js';
+import type { Runner, System, Unsupported } from '../types.js';
 
 let ready: Promise<unknown> | null = null;
 const start = () => (ready ??= init('wasm'));
@@ -85,6 +86,58 @@ function make(mode: 'eager' | 'jit'): System {
         }
       },
       check: () => ({ loss: last }),
+    };
+  };
+
+  // W7: one Fashion-MNIST epoch; batches sliced in order from the arrays in memory, SGD with
+  // momentum written as PyTorch's (buf = m·buf + g; p -= lr·buf), the loss read every step.
+  const w7 = async (): Promise<Runner | Unsupported> => {
+    const missing = w7Missing();
+    if (missing) return { unsupported: missing };
+    await start();
+    const d = w7Data();
+    const w = w7Params();
+    const { inF, hidden, out, batch } = W7;
+    const X = arr(d.x, [W7.images, inF]);
+    const Y = nn.oneHot(np.array(d.y), out);
+    let p = [arr(w.w1, [hidden, inF]).transpose(), arr(w.b1), arr(w.w2, [out, hidden]).transpose(), arr(w.b2)];
+    let bufs = [np.zeros([inF, hidden]), np.zeros([hidden]), np.zeros([hidden, out]), np.zeros([out])];
+    const loss = (w1: JArray, b1: JArray, w2: JArray, b2: JArray, xb: JArray, yb: JArray) => {
+      const h = nn.relu(np.matmul(xb, w1).add(b1));
+      const logp = nn.logSoftmax(np.matmul(h, w2).add(b2), -1);
+      return np.mean(np.sum(logp.mul(yb), -1)).mul(-1);
+    };
+    const step = J(
+      (w1: JArray, b1: JArray, w2: JArray, b2: JArray, m1: JArray, m2: JArray, m3: JArray, m4: JArray, xb: JArray, yb: JArray) => {
+        const [l, gs] = valueAndGrad(loss, { argnums: [0, 1, 2, 3] })(w1.ref, b1.ref, w2.ref, b2.ref, xb, yb) as unknown as [
+          JArray,
+          JArray[],
+        ];
+        const ms = [m1, m2, m3, m4].map((m, k) => m.mul(W7.momentum).add(gs[k]));
+        const ps = [w1, b1, w2, b2].map((q, k) => q.sub(ms[k].ref.mul(W7.lr)));
+        return [l, ...ps, ...ms];
+      },
+    );
+    const losses: number[] = [];
+    return {
+      async run(n) {
+        for (let e = 0; e < n; e++) {
+          let sum = 0;
+          for (let s = 0; s < w7Steps(); s++) {
+            const end = Math.min(W7.images, (s + 1) * batch);
+            const xb = X.ref.slice([s * batch, end]);
+            const yb = Y.ref.slice([s * batch, end]);
+            const [l, ...rest] = step(p[0], p[1], p[2], p[3], bufs[0], bufs[1], bufs[2], bufs[3], xb, yb) as JArray[];
+            p = rest.slice(0, 4);
+            bufs = rest.slice(4);
+            sum += await first(l);
+            l.dispose();
+          }
+          losses.push(sum / w7Steps());
+        }
+      },
+      check: () => ({ firstEpochLoss: losses[0] }),
+      ...(mode === 'eager' ? { slow: 'jax-js eager takes tens of seconds per W7 epoch' } : {}),
     };
   };
 
@@ -217,7 +270,7 @@ function make(mode: 'eager' | 'jit'): System {
     system: 'jax-js',
     backend: `wasm-${mode}`,
     threads: 1,
-    workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W9: w9, W10: w10 },
+    workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W7: w7, W9: w9, W10: w10 },
   };
 }
 

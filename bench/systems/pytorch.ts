@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { mlpData, uniform, W2_N, W4_N, w8Data, w9Data, w10Data } from '../data.js';
-import type { Runner, System, WorkloadId } from '../types.js';
+import { W7, w7Missing, w7Params } from '../fmnist.js';
+import type { Runner, System, Unsupported, WorkloadId } from '../types.js';
 
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 
@@ -47,6 +48,11 @@ export async function startPytorch(): Promise<{ system: TorchSystem; info: Torch
   w8.params.forEach((p, i) => {
     files[`w8p${i}`] = p;
   });
+  const w7 = w7Params();
+  files.w7w1 = w7.w1;
+  files.w7b1 = w7.b1;
+  files.w7w2 = w7.w2;
+  files.w7b2 = w7.b2;
   const w10 = w10Data();
   w10.params.forEach((p, i) => {
     files[`w10p${i}`] = p;
@@ -81,14 +87,18 @@ export async function startPytorch(): Promise<{ system: TorchSystem; info: Torch
     proc.stdin.write(`${JSON.stringify(cmd)}\n`);
     return JSON.parse(await p) as Record<string, number>;
   };
-  const runner = (w: WorkloadId) => async (): Promise<Runner> => {
-    await ask({ cmd: 'setup', w });
+  const runner = (w: WorkloadId) => async (): Promise<Runner | Unsupported> => {
+    if (w === 'W7') {
+      const missing = w7Missing();
+      if (missing) return { unsupported: missing };
+    }
+    await ask({ cmd: 'setup', w, w7: W7 });
     return {
       run: async (n) => (await ask({ cmd: 'run', w, n })).ms,
       check: () => ask({ cmd: 'check', w }),
     };
   };
-  const ids: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W4f512', 'W4f1024', 'W5', 'W8', 'W9', 'W10'];
+  const ids: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W4f512', 'W4f1024', 'W5', 'W7', 'W8', 'W9', 'W10'];
   const system: System & { mm: (n: number, form: string, iters: number) => Promise<number> } = {
     mm: async (n, form, iters) => (await ask({ cmd: 'mm', n, form, iters })).ms,
     system: 'pytorch',

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { MLP, mlpData, uniform, W2_N, W4_N, W9, w9Data, W10, w10Data } from '../data.js';
+import { W7, w7Data, w7Missing, w7Params, w7Steps } from '../fmnist.js';
 import type { Runner, System, Unsupported } from '../types.js';
 
 let wasmReady = false;
@@ -179,6 +180,50 @@ function make(backend: 'wasm' | 'cpu'): System {
     };
   };
 
+  // W7: one Fashion-MNIST epoch, batches sliced in order from the tensors in memory, tf.train.momentum
+  // (the same update as PyTorch's SGD with momentum and no dampening), the loss read every step.
+  const w7 = (): Runner | Unsupported => {
+    const missing = w7Missing();
+    if (missing) return { unsupported: missing };
+    const d = w7Data();
+    const p = w7Params();
+    const { inF, hidden, out, batch } = W7;
+    const X = tf.tensor2d(d.x, [W7.images, inF]);
+    const Y = tf.tidy(() => tf.oneHot(tf.tensor1d(d.y, 'int32'), out));
+    const w1 = tf.variable(tf.tidy(() => tf.transpose(tf.tensor2d(p.w1, [hidden, inF]))));
+    const b1 = tf.variable(tf.tensor1d(p.b1));
+    const w2 = tf.variable(tf.tidy(() => tf.transpose(tf.tensor2d(p.w2, [out, hidden]))));
+    const b2 = tf.variable(tf.tensor1d(p.b2));
+    const opt = tf.train.momentum(W7.lr, W7.momentum);
+    const losses: number[] = [];
+    return {
+      run(n) {
+        for (let e = 0; e < n; e++) {
+          let sum = 0;
+          for (let s = 0; s < w7Steps(); s++) {
+            sum += tf.tidy(() => {
+              const len = Math.min(batch, W7.images - s * batch);
+              const xb = tf.slice(X, [s * batch, 0], [len, inF]);
+              const yb = tf.slice(Y, [s * batch, 0], [len, out]);
+              const loss = () => {
+                const h = tf.relu(tf.add(tf.matMul(xb, w1), b1));
+                return tf.losses.softmaxCrossEntropy(yb, tf.add(tf.matMul(h, w2), b2)) as tf.Scalar;
+              };
+              return scalar(opt.minimize(loss, true)!);
+            });
+          }
+          losses.push(sum / w7Steps());
+        }
+      },
+      check: () => ({ firstEpochLoss: losses[0] }),
+      dispose: () => {
+        opt.dispose();
+        tf.dispose([X, Y, w1, b1, w2, b2]);
+      },
+      slow: 'TF.js wasm takes tens of seconds per W7 epoch',
+    };
+  };
+
   const w9 = (): Runner | Unsupported => {
     const d = w9Data();
     const { N, C, H, W, K } = W9;
@@ -227,7 +272,9 @@ function make(backend: 'wasm' | 'cpu'): System {
       W5: wrap(w5),
       // tfjs-cpu (plain JavaScript) takes about a minute per W10 round and minutes per W9 run: the wasm
       // backend stands for TF.js there (for W9 it reports why it cannot run it).
-      ...(backend === 'wasm' ? { W9: wrap(w9), W10: wrap(w10) } : {}),
+      ...(backend === 'wasm'
+        ? { W7: wrap(w7), W9: wrap(w9), W10: wrap(w10) }
+        : { W7: () => ({ unsupported: 'not timed: tfjs-cpu would take minutes per epoch (see W3); tfjs wasm stands for TF.js' }) }),
     },
   };
 }

@@ -11,11 +11,36 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GOLDEN_FILES, GROUPS } from './hashes.js';
+import { gunzipSync } from 'node:zlib';
+import { FASHION_IMAGES, GOLDEN_FILES, GROUPS } from './hashes.js';
 import { shared } from '../shared.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const GOLDEN_DIR = resolve(process.env.ASGRAD_GOLDEN_DIR ?? shared('golden'));
+/** Debian's dataset-fashion-mnist (installed by .ci/run): the `fashion` group trains on its first images. */
+export const FASHION_DIR = resolve(process.env.ASGRAD_FASHION_DIR ?? '/usr/share/datasets/fashion-mnist');
+
+/**
+ * The first FASHION_IMAGES training images and labels as two uncompressed IDX files (headers
+ * rewritten to that count), base64: handed to every runtime inside its bundle, as the golden files are.
+ */
+export function fashionSubset(): { images: string; labels: string } {
+  const read = (name: string): Buffer => {
+    const f = join(FASHION_DIR, `${name}.gz`);
+    if (!existsSync(f))
+      throw new Error(
+        `${f} is missing: the platform check's fashion group needs Fashion-MNIST (\`apt-get install dataset-fashion-mnist\`, or set ASGRAD_FASHION_DIR to a folder of the .gz files)`,
+      );
+    return gunzipSync(readFileSync(f));
+  };
+  const img = read('train-images-idx3-ubyte');
+  const lbl = read('train-labels-idx1-ubyte');
+  const images = Buffer.from(img.subarray(0, 16 + FASHION_IMAGES * 784));
+  images.writeUInt32BE(FASHION_IMAGES, 4);
+  const labels = Buffer.from(lbl.subarray(0, 8 + FASHION_IMAGES));
+  labels.writeUInt32BE(FASHION_IMAGES, 4);
+  return { images: images.toString('base64'), labels: labels.toString('base64') };
+}
 export const EXPECTED_FILE = join(ROOT, 'tests/platforms/expected-hashes.json');
 const OUT = join(ROOT, 'build/platforms');
 const BIN = join(ROOT, 'node_modules/.bin');
@@ -47,6 +72,7 @@ function platformPlugin(lib: LibraryRef): Plugin {
       b.onResolve({ filter: /^asgrad-golden$/ }, () => ({ path: 'golden', namespace: 'asgrad-golden' }));
       b.onLoad({ filter: /.*/, namespace: 'asgrad-golden' }, () => {
         const parts = GOLDEN_FILES.map((g) => `${JSON.stringify(g)}:${readFileSync(join(GOLDEN_DIR, `${g}.json`), 'utf8')}`);
+        parts.push(`"fashion":${JSON.stringify(fashionSubset())}`);
         return { contents: `export default JSON.parse(${JSON.stringify(`{${parts.join(',')}}`)});`, loader: 'js' };
       });
       b.onResolve({ filter: /^asgrad-wasm-module$/ }, () => ({ path: './asgrad.wasm', external: true }));

@@ -26,7 +26,15 @@ export type GoldenFiles = Record<string, { group?: string; cases?: Case[]; trace
 export const GOLDEN_FILES = ['seed', 'binary', 'unary', 'reduce', 'linalg_shape', 'nn', 'compose', 'seed_traces'];
 
 /** Every group the check prints, in order. */
-export const GROUPS = [...GOLDEN_FILES, 'rng', 'mlp', 'train'];
+export const GROUPS = [...GOLDEN_FILES, 'rng', 'mlp', 'train', 'fashion'];
+
+/** Training images of the `fashion` group: 100 steps of batch 64. */
+export const FASHION_IMAGES = 6400;
+/** The `fashion` group's data: the first FASHION_IMAGES images and labels as uncompressed IDX files, base64. */
+export interface FashionSubset {
+  images: string;
+  labels: string;
+}
 
 /** Feeds a tensor's dtype, shape and raw little-endian bytes (NaN payloads canonicalised) to the hash. */
 function hashTensor(h: Sha256, label: string, t: Tensor | null | undefined): void {
@@ -135,6 +143,49 @@ function hashMlp(h: Sha256): void {
   for (const [i, p] of params.entries()) hashTensor(h, `param ${i}`, p);
 }
 
+function fromBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * Issue 13's same-bits check: the MLP recipe (SGD lr 0.01 momentum 0.9, batch 64, normalised
+ * inputs) for 100 steps on the first 6,400 Fashion-MNIST training images, shuffled by a seeded
+ * torch.Generator through the DataLoader; every 10th loss and the final weights are hashed.
+ */
+function hashFashion(h: Sha256, data: FashionSubset): void {
+  const nn = torch.nn;
+  const ds = torch.datasets.FashionMNIST.fromIdx(fromBase64(data.images), fromBase64(data.labels), {
+    normalize: { mean: 0.286, std: 0.353 },
+  });
+  try {
+    torch.manualSeed(0);
+    const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
+    const opt = new torch.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+    const loader = new torch.utils.data.DataLoader(ds, { batchSize: 64, shuffle: true, generator: new torch.Generator().manualSeed(0) });
+    const lossFn = new nn.CrossEntropyLoss();
+    let step = 0;
+    for (const [x, y] of loader as Iterable<[Tensor, Tensor]>) {
+      torch.scope(() => {
+        opt.zeroGrad();
+        const loss = lossFn(model(x), y);
+        loss.backward();
+        opt.step();
+        if (step % 10 === 0) hashTensor(h, `loss ${step}`, loss);
+      });
+      x.dispose();
+      y.dispose();
+      step++;
+    }
+    h.updateString(`steps ${step};`);
+    for (const [k, p] of Object.entries(model.stateDict())) hashTensor(h, `param ${k}`, p);
+  } finally {
+    ds.dispose();
+  }
+}
+
 /**
  * The layers and optimizers of a training run: a small CNN (conv, batch norm, pools, GELU, LSTM-free)
  * trained 4 steps by each optimizer of torch.optim with a scheduler and norm clipping, from the
@@ -214,5 +265,10 @@ export function computeHashes(golden: GoldenFiles): Record<string, string> {
   const train = new Sha256();
   torch.scope(() => hashTrain(train));
   out.train = train.digest();
+  const fashion = (golden as Record<string, unknown>).fashion as FashionSubset | undefined;
+  if (!fashion) throw new Error('the fashion group needs the Fashion-MNIST subset (golden.fashion)');
+  const fh = new Sha256();
+  torch.scope(() => hashFashion(fh, fashion));
+  out.fashion = fh.digest();
   return out;
 }

@@ -33,6 +33,8 @@ export type CoreExports = Pick<
   | 'reset_peak'
   | 'meta_ptr'
   | 'rng_seed'
+  | 'rng_state_get'
+  | 'rng_state_set'
   | 'set_limit_bytes'
 >;
 
@@ -93,7 +95,7 @@ function cjsFilename(): string | undefined {
 declare const __filename: string | undefined;
 
 /** A Node built-in module through process.getBuiltinModule (Node 20.16+, Deno, Bun), or null elsewhere. */
-function nodeModule<M>(name: string): M | null {
+export function nodeModule<M>(name: string): M | null {
   const g = globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } };
   const get = g.process?.getBuiltinModule;
   return typeof get === 'function' ? ((get.call(g.process, name) as M | undefined) ?? null) : null;

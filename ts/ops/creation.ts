@@ -9,6 +9,7 @@ import * as V from '../validate.js';
 import { contiguousStrides } from '../shape.js';
 import type { TensorLike, TensorOptions, TypedData } from './operands.js';
 import { type OpSpec, defineOp } from './registry.js';
+import { type RandomOptions, checkGenerator, withGenerator } from './random.js';
 
 // Each creation entry's options (checked by ../validate.ts: unknown keys and value kinds).
 const creationOpts = (entry: string): V.OptionSpec =>
@@ -19,8 +20,10 @@ const ZEROS_OPTS = creationOpts('zeros');
 const ONES_OPTS = creationOpts('ones');
 const EMPTY_OPTS = creationOpts('empty');
 const FULL_OPTS = creationOpts('full');
-const RAND_OPTS = creationOpts('rand');
-const RANDN_OPTS = creationOpts('randn');
+const randomOpts = (entry: string): V.OptionSpec =>
+  V.optionSpec(entry, { dtype: 'dtype', requiresGrad: 'bool', generator: 'any' }, ['device', 'layout', 'pinMemory', 'names', 'out']);
+const RAND_OPTS = randomOpts('rand');
+const RANDN_OPTS = randomOpts('randn');
 const ARANGE_OPTS = creationOpts('arange');
 const LINSPACE_OPTS = creationOpts('linspace');
 const ZEROS_LIKE_OPTS = creationOpts('zerosLike');
@@ -119,6 +122,8 @@ export function fromArray(data: TypedData, shape?: readonly number[], opts?: Ten
 }
 
 export type ShapeArgs = (number | readonly number[] | TensorOptions)[];
+/** rand / randn: the sizes, then options that may name a `generator`. */
+export type RandomShapeArgs = (number | readonly number[] | RandomOptions)[];
 
 const NO_OPTS: TensorOptions = Object.freeze({});
 
@@ -126,7 +131,7 @@ const NO_OPTS: TensorOptions = Object.freeze({});
  * The size and options of zeros/ones/empty/rand/randn: sizes as varargs (`zeros(2, 3)`) or one
  * array (`zeros([2, 3])`), then an optional options object.
  */
-function parseShapeArgs(args: ShapeArgs, spec: V.OptionSpec): { shape: number[]; opts: TensorOptions } {
+function parseShapeArgs(args: ShapeArgs | RandomShapeArgs, spec: V.OptionSpec): { shape: number[]; opts: TensorOptions } {
   const entry = spec.entry;
   let n = args.length;
   // A trailing `undefined` is an absent options argument (`torch.zeros(shape, opts)` with opts unset).
@@ -191,22 +196,26 @@ export function empty(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShapeArgs(args, EMPTY_OPTS);
   return fullImpl(shape, 0, opts);
 }
-function randomImpl(kind: 'rand' | 'randn', shape: readonly number[], opts: TensorOptions): Tensor {
+function randomImpl(kind: 'rand' | 'randn', shape: readonly number[], opts: RandomOptions): Tensor {
+  checkGenerator(opts.generator, kind);
   const dtype = opts.dtype ?? 'float32';
   // PyTorch: "check_uniform_bounds" not implemented for 'Long' / "normal_kernel_cpu" for 'Long'.
   if (!isFloating(dtype)) {
     throw new Error(`"${kind === 'rand' ? 'check_uniform_bounds' : 'normal_kernel_cpu'}" not implemented for '${V.scalarName(dtype)}'`);
   }
   gradDtype(opts, dtype);
-  return finish(K.randomK(kind, shape, dtype), opts);
+  return finish(
+    withGenerator(opts.generator, () => K.randomK(kind, shape, dtype)),
+    opts,
+  );
 }
-export function rand(...args: ShapeArgs): Tensor {
+export function rand(...args: RandomShapeArgs): Tensor {
   const { shape, opts } = parseShapeArgs(args, RAND_OPTS);
-  return randomImpl('rand', shape, opts);
+  return randomImpl('rand', shape, opts as RandomOptions);
 }
-export function randn(...args: ShapeArgs): Tensor {
+export function randn(...args: RandomShapeArgs): Tensor {
   const { shape, opts } = parseShapeArgs(args, RANDN_OPTS);
-  return randomImpl('randn', shape, opts);
+  return randomImpl('randn', shape, opts as RandomOptions);
 }
 function likeOpts(t: unknown, opts: TensorOptions | undefined, spec: V.OptionSpec): TensorOptions {
   V.tensor(t, spec.entry, 'input', 1);

@@ -29,6 +29,7 @@ import { SCAN_OPS } from './scan.js';
 import { EXTREMA_OPS } from './extrema.js';
 import { ACTIVATION_OPS } from './activations.js';
 import { ERF_OPS } from './activations_erf.js';
+import { RANDOM_OPS } from './random.js';
 import { NORM_OPS } from './norms.js';
 import { EMBEDDING_OPS } from './embedding.js';
 import { CONV_OPS } from './conv.js';
@@ -58,6 +59,7 @@ export const OPS = {
   ...SCAN_OPS,
   ...EXTREMA_OPS,
   ...ERF_OPS,
+  ...RANDOM_OPS,
   ...ACTIVATION_OPS,
   ...NORM_OPS,
   ...EMBEDDING_OPS,

@@ -262,9 +262,14 @@ function fillLike<T extends Tensor>(self: T, value: number, node: string): T {
   const tracking = checkInplace(self, []);
   // Writing one value needs no overlap check (PyTorch's fill_ has none).
   const fn = tracking ? inplaceNode(node, [self], (g) => [zerosLike(g)]) : null;
-  const src = K.full([], value, self.dtype);
-  K.copyInto(self, src);
-  src.dispose();
+  if (self.isContiguous()) {
+    self._check('copy_'); // the message of the copy below
+    K.fillWith(self, value);
+  } else {
+    const src = K.full([], value, self.dtype);
+    K.copyInto(self, src);
+    src.dispose();
+  }
   self._storage.version++;
   if (fn) rebaseHistory(self, fn);
   return self;

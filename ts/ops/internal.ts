@@ -9,6 +9,7 @@ export {
   contiguousOf,
   copyInto,
   empty,
+  fillWith,
   fromTyped,
   full,
   randomK,
@@ -16,7 +17,7 @@ export {
   scalarConstant,
 } from './kernels/memory.js';
 export { copyPreservingLayout, outputLayout } from './kernels/layout.js';
-export { binary, binaryInto, unary, whereK } from './kernels/elementwise.js';
+export { binary, binaryInto, thresholdBackwardK, unary, whereK } from './kernels/elementwise.js';
 export { type ReduceKind, reduce, softmaxK } from './kernels/reduce.js';
 export { layerNormRowsK } from './kernels/norm.js';
 export { indexAddK, indexSelectK, matmul3 } from './kernels/matmul_index.js';

@@ -79,7 +79,7 @@ export function unaryOp<const N extends string>(s: {
 
 /** relu's gradient, threshold_backward(g, y, 0): g where y > 0 (NaN included: y <= 0 fails), else 0. */
 function thresholdBackward(g: Tensor, y: Tensor): Tensor {
-  const out = noGrad(() => where(compare('le', y, 0), K.full([], 0, g.dtype), g));
+  const out = K.thresholdBackwardK(g, y) ?? noGrad(() => where(compare('le', y, 0), K.full([], 0, g.dtype), g));
   return record(
     'ThresholdBackwardBackward0',
     out,

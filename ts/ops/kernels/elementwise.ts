@@ -79,6 +79,20 @@ export function binaryInto(name: FloatKernel, a: Tensor, b: Tensor): void {
   kernelFor(name, a.dtype)(a._ptr(name), a._ptr(name), b._ptr(name), c.shape.length);
 }
 
+/**
+ * relu's gradient `y <= 0 ? 0 : g` in one pass, when g and y are contiguous float tensors of one
+ * shape and dtype; null otherwise (the caller then composes it from le and where, same bits).
+ */
+export function thresholdBackwardK(g: Tensor, y: Tensor): Tensor | null {
+  if (g.dtype !== y.dtype || (g.dtype !== 'float32' && g.dtype !== 'float64')) return null;
+  if (!g.isContiguous() || !y.isContiguous() || g._shape.length !== y._shape.length) return null;
+  if (g._shape.some((d, i) => d !== y._shape[i])) return null;
+  const out = empty(g._shape, g.dtype);
+  const n = out.numel();
+  if (n > 0) kernelFor('threshold_backward', g.dtype)(out._ptr(), g._ptr('threshold_backward'), y._ptr('threshold_backward'), n);
+  return out;
+}
+
 export function whereK(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(cond._shape, a._shape, b._shape);
   const layout = outputLayout(shape, [cond, a, b]);

@@ -13,7 +13,7 @@ export function empty(shape: Shape, dtype: DType): Tensor {
 }
 
 /** Writes `value` into every element of the contiguous tensor `out`. */
-function fillWith(out: Tensor, value: number): Tensor {
+export function fillWith(out: Tensor, value: number): Tensor {
   const n = out.numel();
   const dtype = out.dtype;
   if (n === 0) return out;
