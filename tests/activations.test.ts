@@ -92,7 +92,7 @@ describe('dropout', () => {
       expect(x.grad?.tolist()).toEqual(v);
       torch.manualSeed(7);
       expect(F.dropout(x.detach(), { p: 0.25 }).tolist()).toEqual(v);
-      expect(y.gradFn?.name).toBe('MulBackward0');
+      expect(y.gradFn?.name()).toBe('MulBackward0');
     }));
   it("refuses p outside [0, 1] with PyTorch's message", () =>
     torch.scope(() => {
@@ -124,7 +124,7 @@ describe('batch_norm', () => {
   it('names its node and the options it does not know', () =>
     torch.scope(() => {
       const x = torch.randn([4, 3]).requiresGrad_();
-      expect(F.batchNorm(x, null, null, null, null, { training: true }).gradFn?.name).toBe('NativeBatchNormBackward0');
+      expect(F.batchNorm(x, null, null, null, null, { training: true }).gradFn?.name()).toBe('NativeBatchNormBackward0');
       expect(() => F.batchNorm(x, null, null, null, null, { train: true } as never)).toThrow(
         "batchNorm() got an unexpected keyword argument 'train'",
       );
@@ -145,15 +145,15 @@ describe('layer_norm, group_norm, embedding, pad', () => {
   it('record the nodes PyTorch records', () =>
     torch.scope(() => {
       const x = torch.randn([2, 4]).requiresGrad_();
-      expect(F.layerNorm(x, [4]).gradFn?.name).toBe('NativeLayerNormBackward0');
-      expect(F.groupNorm(x, 2).gradFn?.name).toBe('NativeGroupNormBackward0');
-      expect(F.embedding(torch.tensor([1], { dtype: 'int64' }), x).gradFn?.name).toBe('EmbeddingBackward0');
-      expect(F.pad(x, [1, 1]).gradFn?.name).toBe('ConstantPadNdBackward0');
-      expect(F.gelu(x).gradFn?.name).toBe('GeluBackward0');
-      expect(F.silu(x).gradFn?.name).toBe('SiluBackward0');
-      expect(F.elu(x).gradFn?.name).toBe('EluBackward0');
-      expect(F.softplus(x).gradFn?.name).toBe('SoftplusBackward0');
-      expect(F.hardtanh(x).gradFn?.name).toBe('HardtanhBackward0');
-      expect(x.erf().gradFn?.name).toBe('ErfBackward0');
+      expect(F.layerNorm(x, [4]).gradFn?.name()).toBe('NativeLayerNormBackward0');
+      expect(F.groupNorm(x, 2).gradFn?.name()).toBe('NativeGroupNormBackward0');
+      expect(F.embedding(torch.tensor([1], { dtype: 'int64' }), x).gradFn?.name()).toBe('EmbeddingBackward0');
+      expect(F.pad(x, [1, 1]).gradFn?.name()).toBe('ConstantPadNdBackward0');
+      expect(F.gelu(x).gradFn?.name()).toBe('GeluBackward0');
+      expect(F.silu(x).gradFn?.name()).toBe('SiluBackward0');
+      expect(F.elu(x).gradFn?.name()).toBe('EluBackward0');
+      expect(F.softplus(x).gradFn?.name()).toBe('SoftplusBackward0');
+      expect(F.hardtanh(x).gradFn?.name()).toBe('HardtanhBackward0');
+      expect(x.erf().gradFn?.name()).toBe('ErfBackward0');
     }));
 });

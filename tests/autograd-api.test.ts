@@ -75,6 +75,20 @@ describe('torch.autograd behaviour', () => {
       ['<UnbindBackward0>', 2],
     ]);
   });
+  it('gradFn.name() is a method, as in PyTorch', () => {
+    // x = torch.ones(2, requires_grad=True); y = (x * 2).sum()
+    // y.grad_fn.name() -> 'SumBackward0'; next: 'MulBackward0', then 'torch::autograd::AccumulateGrad'
+    const x = f64([1, 1]);
+    const y = x.mul(2).sum();
+    const sumNode = y.gradFn;
+    expect(typeof sumNode?.name).toBe('function');
+    expect(sumNode?.name()).toBe('SumBackward0');
+    const [[mul]] = sumNode?.nextFunctions ?? [[null]];
+    expect(mul?.name()).toBe('MulBackward0');
+    const [[acc]] = mul?.nextFunctions ?? [[null]];
+    expect([acc?.name(), String(acc)]).toEqual(['torch::autograd::AccumulateGrad', '<AccumulateGrad>']);
+    expect(String(sumNode)).toBe('<SumBackward0>');
+  });
   it("grad's errors are PyTorch's", () => {
     const x = f64([1, 2]);
     const u = f64([1]);

@@ -134,19 +134,21 @@ describe('toDot: the graph PyTorch 1.13 builds, as make_dot draws it (tests/pyto
 });
 
 type Fn = NonNullable<Tensor['gradFn']>;
-type Visited = Fn | { name: string; nextFunctions: [] };
+type Visited = Fn | { name(): string; nextFunctions: [] };
 /** The graph by a plain walk of gradFn.nextFunctions: each node once, each input -> consumer edge once per use. */
 function walk(root: Tensor): { names: string[]; edges: string[] } {
   const seen = new Set<Visited>();
   const names: string[] = [];
   const edges: string[] = [];
+  // make_dot's label: the type's name, which String() prints in brackets (AccumulateGrad's name() is its C++ name).
+  const label = (fn: Visited): string => String(fn).slice(1, -1);
   const visit = (fn: Visited): void => {
     if (seen.has(fn)) return;
     seen.add(fn);
-    names.push(fn.name);
+    names.push(label(fn));
     for (const [u] of fn.nextFunctions) {
       if (u === null) continue;
-      edges.push(`${u.name}->${fn.name}`);
+      edges.push(`${label(u)}->${label(fn)}`);
       visit(u);
     }
   };
@@ -183,7 +185,7 @@ describe('toDot against the nextFunctions walk', () => {
     }
     // The loss: green, 0-d, fed by its grad_fn.
     expect(g.nodes[0]).toEqual({ label: ['', ' ()'], fill: 'darkolivegreen1' });
-    expect(g.edges.filter(([, b]) => b === 0).map(([a]) => title(a as number))).toEqual([loss.gradFn?.name]);
+    expect(g.edges.filter(([, b]) => b === 0).map(([a]) => title(a as number))).toEqual([loss.gradFn?.name()]);
   });
 
   it('a shared subexpression is one node with two consumers', () => {

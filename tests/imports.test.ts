@@ -20,7 +20,7 @@
 //
 // Layers (lowest first; a value import may only point to the same or a lower layer):
 //   base      dtype, shape, brand, print, core/wasm (and generated kernel types)
-//   state     grad_mode, storage, storage_guards, scope, late, validate (the barrel) and validate/*
+//   state     grad_mode, anomaly_mode, storage, storage_guards, scope, late, validate (the barrel) and validate/*
 //   graph     autograd (Node, record, AutogradError: knows Tensor only as a type)
 //   tensor    tensor, values (the bodies of its value readers: toArray, item, toString...)
 //   kernels   ops/internal, ops/kernels/*, ops/registry (OpSpec, defineOp)
@@ -48,7 +48,7 @@ type Layer = (typeof LAYER_NAMES)[number];
 const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^(runtime|dtype|shape|brand|print)\.ts$/, 'base'],
   [/^core\/[^/]+\.ts$/, 'base'],
-  [/^(grad_mode|storage|storage_guards|scope|late|validate)\.ts$/, 'state'],
+  [/^(grad_mode|anomaly_mode|storage|storage_guards|scope|late|validate)\.ts$/, 'state'],
   [/^validate\/[^/]+\.ts$/, 'state'],
   [/^autograd\.ts$/, 'graph'],
   [/^(tensor|values)\.ts$/, 'tensor'],
@@ -59,7 +59,7 @@ const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^engine\.ts$/, 'engine'],
   [/^(nn|optim|safetensors)\.ts$/, 'api'],
   [/^optim\/[^/]+\.ts$/, 'api'],
-  [/^autograd_(api|functional|function|graph)\.ts$/, 'api'],
+  [/^autograd_(api|functional|function|gradcheck|graph)\.ts$/, 'api'],
   [/^node\.ts$/, 'facade'],
   [/^nn\/[^/]+\.ts$/, 'api'],
   [/^data\/[^/]+\.ts$/, 'api'],

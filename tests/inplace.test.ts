@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { torch, type Tensor } from '../ts/index.js';
 import { expectClose } from './helpers.js';
 
-const name = (t: Tensor): string | null => t.gradFn?.name ?? null;
+const name = (t: Tensor): string | null => t.gradFn?.name() ?? null;
 
 /** The library computes correctly (and grad mode is on) after an error. */
 function stillWorks(): void {

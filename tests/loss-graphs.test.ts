@@ -20,7 +20,7 @@ function walk(t: Tensor): string[] {
   const out: string[] = [];
   const visit = (e: Node | Tensor | null, depth: number): void => {
     if (e === null) return;
-    const name = e instanceof Tensor ? 'AccumulateGrad' : e.name;
+    const name = e instanceof Tensor ? 'AccumulateGrad' : e.name();
     const pad = '  '.repeat(depth);
     if (seen.has(e)) {
       out.push(`${pad}${name} *`);

@@ -155,7 +155,7 @@ describe('nn.Module', () => {
       return [(gi[0] as Tensor).mul(2), (gi[1] as Tensor).mul(3)];
     });
     const y = m(a, b);
-    expect(y.gradFn?.name).toBe('BackwardHookFunctionBackward');
+    expect(y.gradFn?.name()).toBe('BackwardHookFunctionBackward');
     y.sum().backward();
     expect(seen).toEqual([[2, 1, 2]]);
     expect(a.grad?.tolist()).toEqual([[7, 8]]);
@@ -202,7 +202,7 @@ describe('nn.Module', () => {
     const h2 = lin.registerForwardPreHook((_m, a) => [a[0].mul(3)]);
     const h3 = lin.registerForwardHook((_m, _a, o) => o.add(1));
     const y = lin(x);
-    expect(y.gradFn?.name).toBe(REF.hooks.fn);
+    expect(y.gradFn?.name()).toBe(REF.hooks.fn);
     y.mul(
       torch.tensor(
         [
@@ -224,7 +224,7 @@ describe('nn.Module', () => {
     close(lin.weight.grad?.tolist(), REF.hooks.wgrad);
     for (const h of [h1, h2, h3]) h.remove();
     const y2 = lin(x);
-    expect(y2.gradFn?.name).toBe('AddmmBackward0');
+    expect(y2.gradFn?.name()).toBe('AddmmBackward0');
   });
 
   it('prints floats, flags, tuples and empty containers as PyTorch', () => {

@@ -46,7 +46,7 @@ function recorded(y: Tensor, from: number): string[] {
     const n = stack.pop() as Node;
     if (seen.has(n) || n.seq < from) continue;
     seen.add(n);
-    names.add(n.name);
+    names.add(n.name());
     if (n.inner) stack.push(n.inner);
     for (const e of n.next) if (e instanceof Node) stack.push(e);
   }
@@ -88,7 +88,7 @@ describe('registry: gradcheck and gradgradcheck per entry (float64)', () => {
               expect(y.requiresGrad).toBe(true);
               expect(recorded(y, from).filter((n) => !e.nodes.includes(n))).toEqual([]);
               // An op may return its input itself (contiguous of a contiguous tensor): nothing recorded.
-              if (!args.includes(y)) expect(e.nodes).toContain(y.gradFn?.name);
+              if (!args.includes(y)) expect(e.nodes).toContain(y.gradFn?.name());
             }
             const seed = hash(`${e.name}/${c.name}`);
             gradcheck(f, b.leaves, seed);

@@ -72,10 +72,10 @@ describe('scan ops as PyTorch 1.13', () => {
       expect(torch.argmax(x, null, true).shape).toEqual([1, 1]);
       const y = torch.tensor([[1, 3, 3]], f64);
       const m = y.max();
-      expect(m.gradFn?.name).toBe('MaxBackward1');
+      expect(m.gradFn?.name()).toBe('MaxBackward1');
       m.backward();
       expect(vals(y.grad!)).toEqual([0, 0.5, 0.5]);
-      expect(torch.min(y, 0, true).values.gradFn?.name).toBe('MinBackward0');
+      expect(torch.min(y, 0, true).values.gradFn?.name()).toBe('MinBackward0');
     }));
 
   it('norm: general p, p = 0 gives no gradient', () =>
@@ -164,7 +164,7 @@ describe('max/min with a tensor', () => {
       const b = torch.tensor([3, 4, 2.5], { dtype: 'float64' });
       const y = a.max(b);
       expect(vals(y)).toEqual([3, 5, 2.5]);
-      expect(y.gradFn?.name).toBe('MaximumBackward0');
+      expect(y.gradFn?.name()).toBe('MaximumBackward0');
       expect(vals(torch.min(a, b))).toEqual([1, 4, 2]);
     }));
 });

@@ -46,7 +46,7 @@ describe('unbind / split / chunk: PyTorch 1.13 cases (tests/pytorch/split.py)', 
           const want = c.outputs[i];
           expect([...o.shape]).toEqual(want.shape);
           expect(values(o)).toEqual(want.data);
-          expect(o.gradFn?.name).toBe(want.grad_fn);
+          expect(o.gradFn?.name()).toBe(want.grad_fn);
           expect(o._outputNr).toBe(want.output_nr);
           expect(o._storage).toBe(x._storage);
           // unsafe_split / unsafe_chunk: the same storage, but no view for autograd.
@@ -183,7 +183,7 @@ describe("nn.LSTM and nn.GRU: the nodes of their graphs are PyTorch's (unbind fo
       const n = stack.pop() as Node;
       if (seen.has(n)) continue;
       seen.add(n);
-      names.add(n.name);
+      names.add(n.name());
       for (const e of n.next) if (e !== null && !('dtype' in e)) stack.push(e);
     }
     return [...names].sort();

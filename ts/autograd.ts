@@ -5,6 +5,7 @@ import { isGradEnabled } from './grad_mode.js';
 import { legacyTypeName, type DType } from './dtype.js';
 import { fmtShape } from './shape.js';
 import { rt } from './runtime.js';
+import { type AnomalyTrace, anomalyTrace } from './anomaly_mode.js';
 
 export type BackwardRule = (g: Tensor, saved: readonly Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
 /** The rule of a node with several outputs: one gradient per output, null where none arrived. */
@@ -51,11 +52,14 @@ export class AutogradError extends Error {
 
 /** Node sequence numbers: rt.autograd (ts/runtime.ts). */
 const A = rt.autograd;
+const ANOMALY = rt.anomaly;
 /** The output numbers of a node whose inputs all come from one-output nodes (shared, never written). */
 const ZEROS: readonly number[] = Object.freeze(new Array<number>(16).fill(0));
 
 export class Node {
   readonly seq = A.nodeSeq++;
+  /** Where the forward made this node, kept while anomaly detection is on (torch.autograd.detectAnomaly). */
+  readonly anomaly: AnomalyTrace | null = ANOMALY.enabled ? anomalyTrace() : null;
   saved: Tensor[] | null;
   private savedVersions: number[];
   private hadSaved: boolean;
@@ -85,7 +89,8 @@ export class Node {
   preHooks: Map<number, HookTable> | null = null;
 
   constructor(
-    readonly name: string,
+    /** PyTorch's node name (`MulBackward0`): read it with name(), PyTorch's method. */
+    readonly nodeName: string,
     readonly next: EdgeTarget[],
     readonly inputMeta: { shape: readonly number[]; dtype: DType }[],
     readonly rule: BackwardRule,
@@ -108,8 +113,13 @@ export class Node {
     this.hadSaved = freed;
   }
 
+  /** PyTorch's `grad_fn.name()`: the node's name (`MulBackward0`). */
+  name(): string {
+    return this.nodeName;
+  }
+
   toString(): string {
-    return `<${this.name}>`;
+    return `<${this.name()}>`;
   }
 
   /**
@@ -145,7 +155,7 @@ export class Node {
       if (v !== this.savedVersions[i]) {
         // PyTorch names the node that produced the variable: this one for a saved output, the
         // variable's current grad_fn for a saved input.
-        const name = t._savedOutput ? this.name : (t._origin ?? t).gradFn?.name;
+        const name = t._savedOutput ? this.name() : (t._origin ?? t).gradFn?.name();
         const owner = name ? `, which is output ${(t._origin ?? t)._outputNr} of ${name},` : '';
         throw new AutogradError(
           `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
@@ -168,8 +178,11 @@ export class Node {
 
 /** The node that accumulates into a leaf's `.grad` (PyTorch's AccumulateGrad): what `nextFunctions` shows for a leaf. */
 export class AccumulateGrad {
-  readonly name = 'AccumulateGrad';
   constructor(readonly variable: Tensor) {}
+  /** PyTorch's `name()`, its C++ class name (it prints as `<AccumulateGrad>`). */
+  name(): string {
+    return 'torch::autograd::AccumulateGrad';
+  }
   get nextFunctions(): [] {
     return [];
   }

@@ -141,7 +141,8 @@ function buildGraph(outs: readonly Tensor[], names: Map<Tensor, string>, showSav
       declare(fn.variable, varLines(fn.variable), 'lightblue');
       edge(fn.variable, fn);
     }
-    declare(fn, [fn.name], null);
+    // make_dot labels a node with its Python type's name: AccumulateGrad's name() is its C++ name.
+    declare(fn, [fn instanceof AccumulateGrad ? 'AccumulateGrad' : fn.name()], null);
   };
   // make_dot's recursion (an edge to each input, then the input's own walk) with an explicit
   // stack: a graph can be deeper than the JS call stack (a long unrolled loop).

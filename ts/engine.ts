@@ -15,9 +15,12 @@ import { gradCopy, toDtype } from './ops/operands.js';
 import { sum } from './ops/reduction.js';
 import { reshape } from './ops/views.js';
 import { rt } from './runtime.js';
+import { nanMessage, warnAnomaly } from './anomaly_mode.js';
+import * as K from './ops/internal.js';
 
 /** Backward pass numbers: rt.autograd (ts/runtime.ts). */
 const A = rt.autograd;
+const ANOMALY = rt.anomaly;
 const NO_GRADS: readonly (Tensor | null)[] = Object.freeze([]);
 const NO_BACKWARD_OPTS: BackwardOpts = Object.freeze({});
 const BACKWARD_OPTS = V.optionSpec('Tensor.backward', { retainGraph: 'bool', createGraph: 'bool' }, ['inputs']);
@@ -30,6 +33,14 @@ function castGrad(g: Tensor, dtype: DType): Tensor {
 /** The fresh, differentiable copy of a gradient that createGraph stores in .grad (see gradCopy). */
 function storedGrad(g: Tensor, leaf: boolean): Tensor {
   return gradCopy(g, leaf);
+}
+
+/** Whether a gradient holds a NaN (anomaly mode's check), computed by the core: x != x only for NaN. */
+function hasNan(g: Tensor): boolean {
+  return withTemps(() => {
+    const ne = K.binary('ne', g, g, 'bool');
+    return K.reduce('sum', K.castTo(ne, 'float64'), [], false).item() > 0;
+  });
 }
 
 /** Sums a gradient down to `shape` (the adjoint of broadcasting), differentiably. */
@@ -288,76 +299,100 @@ export function runEngine(
   }
   for (const [leaf, st] of leaves) if (st.deps === 0) finishLeaf(leaf);
   const prevMode = isGradEnabled();
+  const prevCurrent = ANOMALY.current;
   setGradEnabled(createGraph);
   try {
     for (let node = ready.pop(); node; node = ready.pop()) {
-      const g = node.pending;
-      node.pending = null;
-      const gs = node.pendingOuts;
-      node.pendingOuts = null;
-      const caps = nodeCapture.get(node);
-      if (caps)
-        for (const [nr, i] of caps) {
-          const gi = node.multi ? (gs?.[nr] ?? null) : g;
-          if (gi) take(i, gi);
-        }
-      const run = !capture || needed.has(node);
-      let grads: readonly (Tensor | null)[] = NO_GRADS;
-      const multi = node.multi;
-      // The tensors' hooks (registration order), then retain_grad sees the hooked gradient.
-      const hooks = run ? node.preHooks : null;
-      if (run && multi && gs) {
-        const hs = hooks ? gs.map((x, nr) => (x ? runHooks(hooks.get(nr), x) : x)) : gs;
-        if (node.retained) for (const t of node.retained) if (hs[t._outputNr]) accumulateInto(t, hs[t._outputNr] as Tensor, createGraph);
-        const saved = node.unpack();
-        grads = withTemps(() => multi.rule(hs, saved, node.needs));
-      } else if (run && g) {
-        const h = hooks ? runHooks(hooks.get(0), g) : g;
-        if (node.retained) for (const t of node.retained) accumulateInto(t, h, createGraph);
-        const saved = node.unpack();
-        grads = withTemps(() => node.rule(h, saved, node.needs));
-      }
-      if (run && !retainGraph) node.release();
-      for (const gi of grads) if (gi) hold(gi);
-      for (let i = 0; run && i < node.next.length; i++) {
-        const target = node.next[i];
-        const raw = grads[i] ?? null;
-        if (!target) continue;
-        let gi = raw;
-        if (gi) {
-          const meta = node.inputMeta[i];
-          if (!sameShape(gi._shape, meta.shape)) {
-            // As PyTorch's engine: a gradient the input's shape broadcasts to is summed down to it;
-            // any other shape is the rule's error.
-            if (!expandableTo(meta.shape, gi._shape)) {
-              throw new AutogradError(
-                `Function ${node.name} returned an invalid gradient at index ${i} - got ${fmtShape(gi._shape)} but expected shape compatible with ${fmtShape(meta.shape)}`,
-              );
-            }
-            gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
+      // Nodes a createGraph backward records remember which node's backward made them (anomaly mode).
+      if (ANOMALY.enabled) ANOMALY.current = node;
+      try {
+        const g = node.pending;
+        node.pending = null;
+        const gs = node.pendingOuts;
+        node.pendingOuts = null;
+        const caps = nodeCapture.get(node);
+        if (caps)
+          for (const [nr, i] of caps) {
+            const gi = node.multi ? (gs?.[nr] ?? null) : g;
+            if (gi) take(i, gi);
           }
-          // Differentiable under createGraph, as PyTorch's engine casts with grad.to(dtype).
-          if (gi.dtype !== meta.dtype) gi = castGrad(gi, meta.dtype);
-          if (gi !== raw) hold(gi);
+        const run = !capture || needed.has(node);
+        let grads: readonly (Tensor | null)[] = NO_GRADS;
+        const multi = node.multi;
+        // The tensors' hooks (registration order), then retain_grad sees the hooked gradient.
+        const hooks = run ? node.preHooks : null;
+        if (run && multi && gs) {
+          const hs = hooks ? gs.map((x, nr) => (x ? runHooks(hooks.get(nr), x) : x)) : gs;
+          if (node.retained) for (const t of node.retained) if (hs[t._outputNr]) accumulateInto(t, hs[t._outputNr] as Tensor, createGraph);
+          const saved = node.unpack();
+          grads = withTemps(() => multi.rule(hs, saved, node.needs));
+        } else if (run && g) {
+          const h = hooks ? runHooks(hooks.get(0), g) : g;
+          if (node.retained) for (const t of node.retained) accumulateInto(t, h, createGraph);
+          const saved = node.unpack();
+          grads = withTemps(() => node.rule(h, saved, node.needs));
         }
-        if (target instanceof Node) {
-          if (gi) deliver(target, node.nextNr[i], gi);
-          if (--target.deps === 0) ready.push(target);
-        } else {
-          const st = leaves.get(target) as { deps: number; pending: Tensor | null };
-          if (gi) addPending(st, gi);
-          if (--st.deps === 0) readyLeaves.push(target);
+        if (run && !retainGraph) node.release();
+        for (const gi of grads) if (gi) hold(gi);
+        // Each gradient in its input's shape and dtype (PyTorch's validate_outputs), then checked for
+        // NaN in anomaly mode, before any is delivered.
+        const fixed: (Tensor | null)[] = [];
+        for (let i = 0; run && i < node.next.length; i++) {
+          const raw = grads[i] ?? null;
+          let gi = raw;
+          if (gi && node.next[i]) {
+            const meta = node.inputMeta[i];
+            if (!sameShape(gi._shape, meta.shape)) {
+              // As PyTorch's engine: a gradient the input's shape broadcasts to is summed down to it;
+              // any other shape is the rule's error.
+              if (!expandableTo(meta.shape, gi._shape)) {
+                throw new AutogradError(
+                  `Function ${node.name()} returned an invalid gradient at index ${i} - got ${fmtShape(gi._shape)} but expected shape compatible with ${fmtShape(meta.shape)}`,
+                );
+              }
+              gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
+            }
+            // Differentiable under createGraph, as PyTorch's engine casts with grad.to(dtype).
+            if (gi.dtype !== meta.dtype) gi = castGrad(gi, meta.dtype);
+            if (gi !== raw) hold(gi);
+          }
+          fixed.push(gi);
         }
-        if (gi && gi !== raw) drop(gi);
+        if (ANOMALY.enabled && ANOMALY.checkNan) {
+          for (let i = 0; i < fixed.length; i++) {
+            const gi = fixed[i];
+            if (gi && node.next[i] && hasNan(gi)) throw new AutogradError(nanMessage(node, i));
+          }
+        }
+        for (let i = 0; i < fixed.length; i++) {
+          const target = node.next[i];
+          const raw = grads[i] ?? null;
+          const gi = fixed[i];
+          if (!target) continue;
+          if (target instanceof Node) {
+            if (gi) deliver(target, node.nextNr[i], gi);
+            if (--target.deps === 0) ready.push(target);
+          } else {
+            const st = leaves.get(target) as { deps: number; pending: Tensor | null };
+            if (gi) addPending(st, gi);
+            if (--st.deps === 0) readyLeaves.push(target);
+          }
+          if (gi && gi !== raw) drop(gi);
+        }
+        for (const gi of grads) if (gi) drop(gi);
+        if (g) drop(g);
+        if (gs) for (const x of gs) if (x) drop(x);
+        // Leaves that have all their gradient accumulate it now (PyTorch runs AccumulateGrad first).
+        for (const leaf of readyLeaves.splice(0)) finishLeaf(leaf);
+      } catch (e) {
+        // Anomaly mode names where the failing node's forward ran (PyTorch warns, then raises).
+        if (ANOMALY.enabled) warnAnomaly(node);
+        throw e;
       }
-      for (const gi of grads) if (gi) drop(gi);
-      if (g) drop(g);
-      if (gs) for (const x of gs) if (x) drop(x);
-      // Leaves that have all their gradient accumulate it now (PyTorch runs AccumulateGrad first).
-      for (const leaf of readyLeaves.splice(0)) finishLeaf(leaf);
     }
   } finally {
     setGradEnabled(prevMode);
+    ANOMALY.current = prevCurrent;
   }
   return captured;
 }

@@ -3,6 +3,8 @@ import { Tensor } from './tensor.js';
 import { grad, backwardAll } from './autograd_api.js';
 import * as functional from './autograd_functional.js';
 import { AutogradFunction, FunctionCtx } from './autograd_function.js';
+import { GradcheckError, gradcheck, gradgradcheck } from './autograd_gradcheck.js';
+import { detectAnomaly, isAnomalyCheckNanEnabled, isAnomalyEnabled, setDetectAnomaly } from './anomaly_mode.js';
 import { toDot, toSvg } from './autograd_graph.js';
 import { torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
@@ -24,6 +26,8 @@ import type { Tensor as TensorT } from './tensor.js';
 
 export type { DType } from './dtype.js';
 export type { GradOptions } from './autograd_api.js';
+export type { AnomalyOptions } from './anomaly_mode.js';
+export type { GradcheckOptions, GradgradcheckOptions } from './autograd_gradcheck.js';
 export type { GraphOptions, GraphParams } from './autograd_graph.js';
 export type { TensorFunction, FunctionalOptions, JacobianOptions } from './autograd_functional.js';
 export type { TensorOptions, TensorLike, Scalar } from './ops/operands.js';
@@ -121,7 +125,10 @@ export const torch = {
   memory,
   setMemoryLimit,
   resetPeakMemory,
-  /** torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)`, `functional` and `graph`. */
+  /**
+   * torch.autograd: `grad(outputs, inputs, opts)`, `backward(tensors, grads, opts)`, `functional`,
+   * custom `Function`, `graph`, anomaly detection and `gradcheck` / `gradgradcheck`.
+   */
   autograd: {
     grad,
     backward: backwardAll,
@@ -131,6 +138,13 @@ export const torch = {
     FunctionCtx,
     /** The graph as a picture (torchviz's make_dot): `toDot(output, opts)` gives DOT text, `toSvg(output, opts)` a standalone SVG. */
     graph: { toDot, toSvg },
+    detectAnomaly,
+    setDetectAnomaly,
+    isAnomalyEnabled,
+    isAnomalyCheckNanEnabled,
+    gradcheck,
+    gradgradcheck,
+    GradcheckError,
   },
   /**
    * Runs `fn` and then disposes every tensor made inside it except those it returns (or `keep`s):

@@ -13,6 +13,7 @@ import type { Storage, Ticket } from './storage.js';
 import type { CoreExports, KernelFn } from './core/wasm.js';
 import type { DType } from './dtype.js';
 import type { LateBound } from './late.js';
+import type { Node } from './autograd.js';
 
 /** A scope of torch.scope, or the library's own (withTemps). */
 export interface Scope {
@@ -85,6 +86,11 @@ export interface Runtime {
   };
   /** autograd.ts / engine.ts: node sequence numbers (creation order) and backward pass numbers. */
   readonly autograd: { nodeSeq: number; pass: number };
+  /**
+   * anomaly_mode.ts: torch.autograd's anomaly detection (`enabled`, `checkNan`) and the node whose
+   * backward is running while it is on (the parent of nodes a createGraph backward records).
+   */
+  readonly anomaly: { enabled: boolean; checkNan: boolean; current: Node | null };
   /** ops/: the shared 0-d scalar tensors (operands.ts) and kernels resolved by family and dtype (internal.ts). */
   readonly ops: {
     readonly scalars: Record<DType, Map<number, Tensor>>;
@@ -193,6 +199,7 @@ export const rt: Runtime = {
   },
   core: { exports: null, kernels: {}, metaPtr: 0, metaView: new Int32Array(0), initHooks: [], embedded: null },
   autograd: { nodeSeq: 0, pass: 0 },
+  anomaly: { enabled: false, checkNan: true, current: null },
   ops: {
     scalars: { float32: new Map(), float64: new Map(), int64: new Map(), bool: new Map() },
     typedKernels: new Map(),

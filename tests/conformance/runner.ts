@@ -675,7 +675,7 @@ export function runVariant(v: Variant, where: string): Result {
   return guard(where, variantProblems(v, where), () => {
     const env = runProgram(v.construct);
     const t = ref(v.construct.print, env);
-    const name = t.gradFn ? t.gradFn.name : null;
+    const name = t.gradFn ? t.gradFn.name() : null;
     return name === v.grad_fn ? [] : [`grad_fn ${name} != expected ${v.grad_fn}`];
   });
 }

@@ -352,7 +352,7 @@ export class Replayer {
           });
           stopped = true;
         } else {
-          const fn = (out as Tensor).gradFn?.name ?? null;
+          const fn = (out as Tensor).gradFn?.name() ?? null;
           if (fn !== rec.fn) issues.push({ kind: 'grad_fn', op: s.op, msg: `step ${i} ${s.op}: grad_fn torch=${rec.fn} asgrad=${fn}` });
         }
       } else if (out !== null && s.op !== 'double_backward') {

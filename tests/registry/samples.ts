@@ -116,7 +116,7 @@ export function build(e: OpSpec, c: Case): Built {
   const domain = e.test.domain ?? DEFAULT_DOMAIN;
   const kinks = e.test.kinks ?? [];
   // amax/amin share a tie's gradient: generated values keep apart so a finite difference never crosses a tie.
-  const distinct = e.test.grad === 'once';
+  const distinct = e.test.distinct ?? false;
   const leaves: Tensor[] = [];
   const grads: boolean[] = [];
   const leaf = (a: FloatArg): number => {

@@ -3,6 +3,7 @@
 // differentiable ops (derivatives.yaml of PyTorch 1.13), so higher orders work.
 import type { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
+import { noGrad } from '../grad_mode.js';
 import type { FloatKernel } from '../core/wasm.js';
 import { SCALAR_NAME } from '../validate/names.js';
 import * as K from './internal.js';
@@ -45,33 +46,80 @@ const INV_SQRT_2PI = 0.3989422804014327;
 const GELU_K = 0.7978845608028654; // sqrt(2 / pi)
 const GELU_C = 0.044715;
 
+/** gelu's derivative at s, written with differentiable ops. */
+function geluPrime(s: Tensor, tanh: boolean): Tensor {
+  if (tanh) {
+    const s2 = s.mul(s);
+    const t = s.add(s2.mul(s).mul(GELU_C)).mul(GELU_K).tanh();
+    const left = t.add(1).mul(0.5);
+    const right = s
+      .mul(0.5)
+      .mul(sub(1, t.mul(t)))
+      .mul(
+        s2
+          .mul(3 * GELU_C)
+          .add(1)
+          .mul(GELU_K),
+      );
+    return left.add(right);
+  }
+  const cdf = erf(s.mul(SQRT1_2)).add(1).mul(0.5);
+  const pdf = s.mul(s).mul(-0.5).exp().mul(INV_SQRT_2PI);
+  return cdf.add(s.mul(pdf));
+}
+
+/**
+ * gelu's second derivative at s: exact, pdf(s) * (2 - s^2); tanh, with t = tanh(u), u = k (s + c s^3):
+ * (1 - t^2) (u' + s (u'' - 2 t u'^2) / 2).
+ */
+function geluSecond(s: Tensor, tanh: boolean): Tensor {
+  const s2 = s.mul(s);
+  if (tanh) {
+    const t = s.add(s2.mul(s).mul(GELU_C)).mul(GELU_K).tanh();
+    const du = s2
+      .mul(3 * GELU_C)
+      .add(1)
+      .mul(GELU_K);
+    const ddu = s.mul(6 * GELU_C * GELU_K);
+    return sub(1, t.mul(t)).mul(du.add(s.mul(0.5).mul(ddu.sub(t.mul(2).mul(du.mul(du))))));
+  }
+  const pdf = s2.mul(-0.5).exp().mul(INV_SQRT_2PI);
+  return pdf.mul(sub(2, s2));
+}
+
+/**
+ * gelu's gradient g * gelu'(s), recorded as PyTorch's gelu_backward (GeluBackwardBackward0): one
+ * node over the upstream gradient and the input, so its graph and names are PyTorch's at every order.
+ */
+function geluBackward(g: Tensor, s: Tensor, tanh: boolean): Tensor {
+  const out = noGrad(() => g.mul(geluPrime(s, tanh)));
+  return record(
+    'GeluBackwardBackward0',
+    out,
+    [g, s],
+    (n) => (n[1] ? [g, s] : [s]),
+    (gg, saved, n) => {
+      const ss = saved[saved.length - 1];
+      return [n[0] ? geluBackward(gg, ss, tanh) : null, n[1] ? gg.mul(saved[0]).mul(geluSecond(ss, tanh)) : null];
+    },
+  );
+}
+
 /** F.gelu(x, { approximate: 'none' | 'tanh' }). */
 export function gelu(x: Tensor, opts?: { approximate?: 'none' | 'tanh' }): Tensor {
   V.options(GELU_OPTS, opts);
   const approximate = opts?.approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') throw new Error(`approximate argument must be either none or tanh.`);
-  if (approximate === 'tanh') {
-    return activation(x, 'gelu', 'GeluKernelImpl', 'gelu_tanh', 'GeluBackward0', [], (g, s): Tensor => {
-      const s2 = s.mul(s);
-      const t = s.add(s2.mul(s).mul(GELU_C)).mul(GELU_K).tanh();
-      const left = t.add(1).mul(0.5);
-      const right = s
-        .mul(0.5)
-        .mul(sub(1, t.mul(t)))
-        .mul(
-          s2
-            .mul(3 * GELU_C)
-            .add(1)
-            .mul(GELU_K),
-        );
-      return g.mul(left.add(right));
-    });
-  }
-  return activation(x, 'gelu', 'GeluKernelImpl', 'gelu', 'GeluBackward0', [], (g, s): Tensor => {
-    const cdf = erf(s.mul(SQRT1_2)).add(1).mul(0.5);
-    const pdf = s.mul(s).mul(-0.5).exp().mul(INV_SQRT_2PI);
-    return g.mul(cdf.add(s.mul(pdf)));
-  });
+  const tanh = approximate === 'tanh';
+  return activation(
+    x,
+    'gelu',
+    'GeluKernelImpl',
+    tanh ? 'gelu_tanh' : 'gelu',
+    'GeluBackward0',
+    [],
+    (g, s): Tensor => geluBackward(g, s, tanh),
+  );
 }
 
 /** F.silu(x) = x * sigmoid(x). */

@@ -102,7 +102,7 @@ function viewOverwrite(g: Tensor, src: Tensor, base: Geometry, view: Geometry): 
 
 function noGradViewMessage(view: Tensor, what: string): string {
   const fn = view._rawGradFn();
-  const prefix = fn ? `Output 0 of ${fn.name} is a view of a view which was created in` : 'A view was created in';
+  const prefix = fn ? `Output 0 of ${fn.name()} is a view of a view which was created in` : 'A view was created in';
   return (
     `${prefix} no_grad mode and ${what} modified inplace with grad mode enabled. Given that this use case is ` +
     'ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the ' +
@@ -118,7 +118,7 @@ function noGradViewMessage(view: Tensor, what: string): string {
 function multiViewMessage(view: Tensor, what: string): string {
   const fn = view._rawGradFn();
   const head = fn
-    ? `Output ${view._outputNr} of ${fn.name} is a view and ${what} modified inplace.`
+    ? `Output ${view._outputNr} of ${fn.name()} is a view and ${what} modified inplace.`
     : `A view was created in no_grad mode and ${what} modified inplace with grad mode enabled.`;
   return (
     `${head} This view is the output of a function that returns multiple views. Such functions do not allow ` +

@@ -254,7 +254,7 @@ export const LOSS_MORE_OPS = {
     saves: 'as sub, abs and the reduction',
     golden: golden(['reduction']),
     functional: { l1Loss: l1LossF },
-    test: { grad: 'once', samples: REDUCTIONS.map((r) => ({ args: [{ shape: [2, 3] }, { shape: [2, 3] }, r] })) },
+    test: { grad: 'twice', samples: REDUCTIONS.map((r) => ({ args: [{ shape: [2, 3] }, { shape: [2, 3] }, r] })) },
   }),
   smoothL1Loss: defineOp({
     ...LOSS,

@@ -136,17 +136,25 @@ const shaped = fresh;
 
 // ---- max_pool2d ------------------------------------------------------------------------------
 
-/** gy scattered to the maxima's positions (max_pool2d's gradient), differentiable in gy. */
-function maxPoolScatter(gy: Tensor, idx: Tensor, g: K.Geometry, shape: readonly number[]): Tensor {
+/**
+ * gy scattered to the maxima's positions (max_pool2d's gradient), differentiable in gy. `self` is
+ * the pooled input where PyTorch's max_pool2d_with_indices_backward takes it: an argument with a
+ * zero derivative, so under createGraph the gradient requires grad whenever the input does (and a
+ * second backward sends the input zeros), as in PyTorch.
+ */
+function maxPoolScatter(gy: Tensor, idx: Tensor, g: K.Geometry, self: Tensor | null, shape: readonly number[]): Tensor {
   const gx = noGrad(() => shaped(K.maxPoolBackK(gy, idx, g), shape));
   return record(
     'MaxPool2DWithIndicesBackwardBackward0',
     gx,
-    [gy],
+    [gy, self],
     () => [],
-    (gg) => [maxPoolGather(gg, idx, g, gy._shape)],
+    (gg, _, n) => [n[0] ? maxPoolGather(gg, idx, g, gy._shape) : null, n[1] ? zerosOf(shape, gg) : null],
   );
 }
+
+/** The zero gradient of an argument with a zero derivative (PyTorch's zeros_like(self)). */
+const zerosOf = (shape: readonly number[], like: Tensor): Tensor => K.full(shape, 0, like.dtype);
 
 /** x read at the maxima's positions (the scatter's adjoint), differentiable in x. */
 function maxPoolGather(x: Tensor, idx: Tensor, g: K.Geometry, shape: readonly number[]): Tensor {
@@ -156,7 +164,7 @@ function maxPoolGather(x: Tensor, idx: Tensor, g: K.Geometry, shape: readonly nu
     y,
     [x],
     () => [],
-    (gy) => [maxPoolScatter(gy, idx, g, x._shape)],
+    (gy) => [maxPoolScatter(gy, idx, g, null, x._shape)],
   );
 }
 
@@ -180,7 +188,7 @@ function maxPoolOf(input: Tensor, g: K.Geometry, withIndices: boolean): Tensor |
     y,
     [input],
     () => [input, idx],
-    (gy, [x, ix]) => [maxPoolScatter(gy, ix, g, x._shape)],
+    (gy, [x, ix]) => [maxPoolScatter(gy, ix, g, x, x._shape)],
   );
   return withIndices ? [out, idx] : out;
 }
@@ -194,18 +202,19 @@ function avgPoolOf(x: Tensor, g: K.Geometry, shape: readonly number[]): Tensor {
     y,
     [x],
     () => [],
-    (gy) => [avgPoolBack(gy, g, x._shape)],
+    (gy) => [avgPoolBack(gy, g, x, x._shape)],
   );
 }
 
-function avgPoolBack(gy: Tensor, g: K.Geometry, shape: readonly number[]): Tensor {
+/** avg_pool2d's gradient; `self` as in maxPoolScatter (avg_pool2d_backward takes the input too). */
+function avgPoolBack(gy: Tensor, g: K.Geometry, self: Tensor | null, shape: readonly number[]): Tensor {
   const gx = noGrad(() => shaped(K.avgPoolBackK(gy, g), shape));
   return record(
     'AvgPool2DBackwardBackward0',
     gx,
-    [gy],
+    [gy, self],
     () => [],
-    (gg) => [avgPoolOf(gg, g, gy._shape)],
+    (gg, _, n) => [n[0] ? avgPoolOf(gg, g, gy._shape) : null, n[1] ? zerosOf(shape, gg) : null],
   );
 }
 
@@ -375,18 +384,19 @@ function adaptiveOf(x: Tensor, g: K.Geometry, shape: readonly number[]): Tensor 
     y,
     [x],
     () => [],
-    (gy) => [adaptiveBack(gy, g, x._shape)],
+    (gy) => [adaptiveBack(gy, g, x, x._shape)],
   );
 }
 
-function adaptiveBack(gy: Tensor, g: K.Geometry, shape: readonly number[]): Tensor {
+/** adaptive_avg_pool2d's gradient; `self` as in maxPoolScatter. */
+function adaptiveBack(gy: Tensor, g: K.Geometry, self: Tensor | null, shape: readonly number[]): Tensor {
   const gx = noGrad(() => shaped(K.adaptiveAvgBackK(gy, g), shape));
   return record(
     'AdaptiveAvgPool2DBackwardBackward0',
     gx,
-    [gy],
+    [gy, self],
     () => [],
-    (gg) => [adaptiveOf(gg, g, gy._shape)],
+    (gg, _, n) => [n[0] ? adaptiveOf(gg, g, gy._shape) : null, n[1] ? zerosOf(shape, gg) : null],
   );
 }
 
@@ -470,20 +480,20 @@ export function adaptiveMaxPool2d(
     y,
     [input],
     () => [input, idx],
-    (gy, [x, ix]) => [adaptiveMaxScatter(gy, ix, g, x._shape)],
+    (gy, [x, ix]) => [adaptiveMaxScatter(gy, ix, g, x, x._shape)],
   );
   return opts?.returnIndices ? [out, idx] : out;
 }
 
 /** gy scattered to the maxima (adaptive_max_pool2d's gradient), differentiable in gy. */
-function adaptiveMaxScatter(gy: Tensor, idx: Tensor, g: K.Geometry, shape: readonly number[]): Tensor {
+function adaptiveMaxScatter(gy: Tensor, idx: Tensor, g: K.Geometry, self: Tensor | null, shape: readonly number[]): Tensor {
   const gx = noGrad(() => shaped(K.maxPoolBackK(gy, idx, g), shape));
   return record(
     'AdaptiveMaxPool2DBackwardBackward0',
     gx,
-    [gy],
+    [gy, self],
     () => [],
-    (gg) => [maxPoolGather(gg, idx, g, gy._shape)],
+    (gg, _, n) => [n[0] ? maxPoolGather(gg, idx, g, gy._shape) : null, n[1] ? zerosOf(shape, gg) : null],
   );
 }
 

@@ -245,7 +245,7 @@ export const REDUCTION_OPS = {
     dtype: 'float',
     saves: 'self and result',
     methods: { amax: true },
-    test: { grad: 'once', samples: reduceSamples() },
+    test: { grad: 'twice', distinct: true, samples: reduceSamples() },
   }),
   amin: defineOp({
     ...REDUCE,
@@ -258,7 +258,7 @@ export const REDUCTION_OPS = {
     dtype: 'float',
     saves: 'self and result',
     methods: { amin: true },
-    test: { grad: 'once', samples: reduceSamples() },
+    test: { grad: 'twice', distinct: true, samples: reduceSamples() },
   }),
   logsumexp: defineOp({
     ...REDUCE,

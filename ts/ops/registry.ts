@@ -56,15 +56,17 @@ export interface Sample {
 
 export interface OpTest {
   /**
-   * 'twice': gradcheck and gradgradcheck in float64; 'once': gradcheck only (the gradient is not
-   * smooth, e.g. piecewise constant in the input); 'no': not differentiable (creation, comparison,
-   * integer results) and the reason why.
+   * 'twice': gradcheck and gradgradcheck in float64; 'once': gradcheck only (a backward that is
+   * not differentiable where PyTorch's is: none left); 'no': not differentiable (creation,
+   * comparison, integer results) and the reason why.
    */
   readonly grad: 'twice' | 'once' | { readonly no: string };
   /** Where generated elementwise samples draw their values (default [-1.5, 1.5]). */
   readonly domain?: Domain;
   /** Points where the op's derivative jumps: generated samples keep this far from them. */
   readonly kinks?: readonly number[];
+  /** Generated values of one tensor keep apart (amax/amin: a tie changes the gradient, so no finite difference may cross one). */
+  readonly distinct?: boolean;
   /** Explicit samples; elementwise and reduction entries also get generated ones. */
   readonly samples?: readonly Sample[];
 }

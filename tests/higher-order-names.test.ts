@@ -1,0 +1,61 @@
+// The node names of double-backward graphs (what `torch.autograd.grad(y, x, { createGraph: true })[0].gradFn`
+// is), against PyTorch 1.13 (gelu: the same with F.gelu(x) / F.gelu(x, approximate='tanh')). Expected values from:
+//   x = torch.randn(1, 2, 4, 4, dtype=torch.float64, requires_grad=True); y = F.max_pool2d(x, 2)  (avg_pool2d,
+//   adaptive_max_pool2d(x, 2), adaptive_avg_pool2d(x, 2))
+//   g, = torch.autograd.grad((y * torch.randn_like(y)).sum(), x, create_graph=True)
+//   g.grad_fn.name(), [n.name() if n else None for n, _ in g.grad_fn.next_functions]
+//   h, = torch.autograd.grad((g * torch.randn_like(g)).sum(), x); h.abs().sum() -> 0.0
+// PyTorch's pool backward takes the pooled input as an argument with a zero derivative: the gradient
+// requires grad through it even when the upstream gradient is a constant, and sends it zeros.
+import { describe, expect, it } from 'vitest';
+import { torch, type Tensor } from '../ts/index.js';
+
+const F = torch.nn.functional;
+
+describe('second-order node names (PyTorch 1.13)', () => {
+  const cases: [string, (x: Tensor) => Tensor, string, string][] = [
+    ['max_pool2d', (x) => F.maxPool2d(x, 2), 'MaxPool2DWithIndicesBackward0', 'MaxPool2DWithIndicesBackwardBackward0'],
+    ['avg_pool2d', (x) => F.avgPool2d(x, 2), 'AvgPool2DBackward0', 'AvgPool2DBackwardBackward0'],
+    ['adaptive_max_pool2d', (x) => F.adaptiveMaxPool2d(x, 2), 'AdaptiveMaxPool2DBackward0', 'AdaptiveMaxPool2DBackwardBackward0'],
+    ['adaptive_avg_pool2d', (x) => F.adaptiveAvgPool2d(x, 2), 'AdaptiveAvgPool2DBackward0', 'AdaptiveAvgPool2DBackwardBackward0'],
+  ];
+  // gelu (both approximations): GeluBackwardBackward0 with [None, AccumulateGrad]; its second
+  // derivative is not zero, so only the names and edges are checked here (values: third-order.test.ts, registry.test.ts).
+  const gelus: [string, (x: Tensor) => Tensor][] = [
+    ['gelu', (x) => F.gelu(x)],
+    ['gelu tanh', (x) => F.gelu(x, { approximate: 'tanh' })],
+  ];
+  for (const [name, f] of gelus) {
+    it(`${name}: GeluBackwardBackward0, at every order`, () => {
+      torch.manualSeed(0);
+      const x = torch.randn([1, 2, 4, 4], { dtype: 'float64', requiresGrad: true });
+      const y = f(x);
+      expect(y.gradFn?.name()).toBe('GeluBackward0');
+      const [g] = torch.autograd.grad(y.mul(torch.randnLike(y)).sum(), x, { createGraph: true });
+      expect(g?.gradFn?.name()).toBe('GeluBackwardBackward0');
+      expect(g?.gradFn?.nextFunctions.map(([n]) => n?.name() ?? null)).toEqual([null, 'torch::autograd::AccumulateGrad']);
+      expect(torch.autograd.gradgradcheck((t: Tensor) => torch.autograd.grad(f(t).sum(), t, { createGraph: true })[0] as Tensor, [x])).toBe(
+        true,
+      );
+    });
+  }
+  for (const [name, f, first, second] of cases) {
+    it(`${name}: ${second}, an edge to the input, zeros sent to it`, () => {
+      torch.manualSeed(0);
+      const x = torch.randn([1, 2, 4, 4], { dtype: 'float64', requiresGrad: true });
+      const y = f(x);
+      expect(y.gradFn?.name()).toBe(first);
+      const [g] = torch.autograd.grad(y.mul(torch.randnLike(y)).sum(), x, { createGraph: true });
+      expect(g?.requiresGrad).toBe(true);
+      expect(g?.gradFn?.name()).toBe(second);
+      expect(g?.gradFn?.nextFunctions.map(([n]) => n?.name() ?? null)).toEqual([null, 'torch::autograd::AccumulateGrad']);
+      const [h] = torch.autograd.grad((g as Tensor).mul(torch.randnLike(g as Tensor)).sum(), x);
+      expect(h?.abs().sum().item()).toBe(0);
+      // With a gradient that requires grad, both edges are live, and the gradient's own is the pool's.
+      const v = torch.randnLike(y).requiresGrad_(true);
+      const [g2] = torch.autograd.grad(y, x, { gradOutputs: [v], createGraph: true });
+      const [gv] = torch.autograd.grad((g2 as Tensor).sum(), v);
+      expect(gv?.shape).toEqual(y.shape);
+    });
+  }
+});
