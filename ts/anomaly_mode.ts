@@ -15,6 +15,7 @@ export interface AnomalyTrace {
   readonly parent: Node | null;
 }
 
+/** Options of `detectAnomaly` / `setDetectAnomaly` (PyTorch's `check_nan`). */
 export interface AnomalyOptions {
   /** Fail when a node's backward returns NaN (default true). */
   checkNan?: boolean;

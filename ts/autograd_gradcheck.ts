@@ -23,6 +23,7 @@ class AssertionError extends Error {
   override name = 'AssertionError';
 }
 
+/** Options of `torch.autograd.gradcheck`: PyTorch 1.13's keyword arguments in camelCase. */
 export interface GradcheckOptions {
   /** Perturbation of the finite differences (default 1e-6). */
   eps?: number;
@@ -42,6 +43,7 @@ export interface GradcheckOptions {
   checkBackwardAd?: boolean;
 }
 
+/** Options of `torch.autograd.gradgradcheck`: PyTorch 1.13's keyword arguments in camelCase. */
 export interface GradgradcheckOptions {
   eps?: number;
   atol?: number;

@@ -28,6 +28,7 @@ export type { DType } from './dtype.js';
 export type { GradOptions } from './autograd_api.js';
 export type { AnomalyOptions } from './anomaly_mode.js';
 export type { GradcheckOptions, GradgradcheckOptions } from './autograd_gradcheck.js';
+export { GradcheckError };
 export type { GraphOptions, GraphParams } from './autograd_graph.js';
 export type { TensorFunction, FunctionalOptions, JacobianOptions } from './autograd_functional.js';
 export type { TensorOptions, TensorLike, Scalar } from './ops/operands.js';
