@@ -169,4 +169,50 @@ describe('torch.autograd.Function (custom ops)', () => {
       'function BadBackward returned an incorrect number of gradients (expected 2, got 1)',
     );
   });
+  // Expected values and messages: PyTorch 1.13 on the same programs (a custom Function whose forward
+  // does x.mul_(2), ctx.mark_dirty(x), returns x; backward g * 2).
+  it("markDirty: the input itself comes back with the Function's node, PyTorch's version bump and errors", () => {
+    type Ctx = InstanceType<typeof torch.autograd.FunctionCtx>;
+    class Double_ extends torch.autograd.Function {
+      static override forward(ctx: Ctx, x: Tensor): Tensor {
+        x.mul_(2);
+        ctx.markDirty(x);
+        return x;
+      }
+      static override backward(_ctx: Ctx, g: Tensor): Tensor {
+        return g.mul(2);
+      }
+    }
+    const a = f64([1, 2, 3]);
+    const x = a.mul(1);
+    const y = Double_.apply<Tensor>(x);
+    expect(y).toBe(x);
+    expect(String(y.gradFn)).toBe('<Double_Backward>');
+    expect(x._version).toBe(2);
+    expect(x.tolist()).toEqual([2, 4, 6]);
+    y.mul(f64([1, 2, 3], false)).sum().backward();
+    expect(a.grad?.tolist()).toEqual([2, 4, 6]);
+    expect(() => Double_.apply(f64([1, 1]))).toThrow('a leaf Variable that requires grad has been used in an in-place operation.');
+    class NotReturned extends torch.autograd.Function {
+      static override forward(ctx: Ctx, x: Tensor): Tensor {
+        x.mul_(2);
+        ctx.markDirty(x);
+        return x.mul(1);
+      }
+      static override backward(_ctx: Ctx, g: Tensor): Tensor {
+        return g;
+      }
+    }
+    expect(() => NotReturned.apply(a.mul(1))).toThrow(
+      'Some elements marked as dirty during the forward method were not returned as output. The inputs that are modified inplace must all be outputs of the Function.',
+    );
+    // No input requires grad: nothing is recorded, the write stays, a new handle comes back.
+    const t = torch.ones(2, { dtype: 'float64' });
+    const u = Double_.apply<Tensor>(t);
+    expect(u).not.toBe(t);
+    expect(u.gradFn).toBe(null);
+    expect(t.tolist()).toEqual([2, 2]);
+    // The library keeps working after the errors.
+    expect(Double_.apply<Tensor>(a.mul(1)).tolist()).toEqual([2, 4, 6]);
+  });
 });

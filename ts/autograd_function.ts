@@ -3,7 +3,7 @@
 // per returned tensor, as PyTorch 1.13 records a custom Function.
 import { Tensor } from './tensor.js';
 import { AutogradError, recordMulti } from './autograd.js';
-import { noGrad } from './grad_mode.js';
+import { isGradEnabled, noGrad } from './grad_mode.js';
 import * as V from './validate.js';
 import { OPS } from './ops/index.js';
 
@@ -15,6 +15,7 @@ export class FunctionCtx {
   /** @internal */ _saved: readonly Tensor[] | null = null;
   /** @internal */ _nonDifferentiable = new Set<Tensor>();
   /** @internal */ _materialize = true;
+  /** @internal */ _dirty = new Set<Tensor>();
   /** Keeps tensors for backward (checked against in-place changes, as PyTorch's saved tensors). */
   saveForBackward(...tensors: (Tensor | null)[]): void {
     for (const t of tensors) if (t !== null) V.tensor(t, 'save_for_backward', 'tensors', 1);
@@ -33,13 +34,38 @@ export class FunctionCtx {
   setMaterializeGrads(value: boolean): void {
     this._materialize = value;
   }
-  /** In-place outputs are not supported yet: refused rather than recorded wrongly. */
-  markDirty(..._tensors: Tensor[]): void {
-    throw new Error('asgrad: ctx.markDirty (a custom Function modifying its inputs in place) is not supported');
+  /**
+   * Inputs that forward modified in place (PyTorch's `ctx.mark_dirty`): each must also be returned,
+   * and the returned tensor is the input itself, its history rebased onto this Function's node.
+   */
+  markDirty(...tensors: Tensor[]): void {
+    for (const t of tensors) V.tensor(t, 'mark_dirty', 'tensors', 1);
+    for (const t of tensors) this._dirty.add(t);
   }
 }
 
 type Grad = Tensor | null | undefined;
+
+/** PyTorch's checks of the tensors forward marked dirty, then their version bump (after the write). */
+function markDirtyOutputs(dirty: ReadonlySet<Tensor>, inputs: readonly Tensor[], outs: readonly Tensor[], recording: boolean): void {
+  for (const d of dirty) {
+    if (!inputs.includes(d)) {
+      console.warn(
+        'UserWarning: Only input Tensors should be given to ctx.mark_dirty(). If a Tensor is not an input, there is no need to pass it to mark_dirty().',
+      );
+    } else if (!outs.includes(d)) {
+      throw new AutogradError(
+        'Some elements marked as dirty during the forward method were not returned as output. The inputs that are modified inplace must all be outputs of the Function.',
+      );
+    } else if (recording && d.requiresGrad && d.isLeaf) {
+      throw new AutogradError('a leaf Variable that requires grad has been used in an in-place operation.');
+    } else if (recording && d._base !== null) {
+      // PyTorch rebases a view through CopySlices around the Function's node; not built yet.
+      throw new AutogradError('asgrad: ctx.markDirty on a view (a custom Function writing a view in place) is not supported');
+    }
+  }
+  for (const d of dirty) if (inputs.includes(d)) d._storage.version++;
+}
 
 /**
  * Subclass with static `forward(ctx, ...args)` and `backward(ctx, ...gradOutputs)`, then call
@@ -72,8 +98,11 @@ export class AutogradFunction {
       if (!(o instanceof Tensor))
         throw new TypeError(`${cls.name}.forward must return a Tensor or a list of Tensors, not ${V.typeName(o)}`);
     const inputs = args.filter((a): a is Tensor => a instanceof Tensor);
-    // An input returned as is becomes a new handle on it: the node must not take over the caller's tensor.
-    const outs = outs0.map((o) => (inputs.includes(o) ? o.detach() : o));
+    const recording = isGradEnabled() && inputs.some((t) => t.requiresGrad);
+    markDirtyOutputs(ctx._dirty, inputs, outs0, recording);
+    // An input returned as is becomes a new handle on it (the node must not take over the caller's
+    // tensor), unless forward modified it in place: then it is that tensor, with a new history.
+    const outs = outs0.map((o) => (inputs.includes(o) && !(recording && ctx._dirty.has(o)) ? o.detach() : o));
     const positions = args.flatMap((a, i) => (a instanceof Tensor ? [i] : []));
     const toSave = ctx._toSave;
     const recorded = recordMulti(
