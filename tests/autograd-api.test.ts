@@ -190,7 +190,9 @@ describe('torch.autograd.Function (custom ops)', () => {
     expect(String(y.gradFn)).toBe('<Double_Backward>');
     expect(x._version).toBe(2);
     expect(x.tolist()).toEqual([2, 4, 6]);
-    y.mul(f64([1, 2, 3], false)).sum().backward();
+    y.mul(f64([1, 2, 3], false))
+      .sum()
+      .backward();
     expect(a.grad?.tolist()).toEqual([2, 4, 6]);
     expect(() => Double_.apply(f64([1, 1]))).toThrow('a leaf Variable that requires grad has been used in an in-place operation.');
     class NotReturned extends torch.autograd.Function {
