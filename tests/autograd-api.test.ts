@@ -218,3 +218,79 @@ describe('torch.autograd.Function (custom ops)', () => {
     expect(Double_.apply<Tensor>(a.mul(1)).tolist()).toEqual([2, 4, 6]);
   });
 });
+
+// Expected messages and values: PyTorch 1.13's torch.autograd.functional with strict=True on the same
+// functions and inputs (x = [0.5, -1, 2], y = [1.5, 0.25], float64).
+describe('torch.autograd.functional with strict', () => {
+  const F = torch.autograd.functional;
+  const x = () => f64([0.5, -1.0, 2.0], false);
+  const y = () => f64([1.5, 0.25], false);
+  const ones = (n: number) => torch.ones(n, { dtype: 'float64' });
+  const STRICT = ' This is not allowed in strict mode.';
+  const LINEAR_JAC = (i: number) =>
+    `While computing the hessian, found that the jacobian of the user-provided function with respect to input ${i} is independent of the input.${STRICT} You should ensure that your function is twice differentiable and that the jacobian depends on the inputs (this would be violated by a linear function for example).`;
+  const cases: [string, () => unknown, string][] = [
+    [
+      'vjp',
+      () => F.vjp((a, _b) => a.mul(2), [x(), y()], ones(3), { strict: true }),
+      `The output of the user-provided function is independent of input 1.${STRICT}`,
+    ],
+    [
+      'jacobian',
+      () => F.jacobian((a, _b) => a.exp(), [x(), y()], { strict: true }),
+      `Output 0 of the user-provided function is independent of input 1.${STRICT}`,
+    ],
+    [
+      'jacobian of a constant',
+      () => F.jacobian(() => ones(2), x(), { strict: true }),
+      'Output 0 of the user-provided function does not require gradients. The outputs must be computed in a differentiable manner from the input when running in strict mode.',
+    ],
+    ['hessian of a linear function', () => F.hessian((a) => a.sum(), x(), { strict: true }), LINEAR_JAC(0)],
+    [
+      'jvp',
+      () => F.jvp((a, _b) => a.mul(2), [x(), y()], [ones(3), ones(2)], { strict: true }),
+      `The output of the user-provided function is independent of input 1.${STRICT}`,
+    ],
+    ['hvp of a linear function', () => F.hvp((a) => a.mul(2).sum(), x(), ones(3), { strict: true }), LINEAR_JAC(0)],
+    [
+      'vhp linear in y',
+      () => F.vhp((a, b) => a.mul(a).sum().add(b.sum()), [x(), y()], [ones(3), ones(2)], { strict: true }),
+      LINEAR_JAC(1),
+    ],
+    [
+      'jacobian with vectorize',
+      () => F.jacobian((a) => a.exp(), x(), { strict: true, vectorize: true }),
+      'torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not supported together. Please either set `strict=False` or `vectorize=False`.',
+    ],
+    [
+      'jacobian with createGraph of a linear function',
+      () => F.jacobian((a) => a.mul(2), x(), { strict: true, createGraph: true }),
+      'The jacobian of the user-provided function is independent of input 0. This is not allowed in strict mode when create_graph=True.',
+    ],
+    [
+      'vjp with createGraph of a linear function',
+      () => F.vjp((a) => a.mul(2), x(), ones(3), { strict: true, createGraph: true }),
+      'The jacobian of the user-provided function is independent of input 0. This is not allowed in strict mode when create_graph=True.',
+    ],
+  ];
+  for (const [what, run, message] of cases) {
+    it(`${what}: PyTorch's error`, () => {
+      expect(run).toThrow(message);
+    });
+  }
+  it('gives the non-strict values when every output depends on every input', () => {
+    const [jx, jy] = F.jacobian((a, b) => a.exp().sum().mul(b), [x(), y()], { strict: true }) as Tensor[];
+    const wantX = [
+      [2.4730819060501923, 0.5518191617571635, 11.083584148395975],
+      [0.41218031767503205, 0.09196986029286058, 1.8472640247326626],
+    ];
+    for (const [i, row] of (jx.tolist() as number[][]).entries())
+      for (const [j, v] of row.entries()) expect(v).toBeCloseTo(wantX[i][j], 12);
+    for (const [i, row] of (jy.tolist() as number[][]).entries()) {
+      for (const [j, v] of row.entries()) expect(v).toBeCloseTo(i === j ? 9.40565681080222 : 0, 12);
+    }
+    // The same independent input without strict: zeros, no error.
+    const [, dy] = F.vjp((a, _b) => a.mul(2), [x(), y()], ones(3)) as [Tensor, Tensor[]];
+    expect(dy[1].tolist()).toEqual([0, 0]);
+  });
+});

@@ -16,7 +16,7 @@ type Inputs = Tensor | Tensor[];
 export interface FunctionalOptions {
   /** Record the backward pass itself, for higher-order derivatives (PyTorch's `create_graph`). */
   createGraph?: boolean;
-  /** asgrad runs the non-strict path only: `strict: true` is refused. */
+  /** Raise PyTorch's errors when an output is independent of an input instead of returning zeros (default false). */
   strict?: boolean;
 }
 /** Keyword arguments of `jacobian` / `hessian` (adds PyTorch's `vectorize` and `strategy`). */
@@ -36,7 +36,6 @@ const HVP_OPTS = FN_OPTS('hvp');
 const VHP_OPTS = FN_OPTS('vhp');
 
 function checkOptions(o: JacobianOptions): void {
-  if (o.strict) throw new Error('asgrad: torch.autograd.functional with strict=True is not supported');
   if (o.strategy !== undefined && o.strategy !== 'reverse-mode')
     throw new Error(`asgrad: strategy '${String(o.strategy)}' is not supported`);
 }
@@ -83,8 +82,66 @@ function autogradGrad(
   return grad(outs, [...inputs], { gradOutputs: gos, createGraph, retainGraph: retainGraph ?? createGraph, allowUnused: true });
 }
 
-/** _fill_in_zeros (non-strict): zeros of each reference's shape where a gradient is null. */
+/** Zeros of each reference's shape where a gradient is null. */
 const fillZeros = (xs: (Tensor | null)[], refs: readonly Tensor[]): Tensor[] => xs.map((x, i) => x ?? OPS.zerosLike.fn(refs[i]));
+
+type Checked = 'outputs' | 'grad_inputs' | 'jacobian' | 'hessian';
+const STRICT = ' This is not allowed in strict mode.';
+/** PyTorch's _check_requires_grad: in strict mode, what must depend on the inputs does. */
+function checkRequiresGrad(xs: readonly (Tensor | null)[], kind: Checked, strict: boolean): void {
+  if (!strict) return;
+  xs.forEach((x, i) => {
+    if (x === null) throw new AutogradError(`The output of the user-provided function is independent of input ${i}.${STRICT}`);
+    if (x.requiresGrad) return;
+    if (kind === 'hessian') {
+      throw new AutogradError(
+        `The hessian of the user-provided function with respect to input ${i} is independent of the input.${STRICT} You should ensure that your function is thrice differentiable and that the hessian depends on the inputs.`,
+      );
+    }
+    if (kind === 'jacobian') {
+      throw new AutogradError(
+        `While computing the hessian, found that the jacobian of the user-provided function with respect to input ${i} is independent of the input. This is not allowed in strict mode. You should ensure that your function is twice differentiable and that the jacobian depends on the inputs (this would be violated by a linear function for example).`,
+      );
+    }
+    if (kind === 'grad_inputs') {
+      throw new AutogradError(
+        `The gradient with respect to input ${i} is independent of the inputs of the user-provided function.${STRICT}`,
+      );
+    }
+    throw new AutogradError(
+      `Output ${i} of the user-provided function does not require gradients. The outputs must be computed in a differentiable manner from the input when running in strict mode.`,
+    );
+  });
+}
+
+type Stage = 'back' | 'back_trick' | 'double_back' | 'double_back_trick';
+/** PyTorch's _fill_in_zeros: zeros where a gradient is null, or in strict mode its error for the stage. */
+function fillIn(xs: (Tensor | null)[], refs: readonly Tensor[], strict: boolean, createGraph: boolean, stage: Stage): Tensor[] {
+  if (strict) {
+    xs.forEach((x, i) => {
+      if (x === null) {
+        if (stage === 'back') throw new AutogradError(`The output of the user-provided function is independent of input ${i}.${STRICT}`);
+        if (stage === 'back_trick') {
+          throw new AutogradError(
+            `The gradient with respect to the input is independent of entry ${i} in the grad_outputs when using the double backward trick to compute forward mode gradients.${STRICT}`,
+          );
+        }
+        if (stage === 'double_back')
+          throw new AutogradError(`The jacobian of the user-provided function is independent of input ${i}.${STRICT}`);
+        throw new AutogradError(
+          `The hessian of the user-provided function is independent of entry ${i} in the grad_jacobian. This is not allowed in strict mode as it prevents from using the double backward trick to replace forward mode AD.`,
+        );
+      }
+      if (createGraph && !x.requiresGrad) {
+        const what = stage.includes('double') ? 'hessian' : 'jacobian';
+        throw new AutogradError(
+          `The ${what} of the user-provided function is independent of input ${i}. This is not allowed in strict mode when create_graph=True.`,
+        );
+      }
+    });
+  }
+  return fillZeros(xs, refs);
+}
 
 function callFn(func: TensorFunction, inputs: Tensor[], what: string): [boolean, Tensor[]] {
   V.callback(func, what);
@@ -114,17 +171,21 @@ export function vjp(func: TensorFunction, inputs: Inputs, v?: Inputs | null, opt
   V.options(VJP_OPTS, opts);
   checkOptions(opts ?? {});
   const createGraph = opts?.createGraph ?? false;
+  const strict = opts?.strict ?? false;
   const [inTuple, ins0] = asTuple(inputs, 'inputs', 'vjp');
   const r = withGradMode(true, () => {
     const ins = preprocess(ins0, createGraph, true);
     const [outTuple, outs] = callFn(func, ins, 'vjp');
+    checkRequiresGrad(outs, 'outputs', strict);
     const vs = vectors(v, outs, 'vjp', 'outputs');
     if (vs === null && (outs.length !== 1 || outs[0].numel() !== 1)) {
       throw new AutogradError('The vector v can only be None if the user-provided function returns a single Tensor with a single element.');
     }
     return { ins, outs, outTuple, vs };
   });
-  const res = withGradMode(createGraph || isGradEnabled(), () => fillZeros(autogradGrad(r.outs, r.ins, r.vs, createGraph), r.ins));
+  const res = withGradMode(createGraph || isGradEnabled(), () =>
+    fillIn(autogradGrad(r.outs, r.ins, r.vs, createGraph), r.ins, strict, createGraph, 'back'),
+  );
   return [unwrap(postprocess(r.outs, createGraph) as Tensor[], r.outTuple), unwrap(postprocess(res, createGraph) as Tensor[], inTuple)];
 }
 
@@ -133,6 +194,7 @@ export function jvp(func: TensorFunction, inputs: Inputs, v?: Inputs | null, opt
   V.options(JVP_OPTS, opts);
   checkOptions(opts ?? {});
   const createGraph = opts?.createGraph ?? false;
+  const strict = opts?.strict ?? false;
   const [, ins0] = asTuple(inputs, 'inputs', 'jvp');
   return withGradMode(true, () => {
     const ins = preprocess(ins0, createGraph, true);
@@ -146,8 +208,10 @@ export function jvp(func: TensorFunction, inputs: Inputs, v?: Inputs | null, opt
       vs = null;
     }
     const [outTuple, outs] = callFn(func, ins, 'jvp');
+    checkRequiresGrad(outs, 'outputs', strict);
     const gradOutputs = outs.map((o) => OPS.zerosLike.fn(o, { requiresGrad: true }));
     const gradInputs = autogradGrad(outs, ins, gradOutputs, true);
+    checkRequiresGrad(gradInputs, 'grad_inputs', strict);
     const live = gradInputs.flatMap((g, i) => (g ? [[g, vs ? vs[i] : null] as const] : []));
     const res = withGradMode(createGraph, () =>
       live.length
@@ -159,7 +223,7 @@ export function jvp(func: TensorFunction, inputs: Inputs, v?: Inputs | null, opt
           )
         : gradOutputs.map(() => null),
     );
-    const out = fillZeros(res, outs);
+    const out = fillIn(res, outs, strict, createGraph, 'back_trick');
     return [unwrap(postprocess(outs, createGraph) as Tensor[], outTuple), unwrap(postprocess(out, createGraph) as Tensor[], outTuple)];
   });
 }
@@ -173,16 +237,34 @@ export function jacobian(func: TensorFunction, inputs: Inputs, opts?: JacobianOp
 function jacobianImpl(func: TensorFunction, inputs: Inputs, o: JacobianOptions): Inputs | Inputs[] {
   checkOptions(o);
   const createGraph = o.createGraph ?? false;
+  const strict = o.strict ?? false;
   const [inTuple, ins0] = asTuple(inputs, 'inputs', 'jacobian');
   return withGradMode(true, () => {
     const ins = preprocess(ins0, createGraph, true);
     const [outTuple, outs] = callFn(func, ins, 'jacobian');
-    const result = outs.map((out) => {
+    checkRequiresGrad(outs, 'outputs', strict);
+    if (strict && o.vectorize) {
+      throw new AutogradError(
+        'torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not supported together. Please either set `strict=False` or `vectorize=False`.',
+      );
+    }
+    const result = outs.map((out, i) => {
       const rows: Tensor[][] = ins.map(() => []);
       const flat = out.reshape([-1]);
       for (let j = 0; j < out.numel(); j++) {
         const vj = autogradGrad([flat.select(0, j)], ins, null, createGraph, true);
-        for (const [k, g] of vj.entries()) rows[k].push(g ?? OPS.zerosLike.fn(ins[k]));
+        for (const [k, g] of vj.entries()) {
+          // PyTorch's messages as 1.13 writes them (the create_graph one names the output index).
+          if (strict && g === null) {
+            throw new AutogradError(`Output ${i} of the user-provided function is independent of input ${k}.${STRICT}`);
+          }
+          if (strict && createGraph && g !== null && !g.requiresGrad) {
+            throw new AutogradError(
+              `The jacobian of the user-provided function is independent of input ${i}. This is not allowed in strict mode when create_graph=True.`,
+            );
+          }
+          rows[k].push(g ?? OPS.zerosLike.fn(ins[k]));
+        }
       }
       return rows.map((r, k) => {
         const stacked = r.length ? OPS.stack.fn(r, 0) : OPS.zeros.fn([0, ...ins[k].shape], { dtype: ins[k].dtype });
@@ -209,16 +291,20 @@ export function hessian(
   const single = (...xs: Tensor[]): Tensor => {
     const out = func(...xs);
     const [tuple, outs] = asTuple(out, 'outputs of the user-provided function', 'hessian');
+    checkRequiresGrad(outs, 'outputs', o.strict ?? false);
     if (tuple && outs.length !== 1) throw new AutogradError('The function given to hessian should return a single Tensor');
     if (outs[0].numel() !== 1)
       throw new AutogradError('The Tensor returned by the function given to hessian should contain a single element');
     return outs[0].squeeze();
   };
   const jacFunc = (...xs: Tensor[]): Tensor[] => {
-    const j = jacobianImpl(single, inTuple ? xs : xs[0], { createGraph: true });
-    return (inTuple ? j : [j]) as Tensor[];
+    const j = (
+      inTuple ? jacobianImpl(single, xs, { createGraph: true }) : [jacobianImpl(single, xs[0], { createGraph: true })]
+    ) as Tensor[];
+    checkRequiresGrad(j, 'jacobian', o.strict ?? false);
+    return j;
   };
-  const res = jacobianImpl((...xs) => jacFunc(...xs), inputs, { createGraph: o.createGraph });
+  const res = jacobianImpl((...xs) => jacFunc(...xs), inputs, { createGraph: o.createGraph, strict: o.strict, vectorize: o.vectorize });
   // jac_func returns a tuple exactly when the inputs are one (PyTorch's _tuple_postprocess(res, (is_inputs_tuple, is_inputs_tuple))).
   return inTuple ? res : (res as Inputs[])[0];
 }
@@ -244,11 +330,13 @@ function hessianProduct(
 ): [Tensor, Inputs] {
   checkOptions(o);
   const createGraph = o.createGraph ?? false;
+  const strict = o.strict ?? false;
   const [inTuple, ins0] = asTuple(inputs, 'inputs', which);
   return withGradMode(true, () => {
     const ins = preprocess(ins0, createGraph, true);
     const vs = vectors(v, ins, which, 'inputs');
     const [outTuple, outs] = callFn(func, ins, which);
+    checkRequiresGrad(outs, 'outputs', strict);
     if (outTuple && outs.length !== 1) throw new AutogradError(`The function given to ${which} should return a single Tensor`);
     if (outs[0].numel() !== 1)
       throw new AutogradError(`The Tensor returned by the function given to ${which} should contain a single element`);
@@ -258,6 +346,7 @@ function hessianProduct(
       );
     }
     const jac = autogradGrad(outs, ins, null, true);
+    checkRequiresGrad(jac, 'jacobian', strict);
     const live = (xs: (Tensor | null)[]): Tensor[] => xs.map((x, i) => x ?? OPS.zerosLike.fn(ins[i]));
     let res: (Tensor | null)[];
     if (which === 'vhp') {
@@ -265,9 +354,11 @@ function hessianProduct(
     } else {
       const gradJac = ins.map((x) => OPS.zerosLike.fn(x, { requiresGrad: true }));
       const doubleBack = autogradGrad(live(jac), ins, gradJac, true);
+      // PyTorch 1.13 checks jac again here (not doubleBack).
+      checkRequiresGrad(jac, 'hessian', strict);
       res = withGradMode(createGraph, () => autogradGrad(live(doubleBack), gradJac, vs, createGraph));
     }
-    const out = fillZeros(res, ins);
+    const out = fillIn(res, ins, strict, createGraph, which === 'vhp' ? 'double_back' : 'double_back_trick');
     return [postprocess(outs, createGraph)[0] as Tensor, unwrap(postprocess(out, createGraph) as Tensor[], inTuple)];
   });
 }
