@@ -43,15 +43,8 @@ export interface GradcheckOptions {
   checkBackwardAd?: boolean;
 }
 
-/** Options of `torch.autograd.gradgradcheck`: PyTorch 1.13's keyword arguments in camelCase. */
-export interface GradgradcheckOptions {
-  eps?: number;
-  atol?: number;
-  rtol?: number;
-  raiseException?: boolean;
-  nondetTol?: number;
-  checkUndefinedGrad?: boolean;
-  checkGradDtypes?: boolean;
+/** Options of `torch.autograd.gradgradcheck`: gradcheck's, with reverse over reverse in place of backward AD. */
+export interface GradgradcheckOptions extends Omit<GradcheckOptions, 'checkBackwardAd'> {
   /** Reverse over reverse is what is checked: must stay true. */
   checkRevOverRev?: boolean;
 }
