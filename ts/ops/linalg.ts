@@ -74,13 +74,40 @@ function mmRaw(a: Tensor, b: Tensor): Tensor {
   return r;
 }
 
+/** A matrix stored column by column (PyTorch's test in mm_mat1/mat2_backward: strides[0] == 1, strides[1] == sizes[0]). */
+function colMajor(x: Tensor): boolean {
+  return x._strides[0] === 1 && x._strides[1] === x._shape[0];
+}
+
+/**
+ * The gradient of mm's first factor, in the factor's own layout as PyTorch's mm_mat1_backward makes
+ * it: a column-major factor gets (mat2 @ gᵀ)ᵀ, so accumulating it into a column-major `.grad` reads
+ * memory in order. Same bits either way: each element is the same products summed in increasing k.
+ */
+function mat1Grad(g: Tensor, mat2: Tensor, col: boolean): Tensor {
+  return col ? mat2.mm(g.t()).t() : g.mm(mat2.t());
+}
+
+/**
+ * The gradient of mm's second factor (PyTorch's mm_mat2_backward): (gᵀ @ mat1)ᵀ for a column-major
+ * factor, such as Linear's `weight.t()`, whose gradient then reaches the weight row-major.
+ */
+function mat2Grad(g: Tensor, mat1: Tensor, col: boolean): Tensor {
+  return col ? g.t().mm(mat1).t() : mat1.t().mm(g);
+}
+
 export function mm(a: Tensor, b: Tensor): Tensor {
   V.tensor(a, 'mm', 'input', 1);
   V.tensor(b, 'mm', 'mat2', 1);
   V.mmOperands(a, b);
   if (a.dtype === 'int64') return viaFloat64(mm, a, b);
   const y = a.dtype === b.dtype ? mmRaw(a, b) : emptyProduct([a._shape[0], b._shape[1]], a.dtype);
-  return recordCross('MmBackward0', y, [a, b], 0, (g, sa, sb, n) => [n[0] ? g.mm(sb.t()) : null, n[1] ? sa.t().mm(g) : null]);
+  const aCol = colMajor(a);
+  const bCol = colMajor(b);
+  return recordCross('MmBackward0', y, [a, b], 0, (g, sa, sb, n) => [
+    n[0] ? mat1Grad(g, sb, aCol) : null,
+    n[1] ? mat2Grad(g, sa, bCol) : null,
+  ]);
 }
 
 export function addmm(bias: Tensor, a: Tensor, b: Tensor): Tensor {
@@ -92,10 +119,12 @@ export function addmm(bias: Tensor, a: Tensor, b: Tensor): Tensor {
   const y = mmRaw(a, b);
   const out = noGrad(() => y.add(bias));
   y.dispose();
+  const aCol = colMajor(a);
+  const bCol = colMajor(b);
   return recordCross('AddmmBackward0', out, [bias, a, b], 1, (g, sa, sb, n) => [
     n[0] ? g : null,
-    n[1] ? g.mm(sb.t()) : null,
-    n[2] ? sa.t().mm(g) : null,
+    n[1] ? mat1Grad(g, sb, aCol) : null,
+    n[2] ? mat2Grad(g, sa, bCol) : null,
   ]);
 }
 
