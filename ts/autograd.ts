@@ -55,6 +55,9 @@ const A = rt.autograd;
 const ANOMALY = rt.anomaly;
 /** The output numbers of a node whose inputs all come from one-output nodes (shared, never written). */
 const ZEROS: readonly number[] = Object.freeze(new Array<number>(16).fill(0));
+/** What a node holds before setSaved, and after release when it saved nothing (never written). */
+const NOTHING_SAVED = Object.freeze([]) as unknown as Tensor[];
+const NO_VERSIONS = Object.freeze([]) as unknown as number[];
 
 export class Node {
   readonly seq = A.nodeSeq++;
@@ -95,10 +98,12 @@ export class Node {
     readonly inputMeta: { shape: readonly number[]; dtype: DType }[],
     readonly rule: BackwardRule,
   ) {
-    this.needs = next.map((t) => t !== null);
+    const needs = new Array<boolean>(next.length);
+    for (let i = 0; i < next.length; i++) needs[i] = next[i] !== null;
+    this.needs = needs;
     this.nextNr = ZEROS.length >= next.length ? ZEROS : next.map(() => 0);
-    this.saved = [];
-    this.savedVersions = [];
+    this.saved = NOTHING_SAVED;
+    this.savedVersions = NO_VERSIONS;
     this.hadSaved = false;
   }
 
@@ -109,7 +114,9 @@ export class Node {
    */
   setSaved(saved: Tensor[], freed = saved.length > 0): void {
     this.saved = saved;
-    this.savedVersions = saved.map((t) => t._storage.version);
+    const versions = new Array<number>(saved.length);
+    for (let i = 0; i < saved.length; i++) versions[i] = saved[i]._storage.version;
+    this.savedVersions = versions;
     this.hadSaved = freed;
   }
 
@@ -172,7 +179,7 @@ export class Node {
   release(): void {
     this.inner?.release();
     if (this.saved) for (const t of this.saved) t._releaseSaved();
-    this.saved = this.hadSaved ? null : [];
+    this.saved = this.hadSaved ? null : NOTHING_SAVED;
   }
 }
 
@@ -217,21 +224,55 @@ export function record(
 }
 
 function makeNode(name: string, inputs: readonly (Tensor | null)[], dtype: DType, rule: BackwardRule): Node {
-  const next = inputs.map((t) => (t?.requiresGrad ? t._edge() : null));
-  const metaIn = inputs.map((t) => (t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype }));
+  // Plain loops: this runs once per recorded op.
+  const n = inputs.length;
+  const next = new Array<EdgeTarget>(n);
+  const metaIn = new Array<{ shape: readonly number[]; dtype: DType }>(n);
+  let multiOut = false;
+  for (let i = 0; i < n; i++) {
+    const t = inputs[i];
+    next[i] = t?.requiresGrad ? t._edge() : null;
+    metaIn[i] = t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype };
+    if (t !== null && t._outputNr !== 0) multiOut = true;
+  }
   const node = new Node(name, next, metaIn, rule);
-  if (inputs.some((t) => t !== null && t._outputNr !== 0)) node.nextNr = inputs.map((t) => t?._outputNr ?? 0);
+  if (multiOut) node.nextNr = inputs.map((t) => t?._outputNr ?? 0);
   return node;
 }
 
 function saveFor(node: Node, save: (needs: readonly boolean[]) => Tensor[], outputs: readonly Tensor[]): void {
-  node.setSaved(
-    save(node.needs).map((t) => {
-      const a = t._aliasForSave();
-      a._savedOutput = outputs.includes(t);
-      return a;
-    }),
-  );
+  const toSave = save(node.needs);
+  const aliases = new Array<Tensor>(toSave.length);
+  for (let i = 0; i < toSave.length; i++) {
+    const t = toSave[i];
+    const a = t._aliasForSave();
+    a._savedOutput = outputs.includes(t);
+    aliases[i] = a;
+  }
+  node.setSaved(aliases);
+}
+
+/**
+ * `record` for a caller that already knows grad mode is on and an input requires grad (see
+ * `recording`), with the tensors to save listed rather than computed by a callback: the op's hot
+ * path then allocates no closure.
+ */
+export function recordSaved(name: string, output: Tensor, inputs: readonly (Tensor | null)[], saved: Tensor[], rule: BackwardRule): Tensor {
+  const node = makeNode(name, inputs, output.dtype, rule);
+  output._setGradFn(node);
+  for (let i = 0; i < saved.length; i++) {
+    const t = saved[i];
+    const a = t._aliasForSave();
+    a._savedOutput = t === output;
+    saved[i] = a;
+  }
+  node.setSaved(saved);
+  return output;
+}
+
+/** Whether `record` would record an op on these inputs (grad mode on, an input requiring grad). */
+export function recording(a: Tensor | null, b: Tensor | null): boolean {
+  return isGradEnabled() && (a?.requiresGrad === true || b?.requiresGrad === true);
 }
 
 /**

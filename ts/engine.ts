@@ -161,15 +161,19 @@ export function runEngine(
 ): (Tensor | null)[] {
   const captured: (Tensor | null)[] = capture ? capture.map(() => null) : [];
   /** Where each captured tensor's gradient is read: its leaf, or (node, output) of a non-leaf. */
-  const leafCapture = new Map<Tensor, number[]>();
-  const nodeCapture = new Map<Node, [number, number][]>();
+  const leafCapture = capture ? new Map<Tensor, number[]>() : null;
+  const nodeCapture = capture ? new Map<Node, [number, number][]>() : null;
   capture?.forEach((t, i) => {
     const e = t._edge();
     if (e instanceof Node) {
-      const list = nodeCapture.get(e) ?? [];
+      const nc = nodeCapture as Map<Node, [number, number][]>;
+      const list = nc.get(e) ?? [];
       list.push([t._outputNr, i]);
-      nodeCapture.set(e, list);
-    } else if (e) leafCapture.set(e, [...(leafCapture.get(e) ?? []), i]);
+      nc.set(e, list);
+    } else if (e) {
+      const lc = leafCapture as Map<Tensor, number[]>;
+      lc.set(e, [...(lc.get(e) ?? []), i]);
+    }
   });
   const pass = ++A.pass;
   // Count, for every node reachable from the roots, how many edges lead into it. The counts and
@@ -186,11 +190,11 @@ export function runEngine(
     nodes.push(n);
     stack.push(n);
   };
-  roots.forEach((r, k) => {
-    const e = r._edge();
+  for (let k = 0; k < roots.length; k++) {
+    const e = roots[k]._edge();
     if (e === null) throw new AutogradError(`element ${k} of tensors does not require grad and does not have a grad_fn`);
     if (e instanceof Node) visit(e);
-  });
+  }
   while (stack.length) {
     const n = stack.pop() as Node;
     for (const t of n.next) {
@@ -206,8 +210,8 @@ export function runEngine(
     }
   }
   // With capture, a node runs only if a captured tensor is at or below it (PyTorch's exec_info).
-  const needed = new Set<Node>();
-  if (capture) {
+  const needed = capture ? new Set<Node>() : null;
+  if (capture && nodeCapture && needed) {
     const memo = new Map<Node, boolean>();
     const leads = (n: Node): boolean => {
       const m = memo.get(n);
@@ -216,7 +220,7 @@ export function runEngine(
       let r = false;
       for (const t of n.next) {
         if (t === null) continue;
-        if (t instanceof Node ? nodeCapture.has(t) || leads(t) : leafCapture.has(t)) r = true;
+        if (t instanceof Node ? nodeCapture.has(t) || leads(t) : (leafCapture?.has(t) ?? false)) r = true;
       }
       memo.set(n, r);
       return r;
@@ -225,16 +229,18 @@ export function runEngine(
   }
   // Gradients in flight are the engine's own: each is disposed once nothing pending refers to it
   // (unless createGraph, where they are part of the new graph, or it is a caller's gradient).
-  const callers = new Set(gradients);
+  // The caller's gradients (usually one: backward's).
+  const callers = gradients.length === 1 ? null : new Set(gradients);
+  const isCaller = (t: Tensor): boolean => (callers === null ? t === gradients[0] : callers.has(t));
   const hold = (t: Tensor): void => {
     t._flowUses = (t._flowPass === pass ? t._flowUses : 0) + 1;
     t._flowPass = pass;
   };
   const drop = (t: Tensor): void => {
     if (--t._flowUses > 0) return;
-    if (!createGraph && !callers.has(t) && !t._heldAsGrad && !keepCaptured.has(t)) t.dispose();
+    if (!createGraph && !isCaller(t) && !t._heldAsGrad && !(keepCaptured?.has(t) ?? false)) t.dispose();
   };
-  const keepCaptured = new Set<Tensor>();
+  const keepCaptured = capture ? new Set<Tensor>() : null;
   /** Sums a gradient into what a node or leaf has received so far in this pass. */
   const addPending = (slot: { pending: Tensor | null }, gi: Tensor): void => {
     const prev = slot.pending;
@@ -261,7 +267,7 @@ export function runEngine(
   };
   const take = (i: number, g: Tensor): void => {
     captured[i] = g;
-    keepCaptured.add(g);
+    keepCaptured?.add(g);
   };
   const ready = new ReadyQueue();
   const readyLeaves: Tensor[] = [];
@@ -273,15 +279,16 @@ export function runEngine(
     st.pending = null;
     if (capture) {
       // PyTorch 1.13 captures a leaf's gradient before its hooks (they run for accumulation only).
-      for (const i of leafCapture.get(leaf) ?? []) take(i, sum);
+      for (const i of leafCapture?.get(leaf) ?? []) take(i, sum);
     } else {
       const hooked = runHooks(leaf._hooks, sum);
-      const sole = hooked === sum && !createGraph && !callers.has(sum) && sum._flowUses === 1;
+      const sole = hooked === sum && !createGraph && !isCaller(sum) && sum._flowUses === 1;
       accumulateInto(leaf, hooked, createGraph, sole);
     }
     drop(sum);
   };
-  roots.forEach((r, k) => {
+  for (let k = 0; k < roots.length; k++) {
+    const r = roots[k];
     const e = r._edge();
     const g = gradients[k];
     hold(g);
@@ -292,7 +299,7 @@ export function runEngine(
       leaves.set(e, st);
       addPending(st, castGrad(g, e.dtype));
     }
-  });
+  }
   for (const r of roots) {
     const e = r._edge();
     if (e instanceof Node && e.deps === 0 && !ready.has(e)) ready.push(e);
@@ -310,13 +317,13 @@ export function runEngine(
         node.pending = null;
         const gs = node.pendingOuts;
         node.pendingOuts = null;
-        const caps = nodeCapture.get(node);
+        const caps = nodeCapture?.get(node);
         if (caps)
           for (const [nr, i] of caps) {
             const gi = node.multi ? (gs?.[nr] ?? null) : g;
             if (gi) take(i, gi);
           }
-        const run = !capture || needed.has(node);
+        const run = needed === null || needed.has(node);
         let grads: readonly (Tensor | null)[] = NO_GRADS;
         const multi = node.multi;
         // The tensors' hooks (registration order), then retain_grad sees the hooked gradient.
@@ -383,7 +390,10 @@ export function runEngine(
         if (g) drop(g);
         if (gs) for (const x of gs) if (x) drop(x);
         // Leaves that have all their gradient accumulate it now (PyTorch runs AccumulateGrad first).
-        for (const leaf of readyLeaves.splice(0)) finishLeaf(leaf);
+        if (readyLeaves.length) {
+          for (let i = 0; i < readyLeaves.length; i++) finishLeaf(readyLeaves[i]);
+          readyLeaves.length = 0;
+        }
       } catch (e) {
         // Anomaly mode names where the failing node's forward ran (PyTorch warns, then raises).
         if (ANOMALY.enabled) warnAnomaly(node);

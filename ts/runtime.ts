@@ -72,6 +72,8 @@ export interface Runtime {
     guardPattern: number;
     readonly guarded: Map<Storage, number>;
     guardFaults: string[];
+    /** A view of the whole WASM memory for spills and restores, remade when the memory grew. */
+    heapView: Uint8Array;
   };
   /** core/wasm.ts: the WebAssembly instance every tensor value lives in. */
   readonly core: {
@@ -196,6 +198,7 @@ export const rt: Runtime = {
     guardPattern: -1,
     guarded: new Map(),
     guardFaults: [],
+    heapView: new Uint8Array(0),
   },
   core: { exports: null, kernels: {}, metaPtr: 0, metaView: new Int32Array(0), initHooks: [], embedded: null },
   autograd: { nodeSeq: 0, pass: 0 },

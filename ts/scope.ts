@@ -122,7 +122,9 @@ function close(scope: Scope, result: unknown): void {
       if (!to.internal) t._storage.markScoped();
     }
   }
-  scope.tensors.length = 0;
+  // A library scope is garbage from here on (nothing can reach it to push again): only user scopes,
+  // which async code may still find through AsyncLocalStorage, are emptied.
+  if (!scope.internal) scope.tensors.length = 0;
 }
 
 /**

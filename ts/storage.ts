@@ -278,9 +278,14 @@ export class Storage {
    */
   spillOut(): void {
     if (this.spill) return;
-    // A fresh buffer filled with set() is cheaper than slice() of the memory in V8.
-    const copy = new Uint8Array(this.bytes);
-    copy.set(new Uint8Array(memoryBuffer(), this.ptr, this.bytes));
+    // A fresh buffer filled with set() is cheaper than slice() of the memory in V8; most spilled
+    // storages are a few bytes (dropped results of small ops), copied without making a view.
+    const n = this.bytes;
+    const p = this.ptr;
+    const copy = new Uint8Array(n);
+    const h = heapBytes();
+    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) copy[i] = h[p + i];
+    else copy.set(h.subarray(p, p + n));
     this.spill = copy;
     release(this);
     this.ptr = 0;
@@ -309,6 +314,15 @@ export class Storage {
 }
 
 export type { Ticket };
+
+/** Storages up to this many bytes are copied byte by byte when spilled (cheaper than a view). */
+const SMALL_COPY = 64;
+/** A view of the whole memory (M.heapView), remade when the memory grew (its old buffer detaches). */
+function heapBytes(): Uint8Array {
+  const buf = memoryBuffer();
+  if (M.heapView.buffer !== buf) M.heapView = new Uint8Array(buf);
+  return M.heapView;
+}
 
 /** Releases `ticket`'s storage reference when `handle` is garbage collected. */
 export function registerHandle(handle: object, ticket: Ticket): void {

@@ -1,7 +1,7 @@
 // Broadcasting binary ops: arithmetic with PyTorch's promotion and Python-scalar operands,
 // comparisons and where (their functions are in ./compare.ts, their entries here).
 import type { Tensor } from '../tensor.js';
-import { record } from '../autograd.js';
+import { type BackwardRule, record, recordSaved, recording } from '../autograd.js';
 import { type DType, isFloating } from '../dtype.js';
 import { withTemps } from '../scope.js';
 import type { FloatKernel } from '../core/wasm.js';
@@ -45,21 +45,29 @@ export function defineBinary(
   // add/sub's alpha scales the second operand inside the op, as PyTorch's kernel does: one node.
   const kernel = (a: Tensor, b: Tensor): Tensor =>
     alpha === undefined ? K.binary(kname, a, b) : withTemps(() => K.binary(kname, a, K.binary('mul', b, K.full([], alpha, b.dtype))));
+  // The plan and the node's rule for each combination of inputs requiring grad, made once: the op's
+  // hot path allocates no closure or plan array.
+  const plans = [plan(false, false), plan(true, false), plan(false, true), plan(true, true)];
+  const none = null as unknown as Tensor;
+  const rules: BackwardRule[] = plans.map(([sa, sb, so = false]) => {
+    // Unsaved tensors are never read by the rule (it only computes the gradients it needs).
+    const ib = sa ? 1 : 0;
+    return (g: Tensor, s: readonly Tensor[], needs: readonly boolean[]) =>
+      rule(g, sa ? s[0] : none, sb ? s[ib] : none, needs, so ? s[s.length - 1] : none);
+  });
   const apply = (ox: Operand, oy: Operand, dtype: DType, cdtype: DType): Tensor => {
     const a = operand(ox, cdtype);
     const b = operand(oy, cdtype);
     let out = kernel(a, b);
     if (cdtype !== dtype) out = K.castTo(out, dtype);
-    const [sa, sb, so = false] = plan(a.requiresGrad, b.requiresGrad);
-    const none = null as unknown as Tensor;
-    return record(
-      node,
-      out,
-      [a, b],
-      () => [...(sa ? [a] : []), ...(sb ? [b] : []), ...(so ? [out] : [])],
-      // Unsaved tensors are never read by the rule (it only computes the gradients it needs).
-      (g, s, needs) => rule(g, sa ? s[0] : none, sb ? s[sa ? 1 : 0] : none, needs, so ? s[s.length - 1] : none),
-    );
+    if (!recording(a, b)) return out;
+    const k = (a.requiresGrad ? 1 : 0) + (b.requiresGrad ? 2 : 0);
+    const [sa, sb, so = false] = plans[k];
+    const saved: Tensor[] = [];
+    if (sa) saved.push(a);
+    if (sb) saved.push(b);
+    if (so) saved.push(out);
+    return recordSaved(node, out, [a, b], saved, rules[k]);
   };
   return (x: Tensor | Scalar, y: Tensor | Scalar): Tensor => {
     const ox = asTensorOperand(x, kname, 'input', 1);
