@@ -26,6 +26,10 @@ if (quick) {
   W7.images = 3200;
 }
 const only = onlyArg ? new Set(onlyArg.split(',')) : null; // W1..W6, W4f, kernels, safetensors
+// --skip=tfjs/wasm,tfjs/cpu: leave peers out of an intermediate run (system/backend prefixes; the
+// table says which were skipped). A full run skips nothing.
+const skipArg = args.find((a) => a.startsWith('--skip='))?.slice(7) ?? '';
+const skip = skipArg ? skipArg.split(',') : [];
 
 interface Workload {
   id: WorkloadId;
@@ -187,7 +191,10 @@ async function main(): Promise<void> {
   // W6 measures memory in a fresh process state: first, before other workloads (asgrad's and the
   // peers') have grown heaps and tuned the spill volume, so its figures do not depend on what ran before.
   const w6 = !only || only.has('W6') ? await runW6(quick) : null;
-  const systems: System[] = [asgrad, tfjsWasm, tfjsCpu, jaxEager, jaxJit];
+  const systems: System[] = [asgrad, tfjsWasm, tfjsCpu, jaxEager, jaxJit].filter(
+    (s) => !skip.some((k) => `${s.system}/${s.backend}`.startsWith(k)),
+  );
+  if (skip.length) console.log(`skipped systems: ${skip.join(', ')}`);
   const torchStart = await startPytorch();
   let torchNote = '';
   if ('system' in torchStart) {
