@@ -15,6 +15,38 @@ describe('autograd engine', () => {
     expect(y.isLeaf).toBe(false);
   });
 
+  it("gives mm's transposed (column-major) factors their gradient in their own layout, as PyTorch's mm_mat1/mat2_backward", () => {
+    // Strides of the gradients the leaves' hooks see, printed by PyTorch 1.13 for the same programs:
+    // F.linear's weight (5x4) (4, 1); mm(a.t(), c) a (4x3) (3, 1), c (2, 1); mm(a2, c2.t()) a2 (4, 1), c2 (4, 1).
+    const strides = new Map<string, number[]>();
+    const grads = new Map<string, Tensor>();
+    const watch = (name: string, t: Tensor): Tensor => {
+      t.registerHook((g) => {
+        strides.set(name, g.stride());
+        grads.set(name, torch.keep(g.clone()));
+      });
+      return t;
+    };
+    const x = torch.randn([3, 4]);
+    const W = watch('W', torch.randn([5, 4], { requiresGrad: true }));
+    torch.nn.functional.linear(x, W, torch.randn([5], { requiresGrad: true })).sum().backward();
+    const a = watch('a', torch.randn([4, 3], { requiresGrad: true }));
+    const c = watch('c', torch.randn([4, 2], { requiresGrad: true }));
+    torch.mm(a.t(), c).sum().backward();
+    const a2 = watch('a2', torch.randn([3, 4], { requiresGrad: true }));
+    const c2 = watch('c2', torch.randn([2, 4], { requiresGrad: true }));
+    torch.mm(a2, c2.t()).sum().backward();
+    expect(Object.fromEntries(strides)).toEqual({ W: [4, 1], a: [3, 1], c: [2, 1], a2: [4, 1], c2: [4, 1] });
+    // The same bits as the other orientation of the product (each element sums the same products in
+    // increasing k; a product does not depend on its operands' order).
+    const ones = (r: number, k: number) => torch.ones([r, k]);
+    const same = (name: string, other: Tensor) => expect(values(grads.get(name) as Tensor)).toEqual(values(other));
+    same('W', x.t().mm(ones(3, 5)).t());
+    same('a', ones(3, 2).mm(c.t()).t());
+    same('c2', a2.t().mm(ones(3, 2)).t());
+    for (const g of grads.values()) g.dispose();
+  });
+
   it('backward(gradient) computes a vector-Jacobian product', () => {
     const x = torch.tensor([1, 2, 3], { requiresGrad: true });
     const y = x.mul(x);
