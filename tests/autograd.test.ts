@@ -29,7 +29,10 @@ describe('autograd engine', () => {
     };
     const x = torch.randn([3, 4]);
     const W = watch('W', torch.randn([5, 4], { requiresGrad: true }));
-    torch.nn.functional.linear(x, W, torch.randn([5], { requiresGrad: true })).sum().backward();
+    torch.nn.functional
+      .linear(x, W, torch.randn([5], { requiresGrad: true }))
+      .sum()
+      .backward();
     const a = watch('a', torch.randn([4, 3], { requiresGrad: true }));
     const c = watch('c', torch.randn([4, 2], { requiresGrad: true }));
     torch.mm(a.t(), c).sum().backward();
