@@ -18,7 +18,7 @@ import * as safetensors from './safetensors.js';
 import { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { init } from './core/wasm.js';
 import { getCore } from './core/wasm.js';
-import { getNumThreads, setNumThreads } from './core/threads.js';
+import { getNumThreads, helperParts, setNumThreads, setThreadMinWork, threadsReady } from './core/threads.js';
 import { stats } from './storage.js';
 import { scope, keep } from './scope.js';
 import { Size } from './shape.js';
@@ -178,6 +178,13 @@ export const torch = {
     if (args.length !== 0) throw new TypeError(`torch.get_num_threads() takes no arguments (${args.length} given)`);
     return getNumThreads();
   },
+  /**
+   * @internal The thread pool's test hooks, reachable from any build or bundle of the library (the
+   * platform check splits even the golden cases' small products): wait until every helper of the
+   * current count has started, set the multiply-adds below which a product stays on one thread,
+   * count the parts helpers ran.
+   */
+  _threads: { ready: threadsReady, setMinWork: setThreadMinWork, helperParts },
   /** torch.Generator: an independent seeded random stream (`new torch.Generator().manualSeed(0)`). */
   Generator,
   /** The global stream that torch.manualSeed seeds and random ops use without a `generator`. */

@@ -37,8 +37,8 @@ const SLOT_WORDS = 32;
  */
 const HELPER_SOURCE = `'use strict';
 const { workerData } = require('node:worker_threads');
-const { module, memory, slot } = workerData;
-const inst = new WebAssembly.Instance(module, { env: { memory } });
+const { wasm, memory, slot } = workerData;
+const inst = new WebAssembly.Instance(wasm, { env: { memory } });
 const kernels = [inst.exports.matmul_part_f32, inst.exports.matmul_part_f64];
 const c = new Int32Array(memory.buffer, slot, ${SLOT_WORDS});
 Atomics.store(c, ${READY}, 1);
@@ -119,7 +119,7 @@ function spawnHelpers(want: number): void {
     ctl.fill(0);
     let worker: NodeWorker;
     try {
-      worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { module: shared.module, memory: shared.memory, slot } });
+      worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { wasm: shared.module, memory: shared.memory, slot } });
     } catch {
       core.free(slot);
       return;
