@@ -52,7 +52,10 @@ describe('the threaded core', () => {
   it('imports its memory, and exports the same kernels as the single-thread core', () => {
     expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     const single = new WebAssembly.Module(readFileSync(join(ROOT, 'build/asgrad.wasm')));
-    const names = (m: WebAssembly.Module) => WebAssembly.Module.exports(m).map((e) => `${e.name}:${e.kind}`).sort();
+    const names = (m: WebAssembly.Module) =>
+      WebAssembly.Module.exports(m)
+        .map((e) => `${e.name}:${e.kind}`)
+        .sort();
     expect(names(mod)).toEqual(names(single));
   });
 
@@ -186,7 +189,9 @@ describe('products split across threads keep every bit', () => {
       const c = torch.matmul(a, b).tolist() as number[][];
       expect(helperParts() - before).toBe(2);
       const ref = naiveMatmul(a.tolist() as number[][], b.tolist() as number[][]);
-      for (let i = 0; i < 29; i++) for (let j = 0; j < 67; j++) expect(Math.abs(((c[i] as number[])[j] as number) - ((ref[i] as number[])[j] as number))).toBeLessThan(1e-9);
+      for (let i = 0; i < 29; i++)
+        for (let j = 0; j < 67; j++)
+          expect(Math.abs(((c[i] as number[])[j] as number) - ((ref[i] as number[])[j] as number))).toBeLessThan(1e-9);
     });
   });
 

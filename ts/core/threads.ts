@@ -196,7 +196,21 @@ export function matmulKernel(dtype: 'f32' | 'f64'): KernelFn {
   const id = dtype === 'f32' ? 0 : 1;
   const es = dtype === 'f32' ? 4 : 8;
   // Thirteen named parameters (not a rest array): this runs for every product, small ones included.
-  return (out: number, a: number, b: number, batch: number, M: number, K: number, N: number, aBs: number, aRs: number, aCs: number, bBs: number, bRs: number, bCs: number): unknown => {
+  return (
+    out: number,
+    a: number,
+    b: number,
+    batch: number,
+    M: number,
+    K: number,
+    N: number,
+    aBs: number,
+    aRs: number,
+    aCs: number,
+    bBs: number,
+    bRs: number,
+    bCs: number,
+  ): unknown => {
     const T = rt.threads;
     const threads = T.num ?? getNumThreads();
     if (threads <= 1 || batch * M * N * K < T.minWork) return whole(out, a, b, batch, M, K, N, aBs, aRs, aCs, bBs, bRs, bCs);

@@ -286,7 +286,9 @@ export async function init(opts: InitOptions = {}): Promise<void> {
   if (C.exports) return;
   // The threaded build needs shared memory; where there is none it cannot be instantiated at all.
   if (importsMemory(m) && !threadsPossible() && typeof SharedArrayBuffer !== 'function') {
-    throw new Error('asgrad: asgrad.threads.wasm needs SharedArrayBuffer, which this host lacks (a page must be cross-origin isolated): load asgrad.wasm instead');
+    throw new Error(
+      'asgrad: asgrad.threads.wasm needs SharedArrayBuffer, which this host lacks (a page must be cross-origin isolated): load asgrad.wasm instead',
+    );
   }
   const shared = rt.threads.shared;
   const instance = await WebAssembly.instantiate(m, importsFor(m));
