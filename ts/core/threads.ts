@@ -113,7 +113,7 @@ function spawnHelpers(want: number): void {
   if (typeof Worker !== 'function') return;
   const core = getCore();
   while (T.helpers.length < want) {
-    const slot = core.alloc(SLOT_WORDS * 4) >>> 0;
+    const slot = core.alloc_uncounted(SLOT_WORDS * 4) >>> 0;
     if (slot === 0) return;
     const ctl = new Int32Array(core.memory.buffer, slot, SLOT_WORDS);
     ctl.fill(0);
@@ -121,7 +121,7 @@ function spawnHelpers(want: number): void {
     try {
       worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { wasm: shared.module, memory: shared.memory, slot } });
     } catch {
-      core.free(slot);
+      core.free_uncounted(slot);
       return;
     }
     // A helper must never keep the process alive: it only ever waits for parts.
@@ -172,8 +172,8 @@ export function setThreadMinWork(n: number): number {
 function helperScratch(h: ThreadHelper, bytes: number): number {
   if (h.scratchBytes >= bytes && h.scratch !== 0) return h.scratch;
   const core = getCore();
-  if (h.scratch !== 0) core.free(h.scratch);
-  h.scratch = bytes > 0xffff0000 ? 0 : core.alloc(bytes) >>> 0;
+  if (h.scratch !== 0) core.free_uncounted(h.scratch);
+  h.scratch = bytes > 0xffff0000 ? 0 : core.alloc_uncounted(bytes) >>> 0;
   h.scratchBytes = h.scratch === 0 ? 0 : bytes;
   return h.scratch;
 }

@@ -27,6 +27,8 @@ export type CoreExports = Pick<
   | 'memory'
   | 'alloc'
   | 'free'
+  | 'alloc_uncounted'
+  | 'free_uncounted'
   | 'heap_bytes'
   | 'allocated_bytes'
   | 'peak_allocated_bytes'
