@@ -18,7 +18,7 @@
 //
 // Small products stay on the calling thread: waking a helper costs 1.5-25 µs.
 import { rt, type ThreadHelper } from '../runtime.js';
-import { getCore, kernel, nodeModule, type KernelFn } from './wasm.js';
+import { getCore, isInitialised, kernel, nodeModule, threadsPossible, type KernelFn } from './wasm.js';
 
 /** i32 words of a control slot: sequence, done, status, ready, kernel, then the 16 arguments. */
 const SEQ = 0;
@@ -81,8 +81,12 @@ function availableCores(): number {
   return Math.max(1, Math.floor(n) || 1);
 }
 
-/** True when the core in use is the threaded build (instantiating the core if needed). */
+/**
+ * True when the core in use is the threaded build (instantiating the core if needed, which only
+ * happens where threads can run: a page that has not called torch.init is not asked for its core).
+ */
 function threaded(): boolean {
+  if (!isInitialised() && !threadsPossible()) return false;
   getCore();
   return rt.threads.shared !== null;
 }
