@@ -36,7 +36,7 @@ const SLOT_WORDS = 32;
  * build or bundle of the library.
  */
 const HELPER_SOURCE = `'use strict';
-const { workerData } = require('node:worker_threads');
+const { workerData } = require('worker_threads');
 const { wasm, memory, slot } = workerData;
 const inst = new WebAssembly.Instance(wasm, { env: { memory } });
 const kernels = [inst.exports.matmul_part_f32, inst.exports.matmul_part_f64];
