@@ -1,5 +1,5 @@
 // asgrad WebAssembly core: re-exports only. See each file for the kernels' contracts.
-export { alloc, free, set_limit_bytes, heap_bytes, allocated_bytes, peak_allocated_bytes, reset_peak, meta_ptr } from "./memory";
+export { alloc, free, alloc_uncounted, free_uncounted, set_limit_bytes, heap_bytes, allocated_bytes, peak_allocated_bytes, reset_peak, meta_ptr } from "./memory";
 export * from "./elementwise";
 export * from "./reduce";
 export * from "./matmul";

@@ -221,9 +221,10 @@ const TILE: usize = memory.data(256, 16);
 
 /** out (row stride N) tile block [mc x nc] += packed A block x packed B block. */
 // @ts-ignore: decorator
-@inline function macroKernel<T>(out: usize, N: i32, pA: usize, pB: usize, mc: i32, nc: i32, kc: i32, first: bool): void {
+@inline function macroKernel<T>(out: usize, N: i32, pA: usize, pB: usize, mc: i32, nc: i32, kc: i32, first: bool, tile: usize): void {
   let W = 2 * lanes<T>();
   let ldo: usize = boff<T>(N);
+  let TILE = tile;
   for (let j = 0; j < nc; j += W) {
     let nr = min<i32>(W, nc - j);
     let pb = pB + boff<T>(j * kc);
@@ -252,13 +253,17 @@ const TILE: usize = memory.data(256, 16);
 // @ts-ignore: decorator
 @inline function matmulT<T>(
   out: usize, a: usize, b: usize, batch: i32, M: i32, K: i32, N: i32,
-  a_bs: i32, a_rs: i32, a_cs: i32, b_bs: i32, b_rs: i32, b_cs: i32
+  a_bs: i32, a_rs: i32, a_cs: i32, b_bs: i32, b_rs: i32, b_cs: i32,
+  o_bs: i32, o_rs: i32, given: usize
 ): void {
   if (batch <= 0 || M <= 0 || N <= 0) return;
-  let mn = M * N;
   if (K <= 0) {
-    let total = batch * mn;
-    for (let i = 0; i < total; i++) st<T>(out, i, <T>0);
+    for (let bt = 0; bt < batch; bt++) {
+      for (let i = 0; i < M; i++) {
+        let row = out + boff<T>(bt * o_bs + i * o_rs);
+        for (let j = 0; j < N; j++) st<T>(row, j, <T>0);
+      }
+    }
     return;
   }
   let W = 2 * lanes<T>();
@@ -273,7 +278,16 @@ const TILE: usize = memory.data(256, 16);
   let mcMax = min<i32>((M + MR - 1) / MR * MR, MC);
   let bBytes: u64 = <u64>kcMax * <u64>ncMax * sizeof<T>();
   let aBytes: u64 = <u64>kcMax * <u64>mcMax * sizeof<T>();
-  let pk: usize = scratch(<usize>(bBytes + aBytes));
+  // A caller-supplied block (a helper thread's share: see ts/core/threads.ts) starts with its own
+  // staging tile; otherwise the instance's scratch arena and static tile.
+  let tile = TILE;
+  let pk: usize = 0;
+  if (given != 0) {
+    tile = given;
+    pk = given + 256;
+  } else {
+    pk = scratch(<usize>(bBytes + aBytes));
+  }
   if (pk == 0) {
     // scalar fallback, identical order
     for (let bt = 0; bt < batch; bt++) {
@@ -283,7 +297,7 @@ const TILE: usize = memory.data(256, 16);
           for (let k = 0; k < K; k++) {
             s += ld<T>(a, bt * a_bs + i * a_rs + k * a_cs) * ld<T>(b, bt * b_bs + k * b_rs + j * b_cs);
           }
-          st<T>(out, bt * mn + i * N + j, s);
+          st<T>(out, bt * o_bs + i * o_rs + j, s);
         }
       }
     }
@@ -296,7 +310,7 @@ const TILE: usize = memory.data(256, 16);
   // A packed once per batch (once in all when broadcast) when it fits one block
   let aOnce = M <= MC && kChunks == 1;
   for (let bt = 0; bt < batch; bt++) {
-    let ob = out + boff<T>(bt * mn);
+    let ob = out + boff<T>(bt * o_bs);
     let ab = a + boff<T>(bt * a_bs);
     let bb = b + boff<T>(bt * b_bs);
     for (let k0 = 0; k0 < K; k0 += kcMax) {
@@ -308,7 +322,7 @@ const TILE: usize = memory.data(256, 16);
         for (let i0 = 0; i0 < M; i0 += MC) {
           let mc = min<i32>(MC, M - i0);
           if (!aOnce || (j0 == 0 && (bt == 0 || a_bs != 0))) packA<T>(pA, ab + boff<T>(i0 * a_rs + k0 * a_cs), mc, kc, a_rs, a_cs);
-          macroKernel<T>(ob + boff<T>(i0 * N + j0), N, pA, pB, mc, nc, kc, first);
+          macroKernel<T>(ob + boff<T>(i0 * o_rs + j0), o_rs, pA, pB, mc, nc, kc, first, tile);
         }
       }
     }
@@ -319,11 +333,43 @@ export function matmul_f32(
   out: usize, a: usize, b: usize, batch: i32, M: i32, K: i32, N: i32,
   a_bs: i32, a_rs: i32, a_cs: i32, b_bs: i32, b_rs: i32, b_cs: i32
 ): void {
-  matmulT<f32>(out, a, b, batch, M, K, N, a_bs, a_rs, a_cs, b_bs, b_rs, b_cs);
+  matmulT<f32>(out, a, b, batch, M, K, N, a_bs, a_rs, a_cs, b_bs, b_rs, b_cs, M * N, N, 0);
 }
 export function matmul_f64(
   out: usize, a: usize, b: usize, batch: i32, M: i32, K: i32, N: i32,
   a_bs: i32, a_rs: i32, a_cs: i32, b_bs: i32, b_rs: i32, b_cs: i32
 ): void {
-  matmulT<f64>(out, a, b, batch, M, K, N, a_bs, a_rs, a_cs, b_bs, b_rs, b_cs);
+  matmulT<f64>(out, a, b, batch, M, K, N, a_bs, a_rs, a_cs, b_bs, b_rs, b_cs, M * N, N, 0);
+}
+
+// A part of a product for one thread of the pool (ts/core/threads.ts): the same loops over a block
+// of batches, rows or columns of the output, whose batch and row strides (o_bs, o_rs) are the whole
+// output's, with the packing scratch (and the staging tile in its first 256 bytes) handed in by the
+// owner instance, since a helper instance must not allocate. Every output element still gets its
+// sum from +0 in increasing k, so any split gives the bits of the whole product.
+export function matmul_part_f32(
+  out: usize, a: usize, b: usize, batch: i32, M: i32, K: i32, N: i32,
+  a_bs: i32, a_rs: i32, a_cs: i32, b_bs: i32, b_rs: i32, b_cs: i32, o_bs: i32, o_rs: i32, pk: usize
+): void {
+  matmulT<f32>(out, a, b, batch, M, K, N, a_bs, a_rs, a_cs, b_bs, b_rs, b_cs, o_bs, o_rs, pk);
+}
+export function matmul_part_f64(
+  out: usize, a: usize, b: usize, batch: i32, M: i32, K: i32, N: i32,
+  a_bs: i32, a_rs: i32, a_cs: i32, b_bs: i32, b_rs: i32, b_cs: i32, o_bs: i32, o_rs: i32, pk: usize
+): void {
+  matmulT<f64>(out, a, b, batch, M, K, N, a_bs, a_rs, a_cs, b_bs, b_rs, b_cs, o_bs, o_rs, pk);
+}
+
+/** Bytes of the scratch block matmul_part needs for an M x K x N part with elements of `es` bytes. */
+export function matmul_part_scratch(M: i32, K: i32, N: i32, es: i32): f64 {
+  if (M <= 0 || N <= 0 || K <= 0) return 256;
+  let W = es == 4 ? 8 : 4;
+  let kChunks = (K + KC - 1) / KC;
+  let kcMax = (K + kChunks - 1) / kChunks;
+  let ncCap = max<i32>(W, NCB / (kcMax * es) / W * W);
+  let nBlocks = (N + ncCap - 1) / ncCap;
+  let NC = min<i32>(ncCap, ((N + nBlocks - 1) / nBlocks + W - 1) / W * W);
+  let ncMax = min<i32>((N + W - 1) / W * W, NC);
+  let mcMax = min<i32>((M + MR - 1) / MR * MR, MC);
+  return 256.0 + <f64>kcMax * <f64>(ncMax + mcMax) * <f64>es;
 }

@@ -149,6 +149,26 @@ export function free(ptr: usize): void {
   store<usize>(head, ptr);
 }
 
+/** Like alloc, for a block the runtime keeps for itself (the thread pool's control slots and its
+ *  helpers' scratch): not counted in allocated_bytes or the peak, which describe what tensors and
+ *  kernels use, so that starting helpers changes no memory figure. Free it with free_uncounted. */
+export function alloc_uncounted(bytes: u32): usize {
+  let peak = peakBytes;
+  let p = alloc(bytes);
+  if (p != 0) {
+    liveBytes -= <usize>classSize(<i32>load<u32>(p - HEADER));
+    peakBytes = peak;
+  }
+  return p;
+}
+
+/** Frees a block of alloc_uncounted. */
+export function free_uncounted(ptr: usize): void {
+  if (ptr == 0 || load<u32>(ptr - HEADER, 4) != LIVE_TAG) return;
+  liveBytes += <usize>classSize(<i32>load<u32>(ptr - HEADER));
+  free(ptr);
+}
+
 /** Size of linear memory in bytes (an f64: 4 GiB does not fit a u32). */
 export function heap_bytes(): f64 {
   return <f64>memory.size() * 65536.0;

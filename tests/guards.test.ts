@@ -563,6 +563,9 @@ const NOT_OPS = new Set([
   'scope',
   'keep',
   'manualSeed',
+  // the thread count of matrix products (tests/threads.test.ts)
+  'setNumThreads',
+  'getNumThreads',
   // the random generators' state (words copied in and out of the core, no tensor kernel)
   'Generator',
   'getRngState',

@@ -18,6 +18,7 @@ import * as safetensors from './safetensors.js';
 import { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import { init } from './core/wasm.js';
 import { getCore } from './core/wasm.js';
+import { getNumThreads, helperParts, setNumThreads, setThreadMinWork, threadsReady } from './core/threads.js';
 import { stats } from './storage.js';
 import { scope, keep } from './scope.js';
 import { Size } from './shape.js';
@@ -159,6 +160,31 @@ export const torch = {
     return keep(t);
   },
   manualSeed,
+  /**
+   * Sets how many threads matrix products (matmul, linear, convolutions) may use, the calling one
+   * included (PyTorch's `torch.set_num_threads(n)`). Results are bit-identical for every count:
+   * products are split by output, never along a sum. Where threads cannot run (a page's main
+   * thread, Cloudflare workers, no SharedArrayBuffer) the count stays 1. docs/design.md, "Threads".
+   */
+  setNumThreads: (...args: [n: number]): void => {
+    if (args.length !== 1) throw new TypeError(`torch.set_num_threads() takes exactly one argument (${args.length} given)`);
+    const n = args[0] as unknown;
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw new Error(`set_num_threads expects an int, but got ${V.typeName(n)}`);
+    if (n <= 0) throw new Error('set_num_threads expects a positive integer');
+    setNumThreads(n);
+  },
+  /** The threads matrix products may use (PyTorch's `torch.get_num_threads()`): by default the cores available, 1 where threads cannot run. */
+  getNumThreads: (...args: []): number => {
+    if (args.length !== 0) throw new TypeError(`torch.get_num_threads() takes no arguments (${args.length} given)`);
+    return getNumThreads();
+  },
+  /**
+   * @internal The thread pool's test hooks, reachable from any build or bundle of the library (the
+   * platform check splits even the golden cases' small products): wait until every helper of the
+   * current count has started, set the multiply-adds below which a product stays on one thread,
+   * count the parts helpers ran.
+   */
+  _threads: { ready: threadsReady, setMinWork: setThreadMinWork, helperParts },
   /** torch.Generator: an independent seeded random stream (`new torch.Generator().manualSeed(0)`). */
   Generator,
   /** The global stream that torch.manualSeed seeds and random ops use without a `generator`. */

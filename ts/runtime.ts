@@ -29,6 +29,21 @@ export interface ALS<T> {
   run<R>(store: T, fn: () => R): R;
 }
 
+/** One helper thread of the pool (core/threads.ts). */
+export interface ThreadHelper {
+  /** The worker (node:worker_threads' Worker or a Web Worker), as far as the pool uses it. */
+  readonly worker: { terminate(): unknown };
+  /** Byte address of its control slot (i32 words: see core/threads.ts) in the shared memory. */
+  readonly slot: number;
+  /** Its control slot as i32 words. */
+  readonly ctl: Int32Array;
+  /** Jobs sent so far (the slot's sequence word). */
+  seq: number;
+  /** Its scratch block (owner-allocated) and the block's size in bytes. */
+  scratch: number;
+  scratchBytes: number;
+}
+
 /** What one loaded copy of asgrad says about itself to the others (see "Copies"). */
 export interface CopyInfo {
   /** 1 for the first copy loaded in this JavaScript realm, 2 for the second... */
@@ -85,6 +100,19 @@ export interface Runtime {
     readonly initHooks: Array<() => void>;
     /** Bytes embedded by a bundle (the browser bundle carries the .wasm as base64). */
     embedded: Uint8Array | null;
+  };
+  /** core/threads.ts: the thread pool (torch.setNumThreads) and the shared memory it needs. */
+  readonly threads: {
+    /** torch.getNumThreads(); null until first asked or set (then: the cores available, or 1). */
+    num: number | null;
+    /** The threaded core's module and shared memory; null with the single-thread core (or none yet). */
+    shared: { module: WebAssembly.Module; memory: WebAssembly.Memory } | null;
+    /** Helper workers started so far, each with its control slot and scratch block in the shared memory. */
+    readonly helpers: ThreadHelper[];
+    /** Below this many multiply-adds a product runs on the calling thread alone (waking helpers costs more). */
+    minWork: number;
+    /** Parts of products run by helpers so far (tests check that a split really happened). */
+    helperParts: number;
   };
   /** autograd.ts / engine.ts: node sequence numbers (creation order) and backward pass numbers. */
   readonly autograd: { nodeSeq: number; pass: number };
@@ -201,6 +229,7 @@ export const rt: Runtime = {
     heapView: new Uint8Array(0),
   },
   core: { exports: null, kernels: {}, metaPtr: 0, metaView: new Int32Array(0), initHooks: [], embedded: null },
+  threads: { num: null, shared: null, helpers: [], minWork: 1 << 20, helperParts: 0 },
   autograd: { nodeSeq: 0, pass: 0 },
   anomaly: { enabled: false, checkNan: true, current: null },
   ops: {

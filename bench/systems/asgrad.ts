@@ -259,9 +259,49 @@ function w10(): Runner {
   };
 }
 
+type Workloads = System['workloads'];
+
+/**
+ * The workloads run with `n` threads (torch.setNumThreads before every run and check: the systems
+ * take turns in one process, so each sets its own count), once every helper has started.
+ */
+function withThreads(n: number, workloads: Workloads): Workloads {
+  const out: Workloads = {};
+  for (const [id, make] of Object.entries(workloads) as [keyof Workloads, NonNullable<Workloads[keyof Workloads]>][]) {
+    out[id] = async () => {
+      torch.setNumThreads(n);
+      if ((await torch._threads.ready()) < n) return { unsupported: `only ${torch.getNumThreads()} thread(s) can run here` };
+      const r = await make();
+      if ('unsupported' in r) return r;
+      return {
+        ...r,
+        run(k) {
+          torch.setNumThreads(n);
+          return r.run(k);
+        },
+        check() {
+          torch.setNumThreads(n);
+          return r.check();
+        },
+      };
+    };
+  }
+  return out;
+}
+
+const ALL: Workloads = { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W7: w7, W8: w8, W9: w9, W10: w10 };
+
 export const asgrad: System = {
   system: 'asgrad',
   backend: 'wasm-simd128',
   threads: 1,
-  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W5: w5, W7: w7, W8: w8, W9: w9, W10: w10 },
+  workloads: withThreads(1, ALL),
+};
+
+/** asgrad with 2 threads on the workloads the thread pool splits (issue 14's goal: W4 and W9 >= 1.7x one thread). */
+export const asgrad2: System = {
+  system: 'asgrad',
+  backend: 'wasm-simd128',
+  threads: 2,
+  workloads: withThreads(2, { W4: w4, W4f512: w4f(512), W4f1024: w4f(1024), W9: w9 }),
 };

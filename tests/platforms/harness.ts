@@ -564,13 +564,27 @@ export function readExpected(): Hashes {
   return JSON.parse(readFileSync(EXPECTED_FILE, 'utf8')) as Hashes;
 }
 
-/** One entry per group: null when it matches, else a message naming the runtime and group. */
+/**
+ * The runtimes with a thread pool (node:worker_threads and shared memory), where every group is
+ * hashed with 1, 2 and 3 threads (hashes.ts, computeHashesThreads); the others run one thread (a
+ * page's main thread may not block, workerd has no threads).
+ */
+export const THREADED_RUNTIMES: ReadonlySet<string> = new Set(['node', 'node-cjs', 'deno', 'bun']);
+
+/**
+ * One entry per group: null when it matches, else a message naming the runtime and group; then the
+ * `threads` entry: the thread counts the runtime hashed with, which must be all of them where threads exist.
+ */
 export function compareHashes(r: RunResult, expected: Hashes): { group: string; hash: string; problem: string | null }[] {
   if (!r.hashes) return [{ group: 'all', hash: '-', problem: `${r.runtime}: ${r.error ?? 'no result'}` }];
-  return GROUPS.map((g) => {
+  const groups = GROUPS.map((g) => {
     const got = r.hashes?.[g] ?? '(missing)';
     const want = expected[g];
     const problem = got === want ? null : `${r.runtime} ${g}: hash ${got} differs from expected ${want ?? '(none)'}`;
     return { group: g, hash: got, problem };
   });
+  const threads = r.hashes.threads ?? '(missing)';
+  const want = THREADED_RUNTIMES.has(r.runtime) ? '1,2,3' : '1';
+  const problem = threads === want ? null : `${r.runtime}: hashed with threads ${threads}, expected ${want}`;
+  return [...groups, { group: 'threads', hash: threads, problem }];
 }

@@ -272,3 +272,39 @@ export function computeHashes(golden: GoldenFiles): Record<string, string> {
   out.fashion = fh.digest();
   return out;
 }
+
+/** The thread counts every group is hashed with where threads exist (one elsewhere). */
+export const THREAD_COUNTS = [1, 2, 3];
+
+/**
+ * computeHashes once per thread count of THREAD_COUNTS the host can run (torch.setNumThreads, with
+ * every product split however small); a group whose hash differs between counts gets a hash that
+ * names each count's, so it fails the comparison. `threads` lists the counts that ran ("1,2,3" where
+ * the pool exists, "1" elsewhere).
+ */
+export async function computeHashesThreads(golden: GoldenFiles): Promise<Record<string, string>> {
+  const before = torch.getNumThreads();
+  const runs: [number, Record<string, string>][] = [];
+  for (const n of THREAD_COUNTS) {
+    torch.setNumThreads(n);
+    if (torch.getNumThreads() !== n) continue;
+    if ((await torch._threads.ready()) !== n) throw new Error(`only ${torch.getNumThreads()} of ${n} threads started`);
+    const minWork = torch._threads.setMinWork(1);
+    const parts = torch._threads.helperParts();
+    try {
+      runs.push([n, computeHashes(golden)]);
+    } finally {
+      torch._threads.setMinWork(minWork);
+    }
+    if (n > 1 && torch._threads.helperParts() === parts) throw new Error(`with ${n} threads no product was split`);
+  }
+  torch.setNumThreads(before);
+  const [first, ...rest] = runs;
+  if (!first) throw new Error('no thread count ran');
+  const out: Record<string, string> = {};
+  for (const [g, h] of Object.entries(first[1])) {
+    out[g] = rest.every(([, r]) => r[g] === h) ? h : runs.map(([n, r]) => `${n} threads: ${r[g]}`).join(', ');
+  }
+  out.threads = runs.map(([n]) => n).join(',');
+  return out;
+}

@@ -27,6 +27,8 @@ export type CoreExports = Pick<
   | 'memory'
   | 'alloc'
   | 'free'
+  | 'alloc_uncounted'
+  | 'free_uncounted'
   | 'heap_bytes'
   | 'allocated_bytes'
   | 'peak_allocated_bytes'
@@ -150,6 +152,77 @@ function readCore(read: (u: URL) => Uint8Array, url: URL): Uint8Array {
   }
 }
 
+// ---- the threaded core ------------------------------------------------------------------------------
+// build/asgrad.threads.wasm is the same code compiled with the threads feature and an imported
+// shared memory (asconfig.json, target `threads`): the owner instance made here allocates and grows;
+// the thread pool's helpers (core/threads.ts) instantiate the same module on the same memory and only
+// run kernels on parts of the output. Its data segments were moved into a custom section by
+// scripts/threads-wasm.mjs (an instantiation would rewrite them into the shared memory under the
+// owner's feet), so the owner copies them in once, here, before instantiating.
+
+/** Pages the threaded core's memory may grow to: 4 GiB, as the single-thread core. */
+const MAX_PAGES = 65536;
+
+/**
+ * True where a thread pool can run: shared memory exists (a page must be cross-origin isolated for
+ * it), and the host has node:worker_threads (Node, Deno, Bun), whose threads may block in
+ * Atomics.wait on the main thread too. A page's main thread may not block, and workerd has no
+ * threads: both keep the single-thread core.
+ */
+export function threadsPossible(): boolean {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return false;
+  const wt = nodeModule<{ Worker?: unknown }>('worker_threads');
+  return wt !== null && typeof wt.Worker === 'function';
+}
+
+/** True for the threaded build (it imports its memory; the single-thread build defines its own). */
+function importsMemory(m: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(m).some((i) => i.kind === 'memory');
+}
+
+/** A fresh shared memory for the threaded module, holding its static data. */
+function sharedMemoryFor(m: WebAssembly.Module): WebAssembly.Memory {
+  // 16 pages: the minimum the module declares for its import (asconfig.json, initialMemory).
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+  const section = WebAssembly.Module.customSections(m, 'asgrad.data')[0];
+  if (section) {
+    const dv = new DataView(section);
+    const mem = new Uint8Array(memory.buffer);
+    let pos = 4;
+    for (let i = dv.getUint32(0, true); i > 0; i--) {
+      const offset = dv.getUint32(pos, true);
+      const len = dv.getUint32(pos + 4, true);
+      mem.set(new Uint8Array(section, pos + 8, len), offset);
+      pos += 8 + len;
+    }
+  }
+  return memory;
+}
+
+/** The imports of module `m` (the shared memory for the threaded build), recording it for the pool. */
+function importsFor(m: WebAssembly.Module): WebAssembly.Imports {
+  if (!importsMemory(m)) return {};
+  const memory = sharedMemoryFor(m);
+  rt.threads.shared = { module: m, memory };
+  return { env: { memory } };
+}
+
+/** build/asgrad.threads.wasm beside asgrad.wasm. */
+function threadsUrl(url: URL): URL {
+  return new URL(url.href.replace(/asgrad\.wasm$/, 'asgrad.threads.wasm'));
+}
+
+/** The threaded core's bytes beside `url` where threads can run and the file is there; else null. */
+function threadedBytes(read: (u: URL) => Uint8Array, url: URL): Uint8Array | null {
+  if (!threadsPossible() || !url.href.endsWith('/asgrad.wasm')) return null;
+  try {
+    return read(threadsUrl(url));
+  } catch {
+    return null; // a copy of asgrad.wasm alone (e.g. beside a bundle): one thread
+  }
+}
+
 /** Synchronous instantiation where the bytes are at hand: embedded, or readable from a file (Node, Deno, Bun). */
 function tryAutoInit(): boolean {
   let bytes: Uint8Array | null = C.embedded;
@@ -159,9 +232,10 @@ function tryAutoInit(): boolean {
     const url = defaultWasmUrl();
     if (!url) throw new Error(`asgrad: this module cannot tell where it is, so it cannot find asgrad.wasm; ${NOT_FOUND}`);
     if (url.protocol !== 'file:') return false;
-    bytes = readCore(read, url);
+    bytes = threadedBytes(read, url) ?? readCore(read, url);
   }
-  install(new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), {}));
+  const m = new WebAssembly.Module(bytes as BufferSource);
+  install(new WebAssembly.Instance(m, importsFor(m)));
   return true;
 }
 
@@ -185,20 +259,20 @@ function absolute(url: string | URL): URL | null {
  */
 export async function init(opts: InitOptions = {}): Promise<void> {
   if (C.exports) return;
-  let instance: WebAssembly.Instance;
+  let m: WebAssembly.Module;
   if (opts.module) {
-    instance = await WebAssembly.instantiate(opts.module, {});
+    m = opts.module;
   } else if (opts.bytes) {
-    instance = (await WebAssembly.instantiate(opts.bytes, {})).instance;
+    m = await WebAssembly.compile(opts.bytes);
   } else if (!opts.url && C.embedded) {
-    instance = (await WebAssembly.instantiate(C.embedded as BufferSource, {})).instance;
+    m = await WebAssembly.compile(C.embedded as BufferSource);
   } else {
     const url = opts.url ?? defaultWasmUrl();
     if (url === null) throw new Error(`asgrad: this module cannot tell where it is, so it cannot find asgrad.wasm; ${NOT_FOUND}`);
     const abs = absolute(url);
     const read = abs?.protocol === 'file:' ? fileReader() : null;
     let bytes: BufferSource;
-    if (abs && read) bytes = readCore(read, abs) as BufferSource;
+    if (abs && read) bytes = (threadedBytes(read, abs) ?? readCore(read, abs)) as BufferSource;
     else {
       let res: Response;
       try {
@@ -209,9 +283,19 @@ export async function init(opts: InitOptions = {}): Promise<void> {
       if (!res.ok) throw new Error(`asgrad: fetching the WebAssembly core from ${String(url)} failed: HTTP ${res.status}; ${NOT_FOUND}`);
       bytes = await res.arrayBuffer();
     }
-    instance = (await WebAssembly.instantiate(bytes, {})).instance;
+    m = await WebAssembly.compile(bytes);
   }
+  if (C.exports) return;
+  // The threaded build needs shared memory; where there is none it cannot be instantiated at all.
+  if (importsMemory(m) && !threadsPossible() && typeof SharedArrayBuffer !== 'function') {
+    throw new Error(
+      'asgrad: asgrad.threads.wasm needs SharedArrayBuffer, which this host lacks (a page must be cross-origin isolated): load asgrad.wasm instead',
+    );
+  }
+  const shared = rt.threads.shared;
+  const instance = await WebAssembly.instantiate(m, importsFor(m));
   if (!C.exports) install(instance);
+  else rt.threads.shared = shared;
 }
 
 export function getCore(): CoreExports {

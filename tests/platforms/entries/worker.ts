@@ -2,13 +2,13 @@
 import golden from 'asgrad-golden';
 import wasm from 'asgrad-wasm-module';
 import { torch } from '../../../ts/index.js';
-import { computeHashes } from '../hashes.js';
+import { computeHashesThreads } from '../hashes.js';
 
 export default {
   async fetch(): Promise<Response> {
     try {
       await torch.init({ module: wasm });
-      return new Response(JSON.stringify({ hashes: computeHashes(golden) }), {
+      return new Response(JSON.stringify({ hashes: await computeHashesThreads(golden) }), {
         headers: { 'content-type': 'application/json' },
       });
     } catch (e) {

@@ -2,6 +2,7 @@
 import { type DType, kernelSuffix } from '../../dtype.js';
 import { kernel, meta } from '../../core/wasm.js';
 import type { FloatKernel, KernelFn } from '../../core/wasm.js';
+import { matmulKernel } from '../../core/threads.js';
 import { rt } from '../../runtime.js';
 
 export function writeMeta(...groups: (readonly number[])[]): void {
@@ -10,7 +11,10 @@ export function writeMeta(...groups: (readonly number[])[]): void {
   for (const g of groups) for (const v of g) m[k++] = v;
 }
 
-/** `name_f32` / `name_f64`, resolved once per name (cached in rt.ops.typedKernels). */
+/**
+ * `name_f32` / `name_f64`, resolved once per name (cached in rt.ops.typedKernels). The matrix
+ * product is the thread pool's (core/threads.ts), which calls the plain kernel for small products.
+ */
 export function kernelFor(name: FloatKernel, dtype: DType): KernelFn {
   let k = rt.ops.typedKernels.get(name);
   if (!k) {
@@ -18,9 +22,10 @@ export function kernelFor(name: FloatKernel, dtype: DType): KernelFn {
     rt.ops.typedKernels.set(name, k);
   }
   if (dtype === 'float64') {
-    k.f64 ??= kernel(`${name}_f64`);
+    k.f64 ??= name === 'matmul' ? matmulKernel('f64') : kernel(`${name}_f64`);
     return k.f64;
   }
-  k.f32 ??= kernel(`${name}_${kernelSuffix(dtype)}`);
+  const suffix = kernelSuffix(dtype);
+  k.f32 ??= name === 'matmul' && suffix === 'f32' ? matmulKernel('f32') : kernel(`${name}_${suffix}`);
   return k.f32;
 }
