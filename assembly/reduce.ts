@@ -638,3 +638,74 @@ export function softmax_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32
 export function softmax_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { softmaxT<f64>(out, x, outer, n, inner, false); }
 export function log_softmax_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { softmaxT<f32>(out, x, outer, n, inner, true); }
 export function log_softmax_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { softmaxT<f64>(out, x, outer, n, inner, true); }
+
+// ------------------------------------------------------------------------------ softmax gradients
+
+/** The gradients of softmax and log_softmax over contiguous rows of n, fused, with the bits of
+ *  the composed rules they replace (ts/ops/nn_functional.ts), which round every op to T and sum
+ *  in runSum's documented order:
+ *   softmax:     out = s * (g - T(runSum(T(g * s))))
+ *   log_softmax: out = g - exp(s) * T(runSum(g))      (exp in T; f32 lanes by expf4Any) */
+// @ts-ignore: decorator
+@inline function softmaxBackwardT<T>(out: usize, g: usize, y: usize, outer: i32, n: i32, isLog: bool): void {
+  for (let o = 0; o < outer; o++) {
+    let gp = g + boff<T>(o * n);
+    let yp = y + boff<T>(o * n);
+    let q = out + boff<T>(o * n);
+    // runSum's order: lanes i mod 4 in two f64x2 accumulators, (l0 + l1) + (l2 + l3), then the tail
+    let acc0 = f64x2.splat(0);
+    let acc1 = f64x2.splat(0);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      if (sizeof<T>() == 4) {
+        let v = v128.load(gp + boff<T>(i));
+        if (!isLog) v = f32x4.mul(v, v128.load(yp + boff<T>(i)));
+        acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v));
+        acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+      } else {
+        let v = v128.load(gp + boff<T>(i));
+        let w = v128.load(gp + boff<T>(i), 16);
+        if (!isLog) {
+          v = f64x2.mul(v, v128.load(yp + boff<T>(i)));
+          w = f64x2.mul(w, v128.load(yp + boff<T>(i), 16));
+        }
+        acc0 = f64x2.add(acc0, v);
+        acc1 = f64x2.add(acc1, w);
+      }
+    }
+    let s = (f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1)) +
+            (f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1));
+    for (; i < n; i++) s += <f64>(isLog ? ld<T>(gp, i) : ld<T>(gp, i) * ld<T>(yp, i));
+    let S = <T>s;
+    let sv = v128.splat<T>(S);
+    i = 0;
+    if (sizeof<T>() == 4) {
+      for (; i + 4 <= n; i += 4) {
+        let gv = v128.load(gp + boff<T>(i));
+        let yv = v128.load(yp + boff<T>(i));
+        let r = isLog ? f32x4.sub(gv, f32x4.mul(expf4Any(yv), sv)) : f32x4.mul(yv, f32x4.sub(gv, sv));
+        v128.store(q + boff<T>(i), r);
+      }
+    } else {
+      for (; i + 2 <= n; i += 2) {
+        let gv = v128.load(gp + boff<T>(i));
+        let yv = v128.load(yp + boff<T>(i));
+        let r: v128;
+        if (isLog) {
+          let ev = f64x2.replace_lane(f64x2.splat(Math.exp(f64x2.extract_lane(yv, 0))), 1, Math.exp(f64x2.extract_lane(yv, 1)));
+          r = f64x2.sub(gv, f64x2.mul(ev, sv));
+        } else r = f64x2.mul(yv, f64x2.sub(gv, sv));
+        v128.store(q + boff<T>(i), r);
+      }
+    }
+    for (; i < n; i++) {
+      let gv = ld<T>(gp, i);
+      let yv = ld<T>(yp, i);
+      st<T>(q, i, isLog ? gv - texp<T>(yv) * S : yv * (gv - S));
+    }
+  }
+}
+export function softmax_backward_f32(out: usize, g: usize, y: usize, outer: i32, n: i32): void { softmaxBackwardT<f32>(out, g, y, outer, n, false); }
+export function softmax_backward_f64(out: usize, g: usize, y: usize, outer: i32, n: i32): void { softmaxBackwardT<f64>(out, g, y, outer, n, false); }
+export function log_softmax_backward_f32(out: usize, g: usize, y: usize, outer: i32, n: i32): void { softmaxBackwardT<f32>(out, g, y, outer, n, true); }
+export function log_softmax_backward_f64(out: usize, g: usize, y: usize, outer: i32, n: i32): void { softmaxBackwardT<f64>(out, g, y, outer, n, true); }
