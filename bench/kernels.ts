@@ -116,6 +116,30 @@ export function peakSample(bursts = 40): number {
   return best;
 }
 
+/** Milliseconds of this process's CPU time (user + system): what a run costs whatever else the
+ *  machine is doing, where wall time also counts the slices other processes took. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * The peak in CPU time (GFLOP/s per CPU second) over at least `ms` of CPU time: the reading to set
+ * beside a workload's own CPU-time figure from the same moment, both independent of the load.
+ */
+export function peakCpu(ms: number): number {
+  const f = kernel('simd_peak_f32');
+  peakSample(1); // warm
+  const iters = 2e4;
+  const c0 = cpuMs();
+  let calls = 0;
+  do {
+    f(iters);
+    calls++;
+  } while (cpuMs() - c0 < ms);
+  return (96 * iters * calls) / ((cpuMs() - c0) * 1e6);
+}
+
 export function simdPeak(rounds: number): Figure {
   const xs: number[] = [];
   for (let r = 0; r < rounds; r++) xs.push(peakSample());
@@ -130,6 +154,16 @@ export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
   const lw = torch.fromArray(uniform(1024, 53));
   const lb = torch.fromArray(uniform(1024, 54));
   const copy = kernel('copy_bytes');
+  // Gradients alone (12 bytes per element: read g and the saved tensor, write the result), from
+  // graphs kept across calls.
+  const xg = a.view(4096, 1024).detach().requiresGrad_(true);
+  const g = b.view(4096, 1024);
+  const graphs = {
+    softmax: xg.softmax(-1),
+    logSoftmax: xg.logSoftmax(-1),
+    layerNorm: torch.nn.functional.layerNorm(xg, [1024], lw, lb),
+  };
+  const gradOf = (y: Tensor) => () => torch.autograd.grad(y, xg, { gradOutputs: g, retainGraph: true })[0] ?? undefined;
   const ops: [string, number, () => Tensor | undefined][] = [
     ['memory.copy', 8, () => void copy(dst._ptr(), a._ptr(), 4 * n)],
     ['add (a+b)', 12, () => a.add(b)],
@@ -147,6 +181,9 @@ export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
     ['log_softmax rows 1024', 8, () => a.view(4096, 1024).logSoftmax(-1)],
     ['softmax dim 0 of 1024x4096', 8, () => a.view(1024, 4096).softmax(0)],
     ['log_softmax dim 0 of 1024x4096', 8, () => a.view(1024, 4096).logSoftmax(0)],
+    ['softmax rows 1024 backward', 12, gradOf(graphs.softmax)],
+    ['log_softmax rows 1024 backward', 12, gradOf(graphs.logSoftmax)],
+    ['layer_norm rows 1024 backward (dx)', 12, gradOf(graphs.layerNorm)],
   ];
   const out: Figure[] = [];
   for (const [name, bytes, f] of ops) {
@@ -159,6 +196,6 @@ export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
     }
     out.push({ system: 'asgrad', backend: 'wasm-simd128', workload: 'bandwidth', metric: `gbps_${name}`, ...summary(xs) });
   }
-  for (const t of [a, b, dst]) t.dispose();
+  for (const t of [a, b, dst, xg, lw, lb, ...Object.values(graphs)]) t.dispose();
   return out;
 }
