@@ -53,121 +53,31 @@ import { ld, st, boff } from "./math";
   return s;
 }
 
-/** rowSum of two rows at once (the sums of each row in its own order): each row's lanes are
- *  dependent chains of f64 additions, so one row alone waits on their latency; two interleave. */
-let pairS0: f64 = 0;
-let pairS1: f64 = 0;
-// @ts-ignore: decorator
-@inline function rowSum2<T>(p: usize, r: usize, n: i32, mp: T, mr: T, dev: bool): void {
-  let a0 = f64x2.splat(0);
-  let a1 = f64x2.splat(0);
-  let b0 = f64x2.splat(0);
-  let b1 = f64x2.splat(0);
-  let i = 0;
-  if (sizeof<T>() == 4) {
-    let mv = f32x4.splat(<f32>mp);
-    let mw = f32x4.splat(<f32>mr);
-    for (; i + 4 <= n; i += 4) {
-      let v = v128.load(p + boff<T>(i));
-      let w = v128.load(r + boff<T>(i));
-      if (dev) {
-        v = f32x4.sub(v, mv);
-        v = f32x4.mul(v, v);
-        w = f32x4.sub(w, mw);
-        w = f32x4.mul(w, w);
-      }
-      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
-      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
-      b0 = f64x2.add(b0, f64x2.promote_low_f32x4(w));
-      b1 = f64x2.add(b1, f64x2.promote_low_f32x4(v128.shuffle<f32>(w, w, 2, 3, 0, 1)));
-    }
-  } else {
-    let mv = f64x2.splat(<f64>mp);
-    let mw = f64x2.splat(<f64>mr);
-    for (; i + 4 <= n; i += 4) {
-      let v = v128.load(p + boff<T>(i));
-      let v2 = v128.load(p + boff<T>(i), 16);
-      let w = v128.load(r + boff<T>(i));
-      let w2 = v128.load(r + boff<T>(i), 16);
-      if (dev) {
-        v = f64x2.sub(v, mv);
-        v = f64x2.mul(v, v);
-        v2 = f64x2.sub(v2, mv);
-        v2 = f64x2.mul(v2, v2);
-        w = f64x2.sub(w, mw);
-        w = f64x2.mul(w, w);
-        w2 = f64x2.sub(w2, mw);
-        w2 = f64x2.mul(w2, w2);
-      }
-      a0 = f64x2.add(a0, v);
-      a1 = f64x2.add(a1, v2);
-      b0 = f64x2.add(b0, w);
-      b1 = f64x2.add(b1, w2);
-    }
-  }
-  let s = (f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1)) +
-          (f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1));
-  let t = (f64x2.extract_lane(b0, 0) + f64x2.extract_lane(b0, 1)) +
-          (f64x2.extract_lane(b1, 0) + f64x2.extract_lane(b1, 1));
-  for (; i < n; i++) {
-    let v = ld<T>(p, i);
-    let w = ld<T>(r, i);
-    if (dev) {
-      v = v - mp;
-      v = v * v;
-      w = w - mr;
-      w = w * w;
-    }
-    s += <f64>v;
-    t += <f64>w;
-  }
-  pairS0 = s;
-  pairS1 = t;
-}
-
-/** y = ((x - mean) * rstd) * w + b over one row. */
-// @ts-ignore: decorator
-@inline function normRow<T>(q: usize, p: usize, w: usize, b: usize, n: i32, mean: T, rstd: T): void {
-  let i = 0;
-  let mv = v128.splat<T>(mean);
-  let rv = v128.splat<T>(rstd);
-  for (; i + 16 / sizeof<T>() <= n; i += 16 / sizeof<T>()) {
-    let y = v128.mul<T>(v128.sub<T>(v128.load(p + boff<T>(i)), mv), rv);
-    if (w) y = v128.mul<T>(y, v128.load(w + boff<T>(i)));
-    if (b) y = v128.add<T>(y, v128.load(b + boff<T>(i)));
-    v128.store(q + boff<T>(i), y);
-  }
-  for (; i < n; i++) {
-    let y = (ld<T>(p, i) - mean) * rstd;
-    if (w) y = y * ld<T>(w, i);
-    if (b) y = y + ld<T>(b, i);
-    st<T>(q, i, y);
-  }
-}
-
 // @ts-ignore: decorator
 @inline function layerNormRowsT<T>(out: usize, x: usize, w: usize, b: usize, outer: i32, n: i32, eps: f64): void {
   let fn = <f64>n;
   let te = <T>eps;
-  let o = 0;
-  // Rows in pairs (see rowSum2), each with exactly the one-row operations.
-  for (; o + 2 <= outer; o += 2) {
+  for (let o = 0; o < outer; o++) {
     let p = x + boff<T>(o * n);
-    let r = p + boff<T>(n);
-    rowSum2<T>(p, r, n, <T>0, <T>0, false);
-    let mp = <T>(pairS0 / fn);
-    let mr = <T>(pairS1 / fn);
-    rowSum2<T>(p, r, n, mp, mr, true);
-    let rp = <T>1 / sqrt<T>(<T>(pairS0 / fn) + te);
-    let rr = <T>1 / sqrt<T>(<T>(pairS1 / fn) + te);
-    normRow<T>(out + boff<T>(o * n), p, w, b, n, mp, rp);
-    normRow<T>(out + boff<T>((o + 1) * n), r, w, b, n, mr, rr);
-  }
-  for (; o < outer; o++) {
-    let p = x + boff<T>(o * n);
+    let q = out + boff<T>(o * n);
     let mean = <T>(rowSum<T>(p, n, <T>0, false) / fn);
     let vr = <T>(rowSum<T>(p, n, mean, true) / fn);
-    normRow<T>(out + boff<T>(o * n), p, w, b, n, mean, <T>1 / sqrt<T>(vr + te));
+    let rstd = <T>1 / sqrt<T>(vr + te);
+    let i = 0;
+    let mv = v128.splat<T>(mean);
+    let rv = v128.splat<T>(rstd);
+    for (; i + 16 / sizeof<T>() <= n; i += 16 / sizeof<T>()) {
+      let y = v128.mul<T>(v128.sub<T>(v128.load(p + boff<T>(i)), mv), rv);
+      if (w) y = v128.mul<T>(y, v128.load(w + boff<T>(i)));
+      if (b) y = v128.add<T>(y, v128.load(b + boff<T>(i)));
+      v128.store(q + boff<T>(i), y);
+    }
+    for (; i < n; i++) {
+      let y = (ld<T>(p, i) - mean) * rstd;
+      if (w) y = y * ld<T>(w, i);
+      if (b) y = y + ld<T>(b, i);
+      st<T>(q, i, y);
+    }
   }
 }
 export function layer_norm_rows_f32(out: usize, x: usize, w: usize, b: usize, outer: i32, n: i32, eps: f64): void { layerNormRowsT<f32>(out, x, w, b, outer, n, eps); }
