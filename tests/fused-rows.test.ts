@@ -67,6 +67,46 @@ describe('row-fused kernels give the generic paths bits', () => {
         }
       }
     });
+    it(`layer_norm's input gradient: the fused kernel has the composed rule's bits (${dtype})`, () => {
+      for (const shape of [
+        [3, 1],
+        [2, 5],
+        [4, 7],
+        [3, 8],
+        [2, 3, 16],
+        [5, 33],
+        [2, 1027],
+      ]) {
+        for (const scale of [1, 1000, 1e-3]) {
+          torch.manualSeed(shape.length * 13 + scale);
+          const x = torch
+            .randn(shape, { dtype })
+            .mul(scale)
+            .add(3 * scale)
+            .requiresGrad_(true);
+          const d = shape[shape.length - 1];
+          const g = torch.randn(shape, { dtype });
+          const w = torch.randn([d], { dtype }).requiresGrad_(true);
+          const b = torch.randn([d], { dtype });
+          for (const [wt, bt] of [
+            [w, b],
+            [null, null],
+            [w, null],
+          ] as const) {
+            for (const eps of [1e-5, 0.1]) {
+              const y = F.layerNorm(x, [d], wt, bt, { eps });
+              const fused = torch.autograd.grad(y, wt ? [x, wt] : [x], { gradOutputs: g, retainGraph: true });
+              const composed = torch.autograd.grad(y, wt ? [x, wt] : [x], { gradOutputs: g, createGraph: true });
+              for (const [i, t] of fused.entries()) same(t!, composed[i]!);
+              // a broadcast (stride 0) upstream gradient, as a sum's backward sends
+              const [viaSum] = torch.autograd.grad(y.sum(), x, { retainGraph: true });
+              const [viaSumComposed] = torch.autograd.grad(y.sum(), x, { createGraph: true });
+              same(viaSum!, viaSumComposed!);
+            }
+          }
+        }
+      }
+    });
     it(`layer_norm (${dtype})`, () => {
       for (const shape of [
         [3, 1],
