@@ -146,7 +146,7 @@ export function simdPeak(rounds: number): Figure {
   return { system: 'asgrad', backend: 'wasm-simd128', workload: 'simd_peak', metric: 'gflops_f32x4_mul_add', ...summary(xs) };
 }
 
-/** GB/s of large contiguous float32 kernels (bytes read + written) next to memory.copy's. */
+/** GB/s (per CPU second) of large contiguous float32 kernels (bytes read + written) next to memory.copy's. */
 export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
   const a = torch.fromArray(uniform(n, 51));
   const b = torch.fromArray(uniform(n, 52));
@@ -190,9 +190,11 @@ export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
     for (let i = 0; i < 3; i++) (f() as Tensor | undefined)?.dispose();
     const xs: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      const t0 = performance.now();
+      // CPU time: on a shared machine wall time mostly measures the other processes (medians
+      // moved 2-3x between runs; CPU-time medians stay within about 10%).
+      const c0 = cpuMs();
       for (let i = 0; i < 10; i++) (f() as Tensor | undefined)?.dispose();
-      xs.push((bytes * n * 10) / ((performance.now() - t0) * 1e6));
+      xs.push((bytes * n * 10) / ((cpuMs() - c0) * 1e6));
     }
     out.push({ system: 'asgrad', backend: 'wasm-simd128', workload: 'bandwidth', metric: `gbps_${name}`, ...summary(xs) });
   }

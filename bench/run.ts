@@ -371,7 +371,7 @@ async function main(): Promise<void> {
       '',
       `SIMD128 f32x4 mul+add peak of this machine (12 independent chains, best of 40 short calls per round): ${fmt(peak!.median)} GFLOP/s (${fmt(peak!.min)}–${fmt(peak!.max)})`,
     );
-    out.push('', 'Bandwidth of large contiguous float32 kernels (4 Mi elements, bytes read + written):');
+    out.push('', 'Bandwidth of large contiguous float32 kernels (4 Mi elements, bytes read + written, per second of CPU time):');
     const bw = kernels.filter((k) => k.workload === 'bandwidth');
     // The plain elementwise SIMD pass over the same bytes, the yardstick of the row normalisations.
     const ref = bw.find((k) => k.metric === 'gbps_mul by scalar');
