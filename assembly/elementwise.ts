@@ -11,6 +11,7 @@ import { ld, st, boff, lanes, texp, tlog, tsin, tcos, ttanh, tpow, tsigmoid, tsi
 import { meta, odoStart, odoOff, odoNext } from "./memory";
 import { unary } from "./unary_loop";
 import { binary } from "./binary_loop";
+import { expf4Any } from "./vexp";
 
 // ---------------------------------------------------------------------------------------------
 // Creation
@@ -235,7 +236,12 @@ export function cast_f64_u8(out: usize, x: usize, n: i32): void { castToBool<f64
 
 export function neg_f32(out: usize, x: usize, n: i32): void { unary<f32, UNeg>(out, x, n, 0, 0); }
 export function neg_f64(out: usize, x: usize, n: i32): void { unary<f64, UNeg>(out, x, n, 0, 0); }
-export function exp_f32(out: usize, x: usize, n: i32): void { unary<f32, UExp>(out, x, n, 0, 0); }
+/** exp over f32 four lanes at a time with expf4Any: the scalar Mathf.exp's bits in every lane. */
+export function exp_f32(out: usize, x: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), expf4Any(v128.load(x + (<usize>i << 2))));
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), Mathf.exp(load<f32>(x + (<usize>i << 2))));
+}
 export function exp_f64(out: usize, x: usize, n: i32): void { unary<f64, UExp>(out, x, n, 0, 0); }
 export function log_f32(out: usize, x: usize, n: i32): void { unary<f32, ULog>(out, x, n, 0, 0); }
 export function log_f64(out: usize, x: usize, n: i32): void { unary<f64, ULog>(out, x, n, 0, 0); }

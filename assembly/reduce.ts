@@ -20,7 +20,7 @@
 // (so a row -0, +0 gives -0 for both amax and amin), which wasm's min/max (-0 < +0) do not.
 
 import { ld, st, boff, lanes, texp, tlog } from "./math";
-import { expf4Any } from "./vexp";
+import { expf4, expf4Any, expf4Fast } from "./vexp";
 
 // ------------------------------------------------------------------------------ sum / mean
 
@@ -329,13 +329,43 @@ export function var_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32, co
   if (sizeof<T>() == 4) {
     if (n >= 4) {
       let v = v128.load(p);
-      for (k = 4; k + 4 <= n; k += 4) v = f32x4.max(v, v128.load(p + boff<T>(k)));
+      k = 4;
+      // Four independent chains: wasm's vector max is a long dependent sequence, one chain would
+      // be latency-bound.
+      if (n >= 16) {
+        let v1 = v128.load(p, 16);
+        let v2 = v128.load(p, 32);
+        let v3 = v128.load(p, 48);
+        for (k = 16; k + 16 <= n; k += 16) {
+          let q = p + boff<T>(k);
+          v = f32x4.max(v, v128.load(q));
+          v1 = f32x4.max(v1, v128.load(q, 16));
+          v2 = f32x4.max(v2, v128.load(q, 32));
+          v3 = f32x4.max(v3, v128.load(q, 48));
+        }
+        v = f32x4.max(f32x4.max(v, v1), f32x4.max(v2, v3));
+      }
+      for (; k + 4 <= n; k += 4) v = f32x4.max(v, v128.load(p + boff<T>(k)));
       m = <T>max<f32>(max<f32>(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max<f32>(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
     }
   } else {
     if (n >= 2) {
       let v = v128.load(p);
-      for (k = 2; k + 2 <= n; k += 2) v = f64x2.max(v, v128.load(p + boff<T>(k)));
+      k = 2;
+      if (n >= 8) {
+        let v1 = v128.load(p, 16);
+        let v2 = v128.load(p, 32);
+        let v3 = v128.load(p, 48);
+        for (k = 8; k + 8 <= n; k += 8) {
+          let q = p + boff<T>(k);
+          v = f64x2.max(v, v128.load(q));
+          v1 = f64x2.max(v1, v128.load(q, 16));
+          v2 = f64x2.max(v2, v128.load(q, 32));
+          v3 = f64x2.max(v3, v128.load(q, 48));
+        }
+        v = f64x2.max(f64x2.max(v, v1), f64x2.max(v2, v3));
+      }
+      for (; k + 2 <= n; k += 2) v = f64x2.max(v, v128.load(p + boff<T>(k)));
       m = <T>max<f64>(f64x2.extract_lane(v, 0), f64x2.extract_lane(v, 1));
     }
   }
@@ -343,55 +373,227 @@ export function var_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32, co
   return m;
 }
 
-/** softmax / log_softmax of one contiguous row, with the same operations and the same sequential
- *  f64 sum as the generic path (exp by expf4Any: the scalar exp's bits in every lane). */
+/** The smallest exp for which the f64 sum of a row's n exps (each in [0, 1]) is exact. Every f32
+ *  e >= 2^E is a multiple of 2^(E - 23); n such values (n < 2^c) and all their partial sums are
+ *  multiples of 2^(E - 23) below 2^c, exactly representable in f64's 53 bits when c - E + 23 <= 53.
+ *  So with every e >= 2^(c - 30) no addition rounds, and any order gives the sequential sum's bits. */
 // @ts-ignore: decorator
-@inline function softmaxRow<T>(q: usize, p: usize, n: i32, isLog: bool): void {
-  let m = runMax<T>(p, n);
+@inline function exactExpFloor(n: i32): f32 {
+  let c = 32 - <i32>clz<u32>(<u32>n);
+  return reinterpret<f32>((127 + c - 30) << 23);
+}
+
+/** The documented sequential f64 sum of exp(x - m) over a contiguous f32 row (the fallback of
+ *  softmaxRowF32 when its lane sums may have rounded). */
+// @ts-ignore: decorator
+@inline function seqExpSumF32(p: usize, n: i32, m: f32): f64 {
   let s: f64 = 0;
+  let mv = f32x4.splat(m);
   let k = 0;
-  if (sizeof<T>() == 4) {
-    let mv = f32x4.splat(<f32>m);
-    for (; k + 4 <= n; k += 4) {
-      let e = expf4Any(f32x4.sub(v128.load(p + boff<T>(k)), mv));
-      if (!isLog) v128.store(q + boff<T>(k), e);
-      s += <f64>f32x4.extract_lane(e, 0);
-      s += <f64>f32x4.extract_lane(e, 1);
-      s += <f64>f32x4.extract_lane(e, 2);
-      s += <f64>f32x4.extract_lane(e, 3);
-    }
+  for (; k + 4 <= n; k += 4) {
+    let e = expf4Any(f32x4.sub(v128.load(p + (<usize>k << 2)), mv));
+    s += <f64>f32x4.extract_lane(e, 0);
+    s += <f64>f32x4.extract_lane(e, 1);
+    s += <f64>f32x4.extract_lane(e, 2);
+    s += <f64>f32x4.extract_lane(e, 3);
   }
+  for (; k < n; k++) s += <f64>Mathf.exp(load<f32>(p + (<usize>k << 2)) - m);
+  return s;
+}
+
+/** The sequential f64 sum of exp(x - m) over a contiguous f32 row (x <= m), with the exps
+ *  stored at q when `keep` (exp by expf4Any: the scalar exp's bits in every lane). The sum runs in
+ *  four independent f64x2 accumulators, which gives the sequential sum's bits exactly whenever no
+ *  addition can round (exactExpFloor); otherwise it is redone in order. */
+// @ts-ignore: decorator
+@inline function expSumF32(q: usize, p: usize, n: i32, m: f32, keep: bool): f64 {
+  let mv = f32x4.splat(m);
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
+  let a2 = f64x2.splat(0);
+  let a3 = f64x2.splat(0);
+  let lo = f32x4.splat(1);
+  let k = 0;
+  // The hot loop calls nothing (a call would make the engine spill the accumulators): it stops at
+  // the first group with a lane outside expf4's range, which the next loop finishes.
+  for (; k + 8 <= n; k += 8) {
+    let off = <usize>k << 2;
+    let d0 = f32x4.sub(v128.load(p + off), mv);
+    let d1 = f32x4.sub(v128.load(p + off, 16), mv);
+    if (!expf4Fast(i32x4.max_u(v128.and(d0, i32x4.splat(0x7fffffff)), v128.and(d1, i32x4.splat(0x7fffffff))))) break;
+    let e0 = expf4(d0);
+    let e1 = expf4(d1);
+    if (keep) {
+      v128.store(q + off, e0);
+      v128.store(q + off, e1, 16);
+    }
+    lo = f32x4.min(lo, f32x4.min(e0, e1));
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e0));
+    a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e0, e0, 2, 3, 0, 1)));
+    a2 = f64x2.add(a2, f64x2.promote_low_f32x4(e1));
+    a3 = f64x2.add(a3, f64x2.promote_low_f32x4(v128.shuffle<f32>(e1, e1, 2, 3, 0, 1)));
+  }
+  for (; k + 4 <= n; k += 4) {
+    let off = <usize>k << 2;
+    let e0 = expf4Any(f32x4.sub(v128.load(p + off), mv));
+    if (keep) v128.store(q + off, e0);
+    lo = f32x4.min(lo, e0);
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e0));
+    a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e0, e0, 2, 3, 0, 1)));
+  }
+  a0 = f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3));
+  let s = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
+  let mn = min<f32>(min<f32>(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min<f32>(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
   for (; k < n; k++) {
-    let e = texp<T>(ld<T>(p, k) - m);
-    if (!isLog) st<T>(q, k, e);
+    let e = Mathf.exp(load<f32>(p + (<usize>k << 2)) - m);
+    if (keep) store<f32>(q + (<usize>k << 2), e);
+    mn = min<f32>(mn, e);
     s += <f64>e;
   }
-  k = 0;
+  // NaN fails the test too (its sum is NaN in any order, but the fallback costs nothing then).
+  if (!(mn >= exactExpFloor(n))) {
+    if (!keep) return seqExpSumF32(p, n, m);
+    s = 0;
+    for (k = 0; k < n; k++) s += <f64>load<f32>(q + (<usize>k << 2));
+  }
+  return s;
+}
+
+/** expSumF32 (keeping the exps at q), exported for the as-pect spec, which compares its bits
+ *  with the sequential sum's over rows that do and do not take the fallback. */
+export function exp_sum_f32(q: usize, p: usize, n: i32, m: f32): f64 { return expSumF32(q, p, n, m, true); }
+
+/** softmax / log_softmax of one contiguous f32 row: the bits of the generic path. */
+// @ts-ignore: decorator
+@inline function softmaxRowF32(q: usize, p: usize, n: i32, isLog: bool): void {
+  let m = runMax<f32>(p, n);
+  let mv = f32x4.splat(m);
+  let s = expSumF32(q, p, n, m, !isLog);
+  let k = 0;
   if (isLog) {
-    let lse = tlog<T>(<T>s);
-    if (sizeof<T>() == 4) {
-      let mv = f32x4.splat(<f32>m);
-      let lv = f32x4.splat(<f32>lse);
-      for (; k + 4 <= n; k += 4) v128.store(q + boff<T>(k), f32x4.sub(f32x4.sub(v128.load(p + boff<T>(k)), mv), lv));
-    } else {
-      let mv = f64x2.splat(<f64>m);
-      let lv = f64x2.splat(<f64>lse);
-      for (; k + 2 <= n; k += 2) v128.store(q + boff<T>(k), f64x2.sub(f64x2.sub(v128.load(p + boff<T>(k)), mv), lv));
+    let lse = Mathf.log(<f32>s);
+    let lv = f32x4.splat(lse);
+    for (; k + 4 <= n; k += 4) {
+      let off = <usize>k << 2;
+      v128.store(q + off, f32x4.sub(f32x4.sub(v128.load(p + off), mv), lv));
     }
-    for (; k < n; k++) st<T>(q, k, (ld<T>(p, k) - m) - lse);
+    for (; k < n; k++) store<f32>(q + (<usize>k << 2), (load<f32>(p + (<usize>k << 2)) - m) - lse);
   } else {
     let sv = f64x2.splat(s);
-    if (sizeof<T>() == 4) {
-      for (; k + 4 <= n; k += 4) {
-        let v = v128.load(q + boff<T>(k));
-        let lo = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v), sv));
-        let hi = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), sv));
-        v128.store(q + boff<T>(k), v128.shuffle<f32>(lo, hi, 0, 1, 4, 5));
-      }
-    } else {
-      for (; k + 2 <= n; k += 2) v128.store(q + boff<T>(k), f64x2.div(v128.load(q + boff<T>(k)), sv));
+    for (; k + 4 <= n; k += 4) {
+      let off = <usize>k << 2;
+      let v = v128.load(q + off);
+      let l = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v), sv));
+      let h = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), sv));
+      v128.store(q + off, v128.shuffle<f32>(l, h, 0, 1, 4, 5));
     }
-    for (; k < n; k++) st<T>(q, k, <T>(<f64>ld<T>(q, k) / s));
+    for (; k < n; k++) store<f32>(q + (<usize>k << 2), <f32>(<f64>load<f32>(q + (<usize>k << 2)) / s));
+  }
+}
+
+/** softmax / log_softmax of one contiguous f64 row, sequential f64 sum of the scalar exps. */
+// @ts-ignore: decorator
+@inline function softmaxRowF64(q: usize, p: usize, n: i32, isLog: bool): void {
+  let m = runMax<f64>(p, n);
+  let s: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    let e = Math.exp(load<f64>(p + (<usize>k << 3)) - m);
+    if (!isLog) store<f64>(q + (<usize>k << 3), e);
+    s += e;
+  }
+  let k = 0;
+  if (isLog) {
+    let lse = Math.log(s);
+    let mv = f64x2.splat(m);
+    let lv = f64x2.splat(lse);
+    for (; k + 2 <= n; k += 2) {
+      let off = <usize>k << 3;
+      v128.store(q + off, f64x2.sub(f64x2.sub(v128.load(p + off), mv), lv));
+    }
+    for (; k < n; k++) store<f64>(q + (<usize>k << 3), (load<f64>(p + (<usize>k << 3)) - m) - lse);
+  } else {
+    let sv = f64x2.splat(s);
+    for (; k + 2 <= n; k += 2) v128.store(q + (<usize>k << 3), f64x2.div(v128.load(q + (<usize>k << 3)), sv));
+    for (; k < n; k++) store<f64>(q + (<usize>k << 3), load<f64>(q + (<usize>k << 3)) / s);
+  }
+}
+
+/** Per-column state of softmax over a middle axis, for blocks of up to COLBUF_N columns: the max
+ *  (T), the f64 sum of exps, and log's result (T). */
+const SM_MAX: usize = memory.data(COLBUF_N * 8, 16);
+const SM_SUM: usize = memory.data(COLBUF_N * 8, 16);
+const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
+
+/** softmax / log_softmax of a [n, inner] block (row stride `inner`) over k, for inner >= 4: the
+ *  columns' operations are the one-column path's, in its order (max, then the f64 sum sequential
+ *  over k), but run row by row across blocks of columns, so that memory is read contiguously and
+ *  f32 takes four columns per vector (exp by expf4Any: the scalar exp's bits in every lane). */
+// @ts-ignore: decorator
+@inline function softmaxColsT<T>(q: usize, p: usize, n: i32, inner: i32, isLog: bool): void {
+  let L = sizeof<T>() == 4 ? 4 : 0; // f64: scalar lanes (Math.exp has no vector form here)
+  for (let j0 = 0; j0 < inner; j0 += COLBUF_N) {
+    let cw = min<i32>(COLBUF_N, inner - j0);
+    let c = 0;
+    for (c = 0; c < cw; c++) {
+      st<T>(SM_MAX, c, <T>-Infinity);
+      store<f64>(SM_SUM + (<usize>c << 3), 0);
+    }
+    for (let k = 0; k < n; k++) {
+      let row = p + boff<T>(k * inner + j0);
+      c = 0;
+      if (L) for (; c + 4 <= cw; c += 4) v128.store(SM_MAX + boff<T>(c), f32x4.max(v128.load(SM_MAX + boff<T>(c)), v128.load(row + boff<T>(c))));
+      for (; c < cw; c++) st<T>(SM_MAX, c, max<T>(ld<T>(SM_MAX, c), ld<T>(row, c)));
+    }
+    for (let k = 0; k < n; k++) {
+      let off = boff<T>(k * inner + j0);
+      let row = p + off;
+      let orow = q + off;
+      c = 0;
+      if (L) {
+        for (; c + 4 <= cw; c += 4) {
+          let e = expf4Any(f32x4.sub(v128.load(row + boff<T>(c)), v128.load(SM_MAX + boff<T>(c))));
+          if (!isLog) v128.store(orow + boff<T>(c), e);
+          let sp = SM_SUM + (<usize>c << 3);
+          v128.store(sp, f64x2.add(v128.load(sp), f64x2.promote_low_f32x4(e)));
+          v128.store(sp, f64x2.add(v128.load(sp, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1))), 16);
+        }
+      }
+      for (; c < cw; c++) {
+        let e = texp<T>(ld<T>(row, c) - ld<T>(SM_MAX, c));
+        if (!isLog) st<T>(orow, c, e);
+        let sp = SM_SUM + (<usize>c << 3);
+        store<f64>(sp, load<f64>(sp) + <f64>e);
+      }
+    }
+    if (isLog) {
+      for (c = 0; c < cw; c++) st<T>(SM_LSE, c, tlog<T>(<T>load<f64>(SM_SUM + (<usize>c << 3))));
+    }
+    for (let k = 0; k < n; k++) {
+      let off = boff<T>(k * inner + j0);
+      let row = p + off;
+      let orow = q + off;
+      c = 0;
+      if (L) {
+        if (isLog) {
+          for (; c + 4 <= cw; c += 4) {
+            let d = f32x4.sub(v128.load(row + boff<T>(c)), v128.load(SM_MAX + boff<T>(c)));
+            v128.store(orow + boff<T>(c), f32x4.sub(d, v128.load(SM_LSE + boff<T>(c))));
+          }
+        } else {
+          for (; c + 4 <= cw; c += 4) {
+            let v = v128.load(orow + boff<T>(c));
+            let sp = SM_SUM + (<usize>c << 3);
+            let l = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v), v128.load(sp)));
+            let h = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), v128.load(sp, 16)));
+            v128.store(orow + boff<T>(c), v128.shuffle<f32>(l, h, 0, 1, 4, 5));
+          }
+        }
+      }
+      for (; c < cw; c++) {
+        if (isLog) st<T>(orow, c, (ld<T>(row, c) - ld<T>(SM_MAX, c)) - ld<T>(SM_LSE, c));
+        else st<T>(orow, c, <T>(<f64>ld<T>(orow, c) / load<f64>(SM_SUM + (<usize>c << 3))));
+      }
+    }
   }
 }
 
@@ -399,11 +601,19 @@ export function var_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32, co
 @inline function softmaxT<T>(out: usize, x: usize, outer: i32, n: i32, inner: i32, isLog: bool): void {
   if (n <= 0) return;
   if (inner == 1) {
-    for (let o = 0; o < outer; o++) softmaxRow<T>(out + boff<T>(o * n), x + boff<T>(o * n), n, isLog);
+    for (let o = 0; o < outer; o++) {
+      if (sizeof<T>() == 4) softmaxRowF32(out + boff<T>(o * n), x + boff<T>(o * n), n, isLog);
+      else softmaxRowF64(out + boff<T>(o * n), x + boff<T>(o * n), n, isLog);
+    }
     return;
   }
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
+    let i = 0;
+    if (inner >= 4) {
+      softmaxColsT<T>(out + boff<T>(o * n * inner), x + boff<T>(o * n * inner), n, inner, isLog);
+      i = inner;
+    }
+    for (; i < inner; i++) {
       let off = o * n * inner + i;
       let p = x + boff<T>(off);
       let q = out + boff<T>(off);
@@ -428,3 +638,74 @@ export function softmax_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32
 export function softmax_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { softmaxT<f64>(out, x, outer, n, inner, false); }
 export function log_softmax_f32(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { softmaxT<f32>(out, x, outer, n, inner, true); }
 export function log_softmax_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32): void { softmaxT<f64>(out, x, outer, n, inner, true); }
+
+// ------------------------------------------------------------------------------ softmax gradients
+
+/** The gradients of softmax and log_softmax over contiguous rows of n, fused, with the bits of
+ *  the composed rules they replace (ts/ops/nn_functional.ts), which round every op to T and sum
+ *  in runSum's documented order:
+ *   softmax:     out = s * (g - T(runSum(T(g * s))))
+ *   log_softmax: out = g - exp(s) * T(runSum(g))      (exp in T; f32 lanes by expf4Any) */
+// @ts-ignore: decorator
+@inline function softmaxBackwardT<T>(out: usize, g: usize, y: usize, outer: i32, n: i32, isLog: bool): void {
+  for (let o = 0; o < outer; o++) {
+    let gp = g + boff<T>(o * n);
+    let yp = y + boff<T>(o * n);
+    let q = out + boff<T>(o * n);
+    // runSum's order: lanes i mod 4 in two f64x2 accumulators, (l0 + l1) + (l2 + l3), then the tail
+    let acc0 = f64x2.splat(0);
+    let acc1 = f64x2.splat(0);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      if (sizeof<T>() == 4) {
+        let v = v128.load(gp + boff<T>(i));
+        if (!isLog) v = f32x4.mul(v, v128.load(yp + boff<T>(i)));
+        acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v));
+        acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+      } else {
+        let v = v128.load(gp + boff<T>(i));
+        let w = v128.load(gp + boff<T>(i), 16);
+        if (!isLog) {
+          v = f64x2.mul(v, v128.load(yp + boff<T>(i)));
+          w = f64x2.mul(w, v128.load(yp + boff<T>(i), 16));
+        }
+        acc0 = f64x2.add(acc0, v);
+        acc1 = f64x2.add(acc1, w);
+      }
+    }
+    let s = (f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1)) +
+            (f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1));
+    for (; i < n; i++) s += <f64>(isLog ? ld<T>(gp, i) : ld<T>(gp, i) * ld<T>(yp, i));
+    let S = <T>s;
+    let sv = v128.splat<T>(S);
+    i = 0;
+    if (sizeof<T>() == 4) {
+      for (; i + 4 <= n; i += 4) {
+        let gv = v128.load(gp + boff<T>(i));
+        let yv = v128.load(yp + boff<T>(i));
+        let r = isLog ? f32x4.sub(gv, f32x4.mul(expf4Any(yv), sv)) : f32x4.mul(yv, f32x4.sub(gv, sv));
+        v128.store(q + boff<T>(i), r);
+      }
+    } else {
+      for (; i + 2 <= n; i += 2) {
+        let gv = v128.load(gp + boff<T>(i));
+        let yv = v128.load(yp + boff<T>(i));
+        let r: v128;
+        if (isLog) {
+          let ev = f64x2.replace_lane(f64x2.splat(Math.exp(f64x2.extract_lane(yv, 0))), 1, Math.exp(f64x2.extract_lane(yv, 1)));
+          r = f64x2.sub(gv, f64x2.mul(ev, sv));
+        } else r = f64x2.mul(yv, f64x2.sub(gv, sv));
+        v128.store(q + boff<T>(i), r);
+      }
+    }
+    for (; i < n; i++) {
+      let gv = ld<T>(gp, i);
+      let yv = ld<T>(yp, i);
+      st<T>(q, i, isLog ? gv - texp<T>(yv) * S : yv * (gv - S));
+    }
+  }
+}
+export function softmax_backward_f32(out: usize, g: usize, y: usize, outer: i32, n: i32): void { softmaxBackwardT<f32>(out, g, y, outer, n, false); }
+export function softmax_backward_f64(out: usize, g: usize, y: usize, outer: i32, n: i32): void { softmaxBackwardT<f64>(out, g, y, outer, n, false); }
+export function log_softmax_backward_f32(out: usize, g: usize, y: usize, outer: i32, n: i32): void { softmaxBackwardT<f32>(out, g, y, outer, n, true); }
+export function log_softmax_backward_f64(out: usize, g: usize, y: usize, outer: i32, n: i32): void { softmaxBackwardT<f64>(out, g, y, outer, n, true); }

@@ -1,7 +1,9 @@
 // The row-fused kernels (softmax / log_softmax over a contiguous last dim with the SIMD exp, and
 // layer_norm over one contiguous normalised dim) must give the bits of the generic paths they
-// bypass: softmax over the same data laid out as columns (the scalar-exp path), and layer_norm with
-// a non-contiguous weight of ones (the composed ops; * 1 is exact).
+// bypass: softmax over the same data laid out as columns (the column-block path, whose last
+// columns are scalar), and layer_norm with a non-contiguous weight of ones (the composed ops; * 1
+// is exact). The fused softmax / log_softmax gradients must give the composed rules' bits (what a
+// backward with createGraph still runs).
 import { describe, expect, it } from 'vitest';
 import { torch, type Tensor } from '../ts/index.js';
 
@@ -41,6 +43,67 @@ describe('row-fused kernels give the generic paths bits', () => {
           const xt = x.t().contiguous();
           same(x.softmax(-1), xt.softmax(0).t());
           same(x.logSoftmax(-1), xt.logSoftmax(0).t());
+        }
+      }
+    });
+    it(`softmax / log_softmax gradients: the fused kernel has the composed rule's bits (${dtype})`, () => {
+      for (const n of [1, 2, 3, 4, 5, 7, 8, 13, 64, 1027]) {
+        for (const scale of [1, 10, 60]) {
+          const x = torch.randn([9, n], { dtype }).mul(scale).requiresGrad_(true);
+          const g = torch.randn([9, n], { dtype }).mul(scale);
+          for (const kind of ['softmax', 'log_softmax'] as const) {
+            const y = kind === 'softmax' ? x.softmax(-1) : x.logSoftmax(-1);
+            const [fused] = torch.autograd.grad(y, x, { gradOutputs: g, retainGraph: true });
+            const [composed] = torch.autograd.grad(y, x, { gradOutputs: g, createGraph: true });
+            const s = y.detach();
+            const want = kind === 'softmax' ? s.mul(g.sub(g.mul(s).sum(-1, true))) : g.sub(s.exp().mul(g.sum(-1, true)));
+            same(fused!, want);
+            same(composed!, want);
+            // a broadcast (stride 0) upstream gradient, as a sum's backward sends
+            const [viaSum] = torch.autograd.grad(y.sum(), x);
+            const ones = torch.ones([9, n], { dtype });
+            same(viaSum!, kind === 'softmax' ? s.mul(ones.sub(ones.mul(s).sum(-1, true))) : ones.sub(s.exp().mul(ones.sum(-1, true))));
+          }
+        }
+      }
+    });
+    it(`layer_norm's input gradient: the fused kernel has the composed rule's bits (${dtype})`, () => {
+      for (const shape of [
+        [3, 1],
+        [2, 5],
+        [4, 7],
+        [3, 8],
+        [2, 3, 16],
+        [5, 33],
+        [2, 1027],
+      ]) {
+        for (const scale of [1, 1000, 1e-3]) {
+          torch.manualSeed(shape.length * 13 + scale);
+          const x = torch
+            .randn(shape, { dtype })
+            .mul(scale)
+            .add(3 * scale)
+            .requiresGrad_(true);
+          const d = shape[shape.length - 1];
+          const g = torch.randn(shape, { dtype });
+          const w = torch.randn([d], { dtype }).requiresGrad_(true);
+          const b = torch.randn([d], { dtype });
+          for (const [wt, bt] of [
+            [w, b],
+            [null, null],
+            [w, null],
+          ] as const) {
+            for (const eps of [1e-5, 0.1]) {
+              const y = F.layerNorm(x, [d], wt, bt, { eps });
+              const fused = torch.autograd.grad(y, wt ? [x, wt] : [x], { gradOutputs: g, retainGraph: true });
+              const composed = torch.autograd.grad(y, wt ? [x, wt] : [x], { gradOutputs: g, createGraph: true });
+              for (const [i, t] of fused.entries()) same(t!, composed[i]!);
+              // a broadcast (stride 0) upstream gradient, as a sum's backward sends
+              const [viaSum] = torch.autograd.grad(y.sum(), x, { retainGraph: true });
+              const [viaSumComposed] = torch.autograd.grad(y.sum(), x, { createGraph: true });
+              same(viaSum!, viaSumComposed!);
+            }
+          }
         }
       }
     });

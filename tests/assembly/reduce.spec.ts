@@ -1,7 +1,7 @@
 import {
   sum_f32, sum_f64, mean_f32, mean_f64, max_f32, max_f64, min_f32, min_f64,
   logsumexp_f32, logsumexp_f64, softmax_f32, softmax_f64,
-  log_softmax_f32, log_softmax_f64, free,
+  log_softmax_f32, log_softmax_f64, exp_sum_f32, free,
 } from "../../assembly/index";
 import {
   allocT, get, set, setAll, fillRand, same, close, inv, isF32, mexp, mlog, mmax, SIZES, red, varK,
@@ -311,6 +311,67 @@ function logSoftmaxCheck<T>(): i32 {
   return bad;
 }
 
+/** softmax and log_softmax against the scalar definition, bit for bit (in place too), over row
+ *  lengths around the SIMD groups, column counts around the lane groups, and value spreads whose
+ *  exps all keep the lane sums exact (spread 2) or do not (spread 60: the sequential fallback). */
+function softmaxBits<T>(): i32 {
+  let bad = 0;
+  let ns: StaticArray<i32> = [1, 3, 4, 7, 8, 9, 17, 64, 301, 1030];
+  let inners: StaticArray<i32> = [1, 2, 3, 4, 5, 9];
+  let spreads: StaticArray<f64> = [2, 60];
+  for (let a = 0; a < ns.length; a++) for (let b = 0; b < inners.length; b++) for (let c = 0; c < 2; c++) {
+    let n = ns[a], inner = inners[b], outer = 2;
+    if (n * inner > 3000) continue;
+    let total = outer * n * inner;
+    let x = allocT<T>(total), o = allocT<T>(total), y = allocT<T>(total);
+    fillRand<T>(x, total, -spreads[c], spreads[c]);
+    for (let isLog = 0; isLog < 2; isLog++) {
+      for (let i = 0; i < total; i++) set<T>(y, i, get<T>(x, i));
+      let k = isLog ? red<T>(log_softmax_f32, log_softmax_f64) : red<T>(softmax_f32, softmax_f64);
+      k(o, x, outer, n, inner);
+      k(y, y, outer, n, inner);
+      for (let r = 0; r < outer; r++) for (let j = 0; j < inner; j++) {
+        let m: T = <T>-Infinity;
+        for (let q = 0; q < n; q++) m = mmax<T>(m, get<T>(x, (r * n + q) * inner + j));
+        let s: f64 = 0;
+        for (let q = 0; q < n; q++) s += <f64>mexp<T>(get<T>(x, (r * n + q) * inner + j) - m);
+        let lse = mlog<T>(<T>s);
+        for (let q = 0; q < n; q++) {
+          let idx = (r * n + q) * inner + j;
+          let xv = get<T>(x, idx);
+          let want: T = isLog ? (xv - m) - lse : <T>(<f64>mexp<T>(xv - m) / s);
+          if (!same<T>(get<T>(o, idx), want)) bad++;
+          if (!same<T>(get<T>(y, idx), want)) bad++;
+        }
+      }
+    }
+    free(x); free(o); free(y);
+  }
+  return bad;
+}
+
+/** softmax's f32 sum of exps against the sequential f64 sum, bit for bit: rows whose exps keep the
+ *  lane sums exact (spread 2) and rows that need the in-order fallback (spread 40: tiny exps). */
+function expSumBits(): i32 {
+  let bad = 0;
+  let ns: StaticArray<i32> = [1, 5, 8, 13, 64, 257, 1024, 1031];
+  let spreads: StaticArray<f64> = [2, 40];
+  for (let a = 0; a < ns.length; a++) for (let c = 0; c < 2; c++) for (let t = 0; t < 4; t++) {
+    let n = ns[a];
+    let x = allocT<f32>(n), e = allocT<f32>(n);
+    fillRand<f32>(x, n, -spreads[c], 0);
+    let m: f32 = -Infinity;
+    for (let k = 0; k < n; k++) m = Mathf.max(m, get<f32>(x, k));
+    let s: f64 = 0;
+    for (let k = 0; k < n; k++) s += <f64>Mathf.exp(get<f32>(x, k) - m);
+    let got = exp_sum_f32(e, x, n, m);
+    if (reinterpret<u64>(got) != reinterpret<u64>(s)) bad++;
+    for (let k = 0; k < n; k++) if (!same<f32>(get<f32>(e, k), Mathf.exp(get<f32>(x, k) - m))) bad++;
+    free(x); free(e);
+  }
+  return bad;
+}
+
 describe("logsumexp / var / softmax / log_softmax", () => {
   test("logsumexp matches the shifted formula; handles -inf rows and large values", () => {
     logsumexpShifted<f32>();
@@ -337,5 +398,12 @@ describe("logsumexp / var / softmax / log_softmax", () => {
   test("log_softmax = x - max - log(sum exp(x - max)); in place allowed", () => {
     expect(logSoftmaxCheck<f32>()).toBe(0);
     expect(logSoftmaxCheck<f64>()).toBe(0);
+  });
+  test("softmax / log_softmax: the scalar definition's bits over lengths, column counts and spreads", () => {
+    expect(softmaxBits<f32>()).toBe(0);
+    expect(softmaxBits<f64>()).toBe(0);
+  });
+  test("softmax's f32 sum of exps has the sequential sum's bits (fast lanes and fallback)", () => {
+    expect(expSumBits()).toBe(0);
   });
 });

@@ -18,8 +18,8 @@ export {
 } from './kernels/memory.js';
 export { copyPreservingLayout, outputLayout } from './kernels/layout.js';
 export { binary, binaryInto, thresholdBackwardK, unary, whereK } from './kernels/elementwise.js';
-export { type ReduceKind, reduce, softmaxK } from './kernels/reduce.js';
-export { layerNormRowsK } from './kernels/norm.js';
+export { type ReduceKind, reduce, softmaxBackwardK, softmaxK } from './kernels/reduce.js';
+export { layerNormRowsBackwardK, layerNormRowsK } from './kernels/norm.js';
 export { indexAddK, indexSelectK, matmul3 } from './kernels/matmul_index.js';
 export { indexPutK, maskPositionsK } from './kernels/masked.js';
 export {

@@ -381,7 +381,7 @@ export const LOSS_OPS = {
       'DivBackward0',
       'UnsqueezeBackward0',
     ],
-    kernels: ['log_softmax', 'index_select_b8', 'mask_positions', 'index_put_b4', 'index_put_b8'],
+    kernels: ['log_softmax', 'log_softmax_backward', 'index_select_b8', 'mask_positions', 'index_put_b4', 'index_put_b8'],
     dtype: 'same',
     saves: 'as log_softmax and nll_loss',
     golden: {

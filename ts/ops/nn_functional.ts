@@ -1,7 +1,7 @@
 // Neural-network functions that are not losses: softmax, log_softmax, linear, leaky_relu.
 import type { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
-import { noGrad } from '../grad_mode.js';
+import { isGradEnabled, noGrad } from '../grad_mode.js';
 import { withTemps } from '../scope.js';
 import { normDim } from '../shape.js';
 import * as K from './internal.js';
@@ -51,12 +51,22 @@ function softmaxLike(
   );
 }
 
+/** Whether a softmax gradient can take the fused kernel: not differentiated further (the kernel
+ *  records no graph), over the last dim, with g of the result's dtype. */
+function fusedGrad(g: Tensor, s: Tensor, d: number): boolean {
+  return !isGradEnabled() && s.ndim > 0 && d === s.ndim - 1 && g.dtype === s.dtype && s.isContiguous();
+}
+
 export function softmax(x: Tensor, dim: number): Tensor {
-  return softmaxLike(x, dim, 'softmax', 'SoftmaxBackward0', (g, s, d) => s.mul(g.sub(g.mul(s).sum(d, true))));
+  return softmaxLike(x, dim, 'softmax', 'SoftmaxBackward0', (g, s, d) =>
+    fusedGrad(g, s, d) ? K.softmaxBackwardK('softmax', g, s) : s.mul(g.sub(g.mul(s).sum(d, true))),
+  );
 }
 
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return softmaxLike(x, dim, 'log_softmax', 'LogSoftmaxBackward0', (g, s, d) => g.sub(s.exp().mul(g.sum(d, true))));
+  return softmaxLike(x, dim, 'log_softmax', 'LogSoftmaxBackward0', (g, s, d) =>
+    fusedGrad(g, s, d) ? K.softmaxBackwardK('log_softmax', g, s) : g.sub(s.exp().mul(g.sum(d, true))),
+  );
 }
 
 /** F.linear(x, W, b) = x W^T + b, composed as PyTorch 1.13's at::linear (addmm for 2-D input). */
@@ -117,7 +127,7 @@ export const NN_OPS = {
     fn: softmax,
     doc: 'exp(x) / sum(exp(x)) along a dim, computed stably.',
     nodes: ['SoftmaxBackward0'],
-    kernels: ['softmax'],
+    kernels: ['softmax', 'softmax_backward'],
     dtype: 'float',
     saves: 'result',
     methods: { softmax: true },
@@ -132,7 +142,7 @@ export const NN_OPS = {
     fn: logSoftmax,
     doc: 'x - logsumexp(x) along a dim.',
     nodes: ['LogSoftmaxBackward0'],
-    kernels: ['log_softmax'],
+    kernels: ['log_softmax', 'log_softmax_backward'],
     dtype: 'float',
     saves: 'result',
     methods: { logSoftmax: true },

@@ -4,7 +4,7 @@
 // ops (so double backward works).
 import type { Tensor } from '../tensor.js';
 import { record } from '../autograd.js';
-import { noGrad } from '../grad_mode.js';
+import { isGradEnabled, noGrad } from '../grad_mode.js';
 import { withTemps } from '../scope.js';
 import { isFloating } from '../dtype.js';
 import * as K from './internal.js';
@@ -57,6 +57,7 @@ function normalize(
   p: NormPlan,
   stats?: { mean: Tensor; rstd: Tensor },
   fused?: () => Tensor,
+  fusedGradInput?: (g: Tensor, x: Tensor, weight: Tensor | null) => Tensor,
 ): Tensor {
   const xhatOf = (xs: Tensor): { xhat: Tensor; rstd: Tensor; grouped: boolean } => {
     if (stats) return { xhat: xs.sub(stats.mean).mul(stats.rstd), rstd: stats.rstd, grouped: false };
@@ -81,18 +82,23 @@ function normalize(
     () => [x, ...(weight ? [weight] : [])],
     (g, saved, n) => {
       const [xs, ws] = saved;
-      const { xhat, rstd, grouped } = xhatOf(xs);
-      const xhatS = reshape(xhat, p.shape);
+      let st: { xhat: Tensor; rstd: Tensor; grouped: boolean } | undefined;
+      const stOf = () => (st ??= xhatOf(xs));
       let gx: Tensor | null = null;
       if (n[0]) {
-        const gxhat = ws ? g.mul(affine(ws, p)) : g;
-        if (grouped) {
-          const gg = reshape(gxhat, p.grouped);
-          const d = p.dims as number[];
-          gx = reshape(rstd.mul(gg.sub(gg.mean(d, true)).sub(xhat.mul(gg.mul(xhat).mean(d, true)))), p.shape);
-        } else gx = gxhat.mul(rstd);
+        // Not differentiated further: the fused kernel (the same bits, without the temporaries).
+        if (fusedGradInput && !isGradEnabled() && g.dtype === xs.dtype) gx = fusedGradInput(g, xs, ws ?? null);
+        else {
+          const { xhat, rstd, grouped } = stOf();
+          const gxhat = ws ? g.mul(affine(ws, p)) : g;
+          if (grouped) {
+            const gg = reshape(gxhat, p.grouped);
+            const d = p.dims as number[];
+            gx = reshape(rstd.mul(gg.sub(gg.mean(d, true)).sub(xhat.mul(gg.mul(xhat).mean(d, true)))), p.shape);
+          } else gx = gxhat.mul(rstd);
+        }
       }
-      const gw = n[1] && weight ? affineGrad(g.mul(xhatS), p, weight._shape) : null;
+      const gw = n[1] && weight ? affineGrad(g.mul(reshape(stOf().xhat, p.shape)), p, weight._shape) : null;
       const gb = n[2] && bias ? affineGrad(g, p, bias._shape) : null;
       return [gx, gw, gb];
     },
@@ -152,7 +158,10 @@ export function layerNorm(
   const fusable =
     k === 1 && x.isContiguous() && x.numel() > 0 && [w, b].every((t) => t === null || (t.isContiguous() && t.dtype === x.dtype));
   const fused = fusable ? () => K.layerNormRowsK(x, normalizedShape[0], w, b, plan.eps) : undefined;
-  return normalize('NativeLayerNormBackward0', x, w, b, plan, undefined, fused);
+  const fusedGrad = fusable
+    ? (g: Tensor, xs: Tensor, ws: Tensor | null) => K.layerNormRowsBackwardK(g, xs, normalizedShape[0], ws, plan.eps)
+    : undefined;
+  return normalize('NativeLayerNormBackward0', x, w, b, plan, undefined, fused, fusedGrad);
 }
 
 /** The plan of a per-channel affine over [N, C, *]. */
@@ -255,7 +264,7 @@ export const NORM_OPS = {
     fn: layerNorm,
     doc: 'Standardises over the trailing normalizedShape dims, then weight * x + bias.',
     nodes: ['NativeLayerNormBackward0'],
-    kernels: ['layer_norm_rows'],
+    kernels: ['layer_norm_rows', 'layer_norm_rows_backward'],
     dtype: 'same',
     saves: 'input, weight',
     torch: false,

@@ -72,3 +72,16 @@ export function softmaxK(kind: 'softmax' | 'log_softmax', x: Tensor, dim: number
   if (xc !== x) xc.dispose();
   return out;
 }
+
+/**
+ * The gradient of softmax / log_softmax over the last dim of contiguous rows, fused (the bits of
+ * the composed rule: assembly/reduce.ts). `g` and the result `y` have the same shape and dtype.
+ */
+export function softmaxBackwardK(kind: 'softmax' | 'log_softmax', g: Tensor, y: Tensor): Tensor {
+  const gc = contiguousOf(g);
+  const out = empty(y._shape, y.dtype);
+  const n = y._shape[y.ndim - 1];
+  if (out.numel() > 0) kernelFor(`${kind}_backward`, y.dtype)(out._ptr(), gc._ptr(kind), y._ptr(kind), out.numel() / n, n);
+  if (gc !== g) gc.dispose();
+  return out;
+}
