@@ -39,3 +39,4 @@ export {
 } from './kernels/conv.js';
 export { type PadGeometry, padBackK, padK } from './kernels/pad.js';
 export { adaptiveMaxK, maxUnpoolK } from './kernels/pool.js';
+export { svdK, type SvdParts } from './kernels/svd.js';
