@@ -21,7 +21,7 @@ export { binary, binaryInto, thresholdBackwardK, unary, whereK } from './kernels
 export { type ReduceKind, reduce, softmaxK } from './kernels/reduce.js';
 export { layerNormRowsK } from './kernels/norm.js';
 export { indexAddK, indexSelectK, matmul3 } from './kernels/matmul_index.js';
-export { indexPutK, maskPositionsK } from './kernels/masked.js';
+export { indexAccumulateK, indexLinearStepK, indexPutK, maskPositionsK } from './kernels/masked.js';
 export {
   type Geometry,
   adaptiveAvgBackK,
