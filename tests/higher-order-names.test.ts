@@ -62,8 +62,9 @@ describe('second-order node names (PyTorch 1.13)', () => {
   }
 });
 
-// Convolutions: the gradients under createGraph are ONE node, ConvolutionBackwardBackward0 on
-// (grad_output, input, weight), and its second derivatives are PyTorch 1.13's
+// Convolutions, layer_norm and batch_norm: the gradients under createGraph are ONE node
+// (ConvolutionBackwardBackward0 on (grad_output, input, weight), NativeLayerNormBackwardBackward0,
+// NativeBatchNormBackwardBackward0 with PyTorch's edges), and its second derivatives are PyTorch 1.13's
 // (tests/pytorch/double_backward.json, written by tests/pytorch/double_backward.py):
 //   gx, gw, gb = grad(y, (x, w, b), grad_outputs=R, create_graph); h = grad(Σ gx·A + Σ gw·B + Σ gb·C, (x, w, R)).
 type Nested = number | Nested[];
@@ -100,9 +101,11 @@ const OPS: Record<string, (c: DoubleCase) => (x: Tensor, w: Tensor, b: Tensor) =
   conv2d: (c) => (x, w, b) => F.conv2d(x, w, b, camel(c.kw)),
   conv1d: (c) => (x, w, b) => F.conv1d(x, w, b, camel(c.kw)),
   conv_transpose2d: (c) => (x, w, b) => F.convTranspose2d(x, w, b, camel(c.kw)),
+  layer_norm: (c) => (x, w, b) => F.layerNorm(x, c.wshape, w, b),
+  batch_norm: (c) => (x, w, b) => F.batchNorm(x, t64(c.rm, c.wshape), t64(c.rv, c.wshape), w, b, { training: c.kw.training as boolean }),
 };
 
-describe('double backward of the convolutions: one ConvolutionBackwardBackward0 node, values of PyTorch 1.13', () => {
+describe('double backward of the convolutions and norms: one BackwardBackward node, values of PyTorch 1.13', () => {
   for (const c of DOUBLE.filter((d) => d.op in OPS)) {
     it(`${c.op} ${JSON.stringify(c.kw)}`, () => {
       const x = t64(c.x, c.xshape).requiresGrad_();
@@ -124,7 +127,7 @@ describe('double backward of the convolutions: one ConvolutionBackwardBackward0 
       expectClose(hx ?? torch.zeros(c.xshape, { dtype: 'float64' }), flat(c.hx), 1e-10, 1e-12);
       expectClose(hw ?? torch.zeros(c.wshape, { dtype: 'float64' }), flat(c.hw), 1e-10, 1e-12);
       expectClose(hR ?? torch.zeros(c.yshape, { dtype: 'float64' }), flat(c.hR), 1e-10, 1e-12);
-      // Third order exists (PyTorch's convolution double backward is made of convolutions).
+      // Third order exists (the double backward rules are differentiable ops).
       const [gR] = torch.autograd.grad(s, [R], { createGraph: true });
       expect(gR?.requiresGrad).toBe(true);
     });
