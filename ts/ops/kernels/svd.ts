@@ -20,8 +20,8 @@ export function svdK(x: Tensor, vectors: boolean, full: boolean): SvdParts {
   const n = shape[shape.length - 1];
   const lead = shape.slice(0, -2);
   const batch = lead.reduce((a, b) => a * b, 1);
-  const p = Math.max(m, n);
-  const q = Math.min(m, n);
+  const p = m > n ? m : n;
+  const q = m < n ? m : n;
   const ucols = full ? m : q;
   const vrows = full ? n : q;
   const x64 = castTo(x, 'float64');
