@@ -315,6 +315,12 @@ const OPS: Record<string, CaseGen> = {
   maskedSelect: binary((a, b) => a.maskedSelect(b.detach().gt(0))),
   maskedFill_: unary((a) => a.mul(1).maskedFill_(a.detach().gt(0), 0.5)),
   indexPut_: unary((a) => (a.ndim ? a.mul(1).indexPut_([a.detach().gt(0)], 0.5) : a.mul(1))),
+  // int64 indices with a repeat (first and last rows, the last twice), accumulating
+  indexPut: unary((a) => {
+    if (a.ndim === 0 || a._shape[0] === 0) return a.mul(1);
+    const n = a._shape[0];
+    return torch.indexPut(a, [idx([n - 1, 0, -1])], a.select(0, 0).mul(2), true);
+  }),
   // products
   matmul: (dt) => [
     ...mmCases((a, b) => a.matmul(b))(dt),

@@ -7,8 +7,10 @@
 //   h, = torch.autograd.grad((g * torch.randn_like(g)).sum(), x); h.abs().sum() -> 0.0
 // PyTorch's pool backward takes the pooled input as an argument with a zero derivative: the gradient
 // requires grad through it even when the upstream gradient is a constant, and sends it zeros.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { torch, type Tensor } from '../ts/index.js';
+import { expectClose } from './helpers.js';
 
 const F = torch.nn.functional;
 
@@ -56,6 +58,78 @@ describe('second-order node names (PyTorch 1.13)', () => {
       const [g2] = torch.autograd.grad(y, x, { gradOutputs: [v], createGraph: true });
       const [gv] = torch.autograd.grad((g2 as Tensor).sum(), v);
       expect(gv?.shape).toEqual(y.shape);
+    });
+  }
+});
+
+// Convolutions, layer_norm and batch_norm: the gradients under createGraph are ONE node
+// (ConvolutionBackwardBackward0 on (grad_output, input, weight), NativeLayerNormBackwardBackward0,
+// NativeBatchNormBackwardBackward0 with PyTorch's edges), and its second derivatives are PyTorch 1.13's
+// (tests/pytorch/double_backward.json, written by tests/pytorch/double_backward.py):
+//   gx, gw, gb = grad(y, (x, w, b), grad_outputs=R, create_graph); h = grad(Σ gx·A + Σ gw·B + Σ gb·C, (x, w, R)).
+type Nested = number | Nested[];
+interface DoubleCase {
+  op: string;
+  kw: Record<string, number | boolean>;
+  x: Nested;
+  w: Nested;
+  b: Nested;
+  rm: Nested;
+  rv: Nested;
+  R: Nested;
+  A: Nested;
+  B: Nested;
+  C: Nested;
+  xshape: number[];
+  wshape: number[];
+  bshape: number[];
+  yshape: number[];
+  gx: Nested;
+  hx: Nested;
+  hw: Nested;
+  hR: Nested;
+  node: string;
+  next: (string | null)[];
+  sameNode: boolean;
+}
+const DOUBLE = JSON.parse(readFileSync(new URL('./pytorch/double_backward.json', import.meta.url), 'utf8')) as DoubleCase[];
+const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
+const t64 = (v: Nested, shape: number[]): Tensor => torch.tensor(flat(v), { dtype: 'float64' }).reshape(shape);
+const camel = (kw: Record<string, number | boolean>): Record<string, number | boolean> =>
+  Object.fromEntries(Object.entries(kw).map(([k, v]) => [k.replace(/_(.)/g, (_, c: string) => c.toUpperCase()), v]));
+const OPS: Record<string, (c: DoubleCase) => (x: Tensor, w: Tensor, b: Tensor) => Tensor> = {
+  conv2d: (c) => (x, w, b) => F.conv2d(x, w, b, camel(c.kw)),
+  conv1d: (c) => (x, w, b) => F.conv1d(x, w, b, camel(c.kw)),
+  conv_transpose2d: (c) => (x, w, b) => F.convTranspose2d(x, w, b, camel(c.kw)),
+  layer_norm: (c) => (x, w, b) => F.layerNorm(x, c.wshape, w, b),
+  batch_norm: (c) => (x, w, b) => F.batchNorm(x, t64(c.rm, c.wshape), t64(c.rv, c.wshape), w, b, { training: c.kw.training as boolean }),
+};
+
+describe('double backward of the convolutions and norms: one BackwardBackward node, values of PyTorch 1.13', () => {
+  for (const c of DOUBLE.filter((d) => d.op in OPS)) {
+    it(`${c.op} ${JSON.stringify(c.kw)}`, () => {
+      const x = t64(c.x, c.xshape).requiresGrad_();
+      const w = t64(c.w, c.wshape).requiresGrad_();
+      const b = t64(c.b, c.bshape).requiresGrad_();
+      const R = t64(c.R, c.yshape).requiresGrad_();
+      const y = OPS[c.op](c)(x, w, b);
+      const [gx, gw, gb] = torch.autograd.grad(y, [x, w, b], { gradOutputs: [R], createGraph: true }) as Tensor[];
+      expect(gx.gradFn?.name()).toBe(c.node);
+      expect(gx.gradFn?.nextFunctions.map(([n]) => n?.name() ?? null)).toEqual(c.next);
+      expect(gw.gradFn === gx.gradFn && gb.gradFn === gx.gradFn).toBe(c.sameNode);
+      expectClose(gx, flat(c.gx), 1e-12, 1e-12);
+      const s = gx
+        .mul(t64(c.A, c.xshape))
+        .sum()
+        .add(gw.mul(t64(c.B, c.wshape)).sum())
+        .add(gb.mul(t64(c.C, c.bshape)).sum());
+      const [hx, hw, hR] = torch.autograd.grad(s, [x, w, R], { allowUnused: true, retainGraph: true });
+      expectClose(hx ?? torch.zeros(c.xshape, { dtype: 'float64' }), flat(c.hx), 1e-10, 1e-12);
+      expectClose(hw ?? torch.zeros(c.wshape, { dtype: 'float64' }), flat(c.hw), 1e-10, 1e-12);
+      expectClose(hR ?? torch.zeros(c.yshape, { dtype: 'float64' }), flat(c.hR), 1e-10, 1e-12);
+      // Third order exists (the double backward rules are differentiable ops).
+      const [gR] = torch.autograd.grad(s, [R], { createGraph: true });
+      expect(gR?.requiresGrad).toBe(true);
     });
   }
 });

@@ -228,7 +228,9 @@ describe("torch.norm p='fro' / 'nuc'", () => {
     expect(() => torch.norm(r(3), 'nuc')).toThrow('Expected a tensor with 2 dimensions, but got a tensor with 1 dimension instead.');
     expect(() => torch.norm(r(2, 3, 4), 'nuc', [0])).toThrow("nuclear norm requires a 'dim' argument of size 2");
     expect(() => torch.norm(r(2, 3, 4), 'nuc', [1, 1])).toThrow('duplicate or invalid dimensions');
-    expect(() => torch.norm(x, 'nuc')).toThrow("norm(): p='nuc'");
+    // 'nuc' is the sum of the singular values (values against PyTorch: tests/linalg.test.ts).
+    expect(String(torch.norm(x, 'nuc').gradFn)).toBe('<SumBackward1>');
+    expect(torch.norm(x, 'nuc').item()).toBeCloseTo(torch.linalg.svdvals(x).sum().item(), 6);
   });
 });
 

@@ -6,7 +6,7 @@ import { AutogradFunction, FunctionCtx } from './autograd_function.js';
 import { GradcheckError, gradcheck, gradgradcheck } from './autograd_gradcheck.js';
 import { detectAnomaly, isAnomalyCheckNanEnabled, isAnomalyEnabled, setDetectAnomaly } from './anomaly_mode.js';
 import { toDot, toSvg } from './autograd_graph.js';
-import { torchOps } from './ops/index.js';
+import { linalg, torchOps } from './ops/index.js';
 import { manualSeed } from './ops/creation.js';
 import { Generator, defaultGenerator, getRngState, setRngState, initialSeed } from './ops/random.js';
 import { Dataset, TensorDataset, Subset, randomSplit } from './data/dataset.js';
@@ -212,6 +212,8 @@ export const torch = {
   },
   // every op of the registry exported as torch.<name> (ops/index.ts)
   ...torchOps,
+  /** PyTorch's `torch.linalg`: `svd(A, { fullMatrices })`, `svdvals(A)`, `matrixNorm(A, ord, { dim, keepdim })`. */
+  linalg,
   /** PyTorch's `torch.float32` (the default dtype), here the string `'float32'`. */
   float32: 'float32' as const,
   /** PyTorch's `torch.float64`, here the string `'float64'`. */

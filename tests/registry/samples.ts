@@ -152,6 +152,10 @@ export function build(e: OpSpec, c: Case): Built {
           const t = torch.tensor([...a.bools]);
           return () => t;
         }
+        if ('indexList' in a) {
+          const ts = a.indexList.map((i) => torch.tensor(i.ints.map(BigInt), { dtype: 'int64' }).reshape(i.shape ?? [i.ints.length]));
+          return () => ts;
+        }
         if ('masks' in a) {
           const ts = a.masks.map((m) => torch.tensor([...m]));
           return () => ts;

@@ -3,7 +3,7 @@
 // packed GEMM, one product per group; the backward formulas are written with differentiable ops
 // (products, and im2col / col2im, each the other's adjoint), so double backward works.
 import type { Tensor } from '../tensor.js';
-import { record } from '../autograd.js';
+import { record, recordMulti } from '../autograd.js';
 import { isGradEnabled, noGrad } from '../grad_mode.js';
 import { withTemps } from '../scope.js';
 import { isTensor } from '../brand.js';
@@ -235,8 +235,69 @@ function convNd(n: 1 | 2, input: Tensor, weight: Tensor, bias: Tensor | null | u
     y,
     [input, weight, b],
     () => [input, weight],
-    (gy, [x, w], need) => convBackward(gy, x, w, g, a.groups, need),
+    (gy, [x, w], need) =>
+      convolutionBackward(
+        gy,
+        x,
+        w,
+        need,
+        (gy2, x2, w2, n2, composed) => convBackward(gy2, x2, w2, g, a.groups, n2, composed),
+        (x2, w2) => convNd(n, x2, w2, null, opts),
+      ),
   );
+}
+
+/** A convolution-family op's first-order gradients [gx, gw, gb] of (gy, x, w) (`composed`: the differentiable ops even under no-grad). */
+export type ConvGrads = (gy: Tensor, x: Tensor, w: Tensor, need: readonly boolean[], composed: boolean) => (Tensor | null)[];
+
+/**
+ * The gradients of y = op(x, w) + b, an op bilinear in x and w (conv1d / conv2d / conv_transpose2d),
+ * as PyTorch's convolution_backward: outside createGraph the rule's own; under it, computed by the
+ * same differentiable ops without a graph and recorded as ONE node, ConvolutionBackwardBackward0 on
+ * (gy, x, w), whose rule is the double backward of a bilinear map: gy gets op(ggx, w) + op(x, ggw) +
+ * ggb, x gets the input gradient of op(., ggw) at gy, w the weight gradient of op(ggx, .) at gy.
+ */
+export function convolutionBackward(
+  gy: Tensor,
+  x: Tensor,
+  w: Tensor,
+  need: readonly boolean[],
+  grads: ConvGrads,
+  op: (x: Tensor, w: Tensor) => Tensor,
+): (Tensor | null)[] {
+  if (!isGradEnabled()) return grads(gy, x, w, need, false);
+  const outs = noGrad(() => grads(gy, x, w, need, true));
+  const live = [0, 1, 2].filter((i) => outs[i] !== null);
+  const recorded = recordMulti(
+    'ConvolutionBackwardBackward0',
+    live.map((i) => outs[i] as Tensor),
+    [gy, x, w],
+    () => [gy, x, w],
+    (gs, [sgy, sx, sw], n) => {
+      const gg: (Tensor | null)[] = [null, null, null];
+      live.forEach((i, j) => {
+        gg[i] = gs[j];
+      });
+      const [ggx, ggw, ggb] = gg;
+      let ggy: Tensor | null = null;
+      if (n[0]) {
+        const add = (t: Tensor): void => {
+          ggy = ggy ? ggy.add(t) : t;
+        };
+        if (ggx) add(op(ggx, sw));
+        if (ggw) add(op(sx, ggw));
+        if (ggb) add(ggb.reshape([1, ggb._shape[0], ...sgy._shape.slice(2).map(() => 1)]).expand(sgy._shape));
+      }
+      const gx2 = n[1] && ggw ? grads(sgy, sx, ggw, [true, false, false], false)[0] : null;
+      const gw2 = n[2] && ggx ? grads(sgy, ggx, sw, [false, true, false], false)[1] : null;
+      return [ggy, gx2, gw2];
+    },
+  );
+  const result: (Tensor | null)[] = [null, null, null];
+  live.forEach((i, j) => {
+    result[i] = recorded[j];
+  });
+  return result;
 }
 
 /**
@@ -259,14 +320,22 @@ export function sumOuter(a: Tensor, b: Tensor, N: number, G: number, m: number, 
 }
 
 /** Gradients of the convolution, with differentiable ops. */
-function convBackward(gy: Tensor, x: Tensor, w: Tensor, g: K.Geometry, groups: number, need: readonly boolean[]): (Tensor | null)[] {
+function convBackward(
+  gy: Tensor,
+  x: Tensor,
+  w: Tensor,
+  g: K.Geometry,
+  groups: number,
+  need: readonly boolean[],
+  composed = false,
+): (Tensor | null)[] {
   const cout = w._shape[0];
   const cog = cout / groups;
   const ckg = (g.C / groups) * g.k[0] * g.k[1];
   const L = g.o[0] * g.o[1];
   let gx: Tensor | null = null;
   let gw: Tensor | null = null;
-  if (groups === 1 && !isGradEnabled()) {
+  if (groups === 1 && !isGradEnabled() && !composed) {
     // Not differentiated further: per-sample kernels (same products and order, no full columns).
     const x4 = x.ndim === 4 ? x : x.reshape([g.N, g.C, g.H, g.W]);
     if (need[0]) gx = noGrad(() => K.convGradInputK(gy, w, g, cout)).reshape(x._shape);

@@ -10,7 +10,7 @@ import * as K from './internal.js';
 import * as V from '../validate.js';
 import { cat } from './indexing.js';
 import { defineOp } from './registry.js';
-import { CONV, type IntOrPair, fmt, im2col, intList, perGroup, sumOuter } from './conv.js';
+import { CONV, type IntOrPair, convolutionBackward, fmt, im2col, intList, perGroup, sumOuter } from './conv.js';
 
 // ---- conv_transpose2d --------------------------------------------------------------------------
 
@@ -154,15 +154,23 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
     y,
     [input, weight, b],
     () => [input, weight],
-    (gy, [x, w], need) => {
-      const cig = w._shape[0] / groups;
-      const ckg = w._shape[1] * g.k[0] * g.k[1];
-      const L = g.o[0] * g.o[1];
-      const cols = im2col(gy, g);
-      const gx = need[0] ? perGroup(w.reshape([groups, cig, ckg]), cols, g.N, groups, cig, ckg, L).reshape(x._shape) : null;
-      const gw = need[1] ? sumOuter(x, cols, g.N, groups, cig, ckg, L).reshape(w._shape) : null;
-      return [gx, gw, need[2] ? gy.sum([0, 2, 3]) : null];
-    },
+    (gy, [x, w], need) =>
+      convolutionBackward(
+        gy,
+        x,
+        w,
+        need,
+        (gy2, x2, w2, n2) => {
+          const cig = w2._shape[0] / groups;
+          const ckg = w2._shape[1] * g.k[0] * g.k[1];
+          const L = g.o[0] * g.o[1];
+          const cols = im2col(gy2, g);
+          const gx = n2[0] ? perGroup(w2.reshape([groups, cig, ckg]), cols, g.N, groups, cig, ckg, L).reshape(x2._shape) : null;
+          const gw = n2[1] ? sumOuter(x2, cols, g.N, groups, cig, ckg, L).reshape(w2._shape) : null;
+          return [gx, gw, n2[2] ? gy2.sum([0, 2, 3]) : null];
+        },
+        (x2, w2) => convTranspose2d(x2, w2, null, opts),
+      ),
   );
 }
 

@@ -38,6 +38,7 @@ import { POOL_OPS } from './pool.js';
 import { SPLIT_OPS } from './split.js';
 import { XLOGY_OPS } from './xlogy.js';
 import { MASKED_OPS } from './masked.js';
+import { SVD_OPS } from './svd.js';
 
 export const OPS = {
   ...CREATION_OPS,
@@ -69,6 +70,7 @@ export const OPS = {
   ...SPLIT_OPS,
   ...XLOGY_OPS,
   ...MASKED_OPS,
+  ...SVD_OPS,
 } as const;
 /** The entries, for code that reads them as data (tests, docs). */
 export const ENTRIES: readonly OpSpec[] = Object.values(OPS);
@@ -98,6 +100,12 @@ function pick<R>(entries: readonly OpSpec[], key: 'aliases' | 'functional', with
 
 /** `torch.*` ops (with aliases such as clip), from the registry. */
 export const torchOps: TorchOps = pick<TorchOps>(ENTRIES, 'aliases', true);
+/** `torch.linalg`: the registry's linalg.* entries (torch: false) under PyTorch's short names. */
+export const linalg = Object.freeze({
+  svd: OPS.linalgSvd.fn,
+  svdvals: OPS.linalgSvdvals.fn,
+  matrixNorm: OPS.linalgMatrixNorm.fn,
+});
 /** `nn.functional`, from the registry. */
 export const functional: Functional = pick<Functional>(ENTRIES, 'functional', false);
 

@@ -21,7 +21,7 @@ export { binary, binaryInto, thresholdBackwardK, unary, whereK } from './kernels
 export { type ReduceKind, reduce, softmaxBackwardK, softmaxK } from './kernels/reduce.js';
 export { layerNormRowsBackwardK, layerNormRowsK } from './kernels/norm.js';
 export { indexAddK, indexSelectK, matmul3 } from './kernels/matmul_index.js';
-export { indexPutK, maskPositionsK } from './kernels/masked.js';
+export { indexAccumulateK, indexLinearStepK, indexPutK, maskPositionsK } from './kernels/masked.js';
 export {
   type Geometry,
   adaptiveAvgBackK,
@@ -39,3 +39,4 @@ export {
 } from './kernels/conv.js';
 export { type PadGeometry, padBackK, padK } from './kernels/pad.js';
 export { adaptiveMaxK, maxUnpoolK } from './kernels/pool.js';
+export { svdK, type SvdParts } from './kernels/svd.js';

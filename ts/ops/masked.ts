@@ -12,6 +12,8 @@ import * as V from '../validate.js';
 import { checkInplace, checkInplaceWrite, rebaseHistory } from './inplace.js';
 import { maskedFill } from './scan.js';
 import { type OpSpec, defineOp } from './registry.js';
+import { isTensor } from '../brand.js';
+import { isFloating } from '../dtype.js';
 
 /** Python's IndexError, which PyTorch raises for a mask that does not fit. */
 class IndexError extends Error {
@@ -47,21 +49,23 @@ function takeRows(x: Tensor, pos: Tensor, inner: number, shape: readonly number[
     out,
     [x],
     () => [pos],
-    (g, [p]) => [putRows(K.full(xShape, 0, g.dtype), p, inner, g, shape)],
+    (g, [p]) => [putRows(K.full(xShape, 0, g.dtype), p, inner, g, shape, true)],
   );
 }
 
 /**
- * x with rows `pos` (x viewed as [rows, inner]) replaced by v broadcast to [count, ...trailing],
- * out of place, recorded as IndexPutBackward0 (index_put's formulas: self's gradient is g with those
- * rows zeroed, v's is g's rows there).
+ * x with rows `pos` (x viewed as [rows, inner]) replaced by (or, with `accumulate`, increased by) v
+ * broadcast to [count, ...trailing], out of place, recorded as IndexPutBackward0 (index_put's
+ * formulas: self's gradient is g, with those rows zeroed unless accumulating; v's is g's rows there).
+ * Repeated positions are written in ascending order of j: the last write wins, or they sum in order.
  */
-function putRows(x: Tensor, pos: Tensor, inner: number, v: Tensor, rowsShape: readonly number[]): Tensor {
+function putRows(x: Tensor, pos: Tensor, inner: number, v: Tensor, rowsShape: readonly number[], accumulate = false): Tensor {
   const out = noGrad(() =>
     withTemps(() => {
       const o = K.contiguousCopy(x);
       const src = K.contiguousCopy(v.dtype === x.dtype ? v.expand(rowsShape) : K.castTo(v, x.dtype).expand(rowsShape));
-      K.indexPutK(o, src, pos, inner);
+      if (accumulate) K.indexAccumulateK(o, src, pos, inner);
+      else K.indexPutK(o, src, pos, inner);
       return o;
     }),
   );
@@ -71,7 +75,7 @@ function putRows(x: Tensor, pos: Tensor, inner: number, v: Tensor, rowsShape: re
     [x, v],
     () => [pos],
     (g, [p], n) => [
-      n[0] ? putRows(g, p, inner, K.full([], 0, g.dtype), rowsShape) : null,
+      n[0] ? (accumulate ? g : putRows(g, p, inner, K.full([], 0, g.dtype), rowsShape)) : null,
       n[1] ? takeRows(g, p, inner, rowsShape, 'IndexBackward0') : null,
     ],
   );
@@ -99,61 +103,145 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
 
 const shapeStr = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
+/** Where index_put writes: flat row positions of self viewed as [rows, inner], and the indexed shape. */
+interface PutPlan {
+  readonly pos: Tensor;
+  readonly inner: number;
+  readonly rowsShape: readonly number[];
+}
+
 /**
- * self.index_put_([mask], values): Python's `self[mask] = values` with a bool mask over self's
- * leading dims; values (a tensor of self's dtype, or a number) broadcast to [count, ...trailing].
+ * PyTorch's advanced indexing by a list of int64 tensors and bool masks over self's leading dims
+ * (the remaining dims are whole): a mask stands for its true entries over the dims it covers (one
+ * flat index over them); the int64 tensors broadcast together; negative indices count from the end.
  */
-export function indexPut_<T extends Tensor>(self: T, indices: readonly Tensor[], values: Tensor | number, accumulate = false): T {
-  V.tensor(self, 'index_put_', 'self', 0);
-  if (!Array.isArray(indices) || indices.length !== 1) {
-    throw new TypeError('index_put_(): indices must be a list of one bool mask tensor');
-  }
-  const mask = indices[0];
-  V.tensor(mask, 'index_put_', 'indices', 1);
-  if (mask.dtype !== 'bool') throw new TypeError('index_put_(): indices must be a list of one bool mask tensor');
-  if (typeof values !== 'number') V.tensor(values, 'index_put_', 'values', 2);
-  V.bool(accumulate, 'index_put_', 'accumulate');
-  if (accumulate) throw new Error('index_put_(): accumulate=True is not supported with a bool mask here');
-  if (self.ndim === 0 || mask.ndim > self.ndim) {
-    throw new IndexError(`too many indices for tensor of dimension ${self.ndim} (got 1)`);
-  }
-  for (let i = 0; i < mask.ndim; i++) {
-    if (mask._shape[i] !== self._shape[i]) {
-      throw new IndexError(
-        `The shape of the mask ${shapeStr(mask._shape)} at index ${i} does not match the shape of the indexed tensor ${shapeStr(self._shape)} at index ${i}`,
-      );
+function putPlan(self: Tensor, indices: readonly unknown[], entry: string): PutPlan {
+  const parts: { idx: Tensor; size: number; covers: number }[] = [];
+  let dim = 0;
+  indices.forEach((t, i) => {
+    if (!isTensor(t)) {
+      throw new TypeError(`expected Tensor as element ${i} in argument 0, but got ${V.typeName(t)}`);
     }
+    V.tensor(t, entry, 'indices', 1);
+    if (t.dtype !== 'int64' && t.dtype !== 'bool') throw new IndexError('tensors used as indices must be long, byte or bool tensors');
+    const covers = t.dtype === 'bool' ? t.ndim : 1;
+    if (dim + covers > self.ndim) throw new IndexError(`too many indices for tensor of dimension ${self.ndim} (got ${dim + covers})`);
+    if (t.dtype === 'bool') {
+      for (let d = 0; d < t.ndim; d++) {
+        if (t._shape[d] !== self._shape[dim + d]) {
+          throw new IndexError(
+            `The shape of the mask ${shapeStr(t._shape)} at index ${d} does not match the shape of the indexed tensor ${shapeStr(self._shape)} at index ${dim + d}`,
+          );
+        }
+      }
+      parts.push({ idx: K.maskPositionsK(t), size: numelOf(t._shape), covers });
+    } else parts.push({ idx: t, size: self._shape[dim], covers });
+    dim += covers;
+  });
+  let bshape: number[] = [];
+  try {
+    for (const p of parts) bshape = broadcastShapes(bshape, p.idx._shape);
+  } catch {
+    throw new IndexError(
+      `shape mismatch: indexing tensors could not be broadcast together with shapes ${parts.map((p) => shapeStr(p.idx._shape)).join(', ')}`,
+    );
+  }
+  const pos = K.full(bshape, 0, 'int64');
+  dim = 0;
+  for (const p of parts) {
+    const bad = K.indexLinearStepK(pos, p.idx.expand(bshape), p.size);
+    if (bad >= 0) {
+      const v = K.contiguousCopy(p.idx.expand(bshape)).reshape([-1]).narrow(0, bad, 1).item();
+      throw new IndexError(`index ${v} is out of bounds for dimension ${dim} with size ${p.size}`);
+    }
+    dim += p.covers;
+  }
+  const trailing = self._shape.slice(dim);
+  return { pos: pos.reshape([-1]), inner: numelOf(trailing), rowsShape: [...bshape, ...trailing] };
+}
+
+const ACCUMULATE_OPTS = V.optionSpec('index_put_', { accumulate: 'bool' });
+
+/** index_put's common checks: indices a list, values a tensor (or a number), accumulate a bool or { accumulate }. */
+function putArgs(
+  self: Tensor,
+  indices: readonly (Tensor | null)[],
+  values: Tensor | number,
+  accumulate: boolean | { accumulate?: boolean } | undefined,
+  entry: string,
+): { plan: PutPlan; v: Tensor; acc: boolean } {
+  V.tensor(self, entry, 'self', 0);
+  if (!Array.isArray(indices))
+    throw new TypeError(`${entry}(): argument 'indices' (position 1) must be tuple of Tensors, not ${V.typeName(indices)}`);
+  if (typeof values !== 'number') V.tensor(values, entry, 'values', 2);
+  let acc = false;
+  if (V.isOptions(accumulate)) {
+    V.options(ACCUMULATE_OPTS, accumulate);
+    acc = accumulate.accumulate ?? false;
+  } else if (accumulate !== undefined) {
+    V.bool(accumulate, entry, 'accumulate');
+    acc = accumulate;
+  }
+  if (acc && !isFloating(self.dtype))
+    throw new Error(`asgrad: ${entry} with accumulate=True needs a float32 or float64 tensor (got ${V.scalarName(self.dtype)})`);
+  const plan = putPlan(self, indices, entry);
+  const v = typeof values === 'number' ? K.full([], values, self.dtype) : values;
+  let fits = true;
+  try {
+    fits = sameShape(broadcastShapes(plan.rowsShape, v._shape), plan.rowsShape);
+  } catch {
+    fits = false;
+  }
+  if (!fits) {
+    throw new Error(
+      `shape mismatch: value tensor of shape ${shapeStr(v._shape)} cannot be broadcast to indexing result of shape ${shapeStr(plan.rowsShape)}`,
+    );
   }
   if (typeof values !== 'number' && values.dtype !== self.dtype && values.ndim > 0) {
     throw new Error(
       `Index put requires the source and destination dtypes match, got ${V.scalarName(self.dtype)} for the destination and ${V.scalarName(values.dtype)} for the source.`,
     );
   }
+  return { plan, v, acc };
+}
+
+/**
+ * self.index_put_(indices, values, accumulate = false): Python's `self[i0, i1, ...] = values` with
+ * int64 index tensors (broadcast together) and bool masks over self's leading dims; values (of
+ * self's dtype, or a number) broadcast to the indexed shape. With `accumulate` (a bool, or
+ * `{ accumulate }`) values add in, repeated indices summing in the order of the broadcast indices;
+ * without it, the last of repeated indices wins.
+ */
+export function indexPut_<T extends Tensor>(
+  self: T,
+  indices: readonly (Tensor | null)[],
+  values: Tensor | number,
+  accumulate?: boolean | { accumulate?: boolean },
+): T {
   return withTemps(() => {
-    const pos = K.maskPositionsK(mask);
-    const trailing = self._shape.slice(mask.ndim);
-    const inner = numelOf(trailing);
-    const rowsShape = [pos.numel(), ...trailing];
-    const v = typeof values === 'number' ? K.full([], values, self.dtype) : values;
-    let fits = true;
-    try {
-      fits = sameShape(broadcastShapes(rowsShape, v._shape), rowsShape);
-    } catch {
-      fits = false;
-    }
-    if (!fits) {
-      throw new Error(
-        `shape mismatch: value tensor of shape ${shapeStr(v._shape)} cannot be broadcast to indexing result of shape ${shapeStr(rowsShape)}`,
-      );
-    }
+    const { plan, v, acc } = putArgs(self, indices, values, accumulate, 'index_put_');
     const tracking = checkInplace(self, [v]);
     checkInplaceWrite(self, null);
-    const r = tracking ? putRows(self, pos, inner, v, rowsShape) : noGrad(() => putRows(self, pos, inner, v, rowsShape));
+    const put = (): Tensor => putRows(self, plan.pos, plan.inner, v, plan.rowsShape, acc);
+    const r = tracking ? put() : noGrad(put);
     noGrad(() => K.copyInto(self, r));
     self._storage.version++;
     const fn = r.gradFn;
     if (fn) rebaseHistory(self, fn);
     return self;
+  });
+}
+
+/** torch.index_put(input, indices, values, accumulate = false): index_put_ on a copy (IndexPutBackward0). */
+export function indexPut(
+  self: Tensor,
+  indices: readonly (Tensor | null)[],
+  values: Tensor | number,
+  accumulate?: boolean | { accumulate?: boolean },
+): Tensor {
+  return withTemps(() => {
+    const { plan, v, acc } = putArgs(self, indices, values, accumulate, 'index_put');
+    return putRows(self, plan.pos, plan.inner, v, plan.rowsShape, acc);
   });
 }
 
@@ -204,16 +292,56 @@ export const MASKED_OPS = {
     name: 'indexPut_',
     py: 'index_put_',
     fn: indexPut_,
-    doc: "self[mask] = values with a bool mask over self's leading dims (Python's masked assignment).",
-    nodes: ['IndexPutBackward0', 'CopySlices'],
-    kernels: ['mask_positions', 'index_put_b4', 'index_put_b8', 'index_select_b8'],
+    doc: "self[i0, i1, ...] = values with int64 index tensors (broadcast together) and bool masks over self's leading dims; accumulate adds (repeats sum in order).",
+    nodes: ['IndexPutBackward0', 'CopySlices', 'IndexBackward0'],
+    kernels: ['mask_positions', 'index_linear_step', 'index_put_b4', 'index_put_b8', 'index_accumulate', 'index_select_b8'],
     dtype: 'same',
+    saves: 'the flat positions of the indices',
     methods: { indexPut_: true },
     test: {
       grad: 'twice',
       samples: [
         { args: [{ shape: [3] }, { masks: [[true, false, true]] }, { shape: [] }], note: 'a 0-d value' },
         { args: [{ shape: [2, 3] }, { masks: [[false, true]] }, { shape: [3] }], note: 'a row mask' },
+        { args: [{ shape: [3, 4] }, { indexList: [{ ints: [2, -3, 1] }, { ints: [1, 3, -1] }] }, { shape: [3] }], note: 'int64 indices' },
+        {
+          args: [{ shape: [3, 4] }, { indexList: [{ ints: [0, 2, 0] }] }, { shape: [4] }, { options: { accumulate: true } }],
+          note: 'accumulate, repeated rows, broadcast values',
+        },
+      ],
+    },
+  }),
+  indexPut: defineOp({
+    name: 'indexPut',
+    py: 'index_put',
+    kind: 'indexing',
+    fn: indexPut,
+    doc: 'index_put_ on a copy of the input: int64 index tensors and bool masks, accumulate or not.',
+    nodes: ['IndexPutBackward0', 'IndexBackward0'],
+    kernels: ['mask_positions', 'index_linear_step', 'index_put_b4', 'index_put_b8', 'index_accumulate', 'index_select_b8'],
+    dtype: 'same',
+    saves: 'the flat positions of the indices',
+    methods: { indexPut: true },
+    test: {
+      grad: 'twice',
+      samples: [
+        {
+          args: [
+            { shape: [2, 3, 2] },
+            {
+              indexList: [
+                { ints: [1, 0, 0, 1], shape: [2, 2] },
+                { ints: [2, 0], shape: [2] },
+              ],
+            },
+            { shape: [2, 2, 2] },
+          ],
+          note: 'broadcast indices, trailing dim whole',
+        },
+        {
+          args: [{ shape: [3, 2] }, { indexList: [{ ints: [1, 1, 1] }, { ints: [0, 0, 1] }] }, { shape: [] }, true],
+          note: 'accumulate, repeats',
+        },
       ],
     },
   }),

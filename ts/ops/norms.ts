@@ -3,7 +3,7 @@
 // one node under PyTorch's name whose rule is the closed-form gradient written with differentiable
 // ops (so double backward works).
 import type { Tensor } from '../tensor.js';
-import { record } from '../autograd.js';
+import { record, recordMulti } from '../autograd.js';
 import { isGradEnabled, noGrad } from '../grad_mode.js';
 import { withTemps } from '../scope.js';
 import { isFloating } from '../dtype.js';
@@ -58,6 +58,7 @@ function normalize(
   stats?: { mean: Tensor; rstd: Tensor },
   fused?: () => Tensor,
   fusedGradInput?: (g: Tensor, x: Tensor, weight: Tensor | null) => Tensor,
+  twice?: 'NativeLayerNormBackwardBackward0' | 'NativeBatchNormBackwardBackward0',
 ): Tensor {
   const xhatOf = (xs: Tensor): { xhat: Tensor; rstd: Tensor; grouped: boolean } => {
     if (stats) return { xhat: xs.sub(stats.mean).mul(stats.rstd), rstd: stats.rstd, grouped: false };
@@ -75,34 +76,131 @@ function normalize(
           return out === xhat ? K.contiguousCopy(out) : out;
         }),
       );
+  const firstOrder = (g: Tensor, xs: Tensor, ws: Tensor | undefined, n: readonly boolean[]): (Tensor | null)[] => {
+    let st: { xhat: Tensor; rstd: Tensor; grouped: boolean } | undefined;
+    const stOf = () => (st ??= xhatOf(xs));
+    let gx: Tensor | null = null;
+    if (n[0]) {
+      // Not differentiated further: the fused kernel (the same bits, without the temporaries).
+      if (fusedGradInput && !isGradEnabled() && g.dtype === xs.dtype) gx = fusedGradInput(g, xs, ws ?? null);
+      else {
+        const { xhat, rstd, grouped } = stOf();
+        const gxhat = ws ? g.mul(affine(ws, p)) : g;
+        if (grouped) {
+          const gg = reshape(gxhat, p.grouped);
+          const d = p.dims as number[];
+          gx = reshape(rstd.mul(gg.sub(gg.mean(d, true)).sub(xhat.mul(gg.mul(xhat).mean(d, true)))), p.shape);
+        } else gx = gxhat.mul(rstd);
+      }
+    }
+    const gw = n[1] && weight ? affineGrad(g.mul(reshape(stOf().xhat, p.shape)), p, weight._shape) : null;
+    const gb = n[2] && bias ? affineGrad(g, p, bias._shape) : null;
+    return [gx, gw, gb];
+  };
   return record(
     node,
     y,
     [x, weight, bias],
     () => [x, ...(weight ? [weight] : [])],
-    (g, saved, n) => {
-      const [xs, ws] = saved;
-      let st: { xhat: Tensor; rstd: Tensor; grouped: boolean } | undefined;
-      const stOf = () => (st ??= xhatOf(xs));
-      let gx: Tensor | null = null;
-      if (n[0]) {
-        // Not differentiated further: the fused kernel (the same bits, without the temporaries).
-        if (fusedGradInput && !isGradEnabled() && g.dtype === xs.dtype) gx = fusedGradInput(g, xs, ws ?? null);
-        else {
-          const { xhat, rstd, grouped } = stOf();
-          const gxhat = ws ? g.mul(affine(ws, p)) : g;
-          if (grouped) {
-            const gg = reshape(gxhat, p.grouped);
-            const d = p.dims as number[];
-            gx = reshape(rstd.mul(gg.sub(gg.mean(d, true)).sub(xhat.mul(gg.mul(xhat).mean(d, true)))), p.shape);
-          } else gx = gxhat.mul(rstd);
-        }
-      }
-      const gw = n[1] && weight ? affineGrad(g.mul(reshape(stOf().xhat, p.shape)), p, weight._shape) : null;
-      const gb = n[2] && bias ? affineGrad(g, p, bias._shape) : null;
-      return [gx, gw, gb];
+    (g, [xs, ws], n) => {
+      if (!twice || !isGradEnabled()) return firstOrder(g, xs, ws, n);
+      const outs = noGrad(() => firstOrder(g, xs, ws, n));
+      return recordTwice(twice, outs, g, xs, ws ?? null, bias, p, xhatOf);
     },
   );
+}
+
+/**
+ * The gradients [gx, gw, gb] of a norm under createGraph, recorded as ONE node (PyTorch's
+ * NativeLayerNormBackwardBackward0 on (grad_out, input, mean, rstd, weight, bias) or
+ * NativeBatchNormBackwardBackward0 on (grad_out, input, weight, save_mean, save_invstd); the
+ * statistics are not inputs here: their edges are empty, as PyTorch's). Its rule is the closed-form
+ * derivative of <ggx, gx> + <ggw, gw> + <ggb, gb>, written with differentiable ops.
+ */
+function recordTwice(
+  twice: 'NativeLayerNormBackwardBackward0' | 'NativeBatchNormBackwardBackward0',
+  outs: readonly (Tensor | null)[],
+  g: Tensor,
+  xs: Tensor,
+  ws: Tensor | null,
+  bias: Tensor | null,
+  p: NormPlan,
+  xhatOf: (xs: Tensor) => { xhat: Tensor; rstd: Tensor; grouped: boolean },
+): (Tensor | null)[] {
+  const live = [0, 1, 2].filter((i) => outs[i] !== null);
+  const layer = twice === 'NativeLayerNormBackwardBackward0';
+  // The node's inputs in PyTorch's order; where x, weight and the gradient sit among them.
+  const inputs = layer ? [g, xs, null, null, ws, bias] : [g, xs, ws, null, null];
+  const at = layer ? { g: 0, x: 1, w: 4 } : { g: 0, x: 1, w: 2 };
+  const recorded = recordMulti(
+    twice,
+    live.map((i) => outs[i] as Tensor),
+    inputs,
+    () => [g, xs, ...(ws ? [ws] : [])],
+    (gs, [sg, sx, sw], n) => {
+      const gg: (Tensor | null)[] = [null, null, null];
+      live.forEach((i, j) => {
+        gg[i] = gs[j];
+      });
+      const [ggx, ggw, ggb] = gg;
+      const { xhat, rstd, grouped } = xhatOf(sx);
+      const wA = sw ? affine(sw, p) : null;
+      const ggwA = ggw ? affine(ggw, p) : null;
+      const ggbA = ggb ? affine(ggb, p) : null;
+      const d = p.dims as number[];
+      const G = (t: Tensor): Tensor => reshape(t, p.grouped);
+      const S = (t: Tensor): Tensor => reshape(t, p.shape);
+      const sum = (a: Tensor | null, b: Tensor | null): Tensor | null => (a && b ? a.add(b) : (a ?? b));
+      // P(a) = a - mean(a) - xhat mean(a xhat): the (symmetric) projection of the standardisation.
+      const P = (a: Tensor): Tensor => a.sub(a.mean(d, true)).sub(xhat.mul(a.mul(xhat).mean(d, true)));
+      // u: ggx where the standardisation sees it (grouped); r: rstd * P(u) (grouped) or rstd * u.
+      const u = ggx ? G(ggx) : null;
+      const ru = u ? (grouped ? rstd.mul(P(u)) : u.mul(rstd)) : null;
+      let ggy: Tensor | null = null;
+      if (n[at.g]) {
+        const fromX = ru ? (wA ? S(ru).mul(wA) : S(ru)) : null;
+        ggy = sum(sum(fromX, ggwA ? S(xhat).mul(ggwA) : null), ggbA ? ggbA.expand(p.shape) : null);
+      }
+      const gw2 = n[at.w] && ru && sw ? affineGrad(sg.mul(S(ru)), p, sw._shape) : null;
+      let gx2: Tensor | null = null;
+      if (n[at.x]) {
+        const gxw = ggwA ? G(sg.mul(ggwA)) : null;
+        if (!grouped) gx2 = gxw ? S(gxw.mul(rstd)) : null;
+        else {
+          let t: Tensor | null = gxw ? rstd.mul(P(gxw)) : null;
+          if (u) {
+            const v = G(wA ? sg.mul(wA) : sg);
+            const a = u.mul(v.sub(v.mean(d, true))).mean(d, true);
+            const b = v.mul(xhat).mean(d, true);
+            const c = u.mul(xhat).mean(d, true);
+            const r2 = rstd.mul(rstd);
+            t = sum(
+              t,
+              r2
+                .mul(
+                  xhat
+                    .mul(a.sub(b.mul(c)))
+                    .add(P(v).mul(c))
+                    .add(P(u).mul(b)),
+                )
+                .neg(),
+            );
+          }
+          gx2 = t ? S(t) : null;
+        }
+      }
+      const res: (Tensor | null)[] = inputs.map(() => null);
+      res[at.g] = ggy;
+      res[at.x] = gx2;
+      res[at.w] = gw2;
+      return res;
+    },
+  );
+  const result: (Tensor | null)[] = [null, null, null];
+  live.forEach((i, j) => {
+    result[i] = recorded[j];
+  });
+  return result;
 }
 
 function floatOperand(x: Tensor, entry: string): void {
@@ -161,7 +259,7 @@ export function layerNorm(
   const fusedGrad = fusable
     ? (g: Tensor, xs: Tensor, ws: Tensor | null) => K.layerNormRowsBackwardK(g, xs, normalizedShape[0], ws, plan.eps)
     : undefined;
-  return normalize('NativeLayerNormBackward0', x, w, b, plan, undefined, fused, fusedGrad);
+  return normalize('NativeLayerNormBackward0', x, w, b, plan, undefined, fused, fusedGrad, 'NativeLayerNormBackwardBackward0');
 }
 
 /** The plan of a per-channel affine over [N, C, *]. */
@@ -242,7 +340,17 @@ export function batchNorm(
       mean: reshape(runningMean, plan.affineView).to(x.dtype),
       rstd: reshape(runningVar, plan.affineView).to(x.dtype).add(eps).sqrt().reciprocal(),
     }));
-    return normalize('NativeBatchNormBackward0', x, weight ?? null, bias ?? null, plan, stats);
+    return normalize(
+      'NativeBatchNormBackward0',
+      x,
+      weight ?? null,
+      bias ?? null,
+      plan,
+      stats,
+      undefined,
+      undefined,
+      'NativeBatchNormBackwardBackward0',
+    );
   }
   if (runningMean || runningVar) {
     noGrad(() =>
@@ -253,7 +361,17 @@ export function batchNorm(
       }),
     );
   }
-  return normalize('NativeBatchNormBackward0', x, weight ?? null, bias ?? null, plan);
+  return normalize(
+    'NativeBatchNormBackward0',
+    x,
+    weight ?? null,
+    bias ?? null,
+    plan,
+    undefined,
+    undefined,
+    undefined,
+    'NativeBatchNormBackwardBackward0',
+  );
 }
 
 export const NORM_OPS = {

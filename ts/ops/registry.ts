@@ -37,6 +37,8 @@ export type SampleArg =
   | { readonly bools: readonly boolean[] }
   /** A list of bool tensors holding these values (index_put_'s indices). */
   | { readonly masks: readonly (readonly boolean[])[] }
+  /** A list of int64 tensors holding these values, shaped (index_put's indices). */
+  | { readonly indexList: readonly { readonly ints: readonly number[]; readonly shape?: readonly number[] }[] }
   /** The very tensor passed as argument `same` of this sample (x * x: both operands one leaf). */
   | { readonly same: number }
   /** A list of tensors (cat, stack). */

@@ -11,6 +11,7 @@ import { gatherK, indexCheckK, scanK, scatterAddK } from './kernels/scan.js';
 import * as V from '../validate.js';
 import { compare, where } from './compare.js';
 import { type OpSpec, defineOp } from './registry.js';
+import { svdNorm } from './svd.js';
 
 /** Keyword arguments with PyTorch's `dim` and `keepdim` (argmax, argmin). */
 export interface DimOpts {
@@ -21,7 +22,7 @@ export interface DimOpts {
 }
 /** Keyword arguments of `norm`: PyTorch's `p`, `dim`, `keepdim`. */
 export interface NormOpts {
-  /** A number (vector norm), 'fro' (Frobenius) or 'nuc' (nuclear: needs an SVD, which asgrad lacks). */
+  /** A number (vector norm), 'fro' (Frobenius) or 'nuc' (nuclear: the sum of the singular values). */
   p?: number | 'fro' | 'nuc';
   /** The dimension(s) to reduce (PyTorch's `dim`; negative counts from the end). */
   dim?: number | readonly number[];
@@ -252,17 +253,17 @@ function stringNorm(x: Tensor, p: string, dim: number | readonly number[] | unde
     }
     return x.mul(x).sum([a, b], keepdim).sqrt();
   }
-  // The nuclear norm is the sum of the singular values: PyTorch's checks, then no SVD to compute it.
+  // The nuclear norm: the sum of the singular values (linalg.svd), as PyTorch 1.13's matrix_norm.
   if (dims === undefined) {
     if (x.ndim !== 2) {
       throw new Error(`Expected a tensor with 2 dimensions, but got a tensor with ${x.ndim} dimension${x.ndim === 1 ? '' : 's'} instead.`);
     }
-  } else {
-    if (dims.length !== 2) throw new Error("nuclear norm requires a 'dim' argument of size 2");
-    const [a, b] = dimList(x, dims);
-    if (a === b) throw new Error('duplicate or invalid dimensions');
+    return svdNorm(x, 'nuc', 0, 1, keepdim, 'UnsqueezeBackward1');
   }
-  throw new Error("norm(): p='nuc' is the sum of singular values, which needs an SVD (torch.linalg.svd), and asgrad has none yet");
+  if (dims.length !== 2) throw new Error("nuclear norm requires a 'dim' argument of size 2");
+  const [a, b] = dimList(x, dims);
+  if (a === b) throw new Error('duplicate or invalid dimensions');
+  return svdNorm(x, 'nuc', a, b, keepdim, 'UnsqueezeBackward1');
 }
 
 // ---- gather, masked_fill ------------------------------------------------------------------------
@@ -389,9 +390,17 @@ export const SCAN_OPS = {
     py: 'norm',
     kind: 'reduction',
     fn: norm,
-    doc: "Vector norm (any p, inf, -inf, 0) of all elements or along one dim; p='fro' also over two dims ('nuc' needs an SVD: not yet).",
-    nodes: ['NormBackward1', 'SqrtBackward0', 'SumBackward1', 'MulBackward0'],
-    kernels: ['sqrt', 'abs', 'sum', 'max', 'min', 'mul', 'pow'],
+    doc: "Vector norm (any p, inf, -inf, 0) of all elements or along one dim; p='fro' or 'nuc' (sum of singular values) over two dims.",
+    nodes: [
+      'NormBackward1',
+      'SqrtBackward0',
+      'SumBackward1',
+      'MulBackward0',
+      'LinalgSvdBackward0',
+      'PermuteBackward0',
+      'UnsqueezeBackward1',
+    ],
+    kernels: ['sqrt', 'abs', 'sum', 'max', 'min', 'mul', 'pow', 'svd_jacobi_f64'],
     dtype: 'same',
     saves: 'self and result',
     methods: { norm: true },
@@ -409,6 +418,8 @@ export const SCAN_OPS = {
         { args: [{ shape: [2, 3, 4] }, 'fro', [0, 2]], note: "p='fro' over two dims" },
         { args: [{ shape: [2, 3, 4] }, 'fro', [-1, 1], true], note: "p='fro' over two dims, keepdim" },
         { args: [{ shape: [3, 4] }, 'fro', 1], note: "p='fro' over one dim" },
+        { args: [{ shape: [3, 4] }, 'nuc'], note: "p='nuc'" },
+        { args: [{ shape: [2, 3, 4] }, 'nuc', [2, 0], true], note: "p='nuc' over two dims, keepdim" },
         { args: [{ shape: [3, 4] }, 2, null, true], note: 'all dims, keepdim' },
       ],
     },

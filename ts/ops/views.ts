@@ -173,7 +173,7 @@ export function squeeze(x: Tensor, dim?: number, node = dim === undefined ? 'Squ
   );
 }
 
-export function unsqueeze(x: Tensor, dim: number): Tensor {
+export function unsqueeze(x: Tensor, dim: number, node = 'UnsqueezeBackward0'): Tensor {
   V.tensor(x, 'unsqueeze', 'input', 1);
   V.int(dim, 'unsqueeze', 'dim', 1);
   const d = normDim(dim, x.ndim + 1);
@@ -183,7 +183,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   shape.splice(d, 0, 1);
   st.splice(d, 0, s);
   return record(
-    'UnsqueezeBackward0',
+    node,
     x._view(shape, st, x._offset)._markView(x),
     [x],
     () => [],
@@ -358,7 +358,7 @@ export const VIEW_OPS = {
     ...VIEW,
     name: 'unsqueeze',
     py: 'unsqueeze',
-    fn: unsqueeze,
+    fn: (x: Tensor, dim: number): Tensor => unsqueeze(x, dim),
     doc: 'A view with a size-1 dim inserted.',
     nodes: ['UnsqueezeBackward0'],
     dtype: 'same',
