@@ -19,3 +19,4 @@ export * from "./xlogy";
 export * from "./masked";
 export * from "./norm_rows";
 export * from "./data";
+export * from "./fuse";

@@ -179,8 +179,16 @@ export class Storage {
   private spill: Uint8Array | null = null;
   /** @internal Index in the resident list, or -1. */
   residentAt = -1;
+  /**
+   * @internal Elementwise fusion (ts/fuse/graph.ts): the program that will fill this storage, which
+   * has no block until then (made with `deferred`); null once it holds its values.
+   */
+  fusePending: object | null = null;
+  /** @internal Pending storages whose programs read this one: computed before its address is handed out or it is freed. */
+  fuseReaders: Set<Storage> | null = null;
 
-  constructor(bytes: number) {
+  /** `deferred`: no block yet (a pending fused result); `allocateDeferred` makes it. */
+  constructor(bytes: number, deferred = false) {
     checkSize(bytes);
     this.bytes = bytes;
     M.volumeSinceBoundary += bytes;
@@ -195,17 +203,33 @@ export class Storage {
       M.countSinceBoundary = 1;
       M.volumeSinceBoundary = bytes;
     }
-    this.ptr = allocate(this, keepFrom);
-    addResident(this);
+    this.ptr = deferred ? 0 : allocate(this, keepFrom);
+    if (!deferred) addResident(this);
     stats.liveStorages++;
+  }
+
+  /** @internal Gives a deferred storage its block (as a restore would: it makes no new Storage). */
+  allocateDeferred(): void {
+    if (this.ptr !== 0 || this.spill || this.bytes === 0) return;
+    this.ptr = allocate(this, M.generation);
+    this.lastUse = M.generation;
+    addResident(this);
+  }
+
+  /** @internal The address without fusion's hooks (for the fused kernel's own operands). */
+  rawAddress(): number {
+    if (this.spill) this.restore();
+    this.lastUse = M.generation;
+    return this.ptr;
   }
 
   static forElements(n: number, dtype: DType): Storage {
     return new Storage(n * ITEM_SIZE[dtype]);
   }
 
-  /** The block's address, bringing spilled bytes back first. */
+  /** The block's address, bringing spilled bytes back first (and computing pending fused values). */
   address(): number {
+    if (this.fusePending !== null || this.fuseReaders !== null) rt.fuse.flush?.(this);
     if (this.spill) this.restore();
     this.lastUse = M.generation;
     return this.ptr;
@@ -235,14 +259,17 @@ export class Storage {
     if (!this.spill) stats.liveTensors--;
     if (this.refs > 0) return;
     if (this.exactRefs) {
+      if (this.fusePending !== null || this.fuseReaders !== null) rt.fuse.drop?.(this);
       if (this.spill) {
         // Spilled and now without a handle: the JS copy goes too.
         this.spill = null;
         return;
       }
-      release(this);
-      this.ptr = 0;
-      removeResident(this);
+      if (this.residentAt >= 0) {
+        release(this);
+        this.ptr = 0;
+        removeResident(this);
+      }
       stats.liveStorages--;
     }
     // Otherwise handles from before a spill or recount may still be alive without being counted:
