@@ -187,10 +187,26 @@ export class Storage {
   /** @internal Pending storages whose programs read this one: computed before its address is handed out or it is freed. */
   fuseReaders: Set<Storage> | null = null;
 
-  /** `deferred`: no block yet (a pending fused result); `allocateDeferred` makes it. */
-  constructor(bytes: number, deferred = false) {
+  /**
+   * @internal The block is kept for pending fused storages that read it, by nobody else (a
+   * snapshot of a source about to change, or a source whose last handle went): `freeHeld` frees it.
+   */
+  fuseHeld = false;
+
+  /**
+   * `deferred`: no block yet (a pending fused result); `allocateDeferred` makes it. `hidden`: a
+   * block fusion keeps for itself, made while a kernel call may be fetching its pointers, so it
+   * starts no generation (as a restore does not).
+   */
+  constructor(bytes: number, deferred = false, hidden = false) {
     checkSize(bytes);
     this.bytes = bytes;
+    if (hidden) {
+      this.fuseHeld = true;
+      this.ptr = 0;
+      stats.liveStorages++;
+      return;
+    }
     M.volumeSinceBoundary += bytes;
     // Out of room, the allocation spills what the current generation has not touched; if this
     // allocation just started a generation, what the previous one touched is spared too.
@@ -214,6 +230,19 @@ export class Storage {
     this.ptr = allocate(this, M.generation);
     this.lastUse = M.generation;
     addResident(this);
+  }
+
+  /** @internal Frees a held block (fuseHeld) once no pending storage reads it. */
+  freeHeld(): void {
+    if (!this.fuseHeld) return;
+    this.fuseHeld = false;
+    if (this.spill) this.spill = null;
+    else if (this.residentAt >= 0) {
+      release(this);
+      this.ptr = 0;
+      removeResident(this);
+    }
+    stats.liveStorages--;
   }
 
   /** @internal The address without fusion's hooks (for the fused kernel's own operands). */
@@ -260,6 +289,8 @@ export class Storage {
     if (this.refs > 0) return;
     if (this.exactRefs) {
       if (this.fusePending !== null || this.fuseReaders !== null) rt.fuse.drop?.(this);
+      // Pending fused storages still read it: the block stays until they no longer do.
+      if (this.fuseHeld) return;
       if (this.spill) {
         // Spilled and now without a handle: the JS copy goes too.
         this.spill = null;

@@ -33,13 +33,6 @@ const UNARY: Readonly<Record<string, number>> = { neg: 9, abs: 10, sqrt: 11, rel
 const MUL = 5;
 /** Largest expression kept pending (a longer chain computes its operands first: bounded recomputation). */
 const MAX_NODES = 48;
-/**
- * Pending storages one source may have waiting on it. Nothing tells, inside a synchronous loop, that
- * a pending tensor became garbage (finalizers run between tasks), so a source read again and again
- * (a parameter, W2's x) would gather them without bound; past this many, the oldest is computed
- * (what the eager path would have done), which bounds the work and memory a later flush can cost.
- */
-const MAX_READERS = 64;
 /** META holds 4-word instructions after one count word, constants from byte 2048 (assembly/fuse.ts). */
 const CONST_AT = 2048;
 
@@ -49,15 +42,15 @@ interface FNode {
   readonly op: number;
   readonly a: FNode | null;
   readonly b: FNode | null;
-  /** LOAD: the source storage and the element offset of the first element. */
-  readonly src: Storage | null;
+  /** LOAD: the source storage (retargeted to a snapshot when the source is about to change) and the element offset of the first element. */
+  src: Storage | null;
   readonly offset: number;
   /** CONST: the value (exactly representable in the dtype). */
   readonly value: number;
   /** Nodes below and including this one (counted along every path: an upper bound). */
   readonly size: number;
-  /** The source storages the expression reads. */
-  readonly deps: readonly Storage[];
+  /** The source storages the expression reads (arrays shared along a chain; retargeted with `src`). */
+  readonly deps: Storage[];
 }
 
 /** What a pending storage holds in `fusePending`. */
@@ -67,7 +60,7 @@ interface Pending {
   readonly n: number;
 }
 
-const NO_DEPS: readonly Storage[] = [];
+const NO_DEPS: Storage[] = [];
 
 function leaf(op: number, src: Storage | null, offset: number, value: number): FNode {
   return { op, a: null, b: null, src, offset, value, size: 1, deps: src ? [src] : NO_DEPS };
@@ -114,9 +107,6 @@ function pendingTensor(node: FNode, shape: Shape, dtype: FloatDtype, n: number):
   const p: Pending = { node, dtype, n };
   s.fusePending = p;
   for (const d of node.deps) {
-    if (d.fuseReaders === null) d.fuseReaders = new Set();
-    else if (d.fuseReaders.size >= MAX_READERS) materialise(d.fuseReaders.values().next().value as Storage);
-    // materialise may have emptied the set (and nulled it).
     if (d.fuseReaders === null) d.fuseReaders = new Set();
     d.fuseReaders.add(s);
   }
@@ -238,7 +228,10 @@ function settle(s: Storage, p: Pending): void {
     const r = d.fuseReaders;
     if (r === null) continue;
     r.delete(s);
-    if (r.size === 0) d.fuseReaders = null;
+    if (r.size === 0) {
+      d.fuseReaders = null;
+      d.freeHeld();
+    }
   }
 }
 
@@ -252,17 +245,48 @@ function materialise(s: Storage): void {
   run(p, s, null, false, 0);
 }
 
-/** Before `s`'s address is handed out: what reads it is computed, then it is. */
+/** Before `s`'s address is handed out: what reads it reads a copy from now on; then s is computed. */
 function flush(s: Storage): void {
-  const readers = s.fuseReaders;
-  if (readers !== null) for (const r of [...readers]) materialise(r);
+  if (s.fuseReaders !== null) snapshot(s);
   materialise(s);
 }
 
-/** `s` lost its last handle: what reads it is computed now; its own program is dropped. */
+/**
+ * Whoever asks for an address may write through it, and the pending storages reading `s` may be
+ * garbage nobody will ever read (a synchronous loop cannot tell: finalizers wait for the event
+ * loop). Computing them all would cost what the eager path did and hold their blocks; instead they
+ * move to a copy of s's bytes, one pass whatever their number, freed when the last one settles.
+ */
+function snapshot(s: Storage): void {
+  const readers = s.fuseReaders as Set<Storage>;
+  const copy = new Storage(s.bytes, true, true);
+  copy.allocateDeferred();
+  const from = s.rawAddress();
+  const to = copy.rawAddress();
+  new Uint8Array(memoryBuffer()).copyWithin(to, from, from + s.bytes);
+  retarget(readers, s, copy);
+  copy.fuseReaders = readers;
+  s.fuseReaders = null;
+}
+
+/** Points every LOAD of `from` in the readers' expressions, and their dependency lists, at `to`. */
+function retarget(readers: Set<Storage>, from: Storage, to: Storage): void {
+  const seen = new Set<FNode>();
+  const walk = (node: FNode): void => {
+    if (seen.has(node)) return;
+    seen.add(node);
+    if (node.src === from) node.src = to;
+    const i = node.deps.indexOf(from);
+    if (i >= 0) node.deps[i] = to;
+    if (node.a) walk(node.a);
+    if (node.b) walk(node.b);
+  };
+  for (const r of readers) walk((pendingOf(r) as Pending).node);
+}
+
+/** `s` lost its last handle: what reads it keeps its block (held until they settle); its own program is dropped. */
 function drop(s: Storage): void {
-  const readers = s.fuseReaders;
-  if (readers !== null) for (const r of [...readers]) materialise(r);
+  if (s.fuseReaders !== null) s.fuseHeld = true;
   const p = pendingOf(s);
   if (p !== null) settle(s, p);
 }
