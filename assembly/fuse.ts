@@ -1,9 +1,9 @@
 // The tile interpreter: one kernel that runs a small elementwise program (written by ts/fuse/ into
-// META) over tiles of TILE elements, so a chain of elementwise ops reads its inputs once and writes
+// its own program area, PROG) over tiles of TILE elements, so a chain of elementwise ops reads its inputs once and writes
 // only what is asked for, instead of one pass over memory per op.
 //
-// Program (META as i32 words): word 0 = instruction count; then 4 words per instruction
-// (op, dst, a, b). Constants are f64 in META from byte CONST_AT on, converted to T as the unfused
+// Program (PROG as i32 words): word 0 = instruction count; then 4 words per instruction
+// (op, dst, a, b). Constants are f64 in PROG from byte CONST_AT on, converted to T as the unfused
 // kernels convert their scalar parameters. Registers are numbered 0..nregs-1; each computed register
 // is a TILE-element buffer in the scratch arena; a LOAD register is a pointer into the input itself
 // (no copy). The JS side numbers registers in SSA form (each written once) in dependency order.
@@ -17,13 +17,21 @@
 // elements in order; a mean divides by n in f64; the result is rounded to T once.
 
 import { ld, st, boff, lanes } from "./math";
-import { meta_ptr, scratch } from "./memory";
+import { scratch } from "./memory";
 import { UNeg, UAbs, USqrt, URelu, BAdd, BSub, BMul, BDiv, BMax, BMin } from "./elementwise_ops";
 
 // @ts-ignore: decorator
 @inline const TILE: i32 = 512;
 // @ts-ignore: decorator
 @inline const CONST_AT: usize = 2048;
+/** The program area: not META, which a kernel call may have filled before the JS side, fetching
+ *  that call's operand pointers, computes a pending operand with this kernel. */
+const PROG: usize = memory.data(4096, 16);
+
+/** Address of the 4096-byte program area (instructions, then constants from byte 2048). */
+export function fuse_program_ptr(): usize {
+  return PROG;
+}
 
 // Opcodes (ts/fuse/program.ts mirrors them).
 // @ts-ignore: decorator
@@ -82,7 +90,7 @@ import { UNeg, UAbs, USqrt, URelu, BAdd, BSub, BMul, BDiv, BMax, BMin } from "./
 // @ts-ignore: decorator
 @inline function fuseT<T>(n: i32, nregs: i32, red: i32, mean: i32, out: usize): i32 {
   if (n <= 0 || nregs <= 0) return 0;
-  let M = meta_ptr();
+  let M = PROG;
   let ninstr = load<i32>(M);
   let tileBytes = boff<T>(TILE);
   let ptrBytes = ((<usize>nregs << alignof<usize>()) + 15) & ~(<usize>15);
@@ -156,7 +164,7 @@ import { UNeg, UAbs, USqrt, URelu, BAdd, BSub, BMul, BDiv, BMax, BMin } from "./
 }
 
 /**
- * Runs the program in META over n elements of f32 with nregs registers. With red >= 0, register red
+ * Runs the program in PROG over n elements of f32 with nregs registers. With red >= 0, register red
  * is summed (divided by n when mean != 0) into out[0]. Returns 0, 1 when the scratch block could not
  * be had, 2 on an unknown opcode.
  */

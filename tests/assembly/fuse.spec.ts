@@ -1,5 +1,5 @@
 import {
-  fuse_f32, fuse_f64, meta_ptr, free,
+  fuse_f32, fuse_f64, fuse_program_ptr, free,
   add_f32, add_f64, sub_f32, sub_f64, mul_f32, mul_f64, div_f32, div_f64,
   maximum_f32, maximum_f64, minimum_f32, minimum_f64,
   neg_f32, neg_f64, abs_f32, abs_f64, sqrt_f32, sqrt_f64, relu_f32, relu_f64,
@@ -13,6 +13,12 @@ import { allocT, get, set, fillRand, specials, same, isF32, un, bin, red, setMet
 
 const LENGTHS: StaticArray<i32> = [1, 2, 3, 4, 5, 7, 8, 9, 17, 511, 512, 513, 1029, 2048];
 const CONST_AT: usize = 2048;
+
+/** Writes a program's words into the program area. */
+function setProg(vals: StaticArray<i32>): void {
+  let p = fuse_program_ptr();
+  for (let i = 0; i < vals.length; i++) store<i32>(p + (<usize>i << 2), vals[i]);
+}
 
 function fuseK<T>(n: i32, nregs: i32, redReg: i32, mean: i32, out: usize): i32 {
   return isF32<T>() ? fuse_f32(n, nregs, redReg, mean, out) : fuse_f64(n, nregs, redReg, mean, out);
@@ -83,8 +89,8 @@ function chain<T>(n: i32, withSpecials: bool, mean: i32): i32 {
     2, 0, 13, <i32>out,
     2, 0, 4, <i32>out2,
   ];
-  setMeta(prog);
-  store<f64>(meta_ptr() + CONST_AT, cv);
+  setProg(prog);
+  store<f64>(fuse_program_ptr() + CONST_AT, cv);
   let code = fuseK<T>(n, 14, 13, mean, r);
   let bad = code;
   for (let i = 0; i < n; i++) {
@@ -115,7 +121,7 @@ function sumOfLoad<T>(n: i32): i32 {
   let ref = allocT<T>(1);
   let r = allocT<T>(1);
   red<T>(sum_f32, sum_f64)(ref, x, 1, n, 1);
-  setMeta([1, 0, 0, <i32>x, 0]);
+  setProg([1, 0, 0, <i32>x, 0]);
   let bad = fuseK<T>(n, 1, 0, 0, r);
   if (!same<T>(get<T>(r, 0), get<T>(ref, 0))) bad++;
   free(x); free(ref); free(r);
@@ -138,7 +144,7 @@ describe("fuse (tile interpreter)", () => {
     }
   });
   test("an unknown opcode is refused", () => {
-    setMeta([1, 99, 0, 0, 0]);
+    setProg([1, 99, 0, 0, 0]);
     expect(fuse_f32(4, 1, -1, 0, 0)).toBe(2);
   });
 });

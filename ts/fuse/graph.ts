@@ -21,7 +21,7 @@ import { rt } from '../runtime.js';
 import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { type DType, ITEM_SIZE } from '../dtype.js';
-import { kernel, memoryBuffer, meta } from '../core/wasm.js';
+import { kernel, memoryBuffer } from '../core/wasm.js';
 import { contiguousStrides, numelOf, sameShape, type Shape } from '../shape.js';
 
 // Opcodes of assembly/fuse.ts.
@@ -33,7 +33,7 @@ const UNARY: Readonly<Record<string, number>> = { neg: 9, abs: 10, sqrt: 11, rel
 const MUL = 5;
 /** Largest expression kept pending (a longer chain computes its operands first: bounded recomputation). */
 const MAX_NODES = 48;
-/** META holds 4-word instructions after one count word, constants from byte 2048 (assembly/fuse.ts). */
+/** The program area holds 4-word instructions after one count word, constants from byte 2048 (assembly/fuse.ts). */
 const CONST_AT = 2048;
 
 type FloatDtype = 'float32' | 'float64';
@@ -173,7 +173,7 @@ export function fuseReduce(kind: string, x: Tensor, dims: readonly number[], kee
 }
 
 /**
- * Writes the program computing `p` (stored into `dest`, and/or summed from `red`) into META and runs
+ * Writes the program computing `p` (stored into `dest`, and/or summed from `red`) and runs
  * it. Every pointer is fetched after the last allocation (dest's block), as kernel calls do.
  */
 function run(p: Pending, dest: Storage | null, red: FNode | null, mean: boolean, out: number): void {
@@ -212,10 +212,14 @@ function run(p: Pending, dest: Storage | null, red: FNode | null, mean: boolean,
   };
   const top = visit(p.node);
   if (dest !== null) words.push(OP_STORE, 0, top, dest.rawAddress());
-  const m = meta();
-  m[0] = words.length / 4;
-  m.set(words, 1);
-  new Float64Array(memoryBuffer(), rt.core.metaPtr + CONST_AT, consts.length).set(consts);
+  // Its own program area, not META: this may run while a kernel call that filled META fetches its
+  // operands' pointers.
+  const at = kernel('fuse_program_ptr')();
+  const buf = memoryBuffer();
+  const prog = new Int32Array(buf, at, 1 + words.length);
+  prog[0] = words.length / 4;
+  prog.set(words, 1);
+  new Float64Array(buf, at + CONST_AT, consts.length).set(consts);
   const f = kernel(p.dtype === 'float32' ? 'fuse_f32' : 'fuse_f64');
   const code = f(p.n, regs.size, red === null ? -1 : top, mean ? 1 : 0, out);
   if (code !== 0) throw new Error(`asgrad: fused elementwise kernel failed (${code === 1 ? 'no memory for its tiles' : 'bad program'})`);
@@ -240,9 +244,9 @@ function materialise(s: Storage): void {
   const p = pendingOf(s);
   if (p === null) return;
   s.allocateDeferred();
-  // Settled before the kernel: reading the sources' raw addresses must not come back here.
-  settle(s, p);
   run(p, s, null, false, 0);
+  // After the kernel: settling may free a held source (a snapshot) this program has just read.
+  settle(s, p);
 }
 
 /** Before `s`'s address is handed out: what reads it reads a copy from now on; then s is computed. */
