@@ -60,10 +60,8 @@ interface Pending {
   readonly n: number;
 }
 
-const NO_DEPS: Storage[] = [];
-
 function leaf(op: number, src: Storage | null, offset: number, value: number): FNode {
-  return { op, a: null, b: null, src, offset, value, size: 1, deps: src ? [src] : NO_DEPS };
+  return { op, a: null, b: null, src, offset, value, size: 1, deps: src ? [src] : [] };
 }
 
 function inner(op: number, a: FNode, b: FNode | null): FNode {
