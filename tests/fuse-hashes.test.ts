@@ -11,7 +11,10 @@ import { setFusionMinElements } from '../build/ts/fuse/graph.js';
 import { torch } from '../build/ts/index.js';
 
 describe('fusion and the committed hashes', () => {
-  it('every group hashes as committed with fusion forced on small tensors', { meta: { leaks: 'the hash run uses the built package, a second copy of asgrad the leak check does not see' } }, () => {
+  it('every group hashes as committed with fusion forced on small tensors', {
+    timeout: 600_000,
+    meta: { leaks: 'the hash run uses the built package, a second copy of asgrad the leak check does not see' },
+  }, () => {
     const golden: Record<string, unknown> = {};
     for (const g of GOLDEN_FILES) golden[g] = JSON.parse(readFileSync(join(GOLDEN_DIR, `${g}.json`), 'utf8'));
     golden.fashion = fashionSubset();
@@ -26,5 +29,5 @@ describe('fusion and the committed hashes', () => {
     } finally {
       setFusionMinElements(prev);
     }
-  }, 600_000);
+  });
 });

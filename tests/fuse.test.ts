@@ -31,7 +31,9 @@ function pending(t: Tensor): boolean {
 /** The bits of a float tensor's values. */
 function bits(t: Tensor): number[] | bigint[] {
   const v = t.toArray() as Float32Array | Float64Array;
-  return v instanceof Float32Array ? Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length)) : Array.from(new BigUint64Array(v.buffer, v.byteOffset, v.length));
+  return v instanceof Float32Array
+    ? Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))
+    : Array.from(new BigUint64Array(v.buffer, v.byteOffset, v.length));
 }
 
 type Step =
@@ -116,7 +118,7 @@ describe('elementwise fusion', () => {
   });
 
   it('W2 (x + 2, 3*y*y, mean, backward) at 1M elements: same value and gradient bits, nothing input-sized written in forward', () => {
-    const run = (on: boolean): unknown[] =>
+    const run = (on: boolean) =>
       withFusion(on, () => {
         torch.manualSeed(3);
         const x = torch.rand([1 << 20]).requiresGrad_(true);

@@ -187,7 +187,10 @@ function run(p: Pending, dest: Storage | null, red: FNode | null, mean: boolean,
     if (node.op === OP_LOAD) {
       const src = node.src as Storage;
       let byOffset = loads.get(src);
-      if (byOffset === undefined) loads.set(src, (byOffset = new Map()));
+      if (byOffset === undefined) {
+        byOffset = new Map<number, number>();
+        loads.set(src, byOffset);
+      }
       const same = byOffset.get(node.offset);
       if (same !== undefined) r = same;
       else {
@@ -296,7 +299,7 @@ function drop(s: Storage): void {
 rt.fuse.flush = flush;
 rt.fuse.drop = drop;
 
-/** @internal Elementwise fusion for results of at least `n` elements (0: off); returns the previous setting. Tests use it. */
+/** Elementwise fusion for results of at least `n` elements (0: off); returns the previous setting. Tests use it (not part of the public API). */
 export function setFusionMinElements(n: number): number {
   const prev = rt.fuse.minElements;
   rt.fuse.minElements = n;
