@@ -168,6 +168,37 @@ describe('elementwise fusion', () => {
     expect(torch.memory().liveStorages).toBeGreaterThan(liveBefore);
   });
 
+  it('memory counts come back exactly: held sources and snapshots, resident or spilled meanwhile', () => {
+    const mem = () => {
+      const m = torch.memory();
+      return [m.liveTensors, m.liveStorages, m.allocatedBytes];
+    };
+    // Warm-up: the cached scalar constants 1 and 2 and the kernels' scratch arena stay allocated.
+    torch.scope(() => torch.ones([1000]).mul(2).add(1).sum().item());
+    const before = mem();
+    const storageOf = (t: Tensor): Storage => (t as unknown as { _storage: Storage })._storage;
+    // A source whose last handle goes while a pending tensor reads it: its block is held.
+    const x = torch.ones([1000]);
+    const held = storageOf(x);
+    const y = x.mul(2);
+    x.dispose();
+    expect(held.fuseHeld).toBe(true);
+    // A source written while pending tensors read it: they move to a copy.
+    const s = torch.ones([1000]);
+    const z = s.add(1);
+    s.add_(1);
+    const copy = (storageOf(z).fusePending as { node: { deps: Storage[] } }).node.deps[0];
+    expect(copy.fuseHeld).toBe(true);
+    // Both spilled to JS memory (as a generation boundary does to untouched storages), then read.
+    held.spillOut();
+    copy.spillOut();
+    const sums = [y.sum(), z.sum()];
+    expect(sums.map((t) => t.item())).toEqual([2000, 2000]);
+    for (const t of [y, z, s, ...sums]) t.dispose();
+    expect([held.fuseHeld, copy.fuseHeld, held.residentAt, copy.residentAt]).toEqual([false, false, -1, -1]);
+    expect(mem()).toEqual(before);
+  });
+
   it('in-place ops on a pending result, its version counter and the saved-tensor error are the eager ones', () => {
     const msgs = [true, false].map((on) =>
       withFusion(on, () => {

@@ -236,13 +236,14 @@ export class Storage {
   freeHeld(): void {
     if (!this.fuseHeld) return;
     this.fuseHeld = false;
+    // A spilled block was uncounted when it left (spillOut).
     if (this.spill) this.spill = null;
     else if (this.residentAt >= 0) {
       release(this);
       this.ptr = 0;
       removeResident(this);
+      stats.liveStorages--;
     }
-    stats.liveStorages--;
   }
 
   /** @internal The address without fusion's hooks (for the fused kernel's own operands). */
