@@ -194,6 +194,9 @@ describe('elementwise fusion', () => {
     copy.spillOut();
     const sums = [y.sum(), z.sum()];
     expect(sums.map((t) => t.item())).toEqual([2000, 2000]);
+    // Spilled again: freed from JS memory when their readers go (uncounted once, by spillOut).
+    held.spillOut();
+    copy.spillOut();
     for (const t of [y, z, s, ...sums]) t.dispose();
     expect([held.fuseHeld, copy.fuseHeld, held.residentAt, copy.residentAt]).toEqual([false, false, -1, -1]);
     expect(mem()).toEqual(before);
