@@ -28,12 +28,17 @@ function pending(t: Tensor): boolean {
   return (t as unknown as { _storage: Storage })._storage.fusePending !== null;
 }
 
-/** The bits of a float tensor's values. */
+/**
+ * The bits of a float tensor's values, NaNs canonicalised as the platform hashes do: WebAssembly
+ * leaves a NaN result's sign and payload open, and V8 may swap the operands of a commutative op from
+ * one compiled loop to another, so two loops with the same operation can give differently signed NaNs.
+ */
 function bits(t: Tensor): number[] | bigint[] {
   const v = t.toArray() as Float32Array | Float64Array;
-  return v instanceof Float32Array
-    ? Array.from(new Uint32Array(v.buffer, v.byteOffset, v.length))
-    : Array.from(new BigUint64Array(v.buffer, v.byteOffset, v.length));
+  const canon = v.map((e) => (Number.isNaN(e) ? Number.NaN : e));
+  return canon instanceof Float32Array
+    ? Array.from(new Uint32Array(canon.buffer, canon.byteOffset, canon.length))
+    : Array.from(new BigUint64Array(canon.buffer, canon.byteOffset, canon.length));
 }
 
 type Step =
