@@ -12,6 +12,7 @@ import { meta, odoStart, odoOff, odoNext } from "./memory";
 import { unary } from "./unary_loop";
 import { binary } from "./binary_loop";
 import { expf4Any } from "./vexp";
+import { UNeg, UAbs, USqrt, URelu, BAdd, BSub, BMul, BDiv, BMax, BMin } from "./elementwise_ops";
 
 // ---------------------------------------------------------------------------------------------
 // Creation
@@ -88,34 +89,6 @@ export function cast_f64_u8(out: usize, x: usize, n: i32): void { castToBool<f64
 // splats pv/qv for the SIMD body).
 // ---------------------------------------------------------------------------------------------
 
-@final class UNeg {
-  // @ts-ignore: decorator
-  @inline s<T>(x: T, p: T, q: T): T { return -x; }
-  // @ts-ignore: decorator
-  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.neg<T>(x); }
-}
-@final class UAbs {
-  // @ts-ignore: decorator
-  @inline s<T>(x: T, p: T, q: T): T { return abs<T>(x); }
-  // @ts-ignore: decorator
-  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.abs<T>(x); }
-}
-@final class USqrt {
-  // @ts-ignore: decorator
-  @inline s<T>(x: T, p: T, q: T): T { return sqrt<T>(x); }
-  // @ts-ignore: decorator
-  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return v128.sqrt<T>(x); }
-}
-/** relu(x) = x < 0 ? 0 : x, PyTorch's clamp_min(x, 0): relu(NaN) = NaN and relu(-0) = -0. */
-@final class URelu {
-  // @ts-ignore: decorator
-  @inline s<T>(x: T, p: T, q: T): T { return x < <T>0 ? <T>0 : x; }
-  // @ts-ignore: decorator
-  @inline v<T>(x: v128, pv: v128, qv: v128): v128 {
-    let zero = v128.splat<T>(<T>0);
-    return v128.bitselect(zero, x, v128.lt<T>(x, zero));
-  }
-}
 @final class URecip {
   // @ts-ignore: decorator
   @inline s<T>(x: T, p: T, q: T): T { return <T>1 / x; }
@@ -308,43 +281,6 @@ export function logical_not_u8(out: usize, x: usize, n: i32): void {
 // last dim runs a specialised inner loop chosen by its strides.
 // ---------------------------------------------------------------------------------------------
 
-@final class BAdd {
-  // @ts-ignore: decorator
-  @inline s<T>(a: T, b: T): T { return a + b; }
-  // @ts-ignore: decorator
-  @inline v<T>(a: v128, b: v128): v128 { return v128.add<T>(a, b); }
-}
-@final class BSub {
-  // @ts-ignore: decorator
-  @inline s<T>(a: T, b: T): T { return a - b; }
-  // @ts-ignore: decorator
-  @inline v<T>(a: v128, b: v128): v128 { return v128.sub<T>(a, b); }
-}
-@final class BMul {
-  // @ts-ignore: decorator
-  @inline s<T>(a: T, b: T): T { return a * b; }
-  // @ts-ignore: decorator
-  @inline v<T>(a: v128, b: v128): v128 { return v128.mul<T>(a, b); }
-}
-@final class BDiv {
-  // @ts-ignore: decorator
-  @inline s<T>(a: T, b: T): T { return a / b; }
-  // @ts-ignore: decorator
-  @inline v<T>(a: v128, b: v128): v128 { return v128.div<T>(a, b); }
-}
-/** wasm max/min: NaN-propagating like torch.maximum / torch.minimum. */
-@final class BMax {
-  // @ts-ignore: decorator
-  @inline s<T>(a: T, b: T): T { return max<T>(a, b); }
-  // @ts-ignore: decorator
-  @inline v<T>(a: v128, b: v128): v128 { return v128.max<T>(a, b); }
-}
-@final class BMin {
-  // @ts-ignore: decorator
-  @inline s<T>(a: T, b: T): T { return min<T>(a, b); }
-  // @ts-ignore: decorator
-  @inline v<T>(a: v128, b: v128): v128 { return v128.min<T>(a, b); }
-}
 @final class BPow {
   // @ts-ignore: decorator
   @inline s<T>(a: T, b: T): T { return tpow<T>(a, b); }

@@ -20,3 +20,4 @@ export * from "./masked";
 export * from "./norm_rows";
 export * from "./data";
 export * from "./linalg";
+export * from "./fuse";

@@ -367,7 +367,7 @@ async function main(): Promise<void> {
   if (w2)
     out.push(
       '',
-      `W2 asgrad: ${fmt((9 * 4 * 2 ** 20) / (w2.median * 1e6))} GB/s under the byte model of WORKLOADS.md (9 passes over 4 MiB per iteration; asgrad actually makes 13: 7 forward, and backward writes the broadcast gradient of z, reads it with y, doubles it, the leaf's .grad taking that buffer without a copy)`,
+      `W2 asgrad: ${fmt((9 * 4 * 2 ** 20) / (w2.median * 1e6))} GB/s under the byte model of WORKLOADS.md (9 passes over 4 MiB per iteration; asgrad, fusing the chain, actually makes 3: the forward reads x once for the mean, the backward reads x and writes the leaf's .grad, y and the gradients between recomputed in L1 tiles and never written)`,
     );
   const w9 = results.get(key('W9', asgrad));
   if (w9 && w9Peak.peaks.length) {

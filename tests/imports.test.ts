@@ -54,6 +54,7 @@ const LAYERS: readonly (readonly [RegExp, Layer])[] = [
   [/^(tensor|values)\.ts$/, 'tensor'],
   [/^ops\/(internal|registry|registry\.generated)\.ts$/, 'kernels'],
   [/^ops\/kernels\/[^/]+\.ts$/, 'kernels'],
+  [/^fuse\/[^/]+\.ts$/, 'kernels'],
   [/^ops\/index\.ts$/, 'registry'],
   [/^ops\/[^/]+\.ts$/, 'ops'],
   [/^engine\.ts$/, 'engine'],

@@ -69,6 +69,8 @@ function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean, steal = fals
     if (createGraph) t._setGradInternal(storedGrad(g, t.isLeaf));
     else if (steal && g._ownsStorage()) {
       t._setGradInternal(g);
+      // Backward ends with the leaves' gradients computed, not pending (ts/fuse/graph.ts).
+      g._storage.address();
       return true;
     } else t._setGradInternal(g._detachedCopy());
   } else if (createGraph) {

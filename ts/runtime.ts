@@ -128,6 +128,17 @@ export interface Runtime {
   };
   /** What tensor.ts needs from the layers above it, bound by ops/index.ts (late.ts). */
   readonly late: LateBound;
+  /**
+   * Elementwise fusion (ts/fuse/): elementwise results of at least `minElements` elements are
+   * pending programs (0: off). storage.ts calls `flush` before it hands out the address of a storage
+   * that is pending or read by pending ones, and `drop` when such a storage loses its last handle;
+   * both are bound by ts/fuse/graph.ts, which sits above storage.ts.
+   */
+  readonly fuse: {
+    minElements: number;
+    flush: ((s: Storage) => void) | null;
+    drop: ((s: Storage) => void) | null;
+  };
 }
 
 // ---- Copies ----------------------------------------------------------------------------------------
@@ -237,4 +248,5 @@ export const rt: Runtime = {
     typedKernels: new Map(),
   },
   late: { backward: unbound, regenerateViewGradFn: unbound, contiguousCopy: unbound },
+  fuse: { minElements: 32768, flush: null, drop: null },
 };

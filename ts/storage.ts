@@ -179,10 +179,34 @@ export class Storage {
   private spill: Uint8Array | null = null;
   /** @internal Index in the resident list, or -1. */
   residentAt = -1;
+  /**
+   * @internal Elementwise fusion (ts/fuse/graph.ts): the program that will fill this storage, which
+   * has no block until then (made with `deferred`); null once it holds its values.
+   */
+  fusePending: object | null = null;
+  /** @internal Pending storages whose programs read this one: computed before its address is handed out or it is freed. */
+  fuseReaders: Set<Storage> | null = null;
 
-  constructor(bytes: number) {
+  /**
+   * @internal The block is kept for pending fused storages that read it, by nobody else (a
+   * snapshot of a source about to change, or a source whose last handle went): `freeHeld` frees it.
+   */
+  fuseHeld = false;
+
+  /**
+   * `deferred`: no block yet (a pending fused result); `allocateDeferred` makes it. `hidden`: a
+   * block fusion keeps for itself, made while a kernel call may be fetching its pointers, so it
+   * starts no generation (as a restore does not).
+   */
+  constructor(bytes: number, deferred = false, hidden = false) {
     checkSize(bytes);
     this.bytes = bytes;
+    if (hidden) {
+      this.fuseHeld = true;
+      this.ptr = 0;
+      stats.liveStorages++;
+      return;
+    }
     M.volumeSinceBoundary += bytes;
     // Out of room, the allocation spills what the current generation has not touched; if this
     // allocation just started a generation, what the previous one touched is spared too.
@@ -195,17 +219,47 @@ export class Storage {
       M.countSinceBoundary = 1;
       M.volumeSinceBoundary = bytes;
     }
-    this.ptr = allocate(this, keepFrom);
-    addResident(this);
+    this.ptr = deferred ? 0 : allocate(this, keepFrom);
+    if (!deferred) addResident(this);
     stats.liveStorages++;
+  }
+
+  /** @internal Gives a deferred storage its block (as a restore would: it makes no new Storage). */
+  allocateDeferred(): void {
+    if (this.ptr !== 0 || this.spill || this.bytes === 0) return;
+    this.ptr = allocate(this, M.generation);
+    this.lastUse = M.generation;
+    addResident(this);
+  }
+
+  /** @internal Frees a held block (fuseHeld) once no pending storage reads it. */
+  freeHeld(): void {
+    if (!this.fuseHeld) return;
+    this.fuseHeld = false;
+    // A spilled block was uncounted when it left (spillOut).
+    if (this.spill) this.spill = null;
+    else if (this.residentAt >= 0) {
+      release(this);
+      this.ptr = 0;
+      removeResident(this);
+      stats.liveStorages--;
+    }
+  }
+
+  /** @internal The address without fusion's hooks (for the fused kernel's own operands). */
+  rawAddress(): number {
+    if (this.spill) this.restore();
+    this.lastUse = M.generation;
+    return this.ptr;
   }
 
   static forElements(n: number, dtype: DType): Storage {
     return new Storage(n * ITEM_SIZE[dtype]);
   }
 
-  /** The block's address, bringing spilled bytes back first. */
+  /** The block's address, bringing spilled bytes back first (and computing pending fused values). */
   address(): number {
+    if (this.fusePending !== null || this.fuseReaders !== null) rt.fuse.flush?.(this);
     if (this.spill) this.restore();
     this.lastUse = M.generation;
     return this.ptr;
@@ -235,14 +289,19 @@ export class Storage {
     if (!this.spill) stats.liveTensors--;
     if (this.refs > 0) return;
     if (this.exactRefs) {
+      if (this.fusePending !== null || this.fuseReaders !== null) rt.fuse.drop?.(this);
+      // Pending fused storages still read it: the block stays until they no longer do.
+      if (this.fuseHeld) return;
       if (this.spill) {
         // Spilled and now without a handle: the JS copy goes too.
         this.spill = null;
         return;
       }
-      release(this);
-      this.ptr = 0;
-      removeResident(this);
+      if (this.residentAt >= 0) {
+        release(this);
+        this.ptr = 0;
+        removeResident(this);
+      }
       stats.liveStorages--;
     }
     // Otherwise handles from before a spill or recount may still be alive without being counted:

@@ -7,9 +7,13 @@ import { broadcastShapes, broadcastStrides, coalesce, sameShape, type Shape } fr
 import { kernelFor, writeMeta } from './call.js';
 import { contiguousOf, empty } from './memory.js';
 import { inLayout, outputLayout } from './layout.js';
+import { fuseBinary, fuseUnary } from '../../fuse/graph.js';
 
 /** Elementwise unary kernel `name_T(out, x, n, ...params)` on a float tensor. */
 export function unary(name: FloatKernel, x: Tensor, ...params: number[]): Tensor {
+  // Fusion hook: a large contiguous float operand gives a pending result (ts/fuse/graph.ts).
+  const fused = fuseUnary(name, x, params);
+  if (fused !== null) return fused;
   const layout = outputLayout(x._shape, [x]);
   if (layout) return inLayout(layout, x._shape, [x], ([v]) => unaryContiguous(name, v, params));
   return unaryContiguous(name, x, params);
@@ -31,6 +35,12 @@ function unaryContiguous(name: FloatKernel, x: Tensor, params: number[]): Tensor
 export function binary(name: FloatKernel, a: Tensor, b: Tensor, outDtype?: DType): Tensor;
 export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType, kname: KernelName): Tensor;
 export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType = a.dtype, kname?: KernelName): Tensor {
+  // Fusion hook: large float operands of the result's shape, or one-element ones, give a pending
+  // result (ts/fuse/graph.ts); a named kernel (comparisons, integer ops) always runs now.
+  if (kname === undefined) {
+    const fused = fuseBinary(name, a, b, outDtype);
+    if (fused !== null) return fused;
+  }
   if (!(a.isContiguous() && b.isContiguous())) {
     const shape = broadcastShapes(a._shape, b._shape);
     const layout = outputLayout(shape, [a, b]);

@@ -3,11 +3,16 @@ import type { Tensor } from '../../tensor.js';
 import { numelOf } from '../../shape.js';
 import { kernelFor } from './call.js';
 import { contiguousCopy, contiguousOf, empty } from './memory.js';
+import { fuseReduce } from '../../fuse/graph.js';
 
 export type ReduceKind = 'sum' | 'mean' | 'max' | 'min' | 'logsumexp' | 'var';
 
 /** Reduction over sorted, unique `dims` (all dims when empty). */
 export function reduce(kind: ReduceKind, x: Tensor, dims: readonly number[], keepdim: boolean, correction = 0): Tensor {
+  // Fusion hook: a sum or mean of a whole pending tensor runs its expression with the reduction at
+  // the end, writing nothing else (ts/fuse/graph.ts).
+  const fused = fuseReduce(kind, x, dims, keepdim);
+  if (fused !== null) return fused;
   if ((dims.length === 0 || dims.length === x.ndim) && x.isContiguous()) {
     // Everything, from contiguous memory: one run.
     const out = empty(keepdim ? x._shape.map(() => 1) : [], x.dtype);
