@@ -25,6 +25,7 @@ import { Size } from './shape.js';
 import * as V from './validate.js';
 import type { Tensor as TensorT } from './tensor.js';
 
+export type { SvdResult } from './ops/svd.js';
 export type { DType } from './dtype.js';
 export type { GradOptions } from './autograd_api.js';
 export type { AnomalyOptions } from './anomaly_mode.js';
