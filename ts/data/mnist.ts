@@ -273,7 +273,13 @@ async function loadFamily(info: FamilyInfo, root: DataSource, opts?: MNISTLoadOp
     }
     return gunzipIfNeeded(got.bytes, name);
   };
-  const [imgBytes, lblBytes] = await Promise.all(files.map(read));
+  // Both files are fetched at once, but a failure is reported in file order (images first), so the
+  // message does not depend on which request happened to fail first.
+  const [img, lbl] = await Promise.allSettled(files.map(read));
+  if (img.status === 'rejected') throw img.reason;
+  if (lbl.status === 'rejected') throw lbl.reason;
+  const imgBytes = img.value;
+  const lblBytes = lbl.value;
   return fromBytes(info, imgBytes, lblBytes, opts, files);
 }
 
