@@ -8,11 +8,20 @@ import { kernelFor, writeMeta } from './call.js';
 import { contiguousOf, empty } from './memory.js';
 import { inLayout, outputLayout } from './layout.js';
 import { fuseBinary, fuseUnary } from '../../fuse/graph.js';
+import { rt } from '../../runtime.js';
+
+/**
+ * A result fusion could take has at least rt.fuse.minElements elements, so one of its operands
+ * holds at least that many float32s: this test keeps the many small ops off fusion's path.
+ */
+function mayFuse(t: Tensor): boolean {
+  return t._storage.bytes >= rt.fuse.minElements * 4;
+}
 
 /** Elementwise unary kernel `name_T(out, x, n, ...params)` on a float tensor. */
 export function unary(name: FloatKernel, x: Tensor, ...params: number[]): Tensor {
   // Fusion hook: a large contiguous float operand gives a pending result (ts/fuse/graph.ts).
-  const fused = fuseUnary(name, x, params);
+  const fused = mayFuse(x) ? fuseUnary(name, x, params) : null;
   if (fused !== null) return fused;
   const layout = outputLayout(x._shape, [x]);
   if (layout) return inLayout(layout, x._shape, [x], ([v]) => unaryContiguous(name, v, params));
@@ -37,7 +46,7 @@ export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType, knam
 export function binary(name: string, a: Tensor, b: Tensor, outDtype: DType = a.dtype, kname?: KernelName): Tensor {
   // Fusion hook: large float operands of the result's shape, or one-element ones, give a pending
   // result (ts/fuse/graph.ts); a named kernel (comparisons, integer ops) always runs now.
-  if (kname === undefined) {
+  if (kname === undefined && (mayFuse(a) || mayFuse(b))) {
     const fused = fuseBinary(name, a, b, outDtype);
     if (fused !== null) return fused;
   }
