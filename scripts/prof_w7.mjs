@@ -2,6 +2,7 @@
 // batch 64, SGD momentum) on random data, against the built library, for profiling without the peers.
 const { torch } = await import(process.env.ASGRAD_BUILD ?? '../build/ts/index.js');
 const steps = +(process.argv[2] ?? 300);
+if (process.env.THREADS) torch.setNumThreads(+process.env.THREADS);
 const nn = torch.nn;
 const F = torch.nn.functional;
 torch.manualSeed(0);
