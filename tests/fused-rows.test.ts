@@ -9,6 +9,16 @@ import { torch, type Tensor } from '../ts/index.js';
 
 const F = torch.nn.functional;
 const DTYPES = ['float32', 'float64'] as const;
+/** Rows of 1 to 1027 (odd lengths, a partial vector, one past a SIMD block), batched and not. */
+const NORM_SHAPES = [
+  [3, 1],
+  [2, 5],
+  [4, 7],
+  [3, 8],
+  [2, 3, 16],
+  [5, 33],
+  [2, 1027],
+];
 
 function same(a: Tensor, b: Tensor): void {
   const av = a.reshape([-1]).tolist() as number[];
@@ -68,15 +78,7 @@ describe('row-fused kernels give the generic paths bits', () => {
       }
     });
     it(`layer_norm's input gradient: the fused kernel has the composed rule's bits (${dtype})`, () => {
-      for (const shape of [
-        [3, 1],
-        [2, 5],
-        [4, 7],
-        [3, 8],
-        [2, 3, 16],
-        [5, 33],
-        [2, 1027],
-      ]) {
+      for (const shape of NORM_SHAPES) {
         for (const scale of [1, 1000, 1e-3]) {
           torch.manualSeed(shape.length * 13 + scale);
           const x = torch
@@ -108,15 +110,7 @@ describe('row-fused kernels give the generic paths bits', () => {
       }
     });
     it(`layer_norm (${dtype})`, () => {
-      for (const shape of [
-        [3, 1],
-        [2, 5],
-        [4, 7],
-        [3, 8],
-        [2, 3, 16],
-        [5, 33],
-        [2, 1027],
-      ]) {
+      for (const shape of NORM_SHAPES) {
         for (const scale of [1, 1000, 1e-3]) {
           torch.manualSeed(shape.length * 17 + scale);
           const x = torch
