@@ -127,15 +127,31 @@ export function fuse_program_ptr(): usize {
     let v = <T>load<f64>(M + CONST_AT + (<usize>load<i32>(w, 8) << 3));
     for (let i = 0; i < TILE; i++) st<T>(d, i, v);
   }
+  // A program ending in `op -> r; store r` (every pending result's does) lets that op write its
+  // tile straight into the destination: its register points there, and the store is skipped. The
+  // values are the op's own, only their address differs; registers are never reused (one per node),
+  // so nothing else writes through it.
+  let directReg = -1;
+  let directDest: usize = 0;
+  if (ninstr >= 2) {
+    let ws = M + 4 + (<usize>(ninstr - 1) << 4);
+    let wp = M + 4 + (<usize>(ninstr - 2) << 4);
+    if (load<i32>(ws) == OP_STORE && load<i32>(wp) >= OP_ADD && load<i32>(wp, 4) == load<i32>(ws, 8)) {
+      directReg = load<i32>(ws, 8);
+      directDest = <usize>load<i32>(ws, 12);
+    }
+  }
   let acc0 = f64x2.splat(0);
   let acc1 = f64x2.splat(0);
   let m = 0;
   for (let t0 = 0; t0 < n; t0 += TILE) {
     m = min<i32>(TILE, n - t0);
     let off = boff<T>(t0);
+    if (directReg >= 0) store<usize>(regs + (<usize>directReg << alignof<usize>()), directDest + off);
     for (let k = 0; k < ninstr; k++) {
       let w = M + 4 + (<usize>k << 4);
       let op = load<i32>(w);
+      if (op == OP_STORE && directReg >= 0 && k == ninstr - 1) continue;
       let d = load<i32>(w, 4);
       let a = load<i32>(w, 8);
       let b = load<i32>(w, 12);
