@@ -193,6 +193,45 @@ describe('matrix norms through the SVD', () => {
   });
 });
 
+describe('matrix norms without the SVD: ord 1, -1, inf, -inf', () => {
+  // torch.linalg.matrix_norm(A, ord, keepdim=kd) and the gradient of (y * [1, 2]).sum() for A below
+  // (float64), printed by PyTorch 1.13 with their zeros' signs, with grad_fn and next_functions.
+  const A = [
+    [
+      [1, -2, 3],
+      [4, 5, -6],
+    ],
+    [
+      [0.5, 2, -1],
+      [3, -1, 2],
+    ],
+  ];
+  const CASES: [number, number[], number[], string][] = [
+    [1, [9, 3.5], [0, -0, 1, 0, 0, -1, 2, 0, -0, 2, -0, 0], 'AmaxBackward0'],
+    [-1, [5, 3], [1, -0, 0, 1, 0, -0, 0, 1, -1, 0, -1, 1], 'AminBackward0'],
+    [Infinity, [15, 6], [0, -0, 0, 1, 1, -1, 0, 0, -0, 2, -2, 2], 'AmaxBackward0'],
+    [-Infinity, [6, 3.5], [1, -1, 1, 0, 0, -0, 2, 2, -2, 0, -0, 0], 'AminBackward0'],
+  ];
+  it('values, gradients, shapes and nodes as PyTorch', () => {
+    for (const [ord, want, grad, node] of CASES) {
+      for (const keepdim of [false, true]) {
+        const a = torch.tensor(A, { dtype: 'float64', requiresGrad: true });
+        const y = torch.linalg.matrixNorm(a, ord, { keepdim });
+        expect(y.shape).toEqual(keepdim ? [2, 1, 1] : [2]);
+        expect(values(y)).toEqual(want);
+        expect(y.gradFn?.name()).toBe(node);
+        expect(y.gradFn?.nextFunctions[0]?.[0]?.name()).toBe('LinalgVectorNormBackward0');
+        y.mul(torch.tensor([1, 2], { dtype: 'float64' }).reshape(y.shape))
+          .sum()
+          .backward();
+        expect(values(a.grad as Tensor)).toEqual(grad);
+      }
+    }
+    // dims (0, 2): the 1-norms over dim 0, then the max over what was dim 2
+    expect(values(torch.linalg.matrixNorm(torch.tensor(A), 1, { dim: [0, 2] }))).toEqual([4, 8]);
+  });
+});
+
 describe('linalg errors: PyTorch 1.13 messages, and the library keeps working', () => {
   const long = (): Tensor => torch.ones([3, 3], { dtype: 'int64' });
   const cases: Record<string, () => unknown> = {

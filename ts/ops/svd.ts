@@ -4,7 +4,8 @@
 // for the norms). The backward is PyTorch's svd_backward written with differentiable ops, so
 // gradients of gradients work.
 import type { Tensor } from '../tensor.js';
-import { recordMulti } from '../autograd.js';
+import { record, recordMulti } from '../autograd.js';
+import { noGrad } from '../grad_mode.js';
 import { isFloating } from '../dtype.js';
 import { withTemps } from '../scope.js';
 import { normDim } from '../shape.js';
@@ -165,9 +166,21 @@ export function svdNorm(a: Tensor, ord: 'nuc' | 2 | -2, d0: number, d1: number, 
   return permute(unsqueeze(r, -1, unsqueezeNode), inv);
 }
 
+/** linalg.vector_norm(a, 1, dim): one LinalgVectorNormBackward0 node, gradient sign(a) * g. */
+function l1Norms(a: Tensor, dim: number, keepdim: boolean): Tensor {
+  const y = noGrad(() => a.abs().sum(dim, keepdim));
+  return record(
+    'LinalgVectorNormBackward0',
+    y,
+    [a],
+    () => [a],
+    (g, [sa]) => [sa.sign().mul(keepdim ? g : g.unsqueeze(dim))],
+  );
+}
+
 const MATRIX_NORM_OPTS = V.optionSpec('linalg.matrix_norm', { dim: 'dims', keepdim: 'bool' });
 
-/** torch.linalg.matrix_norm(A, ord = 'fro', { dim = [-2, -1], keepdim = false }): 'fro', 'nuc', 2 and -2. */
+/** torch.linalg.matrix_norm(A, ord = 'fro', { dim = [-2, -1], keepdim = false }): 'fro', 'nuc', ±1, ±2 and ±inf. */
 export function linalgMatrixNorm(
   a: Tensor,
   ord: 'fro' | 'nuc' | number = 'fro',
@@ -192,7 +205,12 @@ export function linalgMatrixNorm(
   }
   if (ord !== 'nuc' && ord !== 2 && ord !== -2) {
     if (ord === 1 || ord === -1 || ord === Infinity || ord === -Infinity) {
-      throw new Error(`asgrad: linalg.matrix_norm: ord=${ord} is not implemented yet ('fro', 'nuc', 2 and -2 are)`);
+      // PyTorch 1.13: the 1-norms along one dim (rows for ±1, columns for ±inf), then their max or
+      // min along the other; without keepdim the second dim moves down when the first was before it.
+      const [along, across] = ord === 1 || ord === -1 ? [d0, d1] : [d1, d0];
+      const norms = l1Norms(a, along, keepdim);
+      const rest = !keepdim && along < across ? across - 1 : across;
+      return ord > 0 ? norms.amax(rest, keepdim) : norms.amin(rest, keepdim);
     }
     throw new Error(`linalg.matrix_norm: Order ${ord} not supported.`);
   }
@@ -240,8 +258,16 @@ export const SVD_OPS = {
     py: 'linalg.matrix_norm',
     kind: 'linalg',
     fn: linalgMatrixNorm,
-    doc: "torch.linalg.matrix_norm: 'fro', 'nuc' (sum of singular values), 2 / -2 (largest / smallest) over two dims.",
-    nodes: ['SumBackward1', 'AmaxBackward0', 'AminBackward0', 'LinalgSvdBackward0', 'PermuteBackward0', 'UnsqueezeBackward0'],
+    doc: "torch.linalg.matrix_norm: 'fro', 'nuc' (sum of singular values), 2 / -2 (largest / smallest singular value), 1 / -1 and inf / -inf (max / min column or row sum of |A|) over two dims.",
+    nodes: [
+      'SumBackward1',
+      'AmaxBackward0',
+      'AminBackward0',
+      'LinalgSvdBackward0',
+      'LinalgVectorNormBackward0',
+      'PermuteBackward0',
+      'UnsqueezeBackward0',
+    ],
     kernels: ['svd_jacobi_f64'],
     dtype: 'same',
     saves: 'U, S, Vh',
@@ -252,6 +278,8 @@ export const SVD_OPS = {
         { args: [{ shape: [3, 4] }, 'nuc'] },
         { args: [{ shape: [2, 3, 4] }, 2, { options: { dim: [2, 0], keepdim: true } }], note: 'ord 2, dims, keepdim' },
         { args: [{ shape: [3, 4] }, -2], note: 'ord -2' },
+        { args: [{ shape: [2, 3, 4] }, 1], note: 'ord 1, batched' },
+        { args: [{ shape: [3, 4] }, -Infinity, { options: { dim: [1, 0], keepdim: true } }], note: 'ord -inf, dims swapped, keepdim' },
       ],
     },
   }),
