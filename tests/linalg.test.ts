@@ -38,13 +38,27 @@ const FIX = JSON.parse(readFileSync(new URL('./pytorch/linalg.json', import.meta
   float32: { A: Nested; S: number[]; nuc: number; grad: Nested }[];
   normDims: DimCase[];
   matrixNormDims: DimCase[];
-  chains: { svdvals: string[]; svd: string[][]; nuc2d: string[]; grad2nuc: string[] };
+  chains: {
+    svdvals: string[];
+    svd: string[][];
+    nuc2d: string[];
+    grad2nuc: string[];
+    grad2fro: (string | null)[];
+    zeroFroGrad: number[];
+    fro2ndW: number[];
+    fro2ndGrad: number[];
+  };
   errors: Record<string, [string, string]>;
   empty: { U: number[]; S: number[]; Vh: Nested };
 };
 
 const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v]);
 const t64 = (v: Nested, shape: number[]): Tensor => torch.tensor(flat(v), { dtype: 'float64' }).reshape(shape);
+
+type Node = { name(): string; nextFunctions: [Node | null, number][] };
+/** Every node below f in preorder, null for an input that needs no gradient (linalg.py's tree). */
+const tree = (f: Node | null): (string | null)[] =>
+  f === null ? [null] : [f.name().replace('torch::autograd::', ''), ...f.nextFunctions.flatMap(([n]) => tree(n))];
 
 /** The node names from t's gradFn along first inputs, as tests/pytorch/linalg.py's chain(). */
 function chain(t: Tensor): string[] {
@@ -158,10 +172,10 @@ describe('matrix norms through the SVD', () => {
       expectClose(g, flat(d.grad), 1e-10, 1e-11);
     }
   });
-  it('torch.linalg.matrixNorm(x, ord, { dim, keepdim }) for nuc, 2, -2', () => {
+  it('torch.linalg.matrixNorm(x, ord, { dim, keepdim }) for fro, nuc, 2, -2', () => {
     for (const d of FIX.matrixNormDims) {
       const a = t64(FIX.x3, [2, 3, 4]).requiresGrad_();
-      const r = torch.linalg.matrixNorm(a, d.ord as 'nuc' | number, { dim: d.dim, keepdim: d.keepdim });
+      const r = torch.linalg.matrixNorm(a, d.ord as 'fro' | 'nuc' | number, { dim: d.dim, keepdim: d.keepdim });
       expect(r.shape).toEqual(d.shape);
       expectClose(r, flat(d.value), 1e-12, 1e-12);
       expect(chain(r)).toEqual(d.chain);
@@ -190,6 +204,17 @@ describe('matrix norms through the SVD', () => {
     const x0 = x.detach().select(0, 0).clone().requiresGrad_();
     const [g] = torch.autograd.grad(torch.norm(x0, 'nuc'), [x0], { createGraph: true });
     expect(chain(g as Tensor)).toEqual(FIX.chains.grad2nuc);
+  });
+  it("'fro': PyTorch's LinalgVectorNormBackward0, zero gradient at a zero matrix, its double-backward graph and values", () => {
+    const z = torch.zeros([2, 3], { dtype: 'float64', requiresGrad: true });
+    expect(values(torch.autograd.grad(torch.linalg.matrixNorm(z), [z])[0] as Tensor)).toEqual(FIX.chains.zeroFroGrad);
+    const x = t64(FIX.x3, [2, 3, 4]).requiresGrad_();
+    const [g] = torch.autograd.grad(torch.linalg.matrixNorm(x, 'fro', { dim: [2, 0] }).sum(), [x], { createGraph: true });
+    expect(tree((g as Tensor).gradFn as unknown as Node)).toEqual(FIX.chains.grad2fro);
+    const [g1] = torch.autograd.grad(torch.linalg.matrixNorm(x, 'fro', { dim: [0, 2] }).sum(), [x], { createGraph: true });
+    const w = t64(FIX.chains.fro2ndW, [2, 3, 4]);
+    const [g2] = torch.autograd.grad((g1 as Tensor).mul(w).sum(), [x]);
+    expectClose(g2 as Tensor, FIX.chains.fro2ndGrad, 1e-10, 1e-11);
   });
 });
 

@@ -19,6 +19,15 @@ def chain(t):
         f = nf[0] if nf else None
     return out
 
+def tree(f):
+    # Every node below f in preorder, None for an input that needs no gradient.
+    if f is None:
+        return [None]
+    out = [type(f).__name__]
+    for n, _ in f.next_functions:
+        out += tree(n)
+    return out
+
 def weights(shape, seed):
     g = torch.Generator().manual_seed(seed)
     return torch.rand(shape, generator=g, dtype=torch.float64) + 0.5
@@ -74,7 +83,7 @@ for dim, keep in (((0, 2), False), ((2, 0), True), ((-1, -2), False), ((1, 2), T
     g, = torch.autograd.grad(n.sum(), x)
     normDims.append({'dim': list(dim), 'keepdim': keep, 'value': n.tolist(), 'shape': list(n.shape), 'grad': g.tolist(), 'chain': chain(n)})
 md = []
-for ord in ('nuc', 2, -2):
+for ord in ('fro', 'nuc', 2, -2):
     for dim, keep in (((-2, -1), False), ((2, 0), True)):
         n = torch.linalg.matrix_norm(x, ord, dim=dim, keepdim=keep)
         g, = torch.autograd.grad(n.sum(), x)
@@ -86,7 +95,16 @@ chains = {
     'svd': [chain(t) for t in torch.linalg.svd(x)],
     'nuc2d': chain(torch.norm(x[0], 'nuc')),
     'grad2nuc': chain(torch.autograd.grad(torch.norm(x0, 'nuc'), x0, create_graph=True)[0]),
+    'grad2fro': tree(torch.autograd.grad(torch.linalg.matrix_norm(x, dim=(2, 0)).sum(), x, create_graph=True)[0].grad_fn),
 }
+# 'fro' of an all-zero matrix: PyTorch's gradient is 0 there (the masked division), not NaN.
+z = torch.zeros(2, 3, dtype=torch.float64, requires_grad=True)
+chains['zeroFroGrad'] = torch.autograd.grad(torch.linalg.matrix_norm(z), z)[0].flatten().tolist()
+x2 = x.detach().clone().requires_grad_()
+g1, = torch.autograd.grad(torch.linalg.matrix_norm(x2, dim=(0, 2)).sum(), x2, create_graph=True)
+w3 = weights([2, 3, 4], 3)
+chains['fro2ndW'] = w3.flatten().tolist()
+chains['fro2ndGrad'] = torch.autograd.grad((g1 * w3).sum(), x2)[0].flatten().tolist()
 
 def err(f):
     try:

@@ -178,6 +178,26 @@ function l1Norms(a: Tensor, dim: number, keepdim: boolean): Tensor {
   );
 }
 
+/**
+ * linalg.vector_norm(A, 2, (d0, d1)) as PyTorch 1.13's 'fro': one LinalgVectorNormBackward0 node
+ * whose gradient is g * (A / norm) with 0 where the norm is 0 (not the NaN of sqrt's derivative).
+ */
+function froNorm(a: Tensor, d0: number, d1: number, keepdim: boolean): Tensor {
+  const y = noGrad(() => a.mul(a).sum([d0, d1], keepdim).sqrt());
+  const [lo, hi] = d0 < d1 ? [d0, d1] : [d1, d0];
+  const unreduce = (t: Tensor): Tensor => (keepdim ? t : t.unsqueeze(lo).unsqueeze(hi));
+  return record(
+    'LinalgVectorNormBackward0',
+    y,
+    [a],
+    () => [a, y],
+    (g, [sa, sy]) => {
+      const r = unreduce(sy);
+      return [unreduce(g).mul(sa.div(r).maskedFill(compare('eq', r, 0), 0))];
+    },
+  );
+}
+
 const MATRIX_NORM_OPTS = V.optionSpec('linalg.matrix_norm', { dim: 'dims', keepdim: 'bool' });
 
 /** torch.linalg.matrix_norm(A, ord = 'fro', { dim = [-2, -1], keepdim = false }): 'fro', 'nuc', ±1, ±2 and ±inf. */
@@ -200,9 +220,7 @@ export function linalgMatrixNorm(
   const d0 = normDim(dim[0], a.ndim);
   const d1 = normDim(dim[1], a.ndim);
   if (d0 === d1) throw new Error(`linalg.matrix_norm: dims must be different. Got (${dim[0]}, ${dim[1]})`);
-  if (ord === 'fro') {
-    return a.mul(a).sum([d0, d1], keepdim).sqrt();
-  }
+  if (ord === 'fro') return froNorm(a, d0, d1, keepdim);
   if (ord !== 'nuc' && ord !== 2 && ord !== -2) {
     if (ord === 1 || ord === -1 || ord === Infinity || ord === -Infinity) {
       // PyTorch 1.13: the 1-norms along one dim (rows for ±1, columns for ±inf), then their max or
@@ -276,6 +294,7 @@ export const SVD_OPS = {
       grad: 'twice',
       samples: [
         { args: [{ shape: [3, 4] }, 'nuc'] },
+        { args: [{ shape: [2, 3, 4] }, 'fro', { options: { dim: [2, 0] } }], note: 'fro over dims (2, 0)' },
         { args: [{ shape: [2, 3, 4] }, 2, { options: { dim: [2, 0], keepdim: true } }], note: 'ord 2, dims, keepdim' },
         { args: [{ shape: [3, 4] }, -2], note: 'ord -2' },
         { args: [{ shape: [2, 3, 4] }, 1], note: 'ord 1, batched' },
