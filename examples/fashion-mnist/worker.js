@@ -206,7 +206,8 @@ async function train(opts) {
   } finally {
     running = false;
     if (points.length) post({ type: 'progress', points, step: r.step, epoch: r.epoch, maxSteps, perEpoch, samplesPerSecond: 0 });
-    // helperParts: parts of matrix products the helper threads computed so far (a diagnostic).
+    // helperParts: parts of matrix products the helper threads computed so far (an internal counter
+    // of the pool, shown to the page's test as proof that threads really ran).
     post({
       type: 'stopped',
       step: r.step,

@@ -276,7 +276,9 @@ function absolute(url: string | URL): URL | null {
 /**
  * Instantiates the core from a precompiled module, bytes or a URL (default: asgrad.wasm beside the
  * module). A file: URL is read from disk (Node, Deno, Bun: fetch cannot read files in Node), any
- * other is fetched. Needed where the .wasm cannot be had synchronously: a page loading the
+ * other is fetched; where a pool can run, asgrad.threads.wasm beside it is preferred (in a browser's
+ * dedicated worker of a cross-origin isolated page this is how threads start: even with embedded
+ * bytes, it is fetched first). Needed where the .wasm cannot be had synchronously: a page loading the
  * unbundled ESM build, Cloudflare workers (which forbid compiling bytes at run time: pass the
  * imported module); elsewhere it compiles asynchronously what the first operation would otherwise
  * compile synchronously. Once the core is instantiated (by an earlier init or by a first
