@@ -21,11 +21,7 @@ const saved = {
 function imitate(h: Host): void {
   proc.getBuiltinModule = undefined; // no node:worker_threads, as in a browser
   // globalThis is an instance of DedicatedWorkerGlobalScope only inside a dedicated worker.
-  class Scope {
-    static [Symbol.hasInstance](x: unknown): boolean {
-      return h.worker && x === globalThis;
-    }
-  }
+  const Scope = Object.defineProperty(() => {}, Symbol.hasInstance, { value: (x: unknown) => h.worker && x === globalThis });
   Object.defineProperty(g, 'DedicatedWorkerGlobalScope', { value: Scope, configurable: true, writable: true });
   Object.defineProperty(g, 'crossOriginIsolated', { value: h.isolated, configurable: true, writable: true });
   Object.defineProperty(g, 'Worker', { value: h.Worker ? class {} : undefined, configurable: true, writable: true });
