@@ -58,6 +58,8 @@ export interface RunResult {
   mainThreads?: number;
   /** Browsers: parts helpers ran for the page's own thread (must be 0). */
   mainHelperParts?: number;
+  /** Chromium: getNumThreads() after setNumThreads(3) in a worker of a page that is not cross-origin isolated (must be 1). */
+  plainThreads?: number;
 }
 export interface Context {
   base: string; // http://127.0.0.1:PORT
@@ -250,7 +252,10 @@ const TYPES: Record<string, string> = {
  */
 const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
-/** Serves build/ and examples/ of the repository on 127.0.0.1 (cross-origin isolated) and collects posted results. */
+/**
+ * Serves build/ and examples/ of the repository on 127.0.0.1, cross-origin isolated (the same files
+ * under /plain/ without the headers), and collects posted results.
+ */
 export async function startContext(): Promise<Context> {
   const home = mkdtempSync(join(tmpdir(), 'asgrad-platforms-home-'));
   const results = new Map<string, unknown>();
@@ -278,13 +283,19 @@ export async function startContext(): Promise<Context> {
       res.writeHead(200, { 'content-type': TYPES['.html'], ...ISOLATED }).end('<!doctype html><title>blank</title>');
       return;
     }
-    const path = resolve(ROOT, `.${decodeURIComponent(url.pathname)}`);
+    // /plain/...: the same files without COOP/COEP (a page that is not cross-origin isolated).
+    const plain = url.pathname.startsWith('/plain/');
+    const path = resolve(ROOT, `.${decodeURIComponent(plain ? url.pathname.slice('/plain'.length) : url.pathname)}`);
     const allowed = [join(ROOT, 'build') + sep, join(ROOT, 'examples') + sep].some((d) => path.startsWith(d));
     if (req.method !== 'GET' || !allowed || !existsSync(path) || !statSync(path).isFile()) {
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...ISOLATED });
+    res.writeHead(200, {
+      'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+      ...(plain ? {} : ISOLATED),
+    });
     res.end(readFileSync(path));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -514,7 +525,12 @@ const worker :Workerd.Worker = (
           const result = ctx.waitResult('chromium', 200_000);
           await page.goto(`${ctx.base}/build/platforms/browser.html?id=chromium`);
           const r = await result.catch((e: Error) => ({ error: `${e.message} ${errors.join('; ')}` }));
-          return { runtime: 'chromium', version: `chromium ${browser.version()}`, ...r, userAgent: undefined };
+          // The same page without COOP/COEP: its worker has no shared memory, so one thread.
+          const plain = ctx.waitResult('chromium-plain', 60_000);
+          await page.goto(`${ctx.base}/plain/build/platforms/browser.html?id=chromium-plain`);
+          const p = await plain.catch((e: Error) => ({ error: e.message }));
+          const plainThreads = 'plainThreads' in p ? p.plainThreads : undefined;
+          return { runtime: 'chromium', version: `chromium ${browser.version()}`, ...r, userAgent: undefined, plainThreads };
         });
       } catch (e) {
         return { runtime: 'chromium', version: '?', error: String((e as Error).message ?? e) };
@@ -595,6 +611,9 @@ function browserProblems(r: RunResult): string[] {
   if (!(typeof r.helperParts === 'number' && r.helperParts > 0)) {
     out.push(`${r.runtime}: the worker's helper threads ran ${r.helperParts ?? 'no'} parts of products, expected more than 0`);
   }
+  if (r.runtime === 'chromium' && r.plainThreads !== 1) {
+    out.push(`chromium: a worker of a page without COOP/COEP reported ${r.plainThreads} threads after setNumThreads(3), expected 1`);
+  }
   if (r.mainThreads !== 1 || r.mainHelperParts !== 0) {
     out.push(
       `${r.runtime}: the page's own thread reported ${r.mainThreads} threads and ${r.mainHelperParts} helper parts after setNumThreads(3), expected 1 and 0`,
@@ -620,7 +639,13 @@ export function compareHashes(r: RunResult, expected: Hashes): { group: string; 
   const problem = threads === want ? null : `${r.runtime}: hashed with threads ${threads}, expected ${want}`;
   const browser = browserProblems(r);
   const pool = BROWSERS.has(r.runtime)
-    ? [{ group: 'pool', hash: `${r.helperParts} helper parts, page thread ${r.mainThreads}`, problem: browser.join('; ') || null }]
+    ? [
+        {
+          group: 'pool',
+          hash: `${r.helperParts} helper parts, page thread ${r.mainThreads}${r.plainThreads === undefined ? '' : `, worker without COOP/COEP ${r.plainThreads}`}`,
+          problem: browser.join('; ') || null,
+        },
+      ]
     : [];
   return [...groups, { group: 'threads', hash: threads, problem }, ...pool];
 }

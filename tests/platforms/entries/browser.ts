@@ -34,8 +34,10 @@ async function mainThread(): Promise<{ mainThreads: number; mainHelperParts: num
 }
 
 try {
-  if (!crossOriginIsolated) throw new Error('the page is not cross-origin isolated: the server must send COOP and COEP');
-  const main = await mainThread();
+  // Served under /plain/ (no COOP/COEP) on purpose: its worker only reports its thread count.
+  const plain = location.pathname.startsWith('/plain/');
+  if (!crossOriginIsolated && !plain) throw new Error('the page is not cross-origin isolated: the server must send COOP and COEP');
+  const main = plain ? {} : await mainThread();
   const worker = new Worker(new URL('./browser-worker.js', import.meta.url), { type: 'module' });
   const done = (result: Record<string, unknown>): void => {
     worker.terminate(); // and with it its helpers
