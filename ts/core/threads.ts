@@ -36,7 +36,8 @@ const SLOT_WORDS = 32;
  * bundle of the library; HELPER_SOURCE (node:worker_threads) and WEB_HELPER_SOURCE (a Web Worker)
  * only differ in how those three arrive.
  */
-const HELPER_BODY = `const inst = new WebAssembly.Instance(wasm, { env: { memory } });
+const HELPER_BODY = `
+const inst = new WebAssembly.Instance(wasm, { env: { memory } });
 const kernels = [inst.exports.matmul_part_f32, inst.exports.matmul_part_f64];
 const c = new Int32Array(memory.buffer, slot, ${SLOT_WORDS});
 Atomics.store(c, ${READY}, 1);
@@ -61,12 +62,12 @@ for (;;) {
 }
 `;
 /** A node:worker_threads helper (evaluated as CommonJS): its arguments are its workerData. */
-const HELPER_SOURCE = `'use strict';\nconst { wasm, memory, slot } = require('worker_threads').workerData;\n${HELPER_BODY}`;
+const HELPER_SOURCE = `'use strict';\nconst { wasm, memory, slot } = require('worker_threads').workerData;${HELPER_BODY}`;
 /**
  * A Web Worker helper (a dedicated worker's pool, see webHelper): its arguments are the first
  * message; it then blocks in Atomics.wait, which workers may do.
  */
-const WEB_HELPER_SOURCE = `'use strict';\nself.onmessage = (e) => {\nself.onmessage = null;\nconst { wasm, memory, slot } = e.data;\n${HELPER_BODY}};\n`;
+const WEB_HELPER_SOURCE = `'use strict';\nself.onmessage = (e) => {\nself.onmessage = null;\nconst { wasm, memory, slot } = e.data;${HELPER_BODY}};\n`;
 
 /** The node:worker_threads Worker class, as far as the pool uses it. */
 interface NodeWorker {
