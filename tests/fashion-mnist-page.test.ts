@@ -10,13 +10,16 @@
 //   the page they get the same count of right test images as asgrad in Node computes from the file
 //   (same bits in both runtimes);
 // - PyTorch's trained MLP (examples/fashion-mnist/pytorch-mlp.safetensors) gets exactly PyTorch's
-//   count of right test images (pytorch-mlp.json, from pytorch_mlp.py).
+//   count of right test images (pytorch-mlp.json, from pytorch_mlp.py);
+// - the server makes the page cross-origin isolated (COOP/COEP), so the training worker runs the
+//   thread pool: torch.getNumThreads() > 1 there on a machine of several cores, and its helper
+//   threads computed parts of the products (same weights as one thread: the Node comparison above).
 // It saves the screenshot docs/fashion-mnist.png that the README shows.
 // Needs `npm run build` (build/asgrad.browser.js), /usr/bin/chromium and the data set in
 // /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist, which .ci/run installs).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +39,8 @@ interface PageState {
   inputDelayMs: number | null;
   evals: { step: number; accuracy: number }[];
   loss: { x: number[] };
+  threads: number | null;
+  helperParts: number;
 }
 
 let server: ChildProcess | undefined;
@@ -163,6 +168,12 @@ describe('examples/fashion-mnist in Chromium', () => {
     ]) {
       expect(await status(path), path).toBe(404);
     }
+    // Cross-origin isolation, for threads in the page's worker.
+    const index = await fetch(`${origin}/examples/fashion-mnist/`);
+    expect([index.headers.get('cross-origin-opener-policy'), index.headers.get('cross-origin-embedder-policy')]).toEqual([
+      'same-origin',
+      'require-corp',
+    ]);
     const root = await fetch(`${origin}/`, { redirect: 'manual' });
     expect([root.status, root.headers.get('location')]).toEqual([302, '/examples/fashion-mnist/']);
   });
@@ -216,6 +227,18 @@ describe('examples/fashion-mnist in Chromium', () => {
     expect(errors).toEqual([]);
     expect(s.step).toBe(STEPS);
     expect(s.loss.x.length).toBe(STEPS);
+    // Threads in the worker: the page is cross-origin isolated, so the pool runs there, with the
+    // cores the browser reports (one core: one thread, which the page shows too).
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(s.threads).toBe(cores);
+    expect(await page.textContent('#threads')).toBe(String(cores));
+    if (availableParallelism() > 1) {
+      expect(s.threads).toBeGreaterThan(1);
+      expect(s.helperParts, 'parts of products computed by helper threads').toBeGreaterThan(STEPS);
+    } else {
+      console.log(`one core here: the worker trained on ${s.threads} thread(s), ${s.helperParts} parts by helpers`);
+    }
     // The model, its gradients, the momentum buffers, the epoch's order: nothing per step.
     liveAfterTraining = await liveTensors();
     expect(liveAfterTraining - liveAtReady).toBeGreaterThanOrEqual(8);

@@ -164,8 +164,10 @@ export const torch = {
   /**
    * Sets how many threads matrix products (matmul, linear, convolutions) may use, the calling one
    * included (PyTorch's `torch.set_num_threads(n)`). Results are bit-identical for every count:
-   * products are split by output, never along a sum. Where threads cannot run (a page's main
-   * thread, Cloudflare workers, no SharedArrayBuffer) the count stays 1. docs/design.md, "Threads".
+   * products are split by output, never along a sum. In a browser, threads run in a dedicated
+   * worker of a cross-origin isolated page after `await torch.init()`; where threads cannot run (a
+   * page's main thread, a page without COOP/COEP, Cloudflare workers, no SharedArrayBuffer) the
+   * count stays 1. docs/platforms.md, "Threads in a page"; docs/design.md, "Threads".
    */
   setNumThreads: (...args: [n: number]): void => {
     if (args.length !== 1) throw new TypeError(`torch.set_num_threads() takes exactly one argument (${args.length} given)`);

@@ -113,6 +113,8 @@ export interface Runtime {
     minWork: number;
     /** Parts of products run by helpers so far (tests check that a split really happened). */
     helperParts: number;
+    /** The Blob URL helper Web Workers start from (a browser's dedicated worker); null until the first. */
+    webHelperUrl: string | null;
   };
   /** autograd.ts / engine.ts: node sequence numbers (creation order) and backward pass numbers. */
   readonly autograd: { nodeSeq: number; pass: number };
@@ -240,7 +242,7 @@ export const rt: Runtime = {
     heapView: new Uint8Array(0),
   },
   core: { exports: null, kernels: {}, metaPtr: 0, metaView: new Int32Array(0), initHooks: [], embedded: null },
-  threads: { num: null, shared: null, helpers: [], minWork: 1 << 20, helperParts: 0 },
+  threads: { num: null, shared: null, helpers: [], minWork: 1 << 20, helperParts: 0, webHelperUrl: null },
   autograd: { nodeSeq: 0, pass: 0 },
   anomaly: { enabled: false, checkNan: true, current: null },
   ops: {

@@ -30,6 +30,8 @@ const state = {
   loss: { x: [], batch: [], mean: [] },
   acc: { x: [], train: [], test: [] },
   recent: [], // the last 50 batches: [loss, accuracy]
+  threads: null, // torch.getNumThreads() in the worker
+  helperParts: 0, // parts of products the worker's helper threads computed, at the last stop
   lastLoad: null,
 };
 window.fashionMnist = state;
@@ -217,6 +219,10 @@ const handlers = {
     CLASSES = msg.classes;
     buildGrid(msg.grid);
     showMemory(msg.memory);
+    state.threads = msg.threads;
+    document.body.dataset.threads = String(msg.threads);
+    $('threads').textContent = String(msg.threads);
+    if (!msg.isolated) $('threads').title = 'one thread: the page is not cross-origin isolated (its server must send COOP and COEP)';
     setStatus(
       `${msg.nTrain.toLocaleString('en')} training and ${msg.nTest.toLocaleString('en')} test images loaded from ${dataBase.href} ` +
         `in ${msg.seconds.toFixed(1)} s.`,
@@ -232,6 +238,7 @@ const handlers = {
   eval: onEval,
   stopped: (msg) => {
     showMemory(msg.memory);
+    state.helperParts = msg.helperParts;
     setPhase('stopped');
     setStatus(`${msg.finished ? 'finished' : 'stopped'} at step ${msg.step}.`);
     redraw();

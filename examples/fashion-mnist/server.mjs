@@ -3,7 +3,9 @@
 // It serves what the page loads from the repository (build/asgrad.browser.js, examples/, uPlot from
 // node_modules/uplot/dist) and the data set's IDX files under /data/fashion-mnist/ from a folder
 // (default /usr/share/datasets/fashion-mnist, Debian's `dataset-fashion-mnist`). Pages cannot load
-// modules or workers from file://, hence a server; nothing else is needed.
+// modules or workers from file://, hence a server; nothing else is needed. Every response carries
+// COOP and COEP, which make the page cross-origin isolated: its training worker can then share its
+// WebAssembly memory with helper threads (torch.getNumThreads() > 1 there; docs/platforms.md).
 //
 //   node examples/fashion-mnist/server.mjs [--port N] [--host H] [--data DIR]
 //
@@ -66,6 +68,9 @@ function fileFor(pathname, dataDir) {
   return shared.some((d) => path.startsWith(d)) ? path : null;
 }
 
+/** Cross-origin isolation: SharedArrayBuffer, hence threads, in the page's workers. */
+const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 const opts = parseArgs(process.argv.slice(2));
 if (!existsSync(join(ROOT, 'build/asgrad.browser.js'))) {
   console.error('build/asgrad.browser.js is missing: run `npm run build` first');
@@ -101,6 +106,7 @@ const server = createServer((req, res) => {
     'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
     'content-length': statSync(path).size,
     'cache-control': 'no-cache',
+    ...ISOLATED,
   });
   if (req.method === 'HEAD') res.end();
   else createReadStream(path).pipe(res);

@@ -6,6 +6,9 @@
 // Messages out: {type: 'status', text} · {type: 'ready', ...} · {type: 'progress', points, ...}
 //               {type: 'eval', ...} · {type: 'stopped', ...} · {type: 'weights', bytes, name}
 //               {type: 'loaded', ...} · {type: 'error', message}
+//
+// `await torch.init()` comes first: in a worker of a cross-origin isolated page (the server sends
+// COOP/COEP) it loads the threaded core, and matrix products use torch.getNumThreads() threads.
 import { torch } from '../../build/asgrad.browser.js';
 
 const nn = torch.nn;
@@ -203,7 +206,15 @@ async function train(opts) {
   } finally {
     running = false;
     if (points.length) post({ type: 'progress', points, step: r.step, epoch: r.epoch, maxSteps, perEpoch, samplesPerSecond: 0 });
-    post({ type: 'stopped', step: r.step, finished: r.step >= maxSteps, memory: torch.memory() });
+    // helperParts: parts of matrix products the helper threads computed so far (an internal counter
+    // of the pool, shown to the page's test as proof that threads really ran).
+    post({
+      type: 'stopped',
+      step: r.step,
+      finished: r.step >= maxSteps,
+      memory: torch.memory(),
+      helperParts: torch._threads.helperParts(),
+    });
   }
 }
 
@@ -239,6 +250,8 @@ async function loadWeights(bytes, name) {
 
 async function init(msg) {
   evalSize = msg.evalSize;
+  status('loading the WebAssembly core…');
+  await torch.init();
   status(`loading Fashion-MNIST from ${msg.dataBase}…`);
   const t0 = performance.now();
   const normalize = { mean: MEAN, std: STD };
@@ -255,6 +268,8 @@ async function init(msg) {
     classes: data.train.classes,
     seconds: (performance.now() - t0) / 1000,
     memory: torch.memory(),
+    threads: torch.getNumThreads(),
+    isolated: self.crossOriginIsolated === true,
     grid: { pixels, labels: Array.from(data.test.targets.narrow(0, 0, GRID).toArray(), Number) },
   });
 }

@@ -52,11 +52,19 @@ export interface RunResult {
   version: string;
   hashes?: Hashes;
   error?: string;
+  /** Browsers: parts of products the worker's helpers ran (more than 0: threads really ran there). */
+  helperParts?: number;
+  /** Browsers: torch.getNumThreads() on the page's own thread after setNumThreads(3) (must be 1). */
+  mainThreads?: number;
+  /** Browsers: parts helpers ran for the page's own thread (must be 0). */
+  mainHelperParts?: number;
+  /** Chromium: getNumThreads() after setNumThreads(3) in a worker of a page that is not cross-origin isolated (must be 1). */
+  plainThreads?: number;
 }
 export interface Context {
   base: string; // http://127.0.0.1:PORT
   home: string; // the temporary HOME of every runtime
-  waitResult(id: string, timeoutMs: number): Promise<{ hashes?: Hashes; error?: string; userAgent?: string }>;
+  waitResult(id: string, timeoutMs: number): Promise<Omit<RunResult, 'runtime' | 'version'> & { userAgent?: string }>;
   close(): Promise<void>;
 }
 
@@ -126,6 +134,7 @@ async function bundle(
 export async function buildBundles(): Promise<void> {
   for (const f of [
     'build/asgrad.wasm',
+    'build/asgrad.threads.wasm',
     'build/ts/index.js',
     'build/asgrad.cjs',
     'build/asgrad.browser.js',
@@ -144,6 +153,7 @@ export async function buildBundles(): Promise<void> {
     bundle('cli.ts', 'bun.mjs', { external: 'asgrad' }, 'esm', 'node'),
     bundle('cli.ts', 'deno.mjs', { external: '../ts/index.js' }, 'esm', 'neutral'),
     bundle('browser.ts', 'browser.js', { external: '../asgrad.browser.js' }, 'esm', 'browser'),
+    bundle('browser-worker.ts', 'browser-worker.js', { external: '../asgrad.browser.js' }, 'esm', 'browser'),
     bundle('worker.ts', 'worker.js', { bundle: join(ROOT, 'build/ts/index.js') }, 'esm', 'neutral'),
   ]);
   writeFileSync(
@@ -236,7 +246,16 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css',
 };
 
-/** Serves build/ and examples/ of the repository on 127.0.0.1 and collects posted results. */
+/**
+ * What makes a page cross-origin isolated (crossOriginIsolated, SharedArrayBuffer): sent with every
+ * response, so that the platform page's dedicated worker can run the thread pool.
+ */
+const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
+/**
+ * Serves build/ and examples/ of the repository on 127.0.0.1, cross-origin isolated (the same files
+ * under /plain/ without the headers), and collects posted results.
+ */
 export async function startContext(): Promise<Context> {
   const home = mkdtempSync(join(tmpdir(), 'asgrad-platforms-home-'));
   const results = new Map<string, unknown>();
@@ -261,16 +280,22 @@ export async function startContext(): Promise<Context> {
       return;
     }
     if (url.pathname === '/blank.html') {
-      res.writeHead(200, { 'content-type': TYPES['.html'] }).end('<!doctype html><title>blank</title>');
+      res.writeHead(200, { 'content-type': TYPES['.html'], ...ISOLATED }).end('<!doctype html><title>blank</title>');
       return;
     }
-    const path = resolve(ROOT, `.${decodeURIComponent(url.pathname)}`);
+    // /plain/...: the same files without COOP/COEP (a page that is not cross-origin isolated).
+    const plain = url.pathname.startsWith('/plain/');
+    const path = resolve(ROOT, `.${decodeURIComponent(plain ? url.pathname.slice('/plain'.length) : url.pathname)}`);
     const allowed = [join(ROOT, 'build') + sep, join(ROOT, 'examples') + sep].some((d) => path.startsWith(d));
     if (req.method !== 'GET' || !allowed || !existsSync(path) || !statSync(path).isFile()) {
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+      ...(plain ? {} : ISOLATED),
+    });
     res.end(readFileSync(path));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -497,10 +522,15 @@ const worker :Workerd.Worker = (
           const page = await browser.newPage();
           const errors: string[] = [];
           page.on('pageerror', (e) => errors.push(String(e)));
-          const result = ctx.waitResult('chromium', 90_000);
+          const result = ctx.waitResult('chromium', 200_000);
           await page.goto(`${ctx.base}/build/platforms/browser.html?id=chromium`);
           const r = await result.catch((e: Error) => ({ error: `${e.message} ${errors.join('; ')}` }));
-          return { runtime: 'chromium', version: `chromium ${browser.version()}`, ...r, userAgent: undefined };
+          // The same page without COOP/COEP: its worker has no shared memory, so one thread.
+          const plain = ctx.waitResult('chromium-plain', 60_000);
+          await page.goto(`${ctx.base}/plain/build/platforms/browser.html?id=chromium-plain`);
+          const p = await plain.catch((e: Error) => ({ error: e.message }));
+          const plainThreads = 'plainThreads' in p ? p.plainThreads : undefined;
+          return { runtime: 'chromium', version: `chromium ${browser.version()}`, ...r, userAgent: undefined, plainThreads };
         });
       } catch (e) {
         return { runtime: 'chromium', version: '?', error: String((e as Error).message ?? e) };
@@ -546,7 +576,7 @@ const worker :Workerd.Worker = (
       );
       try {
         const exited = p.done.then((r) => ({ error: `firefox exited early (${r.code}): ${r.stderr.trim().slice(-1500)}` }));
-        const r = await Promise.race([ctx.waitResult('firefox', 120_000), exited]);
+        const r = await Promise.race([ctx.waitResult('firefox', 200_000), exited]);
         return { runtime: 'firefox', version: v, ...r, userAgent: undefined };
       } catch (e) {
         return { runtime: 'firefox', version: v, error: String((e as Error).message ?? e) };
@@ -565,11 +595,32 @@ export function readExpected(): Hashes {
 }
 
 /**
- * The runtimes with a thread pool (node:worker_threads and shared memory), where every group is
- * hashed with 1, 2 and 3 threads (hashes.ts, computeHashesThreads); the others run one thread (a
- * page's main thread may not block, workerd has no threads).
+ * The runtimes with a thread pool (node:worker_threads, or helper Web Workers in a browser's
+ * dedicated worker, and shared memory), where every group is hashed with 1, 2 and 3 threads
+ * (hashes.ts, computeHashesThreads); workerd, which has no threads, runs one.
  */
-export const THREADED_RUNTIMES: ReadonlySet<string> = new Set(['node', 'node-cjs', 'deno', 'bun']);
+export const THREADED_RUNTIMES: ReadonlySet<string> = new Set(['node', 'node-cjs', 'deno', 'bun', 'chromium', 'firefox']);
+
+/** The browsers: their hashes come from a dedicated worker, and their page's own thread must stay on one thread. */
+const BROWSERS: ReadonlySet<string> = new Set(['chromium', 'firefox']);
+
+/** The browsers' own checks: helpers of the worker ran parts, the page's thread stayed on one thread. */
+function browserProblems(r: RunResult): string[] {
+  if (!BROWSERS.has(r.runtime)) return [];
+  const out: string[] = [];
+  if (!(typeof r.helperParts === 'number' && r.helperParts > 0)) {
+    out.push(`${r.runtime}: the worker's helper threads ran ${r.helperParts ?? 'no'} parts of products, expected more than 0`);
+  }
+  if (r.runtime === 'chromium' && r.plainThreads !== 1) {
+    out.push(`chromium: a worker of a page without COOP/COEP reported ${r.plainThreads} threads after setNumThreads(3), expected 1`);
+  }
+  if (r.mainThreads !== 1 || r.mainHelperParts !== 0) {
+    out.push(
+      `${r.runtime}: the page's own thread reported ${r.mainThreads} threads and ${r.mainHelperParts} helper parts after setNumThreads(3), expected 1 and 0`,
+    );
+  }
+  return out;
+}
 
 /**
  * One entry per group: null when it matches, else a message naming the runtime and group; then the
@@ -586,5 +637,15 @@ export function compareHashes(r: RunResult, expected: Hashes): { group: string; 
   const threads = r.hashes.threads ?? '(missing)';
   const want = THREADED_RUNTIMES.has(r.runtime) ? '1,2,3' : '1';
   const problem = threads === want ? null : `${r.runtime}: hashed with threads ${threads}, expected ${want}`;
-  return [...groups, { group: 'threads', hash: threads, problem }];
+  const browser = browserProblems(r);
+  const pool = BROWSERS.has(r.runtime)
+    ? [
+        {
+          group: 'pool',
+          hash: `${r.helperParts} helper parts, page thread ${r.mainThreads}${r.plainThreads === undefined ? '' : `, worker without COOP/COEP ${r.plainThreads}`}`,
+          problem: browser.join('; ') || null,
+        },
+      ]
+    : [];
+  return [...groups, { group: 'threads', hash: threads, problem }, ...pool];
 }

@@ -31,13 +31,12 @@ const SLOT_WORDS = 32;
 // The slot's kernel word: 0 matmul_part_f32, 1 matmul_part_f64 (the helper's `kernels` list).
 
 /**
- * What a helper runs (node:worker_threads, evaluated as CommonJS): instantiate the module on the
- * shared memory, say ready, then wait for parts. Self-contained text, so that it works from any
- * build or bundle of the library.
+ * What a helper runs, given `wasm`, `memory` and `slot`: instantiate the module on the shared
+ * memory, say ready, then wait for parts. Self-contained text, so that it works from any build or
+ * bundle of the library; HELPER_SOURCE (node:worker_threads) and WEB_HELPER_SOURCE (a Web Worker)
+ * only differ in how those three arrive.
  */
-const HELPER_SOURCE = `'use strict';
-const { workerData } = require('worker_threads');
-const { wasm, memory, slot } = workerData;
+const HELPER_BODY = `
 const inst = new WebAssembly.Instance(wasm, { env: { memory } });
 const kernels = [inst.exports.matmul_part_f32, inst.exports.matmul_part_f64];
 const c = new Int32Array(memory.buffer, slot, ${SLOT_WORDS});
@@ -62,6 +61,13 @@ for (;;) {
   Atomics.notify(c, ${DONE});
 }
 `;
+/** A node:worker_threads helper (evaluated as CommonJS): its arguments are its workerData. */
+const HELPER_SOURCE = `'use strict';\nconst { wasm, memory, slot } = require('worker_threads').workerData;${HELPER_BODY}`;
+/**
+ * A Web Worker helper (a dedicated worker's pool, see webHelper): its arguments are the first
+ * message; it then blocks in Atomics.wait, which workers may do.
+ */
+const WEB_HELPER_SOURCE = `'use strict';\nself.onmessage = (e) => {\nself.onmessage = null;\nconst { wasm, memory, slot } = e.data;${HELPER_BODY}};\n`;
 
 /** The node:worker_threads Worker class, as far as the pool uses it. */
 interface NodeWorker {
@@ -107,31 +113,85 @@ export function setNumThreads(n: number): void {
   rt.threads.num = n;
 }
 
+/** What a helper is given: the threaded module, the shared memory and its control slot's address. */
+interface HelperData {
+  wasm: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  slot: number;
+}
+
+/** A node:worker_threads helper, or null where there is no such module (browsers). */
+function nodeHelper(data: HelperData): ThreadHelper['worker'] | null {
+  const Worker = nodeModule<{ Worker?: WorkerCtor }>('worker_threads')?.Worker;
+  if (typeof Worker !== 'function') return null;
+  const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: data });
+  // A helper must never keep the process alive: it only ever waits for parts.
+  worker.unref();
+  // A helper that fails to start never says ready, so it is never given a part.
+  worker.on('error', () => {});
+  return worker;
+}
+
+/** A Web Worker, as far as the pool uses it. */
+interface WebWorker {
+  terminate(): void;
+  postMessage(data: unknown): void;
+  onerror: ((e: unknown) => unknown) | null;
+}
+type WebWorkerCtor = new (url: string, opts?: { name?: string }) => WebWorker;
+
+/**
+ * The URL of WEB_HELPER_SOURCE: a Blob URL made once per copy of the library (a data: URL where
+ * Blob URLs are not available). Kept for the life of the page: every helper starts from it.
+ */
+function webHelperUrl(): string {
+  const T = rt.threads;
+  if (T.webHelperUrl !== null) return T.webHelperUrl;
+  try {
+    T.webHelperUrl = URL.createObjectURL(new Blob([WEB_HELPER_SOURCE], { type: 'text/javascript' }));
+  } catch {
+    T.webHelperUrl = `data:text/javascript,${encodeURIComponent(WEB_HELPER_SOURCE)}`;
+  }
+  return T.webHelperUrl;
+}
+
+/**
+ * A Web Worker helper (in a browser's dedicated worker, where threadsPossible holds): the module
+ * and the shared memory go by postMessage. The owner never waits for it to start: until it has
+ * instantiated the module and said ready, it is simply not given a part.
+ */
+function webHelper(data: HelperData): ThreadHelper['worker'] | null {
+  const Worker = (globalThis as { Worker?: WebWorkerCtor }).Worker;
+  if (typeof Worker !== 'function') return null;
+  const worker = new Worker(webHelperUrl(), { name: 'asgrad helper' });
+  // A helper that fails to start (a content security policy, no memory) never says ready.
+  worker.onerror = () => {};
+  worker.postMessage(data);
+  return worker;
+}
+
 /** Starts the helpers missing for the current thread count (they become usable once ready). */
 function spawnHelpers(want: number): void {
   const T = rt.threads;
   const shared = T.shared;
   if (!shared || T.helpers.length >= want) return;
-  const wt = nodeModule<{ Worker?: WorkerCtor }>('worker_threads');
-  const Worker = wt?.Worker;
-  if (typeof Worker !== 'function') return;
   const core = getCore();
   while (T.helpers.length < want) {
     const slot = core.alloc_uncounted(SLOT_WORDS * 4) >>> 0;
     if (slot === 0) return;
     const ctl = new Int32Array(core.memory.buffer, slot, SLOT_WORDS);
     ctl.fill(0);
-    let worker: NodeWorker;
+    const data: HelperData = { wasm: shared.module, memory: shared.memory, slot };
+    let worker: ThreadHelper['worker'] | null;
     try {
-      worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { wasm: shared.module, memory: shared.memory, slot } });
+      worker = nodeHelper(data) ?? webHelper(data);
     } catch {
+      worker = null;
+    }
+    if (worker === null) {
       core.free_uncounted(slot);
       return;
     }
-    // A helper must never keep the process alive: it only ever waits for parts.
-    worker.unref();
-    // A helper that fails to start never says ready, so it is never given a part.
-    worker.on('error', () => {});
     T.helpers.push({ worker, slot, ctl, seq: 0, scratch: 0, scratchBytes: 0 });
   }
 }

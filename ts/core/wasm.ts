@@ -165,15 +165,21 @@ const MAX_PAGES = 65536;
 
 /**
  * True where a thread pool can run: shared memory exists (a page must be cross-origin isolated for
- * it), and the host has node:worker_threads (Node, Deno, Bun), whose threads may block in
- * Atomics.wait on the main thread too. A page's main thread may not block, and workerd has no
- * threads: both keep the single-thread core.
+ * it), and either the host has node:worker_threads (Node, Deno, Bun), whose threads may block in
+ * Atomics.wait on the main thread too, or this is a browser's dedicated worker of a cross-origin
+ * isolated page, which may block and start helper Web Workers. A page's main thread may not block,
+ * and workerd has no threads: both keep one thread.
  */
 export function threadsPossible(): boolean {
   if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
-  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return false;
+  const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown; DedicatedWorkerGlobalScope?: unknown };
+  if (g.crossOriginIsolated === false) return false;
   const wt = nodeModule<{ Worker?: unknown }>('worker_threads');
-  return wt !== null && typeof wt.Worker === 'function';
+  if (wt !== null) return typeof wt.Worker === 'function';
+  const Dedicated = g.DedicatedWorkerGlobalScope;
+  return (
+    g.crossOriginIsolated === true && typeof Dedicated === 'function' && globalThis instanceof Dedicated && typeof g.Worker === 'function'
+  );
 }
 
 /** True for the threaded build (it imports its memory; the single-thread build defines its own). */
@@ -204,7 +210,9 @@ function sharedMemoryFor(m: WebAssembly.Module): WebAssembly.Memory {
 function importsFor(m: WebAssembly.Module): WebAssembly.Imports {
   if (!importsMemory(m)) return {};
   const memory = sharedMemoryFor(m);
-  rt.threads.shared = { module: m, memory };
+  // The threaded build given where no pool can run (e.g. `torch.init({ url })` on a page's main
+  // thread, which must never block in Atomics.wait): it runs, on one thread.
+  if (threadsPossible()) rt.threads.shared = { module: m, memory };
   return { env: { memory } };
 }
 
@@ -220,6 +228,23 @@ function threadedBytes(read: (u: URL) => Uint8Array, url: URL): Uint8Array | nul
     return read(threadsUrl(url));
   } catch {
     return null; // a copy of asgrad.wasm alone (e.g. beside a bundle): one thread
+  }
+}
+
+/**
+ * The threaded core fetched from beside `url` (asgrad.threads.wasm for asgrad.wasm) where a pool can
+ * run and the core is fetched (a browser's dedicated worker); null elsewhere or when it is not
+ * served there (then the single-thread core, and one thread).
+ */
+async function fetchThreaded(url: string | URL | null): Promise<ArrayBuffer | null> {
+  if (url === null || !threadsPossible() || absolute(url)?.protocol === 'file:') return null;
+  const href = String(url);
+  if (!/(^|\/)asgrad\.wasm$/.test(href)) return null;
+  try {
+    const res = await fetch(href.replace(/asgrad\.wasm$/, 'asgrad.threads.wasm'));
+    return res.ok ? await res.arrayBuffer() : null;
+  } catch {
+    return null;
   }
 }
 
@@ -251,7 +276,9 @@ function absolute(url: string | URL): URL | null {
 /**
  * Instantiates the core from a precompiled module, bytes or a URL (default: asgrad.wasm beside the
  * module). A file: URL is read from disk (Node, Deno, Bun: fetch cannot read files in Node), any
- * other is fetched. Needed where the .wasm cannot be had synchronously: a page loading the
+ * other is fetched; where a pool can run, asgrad.threads.wasm beside it is preferred (in a browser's
+ * dedicated worker of a cross-origin isolated page this is how threads start: even with embedded
+ * bytes, it is fetched first). Needed where the .wasm cannot be had synchronously: a page loading the
  * unbundled ESM build, Cloudflare workers (which forbid compiling bytes at run time: pass the
  * imported module); elsewhere it compiles asynchronously what the first operation would otherwise
  * compile synchronously. Once the core is instantiated (by an earlier init or by a first
@@ -265,14 +292,16 @@ export async function init(opts: InitOptions = {}): Promise<void> {
   } else if (opts.bytes) {
     m = await WebAssembly.compile(opts.bytes);
   } else if (!opts.url && C.embedded) {
-    m = await WebAssembly.compile(C.embedded as BufferSource);
+    m = await WebAssembly.compile((await fetchThreaded(defaultWasmUrl())) ?? (C.embedded as BufferSource));
   } else {
     const url = opts.url ?? defaultWasmUrl();
     if (url === null) throw new Error(`asgrad: this module cannot tell where it is, so it cannot find asgrad.wasm; ${NOT_FOUND}`);
     const abs = absolute(url);
     const read = abs?.protocol === 'file:' ? fileReader() : null;
     let bytes: BufferSource;
+    const threaded = abs && read ? null : await fetchThreaded(url);
     if (abs && read) bytes = (threadedBytes(read, abs) ?? readCore(read, abs)) as BufferSource;
+    else if (threaded) bytes = threaded;
     else {
       let res: Response;
       try {
