@@ -28,25 +28,40 @@ const READY = 3;
 const KERNEL = 4;
 const ARGS = 5;
 const SLOT_WORDS = 32;
-// The slot's kernel word: 0 matmul_part_f32, 1 matmul_part_f64 (the helper's `kernels` list).
+
+/** What a helper can run: the slot's kernel word indexes this list (exports of the threaded core). */
+const HELPER_KERNELS = ['matmul_part_f32', 'matmul_part_f64', 'conv_part_f32', 'conv_part_f64'] as const;
+type HelperKernel = (typeof HELPER_KERNELS)[number];
+
+/**
+ * How long a thread keeps polling a word before it blocks in Atomics.wait (in polls; about 30-60
+ * µs). Waking a blocked thread costs 1.5-25 µs (more on a loaded machine), which is the time of a
+ * whole part of a mid-sized product; a helper that has just finished a part is likely to get the
+ * next one within microseconds (the products of a training step follow each other). Bounded, so
+ * an idle process never keeps a core busy.
+ */
+const SPIN = 20000;
 
 /**
  * What a helper runs (node:worker_threads, evaluated as CommonJS): instantiate the module on the
- * shared memory, say ready, then wait for parts. Self-contained text, so that it works from any
- * build or bundle of the library.
+ * shared memory, say ready, then wait for parts (polling the sequence word for a while before
+ * blocking). Self-contained text, so that it works from any build or bundle of the library.
  */
 const HELPER_SOURCE = `'use strict';
 const { workerData } = require('worker_threads');
 const { wasm, memory, slot } = workerData;
 const inst = new WebAssembly.Instance(wasm, { env: { memory } });
-const kernels = [inst.exports.matmul_part_f32, inst.exports.matmul_part_f64];
+const kernels = ${JSON.stringify(HELPER_KERNELS)}.map((n) => inst.exports[n]);
 const c = new Int32Array(memory.buffer, slot, ${SLOT_WORDS});
 Atomics.store(c, ${READY}, 1);
 let seen = Atomics.load(c, ${SEQ});
 for (;;) {
-  Atomics.wait(c, ${SEQ}, seen);
-  const s = Atomics.load(c, ${SEQ});
-  if (s === seen) continue;
+  let s = Atomics.load(c, ${SEQ});
+  for (let i = 0; s === seen && i < ${SPIN}; i++) s = Atomics.load(c, ${SEQ});
+  if (s === seen) {
+    Atomics.wait(c, ${SEQ}, seen);
+    continue;
+  }
   seen = s;
   const k = kernels[c[${KERNEL}]];
   if (k === undefined) break;
@@ -197,7 +212,7 @@ export function matmulKernel(dtype: 'f32' | 'f64'): KernelFn {
   if (rt.threads.shared === null) return whole;
   const part = kernel(dtype === 'f32' ? 'matmul_part_f32' : 'matmul_part_f64') as KernelFn;
   const scratchBytes = kernel('matmul_part_scratch');
-  const id = dtype === 'f32' ? 0 : 1;
+  const id = kernelId(dtype === 'f32' ? 'matmul_part_f32' : 'matmul_part_f64');
   const es = dtype === 'f32' ? 4 : 8;
   // Thirteen named parameters (not a rest array): this runs for every product, small ones included.
   return (
@@ -249,27 +264,103 @@ export function matmulKernel(dtype: 'f32' | 'f64'): KernelFn {
       pa.push(pk);
       jobs.push([h, pa]);
     }
-    for (const [h, pa] of jobs) {
-      const c = h.ctl;
-      c[KERNEL] = id;
-      for (let i = 0; i < 16; i++) c[ARGS + i] = pa[i] as number;
-      h.seq = (h.seq + 1) | 0;
-      Atomics.store(c, SEQ, h.seq);
-      Atomics.notify(c, SEQ);
-    }
-    part(...partArgs(0), 0);
-    let failed = false;
-    for (const [h] of jobs) {
-      const c = h.ctl;
-      for (;;) {
-        const d = Atomics.load(c, DONE);
-        if (d === h.seq) break;
-        Atomics.wait(c, DONE, d, 1000);
-      }
-      if (Atomics.load(c, STATUS) !== 0) failed = true;
-    }
-    T.helperParts += jobs.length;
-    if (failed) throw new Error('asgrad: a helper thread failed while computing a matrix product');
+    runParts(jobs, id, () => part(...partArgs(0), 0), 'a matrix product');
     return undefined;
   };
+}
+
+/**
+ * Sends each job (a helper and its arguments) to its helper as kernel `id`, runs `own` (the
+ * calling thread's part) and returns once every helper is done; throws if a helper's part failed.
+ */
+function runParts(jobs: readonly [ThreadHelper, readonly number[]][], id: number, own: () => void, what: string): void {
+  for (const [h, pa] of jobs) {
+    const c = h.ctl;
+    c[KERNEL] = id;
+    for (let i = 0; i < 16; i++) c[ARGS + i] = pa[i] ?? 0;
+    h.seq = (h.seq + 1) | 0;
+    Atomics.store(c, SEQ, h.seq);
+    Atomics.notify(c, SEQ);
+  }
+  own();
+  let failed = false;
+  for (const [h] of jobs) {
+    const c = h.ctl;
+    // Poll first (a part usually ends within microseconds of the owner's), then block.
+    let d = Atomics.load(c, DONE);
+    for (let i = 0; d !== h.seq && i < SPIN; i++) d = Atomics.load(c, DONE);
+    while (d !== h.seq) {
+      Atomics.wait(c, DONE, d, 1000);
+      d = Atomics.load(c, DONE);
+    }
+    if (Atomics.load(c, STATUS) !== 0) failed = true;
+  }
+  rt.threads.helperParts += jobs.length;
+  if (failed) throw new Error(`asgrad: a helper thread failed while computing ${what}`);
+}
+
+/** Index of a helper kernel in the slot's kernel word. */
+const kernelId = (name: HelperKernel): number => HELPER_KERNELS.indexOf(name);
+
+/**
+ * The per-sample products of a groups-1 convolution (ts/ops/kernels/conv.ts) split by whole
+ * samples across the pool: each thread builds its samples' columns in its own buffer and runs
+ * their products (and, for the input gradient, their col2im), so every sample's values are the
+ * one-thread loop's. `kind`: 0 the output, 1 the weight gradient's per-sample terms, 2 the input
+ * gradient (see conv_part in assembly/conv.ts). The geometry of one sample (N = 1) must be in the
+ * metadata area. Returns false (nothing done) when the work is too small, only one thread may be
+ * used or the buffers cannot be had; the caller then runs its own loop.
+ */
+export function convParts(
+  dtype: 'f32' | 'f64',
+  kind: 0 | 1 | 2,
+  N: number,
+  out: number,
+  x: number,
+  w: number,
+  cout: number,
+  ck: number,
+  l: number,
+): boolean {
+  const T = rt.threads;
+  if (T.shared === null || N < 2) return false;
+  const threads = T.num ?? getNumThreads();
+  if (threads <= 1 || N * cout * ck * l < T.minWork) return false;
+  const helpers = readyHelpers(Math.min(threads, N) - 1);
+  if (helpers.length === 0) return false;
+  const core = getCore();
+  const es = dtype === 'f32' ? 4 : 8;
+  const [M, K, Nn] = kind === 0 ? [cout, ck, l] : kind === 1 ? [cout, l, ck] : [ck, cout, l];
+  const pad = kernel('im2col_part_scratch')(es);
+  const scratchBytes = Math.max(kernel('matmul_part_scratch')(M, K, Nn, es), pad);
+  const colBytes = ck * l * es;
+  const parts = helpers.length + 1;
+  // One column buffer per thread, and the helpers' scratch, before any helper runs (a helper
+  // instance must not allocate, and the owner's allocations must not move under a running part).
+  const cols = colBytes * parts > 0xffff0000 ? 0 : core.alloc_uncounted(colBytes * parts) >>> 0;
+  if (cols === 0) return false;
+  const jobs: [ThreadHelper, number[]][] = [];
+  for (let i = 0; i < helpers.length; i++) {
+    const h = helpers[i] as ThreadHelper;
+    const pk = helperScratch(h, scratchBytes);
+    if (pk === 0) {
+      core.free_uncounted(cols);
+      return false;
+    }
+    const [n0, n1] = share(N, parts, i + 1);
+    jobs.push([h, [kind, n0, n1, out, x, w, cols + (i + 1) * colBytes, cout, pk]]);
+  }
+  const run = kernel(dtype === 'f32' ? 'conv_part_f32' : 'conv_part_f64');
+  const [n0, n1] = share(N, parts, 0);
+  try {
+    runParts(
+      jobs,
+      kernelId(dtype === 'f32' ? 'conv_part_f32' : 'conv_part_f64'),
+      () => run(kind, n0, n1, out, x, w, cols, cout, 0),
+      'a convolution',
+    );
+  } finally {
+    core.free_uncounted(cols);
+  }
+  return true;
 }
