@@ -305,6 +305,103 @@ describe('convolutions split by samples keep every bit', () => {
   });
 });
 
+/**
+ * Max pooling (the 2x2 fast path, a general window with padding, dilation and ceil_mode, odd
+ * plane counts) forward and backward, then SGD (momentum, Nesterov, weight decay, maximize) and
+ * Adam (AdamW, amsgrad, maximize) steps on parameters of odd lengths: the bytes of every result.
+ */
+function poolsAndSteps(): string[] {
+  const out: string[] = [];
+  torch.scope(() => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      torch.manualSeed(13);
+      const pools: [
+        number[],
+        number | number[],
+        { stride?: number | number[]; padding?: number; dilation?: number; ceilMode?: boolean },
+      ][] = [
+        [[3, 5, 12, 14], 2, {}],
+        [[5, 3, 11, 13], 3, { stride: 2, padding: 1, ceilMode: true }],
+        [[2, 7, 9, 10], [2, 3], { stride: [1, 2], dilation: 2 }],
+      ];
+      for (const [xs, k, opts] of pools) {
+        const x = torch.randn(xs, { dtype }).requiresGrad_(true);
+        const [y, idx] = F.maxPool2d(x, k, { ...opts, returnIndices: true });
+        y.mul(torch.randn(y.shape, { dtype })).sum().backward();
+        out.push(bits(y), idx.tolist().toString(), bits(x.grad));
+      }
+      const optims: ((ps: Tensor[]) => { step(): void })[] = [
+        (ps) => new torch.optim.SGD(ps, { lr: 0.1, momentum: 0.9, weightDecay: 0.01 }),
+        (ps) => new torch.optim.SGD(ps, { lr: 0.05, momentum: 0.8, nesterov: true, maximize: true }),
+        (ps) => new torch.optim.SGD(ps, { lr: 0.05 }),
+        (ps) => new torch.optim.Adam(ps, { lr: 0.01, weightDecay: 0.1 }),
+        (ps) => new torch.optim.Adam(ps, { lr: 0.01, amsgrad: true, maximize: true }),
+        (ps) => new torch.optim.AdamW(ps, { lr: 0.01 }),
+      ];
+      for (const make of optims) {
+        const ps = [torch.randn([1037], { dtype }), torch.randn([3, 61], { dtype }), torch.randn([5], { dtype })].map((t) =>
+          t.requiresGrad_(true),
+        );
+        const opt = make(ps);
+        for (let s = 0; s < 3; s++) {
+          for (const p of ps) p.grad = torch.randn(p.shape, { dtype });
+          opt.step();
+        }
+        for (const p of ps) out.push(bits(p));
+      }
+    }
+  });
+  return out;
+}
+
+describe('pooling and optimizer steps split across threads keep every bit', () => {
+  let minWork = 0;
+  let threads = 1;
+  beforeAll(() => {
+    threads = torch.getNumThreads();
+    minWork = setThreadMinWork(1);
+  });
+  afterAll(() => {
+    setThreadMinWork(minWork);
+    torch.setNumThreads(threads);
+  });
+
+  it('1, 2 and 3 threads give identical values, indices, gradients and parameters, split for real', async () => {
+    torch.setNumThreads(1);
+    const before1 = helperParts();
+    const one = poolsAndSteps();
+    expect(helperParts()).toBe(before1);
+    for (const n of [2, 3]) {
+      torch.setNumThreads(n);
+      expect(await threadsReady()).toBe(n);
+      const before = helperParts();
+      const many = poolsAndSteps();
+      for (let i = 0; i < one.length; i++) expect(many[i], `value ${i} with ${n} threads`).toBe(one[i]);
+      // per dtype: 3 pools x 2 kernels, and 6 optimizers x 3 steps x 2 parameters of more than one
+      // run of 64 elements (the 5-element one stays whole), each split into n parts
+      expect(helperParts() - before).toBeGreaterThanOrEqual(2 * (6 + 36) * (n - 1));
+    }
+  });
+
+  it('a split SGD step agrees with the update written out in JavaScript', async () => {
+    torch.setNumThreads(3);
+    await threadsReady();
+    torch.scope(() => {
+      const n = 1000;
+      const p0 = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+      const g0 = Float64Array.from({ length: n }, (_, i) => Math.cos(3 * i));
+      const p = torch.fromArray(p0).requiresGrad_(true);
+      p.grad = torch.fromArray(g0);
+      const opt = new torch.optim.SGD([p], { lr: 0.1, weightDecay: 0.5 });
+      const before = helperParts();
+      opt.step();
+      expect(helperParts() - before).toBe(2);
+      const got = p.toArray() as Float64Array;
+      for (let i = 0; i < n; i++) expect(got[i]).toBe((p0[i] as number) + -0.1 * ((g0[i] as number) + 0.5 * (p0[i] as number)));
+    });
+  });
+});
+
 describe('helper threads', () => {
   it('never keep a process alive: a program that used 3 threads exits by itself', () => {
     const dir = mkdtempSync(join(tmpdir(), 'asgrad-threads-'));

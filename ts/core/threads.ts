@@ -18,7 +18,7 @@
 //
 // Small products stay on the calling thread: waking a helper costs 1.5-25 µs.
 import { rt, type ThreadHelper } from '../runtime.js';
-import { getCore, isInitialised, kernel, nodeModule, threadsPossible, type KernelFn } from './wasm.js';
+import { getCore, isInitialised, kernel, meta, nodeModule, threadsPossible, type KernelFn } from './wasm.js';
 
 /** i32 words of a control slot: sequence, done, status, ready, kernel, then the 16 arguments. */
 const SEQ = 0;
@@ -30,7 +30,20 @@ const ARGS = 5;
 const SLOT_WORDS = 32;
 
 /** What a helper can run: the slot's kernel word indexes this list (exports of the threaded core). */
-const HELPER_KERNELS = ['matmul_part_f32', 'matmul_part_f64', 'conv_part_f32', 'conv_part_f64'] as const;
+const HELPER_KERNELS = [
+  'matmul_part_f32',
+  'matmul_part_f64',
+  'conv_part_f32',
+  'conv_part_f64',
+  'max_pool2d_part_f32',
+  'max_pool2d_part_f64',
+  'max_pool2d_back_part_f32',
+  'max_pool2d_back_part_f64',
+  'sgd_part_f32',
+  'sgd_part_f64',
+  'adam_part_f32',
+  'adam_part_f64',
+] as const;
 type HelperKernel = (typeof HELPER_KERNELS)[number];
 
 /**
@@ -363,4 +376,169 @@ export function convParts(
     core.free_uncounted(cols);
   }
   return true;
+}
+
+/**
+ * Splits `units` independent units of work (planes, runs of elements) into parts, one per thread
+ * (at most `threads`, and none when `work`, in multiply-add equivalents, is below the threshold):
+ * helper i runs kernel `id` on args(lo, hi), the calling thread own(lo, hi). False when nothing
+ * was split (the caller runs the whole kernel itself).
+ */
+function splitRun(
+  units: number,
+  work: number,
+  id: number,
+  args: (lo: number, hi: number) => readonly number[],
+  own: (lo: number, hi: number) => void,
+  what: string,
+): boolean {
+  const T = rt.threads;
+  if (T.shared === null || units < 2 || work < T.minWork) return false;
+  const threads = T.num ?? getNumThreads();
+  if (threads <= 1) return false;
+  const helpers = readyHelpers(Math.min(threads, units) - 1);
+  if (helpers.length === 0) return false;
+  const parts = helpers.length + 1;
+  const jobs = helpers.map((h, i): [ThreadHelper, readonly number[]] => {
+    const [lo, hi] = share(units, parts, i + 1);
+    return [h, args(lo, hi)];
+  });
+  const [lo, hi] = share(units, parts, 0);
+  runParts(jobs, id, () => own(lo, hi), what);
+  return true;
+}
+
+/** Elements per unit of an elementwise split (whole SIMD blocks, so each element takes the path it takes in one call). */
+const RUN = 64;
+/** Multiply-add equivalents per element of an optimizer step (memory-bound: several streams per element). */
+const OPTIM_COST = 16;
+/** Multiply-add equivalents per input element of max_pool2d and its adjoint. */
+const POOL_COST = 8;
+
+/** f64 scalars in a fresh block of the shared memory (a helper receives only i32 words); the caller frees it. */
+function scalarBlock(values: readonly number[]): number {
+  const core = getCore();
+  const blk = core.alloc_uncounted(values.length * 8) >>> 0;
+  if (blk !== 0) new Float64Array(core.memory.buffer, blk, values.length).set(values);
+  return blk;
+}
+
+/**
+ * The kernel `name_suffix` as the pool runs it (kernelFor in ops/kernels/call.ts): the matrix
+ * product, max_pool2d and its adjoint (split by whole planes), SGD and Adam steps (split by runs
+ * of elements); null for the kernels that always run on the calling thread.
+ */
+export function threadedKernel(name: string, suffix: string): KernelFn | null {
+  if (suffix !== 'f32' && suffix !== 'f64') return null;
+  if (name === 'matmul') return matmulKernel(suffix);
+  if (rt.threads.shared === null) return null;
+  const es = suffix === 'f32' ? 4 : 8;
+  if (name === 'max_pool2d' || name === 'max_pool2d_back') {
+    const back = name === 'max_pool2d_back';
+    const whole = kernel(
+      back ? (suffix === 'f32' ? 'max_pool2d_back_f32' : 'max_pool2d_back_f64') : suffix === 'f32' ? 'max_pool2d_f32' : 'max_pool2d_f64',
+    );
+    const partName = back ? (`max_pool2d_back_part_${suffix}` as const) : (`max_pool2d_part_${suffix}` as const);
+    const part = kernel(partName) as KernelFn;
+    const id = kernelId(partName);
+    // forward (out, idx, x), adjoint (out, g, idx); the geometry is in the metadata area
+    return (a: number, b: number, c: number): unknown => {
+      const m = meta();
+      const P = (m[0] as number) * (m[1] as number);
+      const HW = (m[2] as number) * (m[3] as number);
+      const L = (m[12] as number) * (m[13] as number);
+      const at = back
+        ? (lo: number, hi: number): number[] => [a + lo * HW * es, b + lo * L * es, c + lo * L * 8, hi - lo]
+        : (lo: number, hi: number): number[] => [a + lo * L * es, b + lo * L * 8, c + lo * HW * es, hi - lo];
+      const own = (lo: number, hi: number): void => {
+        part(...at(lo, hi));
+      };
+      if (!splitRun(P, P * HW * POOL_COST, id, at, own, 'a max pooling')) whole(a, b, c);
+      return undefined;
+    };
+  }
+  if (name === 'sgd') {
+    const whole = kernel(suffix === 'f32' ? 'sgd_f32' : 'sgd_f64');
+    const partName = `sgd_part_${suffix}` as const;
+    const part = kernel(partName) as KernelFn;
+    const id = kernelId(partName);
+    return (
+      p: number,
+      g: number,
+      buf: number,
+      n: number,
+      lr: number,
+      momentum: number,
+      damp: number,
+      wd: number,
+      nesterov: number,
+      maximize: number,
+      first: number,
+    ): unknown => {
+      const T = rt.threads;
+      if (n * OPTIM_COST < T.minWork || (T.num ?? getNumThreads()) <= 1)
+        return whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
+      const blk = scalarBlock([lr, momentum, damp, wd]);
+      if (blk === 0) return whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
+      try {
+        const at = (lo: number, hi: number): number[] => {
+          const i0 = lo * RUN;
+          const o = i0 * es;
+          return [p + o, g + o, buf === 0 ? 0 : buf + o, Math.min(n, hi * RUN) - i0, blk, nesterov, maximize, first];
+        };
+        const own = (lo: number, hi: number): void => {
+          part(...at(lo, hi));
+        };
+        if (!splitRun(Math.ceil(n / RUN), n * OPTIM_COST, id, at, own, 'an SGD step'))
+          whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
+      } finally {
+        getCore().free_uncounted(blk);
+      }
+      return undefined;
+    };
+  }
+  if (name === 'adam') {
+    const whole = kernel(suffix === 'f32' ? 'adam_f32' : 'adam_f64');
+    const partName = `adam_part_${suffix}` as const;
+    const part = kernel(partName) as KernelFn;
+    const id = kernelId(partName);
+    return (
+      p: number,
+      g: number,
+      m: number,
+      v: number,
+      vmax: number,
+      n: number,
+      lr: number,
+      b1: number,
+      b2: number,
+      eps: number,
+      wd: number,
+      step: number,
+      amsgrad: number,
+      maximize: number,
+      decoupled: number,
+    ): unknown => {
+      const T = rt.threads;
+      const plain = (): unknown => whole(p, g, m, v, vmax, n, lr, b1, b2, eps, wd, step, amsgrad, maximize, decoupled);
+      if (n * OPTIM_COST < T.minWork || (T.num ?? getNumThreads()) <= 1) return plain();
+      const blk = scalarBlock([lr, b1, b2, eps, wd, step]);
+      if (blk === 0) return plain();
+      try {
+        const at = (lo: number, hi: number): number[] => {
+          const i0 = lo * RUN;
+          const o = i0 * es;
+          return [p + o, g + o, m + o, v + o, vmax === 0 ? 0 : vmax + o, Math.min(n, hi * RUN) - i0, blk, amsgrad, maximize, decoupled];
+        };
+        const own = (lo: number, hi: number): void => {
+          part(...at(lo, hi));
+        };
+        if (!splitRun(Math.ceil(n / RUN), n * OPTIM_COST, id, at, own, 'an Adam step')) plain();
+      } finally {
+        getCore().free_uncounted(blk);
+      }
+      return undefined;
+    };
+  }
+  return null;
 }
