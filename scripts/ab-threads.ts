@@ -2,7 +2,7 @@
 // threads, alternated round by round in one process (a machine shared with other jobs drifts less
 // between two neighbouring rounds than between two runs), wall and CPU time per iteration. On a
 // loaded machine wall time cannot show a split (both threads wait for cores); the CPU time of the
-// busiest thread (Linux /proc/self/task, 10 ms ticks) bounds what the split run would take on two
+// busiest thread (Linux /proc/self/task/N/schedstat) bounds what the split run would take on two
 // free cores (it includes polling). For finding what the thread pool gains; the figures of record
 // come from `npm run bench`.
 import { asgrad, asgrad2 } from '../bench/systems/asgrad.js';
@@ -10,15 +10,11 @@ import type { Runner, WorkloadId } from '../bench/types.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { helperParts } from '../ts/core/threads.js';
 
-/** CPU ms of each thread of this process (Linux: /proc/self/task), busiest first; [] elsewhere. */
+/** CPU ms of each thread of this process (Linux: /proc/self/task/N/schedstat, in ns); empty elsewhere. */
 function threadCpu(): Map<string, number> {
   const m = new Map<string, number>();
   try {
-    for (const t of readdirSync('/proc/self/task')) {
-      const f = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      m.set(t, ((Number(rest[11]) + Number(rest[12])) * 1000) / 100);
-    }
+    for (const t of readdirSync('/proc/self/task')) m.set(t, Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
   } catch {}
   return m;
 }

@@ -47,13 +47,14 @@ const HELPER_KERNELS = [
 type HelperKernel = (typeof HELPER_KERNELS)[number];
 
 /**
- * How long a thread keeps polling a word before it blocks in Atomics.wait (in polls; about 30-60
- * µs). Waking a blocked thread costs 1.5-25 µs (more on a loaded machine), which is the time of a
- * whole part of a mid-sized product; a helper that has just finished a part is likely to get the
- * next one within microseconds (the products of a training step follow each other). Bounded, so
- * an idle process never keeps a core busy.
+ * How long a thread keeps polling a word before it blocks in Atomics.wait, in loads (an
+ * Atomics.load costs 10-20 ns here: some tens of µs). Waking a blocked thread costs 1.5-25 µs
+ * (more on a loaded machine), as much as a part of a mid-sized product, and in a training step the
+ * next part usually comes soon after the last. Bounded and short: 20,000 loads (0.2-0.4 ms) would
+ * be the time of a whole SGD part, burnt on every hand-off, and an idle process must not keep a
+ * core busy.
  */
-const SPIN = 20000;
+const SPIN = 2000;
 
 /**
  * What a helper runs (node:worker_threads, evaluated as CommonJS): instantiate the module on the
