@@ -14,7 +14,8 @@ import { helperParts } from '../ts/core/threads.js';
 function threadCpu(): Map<string, number> {
   const m = new Map<string, number>();
   try {
-    for (const t of readdirSync('/proc/self/task')) m.set(t, Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
+    for (const t of readdirSync('/proc/self/task'))
+      m.set(t, Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
   } catch {}
   return m;
 }
