@@ -1,22 +1,24 @@
-// The thread pool behind torch.setNumThreads: matrix products (matmul, and through it linear, the
-// convolution GEMMs, einsum's products) split by output across worker threads that share the
-// core's memory, with the same bits for any number of threads.
+// The thread pool behind torch.setNumThreads: matrix products (matmul, and through it linear,
+// einsum's products), convolutions (whole samples), max pooling (whole planes) and the SGD / Adam
+// steps (runs of elements) split by output across worker threads that share the core's memory,
+// with the same bits for any number of threads.
 //
 // Why the bits cannot change: the GEMM (assembly/matmul.ts) gives every output element its sum from
 // +0 in increasing k whatever the blocking, so a part of the output computed alone is exactly that
 // part of the whole product. Parts are whole batches, whole rows or whole columns; a reduction
-// axis (k) is never split.
+// axis (k) is never split. The other split kernels compute each unit (sample, plane, element)
+// alone, exactly as in one call.
 //
 // How: the threaded core (build/asgrad.threads.wasm, loaded by core/wasm.ts where threads can run)
 // imports a shared memory. The instance the library uses (the owner) allocates, grows and keeps
 // every allocator global; each helper worker instantiates the same module on the same memory and
-// only ever calls matmul_part_* on the part it is given, with a scratch block the owner allocated
-// for it (a helper instance must not allocate: its allocator globals are its own). The owner
+// only ever calls a part kernel (HELPER_KERNELS) on the part it is given, with a scratch block the
+// owner allocated for it (a helper instance must not allocate: its allocator globals are its own). The owner
 // writes a part's arguments into the helper's control slot, bumps the slot's sequence word and
-// wakes it (Atomics.notify), runs its own part, then waits (Atomics.wait) for each helper's done
-// word. A helper that is still starting is simply not given a part.
+// wakes it (Atomics.notify), runs its own part, then waits for each helper's done word (polling a
+// little, then Atomics.wait). A helper that is still starting is simply not given a part.
 //
-// Small products stay on the calling thread: waking a helper costs 1.5-25 µs.
+// Small work stays on the calling thread: waking a helper costs 1.5-25 µs.
 import { rt, type ThreadHelper } from '../runtime.js';
 import { getCore, isInitialised, kernel, meta, nodeModule, threadsPossible, type KernelFn } from './wasm.js';
 
