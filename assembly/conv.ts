@@ -15,6 +15,7 @@
 
 import { ld, st, boff, lanes } from "./math";
 import { meta, scratch } from "./memory";
+import { matmul_part_f32, matmul_part_f64 } from "./matmul";
 
 /** n elements of T at d set to +0. */
 // @ts-ignore: decorator
@@ -66,12 +67,12 @@ import { meta, scratch } from "./memory";
  * when the scratch plane cannot be allocated (the caller then takes the general loop).
  */
 // @ts-ignore: decorator
-@inline function im2colPadded<T>(out: usize, x: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, pH: i32, pW: i32, oH: i32, oW: i32): bool {
+@inline function im2colPadded<T>(out: usize, x: usize, N: i32, C: i32, H: i32, W: i32, kH: i32, kW: i32, pH: i32, pW: i32, oH: i32, oW: i32, given: usize): bool {
   let Hp = H + 2 * pH, Wp = W + 2 * pW;
   let padded = pH != 0 || pW != 0;
   let buf: usize = 0;
   if (padded) {
-    buf = scratch(<usize>Hp * <usize>Wp * sizeof<T>());
+    buf = given != 0 ? given : scratch(<usize>Hp * <usize>Wp * sizeof<T>());
     if (buf == 0) return false;
     zeroRow<T>(buf, Hp * Wp);
   }
@@ -98,14 +99,18 @@ import { meta, scratch } from "./memory";
   return true;
 }
 
-/** cols [N, C*kH*kW, oH*oW] of x [N, C, H, W]; zero where the window reads padding. */
+/**
+ * cols [N, C*kH*kW, oH*oW] of x [N, C, H, W]; zero where the window reads padding. `given`: a
+ * block of at least im2col_part_scratch bytes for the padded plane (a helper thread's, which must
+ * not allocate), or 0 for the instance's scratch arena.
+ */
 // @ts-ignore: decorator
-@inline function im2colT<T>(out: usize, x: usize): void {
+@inline function im2colT<T>(out: usize, x: usize, given: usize): void {
   let N = meta(0), C = meta(1), H = meta(2), W = meta(3), kH = meta(4), kW = meta(5);
   let sH = meta(6), sW = meta(7), pH = meta(8), pW = meta(9), dH = meta(10), dW = meta(11);
   let oH = meta(12), oW = meta(13);
   if (sH == 1 && sW == 1 && dH == 1 && dW == 1 && oW >= lanes<T>() && oH > 0 && oH == H + 2 * pH - kH + 1 && oW == W + 2 * pW - kW + 1) {
-    if (im2colPadded<T>(out, x, N, C, H, W, kH, kW, pH, pW, oH, oW)) return;
+    if (im2colPadded<T>(out, x, N, C, H, W, kH, kW, pH, pW, oH, oW, given)) return;
   }
   let o = 0;
   for (let n = 0; n < N; n++) {
@@ -185,8 +190,54 @@ import { meta, scratch } from "./memory";
   }
 }
 
-export function im2col_f32(out: usize, x: usize): void { im2colT<f32>(out, x); }
-export function im2col_f64(out: usize, x: usize): void { im2colT<f64>(out, x); }
+export function im2col_f32(out: usize, x: usize): void { im2colT<f32>(out, x, 0); }
+export function im2col_f64(out: usize, x: usize): void { im2colT<f64>(out, x, 0); }
 export function col2im_f32(out: usize, col: usize): void { col2imT<f32>(out, col); }
 export function col2im_f64(out: usize, col: usize): void { col2imT<f64>(out, col); }
 
+
+// Samples [n0, n1) of a groups-1 convolution's per-sample products, for one thread of the pool
+// (ts/core/threads.ts splits the batch: whole samples, so every sample's columns and product are
+// exactly those of the one-thread loop in ts/ops/kernels/conv.ts, and the bits do not depend on the
+// number of threads). The geometry in META is one sample's (N = 1). `cols` is this thread's
+// [C*kH*kW, oH*oW] buffer; `pk` its scratch block (padded plane, then packing: used one after the
+// other), 0 on the owner (its scratch arena). kind 0: out[n] [cout, L] = w [cout, CK] @ cols(x[n]);
+// kind 1: out[n] [cout, CK] = gy[n] [cout, L] @ cols(x[n])ᵀ (the weight gradient's terms);
+// kind 2: cols = wᵀ [CK, cout] @ gy[n], then out[n] [C, H, W] = col2im(cols) (the input gradient).
+// @ts-ignore: decorator
+@inline function convPartT<T>(kind: i32, n0: i32, n1: i32, out: usize, x: usize, w: usize, cols: usize, cout: i32, pk: usize): void {
+  let ck = meta(1) * meta(4) * meta(5);
+  let l = meta(12) * meta(13);
+  let plane = meta(1) * meta(2) * meta(3);
+  for (let n = n0; n < n1; n++) {
+    if (kind == 0) {
+      im2colT<T>(cols, x + boff<T>(n * plane), pk);
+      if (sizeof<T>() == 4) matmul_part_f32(out + boff<T>(n * cout * l), w, cols, 1, cout, ck, l, 0, ck, 1, 0, l, 1, cout * l, l, pk);
+      else matmul_part_f64(out + boff<T>(n * cout * l), w, cols, 1, cout, ck, l, 0, ck, 1, 0, l, 1, cout * l, l, pk);
+    } else if (kind == 1) {
+      // x: the input, w: gy
+      im2colT<T>(cols, x + boff<T>(n * plane), pk);
+      let g = w + boff<T>(n * cout * l);
+      if (sizeof<T>() == 4) matmul_part_f32(out + boff<T>(n * cout * ck), g, cols, 1, cout, l, ck, 0, l, 1, 0, 1, l, cout * ck, ck, pk);
+      else matmul_part_f64(out + boff<T>(n * cout * ck), g, cols, 1, cout, l, ck, 0, l, 1, 0, 1, l, cout * ck, ck, pk);
+    } else {
+      // x: gy, w: the weight
+      let g = x + boff<T>(n * cout * l);
+      if (sizeof<T>() == 4) matmul_part_f32(cols, w, g, 1, ck, cout, l, 0, 1, ck, 0, l, 1, ck * l, l, pk);
+      else matmul_part_f64(cols, w, g, 1, ck, cout, l, 0, 1, ck, 0, l, 1, ck * l, l, pk);
+      col2imT<T>(out + boff<T>(n * plane), cols);
+    }
+  }
+}
+
+export function conv_part_f32(kind: i32, n0: i32, n1: i32, out: usize, x: usize, w: usize, cols: usize, cout: i32, pk: usize): void {
+  convPartT<f32>(kind, n0, n1, out, x, w, cols, cout, pk);
+}
+export function conv_part_f64(kind: i32, n0: i32, n1: i32, out: usize, x: usize, w: usize, cols: usize, cout: i32, pk: usize): void {
+  convPartT<f64>(kind, n0, n1, out, x, w, cols, cout, pk);
+}
+
+/** Bytes of im2col's padded plane for the geometry in META (elements of `es` bytes). */
+export function im2col_part_scratch(es: i32): f64 {
+  return <f64>(meta(2) + 2 * meta(8)) * <f64>(meta(3) + 2 * meta(9)) * <f64>es;
+}

@@ -66,6 +66,16 @@ export function sgd_f64(p: usize, g: usize, buf: usize, n: i32, lr: f64, momentu
   sgdT<f64>(p, g, buf, n, lr, momentum, dampening, wd, nesterov, maximize, first);
 }
 
+// A run of the elements for one thread of the pool (ts/core/threads.ts): the same arguments, the
+// f64 scalars (lr, momentum, dampening, wd) read from `s` (a helper receives only i32 words). Every
+// element is computed alone, so any split gives the same bits.
+export function sgd_part_f32(p: usize, g: usize, buf: usize, n: i32, s: usize, nesterov: i32, maximize: i32, first: i32): void {
+  sgdT<f32>(p, g, buf, n, load<f64>(s), load<f64>(s, 8), load<f64>(s, 16), load<f64>(s, 24), nesterov, maximize, first);
+}
+export function sgd_part_f64(p: usize, g: usize, buf: usize, n: i32, s: usize, nesterov: i32, maximize: i32, first: i32): void {
+  sgdT<f64>(p, g, buf, n, load<f64>(s), load<f64>(s, 8), load<f64>(s, 16), load<f64>(s, 24), nesterov, maximize, first);
+}
+
 // ---- Adam / AdamW ----------------------------------------------------------------------------------
 // decoupled = 0: Adam (grad += wd * p); 1: AdamW (p *= 1 - lr * wd first). vmax is used when amsgrad.
 
@@ -129,6 +139,15 @@ export function adam_f32(p: usize, g: usize, m: usize, v: usize, vmax: usize, n:
 }
 export function adam_f64(p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, lr: f64, beta1: f64, beta2: f64, eps: f64, wd: f64, step: f64, amsgrad: i32, maximize: i32, decoupled: i32): void {
   adamT<f64>(p, g, m, v, vmax, n, lr, beta1, beta2, eps, wd, step, amsgrad, maximize, decoupled);
+}
+
+// A run of the elements for one thread of the pool, as sgd_part: scalars lr, beta1, beta2, eps, wd,
+// step from `s`.
+export function adam_part_f32(p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, s: usize, amsgrad: i32, maximize: i32, decoupled: i32): void {
+  adamT<f32>(p, g, m, v, vmax, n, load<f64>(s), load<f64>(s, 8), load<f64>(s, 16), load<f64>(s, 24), load<f64>(s, 32), load<f64>(s, 40), amsgrad, maximize, decoupled);
+}
+export function adam_part_f64(p: usize, g: usize, m: usize, v: usize, vmax: usize, n: i32, s: usize, amsgrad: i32, maximize: i32, decoupled: i32): void {
+  adamT<f64>(p, g, m, v, vmax, n, load<f64>(s), load<f64>(s, 8), load<f64>(s, 16), load<f64>(s, 24), load<f64>(s, 32), load<f64>(s, 40), amsgrad, maximize, decoupled);
 }
 
 // ---- RMSprop ---------------------------------------------------------------------------------------

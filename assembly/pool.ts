@@ -17,8 +17,8 @@ import { meta } from "./memory";
 /** max_pool2d: out [N*C, oH, oW] and int64 indices (h * W + w within the plane); padding is -inf,
  *  NaN wins (PyTorch's rule: val > max || isnan(val)). */
 // @ts-ignore: decorator
-@inline function maxPoolT<T>(out: usize, idx: usize, x: usize): void {
-  let P = meta(0) * meta(1), H = meta(2), W = meta(3), kH = meta(4), kW = meta(5);
+@inline function maxPoolT<T>(out: usize, idx: usize, x: usize, P: i32): void {
+  let H = meta(2), W = meta(3), kH = meta(4), kW = meta(5);
   let sH = meta(6), sW = meta(7), pH = meta(8), pW = meta(9), dH = meta(10), dW = meta(11);
   let oH = meta(12), oW = meta(13);
   if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1 && 2 * oH <= H && 2 * oW <= W) {
@@ -136,8 +136,8 @@ import { meta } from "./memory";
 
 /** out [N*C, H*W] = zeros, then out[p, idx[p, o]] += g[p, o] in o order (max_pool2d's adjoint). */
 // @ts-ignore: decorator
-@inline function maxPoolBackT<T>(out: usize, g: usize, idx: usize): void {
-  let P = meta(0) * meta(1), HW = meta(2) * meta(3), L = meta(12) * meta(13);
+@inline function maxPoolBackT<T>(out: usize, g: usize, idx: usize, P: i32): void {
+  let HW = meta(2) * meta(3), L = meta(12) * meta(13);
   memory.fill(out, 0, boff<T>(P * HW));
   for (let p = 0; p < P; p++) {
     let d = out + boff<T>(p * HW);
@@ -293,10 +293,16 @@ import { meta } from "./memory";
   return -1;
 }
 
-export function max_pool2d_f32(out: usize, idx: usize, x: usize): void { maxPoolT<f32>(out, idx, x); }
-export function max_pool2d_f64(out: usize, idx: usize, x: usize): void { maxPoolT<f64>(out, idx, x); }
-export function max_pool2d_back_f32(out: usize, g: usize, idx: usize): void { maxPoolBackT<f32>(out, g, idx); }
-export function max_pool2d_back_f64(out: usize, g: usize, idx: usize): void { maxPoolBackT<f64>(out, g, idx); }
+export function max_pool2d_f32(out: usize, idx: usize, x: usize): void { maxPoolT<f32>(out, idx, x, meta(0) * meta(1)); }
+export function max_pool2d_f64(out: usize, idx: usize, x: usize): void { maxPoolT<f64>(out, idx, x, meta(0) * meta(1)); }
+export function max_pool2d_back_f32(out: usize, g: usize, idx: usize): void { maxPoolBackT<f32>(out, g, idx, meta(0) * meta(1)); }
+export function max_pool2d_back_f64(out: usize, g: usize, idx: usize): void { maxPoolBackT<f64>(out, g, idx, meta(0) * meta(1)); }
+// P whole planes of the geometry in META (the operands' addresses at the first of them): a thread
+// pool's part (ts/core/threads.ts). Planes are independent, so any split gives the same bits.
+export function max_pool2d_part_f32(out: usize, idx: usize, x: usize, P: i32): void { maxPoolT<f32>(out, idx, x, P); }
+export function max_pool2d_part_f64(out: usize, idx: usize, x: usize, P: i32): void { maxPoolT<f64>(out, idx, x, P); }
+export function max_pool2d_back_part_f32(out: usize, g: usize, idx: usize, P: i32): void { maxPoolBackT<f32>(out, g, idx, P); }
+export function max_pool2d_back_part_f64(out: usize, g: usize, idx: usize, P: i32): void { maxPoolBackT<f64>(out, g, idx, P); }
 export function max_pool2d_gather_f32(out: usize, x: usize, idx: usize): void { maxPoolGatherT<f32>(out, x, idx); }
 export function max_pool2d_gather_f64(out: usize, x: usize, idx: usize): void { maxPoolGatherT<f64>(out, x, idx); }
 export function avg_pool2d_f32(out: usize, x: usize): void { avgPoolT<f32>(out, x, false); }

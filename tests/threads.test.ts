@@ -173,8 +173,9 @@ describe('products split across threads keep every bit', () => {
       const many = products();
       expect(many.length).toBe(one.length);
       for (let i = 0; i < one.length; i++) expect(many[i], `product ${i} with ${n} threads`).toBe(one[i]);
-      // every matmul and conv GEMM above has at least 2 units to split: far more parts than products ran on helpers
-      expect(helperParts() - before).toBeGreaterThan(100);
+      // every product above but one ([1, 130] @ [130, 1]) has at least 2 units to split, and each
+      // convolution's three per-sample loops run split by samples: 76 calls reach the helpers
+      expect(helperParts() - before).toBeGreaterThanOrEqual(76 * (n - 1));
     }
   });
 
@@ -210,6 +211,194 @@ describe('products split across threads keep every bit', () => {
     } finally {
       setThreadMinWork(saved);
     }
+  });
+});
+
+/**
+ * Convolutions whose per-sample loops (output, weight gradient, input gradient) are split by whole
+ * samples: odd batches, channels and sizes, padding, stride, dilation, bias, f32 and f64, and one
+ * sample (not split by samples: its products are). Returns the bytes of every value and gradient.
+ */
+function convolutions(): string[] {
+  const out: string[] = [];
+  torch.scope(() => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      torch.manualSeed(11);
+      const cases: [number[], number[], Parameters<typeof F.conv2d>[3]][] = [
+        [[7, 3, 13, 17], [5, 3, 3, 3], { padding: 1 }],
+        [[5, 2, 11, 9], [3, 2, 5, 5], { padding: 2 }],
+        [[3, 4, 12, 15], [6, 4, 3, 2], { stride: [2, 1] }],
+        [[2, 3, 10, 10], [4, 3, 3, 3], { padding: 2, dilation: 2 }],
+        [[1, 3, 9, 9], [2, 3, 3, 3], { padding: 1 }],
+        [[4, 1, 28, 28], [16, 1, 5, 5], { padding: 2 }],
+      ];
+      for (const [xs, ws, opts] of cases) {
+        const x = torch.randn(xs, { dtype }).requiresGrad_(true);
+        const w = torch.randn(ws, { dtype }).requiresGrad_(true);
+        const b = torch.randn([ws[0] as number], { dtype }).requiresGrad_(true);
+        const y = F.conv2d(x, w, b, opts);
+        y.mul(torch.randn(y.shape, { dtype })).sum().backward();
+        out.push(bits(y), bits(x.grad), bits(w.grad), bits(b.grad));
+      }
+    }
+  });
+  return out;
+}
+
+describe('convolutions split by samples keep every bit', () => {
+  let minWork = 0;
+  let threads = 1;
+  beforeAll(() => {
+    threads = torch.getNumThreads();
+    minWork = setThreadMinWork(1);
+  });
+  afterAll(() => {
+    setThreadMinWork(minWork);
+    torch.setNumThreads(threads);
+  });
+
+  it('1, 2 and 3 threads give identical outputs and gradients, with one part per helper and loop', async () => {
+    torch.setNumThreads(1);
+    const before1 = helperParts();
+    const one = convolutions();
+    expect(helperParts()).toBe(before1);
+    for (const n of [2, 3]) {
+      torch.setNumThreads(n);
+      expect(await threadsReady()).toBe(n);
+      const before = helperParts();
+      const many = convolutions();
+      for (let i = 0; i < one.length; i++) expect(many[i], `value ${i} with ${n} threads`).toBe(one[i]);
+      // 2 dtypes x 5 batched cases x 3 loops, each split into n parts (every batch has >= 2 samples,
+      // so with 3 threads the batch of 2 uses 2 of them), plus the one-sample case's split products
+      const batched = 2 * 3 * ((n - 1) * 4 + 1);
+      expect(helperParts() - before).toBeGreaterThanOrEqual(batched);
+    }
+  });
+
+  it('the split convolution agrees with float64 sums written out in JavaScript', async () => {
+    torch.setNumThreads(3);
+    await threadsReady();
+    torch.scope(() => {
+      torch.manualSeed(5);
+      const x = torch.randn([5, 2, 6, 7], { dtype: 'float64' });
+      const w = torch.randn([3, 2, 3, 3], { dtype: 'float64' });
+      const before = helperParts();
+      const y = F.conv2d(x, w, null, { padding: 1 }).tolist() as number[][][][];
+      expect(helperParts() - before).toBe(2);
+      const xv = x.tolist() as number[][][][];
+      const wv = w.tolist() as number[][][][];
+      for (let n = 0; n < 5; n++)
+        for (let o = 0; o < 3; o++)
+          for (let i = 0; i < 6; i++)
+            for (let j = 0; j < 7; j++) {
+              let s = 0;
+              for (let c = 0; c < 2; c++)
+                for (let ki = 0; ki < 3; ki++)
+                  for (let kj = 0; kj < 3; kj++) {
+                    const r = i + ki - 1;
+                    const q = j + kj - 1;
+                    if (r >= 0 && r < 6 && q >= 0 && q < 7) s += (xv[n]?.[c]?.[r]?.[q] ?? 0) * (wv[o]?.[c]?.[ki]?.[kj] ?? 0);
+                  }
+              expect(Math.abs((y[n]?.[o]?.[i]?.[j] ?? Number.NaN) - s)).toBeLessThan(1e-12);
+            }
+    });
+  });
+});
+
+/**
+ * Max pooling (the 2x2 fast path, a general window with padding, dilation and ceil_mode, odd
+ * plane counts) forward and backward, then SGD (momentum, Nesterov, weight decay, maximize) and
+ * Adam (AdamW, amsgrad, maximize) steps on parameters of odd lengths: the bytes of every result.
+ */
+function poolsAndSteps(): string[] {
+  const out: string[] = [];
+  torch.scope(() => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      torch.manualSeed(13);
+      const pools: [
+        number[],
+        number | number[],
+        { stride?: number | number[]; padding?: number; dilation?: number; ceilMode?: boolean },
+      ][] = [
+        [[3, 5, 12, 14], 2, {}],
+        [[5, 3, 11, 13], 3, { stride: 2, padding: 1, ceilMode: true }],
+        [[2, 7, 9, 10], [2, 3], { stride: [1, 2], dilation: 2 }],
+      ];
+      for (const [xs, k, opts] of pools) {
+        const x = torch.randn(xs, { dtype }).requiresGrad_(true);
+        const [y, idx] = F.maxPool2d(x, k, { ...opts, returnIndices: true });
+        y.mul(torch.randn(y.shape, { dtype })).sum().backward();
+        out.push(bits(y), idx.tolist().toString(), bits(x.grad));
+      }
+      const optims: ((ps: Tensor[]) => { step(): void })[] = [
+        (ps) => new torch.optim.SGD(ps, { lr: 0.1, momentum: 0.9, weightDecay: 0.01 }),
+        (ps) => new torch.optim.SGD(ps, { lr: 0.05, momentum: 0.8, nesterov: true, maximize: true }),
+        (ps) => new torch.optim.SGD(ps, { lr: 0.05 }),
+        (ps) => new torch.optim.Adam(ps, { lr: 0.01, weightDecay: 0.1 }),
+        (ps) => new torch.optim.Adam(ps, { lr: 0.01, amsgrad: true, maximize: true }),
+        (ps) => new torch.optim.AdamW(ps, { lr: 0.01 }),
+      ];
+      for (const make of optims) {
+        const ps = [torch.randn([1037], { dtype }), torch.randn([3, 61], { dtype }), torch.randn([5], { dtype })].map((t) =>
+          t.requiresGrad_(true),
+        );
+        const opt = make(ps);
+        for (let s = 0; s < 3; s++) {
+          for (const p of ps) p.grad = torch.randn(p.shape, { dtype });
+          opt.step();
+        }
+        for (const p of ps) out.push(bits(p));
+      }
+    }
+  });
+  return out;
+}
+
+describe('pooling and optimizer steps split across threads keep every bit', () => {
+  let minWork = 0;
+  let threads = 1;
+  beforeAll(() => {
+    threads = torch.getNumThreads();
+    minWork = setThreadMinWork(1);
+  });
+  afterAll(() => {
+    setThreadMinWork(minWork);
+    torch.setNumThreads(threads);
+  });
+
+  it('1, 2 and 3 threads give identical values, indices, gradients and parameters, split for real', async () => {
+    torch.setNumThreads(1);
+    const before1 = helperParts();
+    const one = poolsAndSteps();
+    expect(helperParts()).toBe(before1);
+    for (const n of [2, 3]) {
+      torch.setNumThreads(n);
+      expect(await threadsReady()).toBe(n);
+      const before = helperParts();
+      const many = poolsAndSteps();
+      for (let i = 0; i < one.length; i++) expect(many[i], `value ${i} with ${n} threads`).toBe(one[i]);
+      // per dtype: 3 pools x 2 kernels, and 6 optimizers x 3 steps x 2 parameters of more than one
+      // run of 64 elements (the 5-element one stays whole), each split into n parts
+      expect(helperParts() - before).toBeGreaterThanOrEqual(2 * (6 + 36) * (n - 1));
+    }
+  });
+
+  it('a split SGD step agrees with the update written out in JavaScript', async () => {
+    torch.setNumThreads(3);
+    await threadsReady();
+    torch.scope(() => {
+      const n = 1000;
+      const p0 = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+      const g0 = Float64Array.from({ length: n }, (_, i) => Math.cos(3 * i));
+      const p = torch.fromArray(p0).requiresGrad_(true);
+      p.grad = torch.fromArray(g0);
+      const opt = new torch.optim.SGD([p], { lr: 0.1, weightDecay: 0.5 });
+      const before = helperParts();
+      opt.step();
+      expect(helperParts() - before).toBe(2);
+      const got = p.toArray() as Float64Array;
+      for (let i = 0; i < n; i++) expect(got[i]).toBe((p0[i] as number) + -0.1 * ((g0[i] as number) + 0.5 * (p0[i] as number)));
+    });
   });
 });
 

@@ -1,24 +1,26 @@
-// The thread pool behind torch.setNumThreads: matrix products (matmul, and through it linear, the
-// convolution GEMMs, einsum's products) split by output across worker threads that share the
-// core's memory, with the same bits for any number of threads.
+// The thread pool behind torch.setNumThreads: matrix products (matmul, and through it linear,
+// einsum's products), convolutions (whole samples), max pooling (whole planes) and the SGD / Adam
+// steps (runs of elements) split by output across worker threads that share the core's memory,
+// with the same bits for any number of threads.
 //
 // Why the bits cannot change: the GEMM (assembly/matmul.ts) gives every output element its sum from
 // +0 in increasing k whatever the blocking, so a part of the output computed alone is exactly that
 // part of the whole product. Parts are whole batches, whole rows or whole columns; a reduction
-// axis (k) is never split.
+// axis (k) is never split. The other split kernels compute each unit (sample, plane, element)
+// alone, exactly as in one call.
 //
 // How: the threaded core (build/asgrad.threads.wasm, loaded by core/wasm.ts where threads can run)
 // imports a shared memory. The instance the library uses (the owner) allocates, grows and keeps
 // every allocator global; each helper worker instantiates the same module on the same memory and
-// only ever calls matmul_part_* on the part it is given, with a scratch block the owner allocated
-// for it (a helper instance must not allocate: its allocator globals are its own). The owner
+// only ever calls a part kernel (HELPER_KERNELS) on the part it is given, with a scratch block the
+// owner allocated for it (a helper instance must not allocate: its allocator globals are its own). The owner
 // writes a part's arguments into the helper's control slot, bumps the slot's sequence word and
-// wakes it (Atomics.notify), runs its own part, then waits (Atomics.wait) for each helper's done
-// word. A helper that is still starting is simply not given a part.
+// wakes it (Atomics.notify), runs its own part, then waits for each helper's done word (polling a
+// little, then Atomics.wait). A helper that is still starting is simply not given a part.
 //
-// Small products stay on the calling thread: waking a helper costs 1.5-25 µs.
+// Small work stays on the calling thread: waking a helper costs 1.5-25 µs.
 import { rt, type ThreadHelper } from '../runtime.js';
-import { getCore, isInitialised, kernel, nodeModule, threadsPossible, type KernelFn } from './wasm.js';
+import { getCore, isInitialised, kernel, meta, nodeModule, threadsPossible, type KernelFn } from './wasm.js';
 
 /** i32 words of a control slot: sequence, done, status, ready, kernel, then the 16 arguments. */
 const SEQ = 0;
@@ -28,24 +30,54 @@ const READY = 3;
 const KERNEL = 4;
 const ARGS = 5;
 const SLOT_WORDS = 32;
-// The slot's kernel word: 0 matmul_part_f32, 1 matmul_part_f64 (the helper's `kernels` list).
+
+/** What a helper can run: the slot's kernel word indexes this list (exports of the threaded core). */
+const HELPER_KERNELS = [
+  'matmul_part_f32',
+  'matmul_part_f64',
+  'conv_part_f32',
+  'conv_part_f64',
+  'max_pool2d_part_f32',
+  'max_pool2d_part_f64',
+  'max_pool2d_back_part_f32',
+  'max_pool2d_back_part_f64',
+  'sgd_part_f32',
+  'sgd_part_f64',
+  'adam_part_f32',
+  'adam_part_f64',
+] as const;
+type HelperKernel = (typeof HELPER_KERNELS)[number];
+
+/**
+ * How long a thread keeps polling a word before it blocks in Atomics.wait, in loads (an
+ * Atomics.load costs 10-20 ns here: some tens of µs). Waking a blocked thread costs 1.5-25 µs
+ * (more on a loaded machine), as much as a part of a mid-sized product, and in a training step the
+ * next part usually comes soon after the last. Bounded and short: 20,000 loads (0.2-0.4 ms) would
+ * be the time of a whole SGD part, burnt on every hand-off, and an idle process must not keep a
+ * core busy.
+ */
+const SPIN = 2000;
 
 /**
  * What a helper runs, given `wasm`, `memory` and `slot`: instantiate the module on the shared
- * memory, say ready, then wait for parts. Self-contained text, so that it works from any build or
+ * memory, say ready, then wait for parts (polling the sequence word for a while before
+ * blocking). Self-contained text, so that it works from any build or
  * bundle of the library; HELPER_SOURCE (node:worker_threads) and WEB_HELPER_SOURCE (a Web Worker)
  * only differ in how those three arrive.
  */
 const HELPER_BODY = `
 const inst = new WebAssembly.Instance(wasm, { env: { memory } });
-const kernels = [inst.exports.matmul_part_f32, inst.exports.matmul_part_f64];
+const kernels = ${JSON.stringify(HELPER_KERNELS)}.map((n) => inst.exports[n]);
 const c = new Int32Array(memory.buffer, slot, ${SLOT_WORDS});
 Atomics.store(c, ${READY}, 1);
 let seen = Atomics.load(c, ${SEQ});
 for (;;) {
-  Atomics.wait(c, ${SEQ}, seen);
-  const s = Atomics.load(c, ${SEQ});
-  if (s === seen) continue;
+  let s = Atomics.load(c, ${SEQ});
+  for (let i = 0; s === seen && i < ${SPIN}; i++) s = Atomics.load(c, ${SEQ});
+  if (s === seen) {
+    Atomics.wait(c, ${SEQ}, seen);
+    continue;
+  }
   seen = s;
   const k = kernels[c[${KERNEL}]];
   if (k === undefined) break;
@@ -257,7 +289,7 @@ export function matmulKernel(dtype: 'f32' | 'f64'): KernelFn {
   if (rt.threads.shared === null) return whole;
   const part = kernel(dtype === 'f32' ? 'matmul_part_f32' : 'matmul_part_f64') as KernelFn;
   const scratchBytes = kernel('matmul_part_scratch');
-  const id = dtype === 'f32' ? 0 : 1;
+  const id = kernelId(dtype === 'f32' ? 'matmul_part_f32' : 'matmul_part_f64');
   const es = dtype === 'f32' ? 4 : 8;
   // Thirteen named parameters (not a rest array): this runs for every product, small ones included.
   return (
@@ -309,27 +341,268 @@ export function matmulKernel(dtype: 'f32' | 'f64'): KernelFn {
       pa.push(pk);
       jobs.push([h, pa]);
     }
-    for (const [h, pa] of jobs) {
-      const c = h.ctl;
-      c[KERNEL] = id;
-      for (let i = 0; i < 16; i++) c[ARGS + i] = pa[i] as number;
-      h.seq = (h.seq + 1) | 0;
-      Atomics.store(c, SEQ, h.seq);
-      Atomics.notify(c, SEQ);
-    }
-    part(...partArgs(0), 0);
-    let failed = false;
-    for (const [h] of jobs) {
-      const c = h.ctl;
-      for (;;) {
-        const d = Atomics.load(c, DONE);
-        if (d === h.seq) break;
-        Atomics.wait(c, DONE, d, 1000);
-      }
-      if (Atomics.load(c, STATUS) !== 0) failed = true;
-    }
-    T.helperParts += jobs.length;
-    if (failed) throw new Error('asgrad: a helper thread failed while computing a matrix product');
+    runParts(jobs, id, () => part(...partArgs(0), 0), 'a matrix product');
     return undefined;
   };
+}
+
+/**
+ * Sends each job (a helper and its arguments) to its helper as kernel `id`, runs `own` (the
+ * calling thread's part) and returns once every helper is done; throws if a helper's part failed.
+ */
+function runParts(jobs: readonly [ThreadHelper, readonly number[]][], id: number, own: () => void, what: string): void {
+  for (const [h, pa] of jobs) {
+    const c = h.ctl;
+    c[KERNEL] = id;
+    for (let i = 0; i < 16; i++) c[ARGS + i] = pa[i] ?? 0;
+    h.seq = (h.seq + 1) | 0;
+    Atomics.store(c, SEQ, h.seq);
+    Atomics.notify(c, SEQ);
+  }
+  own();
+  let failed = false;
+  for (const [h] of jobs) {
+    const c = h.ctl;
+    // Poll first (a part usually ends within microseconds of the owner's), then block.
+    let d = Atomics.load(c, DONE);
+    for (let i = 0; d !== h.seq && i < SPIN; i++) d = Atomics.load(c, DONE);
+    while (d !== h.seq) {
+      Atomics.wait(c, DONE, d, 1000);
+      d = Atomics.load(c, DONE);
+    }
+    if (Atomics.load(c, STATUS) !== 0) failed = true;
+  }
+  rt.threads.helperParts += jobs.length;
+  if (failed) throw new Error(`asgrad: a helper thread failed while computing ${what}`);
+}
+
+/** Index of a helper kernel in the slot's kernel word. */
+const kernelId = (name: HelperKernel): number => HELPER_KERNELS.indexOf(name);
+
+/**
+ * The per-sample products of a groups-1 convolution (ts/ops/kernels/conv.ts) split by whole
+ * samples across the pool: each thread builds its samples' columns in its own buffer and runs
+ * their products (and, for the input gradient, their col2im), so every sample's values are the
+ * one-thread loop's. `kind`: 0 the output, 1 the weight gradient's per-sample terms, 2 the input
+ * gradient (see conv_part in assembly/conv.ts). The geometry of one sample (N = 1) must be in the
+ * metadata area. Returns false (nothing done) when the work is too small, only one thread may be
+ * used or the buffers cannot be had; the caller then runs its own loop.
+ */
+export function convParts(
+  dtype: 'f32' | 'f64',
+  kind: 0 | 1 | 2,
+  N: number,
+  out: number,
+  x: number,
+  w: number,
+  cout: number,
+  ck: number,
+  l: number,
+): boolean {
+  const T = rt.threads;
+  if (T.shared === null || N < 2) return false;
+  const threads = T.num ?? getNumThreads();
+  if (threads <= 1 || N * cout * ck * l < T.minWork) return false;
+  const helpers = readyHelpers(Math.min(threads, N) - 1);
+  if (helpers.length === 0) return false;
+  const core = getCore();
+  const es = dtype === 'f32' ? 4 : 8;
+  const [M, K, Nn] = kind === 0 ? [cout, ck, l] : kind === 1 ? [cout, l, ck] : [ck, cout, l];
+  const pad = kernel('im2col_part_scratch')(es);
+  const scratchBytes = Math.max(kernel('matmul_part_scratch')(M, K, Nn, es), pad);
+  const colBytes = ck * l * es;
+  const parts = helpers.length + 1;
+  // One column buffer per thread, and the helpers' scratch, before any helper runs (a helper
+  // instance must not allocate, and the owner's allocations must not move under a running part).
+  const cols = colBytes * parts > 0xffff0000 ? 0 : core.alloc_uncounted(colBytes * parts) >>> 0;
+  if (cols === 0) return false;
+  const jobs: [ThreadHelper, number[]][] = [];
+  for (let i = 0; i < helpers.length; i++) {
+    const h = helpers[i] as ThreadHelper;
+    const pk = helperScratch(h, scratchBytes);
+    if (pk === 0) {
+      core.free_uncounted(cols);
+      return false;
+    }
+    const [n0, n1] = share(N, parts, i + 1);
+    jobs.push([h, [kind, n0, n1, out, x, w, cols + (i + 1) * colBytes, cout, pk]]);
+  }
+  const run = kernel(dtype === 'f32' ? 'conv_part_f32' : 'conv_part_f64');
+  const [n0, n1] = share(N, parts, 0);
+  try {
+    runParts(
+      jobs,
+      kernelId(dtype === 'f32' ? 'conv_part_f32' : 'conv_part_f64'),
+      () => run(kind, n0, n1, out, x, w, cols, cout, 0),
+      'a convolution',
+    );
+  } finally {
+    core.free_uncounted(cols);
+  }
+  return true;
+}
+
+/**
+ * Splits `units` independent units of work (planes, runs of elements) into parts, one per thread
+ * (at most `threads`, and none when `work`, in multiply-add equivalents, is below the threshold):
+ * helper i runs kernel `id` on args(lo, hi), the calling thread own(lo, hi). False when nothing
+ * was split (the caller runs the whole kernel itself).
+ */
+function splitRun(
+  units: number,
+  work: number,
+  id: number,
+  args: (lo: number, hi: number) => readonly number[],
+  own: (lo: number, hi: number) => void,
+  what: string,
+): boolean {
+  const T = rt.threads;
+  if (T.shared === null || units < 2 || work < T.minWork) return false;
+  const threads = T.num ?? getNumThreads();
+  if (threads <= 1) return false;
+  const helpers = readyHelpers(Math.min(threads, units) - 1);
+  if (helpers.length === 0) return false;
+  const parts = helpers.length + 1;
+  const jobs = helpers.map((h, i): [ThreadHelper, readonly number[]] => {
+    const [lo, hi] = share(units, parts, i + 1);
+    return [h, args(lo, hi)];
+  });
+  const [lo, hi] = share(units, parts, 0);
+  runParts(jobs, id, () => own(lo, hi), what);
+  return true;
+}
+
+/** Elements per unit of an elementwise split (whole SIMD blocks, so each element takes the path it takes in one call). */
+const RUN = 64;
+/** Multiply-add equivalents per element of an optimizer step (memory-bound: several streams per element). */
+const OPTIM_COST = 16;
+/** Multiply-add equivalents per input element of max_pool2d and its adjoint. */
+const POOL_COST = 8;
+
+/** f64 scalars in a fresh block of the shared memory (a helper receives only i32 words); the caller frees it. */
+function scalarBlock(values: readonly number[]): number {
+  const core = getCore();
+  const blk = core.alloc_uncounted(values.length * 8) >>> 0;
+  if (blk !== 0) new Float64Array(core.memory.buffer, blk, values.length).set(values);
+  return blk;
+}
+
+/**
+ * The kernel `name_suffix` as the pool runs it (kernelFor in ops/kernels/call.ts): the matrix
+ * product, max_pool2d and its adjoint (split by whole planes), SGD and Adam steps (split by runs
+ * of elements); null for the kernels that always run on the calling thread.
+ */
+export function threadedKernel(name: string, suffix: string): KernelFn | null {
+  if (suffix !== 'f32' && suffix !== 'f64') return null;
+  if (name === 'matmul') return matmulKernel(suffix);
+  if (rt.threads.shared === null) return null;
+  const es = suffix === 'f32' ? 4 : 8;
+  if (name === 'max_pool2d' || name === 'max_pool2d_back') {
+    const back = name === 'max_pool2d_back';
+    const whole = kernel(
+      back ? (suffix === 'f32' ? 'max_pool2d_back_f32' : 'max_pool2d_back_f64') : suffix === 'f32' ? 'max_pool2d_f32' : 'max_pool2d_f64',
+    );
+    const partName = back ? (`max_pool2d_back_part_${suffix}` as const) : (`max_pool2d_part_${suffix}` as const);
+    const part = kernel(partName) as KernelFn;
+    const id = kernelId(partName);
+    // forward (out, idx, x), adjoint (out, g, idx); the geometry is in the metadata area
+    return (a: number, b: number, c: number): unknown => {
+      const m = meta();
+      const P = (m[0] as number) * (m[1] as number);
+      const HW = (m[2] as number) * (m[3] as number);
+      const L = (m[12] as number) * (m[13] as number);
+      const at = back
+        ? (lo: number, hi: number): number[] => [a + lo * HW * es, b + lo * L * es, c + lo * L * 8, hi - lo]
+        : (lo: number, hi: number): number[] => [a + lo * L * es, b + lo * L * 8, c + lo * HW * es, hi - lo];
+      const own = (lo: number, hi: number): void => {
+        part(...at(lo, hi));
+      };
+      if (!splitRun(P, P * HW * POOL_COST, id, at, own, 'a max pooling')) whole(a, b, c);
+      return undefined;
+    };
+  }
+  if (name === 'sgd') {
+    const whole = kernel(suffix === 'f32' ? 'sgd_f32' : 'sgd_f64');
+    const partName = `sgd_part_${suffix}` as const;
+    const part = kernel(partName) as KernelFn;
+    const id = kernelId(partName);
+    return (
+      p: number,
+      g: number,
+      buf: number,
+      n: number,
+      lr: number,
+      momentum: number,
+      damp: number,
+      wd: number,
+      nesterov: number,
+      maximize: number,
+      first: number,
+    ): unknown => {
+      const T = rt.threads;
+      if (n * OPTIM_COST < T.minWork || (T.num ?? getNumThreads()) <= 1)
+        return whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
+      const blk = scalarBlock([lr, momentum, damp, wd]);
+      if (blk === 0) return whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
+      try {
+        const at = (lo: number, hi: number): number[] => {
+          const i0 = lo * RUN;
+          const o = i0 * es;
+          return [p + o, g + o, buf === 0 ? 0 : buf + o, Math.min(n, hi * RUN) - i0, blk, nesterov, maximize, first];
+        };
+        const own = (lo: number, hi: number): void => {
+          part(...at(lo, hi));
+        };
+        if (!splitRun(Math.ceil(n / RUN), n * OPTIM_COST, id, at, own, 'an SGD step'))
+          whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
+      } finally {
+        getCore().free_uncounted(blk);
+      }
+      return undefined;
+    };
+  }
+  if (name === 'adam') {
+    const whole = kernel(suffix === 'f32' ? 'adam_f32' : 'adam_f64');
+    const partName = `adam_part_${suffix}` as const;
+    const part = kernel(partName) as KernelFn;
+    const id = kernelId(partName);
+    return (
+      p: number,
+      g: number,
+      m: number,
+      v: number,
+      vmax: number,
+      n: number,
+      lr: number,
+      b1: number,
+      b2: number,
+      eps: number,
+      wd: number,
+      step: number,
+      amsgrad: number,
+      maximize: number,
+      decoupled: number,
+    ): unknown => {
+      const T = rt.threads;
+      const plain = (): unknown => whole(p, g, m, v, vmax, n, lr, b1, b2, eps, wd, step, amsgrad, maximize, decoupled);
+      if (n * OPTIM_COST < T.minWork || (T.num ?? getNumThreads()) <= 1) return plain();
+      const blk = scalarBlock([lr, b1, b2, eps, wd, step]);
+      if (blk === 0) return plain();
+      try {
+        const at = (lo: number, hi: number): number[] => {
+          const i0 = lo * RUN;
+          const o = i0 * es;
+          return [p + o, g + o, m + o, v + o, vmax === 0 ? 0 : vmax + o, Math.min(n, hi * RUN) - i0, blk, amsgrad, maximize, decoupled];
+        };
+        const own = (lo: number, hi: number): void => {
+          part(...at(lo, hi));
+        };
+        if (!splitRun(Math.ceil(n / RUN), n * OPTIM_COST, id, at, own, 'an Adam step')) plain();
+      } finally {
+        getCore().free_uncounted(blk);
+      }
+      return undefined;
+    };
+  }
+  return null;
 }

@@ -2,7 +2,7 @@
 import { type DType, kernelSuffix } from '../../dtype.js';
 import { kernel, meta } from '../../core/wasm.js';
 import type { FloatKernel, KernelFn } from '../../core/wasm.js';
-import { matmulKernel } from '../../core/threads.js';
+import { threadedKernel } from '../../core/threads.js';
 import { rt } from '../../runtime.js';
 
 export function writeMeta(...groups: (readonly number[])[]): void {
@@ -13,7 +13,8 @@ export function writeMeta(...groups: (readonly number[])[]): void {
 
 /**
  * `name_f32` / `name_f64`, resolved once per name (cached in rt.ops.typedKernels). The matrix
- * product is the thread pool's (core/threads.ts), which calls the plain kernel for small products.
+ * product is the thread pool's (core/threads.ts), which calls the plain kernel for small products; so are max
+ * pooling and the SGD / Adam steps.
  */
 export function kernelFor(name: FloatKernel, dtype: DType): KernelFn {
   let k = rt.ops.typedKernels.get(name);
@@ -22,10 +23,10 @@ export function kernelFor(name: FloatKernel, dtype: DType): KernelFn {
     rt.ops.typedKernels.set(name, k);
   }
   if (dtype === 'float64') {
-    k.f64 ??= name === 'matmul' ? matmulKernel('f64') : kernel(`${name}_f64`);
+    k.f64 ??= threadedKernel(name, 'f64') ?? kernel(`${name}_f64`);
     return k.f64;
   }
   const suffix = kernelSuffix(dtype);
-  k.f32 ??= name === 'matmul' && suffix === 'f32' ? matmulKernel('f32') : kernel(`${name}_${suffix}`);
+  k.f32 ??= threadedKernel(name, suffix) ?? kernel(`${name}_${suffix}`);
   return k.f32;
 }

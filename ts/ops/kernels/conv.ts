@@ -4,6 +4,7 @@ import type { Tensor } from '../../tensor.js';
 import { kernelFor, writeMeta } from './call.js';
 import type { KernelFn } from '../../core/wasm.js';
 import { contiguousOf, empty } from './memory.js';
+import { convParts } from '../../core/threads.js';
 
 /** A 2-D window geometry over [N, C, H, W] giving [oH, oW] (dilation 1 for the pools). */
 export interface Geometry {
@@ -92,7 +93,7 @@ export function maxPoolK(x: Tensor, g: Geometry): [Tensor, Tensor] {
 export function convGemmK(x: Tensor, w: Tensor, g: Geometry, cout: number): Tensor {
   const l = L(g);
   const ck = g.C * g.k[0] * g.k[1];
-  return perSample(x, w, g, [g.N, cout, l], (mm, po, pw, pc, n, es) =>
+  return perSample(x, w, g, [g.N, cout, l], 0, cout, (mm, po, pw, pc, n, es) =>
     mm(po + n * cout * l * es, pw, pc, 1, cout, ck, l, 0, ck, 1, 0, l, 1),
   );
 }
@@ -100,13 +101,16 @@ export function convGemmK(x: Tensor, w: Tensor, g: Geometry, cout: number): Tens
 /**
  * The loop both per-sample products share: each sample's columns (im2col into one reused
  * [C*kH*kW, oH*oW] buffer), then `product` with the matmul kernel, the result's, the other
- * operand's and the columns' addresses, the sample and the element size.
+ * operand's and the columns' addresses, the sample and the element size. With threads, whole
+ * samples go to each thread (core/threads.ts convParts: `kind` names the product there).
  */
 function perSample(
   x: Tensor,
   other: Tensor,
   g: Geometry,
   shape: number[],
+  kind: 0 | 1,
+  cout: number,
   product: (mm: KernelFn, po: number, pother: number, pc: number, n: number, es: number) => void,
 ): Tensor {
   const dtype = x.dtype;
@@ -114,7 +118,15 @@ function perSample(
   if (out.numel() === 0) return out;
   const xc = contiguousOf(x);
   const oc = contiguousOf(other);
-  const cols = empty([g.C * g.k[0] * g.k[1], L(g)], dtype);
+  const ck = g.C * g.k[0] * g.k[1];
+  const one = { ...g, N: 1 };
+  geometry(one);
+  if (convParts(dtype === 'float64' ? 'f64' : 'f32', kind, g.N, out._ptr(), xc._ptr('im2col'), oc._ptr('matmul'), cout, ck, L(g))) {
+    if (xc !== x) xc.dispose();
+    if (oc !== other) oc.dispose();
+    return out;
+  }
+  const cols = empty([ck, L(g)], dtype);
   const es = dtype === 'float64' ? 8 : 4;
   const im = kernelFor('im2col', dtype);
   const mm = kernelFor('matmul', dtype);
@@ -122,7 +134,6 @@ function perSample(
   const pother = oc._ptr('matmul');
   const pc = cols._ptr();
   const po = out._ptr();
-  const one = { ...g, N: 1 };
   for (let n = 0; n < g.N; n++) {
     geometry(one);
     im(pc, px + n * g.C * g.H * g.W * es);
@@ -142,7 +153,7 @@ function perSample(
 export function convGradWeightK(gy: Tensor, x: Tensor, g: Geometry, cout: number): Tensor {
   const l = L(g);
   const ck = g.C * g.k[0] * g.k[1];
-  return perSample(x, gy, g, [g.N, cout, ck], (mm, po, pg, pc, n, es) =>
+  return perSample(x, gy, g, [g.N, cout, ck], 1, cout, (mm, po, pg, pc, n, es) =>
     mm(po + n * cout * ck * es, pg + n * cout * l * es, pc, 1, cout, l, ck, 0, l, 1, 0, 1, l),
   );
 }
@@ -160,6 +171,13 @@ export function convGradInputK(gy: Tensor, w: Tensor, g: Geometry, cout: number)
   if (out.numel() === 0) return out;
   const wc = contiguousOf(w);
   const gc = contiguousOf(gy);
+  const one = { ...g, N: 1 };
+  geometry(one);
+  if (convParts(dtype === 'float64' ? 'f64' : 'f32', 2, g.N, out._ptr(), gc._ptr('matmul'), wc._ptr('matmul'), cout, ck, l)) {
+    if (wc !== w) wc.dispose();
+    if (gc !== gy) gc.dispose();
+    return out;
+  }
   const cols = empty([ck, l], dtype);
   const es = dtype === 'float64' ? 8 : 4;
   const ci = kernelFor('col2im', dtype);
@@ -168,7 +186,6 @@ export function convGradInputK(gy: Tensor, w: Tensor, g: Geometry, cout: number)
   const pg = gc._ptr('matmul');
   const pc = cols._ptr();
   const po = out._ptr();
-  const one = { ...g, N: 1 };
   for (let n = 0; n < g.N; n++) {
     mm(pc, pw, pg + n * cout * l * es, 1, ck, cout, l, 0, 1, ck, 0, l, 1);
     geometry(one);
