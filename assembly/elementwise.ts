@@ -11,7 +11,7 @@ import { ld, st, boff, lanes, texp, tlog, tsin, tcos, ttanh, tpow, tsigmoid, tsi
 import { meta, odoStart, odoOff, odoNext } from "./memory";
 import { unary } from "./unary_loop";
 import { binary } from "./binary_loop";
-import { expf4Any } from "./vexp";
+import { expf4Any, expd2Any } from "./vexp";
 import { UNeg, UAbs, USqrt, URelu, BAdd, BSub, BMul, BDiv, BMax, BMin } from "./elementwise_ops";
 
 // ---------------------------------------------------------------------------------------------
@@ -215,7 +215,12 @@ export function exp_f32(out: usize, x: usize, n: i32): void {
   for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), expf4Any(v128.load(x + (<usize>i << 2))));
   for (; i < n; i++) store<f32>(out + (<usize>i << 2), Mathf.exp(load<f32>(x + (<usize>i << 2))));
 }
-export function exp_f64(out: usize, x: usize, n: i32): void { unary<f64, UExp>(out, x, n, 0, 0); }
+/** exp over f64 two lanes at a time with expd2Any: the scalar Math.exp's bits in every lane. */
+export function exp_f64(out: usize, x: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) v128.store(out + (<usize>i << 3), expd2Any(v128.load(x + (<usize>i << 3))));
+  for (; i < n; i++) store<f64>(out + (<usize>i << 3), Math.exp(load<f64>(x + (<usize>i << 3))));
+}
 export function log_f32(out: usize, x: usize, n: i32): void { unary<f32, ULog>(out, x, n, 0, 0); }
 export function log_f64(out: usize, x: usize, n: i32): void { unary<f64, ULog>(out, x, n, 0, 0); }
 export function sqrt_f32(out: usize, x: usize, n: i32): void { unary<f32, USqrt>(out, x, n, 0, 0); }
