@@ -9,10 +9,6 @@ const bitsOf = (x) => {
   view.setFloat64(0, x);
   return view.getBigUint64(0);
 };
-const fromBits = (b) => {
-  view.setBigUint64(0, b);
-  return view.getFloat64(0);
-};
 /** floor(2^(i/128) * 2^P) by bisection on v^128 <= 2^(i + 128 P). */
 const root = (i) => {
   const target = 1n << (BigInt(i) + 128n * P);
@@ -29,7 +25,7 @@ const root = (i) => {
 const nearest = (num, sh) => {
   if (num === 0n) return 0;
   const neg = num < 0n;
-  let a = neg ? -num : num;
+  const a = neg ? -num : num;
   let e = a.toString(2).length - 1 - Number(sh); // a * 2^-sh in [2^e, 2^(e+1))
   const drop = BigInt(a.toString(2).length - 53);
   let m = drop > 0n ? (a + (1n << (drop - 1n))) >> drop : a << -drop;
@@ -50,6 +46,11 @@ for (let i = 0; i < 128; i++) {
   const tail = nearest(tailFix, P);
   out.push(bitsOf(tail), bitsOf(scale) - (BigInt(i) << 45n));
 }
-void fromBits;
 const hex = (b) => `0x${b.toString(16).toUpperCase().padStart(16, '0')}`;
-for (let i = 0; i < out.length; i += 4) console.log(`  ${out.slice(i, i + 4).map(hex).join(', ')},`);
+for (let i = 0; i < out.length; i += 4)
+  console.log(
+    `  ${out
+      .slice(i, i + 4)
+      .map(hex)
+      .join(', ')},`,
+  );
