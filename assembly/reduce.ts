@@ -643,10 +643,11 @@ const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
 /** softmax / log_softmax of a [n, inner] block (row stride `inner`) over k, for inner >= 4: the
  *  columns' operations are the one-column path's, in its order (max, then the f64 sum sequential
  *  over k), but run row by row across blocks of columns, so that memory is read contiguously and
- *  f32 takes four columns per vector (exp by expf4Any: the scalar exp's bits in every lane). */
+ *  a vector holds four f32 or two f64 columns (exp by expf4Any / expd2Any: the scalar exp's bits
+ *  in every lane). */
 // @ts-ignore: decorator
 @inline function softmaxColsT<T>(q: usize, p: usize, n: i32, inner: i32, isLog: bool): void {
-  let L = sizeof<T>() == 4 ? 4 : 0; // f64: scalar lanes (Math.exp has no vector form here)
+  const L = 16 / sizeof<T>();
   for (let j0 = 0; j0 < inner; j0 += COLBUF_N) {
     let cw = min<i32>(COLBUF_N, inner - j0);
     let c = 0;
@@ -657,7 +658,7 @@ const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
     for (let k = 0; k < n; k++) {
       let row = p + boff<T>(k * inner + j0);
       c = 0;
-      if (L) for (; c + 4 <= cw; c += 4) v128.store(SM_MAX + boff<T>(c), f32x4.max(v128.load(SM_MAX + boff<T>(c)), v128.load(row + boff<T>(c))));
+      for (; c + L <= cw; c += L) v128.store(SM_MAX + boff<T>(c), v128.max<T>(v128.load(SM_MAX + boff<T>(c)), v128.load(row + boff<T>(c))));
       for (; c < cw; c++) st<T>(SM_MAX, c, max<T>(ld<T>(SM_MAX, c), ld<T>(row, c)));
     }
     for (let k = 0; k < n; k++) {
@@ -665,13 +666,21 @@ const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
       let row = p + off;
       let orow = q + off;
       c = 0;
-      if (L) {
+      if (sizeof<T>() == 4) {
         for (; c + 4 <= cw; c += 4) {
           let e = expf4Any(f32x4.sub(v128.load(row + boff<T>(c)), v128.load(SM_MAX + boff<T>(c))));
           if (!isLog) v128.store(orow + boff<T>(c), e);
           let sp = SM_SUM + (<usize>c << 3);
           v128.store(sp, f64x2.add(v128.load(sp), f64x2.promote_low_f32x4(e)));
           v128.store(sp, f64x2.add(v128.load(sp, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1))), 16);
+        }
+      } else {
+        for (; c + 2 <= cw; c += 2) {
+          let d = f64x2.sub(v128.load(row + boff<T>(c)), v128.load(SM_MAX + boff<T>(c)));
+          let e = expd2Fast(d) ? expd2(d) : expd2Any(d);
+          if (!isLog) v128.store(orow + boff<T>(c), e);
+          let sp = SM_SUM + (<usize>c << 3);
+          v128.store(sp, f64x2.add(v128.load(sp), e));
         }
       }
       for (; c < cw; c++) {
@@ -689,20 +698,22 @@ const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
       let row = p + off;
       let orow = q + off;
       c = 0;
-      if (L) {
-        if (isLog) {
-          for (; c + 4 <= cw; c += 4) {
-            let d = f32x4.sub(v128.load(row + boff<T>(c)), v128.load(SM_MAX + boff<T>(c)));
-            v128.store(orow + boff<T>(c), f32x4.sub(d, v128.load(SM_LSE + boff<T>(c))));
-          }
-        } else {
-          for (; c + 4 <= cw; c += 4) {
-            let v = v128.load(orow + boff<T>(c));
-            let sp = SM_SUM + (<usize>c << 3);
-            let l = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v), v128.load(sp)));
-            let h = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), v128.load(sp, 16)));
-            v128.store(orow + boff<T>(c), v128.shuffle<f32>(l, h, 0, 1, 4, 5));
-          }
+      if (isLog) {
+        for (; c + L <= cw; c += L) {
+          let d = v128.sub<T>(v128.load(row + boff<T>(c)), v128.load(SM_MAX + boff<T>(c)));
+          v128.store(orow + boff<T>(c), v128.sub<T>(d, v128.load(SM_LSE + boff<T>(c))));
+        }
+      } else if (sizeof<T>() == 4) {
+        for (; c + 4 <= cw; c += 4) {
+          let v = v128.load(orow + boff<T>(c));
+          let sp = SM_SUM + (<usize>c << 3);
+          let l = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v), v128.load(sp)));
+          let h = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), v128.load(sp, 16)));
+          v128.store(orow + boff<T>(c), v128.shuffle<f32>(l, h, 0, 1, 4, 5));
+        }
+      } else {
+        for (; c + 2 <= cw; c += 2) {
+          v128.store(orow + boff<T>(c), f64x2.div(v128.load(orow + boff<T>(c)), v128.load(SM_SUM + (<usize>c << 3))));
         }
       }
       for (; c < cw; c++) {
