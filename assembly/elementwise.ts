@@ -7,7 +7,7 @@
 // `isDefined(op.v)` selects the SIMD body at compile time. So every exported kernel contains a
 // single loop with no switch on the operation and no indirect calls.
 
-import { ld, st, boff, lanes, texp, tlog, tsin, tcos, ttanh, tpow, tsigmoid, tsign } from "./math";
+import { ld, st, boff, lanes, texp, tlog, tsin, tcos, ttanh, tpow, tsigmoid, tsign, vsigmoid } from "./math";
 import { meta, odoStart, odoOff, odoNext } from "./memory";
 import { unary } from "./unary_loop";
 import { binary } from "./binary_loop";
@@ -183,6 +183,8 @@ export function cast_f64_u8(out: usize, x: usize, n: i32): void { castToBool<f64
 @final class USigmoid {
   // @ts-ignore: decorator
   @inline s<T>(x: T, p: T, q: T): T { return tsigmoid<T>(x); }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return vsigmoid<T>(x); }
 }
 @final class USign {
   // @ts-ignore: decorator

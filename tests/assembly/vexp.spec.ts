@@ -1,6 +1,6 @@
-import { exp_f32, exp_f64, free } from "../../assembly/index";
+import { exp_f32, exp_f64, sigmoid_f32, sigmoid_f64, silu_f32, silu_f64, elu_f32, elu_f64, free } from "../../assembly/index";
 import { expf4, expf4Any, expf4Fast, expd2, expd2Any, expd2Fast } from "../../assembly/vexp";
-import { allocT, get, set, nextRand, reseed } from "./helpers";
+import { allocT, get, set, nextRand, reseed, same, isF32 } from "./helpers";
 
 // The SIMD exps against the scalar exps they replace, bit for bit (NaN payloads included): every
 // lane of expf4 / expd2 where the fast test admits the group, and expf4Any / expd2Any (the scalar
@@ -161,6 +161,43 @@ function f64Kernel(): i32 {
   return bad;
 }
 
+/** The kernels built on the SIMD exp (sigmoid, silu, elu with alpha 0.7) against their scalar
+ *  forms, bit for bit (any NaN equals any NaN), over 2^20 values: a wide uniform spread, NaN,
+ *  infinities, zeros, and values past the fast range (so groups take the fallback too). */
+function expKernels<T>(): i32 {
+  let n = 1 << 20;
+  let x = allocT<T>(n), o = allocT<T>(n);
+  reseed(19);
+  for (let i = 0; i < n; i++) set<T>(x, i, <T>(nextRand(-1, 1) * Math.pow(2, nextRand(-30, 10))));
+  for (let i = 0; i < n; i += 1009) {
+    set<T>(x, i, <T>NaN);
+    set<T>(x, i + 1, <T>Infinity);
+    set<T>(x, i + 2, <T>-Infinity);
+    set<T>(x, i + 3, <T>-0.0);
+    set<T>(x, i + 5, <T>0);
+  }
+  let bad = 0;
+  for (let kind = 0; kind < 3; kind++) {
+    if (kind == 0) { if (isF32<T>()) sigmoid_f32(o, x, n); else sigmoid_f64(o, x, n); }
+    if (kind == 1) { if (isF32<T>()) silu_f32(o, x, n); else silu_f64(o, x, n); }
+    if (kind == 2) { if (isF32<T>()) elu_f32(o, x, n, 0.7); else elu_f64(o, x, n, 0.7); }
+    for (let i = 0; i < n; i++) {
+      let v = get<T>(x, i);
+      let want: T;
+      if (kind == 0) want = v < <T>0 ? sexp<T>(v) / (<T>1 + sexp<T>(v)) : <T>1 / (<T>1 + sexp<T>(-v));
+      else if (kind == 1) want = v / (<T>1 + sexp<T>(-v));
+      else want = v > <T>0 ? v : <T>0.7 * (sexp<T>(v) - <T>1);
+      if (!same<T>(get<T>(o, i), want)) bad++;
+    }
+  }
+  free(x);
+  free(o);
+  return bad;
+}
+function sexp<T>(x: T): T {
+  return isF32<T>() ? <T>Mathf.exp(<f32>x) : <T>Math.exp(<f64>x);
+}
+
 describe("SIMD exp: the scalar exp's bits in every lane", () => {
   test("f32: all 2^32 patterns with stride 251", () => {
     expect(f32Strided()).toBe(0);
@@ -189,5 +226,9 @@ describe("SIMD exp: the scalar exp's bits in every lane", () => {
   });
   test("f64: the exp kernel", () => {
     expect(f64Kernel()).toBe(0);
+  });
+  test("sigmoid, silu, elu (four f32 or two f64 lanes through the SIMD exp) equal their scalar forms", () => {
+    expect(expKernels<f32>()).toBe(0);
+    expect(expKernels<f64>()).toBe(0);
   });
 });
