@@ -635,7 +635,7 @@ export function softmax_div_f32(q: usize, n: i32, s: f64): void { divRowF32(q, n
 }
 
 /** Per-column state of softmax over a middle axis, for blocks of up to COLBUF_N columns: the max
- *  (T), the f64 sum of exps, and log's result (T). */
+ *  (T), the f64 sum of exps, and log's result (T) or, for f32 softmax, the f64 reciprocal of the sum. */
 const SM_MAX: usize = memory.data(COLBUF_N * 8, 16);
 const SM_SUM: usize = memory.data(COLBUF_N * 8, 16);
 const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
@@ -690,8 +690,18 @@ const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
         store<f64>(sp, load<f64>(sp) + <f64>e);
       }
     }
+    // log_softmax: SM_LSE holds log(sum) (T); f32 softmax: 1 / sum (f64) when every column's sum
+    // is >= 1 and finite (divRowF32's product by the reciprocal, with its proof and checks)
+    let recip = false;
     if (isLog) {
       for (c = 0; c < cw; c++) st<T>(SM_LSE, c, tlog<T>(<T>load<f64>(SM_SUM + (<usize>c << 3))));
+    } else if (sizeof<T>() == 4) {
+      recip = true;
+      for (c = 0; c < cw; c++) {
+        let s = load<f64>(SM_SUM + (<usize>c << 3));
+        if (!(s >= 1 && s < Infinity)) recip = false;
+        store<f64>(SM_LSE + (<usize>c << 3), 1 / s);
+      }
     }
     for (let k = 0; k < n; k++) {
       let off = boff<T>(k * inner + j0);
@@ -704,6 +714,26 @@ const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
           v128.store(orow + boff<T>(c), v128.sub<T>(d, v128.load(SM_LSE + boff<T>(c))));
         }
       } else if (sizeof<T>() == 4) {
+        if (recip) {
+          for (; c + 4 <= cw; c += 4) {
+            let v = v128.load(orow + boff<T>(c));
+            let lo = f64x2.promote_low_f32x4(v);
+            let hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+            let rp = SM_LSE + (<usize>c << 3);
+            let pl = f64x2.mul(lo, v128.load(rp));
+            let ph = f64x2.mul(hi, v128.load(rp, 16));
+            let r = v128.shuffle<f32>(f32x4.demote_f64x2_zero(pl), f32x4.demote_f64x2_zero(ph), 0, 1, 4, 5);
+            let low = v128.and(v128.shuffle<i32>(pl, ph, 0, 2, 4, 6), v128.load(DIV_K));
+            let near = i32x4.lt_s(i32x4.abs(i32x4.sub(low, v128.load(DIV_K, 16))), v128.load(DIV_K, 32));
+            if (v128.any_true(v128.or(near, i32x4.lt_s(r, v128.load(DIV_K, 48))))) {
+              let sp = SM_SUM + (<usize>c << 3);
+              let l = f32x4.demote_f64x2_zero(f64x2.div(lo, v128.load(sp)));
+              let h = f32x4.demote_f64x2_zero(f64x2.div(hi, v128.load(sp, 16)));
+              r = v128.shuffle<f32>(l, h, 0, 1, 4, 5);
+            }
+            v128.store(orow + boff<T>(c), r);
+          }
+        }
         for (; c + 4 <= cw; c += 4) {
           let v = v128.load(orow + boff<T>(c));
           let sp = SM_SUM + (<usize>c << 3);
@@ -772,7 +802,7 @@ export function log_softmax_f64(out: usize, x: usize, outer: i32, n: i32, inner:
  *  the composed rules they replace (ts/ops/nn_functional.ts), which round every op to T and sum
  *  in runSum's documented order:
  *   softmax:     out = s * (g - T(runSum(T(g * s))))
- *   log_softmax: out = g - exp(s) * T(runSum(g))      (exp in T; f32 lanes by expf4Any) */
+ *   log_softmax: out = g - exp(s) * T(runSum(g))      (exp in T; lanes by expf4Any / expd2Any) */
 // @ts-ignore: decorator
 @inline function softmaxBackwardT<T>(out: usize, g: usize, y: usize, outer: i32, n: i32, isLog: bool): void {
   for (let o = 0; o < outer; o++) {
@@ -819,7 +849,7 @@ export function log_softmax_f64(out: usize, x: usize, outer: i32, n: i32, inner:
         let yv = v128.load(yp + boff<T>(i));
         let r: v128;
         if (isLog) {
-          let ev = f64x2.replace_lane(f64x2.splat(Math.exp(f64x2.extract_lane(yv, 0))), 1, Math.exp(f64x2.extract_lane(yv, 1)));
+          let ev = expd2Any(yv);
           r = f64x2.sub(gv, f64x2.mul(ev, sv));
         } else r = f64x2.mul(yv, f64x2.sub(gv, sv));
         v128.store(q + boff<T>(i), r);
