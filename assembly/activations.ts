@@ -3,7 +3,7 @@
 // every host gives the same bits; float32 rounds the float64 value once.
 
 import { unary } from "./unary_loop";
-import { texp, ttanh } from "./math";
+import { texp, ttanh, vexpAny } from "./math";
 
 // ---- erf ---------------------------------------------------------------------------------------
 // Four ranges of |x|, each a rational approximation (the classic minimax coefficients of the
@@ -96,6 +96,10 @@ export function erf64(x: f64): f64 {
 @final class USilu {
   // @ts-ignore: decorator
   @inline s<T>(x: T, p: T, q: T): T { return x / (<T>1 + texp<T>(-x)); }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 {
+    return v128.div<T>(x, v128.add<T>(v128.splat<T>(<T>1), vexpAny<T>(v128.neg<T>(x))));
+  }
 }
 /** elu: x > 0 ? x : alpha (exp(x) - 1), alpha = p (exp - 1 as PyTorch 1.13: elu(-0) = +0). */
 @final class UElu {
@@ -103,6 +107,11 @@ export function erf64(x: f64): f64 {
   @inline s<T>(x: T, p: T, q: T): T {
     if (x > <T>0) return x;
     return p * (texp<T>(x) - <T>1);
+  }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 {
+    let y = v128.mul<T>(pv, v128.sub<T>(vexpAny<T>(x), v128.splat<T>(<T>1)));
+    return v128.bitselect(x, y, v128.gt<T>(x, v128.splat<T>(<T>0)));
   }
 }
 /** softplus: beta x > threshold ? x : log1p(exp(beta x)) / beta, beta = p, threshold = q. */

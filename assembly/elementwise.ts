@@ -7,11 +7,11 @@
 // `isDefined(op.v)` selects the SIMD body at compile time. So every exported kernel contains a
 // single loop with no switch on the operation and no indirect calls.
 
-import { ld, st, boff, lanes, texp, tlog, tsin, tcos, ttanh, tpow, tsigmoid, tsign } from "./math";
+import { ld, st, boff, lanes, texp, tlog, tsin, tcos, ttanh, tpow, tsigmoid, tsign, vsigmoid } from "./math";
 import { meta, odoStart, odoOff, odoNext } from "./memory";
 import { unary } from "./unary_loop";
 import { binary } from "./binary_loop";
-import { expf4Any } from "./vexp";
+import { expf4, expf4Any, expf4Fast, expd2Any } from "./vexp";
 import { UNeg, UAbs, USqrt, URelu, BAdd, BSub, BMul, BDiv, BMax, BMin } from "./elementwise_ops";
 
 // ---------------------------------------------------------------------------------------------
@@ -183,6 +183,8 @@ export function cast_f64_u8(out: usize, x: usize, n: i32): void { castToBool<f64
 @final class USigmoid {
   // @ts-ignore: decorator
   @inline s<T>(x: T, p: T, q: T): T { return tsigmoid<T>(x); }
+  // @ts-ignore: decorator
+  @inline v<T>(x: v128, pv: v128, qv: v128): v128 { return vsigmoid<T>(x); }
 }
 @final class USign {
   // @ts-ignore: decorator
@@ -212,10 +214,28 @@ export function neg_f64(out: usize, x: usize, n: i32): void { unary<f64, UNeg>(o
 /** exp over f32 four lanes at a time with expf4Any: the scalar Mathf.exp's bits in every lane. */
 export function exp_f32(out: usize, x: usize, n: i32): void {
   let i = 0;
+  // eight lanes a step with one range test (the loop calls nothing, so nothing spills); a step
+  // with a lane outside expf4's range goes through expf4Any
+  for (; i + 8 <= n; i += 8) {
+    let a = v128.load(x + (<usize>i << 2));
+    let b = v128.load(x + (<usize>i << 2), 16);
+    if (expf4Fast(i32x4.max_u(v128.and(a, i32x4.splat(0x7fffffff)), v128.and(b, i32x4.splat(0x7fffffff))))) {
+      v128.store(out + (<usize>i << 2), expf4(a));
+      v128.store(out + (<usize>i << 2), expf4(b), 16);
+    } else {
+      v128.store(out + (<usize>i << 2), expf4Any(a));
+      v128.store(out + (<usize>i << 2), expf4Any(b), 16);
+    }
+  }
   for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), expf4Any(v128.load(x + (<usize>i << 2))));
   for (; i < n; i++) store<f32>(out + (<usize>i << 2), Mathf.exp(load<f32>(x + (<usize>i << 2))));
 }
-export function exp_f64(out: usize, x: usize, n: i32): void { unary<f64, UExp>(out, x, n, 0, 0); }
+/** exp over f64 two lanes at a time with expd2Any: the scalar Math.exp's bits in every lane. */
+export function exp_f64(out: usize, x: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) v128.store(out + (<usize>i << 3), expd2Any(v128.load(x + (<usize>i << 3))));
+  for (; i < n; i++) store<f64>(out + (<usize>i << 3), Math.exp(load<f64>(x + (<usize>i << 3))));
+}
 export function log_f32(out: usize, x: usize, n: i32): void { unary<f32, ULog>(out, x, n, 0, 0); }
 export function log_f64(out: usize, x: usize, n: i32): void { unary<f64, ULog>(out, x, n, 0, 0); }
 export function sqrt_f32(out: usize, x: usize, n: i32): void { unary<f32, USqrt>(out, x, n, 0, 0); }

@@ -3,6 +3,8 @@
 // so each exported kernel contains a single, branch-free (on dtype) loop. Math/Mathf are
 // AssemblyScript's own (musl-derived) implementations compiled into the module: deterministic.
 
+import { expf4Any, expd2Any } from "./vexp";
+
 // @ts-ignore: decorator
 @inline export function ld<T>(p: usize, i: i32): T {
   return load<T>(p + (<usize>i << alignof<T>()));
@@ -73,6 +75,23 @@
     return e / (<T>1 + e);
   }
   return <T>1 / (<T>1 + texp<T>(-x));
+}
+
+/** exp of each lane of a T vector (f32: four lanes, f64: two), the scalar exp's bits in each
+ *  (vexp.ts; groups with a lane outside the fast range take the scalar exp). */
+// @ts-ignore: decorator
+@inline export function vexpAny<T>(v: v128): v128 {
+  if (sizeof<T>() == 4) return expf4Any(v);
+  return expd2Any(v);
+}
+
+/** tsigmoid of each lane, the same operations: e = exp(x < 0 ? x : -x), then
+ *  (x < 0 ? e : 1) / (1 + e). */
+// @ts-ignore: decorator
+@inline export function vsigmoid<T>(x: v128): v128 {
+  let neg = v128.lt<T>(x, v128.splat<T>(<T>0));
+  let e = vexpAny<T>(v128.bitselect(x, v128.neg<T>(x), neg));
+  return v128.div<T>(v128.bitselect(e, v128.splat<T>(<T>1), neg), v128.add<T>(v128.splat<T>(<T>1), e));
 }
 
 /** sign: 1, -1, and 0 for +-0 and for NaN (PyTorch 1.13's sign(NaN) is 0). */

@@ -20,7 +20,7 @@
 // (so a row -0, +0 gives -0 for both amax and amin), which wasm's min/max (-0 < +0) do not.
 
 import { ld, st, boff, lanes, texp, tlog } from "./math";
-import { expf4, expf4Any, expf4Fast } from "./vexp";
+import { expf4, expf4Any, expf4Fast, expd2, expd2Any, expd2Fast } from "./vexp";
 
 // ------------------------------------------------------------------------------ sum / mean
 
@@ -373,6 +373,40 @@ export function var_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32, co
   return m;
 }
 
+/** runMax with the pseudo-max (one x86 instruction, where wasm's max is eight: NaN and signed
+ *  zeros). It differs from runMax only in a row with a NaN, which makes the sum of exps NaN:
+ *  callers then redo the row with runMax (for the NaN's bits). A max of -0 where runMax gives +0
+ *  changes no output: only x = -0 gets another d = x - m (+0 for -0), exp(d) = 1 either way, and
+ *  log_softmax's d - lse has lse >= log 2 (two zeros in the row), so the result is -lse. */
+// @ts-ignore: decorator
+@inline function runPMax<T>(p: usize, n: i32): T {
+  let k = 0;
+  let m: T = <T>-Infinity;
+  let L = 16 / sizeof<T>();
+  if (n >= 4 * L) {
+    let v = v128.load(p);
+    let v1 = v128.load(p, 16);
+    let v2 = v128.load(p, 32);
+    let v3 = v128.load(p, 48);
+    for (k = 4 * L; k + 4 * L <= n; k += 4 * L) {
+      let q = p + boff<T>(k);
+      v = v128.pmax<T>(v, v128.load(q));
+      v1 = v128.pmax<T>(v1, v128.load(q, 16));
+      v2 = v128.pmax<T>(v2, v128.load(q, 32));
+      v3 = v128.pmax<T>(v3, v128.load(q, 48));
+    }
+    v = v128.pmax<T>(v128.pmax<T>(v, v1), v128.pmax<T>(v2, v3));
+    for (; k + L <= n; k += L) v = v128.pmax<T>(v, v128.load(p + boff<T>(k)));
+    if (sizeof<T>() == 4) {
+      m = <T>max<f32>(max<f32>(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max<f32>(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+    } else {
+      m = <T>max<f64>(f64x2.extract_lane(v, 0), f64x2.extract_lane(v, 1));
+    }
+  }
+  for (; k < n; k++) m = max<T>(m, ld<T>(p, k));
+  return m;
+}
+
 /** The smallest exp for which the f64 sum of a row's n exps (each in [0, 1]) is exact. Every f32
  *  e >= 2^E is a multiple of 2^(E - 23); n such values (n < 2^c) and all their partial sums are
  *  multiples of 2^(E - 23) below 2^c, exactly representable in f64's 53 bits when c - E + 23 <= 53.
@@ -427,7 +461,7 @@ export function var_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32, co
       v128.store(q + off, e0);
       v128.store(q + off, e1, 16);
     }
-    lo = f32x4.min(lo, f32x4.min(e0, e1));
+    lo = f32x4.pmin(lo, f32x4.pmin(e0, e1));
     a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e0));
     a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e0, e0, 2, 3, 0, 1)));
     a2 = f64x2.add(a2, f64x2.promote_low_f32x4(e1));
@@ -437,7 +471,7 @@ export function var_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32, co
     let off = <usize>k << 2;
     let e0 = expf4Any(f32x4.sub(v128.load(p + off), mv));
     if (keep) v128.store(q + off, e0);
-    lo = f32x4.min(lo, e0);
+    lo = f32x4.pmin(lo, e0);
     a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e0));
     a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e0, e0, 2, 3, 0, 1)));
   }
@@ -450,8 +484,8 @@ export function var_f64(out: usize, x: usize, outer: i32, n: i32, inner: i32, co
     mn = min<f32>(mn, e);
     s += <f64>e;
   }
-  // NaN fails the test too (its sum is NaN in any order, but the fallback costs nothing then).
-  if (!(mn >= exactExpFloor(n))) {
+  // A NaN exp (lost by pmin) makes s NaN: in order then too (the NaN's bits may depend on it).
+  if (!(mn >= exactExpFloor(n)) || isNaN(s)) {
     if (!keep) return seqExpSumF32(p, n, m);
     s = 0;
     for (k = 0; k < n; k++) s += <f64>load<f32>(q + (<usize>k << 2));
@@ -466,9 +500,16 @@ export function exp_sum_f32(q: usize, p: usize, n: i32, m: f32): f64 { return ex
 /** softmax / log_softmax of one contiguous f32 row: the bits of the generic path. */
 // @ts-ignore: decorator
 @inline function softmaxRowF32(q: usize, p: usize, n: i32, isLog: bool): void {
-  let m = runMax<f32>(p, n);
-  let mv = f32x4.splat(m);
+  let m = runPMax<f32>(p, n);
   let s = expSumF32(q, p, n, m, !isLog);
+  if (isNaN(s)) {
+    let mx = runMax<f32>(p, n);
+    if (reinterpret<u32>(mx) != reinterpret<u32>(m)) {
+      m = mx;
+      s = expSumF32(q, p, n, m, !isLog);
+    }
+  }
+  let mv = f32x4.splat(m);
   let k = 0;
   if (isLog) {
     let lse = Mathf.log(<f32>s);
@@ -478,33 +519,108 @@ export function exp_sum_f32(q: usize, p: usize, n: i32, m: f32): f64 { return ex
       v128.store(q + off, f32x4.sub(f32x4.sub(v128.load(p + off), mv), lv));
     }
     for (; k < n; k++) store<f32>(q + (<usize>k << 2), (load<f32>(p + (<usize>k << 2)) - m) - lse);
-  } else {
-    let sv = f64x2.splat(s);
+  } else divRowF32(q, n, s);
+}
+
+/** divRowF32's i32x4 constants: low-29-bit mask, the midpoint 2^28, 9, bits of f32's smallest
+ *  normal + 1. */
+const DIV_K: usize = memory.data<u32>([
+  0x1fffffff, 0x1fffffff, 0x1fffffff, 0x1fffffff, 0x10000000, 0x10000000, 0x10000000, 0x10000000,
+  9, 9, 9, 9, 0x00800001, 0x00800001, 0x00800001, 0x00800001,
+], 16);
+
+/** Divides the n f32 exps at q by their f64 sum s, rounding each quotient to f32: q[k] =
+ *  f32(f64(q[k]) / s), computed as the product by r = 1/s where that gives the same bits.
+ *  Proof: p = RN(e RN(1/s)) = (e/s)(1 + d), |d| <= 2^-52 + 2^-106, so p and w = RN(e/s) are
+ *  less than 3 f64 ulps of p apart. Rounding to f32 changes only at the midpoints between f32
+ *  neighbours, which are 2^29 ulps apart (low 29 mantissa bits 0x10000000). If p's low 29 bits
+ *  are more than 8 from 0x10000000 and p's f32 is normal, p and w lie between the same two
+ *  midpoints and round alike; groups with a lane too close (or subnormal in f32) divide. */
+// @ts-ignore: decorator
+@inline function divRowF32(q: usize, n: i32, s: f64): void {
+  let k = 0;
+  let sv = f64x2.splat(s);
+  // s >= 1 (exp(0) = 1 is a term) unless the row has NaN or infinities: then divide throughout
+  if (s >= 1 && s < Infinity) {
+    let rv = f64x2.splat(1 / s);
+    // Loaded, not v128.const: V8 would rebuild each constant at every use inside the loop.
+    let m29 = v128.load(DIV_K);
+    let mid = v128.load(DIV_K, 16);
+    let near = v128.load(DIV_K, 32);
+    let minNormal = v128.load(DIV_K, 48);
     for (; k + 4 <= n; k += 4) {
       let off = <usize>k << 2;
       let v = v128.load(q + off);
-      let l = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v), sv));
-      let h = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), sv));
-      v128.store(q + off, v128.shuffle<f32>(l, h, 0, 1, 4, 5));
+      let lo = f64x2.promote_low_f32x4(v);
+      let hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+      let pl = f64x2.mul(lo, rv);
+      let ph = f64x2.mul(hi, rv);
+      let r = v128.shuffle<f32>(f32x4.demote_f64x2_zero(pl), f32x4.demote_f64x2_zero(ph), 0, 1, 4, 5);
+      let low = v128.and(v128.shuffle<i32>(pl, ph, 0, 2, 4, 6), m29);
+      let risky = v128.or(i32x4.lt_s(i32x4.abs(i32x4.sub(low, mid)), near), i32x4.lt_s(r, minNormal));
+      if (v128.any_true(risky)) {
+        let l = f32x4.demote_f64x2_zero(f64x2.div(lo, sv));
+        let h = f32x4.demote_f64x2_zero(f64x2.div(hi, sv));
+        r = v128.shuffle<f32>(l, h, 0, 1, 4, 5);
+        // the same value, but now a loop variable: V8 would otherwise recompute 1 / s at every
+        // group (it sinks the division into the loop)
+        rv = f64x2.splat(1 / s);
+      }
+      v128.store(q + off, r);
     }
-    for (; k < n; k++) store<f32>(q + (<usize>k << 2), <f32>(<f64>load<f32>(q + (<usize>k << 2)) / s));
   }
+  for (; k + 4 <= n; k += 4) {
+    let off = <usize>k << 2;
+    let v = v128.load(q + off);
+    let l = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v), sv));
+    let h = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), sv));
+    v128.store(q + off, v128.shuffle<f32>(l, h, 0, 1, 4, 5));
+  }
+  for (; k < n; k++) store<f32>(q + (<usize>k << 2), <f32>(<f64>load<f32>(q + (<usize>k << 2)) / s));
+}
+
+/** divRowF32, exported for the as-pect spec (quotients next to f32 midpoints take the division). */
+export function softmax_div_f32(q: usize, n: i32, s: f64): void { divRowF32(q, n, s); }
+
+/** The sequential f64 sum of exp(x - m) over a contiguous f64 row, with the exps stored at q when
+ *  `keep`; the exps two lanes at a time (expd2: Math.exp's bits in each lane). */
+// @ts-ignore: decorator
+@inline function expSumF64(q: usize, p: usize, n: i32, m: f64, keep: bool): f64 {
+  let s: f64 = 0;
+  let k = 0;
+  let mv = f64x2.splat(m);
+  for (; k + 2 <= n; k += 2) {
+    let off = <usize>k << 3;
+    let d = f64x2.sub(v128.load(p + off), mv);
+    let e = expd2Fast(d) ? expd2(d) : expd2Any(d);
+    if (keep) v128.store(q + off, e);
+    s += f64x2.extract_lane(e, 0);
+    s += f64x2.extract_lane(e, 1);
+  }
+  for (; k < n; k++) {
+    let e = Math.exp(load<f64>(p + (<usize>k << 3)) - m);
+    if (keep) store<f64>(q + (<usize>k << 3), e);
+    s += e;
+  }
+  return s;
 }
 
 /** softmax / log_softmax of one contiguous f64 row, sequential f64 sum of the scalar exps. */
 // @ts-ignore: decorator
 @inline function softmaxRowF64(q: usize, p: usize, n: i32, isLog: bool): void {
-  let m = runMax<f64>(p, n);
-  let s: f64 = 0;
-  for (let k = 0; k < n; k++) {
-    let e = Math.exp(load<f64>(p + (<usize>k << 3)) - m);
-    if (!isLog) store<f64>(q + (<usize>k << 3), e);
-    s += e;
+  let m = runPMax<f64>(p, n);
+  let s = expSumF64(q, p, n, m, !isLog);
+  if (isNaN(s)) {
+    let mx = runMax<f64>(p, n);
+    if (reinterpret<u64>(mx) != reinterpret<u64>(m)) {
+      m = mx;
+      s = expSumF64(q, p, n, m, !isLog);
+    }
   }
+  let mv = f64x2.splat(m);
   let k = 0;
   if (isLog) {
     let lse = Math.log(s);
-    let mv = f64x2.splat(m);
     let lv = f64x2.splat(lse);
     for (; k + 2 <= n; k += 2) {
       let off = <usize>k << 3;
@@ -519,7 +635,7 @@ export function exp_sum_f32(q: usize, p: usize, n: i32, m: f32): f64 { return ex
 }
 
 /** Per-column state of softmax over a middle axis, for blocks of up to COLBUF_N columns: the max
- *  (T), the f64 sum of exps, and log's result (T). */
+ *  (T), the f64 sum of exps, and log's result (T) or, for f32 softmax, the f64 reciprocal of the sum. */
 const SM_MAX: usize = memory.data(COLBUF_N * 8, 16);
 const SM_SUM: usize = memory.data(COLBUF_N * 8, 16);
 const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
@@ -527,10 +643,11 @@ const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
 /** softmax / log_softmax of a [n, inner] block (row stride `inner`) over k, for inner >= 4: the
  *  columns' operations are the one-column path's, in its order (max, then the f64 sum sequential
  *  over k), but run row by row across blocks of columns, so that memory is read contiguously and
- *  f32 takes four columns per vector (exp by expf4Any: the scalar exp's bits in every lane). */
+ *  a vector holds four f32 or two f64 columns (exp by expf4Any / expd2Any: the scalar exp's bits
+ *  in every lane). */
 // @ts-ignore: decorator
 @inline function softmaxColsT<T>(q: usize, p: usize, n: i32, inner: i32, isLog: bool): void {
-  let L = sizeof<T>() == 4 ? 4 : 0; // f64: scalar lanes (Math.exp has no vector form here)
+  const L = 16 / sizeof<T>();
   for (let j0 = 0; j0 < inner; j0 += COLBUF_N) {
     let cw = min<i32>(COLBUF_N, inner - j0);
     let c = 0;
@@ -541,7 +658,7 @@ const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
     for (let k = 0; k < n; k++) {
       let row = p + boff<T>(k * inner + j0);
       c = 0;
-      if (L) for (; c + 4 <= cw; c += 4) v128.store(SM_MAX + boff<T>(c), f32x4.max(v128.load(SM_MAX + boff<T>(c)), v128.load(row + boff<T>(c))));
+      for (; c + L <= cw; c += L) v128.store(SM_MAX + boff<T>(c), v128.max<T>(v128.load(SM_MAX + boff<T>(c)), v128.load(row + boff<T>(c))));
       for (; c < cw; c++) st<T>(SM_MAX, c, max<T>(ld<T>(SM_MAX, c), ld<T>(row, c)));
     }
     for (let k = 0; k < n; k++) {
@@ -549,13 +666,21 @@ const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
       let row = p + off;
       let orow = q + off;
       c = 0;
-      if (L) {
+      if (sizeof<T>() == 4) {
         for (; c + 4 <= cw; c += 4) {
           let e = expf4Any(f32x4.sub(v128.load(row + boff<T>(c)), v128.load(SM_MAX + boff<T>(c))));
           if (!isLog) v128.store(orow + boff<T>(c), e);
           let sp = SM_SUM + (<usize>c << 3);
           v128.store(sp, f64x2.add(v128.load(sp), f64x2.promote_low_f32x4(e)));
           v128.store(sp, f64x2.add(v128.load(sp, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 0, 1))), 16);
+        }
+      } else {
+        for (; c + 2 <= cw; c += 2) {
+          let d = f64x2.sub(v128.load(row + boff<T>(c)), v128.load(SM_MAX + boff<T>(c)));
+          let e = expd2Fast(d) ? expd2(d) : expd2Any(d);
+          if (!isLog) v128.store(orow + boff<T>(c), e);
+          let sp = SM_SUM + (<usize>c << 3);
+          v128.store(sp, f64x2.add(v128.load(sp), e));
         }
       }
       for (; c < cw; c++) {
@@ -565,28 +690,60 @@ const SM_LSE: usize = memory.data(COLBUF_N * 8, 16);
         store<f64>(sp, load<f64>(sp) + <f64>e);
       }
     }
+    // log_softmax: SM_LSE holds log(sum) (T); f32 softmax: 1 / sum (f64) when every column's sum
+    // is >= 1 and finite (divRowF32's product by the reciprocal, with its proof and checks)
+    let recip = false;
     if (isLog) {
       for (c = 0; c < cw; c++) st<T>(SM_LSE, c, tlog<T>(<T>load<f64>(SM_SUM + (<usize>c << 3))));
+    } else if (sizeof<T>() == 4) {
+      recip = true;
+      for (c = 0; c < cw; c++) {
+        let s = load<f64>(SM_SUM + (<usize>c << 3));
+        if (!(s >= 1 && s < Infinity)) recip = false;
+        store<f64>(SM_LSE + (<usize>c << 3), 1 / s);
+      }
     }
     for (let k = 0; k < n; k++) {
       let off = boff<T>(k * inner + j0);
       let row = p + off;
       let orow = q + off;
       c = 0;
-      if (L) {
-        if (isLog) {
-          for (; c + 4 <= cw; c += 4) {
-            let d = f32x4.sub(v128.load(row + boff<T>(c)), v128.load(SM_MAX + boff<T>(c)));
-            v128.store(orow + boff<T>(c), f32x4.sub(d, v128.load(SM_LSE + boff<T>(c))));
-          }
-        } else {
+      if (isLog) {
+        for (; c + L <= cw; c += L) {
+          let d = v128.sub<T>(v128.load(row + boff<T>(c)), v128.load(SM_MAX + boff<T>(c)));
+          v128.store(orow + boff<T>(c), v128.sub<T>(d, v128.load(SM_LSE + boff<T>(c))));
+        }
+      } else if (sizeof<T>() == 4) {
+        if (recip) {
           for (; c + 4 <= cw; c += 4) {
             let v = v128.load(orow + boff<T>(c));
-            let sp = SM_SUM + (<usize>c << 3);
-            let l = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v), v128.load(sp)));
-            let h = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), v128.load(sp, 16)));
-            v128.store(orow + boff<T>(c), v128.shuffle<f32>(l, h, 0, 1, 4, 5));
+            let lo = f64x2.promote_low_f32x4(v);
+            let hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+            let rp = SM_LSE + (<usize>c << 3);
+            let pl = f64x2.mul(lo, v128.load(rp));
+            let ph = f64x2.mul(hi, v128.load(rp, 16));
+            let r = v128.shuffle<f32>(f32x4.demote_f64x2_zero(pl), f32x4.demote_f64x2_zero(ph), 0, 1, 4, 5);
+            let low = v128.and(v128.shuffle<i32>(pl, ph, 0, 2, 4, 6), v128.load(DIV_K));
+            let near = i32x4.lt_s(i32x4.abs(i32x4.sub(low, v128.load(DIV_K, 16))), v128.load(DIV_K, 32));
+            if (v128.any_true(v128.or(near, i32x4.lt_s(r, v128.load(DIV_K, 48))))) {
+              let sp = SM_SUM + (<usize>c << 3);
+              let l = f32x4.demote_f64x2_zero(f64x2.div(lo, v128.load(sp)));
+              let h = f32x4.demote_f64x2_zero(f64x2.div(hi, v128.load(sp, 16)));
+              r = v128.shuffle<f32>(l, h, 0, 1, 4, 5);
+            }
+            v128.store(orow + boff<T>(c), r);
           }
+        }
+        for (; c + 4 <= cw; c += 4) {
+          let v = v128.load(orow + boff<T>(c));
+          let sp = SM_SUM + (<usize>c << 3);
+          let l = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v), v128.load(sp)));
+          let h = f32x4.demote_f64x2_zero(f64x2.div(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), v128.load(sp, 16)));
+          v128.store(orow + boff<T>(c), v128.shuffle<f32>(l, h, 0, 1, 4, 5));
+        }
+      } else {
+        for (; c + 2 <= cw; c += 2) {
+          v128.store(orow + boff<T>(c), f64x2.div(v128.load(orow + boff<T>(c)), v128.load(SM_SUM + (<usize>c << 3))));
         }
       }
       for (; c < cw; c++) {
@@ -645,7 +802,7 @@ export function log_softmax_f64(out: usize, x: usize, outer: i32, n: i32, inner:
  *  the composed rules they replace (ts/ops/nn_functional.ts), which round every op to T and sum
  *  in runSum's documented order:
  *   softmax:     out = s * (g - T(runSum(T(g * s))))
- *   log_softmax: out = g - exp(s) * T(runSum(g))      (exp in T; f32 lanes by expf4Any) */
+ *   log_softmax: out = g - exp(s) * T(runSum(g))      (exp in T; lanes by expf4Any / expd2Any) */
 // @ts-ignore: decorator
 @inline function softmaxBackwardT<T>(out: usize, g: usize, y: usize, outer: i32, n: i32, isLog: bool): void {
   for (let o = 0; o < outer; o++) {
@@ -692,7 +849,7 @@ export function log_softmax_f64(out: usize, x: usize, outer: i32, n: i32, inner:
         let yv = v128.load(yp + boff<T>(i));
         let r: v128;
         if (isLog) {
-          let ev = f64x2.replace_lane(f64x2.splat(Math.exp(f64x2.extract_lane(yv, 0))), 1, Math.exp(f64x2.extract_lane(yv, 1)));
+          let ev = expd2Any(yv);
           r = f64x2.sub(gv, f64x2.mul(ev, sv));
         } else r = f64x2.mul(yv, f64x2.sub(gv, sv));
         v128.store(q + boff<T>(i), r);

@@ -146,13 +146,15 @@ export function simdPeak(rounds: number): Figure {
   return { system: 'asgrad', backend: 'wasm-simd128', workload: 'simd_peak', metric: 'gflops_f32x4_mul_add', ...summary(xs) };
 }
 
-/** GB/s (per CPU second) of large contiguous float32 kernels (bytes read + written) next to memory.copy's. */
+/** GB/s (per CPU second) of large contiguous float32 (and a few float64) kernels (bytes read + written) next to memory.copy's. */
 export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
   const a = torch.fromArray(uniform(n, 51));
   const b = torch.fromArray(uniform(n, 52));
   const dst = torch.zeros(n);
   const lw = torch.fromArray(uniform(1024, 53));
   const lb = torch.fromArray(uniform(1024, 54));
+  // float64 rows read and write 16 bytes per element
+  const a64 = a.double();
   const copy = kernel('copy_bytes');
   // Gradients alone (12 bytes per element: read g and the saved tensor, write the result), from
   // graphs kept across calls.
@@ -181,6 +183,10 @@ export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
     ['log_softmax rows 1024', 8, () => a.view(4096, 1024).logSoftmax(-1)],
     ['softmax dim 0 of 1024x4096', 8, () => a.view(1024, 4096).softmax(0)],
     ['log_softmax dim 0 of 1024x4096', 8, () => a.view(1024, 4096).logSoftmax(0)],
+    ['exp float64', 16, () => a64.exp()],
+    ['softmax rows 1024 float64', 16, () => a64.view(4096, 1024).softmax(-1)],
+    ['log_softmax rows 1024 float64', 16, () => a64.view(4096, 1024).logSoftmax(-1)],
+    ['sigmoid', 8, () => a.sigmoid()],
     ['softmax rows 1024 backward', 12, gradOf(graphs.softmax)],
     ['log_softmax rows 1024 backward', 12, gradOf(graphs.logSoftmax)],
     ['layer_norm rows 1024 backward (dx)', 12, gradOf(graphs.layerNorm)],
@@ -205,6 +211,6 @@ export function bandwidth(rounds: number, n = 1 << 22): Figure[] {
     }
     out.push({ system: 'asgrad', backend: 'wasm-simd128', workload: 'bandwidth', metric: `gbps_${name}`, ...summary(xs) });
   }
-  for (const t of [a, b, dst, xg, lw, lb, ...Object.values(graphs)]) t.dispose();
+  for (const t of [a, a64, b, dst, xg, lw, lb, ...Object.values(graphs)]) t.dispose();
   return out;
 }

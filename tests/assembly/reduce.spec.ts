@@ -1,10 +1,10 @@
 import {
   sum_f32, sum_f64, mean_f32, mean_f64, max_f32, max_f64, min_f32, min_f64,
   logsumexp_f32, logsumexp_f64, softmax_f32, softmax_f64,
-  log_softmax_f32, log_softmax_f64, exp_sum_f32, free,
+  log_softmax_f32, log_softmax_f64, exp_sum_f32, softmax_div_f32, free,
 } from "../../assembly/index";
 import {
-  allocT, get, set, setAll, fillRand, same, close, inv, isF32, mexp, mlog, mmax, SIZES, red, varK,
+  allocT, get, set, setAll, fillRand, same, close, inv, isF32, mexp, mlog, mmax, SIZES, red, varK, nextRand, reseed,
 } from "./helpers";
 
 // Every check is a generic function of the element type T, run for f32 and for f64.
@@ -372,6 +372,93 @@ function expSumBits(): i32 {
   return bad;
 }
 
+/** The scalar definition of softmax / log_softmax over one contiguous row at x, compared bit for
+ *  bit (any NaN equals any NaN) with the kernel's row at o. */
+function rowMismatches<T>(x: usize, o: usize, n: i32, isLog: bool): i32 {
+  let m: T = <T>-Infinity;
+  for (let q = 0; q < n; q++) m = mmax<T>(m, get<T>(x, q));
+  let s: f64 = 0;
+  for (let q = 0; q < n; q++) s += <f64>mexp<T>(get<T>(x, q) - m);
+  let lse = mlog<T>(<T>s);
+  let bad = 0;
+  for (let q = 0; q < n; q++) {
+    let xv = get<T>(x, q);
+    let want: T = isLog ? (xv - m) - lse : <T>(<f64>mexp<T>(xv - m) / s);
+    if (!same<T>(get<T>(o, q), want)) bad++;
+  }
+  return bad;
+}
+
+/** Rows whose max is a zero of either sign (the pseudo-max may pick the other zero), rows with a
+ *  NaN (redone with the exact max), infinities, and all -inf. */
+function softmaxSpecialBits<T>(): i32 {
+  let bad = 0;
+  let ns: StaticArray<i32> = [4, 8, 16, 33, 64, 1030];
+  for (let a = 0; a < ns.length; a++) for (let c = 0; c < 8; c++) {
+    let n = ns[a];
+    let x = allocT<T>(n), o = allocT<T>(n);
+    fillRand<T>(x, n, -3, 0);
+    let j = (c * 7 + 3) % n;
+    if (c == 0) { for (let i = 0; i < n; i++) set<T>(x, i, <T>-0.0); set<T>(x, j, <T>0); }
+    if (c == 1) { for (let i = 0; i < n; i++) set<T>(x, i, <T>0); set<T>(x, j, <T>-0.0); }
+      // the other exps underflow to 0, so log_softmax's lse is 0 and the zero's sign shows; the
+    // zeros 16 apart share a lane of the pseudo-max
+    if (c == 2) { for (let i = 0; i < n; i++) set<T>(x, i, <T>-200); set<T>(x, j, <T>-0.0); set<T>(x, (j + 16) % n, <T>0); }
+    if (c == 3) { for (let i = 0; i < n; i++) set<T>(x, i, <T>-200); set<T>(x, j, <T>0); set<T>(x, (j + 16) % n, <T>-0.0); }
+    if (c == 4) set<T>(x, j, <T>NaN);
+    if (c == 5) set<T>(x, j, <T>Infinity);
+    if (c == 6) for (let i = 0; i < n; i++) set<T>(x, i, <T>-Infinity);
+    if (c == 7) { set<T>(x, j, <T>-Infinity); set<T>(x, (j + 2) % n, <T>-200); }
+    for (let isLog = 0; isLog < 2; isLog++) {
+      let k = isLog ? red<T>(log_softmax_f32, log_softmax_f64) : red<T>(softmax_f32, softmax_f64);
+      k(o, x, 1, n, 1);
+      bad += rowMismatches<T>(x, o, n, isLog != 0);
+    }
+    free(x); free(o);
+  }
+  return bad;
+}
+
+/** softmax's f32 division by the row sum (product by the reciprocal where provably the same):
+ *  random quotients, and quotients built next to the midpoints between f32 neighbours, where the
+ *  product may round the other way and the kernel must divide. */
+let nearMidpoints = 0;
+function softmaxDivBits(): i32 {
+  let bad = 0;
+  let n = 8;
+  let q = allocT<f32>(n), e = allocT<f32>(n);
+  reseed(3);
+  nearMidpoints = 0;
+  for (let t = 0; t < 200000; t++) {
+    for (let i = 0; i < n; i++) set<f32>(e, i, <f32>nextRand(0, 1));
+    let s: f64;
+    if (t & 1) {
+      s = nextRand(1, 2000);
+    } else {
+      // a midpoint w between f32 neighbours below e, and s = e / w: e / s is within an ulp of w
+      let ev = <f64>get<f32>(e, t % n);
+      let w = ev * nextRand(0.0005, 1);
+      w = reinterpret<f64>((reinterpret<u64>(w) & ~(<u64>0x1fffffff)) | 0x10000000);
+      s = ev / w;
+      if (!(s >= 1)) s = 1;
+      let p = ev * (1 / s);
+      let low = <i64>(reinterpret<u64>(p) & 0x1fffffff) - 0x10000000;
+      if (low >= -8 && low <= 8) nearMidpoints++;
+    }
+    for (let i = 0; i < n; i++) set<f32>(q, i, get<f32>(e, i));
+    softmax_div_f32(q, n, s);
+    for (let i = 0; i < n; i++) {
+      if (reinterpret<u32>(get<f32>(q, i)) != reinterpret<u32>(<f32>(<f64>get<f32>(e, i) / s))) bad++;
+    }
+  }
+  // sums that are not >= 1 and finite take the division throughout
+  for (let i = 0; i < n; i++) set<f32>(q, i, get<f32>(e, i));
+  softmax_div_f32(q, n, NaN);
+  for (let i = 0; i < n; i++) if (!isNaN(get<f32>(q, i))) bad++;
+  free(q); free(e);
+  return bad;
+}
+
 describe("logsumexp / var / softmax / log_softmax", () => {
   test("logsumexp matches the shifted formula; handles -inf rows and large values", () => {
     logsumexpShifted<f32>();
@@ -405,5 +492,13 @@ describe("logsumexp / var / softmax / log_softmax", () => {
   });
   test("softmax's f32 sum of exps has the sequential sum's bits (fast lanes and fallback)", () => {
     expect(expSumBits()).toBe(0);
+  });
+  test("softmax / log_softmax rows: max of either zero, NaN, infinities, all -inf", () => {
+    expect(softmaxSpecialBits<f32>()).toBe(0);
+    expect(softmaxSpecialBits<f64>()).toBe(0);
+  });
+  test("softmax's f32 division by the sum: the quotient's bits, next to f32 midpoints too", () => {
+    expect(softmaxDivBits()).toBe(0);
+    expect(nearMidpoints).toBeGreaterThan(100);
   });
 });
