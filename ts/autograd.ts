@@ -58,6 +58,30 @@ const ZEROS: readonly number[] = Object.freeze(new Array<number>(16).fill(0));
 /** What a node holds before setSaved, and after release when it saved nothing (never written). */
 const NOTHING_SAVED = Object.freeze([]) as unknown as Tensor[];
 const NO_VERSIONS = Object.freeze([]) as unknown as number[];
+/** `needs` of nodes with up to 3 inputs, shared by pattern (index 4·n + mask; never written). */
+const NEEDS: (readonly boolean[])[] = [];
+for (let n = 0; n <= 3; n++) {
+  for (let mask = 0; mask < 1 << n; mask++) {
+    const a: boolean[] = [];
+    for (let i = 0; i < n; i++) a.push((mask & (1 << i)) !== 0);
+    NEEDS[8 * n + mask] = Object.freeze(a);
+  }
+}
+
+/** Which of a node's inputs need a gradient: those with an edge. */
+function needsOf(next: readonly EdgeTarget[]): readonly boolean[] {
+  const n = next.length;
+  if (n <= 3) {
+    let mask = 0;
+    for (let i = 0; i < n; i++) if (next[i] !== null) mask |= 1 << i;
+    return NEEDS[8 * n + mask];
+  }
+  const needs = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) needs[i] = next[i] !== null;
+  return needs;
+}
+/** The input metadata of an input without an edge (the engine never reads it). */
+const NO_META: { shape: readonly number[]; dtype: DType } = Object.freeze({ shape: Object.freeze([]) as readonly number[], dtype: 'float32' });
 
 export class Node {
   readonly seq = A.nodeSeq++;
@@ -98,9 +122,7 @@ export class Node {
     readonly inputMeta: { shape: readonly number[]; dtype: DType }[],
     readonly rule: BackwardRule,
   ) {
-    const needs = new Array<boolean>(next.length);
-    for (let i = 0; i < next.length; i++) needs[i] = next[i] !== null;
-    this.needs = needs;
+    this.needs = needsOf(next);
     this.nextNr = ZEROS.length >= next.length ? ZEROS : next.map(() => 0);
     this.saved = NOTHING_SAVED;
     this.savedVersions = NO_VERSIONS;
@@ -231,8 +253,9 @@ function makeNode(name: string, inputs: readonly (Tensor | null)[], dtype: DType
   let multiOut = false;
   for (let i = 0; i < n; i++) {
     const t = inputs[i];
-    next[i] = t?.requiresGrad ? t._edge() : null;
-    metaIn[i] = t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype };
+    const e = t?.requiresGrad ? t._edge() : null;
+    next[i] = e;
+    metaIn[i] = t === null ? { shape: [], dtype } : e === null ? NO_META : { shape: t._shape, dtype: t.dtype };
     if (t !== null && t._outputNr !== 0) multiOut = true;
   }
   const node = new Node(name, next, metaIn, rule);

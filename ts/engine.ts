@@ -3,11 +3,11 @@
 // ./autograd.ts, counting dependencies, accumulating into leaves, and summing each gradient down to
 // its input's (broadcast) shape in one place.
 import { Tensor, type BackwardOpts } from './tensor.js';
-import { Node, AutogradError, runHooks } from './autograd.js';
+import { Node, AutogradError, runHooks, type HookTable } from './autograd.js';
 import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import type { DType } from './dtype.js';
 import { sameShape, fmtShape, type Shape } from './shape.js';
-import { withTemps } from './scope.js';
+import { withTemps, withTemps3 } from './scope.js';
 import { advanceGeneration } from './storage.js';
 import * as V from './validate.js';
 import { full } from './ops/internal.js';
@@ -79,6 +79,11 @@ function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean, steal = fals
     withGradMode(false, () => cur.add_(g));
   }
   return false;
+}
+
+/** A multi-output node's gradients through the hooks of its outputs. */
+function hookedOuts(hooks: Map<number, HookTable>, gs: readonly (Tensor | null)[]): (Tensor | null)[] {
+  return gs.map((x, nr) => (x ? runHooks(hooks.get(nr), x) : x));
 }
 
 class ReadyQueue {
@@ -272,6 +277,8 @@ export function runEngine(
     keepCaptured?.add(g);
   };
   const ready = new ReadyQueue();
+  /** Each node's gradients in its inputs' shapes and dtypes (reused from node to node). */
+  const fixed: (Tensor | null)[] = [];
   const readyLeaves: Tensor[] = [];
   /** A leaf that has all its gradient: accumulated (backward) or captured (grad). */
   const finishLeaf = (leaf: Tensor): void => {
@@ -330,22 +337,21 @@ export function runEngine(
         const multi = node.multi;
         // The tensors' hooks (registration order), then retain_grad sees the hooked gradient.
         const hooks = run ? node.preHooks : null;
+        // No closure per node (it would make every iteration allocate a context).
         if (run && multi && gs) {
-          const hs = hooks ? gs.map((x, nr) => (x ? runHooks(hooks.get(nr), x) : x)) : gs;
+          const hs = hooks ? hookedOuts(hooks, gs) : gs;
           if (node.retained) for (const t of node.retained) if (hs[t._outputNr]) accumulateInto(t, hs[t._outputNr] as Tensor, createGraph);
-          const saved = node.unpack();
-          grads = withTemps(() => multi.rule(hs, saved, node.needs));
+          grads = withTemps3(multi.rule, hs, node.unpack(), node.needs);
         } else if (run && g) {
           const h = hooks ? runHooks(hooks.get(0), g) : g;
           if (node.retained) for (const t of node.retained) accumulateInto(t, h, createGraph);
-          const saved = node.unpack();
-          grads = withTemps(() => node.rule(h, saved, node.needs));
+          grads = withTemps3(node.rule, h, node.unpack(), node.needs);
         }
         if (run && !retainGraph) node.release();
         for (const gi of grads) if (gi) hold(gi);
         // Each gradient in its input's shape and dtype (PyTorch's validate_outputs), then checked for
         // NaN in anomaly mode, before any is delivered.
-        const fixed: (Tensor | null)[] = [];
+        fixed.length = 0;
         for (let i = 0; run && i < node.next.length; i++) {
           const raw = grads[i] ?? null;
           let gi = raw;
@@ -359,7 +365,7 @@ export function runEngine(
                   `Function ${node.name()} returned an invalid gradient at index ${i} - got ${fmtShape(gi._shape)} but expected shape compatible with ${fmtShape(meta.shape)}`,
                 );
               }
-              gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
+              gi = withTemps3(sumToShape, gi, meta.shape, undefined);
             }
             // Differentiable under createGraph, as PyTorch's engine casts with grad.to(dtype).
             if (gi.dtype !== meta.dtype) gi = castGrad(gi, meta.dtype);

@@ -17,7 +17,10 @@ import type { Node } from './autograd.js';
 
 /** A scope of torch.scope, or the library's own (withTemps). */
 export interface Scope {
-  readonly tensors: Tensor[];
+  /** A library scope's array is reused: only its first `n` entries are its tensors (nulls after it closes). */
+  readonly tensors: (Tensor | null)[];
+  /** For a library scope: how many tensors it holds. */
+  n: number;
   readonly parent: Scope | null;
   /** The library's own scope (withTemps): survivors still need registering. */
   readonly internal?: boolean;
@@ -233,7 +236,13 @@ export const rt: Runtime = {
     countLimit: MIN_COUNT,
     volumeLimit: MIN_VOLUME,
     resident: [],
-    registry: typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry<Ticket>((t) => t.storage?.detach()) : null,
+    registry:
+      typeof FinalizationRegistry !== 'undefined'
+        ? new FinalizationRegistry<Ticket>((t) => {
+            // A recount since registration retired the ticket: the handle was no longer counted.
+            if (t.storage.ticket === t.ticket) t.storage.detach();
+          })
+        : null,
     guardPattern: -1,
     guarded: new Map(),
     guardFaults: [],

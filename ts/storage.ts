@@ -147,11 +147,13 @@ function allocOrEvict(bytes: number, keepFrom: number): number {
 }
 
 /**
- * What the FinalizationRegistry holds for the handles of a storage. A recount retires the ticket;
- * handles that touch the storage again attach under its new ticket.
+ * What the FinalizationRegistry holds for a registered handle: its storage and the ticket (a
+ * number the storage changes at each recount) the handle was counted under. A recount retires the
+ * ticket; handles that touch the storage again attach under its new one.
  */
-class Ticket {
-  constructor(public storage: Storage | null) {}
+interface Ticket {
+  readonly storage: Storage;
+  readonly ticket: number;
 }
 
 const registry = M.registry;
@@ -161,7 +163,8 @@ export class Storage {
   readonly bytes: number;
   /** Handles attached under the current ticket. */
   refs = 0;
-  ticket: Ticket = new Ticket(this);
+  /** Changed by each recount: a handle counted under an older one is no longer counted. */
+  ticket = 0;
   /** False once the storage has been recounted: handles from before may still exist uncounted. */
   private exactRefs = true;
   /** PyTorch's version counter: shared by all views of the storage, bumped by in-place ops. */
@@ -276,7 +279,7 @@ export class Storage {
   }
 
   /** Counts one more handle; it should be registered (registerHandle) if it may become garbage. */
-  attach(): Ticket {
+  attach(): number {
     this.refs++;
     if (!this.spill) stats.liveTensors++;
     return this.ticket;
@@ -318,8 +321,7 @@ export class Storage {
     stats.liveTensors -= this.refs;
     this.refs = 0;
     this.exactRefs = false;
-    this.ticket.storage = null;
-    this.ticket = new Ticket(this);
+    this.ticket++;
   }
 
   /** Whether every live handle is counted (no recount since the storage was made). */
@@ -383,9 +385,9 @@ function heapBytes(): Uint8Array {
   return M.heapView;
 }
 
-/** Releases `ticket`'s storage reference when `handle` is garbage collected. */
-export function registerHandle(handle: object, ticket: Ticket): void {
-  registry?.register(handle, ticket, handle);
+/** Releases the storage reference `handle` holds under `ticket` when `handle` is garbage collected. */
+export function registerHandle(handle: object, storage: Storage, ticket: number): void {
+  registry?.register(handle, { storage, ticket }, handle);
 }
 
 /** Stops tracking `handle` (it was disposed). */

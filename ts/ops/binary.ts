@@ -55,6 +55,8 @@ export function defineBinary(
     return (g: Tensor, s: readonly Tensor[], needs: readonly boolean[]) =>
       rule(g, sa ? s[0] : none, sb ? s[ib] : none, needs, so ? s[s.length - 1] : none);
   });
+  // Which tensors the rule reads, as a mask (a: 1, b: 2, the result: 4).
+  const saves = plans.map(([sa, sb, so = false]) => (sa ? 1 : 0) | (sb ? 2 : 0) | (so ? 4 : 0));
   const apply = (ox: Operand, oy: Operand, dtype: DType, cdtype: DType): Tensor => {
     const a = operand(ox, cdtype);
     const b = operand(oy, cdtype);
@@ -62,12 +64,7 @@ export function defineBinary(
     if (cdtype !== dtype) out = K.castTo(out, dtype);
     if (!recording(a, b)) return out;
     const k = (a.requiresGrad ? 1 : 0) + (b.requiresGrad ? 2 : 0);
-    const [sa, sb, so = false] = plans[k];
-    const saved: Tensor[] = [];
-    if (sa) saved.push(a);
-    if (sb) saved.push(b);
-    if (so) saved.push(out);
-    return recordSaved(node, out, [a, b], saved, rules[k]);
+    return recordSaved(node, out, [a, b], savedList(saves[k], a, b, out), rules[k]);
   };
   return (x: Tensor | Scalar, y: Tensor | Scalar): Tensor => {
     const ox = asTensorOperand(x, kname, 'input', 1);
@@ -81,6 +78,27 @@ export function defineBinary(
     }
     return apply(ox, oy, dtype, cdtype);
   };
+}
+
+/** The tensors a binary rule reads (mask of `saves` in defineBinary), as an array of exactly their number. */
+function savedList(mask: number, a: Tensor, b: Tensor, out: Tensor): Tensor[] {
+  switch (mask) {
+    case 0:
+      return [];
+    case 1:
+      return [a];
+    case 2:
+      return [b];
+    case 3:
+      return [a, b];
+    default: {
+      const saved: Tensor[] = [];
+      if (mask & 1) saved.push(a);
+      if (mask & 2) saved.push(b);
+      saved.push(out);
+      return saved;
+    }
+  }
 }
 
 const addK = defineBinary('add', 'AddBackward0', NOTHING, (g): Grads => [g, g]);
