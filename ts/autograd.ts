@@ -81,7 +81,10 @@ function needsOf(next: readonly EdgeTarget[]): readonly boolean[] {
   return needs;
 }
 /** The input metadata of an input without an edge (the engine never reads it). */
-const NO_META: { shape: readonly number[]; dtype: DType } = Object.freeze({ shape: Object.freeze([]) as readonly number[], dtype: 'float32' });
+const NO_META: { shape: readonly number[]; dtype: DType } = Object.freeze({
+  shape: Object.freeze([]) as readonly number[],
+  dtype: 'float32',
+});
 
 export class Node {
   readonly seq = A.nodeSeq++;
