@@ -80,43 +80,90 @@ function needsOf(next: readonly EdgeTarget[]): readonly boolean[] {
   for (let i = 0; i < n; i++) needs[i] = next[i] !== null;
   return needs;
 }
+function newExtra(anomaly: AnomalyTrace | null): NodeExtra {
+  return { anomaly, retained: null, inner: null, pendingOuts: null, multi: null, preHooks: null };
+}
 /** The input metadata of an input without an edge (the engine never reads it). */
 const NO_META: { shape: readonly number[]; dtype: DType } = Object.freeze({
   shape: Object.freeze([]) as readonly number[],
   dtype: 'float32',
 });
 
+/** A node's rarely used state (Node.x): most nodes have none of it. */
+interface NodeExtra {
+  anomaly: AnomalyTrace | null;
+  retained: Tensor[] | null;
+  inner: Node | null;
+  pendingOuts: (Tensor | null)[] | null;
+  multi: { outputs: number; rule: MultiBackwardRule } | null;
+  preHooks: Map<number, HookTable> | null;
+}
+
 export class Node {
   readonly seq = A.nodeSeq++;
-  /** Where the forward made this node, kept while anomaly detection is on (torch.autograd.detectAnomaly). */
-  readonly anomaly: AnomalyTrace | null = ANOMALY.enabled ? anomalyTrace() : null;
   saved: Tensor[] | null;
   private savedVersions: number[];
   private hadSaved: boolean;
-  /** Tensors that asked for `retainGrad()`: their grad is the gradient arriving at this node. */
-  retained: Tensor[] | null = null;
-  /**
-   * A node this one runs inside (CopySlices runs the in-place op's node on the view's part of the
-   * gradient): released with it.
-   */
-  inner: Node | null = null;
   /** Which inputs need a gradient (fixed at creation). */
   readonly needs: readonly boolean[];
   /** Engine state of the current backward pass (valid while visit === that pass's number). */
   visit = 0;
   deps = 0;
   pending: Tensor | null = null;
-  /** For a node with several outputs: the gradient received so far for each (engine state, as `pending`). */
-  pendingOuts: (Tensor | null)[] | null = null;
   /** For each edge in `next`: which output of that node the gradient goes to. */
   nextNr: readonly number[];
+  /** One node per recorded op: what it rarely needs is in this side object, made when first set. */
+  private x: NodeExtra | null = ANOMALY.enabled ? newExtra(anomalyTrace()) : null;
+
+  private extra(): NodeExtra {
+    this.x ??= newExtra(null);
+    return this.x;
+  }
+  /** Where the forward made this node, kept while anomaly detection is on (torch.autograd.detectAnomaly). */
+  get anomaly(): AnomalyTrace | null {
+    return this.x === null ? null : this.x.anomaly;
+  }
+  /** Tensors that asked for `retainGrad()`: their grad is the gradient arriving at this node. */
+  get retained(): Tensor[] | null {
+    return this.x === null ? null : this.x.retained;
+  }
+  set retained(v: Tensor[] | null) {
+    this.extra().retained = v;
+  }
+  /**
+   * A node this one runs inside (CopySlices runs the in-place op's node on the view's part of the
+   * gradient): released with it.
+   */
+  get inner(): Node | null {
+    return this.x === null ? null : this.x.inner;
+  }
+  set inner(v: Node | null) {
+    this.extra().inner = v;
+  }
+  /** For a node with several outputs: the gradient received so far for each (engine state, as `pending`). */
+  get pendingOuts(): (Tensor | null)[] | null {
+    return this.x === null ? null : this.x.pendingOuts;
+  }
+  set pendingOuts(v: (Tensor | null)[] | null) {
+    if (v !== null || this.x !== null) this.extra().pendingOuts = v;
+  }
   /**
    * A node with several outputs (a custom Function's, a module's backward-hook node): their count
    * and its rule. Null for the usual one-output node, whose rule is `rule`.
    */
-  multi: { outputs: number; rule: MultiBackwardRule } | null = null;
+  get multi(): { outputs: number; rule: MultiBackwardRule } | null {
+    return this.x === null ? null : this.x.multi;
+  }
+  set multi(v: { outputs: number; rule: MultiBackwardRule } | null) {
+    this.extra().multi = v;
+  }
   /** Hooks of the tensors this node made, by output number (registerHook on a non-leaf). */
-  preHooks: Map<number, HookTable> | null = null;
+  get preHooks(): Map<number, HookTable> | null {
+    return this.x === null ? null : this.x.preHooks;
+  }
+  set preHooks(v: Map<number, HookTable> | null) {
+    this.extra().preHooks = v;
+  }
 
   constructor(
     /** PyTorch's node name (`MulBackward0`): read it with name(), PyTorch's method. */

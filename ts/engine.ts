@@ -204,7 +204,9 @@ export function runEngine(
   }
   while (stack.length) {
     const n = stack.pop() as Node;
-    for (const t of n.next) {
+    const next = n.next;
+    for (let i = 0; i < next.length; i++) {
+      const t = next[i];
       if (t === null) continue;
       if (!(t instanceof Node)) {
         const st = leaves.get(t);
@@ -348,11 +350,14 @@ export function runEngine(
           grads = withTemps3(node.rule, h, node.unpack(), node.needs);
         }
         if (run && !retainGraph) node.release();
-        for (const gi of grads) if (gi) hold(gi);
+        for (let i = 0; i < grads.length; i++) {
+          const gi = grads[i];
+          if (gi) hold(gi);
+        }
         // Each gradient in its input's shape and dtype (PyTorch's validate_outputs), then checked for
         // NaN in anomaly mode, before any is delivered.
-        fixed.length = 0;
-        for (let i = 0; run && i < node.next.length; i++) {
+        const nf = run ? node.next.length : 0;
+        for (let i = 0; i < nf; i++) {
           const raw = grads[i] ?? null;
           let gi = raw;
           if (gi && node.next[i]) {
@@ -371,15 +376,15 @@ export function runEngine(
             if (gi.dtype !== meta.dtype) gi = castGrad(gi, meta.dtype);
             if (gi !== raw) hold(gi);
           }
-          fixed.push(gi);
+          fixed[i] = gi;
         }
         if (ANOMALY.enabled && ANOMALY.checkNan) {
-          for (let i = 0; i < fixed.length; i++) {
+          for (let i = 0; i < nf; i++) {
             const gi = fixed[i];
             if (gi && node.next[i] && hasNan(gi)) throw new AutogradError(nanMessage(node, i));
           }
         }
-        for (let i = 0; i < fixed.length; i++) {
+        for (let i = 0; i < nf; i++) {
           const target = node.next[i];
           const raw = grads[i] ?? null;
           const gi = fixed[i];
@@ -394,7 +399,11 @@ export function runEngine(
           }
           if (gi && gi !== raw) drop(gi);
         }
-        for (const gi of grads) if (gi) drop(gi);
+        for (let i = 0; i < nf; i++) fixed[i] = null;
+        for (let i = 0; i < grads.length; i++) {
+          const gi = grads[i];
+          if (gi) drop(gi);
+        }
         if (g) drop(g);
         if (gs) for (const x of gs) if (x) drop(x);
         // Leaves that have all their gradient accumulate it now (PyTorch runs AccumulateGrad first).

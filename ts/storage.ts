@@ -179,7 +179,8 @@ export class Storage {
   scopedEpoch = -1e9;
   /** Generations it may stay untouched before it is spilled (doubles each time it comes back). */
   private tenure = 1;
-  private spill: Uint8Array | null = null;
+  /** The bytes while spilled: a small storage's as 32-bit words in a plain array (cheaper to make and collect). */
+  private spill: Uint8Array | number[] | null = null;
   /** @internal Index in the resident list, or -1. */
   residentAt = -1;
   /**
@@ -343,11 +344,19 @@ export class Storage {
     // storages are a few bytes (dropped results of small ops), copied without making a view.
     const n = this.bytes;
     const p = this.ptr;
-    const copy = new Uint8Array(n);
-    const h = heapBytes();
-    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) copy[i] = h[p + i];
-    else copy.set(h.subarray(p, p + n));
-    this.spill = copy;
+    if (n <= SMALL_COPY && (n & 3) === 0 && (p & 3) === 0) {
+      // Words as numbers: every int32 is a small integer in V8, so this is one packed array.
+      const w = heapWords();
+      const words = new Array<number>(n >> 2);
+      for (let i = 0, q = p >> 2; i < words.length; i++) words[i] = w[q + i];
+      this.spill = words;
+    } else {
+      const copy = new Uint8Array(n);
+      const h = heapBytes();
+      if (n <= SMALL_COPY) for (let i = 0; i < n; i++) copy[i] = h[p + i];
+      else copy.set(h.subarray(p, p + n));
+      this.spill = copy;
+    }
     release(this);
     this.ptr = 0;
     removeResident(this);
@@ -357,10 +366,14 @@ export class Storage {
   }
 
   private restore(): void {
-    const data = this.spill as Uint8Array;
+    const data = this.spill as Uint8Array | number[];
     this.ptr = allocate(this, M.generation);
     this.spill = null;
-    new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
+    if (data instanceof Uint8Array) new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
+    else {
+      const w = heapWords();
+      for (let i = 0, q = this.ptr >> 2; i < data.length; i++) w[q + i] = data[i];
+    }
     addResident(this);
     stats.liveStorages++;
     stats.liveTensors += this.refs;
@@ -378,6 +391,13 @@ export type { Ticket };
 
 /** Storages up to this many bytes are copied byte by byte when spilled (cheaper than a view). */
 const SMALL_COPY = 64;
+let heapWordsView: Int32Array | null = null;
+/** The whole memory as 32-bit words, remade when the memory grew (its old buffer detaches). */
+function heapWords(): Int32Array {
+  const buf = memoryBuffer();
+  if (heapWordsView === null || heapWordsView.buffer !== buf) heapWordsView = new Int32Array(buf);
+  return heapWordsView;
+}
 /** A view of the whole memory (M.heapView), remade when the memory grew (its old buffer detaches). */
 function heapBytes(): Uint8Array {
   const buf = memoryBuffer();

@@ -51,6 +51,9 @@ const F_NO_GRAD_VIEW = 64;
 const F_MULTI_VIEW = 128;
 const F_EXPOSED = 256;
 const F_SAVED_OUTPUT = 512;
+/** Whether F_CONTIGUOUS has been computed for the current geometry, and its value. */
+const F_CONTIG_KNOWN = 1024;
+const F_CONTIGUOUS = 2048;
 
 /** PyTorch's `torch.Tensor`: a strided view of a storage in the WebAssembly core, with autograd. Made by the factories (`torch.tensor`, `torch.zeros`...); the op methods (`x.add(y)`, `x.sum()`...) come from the op registry (see TensorMethods). Free its memory with `dispose()` or `torch.scope`. */
 export class Tensor {
@@ -217,7 +220,9 @@ export class Tensor {
     const n = shape.length;
     // Strides are never written in place, so the common ranks share theirs (frozen, to be sure).
     const strides = n === 1 ? STRIDES_1 : n === 0 ? STRIDES_0 : contiguousStrides(shape);
-    return new Tensor(Storage.forElements(numelOf(shape), dtype), shape, strides, 0, dtype);
+    const t = new Tensor(Storage.forElements(numelOf(shape), dtype), shape, strides, 0, dtype);
+    t._flags |= F_CONTIG_KNOWN | F_CONTIGUOUS;
+    return t;
   }
 
   /** @internal A handle on this tensor's storage with another geometry (not, by itself, an autograd view). */
@@ -282,7 +287,12 @@ export class Tensor {
   }
   /** Whether the elements are in row-major order without gaps (PyTorch's `Tensor.is_contiguous()`). */
   isContiguous(): boolean {
-    return isContiguous(this._shape, this._strides);
+    // Cached: the geometry only changes in _setData, which forgets it. Ops ask several times per call.
+    const f = this._flags;
+    if ((f & F_CONTIG_KNOWN) !== 0) return (f & F_CONTIGUOUS) !== 0;
+    const c = isContiguous(this._shape, this._strides);
+    this._flags = f | F_CONTIG_KNOWN | (c ? F_CONTIGUOUS : 0);
+    return c;
   }
   /** The version counter that in-place ops bump (shared by views). */
   get _version(): number {
@@ -500,6 +510,7 @@ export class Tensor {
     this._storage = src._storage;
     this._shape = src._shape;
     this._strides = src._strides;
+    this._flags &= ~(F_CONTIG_KNOWN | F_CONTIGUOUS);
     this._offset = src._offset;
     if (this._x !== null) this._x.size = null;
     (this as { dtype: DType }).dtype = src.dtype;

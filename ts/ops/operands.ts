@@ -47,7 +47,8 @@ export function asTensorOperand(x: unknown, entry: string, name: string, pos: nu
 /** PyTorch's type promotion for a list of operands (tensors and Python scalars). */
 export function promote(ops: Operand[]): DType {
   // The common case: float tensors of one dtype, or one with a number.
-  const [p, q] = ops;
+  const p = ops[0];
+  const q = ops[1];
   if (ops.length === 2 && p instanceof Tensor && (p.dtype === 'float32' || p.dtype === 'float64')) {
     if (typeof q === 'number' || (q instanceof Tensor && q.dtype === p.dtype)) return p.dtype;
   }
@@ -71,7 +72,27 @@ export function operand(o: Operand, dtype: DType): Tensor {
 // They are internal: no scope tracks them and no user can modify them in place.
 const SCALAR_CACHE_SIZE = 256;
 
+/** The last two constants scalarTensor handed out (a loop alternates a few numbers; a Map lookup hashes each). */
+let recent0: Tensor | null = null;
+let recent1: Tensor | null = null;
+let recentV0 = Number.NaN;
+let recentV1 = Number.NaN;
+
 export function scalarTensor(v: number, dtype: DType): Tensor {
+  // NaN never equals, and -0 (equal to 0) is never a recent value's twin: 1/-0 < 0.
+  if (v === recentV0 && recent0 !== null && recent0.dtype === dtype && !recent0.isDisposed && (v !== 0 || 1 / v > 0)) return recent0;
+  if (v === recentV1 && recent1 !== null && recent1.dtype === dtype && !recent1.isDisposed && (v !== 0 || 1 / v > 0)) return recent1;
+  const t = cachedScalar(v, dtype);
+  if (!Number.isNaN(v) && !Object.is(v, -0)) {
+    recent1 = recent0;
+    recentV1 = recentV0;
+    recent0 = t;
+    recentV0 = v;
+  }
+  return t;
+}
+
+function cachedScalar(v: number, dtype: DType): Tensor {
   const cache = rt.ops.scalars[dtype];
   // -0 and NaN are not cached (Map keys equate -0 with 0; NaN payloads are not kept anyway).
   const cacheable = !Number.isNaN(v) && !Object.is(v, -0);
