@@ -295,6 +295,17 @@ export function record(
   return output;
 }
 
+type InputMeta = { readonly shape: readonly number[]; readonly dtype: DType };
+/**
+ * The last input metadata made: shapes are shared arrays (an op's result has its input's), so a
+ * chain of ops on one shape reuses one frozen object instead of making one per node.
+ */
+let lastMeta: InputMeta = NO_META;
+function metaOf(shape: readonly number[], dtype: DType): InputMeta {
+  if (lastMeta.shape !== shape || lastMeta.dtype !== dtype) lastMeta = Object.freeze({ shape, dtype });
+  return lastMeta;
+}
+
 function makeNode(name: string, inputs: readonly (Tensor | null)[], dtype: DType, rule: BackwardRule): Node {
   // Plain loops: this runs once per recorded op.
   const n = inputs.length;
@@ -305,7 +316,7 @@ function makeNode(name: string, inputs: readonly (Tensor | null)[], dtype: DType
     const t = inputs[i];
     const e = t?.requiresGrad ? t._edge() : null;
     next[i] = e;
-    metaIn[i] = t === null ? { shape: [], dtype } : e === null ? NO_META : { shape: t._shape, dtype: t.dtype };
+    metaIn[i] = t === null ? { shape: [], dtype } : e === null ? NO_META : metaOf(t._shape, t.dtype);
     if (t !== null && t._outputNr !== 0) multiOut = true;
   }
   const node = new Node(name, next, metaIn, rule);
@@ -326,18 +337,26 @@ function saveFor(node: Node, save: (needs: readonly boolean[]) => Tensor[], outp
 }
 
 /**
- * `record` for a caller that already knows grad mode is on and an input requires grad (see
- * `recording`), with the tensors to save listed rather than computed by a callback: the op's hot
- * path then allocates no closure.
+ * `record` for a binary op (inputs a and b) whose caller already knows grad mode is on and an
+ * input requires grad (see `recording`), with the tensors to save listed rather than computed by a
+ * callback: the op's hot path then allocates no closure and no array of inputs.
  */
-export function recordSaved(name: string, output: Tensor, inputs: readonly (Tensor | null)[], saved: Tensor[], rule: BackwardRule): Tensor {
-  const node = makeNode(name, inputs, output.dtype, rule);
+export function recordSaved2(name: string, output: Tensor, a: Tensor, b: Tensor, saved: Tensor[], rule: BackwardRule): Tensor {
+  const ea = a.requiresGrad ? a._edge() : null;
+  const eb = b.requiresGrad ? b._edge() : null;
+  const node = new Node(
+    name,
+    [ea, eb],
+    [ea === null ? NO_META : metaOf(a._shape, a.dtype), eb === null ? NO_META : metaOf(b._shape, b.dtype)],
+    rule,
+  );
+  if (a._outputNr !== 0 || b._outputNr !== 0) node.nextNr = [a._outputNr, b._outputNr];
   output._setGradFn(node);
   for (let i = 0; i < saved.length; i++) {
     const t = saved[i];
-    const a = t._aliasForSave();
-    a._savedOutput = t === output;
-    saved[i] = a;
+    const al = t._aliasForSave();
+    al._savedOutput = t === output;
+    saved[i] = al;
   }
   node.setSaved(saved);
   return output;

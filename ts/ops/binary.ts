@@ -1,13 +1,24 @@
 // Broadcasting binary ops: arithmetic with PyTorch's promotion and Python-scalar operands,
 // comparisons and where (their functions are in ./compare.ts, their entries here).
 import type { Tensor } from '../tensor.js';
-import { type BackwardRule, record, recordSaved, recording } from '../autograd.js';
+import { type BackwardRule, record, recordSaved2, recording } from '../autograd.js';
 import { type DType, isFloating } from '../dtype.js';
 import { withTemps } from '../scope.js';
 import type { FloatKernel } from '../core/wasm.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
-import { type Operand, type Scalar, asTensorOperand, floatDtype, isScalar, needsTemp, operand, promote, scalarTensor } from './operands.js';
+import {
+  type Operand,
+  type Scalar,
+  asTensorOperand,
+  floatDtype,
+  isScalar,
+  needsTemp,
+  operand,
+  promote,
+  promote2,
+  scalarTensor,
+} from './operands.js';
 import { type OpSpec, type OpTest, defineOp } from './registry.js';
 import { type CompareOp, compare, logicalAnd, where } from './compare.js';
 // Re-exported: the entries below (gt..ne, where) are these functions, and rules elsewhere import them from here.
@@ -64,12 +75,12 @@ export function defineBinary(
     if (cdtype !== dtype) out = K.castTo(out, dtype);
     if (!recording(a, b)) return out;
     const k = (a.requiresGrad ? 1 : 0) + (b.requiresGrad ? 2 : 0);
-    return recordSaved(node, out, [a, b], savedList(saves[k], a, b, out), rules[k]);
+    return recordSaved2(node, out, a, b, savedList(saves[k], a, b, out), rules[k]);
   };
   return (x: Tensor | Scalar, y: Tensor | Scalar): Tensor => {
     const ox = asTensorOperand(x, kname, 'input', 1);
     const oy = asTensorOperand(y, kname, 'other', 1);
-    let dtype = promote([ox, oy]);
+    let dtype = promote2(ox, oy);
     if (alwaysFloat) dtype = floatDtype(dtype);
     const cdtype = isFloating(dtype) ? dtype : 'float64';
     // Only casts (or a bigint operand) create handles to release: skip the scope otherwise.

@@ -62,6 +62,14 @@ export function promote(ops: Operand[]): DType {
   return resultType(dims, zero, scal);
 }
 
+/** `promote([p, q])`, without making the array in the common case (float tensors of one dtype, or one with a number). */
+export function promote2(p: Operand, q: Operand): DType {
+  if (p instanceof Tensor && (p.dtype === 'float32' || p.dtype === 'float64')) {
+    if (typeof q === 'number' || (q instanceof Tensor && q.dtype === p.dtype)) return p.dtype;
+  }
+  return promote([p, q]);
+}
+
 /** A tensor of `dtype` for an operand: scalars become 0-d tensors, tensors are cast (differentiably). */
 export function operand(o: Operand, dtype: DType): Tensor {
   if (o instanceof Tensor) return o.dtype === dtype ? o : toDtype(o, dtype);
