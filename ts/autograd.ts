@@ -58,14 +58,18 @@ const ZEROS: readonly number[] = Object.freeze(new Array<number>(16).fill(0));
 /** What a node holds before setSaved, and after release when it saved nothing (never written). */
 const NOTHING_SAVED = Object.freeze([]) as unknown as Tensor[];
 const NO_VERSIONS = Object.freeze([]) as unknown as number[];
-/** `needs` of nodes with up to 3 inputs, shared by pattern (index 4·n + mask; never written). */
-const NEEDS: (readonly boolean[])[] = [];
-for (let n = 0; n <= 3; n++) {
-  for (let mask = 0; mask < 1 << n; mask++) {
-    const a: boolean[] = [];
-    for (let i = 0; i < n; i++) a.push((mask & (1 << i)) !== 0);
-    NEEDS[8 * n + mask] = Object.freeze(a);
+/** `needs` of nodes with up to 3 inputs, shared by pattern (index 8·n + mask; never written). */
+const NEEDS: readonly (readonly boolean[])[] = Object.freeze(needsPatterns());
+function needsPatterns(): (readonly boolean[])[] {
+  const out: (readonly boolean[])[] = [];
+  for (let n = 0; n <= 3; n++) {
+    for (let mask = 0; mask < 1 << n; mask++) {
+      const a: boolean[] = [];
+      for (let i = 0; i < n; i++) a.push((mask & (1 << i)) !== 0);
+      out[8 * n + mask] = Object.freeze(a);
+    }
   }
+  return out;
 }
 
 /** Which of a node's inputs need a gradient: those with an edge. */
@@ -297,13 +301,16 @@ export function record(
 
 type InputMeta = { readonly shape: readonly number[]; readonly dtype: DType };
 /**
- * The last input metadata made: shapes are shared arrays (an op's result has its input's), so a
- * chain of ops on one shape reuses one frozen object instead of making one per node.
+ * Input metadata, the last one reused (rt.autograd.lastMeta): shapes are shared arrays (an op's
+ * result has its input's), so a chain of ops on one shape reuses one object (read-only) instead
+ * of making one per node.
  */
-let lastMeta: InputMeta = NO_META;
 function metaOf(shape: readonly number[], dtype: DType): InputMeta {
-  if (lastMeta.shape !== shape || lastMeta.dtype !== dtype) lastMeta = Object.freeze({ shape, dtype });
-  return lastMeta;
+  const last = A.lastMeta;
+  if (last !== null && last.shape === shape && last.dtype === dtype) return last;
+  const m = { shape, dtype };
+  A.lastMeta = m;
+  return m;
 }
 
 function makeNode(name: string, inputs: readonly (Tensor | null)[], dtype: DType, rule: BackwardRule): Node {

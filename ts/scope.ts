@@ -46,20 +46,17 @@ function userScope(): Scope | null {
 }
 
 /**
- * Library scopes, reused by nesting depth: they open and close strictly nested and synchronously,
+ * Library scopes (rt.scope.tempsPool), reused by nesting depth: they open and close strictly nested and synchronously,
  * and one runs per backward rule and composite op, so they are not allocated per call. A depth is
  * taken until its scope has finished closing (disposing may run library code that opens scopes).
  */
-const tempsPool: Scope[] = [];
-let tempsDepth = 0;
-
 function openTemps(): Scope {
-  let s = tempsPool[tempsDepth];
+  let s = S.tempsPool[S.tempsDepth];
   if (s === undefined) {
     s = { tensors: [], n: 0, parent: null, internal: true };
-    tempsPool[tempsDepth] = s;
+    S.tempsPool[S.tempsDepth] = s;
   }
-  tempsDepth++;
+  S.tempsDepth++;
   S.temps = s;
   return s;
 }
@@ -73,7 +70,7 @@ function closeTemps(s: Scope, prev: Scope | null, result: unknown): void {
     const ts = s.tensors;
     for (let i = 0; i < s.n; i++) ts[i] = null;
     s.n = 0;
-    tempsDepth--;
+    S.tempsDepth--;
   }
 }
 

@@ -391,12 +391,28 @@ export type { Ticket };
 
 /** Storages up to this many bytes are copied byte by byte when spilled (cheaper than a view). */
 const SMALL_COPY = 64;
-let heapWordsView: Int32Array | null = null;
-/** The whole memory as 32-bit words, remade when the memory grew (its old buffer detaches). */
+/**
+ * The whole memory as 32-bit words (M.heapWords), remade when the memory grew (its old buffer
+ * detaches). During a walk that spills, checked once (M.walkWords): asking the memory for its
+ * buffer costs more than copying a few words, and the memory cannot grow meanwhile.
+ */
 function heapWords(): Int32Array {
+  if (M.walkWords !== null) return M.walkWords;
   const buf = memoryBuffer();
-  if (heapWordsView === null || heapWordsView.buffer !== buf) heapWordsView = new Int32Array(buf);
-  return heapWordsView;
+  if (M.heapWords.buffer !== buf) M.heapWords = new Int32Array(buf);
+  if (M.inWalk) M.walkWords = M.heapWords;
+  return M.heapWords;
+}
+
+/** Runs a walk over the resident storages that may spill some (see walkWords). */
+function spillWalk<T>(walk: (arg: T) => void, arg: T): void {
+  M.inWalk = true;
+  try {
+    walk(arg);
+  } finally {
+    M.inWalk = false;
+    M.walkWords = null;
+  }
 }
 /** A view of the whole memory (M.heapView), remade when the memory grew (its old buffer detaches). */
 function heapBytes(): Uint8Array {
@@ -416,6 +432,10 @@ export function unregisterHandle(handle: object): void {
 }
 
 function spillForRoom(keepFrom: number): void {
+  spillWalk(spillUntouched, keepFrom);
+}
+
+function spillUntouched(keepFrom: number): void {
   // Walk backwards: spilling swaps the last storage into the freed slot.
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
@@ -448,14 +468,20 @@ export function advanceGeneration(reason: 'natural' | 'count' | 'volume' = 'natu
   // spared at natural boundaries: a step wrapped in torch.scope (forward, backward, step) passes
   // two of them, and the scope disposes its dropped results right after; spilling them first would
   // copy every activation out for nothing. A scope around a whole loop still sees them spilled,
-  // one natural boundary later.
-  const keepScopedFrom = M.naturalEpoch - SCOPED_GRACE;
+  // one natural boundary later. (Other boundaries spare none for this reason: +infinity.)
+  const b = M.boundary;
+  b.keepSavedFrom = keepSavedFrom;
+  b.keepScopedFrom = reason === 'natural' ? M.naturalEpoch - SCOPED_GRACE : Number.POSITIVE_INFINITY;
+  spillWalk(boundaryWalk, b);
+}
+
+function boundaryWalk(b: { readonly keepSavedFrom: number; readonly keepScopedFrom: number }): void {
   // Long-lived: resident storages made before the generation that just ended.
   let oldBytes = 0;
   let oldCount = 0;
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
-    if (s.staleAt(M.generation) && s.savedEpoch < keepSavedFrom && !(reason === 'natural' && s.scopedEpoch >= keepScopedFrom)) {
+    if (s.staleAt(M.generation) && s.savedEpoch < b.keepSavedFrom && s.scopedEpoch < b.keepScopedFrom) {
       s.spillOut();
       continue;
     }

@@ -80,22 +80,20 @@ export function operand(o: Operand, dtype: DType): Tensor {
 // They are internal: no scope tracks them and no user can modify them in place.
 const SCALAR_CACHE_SIZE = 256;
 
-/** The last two constants scalarTensor handed out (a loop alternates a few numbers; a Map lookup hashes each). */
-let recent0: Tensor | null = null;
-let recent1: Tensor | null = null;
-let recentV0 = Number.NaN;
-let recentV1 = Number.NaN;
-
 export function scalarTensor(v: number, dtype: DType): Tensor {
+  // The last two constants handed out first (a loop alternates a few numbers; the Map hashes each).
   // NaN never equals, and -0 (equal to 0) is never a recent value's twin: 1/-0 < 0.
-  if (v === recentV0 && recent0 !== null && recent0.dtype === dtype && !recent0.isDisposed && (v !== 0 || 1 / v > 0)) return recent0;
-  if (v === recentV1 && recent1 !== null && recent1.dtype === dtype && !recent1.isDisposed && (v !== 0 || 1 / v > 0)) return recent1;
+  const r = rt.ops.recent;
+  const t0 = r.t0;
+  if (v === r.v0 && t0 !== null && t0.dtype === dtype && !t0.isDisposed && (v !== 0 || 1 / v > 0)) return t0;
+  const t1 = r.t1;
+  if (v === r.v1 && t1 !== null && t1.dtype === dtype && !t1.isDisposed && (v !== 0 || 1 / v > 0)) return t1;
   const t = cachedScalar(v, dtype);
   if (!Number.isNaN(v) && !Object.is(v, -0)) {
-    recent1 = recent0;
-    recentV1 = recentV0;
-    recent0 = t;
-    recentV0 = v;
+    r.t1 = t0;
+    r.v1 = r.v0;
+    r.t0 = t;
+    r.v0 = v;
   }
   return t;
 }
