@@ -58,38 +58,116 @@ const ZEROS: readonly number[] = Object.freeze(new Array<number>(16).fill(0));
 /** What a node holds before setSaved, and after release when it saved nothing (never written). */
 const NOTHING_SAVED = Object.freeze([]) as unknown as Tensor[];
 const NO_VERSIONS = Object.freeze([]) as unknown as number[];
+/** `needs` of nodes with up to 3 inputs, shared by pattern (index 8·n + mask; never written). */
+const NEEDS: readonly (readonly boolean[])[] = Object.freeze(needsPatterns());
+function needsPatterns(): (readonly boolean[])[] {
+  const out: (readonly boolean[])[] = [];
+  for (let n = 0; n <= 3; n++) {
+    for (let mask = 0; mask < 1 << n; mask++) {
+      const a: boolean[] = [];
+      for (let i = 0; i < n; i++) a.push((mask & (1 << i)) !== 0);
+      out[8 * n + mask] = Object.freeze(a);
+    }
+  }
+  return out;
+}
+
+/** Which of a node's inputs need a gradient: those with an edge. */
+function needsOf(next: readonly EdgeTarget[]): readonly boolean[] {
+  const n = next.length;
+  if (n <= 3) {
+    let mask = 0;
+    for (let i = 0; i < n; i++) if (next[i] !== null) mask |= 1 << i;
+    return NEEDS[8 * n + mask];
+  }
+  const needs = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) needs[i] = next[i] !== null;
+  return needs;
+}
+function newExtra(anomaly: AnomalyTrace | null): NodeExtra {
+  return { anomaly, retained: null, inner: null, pendingOuts: null, multi: null, preHooks: null };
+}
+/** The input metadata of an input without an edge (the engine never reads it). */
+const NO_META: { shape: readonly number[]; dtype: DType } = Object.freeze({
+  shape: Object.freeze([]) as readonly number[],
+  dtype: 'float32',
+});
+
+/** A node's rarely used state (Node.x): most nodes have none of it. */
+interface NodeExtra {
+  anomaly: AnomalyTrace | null;
+  retained: Tensor[] | null;
+  inner: Node | null;
+  pendingOuts: (Tensor | null)[] | null;
+  multi: { outputs: number; rule: MultiBackwardRule } | null;
+  preHooks: Map<number, HookTable> | null;
+}
 
 export class Node {
   readonly seq = A.nodeSeq++;
-  /** Where the forward made this node, kept while anomaly detection is on (torch.autograd.detectAnomaly). */
-  readonly anomaly: AnomalyTrace | null = ANOMALY.enabled ? anomalyTrace() : null;
   saved: Tensor[] | null;
   private savedVersions: number[];
   private hadSaved: boolean;
-  /** Tensors that asked for `retainGrad()`: their grad is the gradient arriving at this node. */
-  retained: Tensor[] | null = null;
-  /**
-   * A node this one runs inside (CopySlices runs the in-place op's node on the view's part of the
-   * gradient): released with it.
-   */
-  inner: Node | null = null;
   /** Which inputs need a gradient (fixed at creation). */
   readonly needs: readonly boolean[];
   /** Engine state of the current backward pass (valid while visit === that pass's number). */
   visit = 0;
   deps = 0;
   pending: Tensor | null = null;
-  /** For a node with several outputs: the gradient received so far for each (engine state, as `pending`). */
-  pendingOuts: (Tensor | null)[] | null = null;
   /** For each edge in `next`: which output of that node the gradient goes to. */
   nextNr: readonly number[];
+  /** One node per recorded op: what it rarely needs is in this side object, made when first set. */
+  private x: NodeExtra | null = ANOMALY.enabled ? newExtra(anomalyTrace()) : null;
+
+  private extra(): NodeExtra {
+    this.x ??= newExtra(null);
+    return this.x;
+  }
+  /** Where the forward made this node, kept while anomaly detection is on (torch.autograd.detectAnomaly). */
+  get anomaly(): AnomalyTrace | null {
+    return this.x === null ? null : this.x.anomaly;
+  }
+  /** Tensors that asked for `retainGrad()`: their grad is the gradient arriving at this node. */
+  get retained(): Tensor[] | null {
+    return this.x === null ? null : this.x.retained;
+  }
+  set retained(v: Tensor[] | null) {
+    this.extra().retained = v;
+  }
+  /**
+   * A node this one runs inside (CopySlices runs the in-place op's node on the view's part of the
+   * gradient): released with it.
+   */
+  get inner(): Node | null {
+    return this.x === null ? null : this.x.inner;
+  }
+  set inner(v: Node | null) {
+    this.extra().inner = v;
+  }
+  /** For a node with several outputs: the gradient received so far for each (engine state, as `pending`). */
+  get pendingOuts(): (Tensor | null)[] | null {
+    return this.x === null ? null : this.x.pendingOuts;
+  }
+  set pendingOuts(v: (Tensor | null)[] | null) {
+    if (v !== null || this.x !== null) this.extra().pendingOuts = v;
+  }
   /**
    * A node with several outputs (a custom Function's, a module's backward-hook node): their count
    * and its rule. Null for the usual one-output node, whose rule is `rule`.
    */
-  multi: { outputs: number; rule: MultiBackwardRule } | null = null;
+  get multi(): { outputs: number; rule: MultiBackwardRule } | null {
+    return this.x === null ? null : this.x.multi;
+  }
+  set multi(v: { outputs: number; rule: MultiBackwardRule } | null) {
+    this.extra().multi = v;
+  }
   /** Hooks of the tensors this node made, by output number (registerHook on a non-leaf). */
-  preHooks: Map<number, HookTable> | null = null;
+  get preHooks(): Map<number, HookTable> | null {
+    return this.x === null ? null : this.x.preHooks;
+  }
+  set preHooks(v: Map<number, HookTable> | null) {
+    this.extra().preHooks = v;
+  }
 
   constructor(
     /** PyTorch's node name (`MulBackward0`): read it with name(), PyTorch's method. */
@@ -98,9 +176,7 @@ export class Node {
     readonly inputMeta: { shape: readonly number[]; dtype: DType }[],
     readonly rule: BackwardRule,
   ) {
-    const needs = new Array<boolean>(next.length);
-    for (let i = 0; i < next.length; i++) needs[i] = next[i] !== null;
-    this.needs = needs;
+    this.needs = needsOf(next);
     this.nextNr = ZEROS.length >= next.length ? ZEROS : next.map(() => 0);
     this.saved = NOTHING_SAVED;
     this.savedVersions = NO_VERSIONS;
@@ -223,6 +299,20 @@ export function record(
   return output;
 }
 
+type InputMeta = { readonly shape: readonly number[]; readonly dtype: DType };
+/**
+ * Input metadata, the last one reused (rt.autograd.lastMeta): shapes are shared arrays (an op's
+ * result has its input's), so a chain of ops on one shape reuses one object (read-only) instead
+ * of making one per node.
+ */
+function metaOf(shape: readonly number[], dtype: DType): InputMeta {
+  const last = A.lastMeta;
+  if (last !== null && last.shape === shape && last.dtype === dtype) return last;
+  const m = { shape, dtype };
+  A.lastMeta = m;
+  return m;
+}
+
 function makeNode(name: string, inputs: readonly (Tensor | null)[], dtype: DType, rule: BackwardRule): Node {
   // Plain loops: this runs once per recorded op.
   const n = inputs.length;
@@ -231,8 +321,9 @@ function makeNode(name: string, inputs: readonly (Tensor | null)[], dtype: DType
   let multiOut = false;
   for (let i = 0; i < n; i++) {
     const t = inputs[i];
-    next[i] = t?.requiresGrad ? t._edge() : null;
-    metaIn[i] = t ? { shape: t._shape, dtype: t.dtype } : { shape: [], dtype };
+    const e = t?.requiresGrad ? t._edge() : null;
+    next[i] = e;
+    metaIn[i] = t === null ? { shape: [], dtype } : e === null ? NO_META : metaOf(t._shape, t.dtype);
     if (t !== null && t._outputNr !== 0) multiOut = true;
   }
   const node = new Node(name, next, metaIn, rule);
@@ -253,18 +344,26 @@ function saveFor(node: Node, save: (needs: readonly boolean[]) => Tensor[], outp
 }
 
 /**
- * `record` for a caller that already knows grad mode is on and an input requires grad (see
- * `recording`), with the tensors to save listed rather than computed by a callback: the op's hot
- * path then allocates no closure.
+ * `record` for a binary op (inputs a and b) whose caller already knows grad mode is on and an
+ * input requires grad (see `recording`), with the tensors to save listed rather than computed by a
+ * callback: the op's hot path then allocates no closure and no array of inputs.
  */
-export function recordSaved(name: string, output: Tensor, inputs: readonly (Tensor | null)[], saved: Tensor[], rule: BackwardRule): Tensor {
-  const node = makeNode(name, inputs, output.dtype, rule);
+export function recordSaved2(name: string, output: Tensor, a: Tensor, b: Tensor, saved: Tensor[], rule: BackwardRule): Tensor {
+  const ea = a.requiresGrad ? a._edge() : null;
+  const eb = b.requiresGrad ? b._edge() : null;
+  const node = new Node(
+    name,
+    [ea, eb],
+    [ea === null ? NO_META : metaOf(a._shape, a.dtype), eb === null ? NO_META : metaOf(b._shape, b.dtype)],
+    rule,
+  );
+  if (a._outputNr !== 0 || b._outputNr !== 0) node.nextNr = [a._outputNr, b._outputNr];
   output._setGradFn(node);
   for (let i = 0; i < saved.length; i++) {
     const t = saved[i];
-    const a = t._aliasForSave();
-    a._savedOutput = t === output;
-    saved[i] = a;
+    const al = t._aliasForSave();
+    al._savedOutput = t === output;
+    saved[i] = al;
   }
   node.setSaved(saved);
   return output;

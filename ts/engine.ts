@@ -3,11 +3,11 @@
 // ./autograd.ts, counting dependencies, accumulating into leaves, and summing each gradient down to
 // its input's (broadcast) shape in one place.
 import { Tensor, type BackwardOpts } from './tensor.js';
-import { Node, AutogradError, runHooks } from './autograd.js';
+import { Node, AutogradError, runHooks, type HookTable } from './autograd.js';
 import { withGradMode, isGradEnabled, setGradEnabled } from './grad_mode.js';
 import type { DType } from './dtype.js';
 import { sameShape, fmtShape, type Shape } from './shape.js';
-import { withTemps } from './scope.js';
+import { withTemps, withTemps3 } from './scope.js';
 import { advanceGeneration } from './storage.js';
 import * as V from './validate.js';
 import { full } from './ops/internal.js';
@@ -79,6 +79,11 @@ function accumulateInto(t: Tensor, g: Tensor, createGraph: boolean, steal = fals
     withGradMode(false, () => cur.add_(g));
   }
   return false;
+}
+
+/** A multi-output node's gradients through the hooks of its outputs. */
+function hookedOuts(hooks: Map<number, HookTable>, gs: readonly (Tensor | null)[]): (Tensor | null)[] {
+  return gs.map((x, nr) => (x ? runHooks(hooks.get(nr), x) : x));
 }
 
 class ReadyQueue {
@@ -199,7 +204,9 @@ export function runEngine(
   }
   while (stack.length) {
     const n = stack.pop() as Node;
-    for (const t of n.next) {
+    const next = n.next;
+    for (let i = 0; i < next.length; i++) {
+      const t = next[i];
       if (t === null) continue;
       if (!(t instanceof Node)) {
         const st = leaves.get(t);
@@ -272,6 +279,8 @@ export function runEngine(
     keepCaptured?.add(g);
   };
   const ready = new ReadyQueue();
+  /** Each node's gradients in its inputs' shapes and dtypes (reused from node to node). */
+  const fixed: (Tensor | null)[] = [];
   const readyLeaves: Tensor[] = [];
   /** A leaf that has all its gradient: accumulated (backward) or captured (grad). */
   const finishLeaf = (leaf: Tensor): void => {
@@ -330,23 +339,25 @@ export function runEngine(
         const multi = node.multi;
         // The tensors' hooks (registration order), then retain_grad sees the hooked gradient.
         const hooks = run ? node.preHooks : null;
+        // No closure per node (it would make every iteration allocate a context).
         if (run && multi && gs) {
-          const hs = hooks ? gs.map((x, nr) => (x ? runHooks(hooks.get(nr), x) : x)) : gs;
+          const hs = hooks ? hookedOuts(hooks, gs) : gs;
           if (node.retained) for (const t of node.retained) if (hs[t._outputNr]) accumulateInto(t, hs[t._outputNr] as Tensor, createGraph);
-          const saved = node.unpack();
-          grads = withTemps(() => multi.rule(hs, saved, node.needs));
+          grads = withTemps3(multi.rule, hs, node.unpack(), node.needs);
         } else if (run && g) {
           const h = hooks ? runHooks(hooks.get(0), g) : g;
           if (node.retained) for (const t of node.retained) accumulateInto(t, h, createGraph);
-          const saved = node.unpack();
-          grads = withTemps(() => node.rule(h, saved, node.needs));
+          grads = withTemps3(node.rule, h, node.unpack(), node.needs);
         }
         if (run && !retainGraph) node.release();
-        for (const gi of grads) if (gi) hold(gi);
+        for (let i = 0; i < grads.length; i++) {
+          const gi = grads[i];
+          if (gi) hold(gi);
+        }
         // Each gradient in its input's shape and dtype (PyTorch's validate_outputs), then checked for
         // NaN in anomaly mode, before any is delivered.
-        const fixed: (Tensor | null)[] = [];
-        for (let i = 0; run && i < node.next.length; i++) {
+        const nf = run ? node.next.length : 0;
+        for (let i = 0; i < nf; i++) {
           const raw = grads[i] ?? null;
           let gi = raw;
           if (gi && node.next[i]) {
@@ -359,21 +370,21 @@ export function runEngine(
                   `Function ${node.name()} returned an invalid gradient at index ${i} - got ${fmtShape(gi._shape)} but expected shape compatible with ${fmtShape(meta.shape)}`,
                 );
               }
-              gi = withTemps(() => sumToShape(gi as Tensor, meta.shape));
+              gi = withTemps3(sumToShape, gi, meta.shape, undefined);
             }
             // Differentiable under createGraph, as PyTorch's engine casts with grad.to(dtype).
             if (gi.dtype !== meta.dtype) gi = castGrad(gi, meta.dtype);
             if (gi !== raw) hold(gi);
           }
-          fixed.push(gi);
+          fixed[i] = gi;
         }
         if (ANOMALY.enabled && ANOMALY.checkNan) {
-          for (let i = 0; i < fixed.length; i++) {
+          for (let i = 0; i < nf; i++) {
             const gi = fixed[i];
             if (gi && node.next[i] && hasNan(gi)) throw new AutogradError(nanMessage(node, i));
           }
         }
-        for (let i = 0; i < fixed.length; i++) {
+        for (let i = 0; i < nf; i++) {
           const target = node.next[i];
           const raw = grads[i] ?? null;
           const gi = fixed[i];
@@ -388,7 +399,11 @@ export function runEngine(
           }
           if (gi && gi !== raw) drop(gi);
         }
-        for (const gi of grads) if (gi) drop(gi);
+        for (let i = 0; i < nf; i++) fixed[i] = null;
+        for (let i = 0; i < grads.length; i++) {
+          const gi = grads[i];
+          if (gi) drop(gi);
+        }
         if (g) drop(g);
         if (gs) for (const x of gs) if (x) drop(x);
         // Leaves that have all their gradient accumulate it now (PyTorch runs AccumulateGrad first).

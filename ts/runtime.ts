@@ -17,7 +17,10 @@ import type { Node } from './autograd.js';
 
 /** A scope of torch.scope, or the library's own (withTemps). */
 export interface Scope {
-  readonly tensors: Tensor[];
+  /** A library scope's array is reused: only its first `n` entries are its tensors (nulls after it closes). */
+  readonly tensors: (Tensor | null)[];
+  /** For a library scope: how many tensors it holds. */
+  n: number;
   readonly parent: Scope | null;
   /** The library's own scope (withTemps): survivors still need registering. */
   readonly internal?: boolean;
@@ -65,6 +68,9 @@ export interface Runtime {
     readonly stack: Scope[];
     /** The library's own synchronous scope (a backward rule, a composite op), innermost. */
     temps: Scope | null;
+    /** Library scopes for reuse, by nesting depth, and the depth in use. */
+    readonly tempsPool: Scope[];
+    tempsDepth: number;
     /** Recognises a tensor (set by tensor.ts: the scope cannot import the class). */
     isTensor: ((v: unknown) => v is Tensor) | null;
   };
@@ -89,6 +95,13 @@ export interface Runtime {
     guardFaults: string[];
     /** A view of the whole WASM memory for spills and restores, remade when the memory grew. */
     heapView: Uint8Array;
+    /** The same as 32-bit words (small spills), remade when the memory grew. */
+    heapWords: Int32Array;
+    /** During a walk that spills: the words view, checked once for the walk (spilling only frees). */
+    inWalk: boolean;
+    walkWords: Int32Array | null;
+    /** What the walk of a boundary spares (advanceGeneration), reused from one boundary to the next. */
+    readonly boundary: { keepSavedFrom: number; keepScopedFrom: number };
   };
   /** core/wasm.ts: the WebAssembly instance every tensor value lives in. */
   readonly core: {
@@ -117,7 +130,12 @@ export interface Runtime {
     webHelperUrl: string | null;
   };
   /** autograd.ts / engine.ts: node sequence numbers (creation order) and backward pass numbers. */
-  readonly autograd: { nodeSeq: number; pass: number };
+  readonly autograd: {
+    nodeSeq: number;
+    pass: number;
+    /** The last input metadata a node was given (reused while inputs share a shape array and dtype). */
+    lastMeta: { readonly shape: readonly number[]; readonly dtype: DType } | null;
+  };
   /**
    * anomaly_mode.ts: torch.autograd's anomaly detection (`enabled`, `checkNan`) and the node whose
    * backward is running while it is on (the parent of nodes a createGraph backward records).
@@ -127,6 +145,8 @@ export interface Runtime {
   readonly ops: {
     readonly scalars: Record<DType, Map<number, Tensor>>;
     readonly typedKernels: Map<string, { f32: KernelFn | null; f64: KernelFn | null }>;
+    /** The last two constants scalarTensor handed out and their values (checked before the Map). */
+    readonly recent: { t0: Tensor | null; v0: number; t1: Tensor | null; v1: number };
   };
   /** What tensor.ts needs from the layers above it, bound by ops/index.ts (late.ts). */
   readonly late: LateBound;
@@ -224,7 +244,7 @@ function unbound(): never {
 export const rt: Runtime = {
   copy: register(),
   grad: { enabled: true },
-  scope: { als: makeAls(), stack: [], temps: null, isTensor: null },
+  scope: { als: makeAls(), stack: [], temps: null, tempsPool: [], tempsDepth: 0, isTensor: null },
   storage: {
     stats: { liveTensors: 0, liveStorages: 0, spills: 0, restores: 0 },
     naturalEpoch: 0,
@@ -235,19 +255,30 @@ export const rt: Runtime = {
     countLimit: MIN_COUNT,
     volumeLimit: MIN_VOLUME,
     resident: [],
-    registry: typeof FinalizationRegistry !== 'undefined' ? new FinalizationRegistry<Ticket>((t) => t.storage?.detach()) : null,
+    registry:
+      typeof FinalizationRegistry !== 'undefined'
+        ? new FinalizationRegistry<Ticket>((t) => {
+            // A recount since registration retired the ticket: the handle was no longer counted.
+            if (t.storage.ticket === t.ticket) t.storage.detach();
+          })
+        : null,
     guardPattern: -1,
     guarded: new Map(),
     guardFaults: [],
     heapView: new Uint8Array(0),
+    heapWords: new Int32Array(0),
+    inWalk: false,
+    walkWords: null,
+    boundary: { keepSavedFrom: 0, keepScopedFrom: 0 },
   },
   core: { exports: null, kernels: {}, metaPtr: 0, metaView: new Int32Array(0), initHooks: [], embedded: null },
   threads: { num: null, shared: null, helpers: [], minWork: 1 << 20, helperParts: 0, webHelperUrl: null },
-  autograd: { nodeSeq: 0, pass: 0 },
+  autograd: { nodeSeq: 0, pass: 0, lastMeta: null },
   anomaly: { enabled: false, checkNan: true, current: null },
   ops: {
     scalars: { float32: new Map(), float64: new Map(), int64: new Map(), bool: new Map() },
     typedKernels: new Map(),
+    recent: { t0: null, v0: Number.NaN, t1: null, v1: Number.NaN },
   },
   late: { backward: unbound, regenerateViewGradFn: unbound, contiguousCopy: unbound },
   fuse: { minElements: 32768, flush: null, drop: null },

@@ -27,8 +27,9 @@ function current(): Scope | null {
  * right there, and registration is the costliest part of making a handle).
  */
 export function trackInScope(t: Tensor): void {
-  if (S.temps) {
-    S.temps.tensors.push(t);
+  const temps = S.temps;
+  if (temps) {
+    temps.tensors[temps.n++] = t;
     return;
   }
   t._register();
@@ -45,24 +46,65 @@ function userScope(): Scope | null {
 }
 
 /**
+ * Library scopes (rt.scope.tempsPool), reused by nesting depth: they open and close strictly nested and synchronously,
+ * and one runs per backward rule and composite op, so they are not allocated per call. A depth is
+ * taken until its scope has finished closing (disposing may run library code that opens scopes).
+ */
+function openTemps(): Scope {
+  let s = S.tempsPool[S.tempsDepth];
+  if (s === undefined) {
+    s = { tensors: [], n: 0, parent: null, internal: true };
+    S.tempsPool[S.tempsDepth] = s;
+  }
+  S.tempsDepth++;
+  S.temps = s;
+  return s;
+}
+
+function closeTemps(s: Scope, prev: Scope | null, result: unknown): void {
+  S.temps = prev;
+  try {
+    close(s, result);
+  } finally {
+    // Keeps the array's room for the next scope at this depth, not its handles.
+    const ts = s.tensors;
+    for (let i = 0; i < s.n; i++) ts[i] = null;
+    s.n = 0;
+    S.tempsDepth--;
+  }
+}
+
+/**
  * @internal Runs a synchronous piece of the library (a backward rule, a composite op) and disposes
  * the handles it created but did not return. Graph nodes keep what they saved through their own
  * handles, so this only ends the life of handles nobody can reach any more.
  */
 export function withTemps<T>(fn: () => T): T {
-  const s: Scope = { tensors: [], parent: null, internal: true };
   const prev = S.temps;
-  S.temps = s;
+  const s = openTemps();
   let result: T;
   try {
     result = fn();
   } catch (e) {
-    S.temps = prev;
-    close(s, undefined);
+    closeTemps(s, prev, undefined);
     throw e;
   }
-  S.temps = prev;
-  close(s, result);
+  closeTemps(s, prev, result);
+  return result;
+}
+
+/** @internal `withTemps(() => fn(a, b, c))` without making a closure (the engine calls it per node). */
+export function withTemps3<A, B, C, T>(fn: (a: A, b: B, c: C) => T, a: A, b: B, c: C): T {
+  const prev = S.temps;
+  const s = openTemps();
+  let result: T;
+  try {
+    result = fn(a, b, c);
+  } catch (e) {
+    closeTemps(s, prev, undefined);
+    throw e;
+  }
+  closeTemps(s, prev, result);
   return result;
 }
 
@@ -100,15 +142,41 @@ export function setTensorCheck(f: (v: unknown) => v is Tensor): void {
   S.isTensor = f;
 }
 
+const NO_TENSORS: readonly Tensor[] = Object.freeze([]);
+
+/**
+ * The tensors a scope's function returned: the result itself when it is one tensor (returned as
+ * is), or an array holding only tensors and nulls (a backward rule's gradients, also returned as
+ * is), so the common results allocate nothing; else a list made by collect.
+ */
+function returnedTensors(result: unknown): Tensor | readonly unknown[] | null {
+  const isTensor = S.isTensor;
+  if (isTensor === null || result === null || typeof result !== 'object') return null;
+  if (isTensor(result)) return result;
+  if (Array.isArray(result)) {
+    let flat = true;
+    for (let i = 0; i < result.length; i++) {
+      const v: unknown = result[i];
+      if (v !== null && !isTensor(v)) flat = false;
+    }
+    if (flat) return result;
+  }
+  const out: Tensor[] = [];
+  collect(result, out, isTensor);
+  return out.length ? out : NO_TENSORS;
+}
+
 function close(scope: Scope, result: unknown): void {
-  if (scope.tensors.length === 0) return;
-  const returned: Tensor[] = [];
-  if (S.isTensor) collect(result, returned, S.isTensor);
-  for (const t of scope.tensors) {
-    if (t.isDisposed) continue;
+  const ts = scope.tensors;
+  const count = scope.internal ? scope.n : ts.length;
+  if (count === 0) return;
+  const returned = returnedTensors(result);
+  for (let i = 0; i < count; i++) {
+    const t = ts[i];
+    if (t === null || t.isDisposed) continue;
     // Parameters (leaves that require grad), gradients and kept tensors outlive scopes, as tf.tidy
     // leaves variables alone; returned tensors move to the enclosing scope.
-    const isReturned = returned.includes(t);
+    const isReturned = returned === null ? false : Array.isArray(returned) ? returned.includes(t) : returned === t;
     const survives = t._kept || t._heldAsGrad || t._isGradLeaf() || isReturned;
     if (!survives) {
       t.dispose();
@@ -118,7 +186,8 @@ function close(scope: Scope, result: unknown): void {
     if (!isReturned) continue;
     const to = scope.internal ? (S.temps ?? userScope()) : scope.parent;
     if (to) {
-      to.tensors.push(t);
+      if (to.internal) to.tensors[to.n++] = t;
+      else to.tensors.push(t);
       if (!to.internal) t._storage.markScoped();
     }
   }
@@ -133,7 +202,7 @@ function close(scope: Scope, result: unknown): void {
  * An async `fn` is supported: release happens when its promise settles.
  */
 export function scope<T>(fn: () => T): T {
-  const s: Scope = { tensors: [], parent: current() };
+  const s: Scope = { tensors: [], n: 0, parent: current() };
   const leave = (): void => {
     if (!als) stack.splice(stack.lastIndexOf(s), 1);
   };

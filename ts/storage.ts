@@ -147,11 +147,13 @@ function allocOrEvict(bytes: number, keepFrom: number): number {
 }
 
 /**
- * What the FinalizationRegistry holds for the handles of a storage. A recount retires the ticket;
- * handles that touch the storage again attach under its new ticket.
+ * What the FinalizationRegistry holds for a registered handle: its storage and the ticket (a
+ * number the storage changes at each recount) the handle was counted under. A recount retires the
+ * ticket; handles that touch the storage again attach under its new one.
  */
-class Ticket {
-  constructor(public storage: Storage | null) {}
+interface Ticket {
+  readonly storage: Storage;
+  readonly ticket: number;
 }
 
 const registry = M.registry;
@@ -161,7 +163,8 @@ export class Storage {
   readonly bytes: number;
   /** Handles attached under the current ticket. */
   refs = 0;
-  ticket: Ticket = new Ticket(this);
+  /** Changed by each recount: a handle counted under an older one is no longer counted. */
+  ticket = 0;
   /** False once the storage has been recounted: handles from before may still exist uncounted. */
   private exactRefs = true;
   /** PyTorch's version counter: shared by all views of the storage, bumped by in-place ops. */
@@ -176,7 +179,8 @@ export class Storage {
   scopedEpoch = -1e9;
   /** Generations it may stay untouched before it is spilled (doubles each time it comes back). */
   private tenure = 1;
-  private spill: Uint8Array | null = null;
+  /** The bytes while spilled: a small storage's as 32-bit words in a plain array (cheaper to make and collect). */
+  private spill: Uint8Array | number[] | null = null;
   /** @internal Index in the resident list, or -1. */
   residentAt = -1;
   /**
@@ -276,7 +280,7 @@ export class Storage {
   }
 
   /** Counts one more handle; it should be registered (registerHandle) if it may become garbage. */
-  attach(): Ticket {
+  attach(): number {
     this.refs++;
     if (!this.spill) stats.liveTensors++;
     return this.ticket;
@@ -318,8 +322,7 @@ export class Storage {
     stats.liveTensors -= this.refs;
     this.refs = 0;
     this.exactRefs = false;
-    this.ticket.storage = null;
-    this.ticket = new Ticket(this);
+    this.ticket++;
   }
 
   /** Whether every live handle is counted (no recount since the storage was made). */
@@ -341,11 +344,19 @@ export class Storage {
     // storages are a few bytes (dropped results of small ops), copied without making a view.
     const n = this.bytes;
     const p = this.ptr;
-    const copy = new Uint8Array(n);
-    const h = heapBytes();
-    if (n <= SMALL_COPY) for (let i = 0; i < n; i++) copy[i] = h[p + i];
-    else copy.set(h.subarray(p, p + n));
-    this.spill = copy;
+    if (n <= SMALL_COPY && (n & 3) === 0 && (p & 3) === 0) {
+      // Words as numbers: every int32 is a small integer in V8, so this is one packed array.
+      const w = heapWords();
+      const words = new Array<number>(n >> 2);
+      for (let i = 0, q = p >> 2; i < words.length; i++) words[i] = w[q + i];
+      this.spill = words;
+    } else {
+      const copy = new Uint8Array(n);
+      const h = heapBytes();
+      if (n <= SMALL_COPY) for (let i = 0; i < n; i++) copy[i] = h[p + i];
+      else copy.set(h.subarray(p, p + n));
+      this.spill = copy;
+    }
     release(this);
     this.ptr = 0;
     removeResident(this);
@@ -355,10 +366,14 @@ export class Storage {
   }
 
   private restore(): void {
-    const data = this.spill as Uint8Array;
+    const data = this.spill as Uint8Array | number[];
     this.ptr = allocate(this, M.generation);
     this.spill = null;
-    new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
+    if (data instanceof Uint8Array) new Uint8Array(memoryBuffer(), this.ptr, this.bytes).set(data);
+    else {
+      const w = heapWords();
+      for (let i = 0, q = this.ptr >> 2; i < data.length; i++) w[q + i] = data[i];
+    }
     addResident(this);
     stats.liveStorages++;
     stats.liveTensors += this.refs;
@@ -376,6 +391,29 @@ export type { Ticket };
 
 /** Storages up to this many bytes are copied byte by byte when spilled (cheaper than a view). */
 const SMALL_COPY = 64;
+/**
+ * The whole memory as 32-bit words (M.heapWords), remade when the memory grew (its old buffer
+ * detaches). During a walk that spills, checked once (M.walkWords): asking the memory for its
+ * buffer costs more than copying a few words, and the memory cannot grow meanwhile.
+ */
+function heapWords(): Int32Array {
+  if (M.walkWords !== null) return M.walkWords;
+  const buf = memoryBuffer();
+  if (M.heapWords.buffer !== buf) M.heapWords = new Int32Array(buf);
+  if (M.inWalk) M.walkWords = M.heapWords;
+  return M.heapWords;
+}
+
+/** Runs a walk over the resident storages that may spill some (see walkWords). */
+function spillWalk<T>(walk: (arg: T) => void, arg: T): void {
+  M.inWalk = true;
+  try {
+    walk(arg);
+  } finally {
+    M.inWalk = false;
+    M.walkWords = null;
+  }
+}
 /** A view of the whole memory (M.heapView), remade when the memory grew (its old buffer detaches). */
 function heapBytes(): Uint8Array {
   const buf = memoryBuffer();
@@ -383,9 +421,9 @@ function heapBytes(): Uint8Array {
   return M.heapView;
 }
 
-/** Releases `ticket`'s storage reference when `handle` is garbage collected. */
-export function registerHandle(handle: object, ticket: Ticket): void {
-  registry?.register(handle, ticket, handle);
+/** Releases the storage reference `handle` holds under `ticket` when `handle` is garbage collected. */
+export function registerHandle(handle: object, storage: Storage, ticket: number): void {
+  registry?.register(handle, { storage, ticket }, handle);
 }
 
 /** Stops tracking `handle` (it was disposed). */
@@ -394,6 +432,10 @@ export function unregisterHandle(handle: object): void {
 }
 
 function spillForRoom(keepFrom: number): void {
+  spillWalk(spillUntouched, keepFrom);
+}
+
+function spillUntouched(keepFrom: number): void {
   // Walk backwards: spilling swaps the last storage into the freed slot.
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
@@ -426,14 +468,20 @@ export function advanceGeneration(reason: 'natural' | 'count' | 'volume' = 'natu
   // spared at natural boundaries: a step wrapped in torch.scope (forward, backward, step) passes
   // two of them, and the scope disposes its dropped results right after; spilling them first would
   // copy every activation out for nothing. A scope around a whole loop still sees them spilled,
-  // one natural boundary later.
-  const keepScopedFrom = M.naturalEpoch - SCOPED_GRACE;
+  // one natural boundary later. (Other boundaries spare none for this reason: +infinity.)
+  const b = M.boundary;
+  b.keepSavedFrom = keepSavedFrom;
+  b.keepScopedFrom = reason === 'natural' ? M.naturalEpoch - SCOPED_GRACE : Number.POSITIVE_INFINITY;
+  spillWalk(boundaryWalk, b);
+}
+
+function boundaryWalk(b: { readonly keepSavedFrom: number; readonly keepScopedFrom: number }): void {
   // Long-lived: resident storages made before the generation that just ended.
   let oldBytes = 0;
   let oldCount = 0;
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
-    if (s.staleAt(M.generation) && s.savedEpoch < keepSavedFrom && !(reason === 'natural' && s.scopedEpoch >= keepScopedFrom)) {
+    if (s.staleAt(M.generation) && s.savedEpoch < b.keepSavedFrom && s.scopedEpoch < b.keepScopedFrom) {
       s.spillOut();
       continue;
     }

@@ -1,7 +1,6 @@
 // The Tensor handle: a typed, strided view of a Storage in WASM memory, plus its autograd state.
 // Values are never computed here. Its ops are methods the registry installs (./ops/index.ts).
 import { Storage, registerHandle, unregisterHandle } from './storage.js';
-import type { Ticket } from './storage.js';
 import { trackInScope, setTensorCheck } from './scope.js';
 import { type DType, ITEM_SIZE } from './dtype.js';
 import { Size, checkViewBounds, contiguousStrides, isContiguous, numelOf, normDimNoScalar } from './shape.js';
@@ -32,54 +31,162 @@ export interface BackwardOpts {
 
 const REGISTER_MIN_BYTES = 4096;
 
+const STRIDES_0: readonly number[] = Object.freeze([]);
+const STRIDES_1: readonly number[] = Object.freeze([1]);
+
+/** A handle's rarely used state (Tensor._x). */
+interface TensorExtra {
+  /** The `shape` getter's torch.Size, made at first use. */
+  size: Size | null;
+  accumulateGrad: AccumulateGrad | null;
+  hooks: HookTable | null;
+}
+const F_REGISTERED = 1;
+const F_REQUIRES_GRAD = 2;
+const F_RETAINS_GRAD = 4;
+const F_DISPOSED = 8;
+const F_HELD_AS_GRAD = 16;
+const F_KEPT = 32;
+const F_NO_GRAD_VIEW = 64;
+const F_MULTI_VIEW = 128;
+const F_EXPOSED = 256;
+const F_SAVED_OUTPUT = 512;
+/** Whether F_CONTIGUOUS has been computed for the current geometry, and its value. */
+const F_CONTIG_KNOWN = 1024;
+const F_CONTIGUOUS = 2048;
+
 /** PyTorch's `torch.Tensor`: a strided view of a storage in the WebAssembly core, with autograd. Made by the factories (`torch.tensor`, `torch.zeros`...); the op methods (`x.add(y)`, `x.sum()`...) come from the op registry (see TensorMethods). Free its memory with `dispose()` or `torch.scope`. */
 export class Tensor {
   /** @internal */ _storage: Storage;
   /** @internal Never mutated (shared freely between handles). */ _shape: readonly number[];
-  private _size: Size | null = null;
   /** @internal */ _strides: number[];
   /** @internal */ _offset: number;
   /** @internal The storage ticket this handle is counted under (stale after a spill). */
-  private _ticket: Ticket;
-  private _registered = false;
+  private _ticket: number;
   /** The element type (PyTorch's `Tensor.dtype`, a string here: `'float32'`...). */
   readonly dtype: DType;
-  private _requiresGrad = false;
   private _gradFn: Node | null = null;
   private _grad: Tensor | null = null;
-  private _retainsGrad = false;
-  /** The leaf a saved alias stands for, so gradients reach the user's tensor. */
-  private _leafTarget: Tensor = this;
-  private _disposed = false;
-  /** @internal Set on `.grad` tensors and on tensors passed to torch.keep: scopes leave them alone. */
-  _heldAsGrad = false;
-  /** @internal */
-  _kept = false;
   /**
    * @internal For a view made by a view op (view, reshape, transpose, select, expand...): the tensor
    * it views, always the root of a chain of views (PyTorch's `_base`). Null for other tensors,
    * including `detach()` results and the library's own reinterpretations of a result.
    */
   _base: Tensor | null = null;
-  /** @internal A view made (or derived from one made) in no-grad mode: PyTorch forbids rebasing it. */
-  _noGradView = false;
-  /**
-   * @internal An output (or a view of one) of an op returning several views (unbind, split, chunk)
-   * made in grad mode: PyTorch's MULTI_OUTPUT_NODE views, which refuse in-place modification.
-   */
-  _multiView = false;
   /** @internal For a view: the version its grad_fn was made at; on a mismatch it is remade (AsStridedBackward0). */
   _attrVersion = 0;
   /** @internal Engine bookkeeping: references to this gradient in the current backward pass. */
   _flowUses = 0;
   /** @internal The backward pass `_flowUses` belongs to. */
   _flowPass = 0;
-  /** @internal Whether user code has been given this tensor as some leaf's `.grad`. */
-  _exposed = false;
-  /** @internal For a saved alias: whether it is the output of the node that saved it. */
-  _savedOutput = false;
   /** @internal For a saved alias: the user's tensor it was saved from (its current grad_fn names errors). */
   _origin: Tensor | null = null;
+  /** @internal Which output of its grad_fn this tensor is (non-zero only for nodes with several outputs). */
+  _outputNr = 0;
+  /**
+   * The boolean state, one bit each (F_* below). A handle is made per op result, so its size is
+   * what the collector pays for most: rarely used state is in `_x`, made when first needed.
+   */
+  private _flags = 0;
+  private _x: TensorExtra | null = null;
+
+  private _flag(bit: number): boolean {
+    return (this._flags & bit) !== 0;
+  }
+  private _setFlag(bit: number, on: boolean): void {
+    this._flags = on ? this._flags | bit : this._flags & ~bit;
+  }
+  private _extra(): TensorExtra {
+    this._x ??= { size: null, accumulateGrad: null, hooks: null };
+    return this._x;
+  }
+  private get _registered(): boolean {
+    return (this._flags & F_REGISTERED) !== 0;
+  }
+  private set _registered(v: boolean) {
+    this._setFlag(F_REGISTERED, v);
+  }
+  private get _requiresGrad(): boolean {
+    return (this._flags & F_REQUIRES_GRAD) !== 0;
+  }
+  private set _requiresGrad(v: boolean) {
+    this._setFlag(F_REQUIRES_GRAD, v);
+  }
+  private get _retainsGrad(): boolean {
+    return this._flag(F_RETAINS_GRAD);
+  }
+  private set _retainsGrad(v: boolean) {
+    this._setFlag(F_RETAINS_GRAD, v);
+  }
+  private get _disposed(): boolean {
+    return (this._flags & F_DISPOSED) !== 0;
+  }
+  private set _disposed(v: boolean) {
+    this._setFlag(F_DISPOSED, v);
+  }
+  /** @internal Set on `.grad` tensors and on tensors passed to torch.keep: scopes leave them alone. */
+  get _heldAsGrad(): boolean {
+    return (this._flags & F_HELD_AS_GRAD) !== 0;
+  }
+  set _heldAsGrad(v: boolean) {
+    this._setFlag(F_HELD_AS_GRAD, v);
+  }
+  /** @internal */
+  get _kept(): boolean {
+    return (this._flags & F_KEPT) !== 0;
+  }
+  set _kept(v: boolean) {
+    this._setFlag(F_KEPT, v);
+  }
+  /** @internal A view made (or derived from one made) in no-grad mode: PyTorch forbids rebasing it. */
+  get _noGradView(): boolean {
+    return this._flag(F_NO_GRAD_VIEW);
+  }
+  set _noGradView(v: boolean) {
+    this._setFlag(F_NO_GRAD_VIEW, v);
+  }
+  /**
+   * @internal An output (or a view of one) of an op returning several views (unbind, split, chunk)
+   * made in grad mode: PyTorch's MULTI_OUTPUT_NODE views, which refuse in-place modification.
+   */
+  get _multiView(): boolean {
+    return this._flag(F_MULTI_VIEW);
+  }
+  set _multiView(v: boolean) {
+    this._setFlag(F_MULTI_VIEW, v);
+  }
+  /** @internal Whether user code has been given this tensor as some leaf's `.grad`. */
+  get _exposed(): boolean {
+    return this._flag(F_EXPOSED);
+  }
+  set _exposed(v: boolean) {
+    this._setFlag(F_EXPOSED, v);
+  }
+  /** @internal For a saved alias: whether it is the output of the node that saved it. */
+  get _savedOutput(): boolean {
+    return this._flag(F_SAVED_OUTPUT);
+  }
+  set _savedOutput(v: boolean) {
+    this._setFlag(F_SAVED_OUTPUT, v);
+  }
+  /** The leaf a saved alias stands for (that of the tensor it was saved from), so gradients reach the user's tensor. */
+  private get _leafTarget(): Tensor {
+    return this._origin === null ? this : this._origin._leafTarget;
+  }
+  /** @internal The AccumulateGrad node `nextFunctions` shows for this leaf (one per leaf, as PyTorch's). */
+  get _accumulateGrad(): AccumulateGrad | null {
+    return this._x === null ? null : this._x.accumulateGrad;
+  }
+  set _accumulateGrad(n: AccumulateGrad | null) {
+    this._extra().accumulateGrad = n;
+  }
+  /** @internal The hooks of a leaf (a non-leaf's live on its grad_fn). */
+  get _hooks(): HookTable | null {
+    return this._x === null ? null : this._x.hooks;
+  }
+  set _hooks(h: HookTable | null) {
+    this._extra().hooks = h;
+  }
 
   /** @internal The brand validation checks (../brand.ts): on the prototype, not on each handle. */
   get [TENSOR](): true {
@@ -105,12 +212,17 @@ export class Tensor {
   _register(): void {
     if (this._registered || this._disposed || this._storage.bytes < REGISTER_MIN_BYTES) return;
     this._registered = true;
-    registerHandle(this, this._ticket);
+    registerHandle(this, this._storage, this._ticket);
   }
 
   /** @internal A fresh contiguous tensor (uninitialised values). */
   static _empty(shape: readonly number[], dtype: DType): Tensor {
-    return new Tensor(Storage.forElements(numelOf(shape), dtype), shape, contiguousStrides(shape), 0, dtype);
+    const n = shape.length;
+    // Strides are never written in place, so the common ranks share theirs (frozen, to be sure).
+    const strides = n === 1 ? STRIDES_1 : n === 0 ? STRIDES_0 : contiguousStrides(shape);
+    const t = new Tensor(Storage.forElements(numelOf(shape), dtype), shape, strides, 0, dtype);
+    t._flags |= F_CONTIG_KNOWN | F_CONTIGUOUS;
+    return t;
   }
 
   /** @internal A handle on this tensor's storage with another geometry (not, by itself, an autograd view). */
@@ -137,8 +249,9 @@ export class Tensor {
 
   /** The sizes, as a `torch.Size` (PyTorch's `Tensor.shape`). */
   get shape(): Size {
-    this._size ??= Size.from(this._shape);
-    return this._size;
+    const x = this._extra();
+    x.size ??= Size.from(this._shape);
+    return x.size;
   }
   /** The number of dimensions (PyTorch's `Tensor.ndim`). */
   get ndim(): number {
@@ -174,7 +287,12 @@ export class Tensor {
   }
   /** Whether the elements are in row-major order without gaps (PyTorch's `Tensor.is_contiguous()`). */
   isContiguous(): boolean {
-    return isContiguous(this._shape, this._strides);
+    // Cached: the geometry only changes in _setData, which forgets it. Ops ask several times per call.
+    const f = this._flags;
+    if ((f & F_CONTIG_KNOWN) !== 0) return (f & F_CONTIGUOUS) !== 0;
+    const c = isContiguous(this._shape, this._strides);
+    this._flags = f | F_CONTIG_KNOWN | (c ? F_CONTIGUOUS : 0);
+    return c;
   }
   /** The version counter that in-place ops bump (shared by views). */
   get _version(): number {
@@ -261,10 +379,6 @@ export class Tensor {
   get retainsGrad(): boolean {
     return this._retainsGrad;
   }
-  /** @internal The AccumulateGrad node `nextFunctions` shows for this leaf (one per leaf, as PyTorch's). */
-  _accumulateGrad: AccumulateGrad | null = null;
-  /** @internal The hooks of a leaf (a non-leaf's live on its grad_fn). */
-  _hooks: HookTable | null = null;
   /**
    * Registers a hook that sees this tensor's gradient in backward and may return a replacement
    * (PyTorch's register_hook); `remove()` on the handle unregisters it.
@@ -295,8 +409,6 @@ export class Tensor {
     fn.retained ??= [];
     fn.retained.push(this);
   }
-  /** @internal Which output of its grad_fn this tensor is (non-zero only for nodes with several outputs). */
-  _outputNr = 0;
   /** @internal Sets the node that made this tensor (for a view: at the current version) and which of its outputs it is. */
   _setGradFn(n: Node, outputNr = 0): void {
     const old = this._gradFn;
@@ -337,7 +449,6 @@ export class Tensor {
     this._gradFn = src.gradFn;
     this._outputNr = src._outputNr;
     this._requiresGrad = src._requiresGrad;
-    this._leafTarget = src._leafTarget;
     this._origin = src;
     return this;
   }
@@ -399,8 +510,9 @@ export class Tensor {
     this._storage = src._storage;
     this._shape = src._shape;
     this._strides = src._strides;
+    this._flags &= ~(F_CONTIG_KNOWN | F_CONTIGUOUS);
     this._offset = src._offset;
-    this._size = null;
+    if (this._x !== null) this._x.size = null;
     (this as { dtype: DType }).dtype = src.dtype;
     this._ticket = src._storage.attach();
   }

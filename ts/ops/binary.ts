@@ -1,13 +1,24 @@
 // Broadcasting binary ops: arithmetic with PyTorch's promotion and Python-scalar operands,
 // comparisons and where (their functions are in ./compare.ts, their entries here).
 import type { Tensor } from '../tensor.js';
-import { type BackwardRule, record, recordSaved, recording } from '../autograd.js';
+import { type BackwardRule, record, recordSaved2, recording } from '../autograd.js';
 import { type DType, isFloating } from '../dtype.js';
 import { withTemps } from '../scope.js';
 import type { FloatKernel } from '../core/wasm.js';
 import * as K from './internal.js';
 import * as V from '../validate.js';
-import { type Operand, type Scalar, asTensorOperand, floatDtype, isScalar, needsTemp, operand, promote, scalarTensor } from './operands.js';
+import {
+  type Operand,
+  type Scalar,
+  asTensorOperand,
+  floatDtype,
+  isScalar,
+  needsTemp,
+  operand,
+  promote,
+  promote2,
+  scalarTensor,
+} from './operands.js';
 import { type OpSpec, type OpTest, defineOp } from './registry.js';
 import { type CompareOp, compare, logicalAnd, where } from './compare.js';
 // Re-exported: the entries below (gt..ne, where) are these functions, and rules elsewhere import them from here.
@@ -55,6 +66,8 @@ export function defineBinary(
     return (g: Tensor, s: readonly Tensor[], needs: readonly boolean[]) =>
       rule(g, sa ? s[0] : none, sb ? s[ib] : none, needs, so ? s[s.length - 1] : none);
   });
+  // Which tensors the rule reads, as a mask (a: 1, b: 2, the result: 4).
+  const saves = plans.map(([sa, sb, so = false]) => (sa ? 1 : 0) | (sb ? 2 : 0) | (so ? 4 : 0));
   const apply = (ox: Operand, oy: Operand, dtype: DType, cdtype: DType): Tensor => {
     const a = operand(ox, cdtype);
     const b = operand(oy, cdtype);
@@ -62,17 +75,12 @@ export function defineBinary(
     if (cdtype !== dtype) out = K.castTo(out, dtype);
     if (!recording(a, b)) return out;
     const k = (a.requiresGrad ? 1 : 0) + (b.requiresGrad ? 2 : 0);
-    const [sa, sb, so = false] = plans[k];
-    const saved: Tensor[] = [];
-    if (sa) saved.push(a);
-    if (sb) saved.push(b);
-    if (so) saved.push(out);
-    return recordSaved(node, out, [a, b], saved, rules[k]);
+    return recordSaved2(node, out, a, b, savedList(saves[k], a, b, out), rules[k]);
   };
   return (x: Tensor | Scalar, y: Tensor | Scalar): Tensor => {
     const ox = asTensorOperand(x, kname, 'input', 1);
     const oy = asTensorOperand(y, kname, 'other', 1);
-    let dtype = promote([ox, oy]);
+    let dtype = promote2(ox, oy);
     if (alwaysFloat) dtype = floatDtype(dtype);
     const cdtype = isFloating(dtype) ? dtype : 'float64';
     // Only casts (or a bigint operand) create handles to release: skip the scope otherwise.
@@ -81,6 +89,27 @@ export function defineBinary(
     }
     return apply(ox, oy, dtype, cdtype);
   };
+}
+
+/** The tensors a binary rule reads (mask of `saves` in defineBinary), as an array of exactly their number. */
+function savedList(mask: number, a: Tensor, b: Tensor, out: Tensor): Tensor[] {
+  switch (mask) {
+    case 0:
+      return [];
+    case 1:
+      return [a];
+    case 2:
+      return [b];
+    case 3:
+      return [a, b];
+    default: {
+      const saved: Tensor[] = [];
+      if (mask & 1) saved.push(a);
+      if (mask & 2) saved.push(b);
+      saved.push(out);
+      return saved;
+    }
+  }
 }
 
 const addK = defineBinary('add', 'AddBackward0', NOTHING, (g): Grads => [g, g]);

@@ -47,7 +47,8 @@ export function asTensorOperand(x: unknown, entry: string, name: string, pos: nu
 /** PyTorch's type promotion for a list of operands (tensors and Python scalars). */
 export function promote(ops: Operand[]): DType {
   // The common case: float tensors of one dtype, or one with a number.
-  const [p, q] = ops;
+  const p = ops[0];
+  const q = ops[1];
   if (ops.length === 2 && p instanceof Tensor && (p.dtype === 'float32' || p.dtype === 'float64')) {
     if (typeof q === 'number' || (q instanceof Tensor && q.dtype === p.dtype)) return p.dtype;
   }
@@ -61,6 +62,14 @@ export function promote(ops: Operand[]): DType {
   return resultType(dims, zero, scal);
 }
 
+/** `promote([p, q])`, without making the array in the common case (float tensors of one dtype, or one with a number). */
+export function promote2(p: Operand, q: Operand): DType {
+  if (p instanceof Tensor && (p.dtype === 'float32' || p.dtype === 'float64')) {
+    if (typeof q === 'number' || (q instanceof Tensor && q.dtype === p.dtype)) return p.dtype;
+  }
+  return promote([p, q]);
+}
+
 /** A tensor of `dtype` for an operand: scalars become 0-d tensors, tensors are cast (differentiably). */
 export function operand(o: Operand, dtype: DType): Tensor {
   if (o instanceof Tensor) return o.dtype === dtype ? o : toDtype(o, dtype);
@@ -72,6 +81,24 @@ export function operand(o: Operand, dtype: DType): Tensor {
 const SCALAR_CACHE_SIZE = 256;
 
 export function scalarTensor(v: number, dtype: DType): Tensor {
+  // The last two constants handed out first (a loop alternates a few numbers; the Map hashes each).
+  // NaN never equals, and -0 (equal to 0) is never a recent value's twin: 1/-0 < 0.
+  const r = rt.ops.recent;
+  const t0 = r.t0;
+  if (v === r.v0 && t0 !== null && t0.dtype === dtype && !t0.isDisposed && (v !== 0 || 1 / v > 0)) return t0;
+  const t1 = r.t1;
+  if (v === r.v1 && t1 !== null && t1.dtype === dtype && !t1.isDisposed && (v !== 0 || 1 / v > 0)) return t1;
+  const t = cachedScalar(v, dtype);
+  if (!Number.isNaN(v) && !Object.is(v, -0)) {
+    r.t1 = t0;
+    r.v1 = r.v0;
+    r.t0 = t;
+    r.v0 = v;
+  }
+  return t;
+}
+
+function cachedScalar(v: number, dtype: DType): Tensor {
   const cache = rt.ops.scalars[dtype];
   // -0 and NaN are not cached (Map keys equate -0 with 0; NaN payloads are not kept anyway).
   const cacheable = !Number.isNaN(v) && !Object.is(v, -0);

@@ -92,7 +92,18 @@ function binaryContiguous(name: string, a: Tensor, b: Tensor, outDtype: DType, k
 /** In-place binary kernel into a contiguous `a` of the broadcast shape (a === out). */
 export function binaryInto(name: FloatKernel, a: Tensor, b: Tensor): void {
   const shape = a._shape;
-  if (a.numel() === 0) return;
+  const n = a.numel();
+  if (n === 0) return;
+  // A contiguous b of a's shape, or one element: one flat loop (what coalescing would give).
+  const bOne = b.numel() === 1;
+  if (a.isContiguous() && (bOne || (b.isContiguous() && sameShape(shape, b._shape)))) {
+    const m = meta();
+    m[0] = n;
+    m[1] = 1;
+    m[2] = bOne ? 0 : 1;
+    kernelFor(name, a.dtype)(a._ptr(name), a._ptr(name), b._ptr(name), 1);
+    return;
+  }
   const c = coalesce(shape, [a._strides, broadcastStrides(b._shape, b._strides, shape)]);
   writeMeta(c.shape, c.strides[0], c.strides[1]);
   kernelFor(name, a.dtype)(a._ptr(name), a._ptr(name), b._ptr(name), c.shape.length);
