@@ -128,6 +128,7 @@ export class Tensor {
   get _heldAsGrad(): boolean {
     return (this._flags & F_HELD_AS_GRAD) !== 0;
   }
+  /** @internal */
   set _heldAsGrad(v: boolean) {
     this._setFlag(F_HELD_AS_GRAD, v);
   }
@@ -135,6 +136,7 @@ export class Tensor {
   get _kept(): boolean {
     return (this._flags & F_KEPT) !== 0;
   }
+  /** @internal */
   set _kept(v: boolean) {
     this._setFlag(F_KEPT, v);
   }
@@ -142,6 +144,7 @@ export class Tensor {
   get _noGradView(): boolean {
     return this._flag(F_NO_GRAD_VIEW);
   }
+  /** @internal */
   set _noGradView(v: boolean) {
     this._setFlag(F_NO_GRAD_VIEW, v);
   }
@@ -152,6 +155,7 @@ export class Tensor {
   get _multiView(): boolean {
     return this._flag(F_MULTI_VIEW);
   }
+  /** @internal */
   set _multiView(v: boolean) {
     this._setFlag(F_MULTI_VIEW, v);
   }
@@ -159,6 +163,7 @@ export class Tensor {
   get _exposed(): boolean {
     return this._flag(F_EXPOSED);
   }
+  /** @internal */
   set _exposed(v: boolean) {
     this._setFlag(F_EXPOSED, v);
   }
@@ -166,6 +171,7 @@ export class Tensor {
   get _savedOutput(): boolean {
     return this._flag(F_SAVED_OUTPUT);
   }
+  /** @internal */
   set _savedOutput(v: boolean) {
     this._setFlag(F_SAVED_OUTPUT, v);
   }
@@ -177,6 +183,7 @@ export class Tensor {
   get _accumulateGrad(): AccumulateGrad | null {
     return this._x === null ? null : this._x.accumulateGrad;
   }
+  /** @internal */
   set _accumulateGrad(n: AccumulateGrad | null) {
     this._extra().accumulateGrad = n;
   }
@@ -184,6 +191,7 @@ export class Tensor {
   get _hooks(): HookTable | null {
     return this._x === null ? null : this._x.hooks;
   }
+  /** @internal */
   set _hooks(h: HookTable | null) {
     this._extra().hooks = h;
   }
