@@ -34,6 +34,37 @@ function sectionIds(bytes: Uint8Array): number[] {
   return ids;
 }
 
+/** In a describe block: every kernel the pool can split is split however small; the thread settings are restored after. */
+function splitAllInThisBlock(): void {
+  let minWork = 0;
+  let threads = 1;
+  beforeAll(() => {
+    threads = torch.getNumThreads();
+    minWork = setThreadMinWork(1);
+  });
+  afterAll(() => {
+    setThreadMinWork(minWork);
+    torch.setNumThreads(threads);
+  });
+}
+
+/** compute() gives the same values with 1, 2 and 3 threads, and with n threads helpers ran at least minParts(n) parts. */
+async function expectSameBits<T>(compute: () => T[], label: string, minParts: (n: number) => number): Promise<void> {
+  torch.setNumThreads(1);
+  const before1 = helperParts();
+  const one = compute();
+  expect(helperParts()).toBe(before1);
+  for (const n of [2, 3]) {
+    torch.setNumThreads(n);
+    expect(await threadsReady()).toBe(n);
+    const before = helperParts();
+    const many = compute();
+    expect(many.length).toBe(one.length);
+    for (let i = 0; i < one.length; i++) expect(many[i], `${label} ${i} with ${n} threads`).toBe(one[i]);
+    expect(helperParts() - before).toBeGreaterThanOrEqual(minParts(n));
+  }
+}
+
 describe('the threaded core', () => {
   const bytes = new Uint8Array(readFileSync(join(ROOT, 'build/asgrad.threads.wasm')));
   const mod = new WebAssembly.Module(bytes);
@@ -149,34 +180,12 @@ function products(): string[] {
 }
 
 describe('products split across threads keep every bit', () => {
-  let minWork = 0;
-  let threads = 1;
-  beforeAll(() => {
-    threads = torch.getNumThreads();
-    // every product above, however small, is split
-    minWork = setThreadMinWork(1);
-  });
-  afterAll(() => {
-    setThreadMinWork(minWork);
-    torch.setNumThreads(threads);
-  });
+  splitAllInThisBlock();
 
   it('1, 2 and 3 threads give identical values and gradients, split for real', async () => {
-    torch.setNumThreads(1);
-    const partsBefore = helperParts();
-    const one = products();
-    expect(helperParts()).toBe(partsBefore);
-    for (const n of [2, 3]) {
-      torch.setNumThreads(n);
-      expect(await threadsReady()).toBe(n);
-      const before = helperParts();
-      const many = products();
-      expect(many.length).toBe(one.length);
-      for (let i = 0; i < one.length; i++) expect(many[i], `product ${i} with ${n} threads`).toBe(one[i]);
-      // every product above but one ([1, 130] @ [130, 1]) has at least 2 units to split, and each
-      // convolution's three per-sample loops run split by samples: 76 calls reach the helpers
-      expect(helperParts() - before).toBeGreaterThanOrEqual(76 * (n - 1));
-    }
+    // every product above but one ([1, 130] @ [130, 1]) has at least 2 units to split, and each
+    // convolution's three per-sample loops run split by samples: 76 calls reach the helpers
+    await expectSameBits(products, 'product', (n) => 76 * (n - 1));
   });
 
   it('the split product agrees with an independent float64 triple loop', async () => {
@@ -246,33 +255,12 @@ function convolutions(): string[] {
 }
 
 describe('convolutions split by samples keep every bit', () => {
-  let minWork = 0;
-  let threads = 1;
-  beforeAll(() => {
-    threads = torch.getNumThreads();
-    minWork = setThreadMinWork(1);
-  });
-  afterAll(() => {
-    setThreadMinWork(minWork);
-    torch.setNumThreads(threads);
-  });
+  splitAllInThisBlock();
 
   it('1, 2 and 3 threads give identical outputs and gradients, with one part per helper and loop', async () => {
-    torch.setNumThreads(1);
-    const before1 = helperParts();
-    const one = convolutions();
-    expect(helperParts()).toBe(before1);
-    for (const n of [2, 3]) {
-      torch.setNumThreads(n);
-      expect(await threadsReady()).toBe(n);
-      const before = helperParts();
-      const many = convolutions();
-      for (let i = 0; i < one.length; i++) expect(many[i], `value ${i} with ${n} threads`).toBe(one[i]);
-      // 2 dtypes x 5 batched cases x 3 loops, each split into n parts (every batch has >= 2 samples,
-      // so with 3 threads the batch of 2 uses 2 of them), plus the one-sample case's split products
-      const batched = 2 * 3 * ((n - 1) * 4 + 1);
-      expect(helperParts() - before).toBeGreaterThanOrEqual(batched);
-    }
+    // 2 dtypes x 5 batched cases x 3 loops, each split into n parts (every batch has >= 2 samples,
+    // so with 3 threads the batch of 2 uses 2 of them), plus the one-sample case's split products
+    await expectSameBits(convolutions, 'value', (n) => 2 * 3 * ((n - 1) * 4 + 1));
   });
 
   it('the split convolution agrees with float64 sums written out in JavaScript', async () => {
@@ -355,32 +343,12 @@ function poolsAndSteps(): string[] {
 }
 
 describe('pooling and optimizer steps split across threads keep every bit', () => {
-  let minWork = 0;
-  let threads = 1;
-  beforeAll(() => {
-    threads = torch.getNumThreads();
-    minWork = setThreadMinWork(1);
-  });
-  afterAll(() => {
-    setThreadMinWork(minWork);
-    torch.setNumThreads(threads);
-  });
+  splitAllInThisBlock();
 
   it('1, 2 and 3 threads give identical values, indices, gradients and parameters, split for real', async () => {
-    torch.setNumThreads(1);
-    const before1 = helperParts();
-    const one = poolsAndSteps();
-    expect(helperParts()).toBe(before1);
-    for (const n of [2, 3]) {
-      torch.setNumThreads(n);
-      expect(await threadsReady()).toBe(n);
-      const before = helperParts();
-      const many = poolsAndSteps();
-      for (let i = 0; i < one.length; i++) expect(many[i], `value ${i} with ${n} threads`).toBe(one[i]);
-      // per dtype: 3 pools x 2 kernels, and 6 optimizers x 3 steps x 2 parameters of more than one
-      // run of 64 elements (the 5-element one stays whole), each split into n parts
-      expect(helperParts() - before).toBeGreaterThanOrEqual(2 * (6 + 36) * (n - 1));
-    }
+    // per dtype: 3 pools x 2 kernels, and 6 optimizers x 3 steps x 2 parameters of more than one
+    // run of 64 elements (the 5-element one stays whole), each split into n parts
+    await expectSameBits(poolsAndSteps, 'value', (n) => 2 * (6 + 36) * (n - 1));
   });
 
   it('a split SGD step agrees with the update written out in JavaScript', async () => {
