@@ -17,19 +17,25 @@ export function toArray(t: Tensor): Float32Array | Float64Array | BigInt64Array 
   // The pointer first: bringing a spilled storage back may grow (and so detach) the buffer.
   const p = c._ptr();
   const buf = memoryBuffer();
+  // A fresh array filled by set(): slice() of a view on the threaded core's shared memory takes
+  // V8's slow path (about 20x set's time: 0.2 ms for 64 KiB).
   let out: Float32Array | Float64Array | BigInt64Array | Uint8Array;
   switch (t.dtype) {
     case 'float32':
-      out = new Float32Array(buf, p, n).slice();
+      out = new Float32Array(n);
+      out.set(new Float32Array(buf, p, n));
       break;
     case 'float64':
-      out = new Float64Array(buf, p, n).slice();
+      out = new Float64Array(n);
+      out.set(new Float64Array(buf, p, n));
       break;
     case 'int64':
-      out = new BigInt64Array(buf, p, n).slice();
+      out = new BigInt64Array(n);
+      out.set(new BigInt64Array(buf, p, n));
       break;
     default:
-      out = new Uint8Array(buf, p, n).slice();
+      out = new Uint8Array(n);
+      out.set(new Uint8Array(buf, p, n));
   }
   if (c !== t) c.dispose();
   return out;
@@ -38,9 +44,24 @@ export function toArray(t: Tensor): Float32Array | Float64Array | BigInt64Array 
 /** Values as plain JS numbers (booleans for bool), row-major. */
 export function dataSync(t: Tensor): number[] | boolean[] {
   const a = toArray(t);
-  if (t.dtype === 'bool') return Array.from(a as Uint8Array, (v) => v !== 0);
-  if (t.dtype === 'int64') return Array.from(a as BigInt64Array, (v) => Number(v));
-  return Array.from(a as Float32Array);
+  // Indexed loops into a preallocated array: Array.from over a typed array goes through the
+  // iterator protocol, about 70 ns an element in V8 (1.1 ms for a 64x256 result).
+  const n = a.length;
+  if (t.dtype === 'bool') {
+    const u = a as Uint8Array;
+    const out = new Array<boolean>(n);
+    for (let i = 0; i < n; i++) out[i] = u[i] !== 0;
+    return out;
+  }
+  const out = new Array<number>(n);
+  if (t.dtype === 'int64') {
+    const b = a as BigInt64Array;
+    for (let i = 0; i < n; i++) out[i] = Number(b[i]);
+  } else {
+    const f = a as Float32Array | Float64Array;
+    for (let i = 0; i < n; i++) out[i] = f[i];
+  }
+  return out;
 }
 
 /** Nested arrays like torch.Tensor.tolist(); a 0-d tensor gives its number. */
