@@ -445,7 +445,7 @@ export function convParts(
 /**
  * Splits `units` independent units of work (planes, runs of elements) into parts, one per thread
  * (at most `threads`, and none when `work`, in multiply-add equivalents, is below the threshold):
- * helper i runs kernel `id` on args(lo, hi), the calling thread own(lo, hi). False when nothing
+ * helper i runs kernel `id` on args(lo, hi), the calling thread `part` (the same kernel) on its own. False when nothing
  * was split (the caller runs the whole kernel itself).
  */
 function splitRun(
@@ -453,7 +453,7 @@ function splitRun(
   work: number,
   id: number,
   args: (lo: number, hi: number) => readonly number[],
-  own: (lo: number, hi: number) => void,
+  part: KernelFn,
   what: string,
 ): boolean {
   const T = rt.threads;
@@ -468,7 +468,7 @@ function splitRun(
     return [h, args(lo, hi)];
   });
   const [lo, hi] = share(units, parts, 0);
-  runParts(jobs, id, () => own(lo, hi), what);
+  runParts(jobs, id, () => part(...args(lo, hi)), what);
   return true;
 }
 
@@ -514,10 +514,7 @@ export function threadedKernel(name: string, suffix: string): KernelFn | null {
       const at = back
         ? (lo: number, hi: number): number[] => [a + lo * HW * es, b + lo * L * es, c + lo * L * 8, hi - lo]
         : (lo: number, hi: number): number[] => [a + lo * L * es, b + lo * L * 8, c + lo * HW * es, hi - lo];
-      const own = (lo: number, hi: number): void => {
-        part(...at(lo, hi));
-      };
-      if (!splitRun(P, P * HW * POOL_COST, id, at, own, 'a max pooling')) whole(a, b, c);
+      if (!splitRun(P, P * HW * POOL_COST, id, at, part, 'a max pooling')) whole(a, b, c);
       return undefined;
     };
   }
@@ -550,10 +547,7 @@ export function threadedKernel(name: string, suffix: string): KernelFn | null {
           const o = i0 * es;
           return [p + o, g + o, buf === 0 ? 0 : buf + o, Math.min(n, hi * RUN) - i0, blk, nesterov, maximize, first];
         };
-        const own = (lo: number, hi: number): void => {
-          part(...at(lo, hi));
-        };
-        if (!splitRun(Math.ceil(n / RUN), n * OPTIM_COST, id, at, own, 'an SGD step'))
+        if (!splitRun(Math.ceil(n / RUN), n * OPTIM_COST, id, at, part, 'an SGD step'))
           whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
       } finally {
         getCore().free_uncounted(blk);
@@ -594,10 +588,7 @@ export function threadedKernel(name: string, suffix: string): KernelFn | null {
           const o = i0 * es;
           return [p + o, g + o, m + o, v + o, vmax === 0 ? 0 : vmax + o, Math.min(n, hi * RUN) - i0, blk, amsgrad, maximize, decoupled];
         };
-        const own = (lo: number, hi: number): void => {
-          part(...at(lo, hi));
-        };
-        if (!splitRun(Math.ceil(n / RUN), n * OPTIM_COST, id, at, own, 'an Adam step')) plain();
+        if (!splitRun(Math.ceil(n / RUN), n * OPTIM_COST, id, at, part, 'an Adam step')) plain();
       } finally {
         getCore().free_uncounted(blk);
       }
