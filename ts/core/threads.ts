@@ -15,10 +15,12 @@
 // only ever calls a part kernel (HELPER_KERNELS) on the part it is given, with a scratch block the
 // owner allocated for it (a helper instance must not allocate: its allocator globals are its own). The owner
 // writes a part's arguments into the helper's control slot, bumps the slot's sequence word and
-// wakes it (Atomics.notify), runs its own part, then waits for each helper's done word (polling a
-// little, then Atomics.wait). A helper that is still starting is simply not given a part.
+// wakes it (Atomics.notify), runs its own part, then waits for each helper's done word (polling,
+// then Atomics.wait). A helper that is still starting is simply not given a part. Both sides poll
+// for a bounded time before they block (HELPER_SPIN_MS, OWNER_SPIN_MS): waking a blocked thread is
+// the costly part of a hand-off.
 //
-// Small work stays on the calling thread: waking a helper costs 1.5-25 µs.
+// Small work stays on the calling thread: even a polling helper costs a hand-off and a split.
 import { rt, type ThreadHelper } from '../runtime.js';
 import { getCore, isInitialised, kernel, meta, nodeModule, threadsPossible, type KernelFn } from './wasm.js';
 
@@ -49,14 +51,23 @@ const HELPER_KERNELS = [
 type HelperKernel = (typeof HELPER_KERNELS)[number];
 
 /**
- * How long a thread keeps polling a word before it blocks in Atomics.wait, in loads (an
- * Atomics.load costs 10-20 ns here: some tens of µs). Waking a blocked thread costs 1.5-25 µs
- * (more on a loaded machine), as much as a part of a mid-sized product, and in a training step the
- * next part usually comes soon after the last. Bounded and short: 20,000 loads (0.2-0.4 ms) would
- * be the time of a whole SGD part, burnt on every hand-off, and an idle process must not keep a
- * core busy.
+ * How long a helper keeps polling for its next part after the last one before it blocks in
+ * Atomics.wait, in ms. Waking a blocked thread costs far more than the 1.5-25 µs a quiet machine
+ * shows: on a 2-vCPU VM whose idle vCPU halts it took 94 µs (median, 300 µs after the last part),
+ * against 0.6 µs for a thread still polling (`node scripts/handoff.mjs`). A training step
+ * hands off parts every few hundred µs (W7: two products and an SGD step per 1 ms step), so a
+ * helper that slept between them lost a tenth of a millisecond on each. Bounded, as OpenMP's
+ * spin-then-sleep is: a process that stops using the pool keeps a core busy for at most this long.
  */
-const SPIN = 2000;
+const HELPER_SPIN_MS = 1;
+/**
+ * How long the owner polls for a helper's part to end before it blocks. The parts are of nearly
+ * equal size and the owner has nothing else to do meanwhile, so it polls through any part of an
+ * ordinary product; only a helper delayed by far (a loaded machine) makes it block.
+ */
+const OWNER_SPIN_MS = 5;
+/** Loads between two looks at the clock while polling (a load costs 10-20 ns, the clock ~50 ns). */
+const POLL_BATCH = 256;
 
 /**
  * What a helper runs, given `wasm`, `memory` and `slot`: instantiate the module on the shared
@@ -73,7 +84,12 @@ Atomics.store(c, ${READY}, 1);
 let seen = Atomics.load(c, ${SEQ});
 for (;;) {
   let s = Atomics.load(c, ${SEQ});
-  for (let i = 0; s === seen && i < ${SPIN}; i++) s = Atomics.load(c, ${SEQ});
+  if (s === seen) {
+    const until = performance.now() + ${HELPER_SPIN_MS};
+    do {
+      for (let i = 0; s === seen && i < ${POLL_BATCH}; i++) s = Atomics.load(c, ${SEQ});
+    } while (s === seen && performance.now() < until);
+  }
   if (s === seen) {
     Atomics.wait(c, ${SEQ}, seen);
     continue;
@@ -365,7 +381,12 @@ function runParts(jobs: readonly [ThreadHelper, readonly number[]][], id: number
     const c = h.ctl;
     // Poll first (a part usually ends within microseconds of the owner's), then block.
     let d = Atomics.load(c, DONE);
-    for (let i = 0; d !== h.seq && i < SPIN; i++) d = Atomics.load(c, DONE);
+    if (d !== h.seq) {
+      const until = performance.now() + OWNER_SPIN_MS;
+      do {
+        for (let i = 0; d !== h.seq && i < POLL_BATCH; i++) d = Atomics.load(c, DONE);
+      } while (d !== h.seq && performance.now() < until);
+    }
     while (d !== h.seq) {
       Atomics.wait(c, DONE, d, 1000);
       d = Atomics.load(c, DONE);
