@@ -2,9 +2,8 @@
 // ../shared/bench/WORKLOADS.md for asgrad and its peers, interleaved in one run.
 import { asgrad, asgrad2 } from './systems/asgrad.js';
 import { torch } from '../ts/index.js';
-import { tfjsCpu, tfjsWasm, tfjsWasmThreads } from './systems/tfjs.js';
 import { startPytorch } from './systems/pytorch.js';
-import { jaxEager, jaxJit } from './systems/jax.js';
+import { type PeerSpec, startRemote } from './remote.js';
 import { runW6 } from './w6.js';
 import { runSafetensors } from './safetensors.js';
 import { bandwidth, cpuMs, FORMS, matmulFigures, peakCpu, peakSample, simdPeak } from './kernels.js';
@@ -31,6 +30,12 @@ const only = onlyArg ? new Set(onlyArg.split(',')) : null; // W1..W6, W4f, kerne
 // table says which were skipped). A full run skips nothing.
 const skipArg = args.find((a) => a.startsWith('--skip='))?.slice(7) ?? '';
 const skip = skipArg ? skipArg.split(',') : [];
+const PEERS: PeerSpec[] = [
+  { module: 'tfjs.ts', name: 'tfjsWasm', system: 'tfjs', backend: 'wasm' },
+  { module: 'tfjs.ts', name: 'tfjsCpu', system: 'tfjs', backend: 'cpu' },
+  { module: 'jax.ts', name: 'jaxEager', system: 'jax-js', backend: 'wasm-eager' },
+  { module: 'jax.ts', name: 'jaxJit', system: 'jax-js', backend: 'wasm-jit' },
+];
 
 interface Workload {
   id: WorkloadId;
@@ -195,9 +200,11 @@ async function main(): Promise<void> {
   // W6 measures memory in a fresh process state: first, before other workloads (asgrad's and the
   // peers') have grown heaps and tuned the spill volume, so its figures do not depend on what ran before.
   const w6 = !only || only.has('W6') ? await runW6(quick) : null;
-  const systems: System[] = [asgrad, asgrad2, tfjsWasm, tfjsCpu, jaxEager, jaxJit].filter(
-    (s) => !skip.some((k) => `${s.system}/${s.backend}`.startsWith(k)),
-  );
+  const skipped = (s: { system: string; backend: string }) => skip.some((k) => `${s.system}/${s.backend}`.startsWith(k));
+  // The JavaScript peers each in a process of their own (bench/child.ts): none pays for another's heap.
+  const peers = await Promise.all(PEERS.filter((p) => !skipped(p)).map((p) => startRemote(p, quick)));
+  const systems: System[] = [...[asgrad, asgrad2].filter((s) => !skipped(s)), ...peers];
+  const tfjsWasm = peers.find((s) => s.system === 'tfjs' && s.backend === 'wasm');
   if (skip.length) console.log(`skipped systems: ${skip.join(', ')}`);
   const torchStart = await startPytorch();
   let torchNote = '';
@@ -205,7 +212,6 @@ async function main(): Promise<void> {
     systems.push(torchStart.system);
     torchNote = `PyTorch ${torchStart.info.torch}, ${torchStart.info.threads} thread, BLAS: ${torchStart.info.blas}`;
   } else torchNote = `PyTorch not run: ${torchStart.missing}`;
-  tfjsWasm.threads = await tfjsWasmThreads();
   const results = new Map<string, Cell>();
   /** W9 against the peak, read right after each of asgrad's W9 rounds: the best of short calls
    *  (wall time), and, over as much CPU time as the round took, the peak in CPU time beside the
@@ -358,7 +364,7 @@ async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
   out.push(`asgrad benchmark (${quick ? 'quick' : 'full'}: ${ROUNDS} rounds after a warm-up; median (min–max)); ${machine}`);
   out.push(
-    `[xN] = how many times faster asgrad is than that system (>1: asgrad faster). ${torchNote}. TF.js wasm threads: ${tfjsWasm.threads}.`,
+    `[xN] = how many times faster asgrad is than that system (>1: asgrad faster). ${torchNote}. TF.js wasm threads: ${tfjsWasm?.threads ?? 'not run'}.`,
   );
   out.push('');
   out.push(...table(header, rows));

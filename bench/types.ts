@@ -24,5 +24,7 @@ export interface System {
   backend: string;
   threads: number;
   workloads: Partial<Record<WorkloadId, () => Runner | Unsupported | Promise<Runner | Unsupported>>>;
+  /** Called once before any workload is made (may set `threads`). */
+  start?(): Promise<void>;
   close?(): void;
 }

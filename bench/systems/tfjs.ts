@@ -258,10 +258,16 @@ function make(backend: 'wasm' | 'cpu'): System {
     };
   };
 
-  return {
+  const sys: System = {
     system: 'tfjs',
     backend,
     threads: backend === 'wasm' ? 0 : 1,
+    start:
+      backend === 'wasm'
+        ? async () => {
+            sys.threads = await tfjsWasmThreads();
+          }
+        : undefined,
     workloads: {
       W1: wrap(w1),
       W2: wrap(w2),
@@ -277,6 +283,7 @@ function make(backend: 'wasm' | 'cpu'): System {
         : { W7: () => ({ unsupported: 'not timed: tfjs-cpu would take minutes per epoch (see W3); tfjs wasm stands for TF.js' }) }),
     },
   };
+  return sys;
 }
 
 export const tfjsWasm = make('wasm');
