@@ -3,8 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { numpy as np, jit, blockUntilReady } from '@jax-js/jax';
 import type { Array as JArray } from '@jax-js/jax';
-import { torch, type Tensor } from '../ts/index.js';
-import { kernel } from '../ts/core/wasm.js';
+import { torch, type Tensor, kernel } from './lib.js';
 import { uniform } from './data.js';
 import type { TorchSystem } from './systems/pytorch.js';
 

@@ -1,7 +1,7 @@
 // npm run bench [-- --quick] [-- --json] [-- --only W1,W3]: the workloads of
 // ../shared/bench/WORKLOADS.md for asgrad and its peers, interleaved in one run.
 import { asgrad, asgrad2 } from './systems/asgrad.js';
-import { torch } from '../ts/index.js';
+import { torch } from './lib.js';
 import { startPytorch } from './systems/pytorch.js';
 import { type PeerSpec, startRemote } from './remote.js';
 import { runW6 } from './w6.js';

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { torch, type Tensor } from '../ts/index.js';
+import { torch, type Tensor } from './lib.js';
 import { uniform } from './data.js';
 
 export interface StFigure {

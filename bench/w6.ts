@@ -1,7 +1,7 @@
 // W6: the MLP step of W3 for 2,000 steps, three ways: as in the seed (no dispose, no scope), with
 // torch.scope per step, and TensorFlow.js (wasm) with tf.tidy. Memory figures at checkpoints.
 import * as tf from '@tensorflow/tfjs';
-import { torch } from '../ts/index.js';
+import { torch } from './lib.js';
 import { mlpParams, mlpStep } from './systems/asgrad.js';
 import { MLP } from './data.js';
 import { tfMlp } from './systems/tfjs.js';

@@ -1,4 +1,4 @@
-import { torch, type Tensor } from '../../ts/index.js';
+import { torch, type Tensor } from '../lib.js';
 import { MLP, mlpData, uniform, W2_N, W4_N, W8, W8_PARAMS, w8Data, W9, w9Data, W10, w10Data } from '../data.js';
 import { W7, w7Data, w7Missing, w7Params, w7Steps } from '../fmnist.js';
 import type { Runner, System, Unsupported } from '../types.js';
