@@ -508,6 +508,42 @@ function scalarBlock(values: readonly number[]): number {
   return blk;
 }
 
+/** Whether an optimizer step over n elements is worth splitting (checked before anything is allocated). */
+function splitsOptim(n: number): boolean {
+  const T = rt.threads;
+  return n * OPTIM_COST >= T.minWork && (T.num ?? getNumThreads()) > 1;
+}
+
+/**
+ * An optimizer step over n elements of es bytes (splitsOptim holds), split by runs of RUN
+ * elements, or `plain()` when the pool cannot take it. Its float scalars go in one block the parts read
+ * (a control slot holds i32 arguments only); `args(byteOffset, count, block)` gives a part's
+ * arguments.
+ */
+function optimParts(
+  n: number,
+  es: number,
+  scalars: readonly number[],
+  id: number,
+  part: KernelFn,
+  what: string,
+  plain: () => unknown,
+  args: (o: number, count: number, blk: number) => number[],
+): unknown {
+  const blk = scalarBlock(scalars);
+  if (blk === 0) return plain();
+  try {
+    const at = (lo: number, hi: number): number[] => {
+      const i0 = lo * RUN;
+      return args(i0 * es, Math.min(n, hi * RUN) - i0, blk);
+    };
+    if (!splitRun(Math.ceil(n / RUN), n * OPTIM_COST, id, at, part, what)) plain();
+  } finally {
+    getCore().free_uncounted(blk);
+  }
+  return undefined;
+}
+
 /**
  * The kernel `name_suffix` as the pool runs it (kernelFor in ops/kernels/call.ts): the matrix
  * product, max_pool2d and its adjoint (split by whole planes), SGD and Adam steps (split by runs
@@ -557,23 +593,18 @@ export function threadedKernel(name: string, suffix: string): KernelFn | null {
       maximize: number,
       first: number,
     ): unknown => {
-      const T = rt.threads;
-      if (n * OPTIM_COST < T.minWork || (T.num ?? getNumThreads()) <= 1)
-        return whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
-      const blk = scalarBlock([lr, momentum, damp, wd]);
-      if (blk === 0) return whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
-      try {
-        const at = (lo: number, hi: number): number[] => {
-          const i0 = lo * RUN;
-          const o = i0 * es;
-          return [p + o, g + o, buf === 0 ? 0 : buf + o, Math.min(n, hi * RUN) - i0, blk, nesterov, maximize, first];
-        };
-        if (!splitRun(Math.ceil(n / RUN), n * OPTIM_COST, id, at, part, 'an SGD step'))
-          whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
-      } finally {
-        getCore().free_uncounted(blk);
-      }
-      return undefined;
+      if (!splitsOptim(n)) return whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
+      const plain = (): unknown => whole(p, g, buf, n, lr, momentum, damp, wd, nesterov, maximize, first);
+      return optimParts(n, es, [lr, momentum, damp, wd], id, part, 'an SGD step', plain, (o, count, blk) => [
+        p + o,
+        g + o,
+        buf === 0 ? 0 : buf + o,
+        count,
+        blk,
+        nesterov,
+        maximize,
+        first,
+      ]);
     };
   }
   if (name === 'adam') {
@@ -598,22 +629,20 @@ export function threadedKernel(name: string, suffix: string): KernelFn | null {
       maximize: number,
       decoupled: number,
     ): unknown => {
-      const T = rt.threads;
+      if (!splitsOptim(n)) return whole(p, g, m, v, vmax, n, lr, b1, b2, eps, wd, step, amsgrad, maximize, decoupled);
       const plain = (): unknown => whole(p, g, m, v, vmax, n, lr, b1, b2, eps, wd, step, amsgrad, maximize, decoupled);
-      if (n * OPTIM_COST < T.minWork || (T.num ?? getNumThreads()) <= 1) return plain();
-      const blk = scalarBlock([lr, b1, b2, eps, wd, step]);
-      if (blk === 0) return plain();
-      try {
-        const at = (lo: number, hi: number): number[] => {
-          const i0 = lo * RUN;
-          const o = i0 * es;
-          return [p + o, g + o, m + o, v + o, vmax === 0 ? 0 : vmax + o, Math.min(n, hi * RUN) - i0, blk, amsgrad, maximize, decoupled];
-        };
-        if (!splitRun(Math.ceil(n / RUN), n * OPTIM_COST, id, at, part, 'an Adam step')) plain();
-      } finally {
-        getCore().free_uncounted(blk);
-      }
-      return undefined;
+      return optimParts(n, es, [lr, b1, b2, eps, wd, step], id, part, 'an Adam step', plain, (o, count, blk) => [
+        p + o,
+        g + o,
+        m + o,
+        v + o,
+        vmax === 0 ? 0 : vmax + o,
+        count,
+        blk,
+        amsgrad,
+        maximize,
+        decoupled,
+      ]);
     };
   }
   return null;
