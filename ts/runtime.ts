@@ -16,6 +16,16 @@ import type { LateBound } from './late.js';
 import type { Node } from './autograd.js';
 
 /** A scope of torch.scope, or the library's own (withTemps). */
+/** What a generation boundary passes to its walk over the resident storages (ts/storage.ts). */
+export interface Boundary {
+  keepSavedFrom: number;
+  keepScopedFrom: number;
+  /** A natural boundary (backward, optimizer.step). */
+  natural: boolean;
+  /** Stale storages the walk left for their stale pending readers to be computed first. */
+  readonly readersOf: Storage[];
+}
+
 export interface Scope {
   /** A library scope's array is reused: only its first `n` entries are its tensors (nulls after it closes). */
   readonly tensors: (Tensor | null)[];
@@ -101,7 +111,7 @@ export interface Runtime {
     inWalk: boolean;
     walkWords: Int32Array | null;
     /** What the walk of a boundary spares (advanceGeneration), reused from one boundary to the next. */
-    readonly boundary: { keepSavedFrom: number; keepScopedFrom: number };
+    readonly boundary: Boundary;
   };
   /** core/wasm.ts: the WebAssembly instance every tensor value lives in. */
   readonly core: {
@@ -258,8 +268,11 @@ export const rt: Runtime = {
     registry:
       typeof FinalizationRegistry !== 'undefined'
         ? new FinalizationRegistry<Ticket>((t) => {
-            // A recount since registration retired the ticket: the handle was no longer counted.
-            if (t.storage.ticket === t.ticket) t.storage.detach();
+            // A recount retired the ticket: the handle was no longer counted. A spilled storage
+            // (not referred to, see Ticket) uncounts the handle when it is next used.
+            if (t.retired) return;
+            if (t.storage !== null) t.storage.detach();
+            else t.lost++;
           })
         : null,
     guardPattern: -1,
@@ -269,7 +282,7 @@ export const rt: Runtime = {
     heapWords: new Int32Array(0),
     inWalk: false,
     walkWords: null,
-    boundary: { keepSavedFrom: 0, keepScopedFrom: 0 },
+    boundary: { keepSavedFrom: 0, keepScopedFrom: 0, natural: false, readersOf: [] },
   },
   core: { exports: null, kernels: {}, metaPtr: 0, metaView: new Int32Array(0), initHooks: [], embedded: null },
   threads: { num: null, shared: null, helpers: [], minWork: 1 << 20, helperParts: 0, webHelperUrl: null },

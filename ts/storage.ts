@@ -23,7 +23,7 @@
 // ./storage_guards.ts; allocate and release below put them around blocks and check them.
 import { getCore, memoryBuffer } from './core/wasm.js';
 import { type DType, ITEM_SIZE } from './dtype.js';
-import { rt, MIN_COUNT, MIN_VOLUME } from './runtime.js';
+import { type Boundary, rt, MIN_COUNT, MIN_VOLUME } from './runtime.js';
 import { GUARD, checkGuardsOf } from './storage_guards.js';
 
 const M = rt.storage;
@@ -147,13 +147,23 @@ function allocOrEvict(bytes: number, keepFrom: number): number {
 }
 
 /**
- * What the FinalizationRegistry holds for a registered handle: its storage and the ticket (a
- * number the storage changes at each recount) the handle was counted under. A recount retires the
- * ticket; handles that touch the storage again attach under its new one.
+ * What the FinalizationRegistry holds for the handles registered on a storage under one ticket (a
+ * recount retires it: handles counted before it are no longer counted). It refers to the storage
+ * only while the bytes are in WASM memory. A spilled storage must be reachable from its handles
+ * alone: inside a synchronous loop the registry's callbacks never run and it keeps every holding,
+ * so a holding that referred to a spilled storage would keep its JS copy alive until the loop ends,
+ * long after the handles became garbage.
  */
-interface Ticket {
-  readonly storage: Storage;
-  readonly ticket: number;
+export class Ticket {
+  /** The storage while it is in WASM memory (or pending); null while it is spilled or once retired. */
+  storage: Storage | null;
+  /** A recount replaced it: its handles' collection changes no count. */
+  retired = false;
+  /** Handles collected while the storage was spilled: uncounted when the storage is next used. */
+  lost = 0;
+  constructor(storage: Storage | null) {
+    this.storage = storage;
+  }
 }
 
 const registry = M.registry;
@@ -165,6 +175,8 @@ export class Storage {
   refs = 0;
   /** Changed by each recount: a handle counted under an older one is no longer counted. */
   ticket = 0;
+  /** What the registry holds for the handles registered under the current ticket (made by the first). */
+  private holder: Ticket | null = null;
   /** False once the storage has been recounted: handles from before may still exist uncounted. */
   private exactRefs = true;
   /** PyTorch's version counter: shared by all views of the storage, bumped by in-place ops. */
@@ -281,6 +293,7 @@ export class Storage {
 
   /** Counts one more handle; it should be registered (registerHandle) if it may become garbage. */
   attach(): number {
+    if (this.holder !== null && this.holder.lost > 0) this.uncountLost();
     this.refs++;
     if (!this.spill) stats.liveTensors++;
     return this.ticket;
@@ -288,6 +301,7 @@ export class Storage {
 
   /** One counted handle is gone (disposed or collected). */
   detach(): void {
+    if (this.holder !== null && this.holder.lost > 0) this.uncountLost();
     if (this.refs <= 0) return;
     this.refs--;
     if (!this.spill) stats.liveTensors--;
@@ -319,6 +333,11 @@ export class Storage {
    * once nothing has touched them for a while.
    */
   recount(): void {
+    if (this.holder !== null) {
+      this.holder.retired = true;
+      this.holder.storage = null;
+      this.holder = null;
+    }
     stats.liveTensors -= this.refs;
     this.refs = 0;
     this.exactRefs = false;
@@ -328,6 +347,19 @@ export class Storage {
   /** Whether every live handle is counted (no recount since the storage was made). */
   get refsExact(): boolean {
     return this.exactRefs;
+  }
+
+  /** @internal The registry's holding for a handle counted under the current ticket. */
+  holding(): Ticket {
+    this.holder ??= new Ticket(this.spill ? null : this);
+    return this.holder;
+  }
+
+  /** Uncounts the handles collected while the storage was spilled (they were not counted as live then). */
+  private uncountLost(): void {
+    const h = this.holder as Ticket;
+    this.refs = this.refs > h.lost ? this.refs - h.lost : 0;
+    h.lost = 0;
   }
 
   /**
@@ -360,6 +392,7 @@ export class Storage {
     release(this);
     this.ptr = 0;
     removeResident(this);
+    if (this.holder !== null) this.holder.storage = null;
     stats.liveStorages--;
     stats.liveTensors -= this.refs;
     stats.spills++;
@@ -375,6 +408,10 @@ export class Storage {
       for (let i = 0, q = this.ptr >> 2; i < data.length; i++) w[q + i] = data[i];
     }
     addResident(this);
+    if (this.holder !== null) {
+      this.holder.storage = this;
+      if (this.holder.lost > 0) this.uncountLost();
+    }
     stats.liveStorages++;
     stats.liveTensors += this.refs;
     stats.restores++;
@@ -386,8 +423,6 @@ export class Storage {
     return this.lastUse < gen - this.tenure;
   }
 }
-
-export type { Ticket };
 
 /** Storages up to this many bytes are copied byte by byte when spilled (cheaper than a view). */
 const SMALL_COPY = 64;
@@ -421,9 +456,9 @@ function heapBytes(): Uint8Array {
   return M.heapView;
 }
 
-/** Releases the storage reference `handle` holds under `ticket` when `handle` is garbage collected. */
-export function registerHandle(handle: object, storage: Storage, ticket: number): void {
-  registry?.register(handle, { storage, ticket }, handle);
+/** Releases the storage reference `handle` holds (under the storage's current ticket) when `handle` is garbage collected. */
+export function registerHandle(handle: object, storage: Storage): void {
+  registry?.register(handle, storage.holding(), handle);
 }
 
 /** Stops tracking `handle` (it was disposed). */
@@ -472,17 +507,47 @@ export function advanceGeneration(reason: 'natural' | 'count' | 'volume' = 'natu
   const b = M.boundary;
   b.keepSavedFrom = keepSavedFrom;
   b.keepScopedFrom = reason === 'natural' ? M.naturalEpoch - SCOPED_GRACE : Number.POSITIVE_INFINITY;
+  b.natural = reason === 'natural';
   spillWalk(boundaryWalk, b);
+  if (b.readersOf.length > 0) computeStaleReaders(b.readersOf);
 }
 
-function boundaryWalk(b: { readonly keepSavedFrom: number; readonly keepScopedFrom: number }): void {
+/**
+ * A stale storage that pending fused storages read is kept by them (their programs refer to it), and
+ * they by every other source they read: a tensor that lives on (a weight, a data set) would gather
+ * every dropped intermediate made from it, a synchronous loop long, with the bytes of the storages
+ * they read (the forward's `A.matmul(B).mul(G).sum()` leaves `mul`'s pending result, which its sum
+ * computed without it, reading the product). At a natural boundary the readers that have gone
+ * untouched as long are computed instead: they hold their own bytes from then on, and the storages
+ * they read are free to go as any other (computing them is not a use of those).
+ */
+function computeStaleReaders(sources: Storage[]): void {
+  const gen = M.generation;
+  // Taken first: computing allocates, which may end in an error, and the next boundary starts empty.
+  const list = sources.splice(0);
+  for (const s of list) {
+    const last = s.lastUse;
+    for (const r of [...(s.fuseReaders ?? [])]) if (r.fusePending !== null && r.staleAt(gen)) rt.fuse.flush?.(r);
+    s.lastUse = last;
+  }
+  for (const s of list) if (s.residentAt >= 0 && s.staleAt(gen)) s.spillOut();
+}
+
+/** Whether a pending storage reading `s` has gone untouched for a generation (see computeStaleReaders). */
+function hasStaleReader(s: Storage): boolean {
+  for (const r of s.fuseReaders as Set<Storage>) if (r.fusePending !== null && r.staleAt(M.generation)) return true;
+  return false;
+}
+
+function boundaryWalk(b: Boundary): void {
   // Long-lived: resident storages made before the generation that just ended.
   let oldBytes = 0;
   let oldCount = 0;
   for (let i = resident.length - 1; i >= 0; i--) {
     const s = resident[i];
     if (s.staleAt(M.generation) && s.savedEpoch < b.keepSavedFrom && s.scopedEpoch < b.keepScopedFrom) {
-      s.spillOut();
+      if (b.natural && s.fuseReaders !== null && hasStaleReader(s)) b.readersOf.push(s);
+      else s.spillOut();
       continue;
     }
     if (s.refs > RECOUNT_ABOVE) s.recount();

@@ -219,8 +219,10 @@ export class Tensor {
    */
   _register(): void {
     if (this._registered || this._disposed || this._storage.bytes < REGISTER_MIN_BYTES) return;
+    // Counted under an older ticket (before a recount): not counted, nothing to release.
+    if (this._ticket !== this._storage.ticket) return;
     this._registered = true;
-    registerHandle(this, this._storage, this._ticket);
+    registerHandle(this, this._storage);
   }
 
   /** @internal A fresh contiguous tensor (uninitialised values). */
