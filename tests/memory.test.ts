@@ -228,6 +228,32 @@ describe('no ceremony', () => {
     expect(mem().allocatedBytes).toBe(before.allocatedBytes);
   });
 
+  it('a tensor used in turns with another comes back once, not at every turn', () => {
+    // Two data sets (or models) used for an epoch each in turn: the idle one is spilled as garbage
+    // would be, once; coming back teaches it how long it may wait (twice its idle time).
+    const a = torch.ones([16384]); // 64 KiB
+    const b = torch.ones([16384]);
+    const storage = (t: Tensor) => (t as unknown as { _storage: Storage })._storage;
+    const turn = (t: Tensor): void => {
+      for (let i = 0; i < 300; i++) {
+        t.mul_(1);
+        advanceGeneration();
+      }
+    };
+    turn(a);
+    turn(b);
+    expect(storage(a).residentAt).toBe(-1); // 300 generations untouched: spilled
+    turn(a);
+    turn(b);
+    for (let k = 0; k < 3; k++) {
+      turn(a);
+      expect(storage(b).residentAt).toBeGreaterThanOrEqual(0);
+      turn(b);
+      expect(storage(a).residentAt).toBeGreaterThanOrEqual(0);
+    }
+    expect(values(a.add(b))).toEqual(new Array(16384).fill(2));
+  });
+
   it('10,000 epochs of the seed regression with no dispose keep memory flat', () => {
     const X = torch.tensor([1, 2, 3, 4]);
     const Y = torch.tensor([2, 4, 6, 8]);

@@ -189,7 +189,7 @@ export class Storage {
   savedEpoch = -1e9;
   /** The natural epoch in which a handle on it joined a user scope (torch.scope; see SCOPED_GRACE). */
   scopedEpoch = -1e9;
-  /** Generations it may stay untouched before it is spilled (doubles each time it comes back). */
+  /** Generations it may stay untouched before it is spilled (each time it comes back: doubled, or twice its idle time if longer). */
   private tenure = 1;
   /** The bytes while spilled: a small storage's as 32-bit words in a plain array (cheaper to make and collect). */
   private spill: Uint8Array | number[] | null = null;
@@ -415,7 +415,12 @@ export class Storage {
     stats.liveStorages++;
     stats.liveTensors += this.refs;
     stats.restores++;
-    this.tenure = Math.min(this.tenure * 2, MAX_TENURE);
+    // It was wrongly taken for garbage: it may stay untouched twice as long as it just was (a data
+    // set or a model used in turns with another, an evaluation between epochs), so that such a
+    // storage makes one round trip instead of one per turn; others double their allowance.
+    const doubled = Math.min(this.tenure * 2, MAX_TENURE);
+    const idle = 2 * (M.generation - this.lastUse);
+    this.tenure = idle > doubled ? idle : doubled;
   }
 
   /** Whether the storage has gone untouched for longer than its tenure. */
