@@ -15,7 +15,6 @@ import type { DType } from './dtype.js';
 import type { LateBound } from './late.js';
 import type { Node } from './autograd.js';
 
-/** A scope of torch.scope, or the library's own (withTemps). */
 /** What a generation boundary passes to its walk over the resident storages (ts/storage.ts). */
 export interface Boundary {
   keepSavedFrom: number;
@@ -26,6 +25,7 @@ export interface Boundary {
   readonly readersOf: Storage[];
 }
 
+/** A scope of torch.scope, or the library's own (withTemps). */
 export interface Scope {
   /** A library scope's array is reused: only its first `n` entries are its tensors (nulls after it closes). */
   readonly tensors: (Tensor | null)[];
