@@ -293,7 +293,7 @@ export class Storage {
 
   /** Counts one more handle; it should be registered (registerHandle) if it may become garbage. */
   attach(): number {
-    if (this.holder !== null && this.holder.lost > 0) this.uncountLost();
+    this.uncountLost();
     this.refs++;
     if (!this.spill) stats.liveTensors++;
     return this.ticket;
@@ -301,7 +301,7 @@ export class Storage {
 
   /** One counted handle is gone (disposed or collected). */
   detach(): void {
-    if (this.holder !== null && this.holder.lost > 0) this.uncountLost();
+    this.uncountLost();
     if (this.refs <= 0) return;
     this.refs--;
     if (!this.spill) stats.liveTensors--;
@@ -357,7 +357,8 @@ export class Storage {
 
   /** Uncounts the handles collected while the storage was spilled (they were not counted as live then). */
   private uncountLost(): void {
-    const h = this.holder as Ticket;
+    const h = this.holder;
+    if (h === null || h.lost === 0) return;
     this.refs = this.refs > h.lost ? this.refs - h.lost : 0;
     h.lost = 0;
   }
@@ -408,10 +409,8 @@ export class Storage {
       for (let i = 0, q = this.ptr >> 2; i < data.length; i++) w[q + i] = data[i];
     }
     addResident(this);
-    if (this.holder !== null) {
-      this.holder.storage = this;
-      if (this.holder.lost > 0) this.uncountLost();
-    }
+    if (this.holder !== null) this.holder.storage = this;
+    this.uncountLost();
     stats.liveStorages++;
     stats.liveTensors += this.refs;
     stats.restores++;
@@ -532,15 +531,19 @@ function computeStaleReaders(sources: Storage[]): void {
   const list = sources.splice(0);
   for (const s of list) {
     const last = s.lastUse;
-    for (const r of [...(s.fuseReaders ?? [])]) if (r.fusePending !== null && r.staleAt(gen)) rt.fuse.flush?.(r);
+    for (const r of [...(s.fuseReaders ?? [])]) if (staleReader(r, gen)) rt.fuse.flush?.(r);
     s.lastUse = last;
   }
   for (const s of list) if (s.residentAt >= 0 && s.staleAt(gen)) s.spillOut();
 }
 
-/** Whether a pending storage reading `s` has gone untouched for a generation (see computeStaleReaders). */
+/** A storage reading another that is still pending and has gone untouched for a generation (see computeStaleReaders). */
+function staleReader(r: Storage, gen: number): boolean {
+  return r.fusePending !== null && r.staleAt(gen);
+}
+
 function hasStaleReader(s: Storage): boolean {
-  for (const r of s.fuseReaders as Set<Storage>) if (r.fusePending !== null && r.staleAt(M.generation)) return true;
+  for (const r of s.fuseReaders as Set<Storage>) if (staleReader(r, M.generation)) return true;
   return false;
 }
 
